@@ -1,0 +1,99 @@
+# dpf: the two commands that do everything on a fresh Debian 12 machine (root):
+#
+#   make demo    install what is missing, build, run dpf on its embedded default
+#   make test    install what is missing, build, run every test suite
+#
+# Other targets: build, asan (unit tests under ASan+UBSan), fuzz (libFuzzer,
+# FUZZ_SECONDS per target), bench, clean.  WERROR=true turns warnings into
+# errors (CI sets it).
+
+BUILD ?= build
+WERROR ?= false
+FUZZ_SECONDS ?= 20
+TEST_ARGS ?=
+SANITIZE_CFLAGS := -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Everything the build, the tests, the demo and the benchmarks use.
+DEB_PACKAGES := \
+	clang \
+	dpdk \
+	dpdk-dev \
+	ethtool \
+	gcc \
+	iperf3 \
+	iproute2 \
+	libclang-rt-14-dev \
+	libcmocka-dev \
+	libdpdk-dev \
+	libjansson-dev \
+	libpcap-dev \
+	libssl-dev \
+	meson \
+	ninja-build \
+	openssl \
+	pkg-config \
+	procps \
+	python3 \
+	python3-scapy \
+	tcpdump \
+	tshark \
+	ucarp
+
+.PHONY: all deps build test asan fuzz demo bench clean
+
+all: build
+
+# Installs only the packages that are missing, so a second run costs a
+# dpkg-query per package.  tshark's debconf question is answered up front.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install packages" >&2; exit 1; fi; \
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | \
+			debconf-set-selections; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) -Dwerror=$(WERROR)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The summary line ("N passed, N failed, N skipped") comes last.
+test: build
+	@rc=0; meson test -C $(BUILD) --print-errorlogs $(TEST_ARGS) || rc=$$?; \
+	python3 tools/test-summary.py $(BUILD)/meson-logs/testlog.json || rc=1; \
+	exit $$rc
+
+build-asan/build.ninja:
+	meson setup build-asan -Dwerror=$(WERROR) -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args="$(SANITIZE_CFLAGS)"
+
+asan: deps build-asan/build.ninja
+	ninja -C build-asan
+	@rc=0; meson test -C build-asan --print-errorlogs --suite unit --suite fuzz-replay || rc=$$?; \
+	python3 tools/test-summary.py build-asan/meson-logs/testlog.json || rc=1; \
+	exit $$rc
+
+build-fuzz/build.ninja:
+	CC=clang meson setup build-fuzz -Dwerror=$(WERROR) -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args="$(SANITIZE_CFLAGS)"
+
+fuzz: deps build-fuzz/build.ninja
+	ninja -C build-fuzz
+	tools/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+demo: build
+	tools/demo.sh $(BUILD)
+
+bench: build
+	tools/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
