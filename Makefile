@@ -12,6 +12,8 @@ WERROR ?= false
 FUZZ_SECONDS ?= 20
 TEST_ARGS ?=
 SANITIZE_CFLAGS := -fno-sanitize-recover=all -fno-omit-frame-pointer
+# libFuzzer needs coverage in the libraries it fuzzes, not only in the target.
+FUZZ_CFLAGS := $(SANITIZE_CFLAGS) -fsanitize=fuzzer-no-link
 
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := \
@@ -83,7 +85,7 @@ asan: deps build-asan/build.ninja
 
 build-fuzz/build.ninja:
 	CC=clang meson setup build-fuzz -Dwerror=$(WERROR) -Dfuzz=true -Dtests=false \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args="$(SANITIZE_CFLAGS)"
+		-Db_sanitize=address,undefined -Db_lundef=false -Dc_args="$(FUZZ_CFLAGS)"
 
 fuzz: deps build-fuzz/build.ninja
 	ninja -C build-fuzz

@@ -7,6 +7,7 @@
  * that once crashed), printing one TAP line per file.  A crash or sanitizer
  * report fails the test; reaching the end means every input was handled.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>

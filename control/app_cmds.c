@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: dpfctl commands of the dataplane.
+ *
+ * Human output follows pfctl (-s info) and ifconfig/vppctl layouts; -j gives
+ * one JSON document with the same facts.  Counters are summed over the
+ * workers and the control core at the time of the request, without locks
+ * (see dp_stats.h).  All commands here are read-only.
+ */
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+
+#include "control/app.h"
+#include "proto/pkt.h"
+
+static void
+fmt_addr(uint8_t af, const uint8_t *a, char *buf, size_t len)
+{
+	if (inet_ntop(af == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+static void
+fmt_prefix(const struct dp_addr *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fmt_addr(p->af, p->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, p->plen);
+}
+
+static void
+fmt_mac(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static struct dp_stats *
+stats_snapshot(const struct app *app)
+{
+	struct dp_stats *s = rte_zmalloc("dpf_stats_tmp", sizeof(*s), RTE_CACHE_LINE_SIZE);
+
+	if (s != NULL)
+		dp_stats_sum(app->dp, s);
+	return s;
+}
+
+static int
+cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_stats *s;
+	uint64_t pf[PFRES_MAX] = { 0 };
+	time_t up = time(NULL) - app->started;
+	double secs = up > 0 ? (double)up : 1.0;
+	bool verbose = argc == 1 && strcmp(argv[0], "-v") == 0;
+	unsigned int i;
+
+	if (argc > 1 || (argc == 1 && !verbose)) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show info [-v]");
+		return -1;
+	}
+	s = stats_snapshot(app);
+	if (s == NULL) {
+		ctl_error(out, CTL_FAILED, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < DP_DROP_MAX; i++)
+		if (i != DP_DROP_NOT_FOR_US && i != DP_DROP_OWN_SRC_MAC)
+			pf[dp_drop_pfres(i)] += s->drop[i];
+	if (ctl_out_json(out)) {
+		json_t *j = json_object(), *c = json_object(), *d = json_object();
+
+		json_object_set_new(j, "status", json_string("running"));
+		json_object_set_new(j, "uptime", json_integer((json_int_t)up));
+		json_object_set_new(j, "hostname", json_string(app->cfg->system.hostname));
+		json_object_set_new(j, "hostid", json_integer(app->host_id));
+		json_object_set_new(j, "version", json_string(APP_VERSION));
+		json_object_set_new(j, "workers", json_integer(app->dp->n_workers));
+		json_object_set_new(j, "rx_packets", json_integer((json_int_t)s->rx_pkts));
+		json_object_set_new(j, "forwarded", json_integer((json_int_t)s->fwd_pkts));
+		json_object_set_new(j, "local", json_integer((json_int_t)s->local_pkts));
+		for (i = 0; i < PFRES_MAX; i++)
+			json_object_set_new(c, pfres_name(i), json_integer((json_int_t)pf[i]));
+		json_object_set_new(j, "counters", c);
+		for (i = 0; i < DP_DROP_MAX; i++)
+			json_object_set_new(d, dp_drop_name(i), json_integer((json_int_t)s->drop[i]));
+		for (i = 1; i < PKT_ERR_MAX; i++)
+			json_object_set_new(d, pkt_err_name(i),
+					    json_integer((json_int_t)s->pkt_err[i]));
+		json_object_set_new(j, "drops", d);
+		ctl_json(out, j);
+		rte_free(s);
+		return 0;
+	}
+	ctl_printf(out, "Status: Enabled for %ld days %02ld:%02ld:%02ld%*sDebug: Urgent\n\n",
+		   (long)(up / 86400), (long)(up / 3600 % 24), (long)(up / 60 % 60),
+		   (long)(up % 60), 13, "");
+	ctl_printf(out, "Hostid:   0x%08x\n", app->host_id);
+	ctl_printf(out, "Hostname: %s\n", app->cfg->system.hostname);
+	ctl_printf(out, "Workers:  %u\n\n", app->dp->n_workers);
+	ctl_printf(out, "%-27s%14s%16s\n", "Packets", "Total", "Rate");
+	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "received", (unsigned long)s->rx_pkts,
+		   (double)s->rx_pkts / secs);
+	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "forwarded", (unsigned long)s->fwd_pkts,
+		   (double)s->fwd_pkts / secs);
+	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "to the appliance", (unsigned long)s->local_pkts,
+		   (double)s->local_pkts / secs);
+	ctl_printf(out, "Counters\n");
+	for (i = 0; i < PFRES_MAX; i++)
+		ctl_printf(out, "  %-25s%14lu%14.1f/s\n", pfres_name(i), (unsigned long)pf[i],
+			   (double)pf[i] / secs);
+	if (verbose) {
+		ctl_printf(out, "Drop reasons\n");
+		for (i = 0; i < DP_DROP_MAX; i++)
+			if (s->drop[i])
+				ctl_printf(out, "  %-25s%14lu\n", dp_drop_name(i),
+					   (unsigned long)s->drop[i]);
+		for (i = 1; i < PKT_ERR_MAX; i++)
+			if (s->pkt_err[i])
+				ctl_printf(out, "  %-25s%14lu\n", pkt_err_name(i),
+					   (unsigned long)s->pkt_err[i]);
+	}
+	rte_free(s);
+	return 0;
+}
+
+static int
+cmd_show_interfaces(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_main *dp = app->dp;
+	struct dp_stats *s;
+	json_t *arr = NULL;
+	unsigned int i, j;
+	char buf[64], mac[24];
+
+	(void)argv;
+	if (argc != 0) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show interfaces");
+		return -1;
+	}
+	s = stats_snapshot(app);
+	if (s == NULL) {
+		ctl_error(out, CTL_FAILED, "out of memory");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	for (i = 0; i < dp->n_ifaces; i++) {
+		const struct dp_iface *ifc = &dp->ifaces[i];
+		const struct dp_port *p = &dp->ports[ifc->port];
+		const struct dp_if_counters *c = &s->iface[i];
+		bool up = atomic_load(&p->link_up);
+
+		fmt_mac(p->mac.addr_bytes, mac, sizeof(mac));
+		if (arr != NULL) {
+			json_t *o = json_object(), *a = json_array();
+
+			json_object_set_new(o, "name", json_string(ifc->name));
+			json_object_set_new(o, "port", json_string(p->name));
+			json_object_set_new(o, "vlan", json_integer(ifc->vlan));
+			json_object_set_new(o, "mtu", json_integer(ifc->mtu));
+			json_object_set_new(o, "link", json_string(up ? "up" : "down"));
+			json_object_set_new(o, "lladdr", json_string(mac));
+			for (j = 0; j < ifc->n_addrs; j++) {
+				fmt_prefix(&ifc->addrs[j], buf, sizeof(buf));
+				json_array_append_new(a, json_string(buf));
+			}
+			fmt_addr(6, ifc->ll6, buf, sizeof(buf));
+			json_object_set_new(o, "addresses", a);
+			json_object_set_new(o, "link_local", json_string(buf));
+			json_object_set_new(o, "rx_packets", json_integer((json_int_t)c->rx_pkts));
+			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)c->rx_bytes));
+			json_object_set_new(o, "tx_packets", json_integer((json_int_t)c->tx_pkts));
+			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)c->tx_bytes));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		ctl_printf(out, "%s: port %s", ifc->name, p->name);
+		if (ifc->vlan)
+			ctl_printf(out, " vlan %u", ifc->vlan);
+		ctl_printf(out, " mtu %u link %s", ifc->mtu, up ? "up" : "down");
+		if (up && p->link_speed)
+			ctl_printf(out, " %u Mb/s", p->link_speed);
+		ctl_printf(out, "\n\tlladdr %s\n", mac);
+		for (j = 0; j < ifc->n_addrs; j++) {
+			fmt_prefix(&ifc->addrs[j], buf, sizeof(buf));
+			ctl_printf(out, "\t%s %s\n", ifc->addrs[j].af == 4 ? "inet" : "inet6", buf);
+		}
+		fmt_addr(6, ifc->ll6, buf, sizeof(buf));
+		ctl_printf(out, "\tinet6 %s%%%s/64\n", buf, ifc->name);
+		ctl_printf(out, "\trx %lu packets %lu bytes, tx %lu packets %lu bytes\n",
+			   (unsigned long)c->rx_pkts, (unsigned long)c->rx_bytes,
+			   (unsigned long)c->tx_pkts, (unsigned long)c->tx_bytes);
+	}
+	if (arr != NULL)
+		ctl_json(out, arr);
+	rte_free(s);
+	return 0;
+}
+
+static int
+cmd_show_routes(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	const struct dp_fib *fib = atomic_load(&app->dp->fib);
+	json_t *arr = NULL;
+	unsigned int i;
+	char dst[64], gw[INET6_ADDRSTRLEN];
+
+	(void)argv;
+	if (argc != 0) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show routes");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	else
+		ctl_printf(out, "%-44s %-28s %-12s %s\n", "Destination", "Gateway", "Interface",
+			   "Type");
+	for (i = 0; i < fib->n_routes; i++) {
+		const struct dp_route *r = &fib->routes[i];
+		const struct dp_nh *nh = &fib->nh[r->nh];
+		static const char *const kinds[DP_NH_MAX] = {
+#define DP_NH_NAME(sym, str) [DP_NH_##sym] = str,
+			DP_NH_LIST(DP_NH_NAME)
+#undef DP_NH_NAME
+		};
+		const char *ifn = nh->kind == DP_NH_REJECT ? "-" : app->dp->ifaces[nh->iface].name;
+
+		fmt_prefix(&r->dst, dst, sizeof(dst));
+		if (nh->kind == DP_NH_GATEWAY)
+			fmt_addr(nh->af, nh->gw, gw, sizeof(gw));
+		else
+			snprintf(gw, sizeof(gw), "-");
+		if (arr != NULL) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "destination", json_string(dst));
+			json_object_set_new(o, "gateway", nh->kind == DP_NH_GATEWAY ?
+					    json_string(gw) : json_null());
+			json_object_set_new(o, "interface", nh->kind == DP_NH_REJECT ?
+					    json_null() : json_string(ifn));
+			json_object_set_new(o, "type", json_string(kinds[nh->kind]));
+			json_array_append_new(arr, o);
+		} else {
+			ctl_printf(out, "%-44s %-28s %-12s %s\n", dst, gw, ifn, kinds[nh->kind]);
+		}
+	}
+	if (arr != NULL)
+		ctl_json(out, arr);
+	return 0;
+}
+
+static int
+cmd_show_neighbors(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_main *dp = app->dp;
+	json_t *arr = NULL;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int32_t pos;
+
+	(void)argv;
+	if (argc != 0) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show neighbors");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	else
+		ctl_printf(out, "%-40s %-18s %-12s %s\n", "Address", "Link-layer", "Interface",
+			   "State");
+	while ((pos = rte_hash_iterate(dp->neigh_hash, &key, &data, &iter)) >= 0) {
+		uint8_t addr[16], af, m[6];
+		uint16_t ifx;
+		uint64_t w;
+		char a[INET6_ADDRSTRLEN], mac[24];
+		const char *st;
+		int k;
+
+		if ((unsigned int)pos >= dp->neigh_max)
+			continue;
+		dp_neigh_key_decode(key, &ifx, &af, addr);
+		w = atomic_load(&dp->neigh[pos].mac);
+		for (k = 0; k < 6; k++)
+			m[k] = (uint8_t)(w >> (40 - 8 * k));
+		fmt_addr(af, addr, a, sizeof(a));
+		if (w & DP_NEIGH_VALID)
+			fmt_mac(m, mac, sizeof(mac));
+		else
+			snprintf(mac, sizeof(mac), "(incomplete)");
+		st = neigh_state_name(app->local.neigh[pos].state);
+		if (arr != NULL) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "address", json_string(a));
+			json_object_set_new(o, "lladdr", (w & DP_NEIGH_VALID) ?
+					    json_string(mac) : json_null());
+			json_object_set_new(o, "interface", json_string(dp->ifaces[ifx].name));
+			json_object_set_new(o, "state", json_string(st));
+			json_array_append_new(arr, o);
+		} else {
+			ctl_printf(out, "%-40s %-18s %-12s %s\n", a, mac, dp->ifaces[ifx].name, st);
+		}
+	}
+	if (arr != NULL)
+		ctl_json(out, arr);
+	return 0;
+}
+
+static int
+cmd_show_workers(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_main *dp = app->dp;
+	json_t *arr = NULL;
+	unsigned int w;
+
+	(void)argv;
+	if (argc != 0) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show workers");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	else
+		ctl_printf(out, "%-8s %-6s %14s %14s %12s %12s %10s %8s\n", "Worker", "Lcore",
+			   "Received", "Forwarded", "Handoff-out", "Handoff-in", "Punted", "Busy");
+	for (w = 0; w <= dp->n_workers; w++) {
+		const struct dp_stats *s = &dp->stats[w == dp->n_workers ? DP_CTL_WORKER : w];
+		double busy = s->polls ? 100.0 * (double)s->busy_polls / (double)s->polls : 0;
+		char name[16], lcore[16];
+
+		if (w == dp->n_workers) {
+			snprintf(name, sizeof(name), "control");
+			snprintf(lcore, sizeof(lcore), "%u", rte_get_main_lcore());
+		} else {
+			snprintf(name, sizeof(name), "%u", w);
+			snprintf(lcore, sizeof(lcore), "%u", dp->workers[w].lcore);
+		}
+		if (arr != NULL) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "worker", json_string(name));
+			json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->rx_pkts));
+			json_object_set_new(o, "forwarded", json_integer((json_int_t)s->fwd_pkts));
+			json_object_set_new(o, "handoff_out",
+					    json_integer((json_int_t)s->handoff_out));
+			json_object_set_new(o, "handoff_in", json_integer((json_int_t)s->handoff_in));
+			json_object_set_new(o, "punted", json_integer((json_int_t)s->punts));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		ctl_printf(out, "%-8s %-6s %14lu %14lu %12lu %12lu %10lu %7.1f%%\n", name, lcore,
+			   (unsigned long)s->rx_pkts, (unsigned long)s->fwd_pkts,
+			   (unsigned long)s->handoff_out, (unsigned long)s->handoff_in,
+			   (unsigned long)s->punts, busy);
+	}
+	if (arr != NULL)
+		ctl_json(out, arr);
+	return 0;
+}
+
+static const struct ctl_cmd app_cmds[] = {
+	{ "show info", "[-v]", "status and counters, as pfctl -s info", cmd_show_info,
+	  CTL_F_READONLY },
+	{ "show interfaces", "", "interfaces with addresses, link and counters",
+	  cmd_show_interfaces, CTL_F_READONLY },
+	{ "show routes", "", "the forwarding table", cmd_show_routes, CTL_F_READONLY },
+	{ "show neighbors", "", "ARP and ND entries", cmd_show_neighbors, CTL_F_READONLY },
+	{ "show workers", "", "per-worker packet counters", cmd_show_workers, CTL_F_READONLY },
+};
+
+int
+app_cmds_register(struct app *app, struct ctl_server *srv)
+{
+	return ctl_register(srv, app_cmds, RTE_DIM(app_cmds), app);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control socket: a local Unix stream socket served by the control core
+ * without ever blocking it.  The line protocol and reply codes are in
+ * docs/control-protocol.md; `dpfctl` is the client.
+ *
+ * Contract:
+ *  - ctl_server_poll() does a bounded amount of work (accept, read, run
+ *    complete requests, write what the sockets take) and returns at once;
+ *    the control core calls it every loop iteration.
+ *  - Requests are bounded (CTL_REQ_MAX bytes); anything malformed, too long,
+ *    unknown or not allowed on a read-only socket gets an error reply with a
+ *    numeric code and a message, never a crash and never a stall of others.
+ *  - Commands come from a table (struct ctl_cmd) registered by each module;
+ *    handlers run on the control core and write human text (pfctl/vppctl
+ *    layouts) or, when the client asked for JSON, one JSON value.
+ *
+ * Ownership: [C] everything here belongs to the control core.
+ */
+#ifndef DPF_CONTROL_CTL_H
+#define DPF_CONTROL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define CTL_PROTO_VERSION 1
+#define CTL_REQ_MAX 4096	/* bytes in one request line, newline included */
+#define CTL_MAX_ARGS 32
+#define CTL_MAX_CLIENTS 32
+/*
+ * Bytes of one framed reply (codes, separators and newlines included), and so
+ * the most a client's output buffer holds: a longer reply is cut and ends
+ * with `8002 reply too large`.
+ */
+#define CTL_REPLY_MAX (16u << 20)
+
+/*
+ * Reply codes, BIRD-style classes: 0xxx success, 8xxx run-time errors of a
+ * valid request, 9xxx requests the server could not accept.
+ */
+#define CTL_CODE_LIST(_)                                        \
+	_(OK, 0, "ok")                                          \
+	_(NOT_FOUND, 8001, "not found")                         \
+	_(FAILED, 8002, "command failed")                       \
+	_(BUSY, 8003, "busy")                                   \
+	_(SYNTAX, 9001, "syntax error")                         \
+	_(UNKNOWN, 9002, "unknown command")                     \
+	_(TOO_LONG, 9003, "request too long")                   \
+	_(DENIED, 9004, "permission denied")                    \
+	_(BAD_ARG, 9005, "invalid argument")                    \
+	_(TOO_MANY, 9006, "too many clients")                   \
+	_(VERSION, 9007, "unsupported protocol version")
+
+enum ctl_code {
+#define CTL_CODE_ENUM(sym, num, str) CTL_##sym = num,
+	CTL_CODE_LIST(CTL_CODE_ENUM)
+#undef CTL_CODE_ENUM
+};
+
+const char *ctl_code_name(enum ctl_code code);
+
+/* Output of one request: text, or a JSON value when the client used -j. */
+struct ctl_out;
+
+bool ctl_out_json(const struct ctl_out *out);
+/* Appends human text. */
+void ctl_printf(struct ctl_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets the JSON reply (steals the reference). */
+void ctl_json(struct ctl_out *out, json_t *value);
+/* Makes the reply an error: code and message (printf-style). */
+void ctl_error(struct ctl_out *out, enum ctl_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A handler gets the words after the command's own words (argv[0] is the
+ * first argument).  It returns 0, or calls ctl_error() and returns -1.
+ */
+typedef int (*ctl_fn)(struct ctl_out *out, int argc, char **argv, void *arg);
+
+#define CTL_F_READONLY 0x1	/* allowed on the read-only socket */
+
+struct ctl_cmd {
+	const char *words;	/* "show interfaces" */
+	const char *args;	/* usage of the arguments, "" if none: "[-v] [FILTER]" */
+	const char *help;	/* one line */
+	ctl_fn fn;
+	unsigned int flags;
+};
+
+struct ctl_server;
+
+/*
+ * Opens a listening socket at path (replacing a stale socket file, creating
+ * the parent directory), chmod to mode, chgrp to group (NULL = unchanged).
+ * readonly: only CTL_F_READONLY commands are accepted.
+ * Returns NULL with a message in err on failure.
+ * path NULL opens a server without a listening socket, which only serves the
+ * connections given to ctl_server_adopt_fd() (tests, the fuzzer).
+ */
+struct ctl_server *ctl_server_open(const char *path, unsigned int mode, const char *group,
+				   bool readonly, char *err, size_t errlen);
+void ctl_server_close(struct ctl_server *srv);
+
+/* Registers n commands (the table must outlive the server); arg is passed to fn. */
+int ctl_register(struct ctl_server *srv, const struct ctl_cmd *cmds, unsigned int n, void *arg);
+
+/*
+ * Non-blocking service; returns the number of requests answered (error
+ * replies included), or -errno if poll() itself failed.
+ */
+int ctl_server_poll(struct ctl_server *srv);
+
+/*
+ * Serves an already connected stream socket as if it had been accepted
+ * (greeting first); the server owns fd from then on, also on failure.
+ * Returns 0, -EBUSY (CTL_MAX_CLIENTS reached: fd got `9006` and was closed)
+ * or -errno.
+ */
+int ctl_server_adopt_fd(struct ctl_server *srv, int fd) __attribute__((warn_unused_result));
+
+/*
+ * One request line split into words (docs/control-protocol.md, "Requests").
+ * Options (-j, -p N) are consumed; argv[] points into buf and is NULL-ended.
+ */
+struct ctl_req {
+	bool json;			/* -j: the client wants a JSON reply */
+	int argc;			/* 0: an empty line, which gets no reply */
+	char *argv[CTL_MAX_ARGS + 1];
+	const char *why;		/* static reason when the result is not CTL_OK */
+	char buf[CTL_REQ_MAX];
+};
+
+/*
+ * Tokenizes one request line (a trailing "\n" or "\r\n" is ignored).  Pure:
+ * no allocation, no state; safe on any bytes.  Returns CTL_OK, or CTL_SYNTAX,
+ * CTL_BAD_ARG, CTL_TOO_LONG or CTL_VERSION with req->why set.
+ */
+enum ctl_code ctl_parse_line(const char *line, size_t len, struct ctl_req *req)
+	__attribute__((warn_unused_result));
+
+/*
+ * Writes the request line for argv (with "-j " first if json), quoting the
+ * words that need it, newline included, NUL-terminated.  Returns its length,
+ * -EINVAL (no words, more than CTL_MAX_ARGS, or a control character other
+ * than tab in a word: it could not be sent) or -E2BIG (longer than
+ * CTL_REQ_MAX or than size - 1).
+ */
+int ctl_format_request(char *buf, size_t size, bool json, int argc, char *const *argv)
+	__attribute__((warn_unused_result));
+
+#endif /* DPF_CONTROL_CTL_H */

@@ -1,0 +1,939 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: packets for and from the appliance itself, on the control core.
+ *
+ * Workers punt here what is not plain forwarding (see dp.h, DP_PUNT_LIST).
+ * Everything is bounded: the punt rings are drained a burst at a time,
+ * packets waiting for a neighbour sit in one fixed queue (oldest dropped
+ * first when a neighbour fails, newest refused when full), ICMP errors come
+ * from a token bucket.  Input is parsed with proto/pkt.c's full parser, so
+ * anything malformed is counted under its reason and dropped.
+ *
+ * Replies the appliance originates (echo replies, ICMP errors) are routed
+ * like transit traffic: FIB lookup, neighbour, L2 rewrite, then the control
+ * core's own TX queue of the egress port.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_ip_frag.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "control/local.h"
+#include "dataplane/dp_parse.h"
+#include "dataplane/dp_tx.h"
+#include "proto/cksum.h"
+#include "proto/pkt.h"
+#include "proto/proto.h"
+
+static const char *const neigh_state_names[NEIGH_STATE_MAX] = {
+#define NEIGH_STATE_NAME(sym, str) [NEIGH_##sym] = str,
+	NEIGH_STATE_LIST(NEIGH_STATE_NAME)
+#undef NEIGH_STATE_NAME
+};
+
+const char *
+neigh_state_name(unsigned int s)
+{
+	return s < NEIGH_STATE_MAX ? neigh_state_names[s] : "?";
+}
+
+#define L2_RESERVE 18		/* room for Ethernet + one VLAN tag before L3 */
+
+static void
+local_drop(struct local *l, struct rte_mbuf *m, enum dp_drop why)
+{
+	l->st->drop[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+local_tx_flush(struct local *l, unsigned int p)
+{
+	struct local_txbuf *b = &l->tx[p];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(l->dp->ports[p].port_id, l->txq, b->pkts, b->n);
+	if (sent < b->n) {
+		l->st->drop[DP_DROP_TX_FULL] += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+static void
+local_tx(struct local *l, unsigned int p, struct rte_mbuf *m)
+{
+	struct local_txbuf *b = &l->tx[p];
+
+	l->st->port[p].tx_pkts++;
+	l->st->port[p].tx_bytes += m->pkt_len;
+	b->pkts[b->n++] = m;
+	if (b->n == DP_BURST_MAX)
+		local_tx_flush(l, p);
+}
+
+/* A fresh mbuf with room for L2 in front; the caller appends L3. */
+static struct rte_mbuf *
+local_alloc(struct local *l)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(l->dp->pool);
+
+	if (m == NULL) {
+		l->st->drop[DP_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	memset(dp_meta(m), 0, sizeof(struct dp_mbuf_meta));
+	return m;
+}
+
+static uint64_t
+mac_word(const uint8_t *mac)
+{
+	return DP_NEIGH_VALID | (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 |
+	       (uint64_t)mac[2] << 24 | (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | mac[5];
+}
+
+/* Sends an L2 frame whose L3 starts at l3_off to `mac` on interface ifx. */
+static void
+local_send_l2(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx, uint64_t mac,
+	      uint16_t ethertype)
+{
+	const struct dp_iface *oif = &l->dp->ifaces[ifx];
+
+	if (!dp_l2_rewrite(m, l3_off, &l->dp->ports[oif->port], oif, mac, ethertype)) {
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	l->st->iface[ifx].tx_pkts++;
+	l->st->iface[ifx].tx_bytes += m->pkt_len;
+	local_tx(l, oif->port, m);
+}
+
+/* Our address on interface ifx to source packets to `dst` from. */
+static const uint8_t *
+local_src_addr(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *dst)
+{
+	const struct dp_iface *ifc = &l->dp->ifaces[ifx];
+	const uint8_t *any = NULL;
+	unsigned int i;
+
+	for (i = 0; i < ifc->n_addrs; i++) {
+		if (ifc->addrs[i].af != af)
+			continue;
+		if (dst != NULL && dp_addr_in(&ifc->addrs[i], af, dst))
+			return ifc->addrs[i].addr;
+		if (any == NULL)
+			any = ifc->addrs[i].addr;
+	}
+	if (any == NULL && af == 6)
+		return ifc->ll6;
+	return any;
+}
+
+static bool
+local_is_ours(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, bool any_if)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < l->dp->n_ifaces; i++) {
+		const struct dp_iface *ifc = &l->dp->ifaces[i];
+
+		if (!any_if && i != ifx)
+			continue;
+		if (af == 6 && memcmp(ifc->ll6, addr, 16) == 0)
+			return true;
+		for (j = 0; j < ifc->n_addrs; j++)
+			if (ifc->addrs[j].af == af &&
+			    memcmp(ifc->addrs[j].addr, addr, af == 4 ? 4 : 16) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* --- solicitation ------------------------------------------------------ */
+
+static void
+local_send_arp(struct local *l, uint16_t ifx, const uint8_t *target)
+{
+	const struct dp_iface *ifc = &l->dp->ifaces[ifx];
+	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
+	const uint8_t *spa = local_src_addr(l, ifx, 4, target);
+	struct rte_mbuf *m;
+	uint8_t *a;
+
+	if (spa == NULL || (m = local_alloc(l)) == NULL)
+		return;
+	a = (uint8_t *)rte_pktmbuf_append(m, L2_RESERVE + 28);
+	if (a == NULL) {
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	a += L2_RESERVE;
+	proto_wr16(a, 1);		/* Ethernet */
+	proto_wr16(a + 2, 0x0800);	/* IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	proto_wr16(a + 6, 1);		/* request */
+	memcpy(a + 8, mac, 6);
+	memcpy(a + 14, spa, 4);
+	memset(a + 18, 0, 6);
+	memcpy(a + 24, target, 4);
+	l->solicits++;
+	local_send_l2(l, m, L2_RESERVE, ifx, 0xffffffffffffULL, RTE_ETHER_TYPE_ARP);
+}
+
+/* ICMPv6 checksum over an IPv6 packet at ip with payload plen. */
+static void
+icmp6_cksum(uint8_t *ip, uint16_t plen)
+{
+	uint8_t *icmp = ip + 40;
+
+	proto_wr16(icmp + 2, 0);
+	proto_wr16(icmp + 2, proto_cksum_l4(proto_cksum_pseudo6(ip + 8, ip + 24, 58, plen), icmp,
+					    plen));
+}
+
+static uint8_t *
+ip6_hdr(uint8_t *ip, uint16_t plen, uint8_t nxt, uint8_t hlim, const uint8_t *src,
+	const uint8_t *dst)
+{
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	proto_wr16(ip + 4, plen);
+	ip[6] = nxt;
+	ip[7] = hlim;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	return ip + 40;
+}
+
+static void
+local_send_ns(struct local *l, uint16_t ifx, const uint8_t *target)
+{
+	const struct dp_iface *ifc = &l->dp->ifaces[ifx];
+	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
+	const uint8_t *src = local_src_addr(l, ifx, 6, target);
+	uint8_t dst[16] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	struct rte_mbuf *m;
+	uint8_t *ip, *ns;
+	uint64_t dmac;
+
+	if ((target[0] == 0xfe && (target[1] & 0xc0) == 0x80) || src == NULL)
+		src = ifc->ll6;
+	if ((m = local_alloc(l)) == NULL)
+		return;
+	/* Solicited-node multicast ff02::1:ffXX:XXXX [RFC 4291 2.7.1]. */
+	memcpy(dst + 13, target + 13, 3);
+	ip = (uint8_t *)rte_pktmbuf_append(m, L2_RESERVE + 40 + 32);
+	if (ip == NULL) {
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	ip += L2_RESERVE;
+	ns = ip6_hdr(ip, 32, 58, 255, src, dst);
+	memset(ns, 0, 32);
+	ns[0] = PKT_ND_NEIGHBOR_SOLICIT;
+	memcpy(ns + 8, target, 16);
+	ns[24] = 1;			/* source link-layer address option */
+	ns[25] = 1;
+	memcpy(ns + 26, mac, 6);
+	icmp6_cksum(ip, 32);
+	dmac = 0x3333ff000000ULL | (uint64_t)target[13] << 16 | (uint64_t)target[14] << 8 |
+	       target[15];
+	l->solicits++;
+	local_send_l2(l, m, L2_RESERVE, ifx, dmac, RTE_ETHER_TYPE_IPV6);
+}
+
+static void
+local_solicit(struct local *l, uint32_t slot, uint16_t ifx, uint8_t af, const uint8_t *addr)
+{
+	struct local_neigh *n = &l->neigh[slot];
+
+	n->tries++;
+	n->next_tsc = rte_rdtsc() + l->hz * LOCAL_SOLICIT_INTERVAL_MS / 1000;
+	if (af == 4)
+		local_send_arp(l, ifx, addr);
+	else
+		local_send_ns(l, ifx, addr);
+}
+
+/* --- output of routed packets ------------------------------------------ */
+
+/*
+ * Queues m (L3 at l3_off) until neighbour slot `slot` resolves; starts a
+ * solicitation if none is running.
+ */
+static void
+local_pend(struct local *l, struct rte_mbuf *m, uint32_t slot, uint16_t ifx, uint8_t af,
+	   const uint8_t *addr)
+{
+	struct local_neigh *n = &l->neigh[slot];
+
+	if (l->n_pending == LOCAL_PENDING_MAX || n->pending >= LOCAL_PENDING_PER_NEIGH) {
+		local_drop(l, m, DP_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
+	l->pending[l->n_pending++] = (struct local_pending){ .m = m, .slot = slot,
+							     .iface = ifx, .af = af };
+	n->pending++;
+	if (n->state != NEIGH_INCOMPLETE && n->state != NEIGH_PROBE) {
+		n->state = NEIGH_INCOMPLETE;
+		n->tries = 0;
+		local_solicit(l, slot, ifx, af, addr);
+	}
+}
+
+/* Sends an IP packet (L3 at l3_off) towards nh, resolving if needed. */
+static void
+local_out_nh(struct local *l, struct rte_mbuf *m, const struct dp_nh *nh, uint8_t af,
+	     const uint8_t *dst)
+{
+	const uint8_t *target = nh->kind == DP_NH_GATEWAY ? nh->gw : dst;
+	uint16_t l3_off = dp_meta(m)->l3_off;
+	uint64_t mac;
+	int slot;
+
+	slot = dp_neigh_get(l->dp, nh->iface, af, target, true);
+	if (slot < 0) {
+		local_drop(l, m, DP_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
+	mac = atomic_load_explicit(&l->dp->neigh[slot].mac, memory_order_acquire);
+	if (!(mac & DP_NEIGH_VALID)) {
+		local_pend(l, m, (uint32_t)slot, nh->iface, af, target);
+		return;
+	}
+	local_send_l2(l, m, l3_off, nh->iface, mac,
+		      af == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+}
+
+static const struct dp_nh *
+local_route(struct local *l, uint8_t af, const uint8_t *dst)
+{
+	const struct dp_fib *fib = atomic_load_explicit(&l->dp->fib, memory_order_acquire);
+	uint64_t nh = 0;
+
+	if (af == 4) {
+		uint32_t d = proto_rd32(dst);
+
+		rte_fib_lookup_bulk(fib->fib4, &d, &nh, 1);
+	} else {
+		uint8_t d[1][16];
+
+		memcpy(d[0], dst, 16);
+		rte_fib6_lookup_bulk(fib->fib6, d, &nh, 1);
+	}
+	return &fib->nh[nh < fib->n_nh ? nh : 0];
+}
+
+/* Routes an IP packet the appliance originated (L3 at meta l3_off). */
+static void
+local_route_out(struct local *l, struct rte_mbuf *m, uint8_t af)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, dp_meta(m)->l3_off);
+	const uint8_t *dst = af == 4 ? ip + 16 : ip + 24;
+	const struct dp_nh *nh = local_route(l, af, dst);
+
+	if (nh->kind != DP_NH_CONNECTED && nh->kind != DP_NH_GATEWAY) {
+		local_drop(l, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	local_out_nh(l, m, nh, af, dst);
+}
+
+/* A neighbour resolved: send what was waiting for it. */
+static void
+local_flush_pending(struct local *l, uint32_t slot, uint64_t mac)
+{
+	unsigned int i, j = 0;
+
+	for (i = 0; i < l->n_pending; i++) {
+		struct local_pending *p = &l->pending[i];
+
+		if (p->slot != slot) {
+			l->pending[j++] = *p;
+			continue;
+		}
+		local_send_l2(l, p->m, dp_meta(p->m)->l3_off, p->iface, mac,
+			      p->af == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	}
+	l->n_pending = j;
+	l->neigh[slot].pending = 0;
+}
+
+static void
+local_drop_pending(struct local *l, uint32_t slot)
+{
+	unsigned int i, j = 0;
+
+	for (i = 0; i < l->n_pending; i++) {
+		if (l->pending[i].slot != slot) {
+			l->pending[j++] = l->pending[i];
+			continue;
+		}
+		local_drop(l, l->pending[i].m, DP_DROP_NEIGH_FAILED);
+	}
+	l->n_pending = j;
+	l->neigh[slot].pending = 0;
+}
+
+/*
+ * Learns (iface, af, addr) -> mac.  create: make an entry if there is none
+ * (the sender asked for one of our addresses, so it will talk to us).
+ */
+static void
+local_learn(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, const uint8_t *mac,
+	    bool create)
+{
+	uint64_t w = mac_word(mac);
+	int slot = dp_neigh_get(l->dp, ifx, af, addr, create);
+
+	if (slot < 0)
+		return;
+	atomic_store_explicit(&l->dp->neigh[slot].mac, w, memory_order_release);
+	l->neigh[slot].state = NEIGH_REACHABLE;
+	l->neigh[slot].tries = 0;
+	l->neigh[slot].confirmed_tsc = rte_rdtsc();
+	if (l->neigh[slot].pending)
+		local_flush_pending(l, (uint32_t)slot, w);
+}
+
+/* --- ICMP errors ----------------------------------------------------- */
+
+static bool
+local_icmp_allowed(struct local *l)
+{
+	uint64_t now = rte_rdtsc();
+	uint64_t add = (now - l->icmp_tsc) * LOCAL_ICMP_RATE / l->hz;
+
+	if (add > 0) {
+		l->icmp_tokens = RTE_MIN(l->icmp_tokens + add, (uint64_t)LOCAL_ICMP_RATE);
+		l->icmp_tsc = now;
+	}
+	if (l->icmp_tokens == 0) {
+		l->st->drop[DP_DROP_ICMP_RATELIMIT]++;
+		return false;
+	}
+	l->icmp_tokens--;
+	return true;
+}
+
+/*
+ * Sends an ICMP (af 4) or ICMPv6 error about packet m (meta filled) from
+ * an address of its ingress interface.  word: bytes 4..7 of the ICMP header
+ * (MTU for too-big).  Never about an ICMP error, a non-first fragment, a
+ * multicast or broadcast, or an unspecified/multicast source [RFC 1812
+ * 4.3.2.7, RFC 4443 2.4(e)].  Consumes m.
+ */
+static void
+local_icmp_error(struct local *l, struct rte_mbuf *m, uint8_t type, uint8_t code, uint32_t word)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *oip = frame + md->l3_off;
+	struct pkt_meta pm;
+	struct rte_mbuf *r;
+	const uint8_t *src;
+	uint32_t qlen, max;
+	uint8_t *ip, *ic;
+
+	if (pkt_parse(frame, m->data_len, &pm) != PKT_ERR_OK || (frame[0] & 1) ||
+	    (pm.flags & (PKT_F_ICMP_ERR)) || ((pm.flags & PKT_F_FRAG) && pm.frag_off != 0)) {
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	if (pm.proto == (md->af == 4 ? PKT_IPPROTO_ICMP : PKT_IPPROTO_ICMPV6) &&
+	    !(pm.flags & PKT_F_L4)) {
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	if ((md->af == 4 && (pm.src[0] == 0 || pm.src[0] >= 224)) ||
+	    (md->af == 6 && (pm.src[0] == 0xff || memcmp(pm.src, (uint8_t[16]){ 0 }, 16) == 0))) {
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	src = local_src_addr(l, md->iface, md->af, pm.src);
+	if (src == NULL || !local_icmp_allowed(l) || (r = local_alloc(l)) == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* As much of the original as fits in 576 (IPv4) or 1280 (IPv6) bytes. */
+	max = md->af == 4 ? 576 - 28 : 1280 - 48;
+	qlen = RTE_MIN(pm.ip_len, max);
+	qlen = RTE_MIN(qlen, (uint32_t)(m->data_len - md->l3_off));
+	dp_meta(r)->l3_off = L2_RESERVE;
+	dp_meta(r)->af = md->af;
+	if (md->af == 4) {
+		ip = (uint8_t *)rte_pktmbuf_append(r, L2_RESERVE + 28 + qlen);
+		if (ip == NULL)
+			goto nomem;
+		ip += L2_RESERVE;
+		memset(ip, 0, 28);
+		ip[0] = 0x45;
+		proto_wr16(ip + 2, (uint16_t)(28 + qlen));
+		ip[8] = 64;
+		ip[9] = PKT_IPPROTO_ICMP;
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, pm.src, 4);
+		proto_wr16(ip + 10, proto_cksum(ip, 20));
+		ic = ip + 20;
+		ic[0] = type;
+		ic[1] = code;
+		proto_wr32(ic + 4, word);
+		memcpy(ic + 8, oip, qlen);
+		proto_wr16(ic + 2, proto_cksum(ic, 8 + qlen));
+	} else {
+		ip = (uint8_t *)rte_pktmbuf_append(r, L2_RESERVE + 48 + qlen);
+		if (ip == NULL)
+			goto nomem;
+		ip += L2_RESERVE;
+		ic = ip6_hdr(ip, (uint16_t)(8 + qlen), PKT_IPPROTO_ICMPV6, 64, src, pm.src);
+		memset(ic, 0, 8);
+		ic[0] = type;
+		ic[1] = code;
+		proto_wr32(ic + 4, word);
+		memcpy(ic + 8, oip, qlen);
+		icmp6_cksum(ip, (uint16_t)(8 + qlen));
+	}
+	rte_pktmbuf_free(m);
+	l->icmp_sent++;
+	local_route_out(l, r, dp_meta(r)->af);
+	return;
+nomem:
+	rte_pktmbuf_free(r);
+	local_drop(l, m, DP_DROP_NO_MBUF);
+}
+
+/* --- input for our addresses ------------------------------------------ */
+
+static void
+local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const struct dp_iface *ifc = &l->dp->ifaces[md->iface];
+	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
+	bool for_us = local_is_ours(l, md->iface, 4, pm->arp.tpa, false);
+	uint8_t *a;
+
+	/* RFC 826 merge: update a known sender; learn it if it asks for us. */
+	if (!(pm->arp.sha[0] & 1) && proto_rd32(pm->arp.spa) != 0)
+		local_learn(l, md->iface, 4, pm->arp.spa, pm->arp.sha, for_us);
+	if (pm->arp.op != 1 || !for_us) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Turn the request around in place. */
+	a = rte_pktmbuf_mtod_offset(m, uint8_t *, pm->l2_len);
+	proto_wr16(a + 6, 2);
+	memcpy(a + 18, pm->arp.sha, 6);
+	memcpy(a + 24, pm->arp.spa, 4);
+	memcpy(a + 8, mac, 6);
+	memcpy(a + 14, pm->arp.tpa, 4);
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (pm->l2_len + 28)));
+	l->arp_replies++;
+	local_send_l2(l, m, pm->l2_len, md->iface, mac_word(pm->arp.sha) & ~DP_NEIGH_VALID,
+		      RTE_ETHER_TYPE_ARP);
+}
+
+static void
+local_nd_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const struct dp_iface *ifc = &l->dp->ifaces[md->iface];
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t unspec[16];
+	const uint8_t *dst;
+	struct rte_mbuf *r;
+	uint8_t *ip, *na;
+	bool dad;
+
+	if (pm->icmp.type == PKT_ND_NEIGHBOR_ADVERT) {
+		const uint8_t *lla = pm->icmp.nd.tll_off ? frame + pm->icmp.nd.tll_off : frame + 6;
+
+		local_learn(l, md->iface, 6, pm->icmp.nd.target, lla, false);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (pm->icmp.type != PKT_ND_NEIGHBOR_SOLICIT) {
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	dad = memcmp(pm->src, unspec, 16) == 0;
+	if (!dad && pm->icmp.nd.sll_off)
+		local_learn(l, md->iface, 6, pm->src, frame + pm->icmp.nd.sll_off, true);
+	if (!local_is_ours(l, md->iface, 6, pm->icmp.nd.target, false) ||
+	    (r = local_alloc(l)) == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* NA: router, solicited (unless answering DAD), override [RFC 4861 7.2.4]. */
+	dst = dad ? all_nodes : pm->src;
+	ip = (uint8_t *)rte_pktmbuf_append(r, L2_RESERVE + 40 + 32);
+	if (ip == NULL) {
+		rte_pktmbuf_free(r);
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	ip += L2_RESERVE;
+	na = ip6_hdr(ip, 32, PKT_IPPROTO_ICMPV6, 255, pm->icmp.nd.target, dst);
+	memset(na, 0, 32);
+	na[0] = PKT_ND_NEIGHBOR_ADVERT;
+	na[4] = PKT_ND_NA_ROUTER | PKT_ND_NA_OVERRIDE | (dad ? 0 : PKT_ND_NA_SOLICITED);
+	memcpy(na + 8, pm->icmp.nd.target, 16);
+	na[24] = 2;			/* target link-layer address option */
+	na[25] = 1;
+	memcpy(na + 26, mac, 6);
+	icmp6_cksum(ip, 32);
+	l->nd_replies++;
+	local_send_l2(l, r, L2_RESERVE, md->iface,
+		      dad ? 0x333300000001ULL : mac_word(frame + 6) & ~DP_NEIGH_VALID,
+		      RTE_ETHER_TYPE_IPV6);
+	rte_pktmbuf_free(m);
+}
+
+/* Echo request to one of our addresses: answer in place and route it. */
+static void
+local_echo(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, pm->l3_off);
+	uint8_t *ic = rte_pktmbuf_mtod_offset(m, uint8_t *, pm->l4_off);
+	uint8_t tmp[16];
+
+	if (m->pkt_len > (uint32_t)pm->l3_off + pm->ip_len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - pm->l3_off - pm->ip_len));
+	if (md->af == 4) {
+		memcpy(tmp, ip + 12, 4);
+		memcpy(ip + 12, ip + 16, 4);
+		memcpy(ip + 16, tmp, 4);
+		ip[8] = 64;
+		proto_wr16(ip + 10, 0);
+		proto_wr16(ip + 10, proto_cksum(ip, pm->l3_hlen));
+		ic[0] = PKT_ICMP_ECHOREPLY;
+		proto_wr16(ic + 2, 0);
+		proto_wr16(ic + 2, proto_cksum(ic, pm->l4_len));
+	} else {
+		if (ip[24] == 0xff) {
+			/* To a multicast group: answer from our address on the link. */
+			memcpy(ip + 24, local_src_addr(l, md->iface, 6, pm->src), 16);
+		}
+		memcpy(tmp, ip + 8, 16);
+		memcpy(ip + 8, ip + 24, 16);
+		memcpy(ip + 24, tmp, 16);
+		ip[7] = 64;
+		ic[0] = PKT_ICMP6_ECHO_REPLY;
+		proto_wr16(ic + 2, 0);
+		proto_wr16(ic + 2, proto_cksum_l4(proto_cksum_pseudo6(ip + 8, ip + 24, 58,
+								     pm->l4_len),
+						  ic, pm->l4_len));
+	}
+	md->l3_off = pm->l3_off;
+	l->echo_replies++;
+	if (md->af == 6 && ip[24] == 0xfe && (ip[25] & 0xc0) == 0x80) {
+		/* Link-local: back to the sender on the same link. */
+		local_send_l2(l, m, pm->l3_off, md->iface,
+			      mac_word(rte_pktmbuf_mtod(m, uint8_t *) + 6) & ~DP_NEIGH_VALID,
+			      RTE_ETHER_TYPE_IPV6);
+		return;
+	}
+	local_route_out(l, m, md->af);
+}
+
+static void
+local_input(struct local *l, struct rte_mbuf *m)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	struct pkt_meta pm;
+	enum pkt_err e;
+
+	e = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pm);
+	if (e == PKT_ERR_OK)
+		e = pkt_verify_cksum(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pm);
+	if (e != PKT_ERR_OK) {
+		l->st->pkt_err[e]++;
+		local_drop(l, m, DP_DROP_MALFORMED);
+		return;
+	}
+	if (pm.l3_proto == PKT_L3_ARP) {
+		local_arp_input(l, m, &pm);
+		return;
+	}
+	if (pm.l3_proto == PKT_L3_IPV4 && pm.proto == PKT_IPPROTO_ICMP &&
+	    (pm.flags & PKT_F_L4) && pm.icmp.type == PKT_ICMP_ECHO &&
+	    local_is_ours(l, md->iface, 4, pm.dst, true)) {
+		local_echo(l, m, &pm);
+		return;
+	}
+	if (pm.l3_proto == PKT_L3_IPV6 && pm.proto == PKT_IPPROTO_ICMPV6 &&
+	    (pm.flags & PKT_F_L4)) {
+		if (pm.icmp.type >= PKT_ND_ROUTER_SOLICIT && pm.icmp.type <= PKT_ND_REDIRECT) {
+			local_nd_input(l, m, &pm);
+			return;
+		}
+		if (pm.icmp.type == PKT_ICMP6_ECHO_REQUEST &&
+		    (local_is_ours(l, md->iface, 6, pm.dst, true) ||
+		     (pm.dst[0] == 0xff && pm.dst[1] == 0x02 && pm.dst[15] == 1))) {
+			local_echo(l, m, &pm);
+			return;
+		}
+	}
+	local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+}
+
+/* A packet too big for its egress interface. */
+static void
+local_too_big(struct local *l, struct rte_mbuf *m)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	const struct dp_fib *fib = atomic_load_explicit(&l->dp->fib, memory_order_acquire);
+	struct rte_mbuf *frags[64];
+	int n, i;
+
+	if (md->af == 6) {
+		local_icmp_error(l, m, PKT_ICMP6_PACKET_TOO_BIG, 0, md->arg);
+		return;
+	}
+	if (proto_rd16(ip + 6) & 0x4000) {
+		local_icmp_error(l, m, PKT_ICMP_UNREACH, PKT_ICMP_UNREACH_NEEDFRAG, md->arg);
+		return;
+	}
+	/* DF clear: fragment to the egress MTU [RFC 791], then forward each. */
+	if (md->nh >= fib->n_nh) {
+		local_drop(l, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	rte_pktmbuf_adj(m, md->l3_off);
+	n = rte_ipv4_fragment_packet(m, frags, RTE_DIM(frags), (uint16_t)md->arg, l->dp->pool,
+				     l->indirect);
+	if (n < 0) {
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t *fip = rte_pktmbuf_mtod(frags[i], uint8_t *);
+		uint16_t from = proto_rd16(fip + 8);
+
+		/* The fragments inherit the original TTL: decrement it here. */
+		fip[8]--;
+		proto_wr16(fip + 10, proto_cksum_update16(proto_rd16(fip + 10), from,
+							  proto_rd16(fip + 8)));
+		memset(dp_meta(frags[i]), 0, sizeof(struct dp_mbuf_meta));
+		dp_meta(frags[i])->af = 4;
+		dp_meta(frags[i])->l3_off = 0;
+		local_out_nh(l, frags[i], &fib->nh[md->nh], 4, fip + 16);
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+local_punt(struct local *l, struct rte_mbuf *m)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const struct dp_fib *fib;
+	const uint8_t *ip;
+
+	switch (md->punt) {
+	case DP_PUNT_LOCAL:
+		local_input(l, m);
+		break;
+	case DP_PUNT_RESOLVE:
+		fib = atomic_load_explicit(&l->dp->fib, memory_order_acquire);
+		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+		if (md->nh >= fib->n_nh) {
+			local_drop(l, m, DP_DROP_NO_ROUTE);
+			break;
+		}
+		/* The worker did not decrement the TTL yet: do it here. */
+		if (md->af == 4) {
+			uint8_t *w = (uint8_t *)ip;
+			uint16_t from = proto_rd16(w + 8);
+
+			w[8]--;
+			proto_wr16(w + 10, proto_cksum_update16(proto_rd16(w + 10), from,
+								proto_rd16(w + 8)));
+		} else {
+			((uint8_t *)ip)[7]--;
+		}
+		local_out_nh(l, m, &fib->nh[md->nh], md->af, md->af == 4 ? ip + 16 : ip + 24);
+		break;
+	case DP_PUNT_TTL:
+		local_icmp_error(l, m, md->af == 4 ? PKT_ICMP_TIMXCEED : PKT_ICMP6_TIME_EXCEEDED,
+				 0, 0);
+		break;
+	case DP_PUNT_NOROUTE:
+		/* ICMP net unreachable; ICMPv6 "no route to destination". */
+		local_icmp_error(l, m, md->af == 4 ? PKT_ICMP_UNREACH : PKT_ICMP6_DST_UNREACH, 0,
+				 0);
+		break;
+	case DP_PUNT_REJECT:
+		/* Host unreachable; ICMPv6 "address unreachable" [RFC 4443 3.1]. */
+		local_icmp_error(l, m, md->af == 4 ? PKT_ICMP_UNREACH : PKT_ICMP6_DST_UNREACH,
+				 md->af == 4 ? 1 : 3, 0);
+		break;
+	case DP_PUNT_TOOBIG:
+		local_too_big(l, m);
+		break;
+	default:
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		break;
+	}
+}
+
+/* Packets arriving on the control core's RX queue of a port. */
+static void
+local_rx(struct local *l, unsigned int p, struct rte_mbuf *m)
+{
+	struct dp_main *dp = l->dp;
+	struct dp_mbuf_meta *md = dp_meta(m);
+	struct dp_parse pr;
+	unsigned int owner;
+	int rc;
+
+	l->st->rx_pkts++;
+	l->st->port[p].rx_pkts++;
+	l->st->port[p].rx_bytes += m->pkt_len;
+	rc = dp_parse_pkt(dp, p, m, &pr);
+	if (rc != DP_PARSE_OK) {
+		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
+			l->st->pkt_err[pr.err]++;
+		local_drop(l, m, pr.drop);
+		return;
+	}
+	md->iface = pr.iface;
+	md->l3_off = pr.l3_off;
+	md->af = pr.af;
+	md->hash = pr.hash;
+	l->st->iface[pr.iface].rx_pkts++;
+	l->st->iface[pr.iface].rx_bytes += m->pkt_len;
+	if (pr.local) {
+		l->st->local_pkts++;
+		local_input(l, m);
+		return;
+	}
+	owner = dp_owner(dp, pr.hash);
+	if (rte_ring_sp_enqueue(dp->handoff[dp->n_workers][owner], m) != 0) {
+		local_drop(l, m, DP_DROP_HANDOFF_FULL);
+		return;
+	}
+	l->st->handoff_out++;
+}
+
+/* Once a second: retries, failures, re-probes of old entries. */
+static void
+local_timers(struct local *l, uint64_t now)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(l->dp->neigh_hash, &key, &data, &iter)) >= 0) {
+		struct local_neigh *n = &l->neigh[pos];
+		uint8_t addr[16], af;
+		uint16_t ifx;
+
+		if ((unsigned int)pos >= l->dp->neigh_max)
+			continue;
+		dp_neigh_key_decode(key, &ifx, &af, addr);
+		switch (n->state) {
+		case NEIGH_INCOMPLETE:
+		case NEIGH_PROBE:
+			if (now < n->next_tsc)
+				break;
+			if (n->tries >= LOCAL_SOLICIT_TRIES) {
+				n->state = NEIGH_FAILED;
+				atomic_store_explicit(&l->dp->neigh[pos].mac, 0,
+						      memory_order_release);
+				local_drop_pending(l, (uint32_t)pos);
+				break;
+			}
+			local_solicit(l, (uint32_t)pos, ifx, af, addr);
+			break;
+		case NEIGH_REACHABLE:
+			if (now - n->confirmed_tsc > l->hz * LOCAL_REACHABLE_S) {
+				/* Keep forwarding on the old MAC while we ask again. */
+				n->state = NEIGH_PROBE;
+				n->tries = 0;
+				local_solicit(l, (uint32_t)pos, ifx, af, addr);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int
+local_init(struct local *l, struct dp_main *dp)
+{
+	memset(l, 0, sizeof(*l));
+	l->dp = dp;
+	l->st = &dp->stats[DP_CTL_WORKER];
+	l->txq = (uint16_t)dp->n_workers;
+	l->hz = rte_get_tsc_hz();
+	l->icmp_tokens = LOCAL_ICMP_RATE;
+	l->icmp_tsc = rte_rdtsc();
+	l->neigh = rte_zmalloc("dpf_local_neigh", sizeof(*l->neigh) * dp->neigh_max, 0);
+	l->indirect = rte_pktmbuf_pool_create("dpf_indirect", 4096, 32, 0, 0,
+					      (int)rte_socket_id());
+	return l->neigh == NULL || l->indirect == NULL ? -ENOMEM : 0;
+}
+
+void
+local_fini(struct local *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n_pending; i++)
+		rte_pktmbuf_free(l->pending[i].m);
+	l->n_pending = 0;
+	for (i = 0; i < l->dp->n_ports; i++)
+		local_tx_flush(l, i);
+	rte_free(l->neigh);
+	l->neigh = NULL;
+}
+
+unsigned int
+local_poll(struct local *l)
+{
+	struct dp_main *dp = l->dp;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	unsigned int w, p, i, n, work = 0;
+	uint64_t now = rte_rdtsc();
+
+	for (w = 0; w < dp->n_workers; w++) {
+		n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST_MAX,
+					      NULL);
+		work += n;
+		for (i = 0; i < n; i++)
+			local_punt(l, pkts[i]);
+	}
+	for (p = 0; p < dp->n_ports; p++) {
+		n = rte_eth_rx_burst(dp->ports[p].port_id, l->txq, pkts, DP_BURST_MAX);
+		work += n;
+		for (i = 0; i < n; i++)
+			local_rx(l, p, pkts[i]);
+	}
+	if (now - l->timer_tsc > l->hz / 10) {
+		l->timer_tsc = now;
+		local_timers(l, now);
+	}
+	for (p = 0; p < dp->n_ports; p++)
+		local_tx_flush(l, p);
+	return work;
+}

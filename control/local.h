@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control core's packet work: ARP and ND for the appliance's addresses
+ * (answering, learning, resolving next hops with a bounded queue of waiting
+ * packets), ICMP and ICMPv6 echo for own addresses, rate-limited ICMP
+ * errors (time exceeded, unreachable, fragmentation needed / packet too
+ * big), IPv4 fragmentation for the egress MTU, and the control core's own
+ * RX queue (hand-off to the owning worker) and TX queue.
+ *
+ * Ownership: [C] all of it runs on the control core; it writes neighbour
+ * MAC words that workers read (dp_neigh_entry, atomics).
+ */
+#ifndef DPF_CONTROL_LOCAL_H
+#define DPF_CONTROL_LOCAL_H
+
+#include <stdint.h>
+
+#include "dataplane/dp.h"
+
+#define LOCAL_PENDING_MAX 1024		/* packets waiting for ARP/ND, all neighbours */
+#define LOCAL_PENDING_PER_NEIGH 64
+#define LOCAL_SOLICIT_TRIES 3
+#define LOCAL_SOLICIT_INTERVAL_MS 1000
+#define LOCAL_REACHABLE_S 300		/* re-probe a neighbour after this long */
+#define LOCAL_ICMP_RATE 100		/* ICMP errors per second, burst as many */
+
+/* Neighbour resolution state per slot [C]. */
+#define NEIGH_STATE_LIST(_)                     \
+	_(NONE, "none")                         \
+	_(INCOMPLETE, "incomplete")             \
+	_(REACHABLE, "reachable")               \
+	_(PROBE, "probe")                       \
+	_(FAILED, "failed")
+
+enum neigh_state {
+#define NEIGH_STATE_ENUM(sym, str) NEIGH_##sym,
+	NEIGH_STATE_LIST(NEIGH_STATE_ENUM)
+#undef NEIGH_STATE_ENUM
+	NEIGH_STATE_MAX
+};
+
+const char *neigh_state_name(unsigned int s);
+
+struct local_neigh {
+	uint8_t state;
+	uint8_t tries;
+	uint16_t pending;
+	uint64_t next_tsc;		/* next solicitation */
+	uint64_t confirmed_tsc;		/* last reply */
+};
+
+struct local_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+};
+
+struct local_pending {
+	struct rte_mbuf *m;
+	uint32_t slot;
+	uint16_t iface;
+	uint8_t af;
+};
+
+struct local {
+	struct dp_main *dp;
+	struct dp_stats *st;
+	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
+	uint16_t txq;
+	uint64_t hz;
+	struct local_neigh *neigh;	/* dp->neigh_max slots */
+	struct local_txbuf tx[DP_MAX_PORTS];
+	unsigned int n_pending;
+	struct local_pending pending[LOCAL_PENDING_MAX];
+	uint64_t icmp_tokens;
+	uint64_t icmp_tsc;
+	uint64_t timer_tsc;
+	uint64_t icmp_sent;
+	uint64_t arp_replies;
+	uint64_t nd_replies;
+	uint64_t echo_replies;
+	uint64_t solicits;
+};
+
+int local_init(struct local *l, struct dp_main *dp);
+void local_fini(struct local *l);
+/* Bounded work: punt rings, own RX queues, timers, TX flush.  Returns work done. */
+unsigned int local_poll(struct local *l);
+
+#endif /* DPF_CONTROL_LOCAL_H */

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: dpf, the appliance process.
+ *
+ *   dpf [-c FILE] [-n] [-- EAL-ARGS...]
+ *
+ * Loads the JSON config (or the embedded default), initialises EAL from
+ * dataplane.eal with the command line after "--" overriding it, sets up
+ * the dataplane, and runs the control core's loop on the main lcore: the
+ * control sockets, the punt and RX work of control/local.c, link state,
+ * and deferred frees.  SIGINT and SIGTERM stop it cleanly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "control/app.h"
+#include "control/config.h"
+#include "control/ctl.h"
+#include "control/local.h"
+#include "dataplane/dp.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: dpf [-c FILE] [-n] [-- EAL-ARGS...]\n"
+		   "  -c FILE  configuration (default: the embedded demo configuration)\n"
+		   "  -n       check the configuration, print it normalized, exit\n"
+		   "  -V       print the version\n"
+		   "EAL arguments after -- override dataplane.eal.\n");
+}
+
+/* argv for rte_eal_init: config values unless the command line has the option. */
+struct eal_argv {
+	int argc;
+	char *argv[256];
+};
+
+static void
+eal_push(struct eal_argv *a, const char *s)
+{
+	if (a->argc < (int)RTE_DIM(a->argv) - 1)
+		a->argv[a->argc++] = strdup(s);
+}
+
+static bool
+has_opt(int argc, char **argv, const char *const *names)
+{
+	int i, j;
+
+	for (i = 0; i < argc; i++)
+		for (j = 0; names[j] != NULL; j++)
+			if (strncmp(argv[i], names[j], strlen(names[j])) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * af_packet opens one socket per queue pair and fans traffic out to all of
+ * them, so it must have exactly workers + 1 pairs: add qpairs= if absent.
+ */
+static void
+eal_push_vdev(struct eal_argv *a, const char *arg, unsigned int nq)
+{
+	char buf[512];
+
+	if (strstr(arg, "net_af_packet") != NULL && strstr(arg, "qpairs=") == NULL) {
+		snprintf(buf, sizeof(buf), "%s,qpairs=%u", arg, nq);
+		eal_push(a, buf);
+		return;
+	}
+	eal_push(a, arg);
+}
+
+static void
+eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xargv)
+{
+	static const char *const lc[] = { "-l", "--lcores", "-c", NULL };
+	static const char *const fp[] = { "--file-prefix", NULL };
+	static const char *const mem[] = { "-m", "--socket-mem", NULL };
+	static const char *const nh[] = { "--no-huge", NULL };
+	static const char *const im[] = { "--in-memory", NULL };
+	const struct cfg_eal *e = &cfg->dataplane.eal;
+	unsigned int nq = cfg->dataplane.workers + 1, i;
+	char buf[64];
+
+	eal_push(a, "dpf");
+	if (!has_opt(xargc, xargv, lc)) {
+		eal_push(a, "-l");
+		eal_push(a, e->lcores);
+	}
+	if (e->file_prefix != NULL && !has_opt(xargc, xargv, fp)) {
+		eal_push(a, "--file-prefix");
+		eal_push(a, e->file_prefix);
+	}
+	if (e->memory_mb != 0 && !has_opt(xargc, xargv, mem)) {
+		snprintf(buf, sizeof(buf), "%u", e->memory_mb);
+		eal_push(a, "-m");
+		eal_push(a, buf);
+	}
+	if (e->no_huge && !has_opt(xargc, xargv, nh))
+		eal_push(a, "--no-huge");
+	if (e->in_memory && !has_opt(xargc, xargv, im))
+		eal_push(a, "--in-memory");
+	for (i = 0; i < e->n_args; i++)
+		eal_push_vdev(a, e->args[i], nq);
+	for (i = 0; i < (unsigned int)xargc; i++)
+		eal_push_vdev(a, xargv[i], nq);
+	a->argv[a->argc] = NULL;
+}
+
+static int
+load_config(const char *path, struct dpf_config **cfg)
+{
+	struct cfg_error err;
+	char msg[CFG_ERR_MAX + 256];
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = path != NULL ? cfg_load_file(path, cfg, &err) :
+			    cfg_load_string(app_default_config, cfg, &err);
+	if (rc != 0) {
+		cfg_error_format(&err, path != NULL ? path : "(embedded default)", msg,
+				 sizeof(msg));
+		fprintf(stderr, "dpf: %s\n", msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dpf_config *cfg = NULL;
+	const char *path = NULL;
+	struct eal_argv ea = { 0 };
+	bool check = false;
+	int opt, xargc = 0, rc;
+	char **xargv = NULL;
+
+	/* Our options stop at "--"; what follows goes to EAL. */
+	for (opt = 1; opt < argc; opt++) {
+		if (strcmp(argv[opt], "--") == 0) {
+			xargc = argc - opt - 1;
+			xargv = argv + opt + 1;
+			argc = opt;
+			break;
+		}
+	}
+	while ((opt = getopt(argc, argv, "c:nhV")) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'V':
+			printf("dpf %s\n", APP_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(path, &cfg) != 0)
+		return 1;
+	if (check) {
+		cfg_print(stdout, cfg);
+		cfg_free(cfg);
+		return 0;
+	}
+
+	eal_build(&ea, cfg, xargc, xargv);
+	rc = rte_eal_init(ea.argc, ea.argv);
+	if (rc < 0) {
+		fprintf(stderr, "dpf: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		cfg_free(cfg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = app_run(cfg, &stop_requested);
+	cfg_free(cfg);
+	rte_eal_cleanup();
+	return rc == 0 ? 0 : 1;
+}

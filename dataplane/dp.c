@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: dataplane set-up and tear-down.
+ *
+ * dp_init() creates the mbuf pool, configures every port with n_workers + 1
+ * RX and TX queues (queue n_workers belongs to the control core), and the
+ * SPSC rings: hand-off rings between every pair of workers and from the
+ * control core to each worker, and one punt ring per worker to the control
+ * core.  dp_start() starts the ports and launches the workers; dp_stop()
+ * asks them to stop, waits, and stops the ports.
+ *
+ * Published objects (the FIB) are swapped by pointer; the old copy is
+ * queued with an RCU token and freed by dp_reclaim() once every worker has
+ * reported a quiescent state, so the control core never waits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/dp.h"
+#include "dataplane/dp_parse.h"
+#include "proto/pkt.h"
+
+_Static_assert(PKT_ERR_MAX <= DP_PKT_ERR_SLOTS, "dp_stats.pkt_err too small for PKT_ERR_MAX");
+
+static const char *const dp_drop_names[DP_DROP_MAX] = {
+#define DP_DROP_NAME(sym, str, pf) [DP_DROP_##sym] = str,
+	DP_DROP_LIST(DP_DROP_NAME)
+#undef DP_DROP_NAME
+};
+
+static const uint8_t dp_drop_pf[DP_DROP_MAX] = {
+#define DP_DROP_PF(sym, str, pf) [DP_DROP_##sym] = PFRES_##pf,
+	DP_DROP_LIST(DP_DROP_PF)
+#undef DP_DROP_PF
+};
+
+const char *
+dp_drop_name(unsigned int d)
+{
+	return d < DP_DROP_MAX ? dp_drop_names[d] : "?";
+}
+
+enum pfres
+dp_drop_pfres(unsigned int d)
+{
+	return d < DP_DROP_MAX ? (enum pfres)dp_drop_pf[d] : PFRES_MATCH;
+}
+
+unsigned int
+dp_classify_malformed(const struct rte_mbuf *m)
+{
+	struct pkt_meta pm;
+	enum pkt_err e;
+
+	e = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pm);
+	/* PKT_ERR_OK: the fast path refused what the full parser accepts (a
+	 * header split across segments); only the "malformed" drop counts it. */
+	return (unsigned int)e;
+}
+
+/* The symmetric Toeplitz key: 0x6d5a repeated gives the same hash for both
+ * directions of a flow [Woo and Park, "Scalable TCP Session Monitoring with
+ * Symmetric Receive-side Scaling"]. */
+static uint8_t dp_rss_key[40];
+
+static int
+dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *pc,
+	      char *err, size_t errlen)
+{
+	struct dp_port *port = &dp->ports[idx];
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t pid, q, nq = (uint16_t)(dp->n_workers + 1);
+	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc;
+	int rc;
+
+	if (rte_eth_dev_get_port_by_name(pc->device, &pid) != 0) {
+		snprintf(err, errlen, "port %s: no DPDK device \"%s\" (check dataplane.eal.args)",
+			 pc->name, pc->device);
+		return -ENODEV;
+	}
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: cannot get device info: %s", pc->name,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		snprintf(err, errlen,
+			 "port %s (%s): needs %u RX and TX queues (workers + 1), device has %u/%u%s",
+			 pc->name, pc->device, nq, info.max_rx_queues, info.max_tx_queues,
+			 strncmp(info.driver_name, "net_af_packet", 13) == 0 ?
+			 " (af_packet: set qpairs)" : "");
+		return -EINVAL;
+	}
+	memset(&conf, 0, sizeof(conf));
+	if (dp->n_workers > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = dp_rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(dp_rss_key);
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
+	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: configure: %s", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: descriptors: %s", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	for (q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(pid, q, rxd, rte_eth_dev_socket_id(pid), NULL,
+					    dp->pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(pid, q, txd, rte_eth_dev_socket_id(pid), NULL);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: queue %u setup: %s", pc->name, q,
+				 rte_strerror(-rc));
+			return rc;
+		}
+	}
+	/* Promiscuous: frames to CARP virtual MACs must reach us; the worker
+	 * filters unicast by destination MAC itself. */
+	(void)rte_eth_promiscuous_enable(pid);
+	port->port_id = pid;
+	snprintf(port->name, sizeof(port->name), "%s", pc->name);
+	port->mtu = pc->mtu;
+	port->n_rxq = nq;
+	rte_eth_macaddr_get(pid, &port->mac);
+	if (rte_eth_dev_set_mtu(pid, pc->mtu) != 0) {
+		uint16_t cur = 0;
+
+		/* Virtual devices may refuse; what matters is that frames fit. */
+		if (rte_eth_dev_get_mtu(pid, &cur) == 0 && cur != 0 && cur < pc->mtu) {
+			snprintf(err, errlen, "port %s: MTU %u exceeds the device's %u", pc->name,
+				 pc->mtu, cur);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int
+dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen)
+{
+	unsigned int i, j, nq = conf->n_workers + 1;
+	unsigned int mbufs = conf->mbufs;
+	char name[RTE_RING_NAMESIZE];
+	size_t sz;
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	for (i = 0; i < sizeof(dp_rss_key); i += 2) {
+		dp_rss_key[i] = 0x6d;
+		dp_rss_key[i + 1] = 0x5a;
+	}
+	if (conf->n_workers == 0 || conf->n_workers > DP_MAX_WORKERS ||
+	    conf->n_ports > DP_MAX_PORTS) {
+		snprintf(err, errlen, "invalid worker or port count");
+		return -EINVAL;
+	}
+	dp->n_workers = conf->n_workers;
+	dp->burst = conf->burst ? RTE_MIN(conf->burst, (unsigned int)DP_BURST_MAX) : 32;
+	dp->idle_sleep_us = conf->idle_sleep_us;
+	if (rte_lcore_count() < conf->n_workers + 1) {
+		snprintf(err, errlen, "%u workers need %u lcores (dataplane.eal.lcores), have %u",
+			 conf->n_workers, conf->n_workers + 1, rte_lcore_count());
+		return -EINVAL;
+	}
+	if (mbufs == 0) {
+		/* Descriptors of every queue, the rings, bursts in flight, slack. */
+		for (i = 0; i < conf->n_ports; i++)
+			mbufs += nq * (conf->ports[i].rx_desc + conf->ports[i].tx_desc);
+		mbufs += (nq * conf->n_workers + conf->n_workers) * DP_RING_SIZE;
+		mbufs += nq * DP_BURST_MAX * (conf->n_ports + DP_MAX_WORKERS / 8) + 4096;
+	}
+	dp->pool = rte_pktmbuf_pool_create("dpf_pool", mbufs, 256, DP_MBUF_PRIV,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp->pool == NULL) {
+		snprintf(err, errlen, "cannot create a pool of %u mbufs: %s (raise "
+			 "dataplane.eal.memory_mb or hugepages)", mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	sz = rte_rcu_qsbr_get_memsize(DP_MAX_WORKERS);
+	dp->rcu = rte_zmalloc("dpf_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, DP_MAX_WORKERS) != 0) {
+		snprintf(err, errlen, "cannot create the RCU variable");
+		return -ENOMEM;
+	}
+	for (i = 0; i < conf->n_ports; i++) {
+		rc = dp_port_setup(dp, i, &conf->ports[i], err, errlen);
+		if (rc != 0)
+			return rc;
+		dp->n_ports++;
+	}
+	for (i = 0; i <= dp->n_workers; i++) {
+		for (j = 0; j < dp->n_workers; j++) {
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "dpf_ho_%u_%u", i, j);
+			dp->handoff[i][j] = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
+							    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (dp->handoff[i][j] == NULL) {
+				snprintf(err, errlen, "cannot create ring %s", name);
+				return -ENOMEM;
+			}
+		}
+	}
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = &dp->workers[i];
+
+		w->dp = dp;
+		w->id = i;
+		w->stats = &dp->stats[i];
+		snprintf(name, sizeof(name), "dpf_punt_%u", i);
+		w->punt = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
+					  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->punt == NULL) {
+			snprintf(err, errlen, "cannot create ring %s", name);
+			return -ENOMEM;
+		}
+	}
+	rc = dp_neigh_init(dp, conf->neigh_max ? conf->neigh_max : 4096);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot create the neighbour table");
+		return rc;
+	}
+	return 0;
+}
+
+int
+dp_iface_add(struct dp_main *dp, const struct dp_iface *ifc, char *err, size_t errlen)
+{
+	struct dp_iface *n;
+	const uint8_t *mac;
+
+	if (dp->n_ifaces >= DP_MAX_IFACES || ifc->port >= dp->n_ports || ifc->vlan > 4095) {
+		snprintf(err, errlen, "interface %s: invalid port, vlan or too many interfaces",
+			 ifc->name);
+		return -EINVAL;
+	}
+	if (dp->vlan_map[ifc->port][ifc->vlan] != 0) {
+		snprintf(err, errlen, "interface %s: port and vlan already used", ifc->name);
+		return -EEXIST;
+	}
+	n = &dp->ifaces[dp->n_ifaces];
+	*n = *ifc;
+	if (n->mtu == 0 || n->mtu > dp->ports[n->port].mtu)
+		n->mtu = dp->ports[n->port].mtu;
+	/* fe80::/64 + modified EUI-64 of the port MAC [RFC 4291 appendix A]. */
+	mac = dp->ports[n->port].mac.addr_bytes;
+	memset(n->ll6, 0, sizeof(n->ll6));
+	n->ll6[0] = 0xfe;
+	n->ll6[1] = 0x80;
+	n->ll6[8] = mac[0] ^ 0x02;
+	n->ll6[9] = mac[1];
+	n->ll6[10] = mac[2];
+	n->ll6[11] = 0xff;
+	n->ll6[12] = 0xfe;
+	n->ll6[13] = mac[3];
+	n->ll6[14] = mac[4];
+	n->ll6[15] = mac[5];
+	dp->vlan_map[ifc->port][ifc->vlan] = (uint8_t)(dp->n_ifaces + 1);
+	dp->n_ifaces++;
+	return 0;
+}
+
+int
+dp_start(struct dp_main *dp, char *err, size_t errlen)
+{
+	unsigned int i, lcore, n = 0;
+	int rc;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		rc = rte_eth_dev_start(dp->ports[i].port_id);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: start: %s", dp->ports[i].name,
+				 rte_strerror(-rc));
+			return rc;
+		}
+	}
+	dp->start_tsc = rte_rdtsc();
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n == dp->n_workers)
+			break;
+		dp->workers[n].lcore = lcore;
+		rc = rte_eal_remote_launch(dp_worker_main, &dp->workers[n], lcore);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot launch worker %u on lcore %u", n, lcore);
+			return rc;
+		}
+		n++;
+	}
+	return 0;
+}
+
+void
+dp_stop(struct dp_main *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		dp->workers[i].stop = true;
+	rte_eal_mp_wait_lcore();
+	for (i = 0; i < dp->n_ports; i++) {
+		(void)rte_eth_dev_stop(dp->ports[i].port_id);
+		(void)rte_eth_dev_close(dp->ports[i].port_id);
+	}
+}
+
+void
+dp_fib_free(struct dp_fib *fib)
+{
+	if (fib == NULL)
+		return;
+	if (fib->fib4 != NULL)
+		rte_fib_free(fib->fib4);
+	if (fib->fib6 != NULL)
+		rte_fib6_free(fib->fib6);
+	free(fib->nh);
+	free(fib->routes);
+	free(fib);
+}
+
+/* Old FIBs waiting for their grace period [C]. */
+#define DP_RECLAIM_MAX 8
+static struct {
+	struct dp_fib *fib;
+	uint64_t token;
+} dp_reclaim_q[DP_RECLAIM_MAX];
+
+void
+dp_reclaim(struct dp_main *dp, bool wait)
+{
+	unsigned int i;
+
+	for (i = 0; i < DP_RECLAIM_MAX; i++) {
+		if (dp_reclaim_q[i].fib == NULL)
+			continue;
+		if (rte_rcu_qsbr_check(dp->rcu, dp_reclaim_q[i].token, wait) == 1) {
+			dp_fib_free(dp_reclaim_q[i].fib);
+			dp_reclaim_q[i].fib = NULL;
+		}
+	}
+}
+
+void
+dp_fib_publish(struct dp_main *dp, struct dp_fib *fib)
+{
+	struct dp_fib *old = atomic_exchange_explicit(&dp->fib, fib, memory_order_acq_rel);
+	unsigned int i;
+
+	if (old == NULL)
+		return;
+	for (;;) {
+		for (i = 0; i < DP_RECLAIM_MAX; i++) {
+			if (dp_reclaim_q[i].fib == NULL) {
+				dp_reclaim_q[i].fib = old;
+				dp_reclaim_q[i].token = rte_rcu_qsbr_start(dp->rcu);
+				return;
+			}
+		}
+		/* Eight reloads inside one grace period: wait for the oldest. */
+		dp_reclaim(dp, true);
+	}
+}
+
+void
+dp_stats_sum(const struct dp_main *dp, struct dp_stats *sum)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)sum;
+	unsigned int w, i, n = sizeof(*sum) / sizeof(uint64_t);
+
+	memset(sum, 0, sizeof(*sum));
+	for (w = 0; w <= DP_MAX_WORKERS; w++) {
+		if (w >= dp->n_workers && w != DP_CTL_WORKER)
+			continue;
+		src = (const uint64_t *)&dp->stats[w];
+		for (i = 0; i < n; i++)
+			dst[i] += src[i];
+	}
+}

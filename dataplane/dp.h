@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The dataplane as the control core sees it: ports, interfaces, workers,
+ * the rings between them, and the read-mostly objects workers use.
+ *
+ * Threads and ownership (legend for the field tags below):
+ *   [I] immutable after dp_start()
+ *   [W] the owning worker only
+ *   [C] the control core only
+ *   [A] shared, accessed with atomics
+ *   [P] published by the control core with a pointer swap; the old copy is
+ *       freed after every worker has passed a quiescent point (rte_rcu_qsbr)
+ *
+ * Workers never block and never take a lock.  Each worker polls RX queue w
+ * of every port; the control core polls queue n_workers (af_packet fans a
+ * share of traffic out to every socket it opened, and a NIC steers pfsync
+ * there with rte_flow).  Both directions of a flow must be handled by one
+ * worker: a packet whose symmetric flow hash names another worker is handed
+ * over on an SPSC ring ("hand-off"); a full ring is counted, never waited on.
+ */
+#ifndef DPF_DP_H
+#define DPF_DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/dp_stats.h"
+
+#define DP_MAX_WORKERS 64
+#define DP_CTL_WORKER DP_MAX_WORKERS	/* stats slot of the control core */
+#define DP_MAX_ADDRS 16			/* per interface */
+#define DP_RING_SIZE 1024		/* hand-off and punt rings */
+#define DP_BURST_MAX 64
+#define DP_MBUF_PRIV 16
+
+/* Metadata carried in the mbuf private area between worker and control. */
+struct dp_mbuf_meta {
+	uint32_t hash;		/* symmetric flow hash */
+	uint16_t iface;		/* ingress interface */
+	uint16_t l3_off;	/* offset of the IP header */
+	uint16_t nh;		/* next hop (PUNT_RESOLVE, PUNT_TOOBIG) */
+	uint8_t punt;		/* enum dp_punt */
+	uint8_t af;		/* 4 or 6 */
+	uint32_t arg;		/* MTU for PUNT_TOOBIG */
+};
+_Static_assert(sizeof(struct dp_mbuf_meta) <= DP_MBUF_PRIV, "mbuf priv area too small");
+
+static inline struct dp_mbuf_meta *
+dp_meta(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+/* Why a worker handed a packet to the control core. */
+#define DP_PUNT_LIST(_)                                         \
+	_(LOCAL, "local")		/* to us: ARP, ND, ICMP echo */ \
+	_(RESOLVE, "resolve")		/* next hop MAC unknown */      \
+	_(TTL, "ttl-exceeded")		/* send ICMP time exceeded */   \
+	_(NOROUTE, "no-route")		/* send ICMP unreachable */     \
+	_(REJECT, "reject")		/* reject route */              \
+	_(TOOBIG, "too-big")		/* frag needed / PTB / fragment */
+
+enum dp_punt {
+#define DP_PUNT_ENUM(sym, str) DP_PUNT_##sym,
+	DP_PUNT_LIST(DP_PUNT_ENUM)
+#undef DP_PUNT_ENUM
+	DP_PUNT_MAX
+};
+
+struct dp_port {
+	uint16_t port_id;		/* [I] DPDK port */
+	char name[16];			/* [I] config name */
+	struct rte_ether_addr mac;	/* [I] */
+	uint16_t mtu;			/* [I] */
+	uint16_t n_rxq;			/* [I] workers + 1 */
+	_Atomic bool link_up;		/* [A] written by the control core */
+	uint32_t link_speed;		/* [C] Mb/s */
+};
+
+struct dp_addr {
+	uint8_t af;			/* 4 or 6 */
+	uint8_t plen;
+	uint8_t addr[16];
+};
+
+struct dp_iface {
+	char name[16];			/* [I] */
+	uint16_t port;			/* [I] index into dp_main.ports */
+	uint16_t vlan;			/* [I] 0 = untagged */
+	uint16_t mtu;			/* [I] IP MTU */
+	unsigned int n_addrs;		/* [I] */
+	struct dp_addr addrs[DP_MAX_ADDRS]; /* [I] configured addresses */
+	uint8_t ll6[16];		/* [I] IPv6 link-local (EUI-64 of the port MAC) */
+};
+
+/* Next hops: index 0 means "no route". */
+#define DP_NH_LIST(_)                                           \
+	_(NONE, "none")                                         \
+	_(LOCAL, "local")                                       \
+	_(CONNECTED, "connected")                               \
+	_(GATEWAY, "gateway")                                   \
+	_(REJECT, "reject")
+
+enum dp_nh_kind {
+#define DP_NH_ENUM(sym, str) DP_NH_##sym,
+	DP_NH_LIST(DP_NH_ENUM)
+#undef DP_NH_ENUM
+	DP_NH_MAX
+};
+
+struct dp_nh {
+	uint8_t kind;			/* enum dp_nh_kind */
+	uint8_t af;
+	uint16_t iface;			/* egress interface (LOCAL: the owning one) */
+	uint32_t neigh;			/* GATEWAY: neighbour entry of the gateway */
+	uint8_t gw[16];			/* GATEWAY: gateway address */
+};
+
+/* Neighbour entries: the MAC word is what workers read. */
+#define DP_NEIGH_VALID (1ULL << 63)
+
+struct dp_neigh_entry {
+	_Atomic uint64_t mac;		/* [A] DP_NEIGH_VALID | 48-bit MAC, 0 if unresolved */
+};
+
+struct rte_hash;
+struct rte_fib;
+struct rte_fib6;
+
+/*
+ * Routing objects, rebuilt whole and published [P].  The route table
+ * itself (prefixes, for `show routes`) is kept with it for the control core.
+ */
+struct dp_route {
+	struct dp_addr dst;
+	uint32_t nh;
+};
+
+struct dp_fib {
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	unsigned int n_nh;
+	struct dp_nh *nh;
+	unsigned int n_routes;
+	struct dp_route *routes;
+	unsigned int gen;
+};
+
+struct dp_main;
+
+struct dp_worker {
+	struct dp_main *dp;		/* [I] */
+	unsigned int id;		/* [I] 0..n_workers-1 */
+	unsigned int lcore;		/* [I] */
+	struct rte_ring *punt;		/* [I] worker -> control, SP/SC */
+	struct dp_stats *stats;		/* [W] */
+	volatile bool stop;		/* [A] set by the control core */
+} __rte_cache_aligned;
+
+struct dp_main {
+	unsigned int n_workers;		/* [I] */
+	unsigned int burst;		/* [I] */
+	unsigned int idle_sleep_us;	/* [I] */
+	unsigned int n_ports;		/* [I] */
+	struct dp_port ports[DP_MAX_PORTS]; /* [I] except link state */
+	unsigned int n_ifaces;		/* [I] */
+	struct dp_iface ifaces[DP_MAX_IFACES]; /* [I] */
+	uint8_t vlan_map[DP_MAX_PORTS][4096]; /* [I] (port, vlan) -> iface + 1, 0 = none */
+	struct dp_worker workers[DP_MAX_WORKERS]; /* [I]/[W] */
+	/* handoff[src][dst]: src is a worker or DP_CTL_WORKER's index n_workers */
+	struct rte_ring *handoff[DP_MAX_WORKERS + 1][DP_MAX_WORKERS]; /* [I] */
+	struct dp_stats stats[DP_MAX_WORKERS + 1]; /* [W], [C] for the last used */
+	struct rte_mempool *pool;	/* [I] */
+	struct rte_rcu_qsbr *rcu;	/* [I] */
+	_Atomic(struct dp_fib *) fib;	/* [P] */
+	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
+	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
+	unsigned int neigh_max;		/* [I] */
+	uint64_t start_tsc;		/* [I] */
+};
+
+/* Port setup parameters handed over by the control core. */
+struct dp_port_conf {
+	const char *name;
+	const char *device;		/* DPDK device name (PCI address or vdev) */
+	uint16_t mtu;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+};
+
+struct dp_conf {
+	unsigned int n_workers;
+	unsigned int burst;
+	unsigned int idle_sleep_us;
+	unsigned int mbufs;		/* 0 = sized from queues */
+	unsigned int neigh_max;
+	unsigned int n_ports;
+	struct dp_port_conf ports[DP_MAX_PORTS];
+};
+
+/* Sets up pool, ports, rings, RCU.  Returns 0 or -errno with err filled. */
+int dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen);
+/* Adds an interface; call after dp_init(), before dp_start(). */
+int dp_iface_add(struct dp_main *dp, const struct dp_iface *ifc, char *err, size_t errlen);
+/* Starts ports and launches workers on the worker lcores. */
+int dp_start(struct dp_main *dp, char *err, size_t errlen);
+/* Stops workers (waits for them), stops and closes ports. */
+void dp_stop(struct dp_main *dp);
+
+/* A route as configured: exactly one of via, iface (>= 0) or reject. */
+struct dp_route_conf {
+	struct dp_addr dst;
+	bool has_via;
+	uint8_t via[16];
+	int iface;
+	bool reject;
+};
+
+/*
+ * Builds a FIB from the interfaces' connected and local prefixes plus the
+ * static routes.  A static route whose gateway is on no connected prefix is
+ * skipped and reported in *unresolved (may be NULL).  NULL on failure.
+ */
+struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_route_conf *routes,
+			    unsigned int n, unsigned int *unresolved, char *err, size_t errlen);
+/* Publishes a new FIB; the old one is freed by dp_reclaim() after a grace period. */
+void dp_fib_publish(struct dp_main *dp, struct dp_fib *fib);
+void dp_fib_free(struct dp_fib *fib);
+/* Frees FIBs whose grace period is over; wait = block until they are. */
+void dp_reclaim(struct dp_main *dp, bool wait);
+/* True if addr is inside prefix p (same family). */
+bool dp_addr_in(const struct dp_addr *p, uint8_t af, const uint8_t *addr);
+
+/* Worker entry point (rte_eal_remote_launch). */
+int dp_worker_main(void *arg);
+
+/* Symmetric flow hash and owner of an IPv4/IPv6 packet; see worker.c. */
+uint32_t dp_flow_hash(const struct rte_mbuf *m, uint16_t l3_off, uint8_t af);
+
+static inline unsigned int
+dp_owner(const struct dp_main *dp, uint32_t hash)
+{
+	return (unsigned int)(((uint64_t)hash * dp->n_workers) >> 32);
+}
+
+/* Sums every worker's and the control core's stats into *sum. */
+void dp_stats_sum(const struct dp_main *dp, struct dp_stats *sum);
+
+/* Neighbour table (neigh.c): control-core writes, worker reads. */
+int dp_neigh_init(struct dp_main *dp, unsigned int max);
+/* Returns the entry index for (iface, af, addr), creating it unresolved; -1 if full. */
+int dp_neigh_get(struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *addr,
+		 bool create);
+int dp_neigh_lookup(const struct dp_main *dp, uint16_t iface, uint8_t af,
+		    const uint8_t *addr);
+void dp_neigh_key_decode(const void *key, uint16_t *iface, uint8_t *af, uint8_t *addr);
+
+#endif /* DPF_DP_H */

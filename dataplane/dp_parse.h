@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The worker's fast-path parse: only what forwarding needs, validated, with
+ * the symmetric flow hash.  Anything it refuses is classified precisely by
+ * proto/pkt.c's full parser (dp_classify_malformed(), the slow path), so the
+ * counters carry the parser's named reason without the hot path paying for
+ * a full validation of every option.
+ */
+#ifndef DPF_DP_PARSE_H
+#define DPF_DP_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/dp.h"
+
+enum {
+	DP_PARSE_OK = 0,
+	DP_PARSE_DROP,		/* not ours to handle: counted under pr->drop */
+	DP_PARSE_BAD,		/* malformed: counted under pr->err (enum pkt_err) too */
+};
+
+struct dp_parse {
+	uint16_t iface;
+	uint16_t l3_off;
+	uint8_t af;
+	bool local;		/* for the control core: ARP, multicast, broadcast, link-local */
+	uint8_t drop;		/* enum dp_drop when not OK */
+	uint16_t err;		/* enum pkt_err when DP_PARSE_BAD */
+	uint32_t hash;
+};
+
+/* Slow path: the parser's reason for a packet the fast path refused. */
+unsigned int dp_classify_malformed(const struct rte_mbuf *m);
+
+#define DP_IPPROTO_HOPOPTS 0
+#define DP_IPPROTO_ICMP 1
+#define DP_IPPROTO_TCP 6
+#define DP_IPPROTO_UDP 17
+#define DP_IPPROTO_ROUTING 43
+#define DP_IPPROTO_FRAGMENT 44
+#define DP_IPPROTO_ICMPV6 58
+#define DP_IPPROTO_DSTOPTS 60
+#define DP_IPPROTO_SCTP 132
+#define DP_IP6_EXT_MAX 8
+
+static inline bool
+dp_proto_has_ports(uint8_t proto)
+{
+	return proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP || proto == DP_IPPROTO_SCTP;
+}
+
+/*
+ * Symmetric hash of (addresses, protocol, ports): the lower address and
+ * port go first, so both directions give the same value.  Fragments and
+ * protocols without ports hash on addresses and protocol only.
+ */
+static inline uint32_t
+dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint8_t proto,
+	      uint16_t pa, uint16_t pb)
+{
+	uint32_t h = proto;
+	uint32_t ports;
+
+	if (memcmp(a, b, alen) > 0) {
+		const uint8_t *t = a;
+
+		a = b;
+		b = t;
+	}
+	h = rte_hash_crc(a, alen, h);
+	h = rte_hash_crc(b, alen, h);
+	ports = pa < pb ? (uint32_t)pa << 16 | pb : (uint32_t)pb << 16 | pa;
+	return rte_hash_crc_4byte(ports, h);
+}
+
+/*
+ * Hash of an IP packet at l3 (len bytes available, header already
+ * validated): for ICMP errors, the hash of the quoted packet, so that an
+ * error lands on the worker that owns the connection it is about.
+ * l4_off is the offset of the L4 header (after IPv6 extensions), frag true
+ * for any fragment.
+ */
+static inline uint32_t
+dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t l4_off,
+	   bool frag)
+{
+	const uint8_t *l4 = l3 + l4_off;
+	uint32_t l4_len = len > l4_off ? len - l4_off : 0;
+	unsigned int alen = af == 4 ? 4 : 16;
+	const uint8_t *src = af == 4 ? l3 + 12 : l3 + 8;
+	const uint8_t *dst = af == 4 ? l3 + 16 : l3 + 24;
+	uint16_t sp = 0, dpt = 0;
+
+	if (!frag && dp_proto_has_ports(proto) && l4_len >= 4) {
+		sp = (uint16_t)(l4[0] << 8 | l4[1]);
+		dpt = (uint16_t)(l4[2] << 8 | l4[3]);
+	} else if (!frag && l4_len >= 8 &&
+		   ((proto == DP_IPPROTO_ICMP && (l4[0] == 3 || l4[0] == 4 || l4[0] == 5 ||
+						  l4[0] == 11 || l4[0] == 12)) ||
+		    (proto == DP_IPPROTO_ICMPV6 && l4[0] >= 1 && l4[0] <= 4))) {
+		/* An ICMP error: hash the quoted header (ports are in its first 4 bytes). */
+		const uint8_t *q = l4 + 8;
+		uint32_t qlen = l4_len - 8;
+		uint8_t qproto;
+		uint32_t qhl;
+
+		if (af == 4 && qlen >= 20 && (q[0] >> 4) == 4) {
+			qhl = (q[0] & 0xf) * 4u;
+			qproto = q[9];
+			if ((rte_be_to_cpu_16(*(const rte_be16_t *)(q + 6)) & 0x3fff) == 0 &&
+			    dp_proto_has_ports(qproto) && qlen >= qhl + 4)
+				return dp_hash_tuple(q + 12, q + 16, 4, qproto,
+						     (uint16_t)(q[qhl] << 8 | q[qhl + 1]),
+						     (uint16_t)(q[qhl + 2] << 8 | q[qhl + 3]));
+			if (qlen >= qhl)
+				return dp_hash_tuple(q + 12, q + 16, 4, qproto, 0, 0);
+		} else if (af == 6 && qlen >= 40 && (q[0] >> 4) == 6) {
+			qproto = q[6];
+			if (dp_proto_has_ports(qproto) && qlen >= 44)
+				return dp_hash_tuple(q + 8, q + 24, 16, qproto,
+						     (uint16_t)(q[40] << 8 | q[41]),
+						     (uint16_t)(q[42] << 8 | q[43]));
+			return dp_hash_tuple(q + 8, q + 24, 16, qproto, 0, 0);
+		}
+	}
+	return dp_hash_tuple(src, dst, alen, proto, sp, dpt);
+}
+
+static inline int
+dp_parse_bad(struct dp_parse *pr, const struct rte_mbuf *m)
+{
+	pr->drop = DP_DROP_MALFORMED;
+	pr->err = (uint16_t)dp_classify_malformed(m);
+	return DP_PARSE_BAD;
+}
+
+static inline int
+dp_parse_drop(struct dp_parse *pr, enum dp_drop why)
+{
+	pr->drop = why;
+	return DP_PARSE_DROP;
+}
+
+/*
+ * Parses a frame received on port p.  Headers must be in the first segment
+ * (true for every PMD dpf uses with standard MTUs); a multi-segment packet
+ * whose headers straddle segments is treated as malformed.
+ */
+static inline int
+dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
+	     struct dp_parse *pr)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t avail = m->data_len, pkt_len = m->pkt_len;
+	const struct dp_port *port = &dp->ports[p];
+	uint16_t vlan = 0, type, off = 14;
+	unsigned int ifx;
+
+	pr->local = false;
+	pr->hash = 0;
+	if (unlikely(avail < 14))
+		return dp_parse_bad(pr, m);
+	/* Unicast not to our port MAC is not for us (promiscuous ports see it). */
+	if (!(eth[0] & 1) && memcmp(eth, port->mac.addr_bytes, 6) != 0)
+		return dp_parse_drop(pr, DP_DROP_NOT_FOR_US);
+	if (unlikely(memcmp(eth + 6, port->mac.addr_bytes, 6) == 0))
+		return dp_parse_drop(pr, DP_DROP_OWN_SRC_MAC);
+	type = rte_be_to_cpu_16(*(const rte_be16_t *)(eth + 12));
+	if (type == RTE_ETHER_TYPE_VLAN) {
+		if (unlikely(avail < 18))
+			return dp_parse_bad(pr, m);
+		vlan = rte_be_to_cpu_16(*(const rte_be16_t *)(eth + 14)) & 0xfff;
+		type = rte_be_to_cpu_16(*(const rte_be16_t *)(eth + 16));
+		off = 18;
+	} else if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		vlan = m->vlan_tci & 0xfff;
+	}
+	ifx = dp->vlan_map[p][vlan];
+	if (unlikely(ifx == 0))
+		return dp_parse_drop(pr, DP_DROP_NO_IFACE);
+	pr->iface = (uint16_t)(ifx - 1);
+	pr->l3_off = off;
+
+	if (type == RTE_ETHER_TYPE_IPV4) {
+		const uint8_t *ip = eth + off;
+		uint32_t hl, tot;
+		bool frag;
+
+		if (unlikely(avail < off + 20u || (ip[0] >> 4) != 4))
+			return dp_parse_bad(pr, m);
+		hl = (ip[0] & 0xf) * 4u;
+		tot = rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 2));
+		if (unlikely(hl < 20 || tot < hl || avail < off + hl || pkt_len < off + tot))
+			return dp_parse_bad(pr, m);
+		pr->af = 4;
+		/* Multicast, limited broadcast: the control core's business. */
+		if (ip[16] >= 224) {
+			pr->local = true;
+			return DP_PARSE_OK;
+		}
+		frag = (rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 6)) & 0x3fff) != 0;
+		pr->hash = dp_hash_l3(ip, RTE_MIN(tot, avail - off), 4, ip[9], hl, frag);
+		return DP_PARSE_OK;
+	}
+	if (type == RTE_ETHER_TYPE_IPV6) {
+		const uint8_t *ip = eth + off;
+		uint32_t plen, l4 = 40, n;
+		uint8_t nxt;
+		bool frag = false;
+
+		if (unlikely(avail < off + 40u || (ip[0] >> 4) != 6))
+			return dp_parse_bad(pr, m);
+		plen = rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 4));
+		if (unlikely(pkt_len < off + 40u + plen))
+			return dp_parse_bad(pr, m);
+		pr->af = 6;
+		if (ip[24] == 0xff || (ip[24] == 0xfe && (ip[25] & 0xc0) == 0x80)) {
+			/* Multicast and link-local destinations are never forwarded. */
+			pr->local = true;
+			return DP_PARSE_OK;
+		}
+		nxt = ip[6];
+		for (n = 0; n < DP_IP6_EXT_MAX; n++) {
+			const uint8_t *x = ip + l4;
+
+			if (nxt != DP_IPPROTO_HOPOPTS && nxt != DP_IPPROTO_ROUTING &&
+			    nxt != DP_IPPROTO_FRAGMENT && nxt != DP_IPPROTO_DSTOPTS)
+				break;
+			if (unlikely(avail < off + l4 + 8 || 40 + plen < l4 + 8))
+				return dp_parse_bad(pr, m);
+			if (nxt == DP_IPPROTO_FRAGMENT) {
+				frag = true;
+				nxt = x[0];
+				l4 += 8;
+			} else {
+				nxt = x[0];
+				l4 += (x[1] + 1u) * 8;
+			}
+		}
+		if (unlikely(n == DP_IP6_EXT_MAX || 40 + plen < l4))
+			return dp_parse_bad(pr, m);
+		pr->hash = dp_hash_l3(ip, RTE_MIN(40 + plen, avail - off), 6, nxt, l4, frag);
+		return DP_PARSE_OK;
+	}
+	if (type == RTE_ETHER_TYPE_ARP) {
+		pr->af = 0;
+		pr->local = true;
+		return DP_PARSE_OK;
+	}
+	return dp_parse_drop(pr, DP_DROP_NON_IP);
+}
+
+#endif /* DPF_DP_PARSE_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Dataplane counters.  Each worker (and the control core, as pseudo-worker
+ * DP_CTL_WORKER) owns one struct dp_stats and is its only writer; readers
+ * (the control core, for dpfctl) sum them without locks, accepting values a
+ * few packets old.  Counters are plain uint64_t on 64-bit x86, where aligned
+ * loads and stores are atomic.
+ */
+#ifndef DPF_DP_STATS_H
+#define DPF_DP_STATS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "proto/pfres.h"
+
+#define DP_MAX_PORTS 16
+#define DP_MAX_IFACES 64
+
+/*
+ * Drop and punt reasons of the forwarding path: (symbol, name, pf reason).
+ * Parser reasons are counted separately per PKT_ERR (proto/pkt.h); both
+ * roll up into pf's reason counters for `show info`.
+ */
+#define DP_DROP_LIST(_)                                         \
+	_(NOT_FOR_US, "l2-not-for-us", MATCH)                   \
+	_(OWN_SRC_MAC, "l2-own-source", MATCH)                  \
+	_(NO_IFACE, "no-interface", MATCH)                      \
+	_(NON_IP, "non-ip", MATCH)                              \
+	_(MALFORMED, "malformed", SHORT)                        \
+	_(LINK_LOCAL_FWD, "link-local-forward", NOROUTE)        \
+	_(NO_ROUTE, "no-route", NOROUTE)                        \
+	_(REJECT_ROUTE, "reject-route", NOROUTE)                \
+	_(TTL_EXCEEDED, "ttl-exceeded", MATCH)                  \
+	_(TOO_BIG, "too-big", MATCH)                            \
+	_(HANDOFF_FULL, "handoff-ring-full", CONGEST)           \
+	_(PUNT_FULL, "punt-ring-full", CONGEST)                 \
+	_(TX_FULL, "tx-queue-full", CONGEST)                    \
+	_(NEIGH_QUEUE_FULL, "neighbor-queue-full", MEMORY)      \
+	_(NEIGH_FAILED, "neighbor-unresolved", NOROUTE)         \
+	_(NO_MBUF, "no-mbuf", MEMORY)                           \
+	_(LOCAL_UNHANDLED, "local-unhandled", MATCH)            \
+	_(ICMP_RATELIMIT, "icmp-ratelimited", MATCH)
+
+enum dp_drop {
+#define DP_DROP_ENUM(sym, str, pf) DP_DROP_##sym,
+	DP_DROP_LIST(DP_DROP_ENUM)
+#undef DP_DROP_ENUM
+	DP_DROP_MAX
+};
+
+const char *dp_drop_name(unsigned int d);
+enum pfres dp_drop_pfres(unsigned int d);
+
+struct dp_if_counters {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t drops;
+};
+
+/* Parser reasons are indexed by enum pkt_err; sized generously here so this
+ * header does not depend on proto/pkt.h (checked with a static assert there). */
+#define DP_PKT_ERR_SLOTS 96
+
+struct dp_stats {
+	uint64_t rx_pkts;		/* all packets received from ports */
+	uint64_t fwd_pkts;		/* forwarded by this worker */
+	uint64_t local_pkts;		/* punted to the control core as local */
+	uint64_t handoff_out;		/* sent to the owning worker */
+	uint64_t handoff_in;		/* received from another worker */
+	uint64_t punts;			/* all packets punted to the control core */
+	uint64_t polls;			/* loop iterations */
+	uint64_t busy_polls;		/* iterations that found work */
+	uint64_t drop[DP_DROP_MAX];
+	uint64_t pkt_err[DP_PKT_ERR_SLOTS];
+	struct dp_if_counters port[DP_MAX_PORTS];
+	struct dp_if_counters iface[DP_MAX_IFACES];
+} __rte_cache_aligned;
+
+#endif /* DPF_DP_STATS_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: the neighbour table (ARP and ND results).
+ *
+ * An rte_hash with lock-free concurrent readers (workers) and a single
+ * writer (the control core) maps (interface, family, address) to a slot;
+ * the slot's 64-bit MAC word is what workers read, with one atomic load.
+ * Entries are never deleted, only invalidated (MAC word 0) and reused for
+ * the same key, so a worker can never see a slot that changed owner; the
+ * table is sized for every neighbour an appliance has on its segments.
+ * Resolution state (retries, queued packets) lives on the control core.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "dataplane/dp.h"
+
+struct dp_neigh_key {
+	uint8_t addr[16];
+	uint16_t iface;
+	uint8_t af;
+	uint8_t pad;
+};
+
+static inline void
+dp_neigh_key_make(struct dp_neigh_key *k, uint16_t iface, uint8_t af, const uint8_t *addr)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, addr, af == 4 ? 4 : 16);
+	k->iface = iface;
+	k->af = af;
+}
+
+void
+dp_neigh_key_decode(const void *key, uint16_t *iface, uint8_t *af, uint8_t *addr)
+{
+	const struct dp_neigh_key *k = key;
+
+	*iface = k->iface;
+	*af = k->af;
+	memcpy(addr, k->addr, 16);
+}
+
+int
+dp_neigh_init(struct dp_main *dp, unsigned int max)
+{
+	struct rte_hash_parameters hp = {
+		.name = "dpf_neigh",
+		.entries = max,
+		.key_len = sizeof(struct dp_neigh_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+
+	dp->neigh_hash = rte_hash_create(&hp);
+	if (dp->neigh_hash == NULL)
+		return -ENOMEM;
+	/* Positions returned by rte_hash range over 0..entries (+ per-lcore caches). */
+	dp->neigh_max = max * 2;
+	dp->neigh = rte_zmalloc("dpf_neigh_mac", sizeof(*dp->neigh) * dp->neigh_max,
+				RTE_CACHE_LINE_SIZE);
+	return dp->neigh == NULL ? -ENOMEM : 0;
+}
+
+int
+dp_neigh_lookup(const struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *addr)
+{
+	struct dp_neigh_key k;
+	int pos;
+
+	dp_neigh_key_make(&k, iface, af, addr);
+	pos = rte_hash_lookup(dp->neigh_hash, &k);
+	return pos >= 0 && (unsigned int)pos < dp->neigh_max ? pos : -1;
+}
+
+int
+dp_neigh_get(struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *addr, bool create)
+{
+	struct dp_neigh_key k;
+	int pos;
+
+	dp_neigh_key_make(&k, iface, af, addr);
+	pos = rte_hash_lookup(dp->neigh_hash, &k);
+	if (pos >= 0 || !create)
+		return pos;
+	pos = rte_hash_add_key(dp->neigh_hash, &k);
+	if (pos < 0 || (unsigned int)pos >= dp->neigh_max)
+		return -1;
+	atomic_store_explicit(&dp->neigh[pos].mac, 0, memory_order_release);
+	return pos;
+}

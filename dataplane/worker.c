@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: the worker loop.
+ *
+ * One worker per worker lcore.  Each iteration: RX burst from queue w of
+ * every port, then the hand-off rings from the other workers and the
+ * control core; flush TX and hand-off buffers; report a quiescent state.
+ *
+ * Per packet, the fast path validates only what forwarding needs (Ethernet,
+ * one 802.1Q tag, the IPv4 header or the IPv6 header and extension chain,
+ * the L4 ports) and counts everything it refuses; packets for the
+ * appliance itself, packets needing ARP/ND, and packets needing an ICMP
+ * error go to the control core on the punt ring.  Forwarded packets get
+ * their TTL or hop limit decremented (RFC 1624 checksum update), new MACs,
+ * and the egress interface's VLAN tag.
+ *
+ * Both directions of a flow are handled by one worker: the owner is taken
+ * from a symmetric hash of (addresses, protocol, ports) computed in
+ * software, so correctness never depends on the NIC's RSS.
+ */
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dataplane/dp.h"
+#include "dataplane/dp_parse.h"
+#include "dataplane/dp_tx.h"
+#include "proto/cksum.h"
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+};
+
+/* Per-worker scratch state [W]; lives on the worker's stack. */
+struct dp_wctx {
+	struct dp_main *dp;
+	struct dp_worker *w;
+	struct dp_stats *st;
+	const struct dp_fib *fib;
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	struct dp_txbuf ho[DP_MAX_WORKERS];
+};
+
+static inline void
+dp_drop(struct dp_wctx *c, struct rte_mbuf *m, enum dp_drop why)
+{
+	c->st->drop[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+dp_punt(struct dp_wctx *c, struct rte_mbuf *m, enum dp_punt why)
+{
+	dp_meta(m)->punt = why;
+	if (unlikely(rte_ring_sp_enqueue(c->w->punt, m) != 0)) {
+		dp_drop(c, m, DP_DROP_PUNT_FULL);
+		return;
+	}
+	c->st->punts++;
+}
+
+static void
+dp_tx_flush(struct dp_wctx *c, unsigned int p)
+{
+	struct dp_txbuf *b = &c->tx[p];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(c->dp->ports[p].port_id, c->w->id, b->pkts, b->n);
+	if (unlikely(sent < b->n)) {
+		c->st->drop[DP_DROP_TX_FULL] += b->n - sent;
+		c->st->port[p].drops += b->n - sent;
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+static inline void
+dp_tx(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &c->tx[p];
+
+	c->st->port[p].tx_pkts++;
+	c->st->port[p].tx_bytes += m->pkt_len;
+	b->pkts[b->n++] = m;
+	if (b->n == DP_BURST_MAX)
+		dp_tx_flush(c, p);
+}
+
+static void
+dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
+{
+	struct dp_txbuf *b = &c->ho[dst];
+	unsigned int n;
+
+	if (b->n == 0)
+		return;
+	n = rte_ring_sp_enqueue_burst(c->dp->handoff[c->w->id][dst], (void **)b->pkts, b->n,
+				      NULL);
+	c->st->handoff_out += n;
+	if (unlikely(n < b->n)) {
+		c->st->drop[DP_DROP_HANDOFF_FULL] += b->n - n;
+		rte_pktmbuf_free_bulk(&b->pkts[n], b->n - n);
+	}
+	b->n = 0;
+}
+
+/*
+ * The owner's part: route, TTL, MTU, neighbour, rewrite, transmit.
+ * The packet's meta (af, l3_off, iface, hash) is filled in.
+ */
+static void
+dp_forward(struct dp_wctx *c, struct rte_mbuf *m)
+{
+	struct dp_main *dp = c->dp;
+	struct dp_mbuf_meta *md = dp_meta(m);
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, md->l3_off);
+	const struct dp_nh *nh;
+	const struct dp_iface *oif;
+	uint64_t nhid = 0, mac;
+	uint32_t ip_len;
+	int idx;
+
+	if (md->af == 4) {
+		uint32_t dst = rte_be_to_cpu_32(*(rte_be32_t *)(l3 + 16));
+
+		rte_fib_lookup_bulk(c->fib->fib4, &dst, &nhid, 1);
+		ip_len = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 2));
+	} else {
+		uint8_t dst[1][16];
+
+		memcpy(dst[0], l3 + 24, 16);
+		rte_fib6_lookup_bulk(c->fib->fib6, dst, &nhid, 1);
+		ip_len = 40 + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
+	}
+	nh = &c->fib->nh[nhid < c->fib->n_nh ? nhid : 0];
+	switch (nh->kind) {
+	case DP_NH_LOCAL:
+		c->st->local_pkts++;
+		dp_punt(c, m, DP_PUNT_LOCAL);
+		return;
+	case DP_NH_REJECT:
+		c->st->drop[DP_DROP_REJECT_ROUTE]++;
+		dp_punt(c, m, DP_PUNT_REJECT);
+		return;
+	case DP_NH_CONNECTED:
+	case DP_NH_GATEWAY:
+		break;
+	default:
+		c->st->drop[DP_DROP_NO_ROUTE]++;
+		dp_punt(c, m, DP_PUNT_NOROUTE);
+		return;
+	}
+	/* TTL / hop limit: a router must not forward a packet arriving with 1. */
+	if (unlikely((md->af == 4 ? l3[8] : l3[7]) <= 1)) {
+		c->st->drop[DP_DROP_TTL_EXCEEDED]++;
+		dp_punt(c, m, DP_PUNT_TTL);
+		return;
+	}
+	oif = &dp->ifaces[nh->iface];
+	if (unlikely(ip_len > oif->mtu)) {
+		md->nh = (uint16_t)(nh - c->fib->nh);
+		md->arg = oif->mtu;
+		c->st->drop[DP_DROP_TOO_BIG]++;
+		dp_punt(c, m, DP_PUNT_TOOBIG);
+		return;
+	}
+	if (nh->kind == DP_NH_GATEWAY)
+		idx = (int)nh->neigh;
+	else
+		idx = dp_neigh_lookup(dp, nh->iface, md->af,
+				      md->af == 4 ? l3 + 16 : l3 + 24);
+	mac = idx >= 0 ? atomic_load_explicit(&dp->neigh[idx].mac, memory_order_acquire) : 0;
+	if (unlikely(!(mac & DP_NEIGH_VALID))) {
+		md->nh = (uint16_t)(nh - c->fib->nh);
+		dp_punt(c, m, DP_PUNT_RESOLVE);
+		return;
+	}
+	if (md->af == 4) {
+		uint16_t from = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 8));
+		uint16_t ck = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 10));
+
+		l3[8]--;
+		ck = proto_cksum_update16(ck, from, (uint16_t)(from - 0x100));
+		*(rte_be16_t *)(l3 + 10) = rte_cpu_to_be_16(ck);
+	} else {
+		l3[7]--;
+	}
+	if (unlikely(!dp_l2_rewrite(m, md->l3_off, &dp->ports[oif->port], oif, mac,
+				    md->af == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))) {
+		dp_drop(c, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	c->st->fwd_pkts++;
+	c->st->iface[nh->iface].tx_pkts++;
+	c->st->iface[nh->iface].tx_bytes += m->pkt_len;
+	dp_tx(c, oif->port, m);
+}
+
+/*
+ * First look at a packet from a port: L2, interface, L3 validation, local
+ * delivery, and the owner check.  Returns with the packet consumed.
+ */
+static void
+dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
+{
+	struct dp_main *dp = c->dp;
+	struct dp_mbuf_meta *md = dp_meta(m);
+	struct dp_parse pr;
+	unsigned int owner;
+	int rc;
+
+	c->st->port[p].rx_pkts++;
+	c->st->port[p].rx_bytes += m->pkt_len;
+	rc = dp_parse_pkt(dp, p, m, &pr);
+	if (unlikely(rc != DP_PARSE_OK)) {
+		c->st->port[p].drops++;
+		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
+			c->st->pkt_err[pr.err]++;
+		dp_drop(c, m, pr.drop);
+		return;
+	}
+	md->iface = pr.iface;
+	md->l3_off = pr.l3_off;
+	md->af = pr.af;
+	md->hash = pr.hash;
+	c->st->iface[pr.iface].rx_pkts++;
+	c->st->iface[pr.iface].rx_bytes += m->pkt_len;
+	if (pr.local) {
+		c->st->local_pkts++;
+		dp_punt(c, m, DP_PUNT_LOCAL);
+		return;
+	}
+	owner = dp_owner(dp, pr.hash);
+	if (owner != c->w->id) {
+		struct dp_txbuf *b = &c->ho[owner];
+
+		b->pkts[b->n++] = m;
+		if (b->n == DP_BURST_MAX)
+			dp_handoff_flush(c, owner);
+		return;
+	}
+	dp_forward(c, m);
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_main *dp = w->dp;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	struct dp_wctx c;
+	unsigned int i, p, src;
+
+	memset(&c, 0, sizeof(c));
+	c.dp = dp;
+	c.w = w;
+	c.st = w->stats;
+	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
+	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
+
+	while (!w->stop) {
+		unsigned int work = 0;
+
+		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
+		for (p = 0; p < dp->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts,
+						      dp->burst);
+
+			c.st->rx_pkts += n;
+			work += n;
+			for (i = 0; i < n; i++) {
+				if (i + 2 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+				dp_input(&c, p, pkts[i]);
+			}
+		}
+		for (src = 0; src <= dp->n_workers; src++) {
+			struct rte_ring *r = dp->handoff[src][w->id];
+			unsigned int n;
+
+			if (r == NULL)
+				continue;
+			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, dp->burst, NULL);
+			c.st->handoff_in += n;
+			work += n;
+			for (i = 0; i < n; i++)
+				dp_forward(&c, pkts[i]);
+		}
+		for (i = 0; i < dp->n_workers; i++)
+			dp_handoff_flush(&c, i);
+		for (p = 0; p < dp->n_ports; p++)
+			dp_tx_flush(&c, p);
+		c.st->polls++;
+		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
+		if (work) {
+			c.st->busy_polls++;
+		} else if (dp->idle_sleep_us) {
+			rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
+			usleep(dp->idle_sleep_us);
+			rte_rcu_qsbr_thread_online(dp->rcu, w->id);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(dp->rcu, w->id);
+	return 0;
+}

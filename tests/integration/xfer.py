@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""Traffic endpoints for the namespace tests (real kernel TCP and UDP).
+
+  xfer.py tcp-recv PORT OUTFILE [TIMEOUT]   accept one connection, store it
+  xfer.py tcp-send HOST PORT INFILE         send a file, then close
+  xfer.py udp-recv PORT COUNT TIMEOUT       print how many datagrams arrived
+  xfer.py udp-send HOST PORT COUNT [FLOWS]  COUNT datagrams over FLOWS source ports
+Every mode ends by itself within its timeout.
+"""
+import socket
+import sys
+import time
+
+
+def tcp_recv(port, out, timeout=60):
+    fam = socket.AF_INET6
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", int(port)))
+    s.listen(1)
+    s.settimeout(float(timeout))
+    c, _ = s.accept()
+    c.settimeout(float(timeout))
+    n = 0
+    with open(out, "wb") as f:
+        while True:
+            b = c.recv(1 << 16)
+            if not b:
+                break
+            f.write(b)
+            n += len(b)
+    print(n)
+
+
+def tcp_send(host, port, path):
+    c = socket.create_connection((host, int(port)), timeout=30)
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 16)
+            if not b:
+                break
+            c.sendall(b)
+    c.shutdown(socket.SHUT_WR)
+    c.recv(1)
+    c.close()
+
+
+def udp_recv(port, count, timeout):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", int(port)))
+    end = time.time() + float(timeout)
+    n = 0
+    while n < int(count) and time.time() < end:
+        s.settimeout(max(0.05, end - time.time()))
+        try:
+            s.recv(2048)
+            n += 1
+        except socket.timeout:
+            break
+    print(n)
+
+
+def udp_send(host, port, count, flows=1):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    socks = []
+    for _ in range(int(flows)):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind(("", 0))
+        socks.append(s)
+    for i in range(int(count)):
+        socks[i % len(socks)].sendto(b"x" * 100, (host, int(port)))
+        if i % 50 == 49:
+            time.sleep(0.002)
+
+
+if __name__ == "__main__":
+    mode, args = sys.argv[1], sys.argv[2:]
+    {"tcp-recv": tcp_recv, "tcp-send": tcp_send,
+     "udp-recv": udp_recv, "udp-send": udp_send}[mode](*args)
