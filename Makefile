@@ -23,6 +23,7 @@ DEB_PACKAGES := \
 	ethtool \
 	gcc \
 	iperf3 \
+	iputils-ping \
 	iproute2 \
 	libclang-rt-14-dev \
 	libcmocka-dev \

@@ -72,8 +72,10 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		return -1;
 	}
 	for (i = 0; i < DP_DROP_MAX; i++)
-		if (i != DP_DROP_NOT_FOR_US && i != DP_DROP_OWN_SRC_MAC)
+		if (dp_drop_pfres(i) != PFRES_NONE)
 			pf[dp_drop_pfres(i)] += s->drop[i];
+	for (i = 1; i < PKT_ERR_MAX; i++)
+		pf[pkt_err_pfres(i)] += s->pkt_err[i];
 	if (ctl_out_json(out)) {
 		json_t *j = json_object(), *c = json_object(), *d = json_object();
 

@@ -726,12 +726,12 @@ local_too_big(struct local *l, struct rte_mbuf *m)
 	}
 	for (i = 0; i < n; i++) {
 		uint8_t *fip = rte_pktmbuf_mtod(frags[i], uint8_t *);
-		uint16_t from = proto_rd16(fip + 8);
 
-		/* The fragments inherit the original TTL: decrement it here. */
+		/* rte_ipv4_fragment_packet() leaves the header checksum to us; the
+		 * fragments also still carry the original TTL. */
 		fip[8]--;
-		proto_wr16(fip + 10, proto_cksum_update16(proto_rd16(fip + 10), from,
-							  proto_rd16(fip + 8)));
+		proto_wr16(fip + 10, 0);
+		proto_wr16(fip + 10, proto_cksum(fip, (fip[0] & 0xf) * 4u));
 		memset(dp_meta(frags[i]), 0, sizeof(struct dp_mbuf_meta));
 		dp_meta(frags[i])->af = 4;
 		dp_meta(frags[i])->l3_off = 0;

@@ -104,7 +104,9 @@ eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xa
 
 	eal_push(a, "dpf");
 	if (!has_opt(xargc, xargv, lc)) {
-		eal_push(a, "-l");
+		/* "0-2" is a CPU list (-l); "0@0,1@1,2@1" maps lcores to CPUs (--lcores),
+		 * which lets several workers share the cores of a small machine. */
+		eal_push(a, strpbrk(e->lcores, "@()") != NULL ? "--lcores" : "-l");
 		eal_push(a, e->lcores);
 	}
 	if (e->file_prefix != NULL && !has_opt(xargc, xargv, fp)) {
@@ -118,8 +120,10 @@ eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xa
 	}
 	if (e->no_huge && !has_opt(xargc, xargv, nh))
 		eal_push(a, "--no-huge");
+	/* --no-huge implies legacy memory, which EAL refuses with --in-memory;
+	 * what in_memory means there (no shared files) is --no-shconf. */
 	if (e->in_memory && !has_opt(xargc, xargv, im))
-		eal_push(a, "--in-memory");
+		eal_push(a, e->no_huge || has_opt(xargc, xargv, nh) ? "--no-shconf" : "--in-memory");
 	for (i = 0; i < e->n_args; i++)
 		eal_push_vdev(a, e->args[i], nq);
 	for (i = 0; i < (unsigned int)xargc; i++)

@@ -19,30 +19,33 @@
 #define DP_MAX_PORTS 16
 #define DP_MAX_IFACES 64
 
+/* Reasons with no pf counterpart are not rolled into pf's counters. */
+#define PFRES_NONE PFRES_MAX
+
 /*
  * Drop and punt reasons of the forwarding path: (symbol, name, pf reason).
  * Parser reasons are counted separately per PKT_ERR (proto/pkt.h); both
  * roll up into pf's reason counters for `show info`.
  */
 #define DP_DROP_LIST(_)                                         \
-	_(NOT_FOR_US, "l2-not-for-us", MATCH)                   \
-	_(OWN_SRC_MAC, "l2-own-source", MATCH)                  \
-	_(NO_IFACE, "no-interface", MATCH)                      \
-	_(NON_IP, "non-ip", MATCH)                              \
+	_(NOT_FOR_US, "l2-not-for-us", NONE)                   \
+	_(OWN_SRC_MAC, "l2-own-source", NONE)                  \
+	_(NO_IFACE, "no-interface", NONE)                      \
+	_(NON_IP, "non-ip", NONE)                              \
 	_(MALFORMED, "malformed", SHORT)                        \
 	_(LINK_LOCAL_FWD, "link-local-forward", NOROUTE)        \
 	_(NO_ROUTE, "no-route", NOROUTE)                        \
 	_(REJECT_ROUTE, "reject-route", NOROUTE)                \
-	_(TTL_EXCEEDED, "ttl-exceeded", MATCH)                  \
-	_(TOO_BIG, "too-big", MATCH)                            \
+	_(TTL_EXCEEDED, "ttl-exceeded", NONE)                  \
+	_(TOO_BIG, "too-big", NONE)                            \
 	_(HANDOFF_FULL, "handoff-ring-full", CONGEST)           \
 	_(PUNT_FULL, "punt-ring-full", CONGEST)                 \
 	_(TX_FULL, "tx-queue-full", CONGEST)                    \
 	_(NEIGH_QUEUE_FULL, "neighbor-queue-full", MEMORY)      \
 	_(NEIGH_FAILED, "neighbor-unresolved", NOROUTE)         \
 	_(NO_MBUF, "no-mbuf", MEMORY)                           \
-	_(LOCAL_UNHANDLED, "local-unhandled", MATCH)            \
-	_(ICMP_RATELIMIT, "icmp-ratelimited", MATCH)
+	_(LOCAL_UNHANDLED, "local-unhandled", NONE)            \
+	_(ICMP_RATELIMIT, "icmp-ratelimited", NONE)
 
 enum dp_drop {
 #define DP_DROP_ENUM(sym, str, pf) DP_DROP_##sym,

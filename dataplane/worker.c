@@ -296,7 +296,7 @@ dp_worker_main(void *arg)
 
 			if (r == NULL)
 				continue;
-			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, dp->burst, NULL);
+			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST_MAX, NULL);
 			c.st->handoff_in += n;
 			work += n;
 			for (i = 0; i < n; i++)

@@ -66,8 +66,9 @@ host_setup() {
 netns_cleanup() {
 	if [ -n "${DPF_PID:-}" ]; then
 		kill "$DPF_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$DPF_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$DPF_PID" 2>/dev/null
+		(sleep 10; kill -9 "$DPF_PID" 2>/dev/null) &
+		wait "$DPF_PID" 2>/dev/null
+		DPF_PID=
 	fi
 	for ns in fw cli srv cli2; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
@@ -99,7 +100,9 @@ JSON
 
 # Starts dpf in $P-fw and waits (bounded) for its control socket.
 dpf_start() {
-	in_ns "$P-fw" "$DPF" -c "$TMP/dpf.json" >"$TMP/dpf.log" 2>&1 &
+	# Not through in_ns: $! must be dpf itself (ip netns exec execs it),
+	# not a subshell running a function, or signals would miss dpf.
+	ip netns exec "$P-fw" "$DPF" -c "$TMP/dpf.json" >"$TMP/dpf.log" 2>&1 &
 	DPF_PID=$!
 	for _ in $(seq 100); do
 		if [ -S "$SOCK" ] && "$DPFCTL" -s "$SOCK" ping >/dev/null 2>&1; then return 0; fi

@@ -1,0 +1,1482 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: the control socket server.
+ *
+ * One listening Unix stream socket and at most CTL_MAX_CLIENTS connections,
+ * all non-blocking, served from ctl_server_poll() on the control core.  The
+ * wire format is in docs/control-protocol.md; this comment covers how the
+ * server stays bounded.
+ *
+ * - Input: each client has a fixed buffer of CTL_REQ_MAX bytes.  A request
+ *   is answered once its newline is in the buffer; a buffer that fills up
+ *   without a newline is a request too long (9003), after which the client
+ *   is closed once the reply is out, since resynchronizing inside garbage
+ *   would only guess.
+ * - Output: a request runs only when the client's output buffer is empty
+ *   (everything before it was handed to the kernel).  So a client that does
+ *   not read its replies stops being served, then stops being read, and the
+ *   kernel finally stops its writes: it costs at most one reply
+ *   (CTL_REPLY_MAX) plus CTL_REQ_MAX of memory and no time.  A reply that
+ *   would grow past CTL_REPLY_MAX is cut and ends with 8002.
+ * - Work per call: CTL_ACCEPT_PER_POLL accepts, one recv() and at most
+ *   CTL_REQS_PER_POLL requests per client, and sends until EAGAIN.
+ * - Handlers write into one struct ctl_out owned by the server (one request
+ *   runs at a time); the reply is framed into the client's buffer when the
+ *   handler returns, so an error can replace whatever was printed.
+ *
+ * Nothing here logs: failures are returned (err strings, -errno) or become
+ * reply codes.  Every socket write uses MSG_NOSIGNAL, so a client that goes
+ * away never raises SIGPIPE.
+ */
+#define _GNU_SOURCE	/* accept4, vasprintf */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/ctl.h"
+
+/*
+ * XXX: the build should pass meson's project version; until it does, keep
+ * this in step with meson.build.
+ */
+#ifndef DPF_VERSION
+#define DPF_VERSION "0.1.0"
+#endif
+
+#define CTL_ACCEPT_PER_POLL 4
+#define CTL_REQS_PER_POLL 8
+/* Room always left for the final line; it also bounds that line's length. */
+#define CTL_FINAL_MAX (CTL_REQ_MAX + 128)
+#define CTL_ERR_MAX 16384	/* bytes of an error message, details included */
+#define CTL_BUF_KEEP 65536	/* an emptied buffer larger than this is freed */
+#define CTL_HELP_WIDTH 40
+
+/* A byte buffer: [b_off, b_len) is pending, b_len - b_off <= CTL_REPLY_MAX. */
+struct ctl_buf {
+	char *b_data;
+	size_t b_off;
+	size_t b_len;
+	size_t b_cap;
+};
+
+struct ctl_out {
+	bool o_json;			/* the request had -j */
+	bool o_cut;			/* text went past CTL_REPLY_MAX */
+	bool o_nomem;			/* an allocation failed while printing */
+	enum ctl_code o_code;		/* CTL_OK until ctl_error() */
+	char *o_msg;			/* ctl_error()'s message, may be NULL */
+	json_t *o_value;		/* ctl_json()'s value */
+	struct ctl_buf o_text;		/* ctl_printf()'s text */
+};
+
+struct ctl_client {
+	int c_fd;
+	bool c_eof;			/* the peer will send no more */
+	bool c_closing;			/* read no more; close once c_out is sent */
+	size_t c_rlen;
+	struct ctl_buf c_out;
+	char c_rbuf[CTL_REQ_MAX];
+};
+
+struct ctl_reg {
+	const struct ctl_cmd *r_cmd;
+	void *r_arg;
+	unsigned int r_nwords;
+};
+
+struct ctl_server {
+	int s_fd;			/* listening socket, -1 without a path */
+	bool s_readonly;
+	bool s_own_file;		/* s_path is ours to unlink (s_dev, s_ino) */
+	dev_t s_dev;
+	ino_t s_ino;
+	char s_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_client *s_clients[CTL_MAX_CLIENTS];
+	struct ctl_reg *s_cmds;
+	unsigned int s_ncmds;
+	unsigned int s_cmdcap;
+	struct ctl_out s_out;		/* the reply being built */
+	struct ctl_req s_req;		/* the request being run */
+};
+
+const char *
+ctl_code_name(enum ctl_code code)
+{
+	switch (code) {
+#define CTL_CODE_CASE(sym, num, str) \
+	case CTL_##sym:              \
+		return str;
+	CTL_CODE_LIST(CTL_CODE_CASE)
+#undef CTL_CODE_CASE
+	}
+	return "unknown code";
+}
+
+/*
+ * Buffers
+ */
+
+static size_t
+buf_pending(const struct ctl_buf *b)
+{
+	return b->b_len - b->b_off;
+}
+
+static void
+buf_free(struct ctl_buf *b)
+{
+	free(b->b_data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Empties b, giving back a large allocation. */
+static void
+buf_reset(struct ctl_buf *b)
+{
+	if (b->b_cap > CTL_BUF_KEEP)
+		buf_free(b);
+	b->b_off = 0;
+	b->b_len = 0;
+}
+
+/* Sets b_len back to mark (dropping what was appended since). */
+static void
+buf_truncate(struct ctl_buf *b, size_t mark)
+{
+	if (mark < b->b_len)
+		b->b_len = mark;
+}
+
+/*
+ * Makes room for n more bytes while keeping the pending bytes within limit.
+ * Returns 0, -ENOSPC (over the limit) or -ENOMEM.
+ */
+static int
+buf_room(struct ctl_buf *b, size_t n, size_t limit)
+{
+	size_t cap;
+	char *p;
+
+	if (n > limit || buf_pending(b) > limit - n)
+		return -ENOSPC;
+	if (b->b_off > 0 && b->b_len + n > b->b_cap) {
+		memmove(b->b_data, b->b_data + b->b_off, buf_pending(b));
+		b->b_len -= b->b_off;
+		b->b_off = 0;
+	}
+	if (b->b_len + n <= b->b_cap)
+		return 0;
+	cap = b->b_cap > 0 ? b->b_cap : 512;
+	while (cap < b->b_len + n)
+		cap *= 2;
+	p = realloc(b->b_data, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	b->b_data = p;
+	b->b_cap = cap;
+	return 0;
+}
+
+static int
+buf_add(struct ctl_buf *b, const void *data, size_t n, size_t limit)
+{
+	int rc = buf_room(b, n, limit);
+
+	if (rc != 0)
+		return rc;
+	if (n > 0)
+		memcpy(b->b_data + b->b_len, data, n);
+	b->b_len += n;
+	return 0;
+}
+
+/*
+ * Handler output
+ */
+
+static void
+out_reset(struct ctl_out *out, bool json)
+{
+	free(out->o_msg);
+	json_decref(out->o_value);
+	buf_reset(&out->o_text);
+	out->o_msg = NULL;
+	out->o_value = NULL;
+	out->o_json = json;
+	out->o_cut = false;
+	out->o_nomem = false;
+	out->o_code = CTL_OK;
+}
+
+bool
+ctl_out_json(const struct ctl_out *out)
+{
+	return out->o_json;
+}
+
+void
+ctl_printf(struct ctl_out *out, const char *fmt, ...)
+{
+	struct ctl_buf *b = &out->o_text;
+	va_list ap;
+	int n, rc;
+
+	if (out->o_cut || out->o_nomem)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	rc = buf_room(b, (size_t)n + 1, CTL_REPLY_MAX + 1);
+	if (rc != 0) {
+		if (rc == -ENOSPC)
+			out->o_cut = true;
+		else
+			out->o_nomem = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->b_data + b->b_len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->b_len += (size_t)n;
+}
+
+void
+ctl_json(struct ctl_out *out, json_t *value)
+{
+	json_decref(out->o_value);
+	out->o_value = value;
+	if (value == NULL)
+		out->o_nomem = true;
+}
+
+void
+ctl_error(struct ctl_out *out, enum ctl_code code, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	/* The first error is the cause; later ones are its consequences. */
+	if (out->o_code != CTL_OK)
+		return;
+	out->o_code = code != CTL_OK ? code : CTL_FAILED;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > CTL_ERR_MAX) {
+		int k = CTL_ERR_MAX;
+
+		/* Do not split a UTF-8 sequence. */
+		while (k > 0 && ((unsigned char)msg[k] & 0xc0) == 0x80)
+			k--;
+		msg[k] = '\0';
+	}
+	out->o_msg = msg;
+}
+
+/*
+ * Request tokenizer
+ */
+
+static bool
+is_sep(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Returns NULL if s[0, len) is valid UTF-8 without NUL, without C0 controls
+ * other than tab, DEL or C1 controls (they could drive a terminal the reply
+ * is echoed to), else the reason.
+ */
+static const char *
+text_invalid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		uint32_t cp;
+		size_t n;
+
+		if (c == 0)
+			return "NUL byte in request";
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return "control character in request";
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			return "invalid UTF-8 in request";
+		}
+		if (len - i < n)
+			return "invalid UTF-8 in request";
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return "invalid UTF-8 in request";
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return "invalid UTF-8 in request";
+		if (cp >= 0x80 && cp <= 0x9f)
+			return "control character in request";
+		i += n;
+	}
+	return NULL;
+}
+
+/* Option words before the command: -j, and -p N (protocol version). */
+static enum ctl_code
+parse_option(struct ctl_req *req, const char *w, const char *next, bool *used_next)
+{
+	unsigned long v;
+	char *end;
+
+	*used_next = false;
+	if (strcmp(w, "-j") == 0) {
+		req->json = true;
+		return CTL_OK;
+	}
+	if (strcmp(w, "-p") != 0) {
+		req->why = "unknown option";
+		return CTL_SYNTAX;
+	}
+	if (next == NULL) {
+		req->why = "missing protocol version after -p";
+		return CTL_SYNTAX;
+	}
+	*used_next = true;
+	errno = 0;
+	v = strtoul(next, &end, 10);
+	if (next[0] < '0' || next[0] > '9' || *end != '\0' || errno != 0) {
+		req->why = "invalid protocol version after -p";
+		return CTL_SYNTAX;
+	}
+	if (v != CTL_PROTO_VERSION) {
+		req->why = "unsupported protocol version";
+		return CTL_VERSION;
+	}
+	return CTL_OK;
+}
+
+enum ctl_code
+ctl_parse_line(const char *line, size_t len, struct ctl_req *req)
+{
+	bool quoted[CTL_MAX_ARGS + 3];
+	char *words[CTL_MAX_ARGS + 3];
+	size_t i = 0, o = 0;
+	int nw = 0, first;
+	enum ctl_code rc;
+
+	req->json = false;
+	req->argc = 0;
+	req->argv[0] = NULL;
+	req->why = NULL;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > CTL_REQ_MAX - 1) {
+		req->why = "request too long";
+		return CTL_TOO_LONG;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	req->why = text_invalid((const unsigned char *)line, len);
+	if (req->why != NULL)
+		return CTL_SYNTAX;
+
+	/*
+	 * Words go to buf NUL-terminated.  Each stored word is no longer than
+	 * its source and is followed by a separator or the end of the line, so
+	 * buf (CTL_REQ_MAX >= len + 1) always has room.  Two more words than
+	 * CTL_MAX_ARGS are kept so that "-j -p 1" does not count.
+	 */
+	for (;;) {
+		while (i < len && is_sep(line[i]))
+			i++;
+		if (i == len)
+			break;
+		if (nw == CTL_MAX_ARGS + 3) {
+			req->why = "too many words";
+			return CTL_BAD_ARG;
+		}
+		words[nw] = req->buf + o;
+		quoted[nw] = line[i] == '"';
+		if (quoted[nw]) {
+			for (i++;; i++) {
+				if (i == len) {
+					req->why = "unterminated quote";
+					return CTL_SYNTAX;
+				}
+				if (line[i] == '"')
+					break;
+				if (line[i] == '\\') {
+					if (i + 1 == len ||
+					    (line[i + 1] != '"' && line[i + 1] != '\\')) {
+						req->why = "invalid escape in quotes";
+						return CTL_SYNTAX;
+					}
+					i++;
+				}
+				req->buf[o++] = line[i];
+			}
+			i++;
+			if (i < len && !is_sep(line[i])) {
+				req->why = "closing quote inside a word";
+				return CTL_SYNTAX;
+			}
+		} else {
+			for (; i < len && !is_sep(line[i]); i++) {
+				if (line[i] == '"') {
+					req->why = "quote inside a word";
+					return CTL_SYNTAX;
+				}
+				req->buf[o++] = line[i];
+			}
+		}
+		req->buf[o++] = '\0';
+		nw++;
+	}
+
+	/* Leading unquoted words that start with '-' are options. */
+	for (first = 0; first < nw && !quoted[first] && words[first][0] == '-'; first++) {
+		bool used_next;
+
+		rc = parse_option(req, words[first], first + 1 < nw ? words[first + 1] : NULL,
+				  &used_next);
+		if (rc != CTL_OK)
+			return rc;
+		if (used_next)
+			first++;
+	}
+	if (first > 0 && first == nw) {
+		req->why = "missing command";
+		return CTL_SYNTAX;
+	}
+	if (nw - first > CTL_MAX_ARGS) {
+		req->why = "too many words";
+		return CTL_BAD_ARG;
+	}
+	for (int k = first; k < nw; k++)
+		req->argv[req->argc++] = words[k];
+	req->argv[req->argc] = NULL;
+	return CTL_OK;
+}
+
+static bool
+word_needs_quotes(const char *w, bool first)
+{
+	return w[0] == '\0' || strpbrk(w, " \t\"\\") != NULL || (first && w[0] == '-');
+}
+
+/* Appends w, quoted if needed, to buf[*n, size); false if it does not fit. */
+static bool
+word_put(char *buf, size_t size, size_t *n, const char *w, bool first)
+{
+	bool q = word_needs_quotes(w, first);
+	size_t o = *n;
+
+	if (q) {
+		if (o >= size)
+			return false;
+		buf[o++] = '"';
+	}
+	for (; *w != '\0'; w++) {
+		if (q && (*w == '"' || *w == '\\')) {
+			if (o >= size)
+				return false;
+			buf[o++] = '\\';
+		}
+		if (o >= size)
+			return false;
+		buf[o++] = *w;
+	}
+	if (q) {
+		if (o >= size)
+			return false;
+		buf[o++] = '"';
+	}
+	*n = o;
+	return true;
+}
+
+int
+ctl_format_request(char *buf, size_t size, bool json, int argc, char *const *argv)
+{
+	size_t n = 0, lim;
+
+	if (argc < 1 || argc > CTL_MAX_ARGS)
+		return -EINVAL;
+	for (int i = 0; i < argc; i++)
+		for (const unsigned char *p = (const unsigned char *)argv[i]; *p != '\0'; p++)
+			if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+				return -EINVAL;
+	/* Room for the newline and the NUL; the line itself within CTL_REQ_MAX. */
+	if (size < 2)
+		return -E2BIG;
+	lim = size - 2 < CTL_REQ_MAX - 1 ? size - 2 : CTL_REQ_MAX - 1;
+	if (json) {
+		if (lim < 3)
+			return -E2BIG;
+		memcpy(buf, "-j ", 3);
+		n = 3;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (i > 0) {
+			if (n >= lim)
+				return -E2BIG;
+			buf[n++] = ' ';
+		}
+		if (!word_put(buf, lim, &n, argv[i], i == 0))
+			return -E2BIG;
+	}
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/*
+ * Command table
+ */
+
+/* Number of leading request words equal to the leading words of words. */
+static unsigned int
+cmd_common(const char *words, int argc, char *const *argv)
+{
+	const char *p = words;
+	unsigned int n = 0;
+
+	while (n < (unsigned int)argc && *p != '\0') {
+		size_t wl = strcspn(p, " ");
+
+		if (strlen(argv[n]) != wl || memcmp(p, argv[n], wl) != 0)
+			break;
+		n++;
+		p += wl;
+		if (*p == ' ')
+			p++;
+	}
+	return n;
+}
+
+/*
+ * Words are single-space separated runs of printable ASCII without quotes
+ * or backslashes, the first not starting with '-': exactly what a request
+ * can spell without quoting.  Returns the number of words, 0 if invalid.
+ */
+static unsigned int
+cmd_words_valid(const char *w)
+{
+	unsigned int n = 0;
+
+	if (w == NULL || w[0] == '-')
+		return 0;
+	for (;;) {
+		const char *s = w;
+
+		for (; *w > ' ' && *w < 0x7f && *w != '"' && *w != '\\'; w++)
+			;
+		if (w == s || ++n > CTL_MAX_ARGS)
+			return 0;
+		if (*w == '\0')
+			return n;
+		if (*w != ' ')
+			return 0;
+		w++;
+	}
+}
+
+static bool
+cmd_allowed(const struct ctl_server *srv, const struct ctl_reg *r)
+{
+	return !srv->s_readonly || (r->r_cmd->flags & CTL_F_READONLY) != 0;
+}
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+int
+ctl_register(struct ctl_server *srv, const struct ctl_cmd *cmds, unsigned int n, void *arg)
+{
+	struct ctl_reg *t;
+
+	/* Validate the whole table, then commit. */
+	for (unsigned int i = 0; i < n; i++) {
+		if (cmds[i].fn == NULL || cmd_words_valid(cmds[i].words) == 0)
+			return -EINVAL;
+		for (unsigned int k = 0; k < srv->s_ncmds; k++)
+			if (strcmp(srv->s_cmds[k].r_cmd->words, cmds[i].words) == 0)
+				return -EEXIST;
+		for (unsigned int k = 0; k < i; k++)
+			if (strcmp(cmds[k].words, cmds[i].words) == 0)
+				return -EEXIST;
+	}
+	if (n > srv->s_cmdcap - srv->s_ncmds) {
+		unsigned int cap = srv->s_cmdcap > 0 ? srv->s_cmdcap : 16;
+
+		while (cap - srv->s_ncmds < n)
+			cap *= 2;
+		t = realloc(srv->s_cmds, cap * sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		srv->s_cmds = t;
+		srv->s_cmdcap = cap;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		t = &srv->s_cmds[srv->s_ncmds++];
+		t->r_cmd = &cmds[i];
+		t->r_arg = arg;
+		t->r_nwords = cmd_words_valid(cmds[i].words);
+	}
+	return 0;
+}
+
+/* Request words [0, n) in request syntax, for messages. */
+static void
+words_echo(char *buf, size_t size, int n, char *const *argv)
+{
+	if (ctl_format_request(buf, size, false, n, argv) < 0) {
+		snprintf(buf, size, "...");
+		return;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * Longest match of the request's words against the table.  Without a
+ * match, sets a 9002 error naming the words looked at and listing the
+ * commands that share the longest common prefix.
+ */
+static const struct ctl_reg *
+cmd_lookup(struct ctl_server *srv, const struct ctl_req *req, struct ctl_out *out)
+{
+	const struct ctl_reg *best = NULL;
+	unsigned int common = 0;
+	struct ctl_buf more = { 0 };
+	char echo[CTL_REQ_MAX], prefix[CTL_REQ_MAX];
+	int shown;
+
+	for (unsigned int i = 0; i < srv->s_ncmds; i++) {
+		const struct ctl_reg *r = &srv->s_cmds[i];
+		unsigned int c = cmd_common(r->r_cmd->words, req->argc, req->argv);
+
+		if (c == r->r_nwords && (best == NULL || c > best->r_nwords))
+			best = r;
+		if (cmd_allowed(srv, r) && c > common)
+			common = c;
+	}
+	if (best != NULL)
+		return best;
+
+	/* The words looked at: those that matched and the first that did not. */
+	shown = (int)common < req->argc ? (int)common + 1 : req->argc;
+	words_echo(echo, sizeof(echo), shown, req->argv);
+	if (common == 0) {
+		ctl_error(out, CTL_UNKNOWN, "unknown command \"%s\"", echo);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < srv->s_ncmds; i++) {
+		const struct ctl_reg *r = &srv->s_cmds[i];
+		const char *w = r->r_cmd->words;
+
+		if (!cmd_allowed(srv, r) || cmd_common(w, req->argc, req->argv) != common)
+			continue;
+		if (buf_add(&more, "\n  ", 3, CTL_ERR_MAX) != 0 ||
+		    buf_add(&more, w, strlen(w), CTL_ERR_MAX) != 0)
+			break;
+	}
+	words_echo(prefix, sizeof(prefix), (int)common, req->argv);
+	ctl_error(out, CTL_UNKNOWN, "%s command \"%s\"\ncommands starting with \"%s\":%.*s",
+		  shown == (int)common ? "incomplete" : "unknown", echo, prefix,
+		  (int)more.b_len, more.b_data != NULL ? more.b_data : "");
+	buf_free(&more);
+	return NULL;
+}
+
+/*
+ * Reply framing
+ */
+
+/* Appends one reply line; a continuation line must leave CTL_FINAL_MAX. */
+static int
+frame_line(struct ctl_buf *b, enum ctl_code code, bool final, const char *text, size_t len)
+{
+	char head[8];
+	int rc;
+
+	if (final) {
+		if (len > CTL_FINAL_MAX - 8) {
+			len = CTL_FINAL_MAX - 8;
+			/* Do not split a UTF-8 sequence. */
+			while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+				len--;
+		}
+	} else {
+		rc = buf_room(b, len + 6, CTL_REPLY_MAX - CTL_FINAL_MAX);
+		if (rc != 0)
+			return rc;
+	}
+	snprintf(head, sizeof(head), "%04u%c", (unsigned int)code % 10000, final ? ' ' : '-');
+	rc = buf_add(b, head, 5, CTL_REPLY_MAX);
+	if (rc == 0)
+		rc = buf_add(b, text, len, CTL_REPLY_MAX);
+	if (rc == 0)
+		rc = buf_add(b, "\n", 1, CTL_REPLY_MAX);
+	return rc;
+}
+
+/*
+ * Frames text as continuation lines (one per '\n'-ended line; a last line
+ * without '\n' counts unless the text was cut).  Returns 0, -ENOSPC after
+ * framing what fits, or -ENOMEM.
+ */
+static int
+frame_text(struct ctl_buf *b, enum ctl_code code, const char *p, size_t len, bool cut)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		int rc;
+
+		if (nl == NULL && cut)
+			break;
+		if (nl == NULL)
+			nl = end;
+		rc = frame_line(b, code, false, p, (size_t)(nl - p));
+		if (rc != 0)
+			return rc;
+		p = nl + 1;
+	}
+	return cut ? -ENOSPC : 0;
+}
+
+struct json_sink {
+	struct ctl_buf *js_buf;
+	size_t js_limit;
+	int js_err;
+};
+
+static int
+json_sink_add(const char *data, size_t n, void *arg)
+{
+	struct json_sink *js = arg;
+
+	js->js_err = buf_add(js->js_buf, data, n, js->js_limit);
+	return js->js_err != 0 ? -1 : 0;
+}
+
+/* The JSON of a command that printed text only: {"text": [lines]}. */
+static json_t *
+json_from_text(const struct ctl_out *out)
+{
+	const char *p = out->o_text.b_data, *end = p + out->o_text.b_len;
+	json_t *lines = json_array(), *v;
+
+	if (lines == NULL)
+		return NULL;
+	while (p != NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			nl = end;
+		v = json_stringn(p, (size_t)(nl - p));
+		if (v == NULL || json_array_append_new(lines, v) != 0) {
+			json_decref(lines);
+			return NULL;
+		}
+		p = nl + 1;
+	}
+	return json_pack("{so}", "text", lines);
+}
+
+/*
+ * Frames the JSON reply: one continuation line holding the compact JSON
+ * document (Jansson escapes every control character inside strings, so it
+ * has no newline).  Returns 0, -ENOSPC, -ENOMEM or -EINVAL (not encodable).
+ */
+static int
+frame_json(struct ctl_buf *b, struct ctl_out *out)
+{
+	struct json_sink js = { .js_buf = b, .js_limit = CTL_REPLY_MAX - CTL_FINAL_MAX };
+	json_t *v = out->o_value != NULL ? json_incref(out->o_value) : json_from_text(out);
+	int rc;
+
+	if (v == NULL)
+		return -EINVAL;
+	rc = buf_add(b, "0000-", 5, js.js_limit);
+	if (rc == 0 && json_dump_callback(v, json_sink_add, &js,
+					  JSON_COMPACT | JSON_ENCODE_ANY) != 0)
+		rc = js.js_err != 0 ? js.js_err : -EINVAL;
+	if (rc == 0)
+		rc = buf_add(b, "\n", 1, js.js_limit);
+	json_decref(v);
+	return rc;
+}
+
+/* A text request answered by a JSON-only handler gets the JSON, indented. */
+static void
+text_from_json(struct ctl_out *out)
+{
+	struct json_sink js = { .js_buf = &out->o_text, .js_limit = CTL_REPLY_MAX + 1 };
+
+	if (json_dump_callback(out->o_value, json_sink_add, &js,
+			       JSON_INDENT(2) | JSON_ENCODE_ANY) != 0) {
+		if (js.js_err == -ENOSPC)
+			out->o_cut = true;
+		else
+			out->o_nomem = true;
+	}
+}
+
+static int
+frame_error(struct ctl_buf *b, const struct ctl_out *out, const struct ctl_cmd *cmd)
+{
+	const char *msg = out->o_msg != NULL ? out->o_msg : ctl_code_name(out->o_code);
+	size_t sumlen = strcspn(msg, "\n");
+	char usage[512];
+	int rc = 0;
+
+	if (msg[sumlen] == '\n')
+		rc = frame_text(b, out->o_code, msg + sumlen + 1, strlen(msg + sumlen + 1), false);
+	/* 9005 carries the usage, unless the handler's message has it already. */
+	if (rc == 0 && out->o_code == CTL_BAD_ARG && cmd != NULL && strstr(msg, "usage:") == NULL) {
+		int n = snprintf(usage, sizeof(usage), "usage: %s%s%s", cmd->words,
+				 str_or_empty(cmd->args)[0] != '\0' ? " " : "",
+				 str_or_empty(cmd->args));
+
+		if (n > 0)
+			rc = frame_line(b, out->o_code, false, usage, strlen(usage));
+	}
+	if (rc == -ENOMEM)
+		return rc;
+	return frame_line(b, out->o_code, true, msg, sumlen);
+}
+
+/*
+ * Turns the finished ctl_out into reply lines in b.  Returns 0 or -ENOMEM
+ * (the reply could not be framed: the caller drops the client).
+ */
+static int
+frame_reply(struct ctl_buf *b, struct ctl_out *out, const struct ctl_cmd *cmd)
+{
+	size_t mark = b->b_len;
+	char msg[64];
+	int rc;
+
+	if (out->o_code == CTL_OK && !out->o_nomem) {
+		if (!out->o_json && out->o_value != NULL && out->o_text.b_len == 0)
+			text_from_json(out);
+		if (out->o_json)
+			rc = frame_json(b, out);
+		else if (out->o_nomem)
+			rc = -ENOMEM;
+		else
+			rc = frame_text(b, CTL_OK, out->o_text.b_data, out->o_text.b_len,
+					out->o_cut);
+		if (rc == 0)
+			return frame_line(b, CTL_OK, true, "ok", 2);
+		/* A cut JSON document would not parse: send none. */
+		if (out->o_json || rc != -ENOSPC)
+			buf_truncate(b, mark);
+		if (rc == -ENOSPC) {
+			snprintf(msg, sizeof(msg), "reply too large (limit %u bytes)",
+				 CTL_REPLY_MAX);
+			return frame_line(b, CTL_FAILED, true, msg, strlen(msg));
+		}
+		if (rc == -EINVAL)
+			ctl_error(out, CTL_FAILED, "cannot encode the reply as JSON");
+	}
+	if (out->o_code == CTL_OK)
+		ctl_error(out, CTL_FAILED, "out of memory");
+	buf_truncate(b, mark);
+	return frame_error(b, out, cmd);
+}
+
+/*
+ * Runs one request line and frames its reply into c's output buffer.
+ * Returns 1 if a reply was framed, 0 for an empty line, -ENOMEM.
+ */
+static int
+ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_t len)
+{
+	struct ctl_req *req = &srv->s_req;
+	struct ctl_out *out = &srv->s_out;
+	const struct ctl_cmd *cmd = NULL;
+	const struct ctl_reg *r;
+	enum ctl_code code;
+	int rc, nargs;
+
+	code = ctl_parse_line(line, len, req);
+	out_reset(out, code == CTL_OK && req->json);
+	if (code != CTL_OK) {
+		ctl_error(out, code, "%s", req->why);
+		goto reply;
+	}
+	if (req->argc == 0)
+		return 0;
+	r = cmd_lookup(srv, req, out);
+	if (r == NULL)
+		goto reply;
+	cmd = r->r_cmd;
+	if (!cmd_allowed(srv, r)) {
+		ctl_error(out, CTL_DENIED, "permission denied: \"%s\" is not allowed on the "
+			  "read-only socket", cmd->words);
+		goto reply;
+	}
+	nargs = req->argc - (int)r->r_nwords;
+	if (str_or_empty(cmd->args)[0] == '\0' && nargs > 0) {
+		ctl_error(out, CTL_BAD_ARG, "\"%s\" takes no arguments", cmd->words);
+		goto reply;
+	}
+	/* r may move if the handler registers commands; cmd stays. */
+	if (cmd->fn(out, nargs, req->argv + r->r_nwords, r->r_arg) != 0)
+		ctl_error(out, CTL_FAILED, "%s", ctl_code_name(CTL_FAILED));
+reply:
+	rc = frame_reply(&c->c_out, out, cmd);
+	out_reset(out, false);
+	return rc != 0 ? rc : 1;
+}
+
+/*
+ * Built-in commands
+ */
+
+static int
+reg_cmp(const void *a, const void *b)
+{
+	const struct ctl_reg *x = *(const struct ctl_reg *const *)a;
+	const struct ctl_reg *y = *(const struct ctl_reg *const *)b;
+
+	return strcmp(x->r_cmd->words, y->r_cmd->words);
+}
+
+static int
+ctl_cmd_help(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct ctl_server *srv = arg;
+	const struct ctl_reg **list;
+	json_t *a = NULL;
+	unsigned int n = 0;
+	int width = 0;
+
+	list = calloc(srv->s_ncmds + 1, sizeof(*list));
+	if (list == NULL) {
+		ctl_error(out, CTL_FAILED, "out of memory");
+		return -1;
+	}
+	for (unsigned int i = 0; i < srv->s_ncmds; i++) {
+		const struct ctl_reg *r = &srv->s_cmds[i];
+		int w;
+
+		if (!cmd_allowed(srv, r) ||
+		    cmd_common(r->r_cmd->words, argc, argv) != (unsigned int)argc)
+			continue;
+		list[n++] = r;
+		if (str_or_empty(r->r_cmd->help)[0] == '\0')
+			continue;	/* printed without padding */
+		w = (int)strlen(r->r_cmd->words);
+		if (str_or_empty(r->r_cmd->args)[0] != '\0')
+			w += 1 + (int)strlen(r->r_cmd->args);
+		if (w > width)
+			width = w < CTL_HELP_WIDTH ? w : CTL_HELP_WIDTH;
+	}
+	if (n == 0) {
+		free(list);
+		ctl_error(out, CTL_NOT_FOUND, "no command starts with those words");
+		return -1;
+	}
+	qsort(list, n, sizeof(*list), reg_cmp);
+	if (ctl_out_json(out))
+		a = json_array();
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ctl_cmd *cmd = list[i]->r_cmd;
+		const char *args = str_or_empty(cmd->args);
+		char usage[CTL_REQ_MAX];
+
+		if (a != NULL) {
+			json_array_append_new(a, json_pack("{sssssssb}", "command", cmd->words,
+							   "args", args, "help",
+							   str_or_empty(cmd->help), "readonly",
+							   (cmd->flags & CTL_F_READONLY) != 0));
+			continue;
+		}
+		snprintf(usage, sizeof(usage), "%s%s%s", cmd->words, args[0] != '\0' ? " " : "",
+			 args);
+		if (str_or_empty(cmd->help)[0] == '\0')
+			ctl_printf(out, "%s\n", usage);
+		else
+			ctl_printf(out, "%-*s  %s\n", width, usage, cmd->help);
+	}
+	free(list);
+	if (ctl_out_json(out))
+		ctl_json(out, a);
+	return 0;
+}
+
+static int
+ctl_cmd_ping(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	(void)argc;
+	(void)argv;
+	(void)arg;
+	if (ctl_out_json(out))
+		ctl_json(out, json_object());
+	return 0;
+}
+
+static int
+ctl_cmd_version(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	(void)argc;
+	(void)argv;
+	(void)arg;
+	if (ctl_out_json(out))
+		ctl_json(out, json_pack("{sssssi}", "name", "dpf", "version", DPF_VERSION,
+					"protocol", CTL_PROTO_VERSION));
+	else
+		ctl_printf(out, "dpf %s, control protocol %d\n", DPF_VERSION, CTL_PROTO_VERSION);
+	return 0;
+}
+
+static const struct ctl_cmd ctl_builtins[] = {
+	{ "help", "[WORD...]", "list the commands, or those starting with WORD...",
+	  ctl_cmd_help, CTL_F_READONLY },
+	{ "ping", "", "check that the server answers", ctl_cmd_ping, CTL_F_READONLY },
+	{ "version", "", "show the dpf version and the control protocol version",
+	  ctl_cmd_version, CTL_F_READONLY },
+};
+
+/*
+ * Connections
+ */
+
+static void
+client_free(struct ctl_client *c)
+{
+	close(c->c_fd);
+	buf_free(&c->c_out);
+	free(c);
+}
+
+/* Sends what the socket takes.  Returns 0, or -errno: drop the client. */
+static int
+client_flush(struct ctl_client *c)
+{
+	struct ctl_buf *b = &c->c_out;
+
+	while (buf_pending(b) > 0) {
+		ssize_t n = send(c->c_fd, b->b_data + b->b_off, buf_pending(b),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		b->b_off += (size_t)n;
+	}
+	buf_reset(b);
+	return 0;
+}
+
+int
+ctl_server_adopt_fd(struct ctl_server *srv, int fd)
+{
+	static const char busy[] = "9006 too many clients\n";
+	char greeting[64];
+	struct ctl_client *c;
+	int slot, fl, n;
+
+	for (slot = 0; slot < CTL_MAX_CLIENTS && srv->s_clients[slot] != NULL; slot++)
+		;
+	if (slot == CTL_MAX_CLIENTS) {
+		/* Best effort: the line fits in any socket buffer. */
+		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return -EBUSY;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->c_fd = fd;
+	n = snprintf(greeting, sizeof(greeting), "dpf %s protocol %d", DPF_VERSION,
+		     CTL_PROTO_VERSION);
+	n = frame_line(&c->c_out, CTL_OK, true, greeting, (size_t)n);
+	if (n == 0)
+		n = client_flush(c);
+	if (n != 0) {
+		client_free(c);
+		return n;
+	}
+	srv->s_clients[slot] = c;
+	return 0;
+}
+
+/*
+ * One client's share of a poll: send, read once, run what is complete.
+ * Returns the replies framed, or -1 when the client is done or broken.
+ */
+static int
+client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
+{
+	int answered = 0, rc;
+
+	if ((revents & POLLNVAL) != 0 || client_flush(c) != 0)
+		return -1;
+	if (!c->c_closing && !c->c_eof && c->c_rlen < CTL_REQ_MAX &&
+	    (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+		ssize_t n = recv(c->c_fd, c->c_rbuf + c->c_rlen, CTL_REQ_MAX - c->c_rlen,
+				 MSG_DONTWAIT);
+
+		if (n > 0)
+			c->c_rlen += (size_t)n;
+		else if (n == 0)
+			c->c_eof = true;
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+	}
+	for (int i = 0; i < CTL_REQS_PER_POLL && !c->c_closing && buf_pending(&c->c_out) == 0;
+	     i++) {
+		char *nl = memchr(c->c_rbuf, '\n', c->c_rlen);
+		size_t len;
+
+		if (nl != NULL) {
+			len = (size_t)(nl - c->c_rbuf) + 1;
+			rc = ctl_answer(srv, c, c->c_rbuf, len);
+			memmove(c->c_rbuf, c->c_rbuf + len, c->c_rlen - len);
+			c->c_rlen -= len;
+		} else if (c->c_rlen == CTL_REQ_MAX) {
+			/* No newline in a full buffer: too long, and no way to resync. */
+			rc = frame_line(&c->c_out, CTL_TOO_LONG, true,
+					ctl_code_name(CTL_TOO_LONG),
+					strlen(ctl_code_name(CTL_TOO_LONG)));
+			rc = rc == 0 ? 1 : rc;
+			c->c_rlen = 0;
+			c->c_closing = true;
+		} else if (c->c_eof) {
+			/* A last request without its newline is still a request. */
+			rc = c->c_rlen > 0 ? ctl_answer(srv, c, c->c_rbuf, c->c_rlen) : 0;
+			c->c_rlen = 0;
+			c->c_closing = true;
+		} else {
+			break;
+		}
+		if (rc < 0 || client_flush(c) != 0)
+			return -1;
+		answered += rc;
+	}
+	if (c->c_closing && buf_pending(&c->c_out) == 0)
+		return -1;
+	return answered;
+}
+
+int
+ctl_server_poll(struct ctl_server *srv)
+{
+	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
+	int slot[CTL_MAX_CLIENTS + 1];
+	int n = 0, answered = 0;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = srv->s_clients[i];
+
+		if (c == NULL)
+			continue;
+		pfd[n].fd = c->c_fd;
+		pfd[n].events = 0;
+		pfd[n].revents = 0;
+		if (!c->c_closing && !c->c_eof && c->c_rlen < CTL_REQ_MAX)
+			pfd[n].events |= POLLIN;
+		if (buf_pending(&c->c_out) > 0)
+			pfd[n].events |= POLLOUT;
+		slot[n++] = i;
+	}
+	if (srv->s_fd >= 0) {
+		pfd[n].fd = srv->s_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		slot[n++] = -1;
+	}
+	if (n == 0)
+		return 0;
+	if (poll(pfd, (nfds_t)n, 0) < 0)
+		return errno == EINTR ? 0 : -errno;
+
+	/* Clients run even without events: requests may wait in c_rbuf. */
+	for (int k = 0; k < n; k++) {
+		struct ctl_client *c;
+		int rc;
+
+		if (slot[k] < 0)
+			continue;
+		c = srv->s_clients[slot[k]];
+		rc = client_service(srv, c, pfd[k].revents);
+		if (rc < 0) {
+			client_free(c);
+			srv->s_clients[slot[k]] = NULL;
+		} else {
+			answered += rc;
+		}
+	}
+	if (srv->s_fd >= 0 && (pfd[n - 1].revents & POLLIN) != 0) {
+		for (int i = 0; i < CTL_ACCEPT_PER_POLL; i++) {
+			int fd = accept4(srv->s_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+			if (fd < 0) {
+				if (errno == EINTR || errno == ECONNABORTED)
+					continue;
+				break;	/* EAGAIN, or EMFILE and the like: retry next call */
+			}
+			/* Failures are the client's (gone, refused): nothing to report. */
+			if (ctl_server_adopt_fd(srv, fd) != 0)
+				continue;
+		}
+	}
+	return answered;
+}
+
+/*
+ * Opening and closing
+ */
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return e != 0 ? -e : -EINVAL;
+}
+
+/*
+ * Creates the socket's directory if missing: 0750, in the socket's group, so
+ * that the group can reach the socket and nobody else can.  An existing
+ * directory is the administrator's and left alone.
+ */
+static int
+make_parent(const char *path, gid_t gid, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) != 0) {
+		if (errno == EEXIST)
+			return 0;
+		return fail(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+	}
+	/* mkdir() applied the umask; and the group is ours to set. */
+	if (chmod(dir, 0750) != 0 || (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0))
+		return fail(err, errlen, "cannot set up directory %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/*
+ * Removes a socket file nobody listens on (left by a crash).  A live server
+ * keeps its socket; a file that is not a socket is never removed.
+ */
+static int
+remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	const char *path = sa->sun_path;
+	struct stat st;
+	int fd, rc, e;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return fail(err, errlen, "%s exists and is not a socket", path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(err, errlen, "socket: %s", strerror(errno));
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(fd);
+	/* EAGAIN: a live listener with a full backlog. */
+	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
+		errno = EADDRINUSE;
+		return fail(err, errlen, "socket %s in use by a running server", path);
+	}
+	if (e == ENOENT)
+		return 0;
+	if (e != ECONNREFUSED) {
+		errno = e;
+		return fail(err, errlen, "cannot probe %s: %s", path, strerror(e));
+	}
+	if (unlink(path) != 0 && errno != ENOENT)
+		return fail(err, errlen, "cannot remove stale socket %s: %s", path,
+			    strerror(errno));
+	return 0;
+}
+
+static int
+ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *group,
+	   char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	gid_t gid = (gid_t)-1;
+	struct stat st;
+	mode_t old;
+	int rc;
+
+	errno = 0;
+	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return fail(err, errlen, "invalid socket path \"%s\"", path);
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL) {
+			if (errno == 0)
+				errno = ENOENT;
+			return fail(err, errlen, "unknown group \"%s\"", group);
+		}
+		gid = gr->gr_gid;
+	}
+	rc = make_parent(path, gid, err, errlen);
+	if (rc == 0)
+		rc = remove_stale(&sa, err, errlen);
+	if (rc != 0)
+		return rc;
+
+	srv->s_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->s_fd < 0)
+		return fail(err, errlen, "socket: %s", strerror(errno));
+	/*
+	 * bind() creates the file with the umask's mode; a tight umask makes
+	 * sure it is never more open than asked, even for a moment.  The umask
+	 * is process-wide, but only ever narrowed here, and at startup.
+	 */
+	old = umask(0177);
+	rc = bind(srv->s_fd, (const struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0)
+		return fail(err, errlen, "cannot bind %s: %s", path, strerror(errno));
+	if (stat(path, &st) != 0)
+		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+	srv->s_own_file = true;
+	srv->s_dev = st.st_dev;
+	srv->s_ino = st.st_ino;
+	snprintf(srv->s_path, sizeof(srv->s_path), "%s", path);
+	/* Permissions first: connect() fails until listen(). */
+	if (chmod(path, (mode_t)(mode & 07777)) != 0)
+		return fail(err, errlen, "cannot chmod %s: %s", path, strerror(errno));
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
+		return fail(err, errlen, "cannot chgrp %s to %s: %s", path, group,
+			    strerror(errno));
+	if (listen(srv->s_fd, CTL_MAX_CLIENTS) != 0)
+		return fail(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+	return 0;
+}
+
+struct ctl_server *
+ctl_server_open(const char *path, unsigned int mode, const char *group, bool readonly,
+		char *err, size_t errlen)
+{
+	struct ctl_server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL) {
+		errno = ENOMEM;
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->s_fd = -1;
+	srv->s_readonly = readonly;
+	if (ctl_register(srv, ctl_builtins, sizeof(ctl_builtins) / sizeof(ctl_builtins[0]),
+			 srv) != 0) {
+		errno = ENOMEM;
+		fail(err, errlen, "out of memory");
+		ctl_server_close(srv);
+		return NULL;
+	}
+	if (path != NULL && ctl_listen(srv, path, mode, group, err, errlen) != 0) {
+		int e = errno;
+
+		ctl_server_close(srv);
+		errno = e;
+		return NULL;
+	}
+	return srv;
+}
+
+void
+ctl_server_close(struct ctl_server *srv)
+{
+	struct stat st;
+
+	if (srv == NULL)
+		return;
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (srv->s_clients[i] != NULL)
+			client_free(srv->s_clients[i]);
+	if (srv->s_fd >= 0)
+		close(srv->s_fd);
+	/* Unlink only our own socket, not one a successor put there. */
+	if (srv->s_own_file && lstat(srv->s_path, &st) == 0 && st.st_dev == srv->s_dev &&
+	    st.st_ino == srv->s_ino)
+		unlink(srv->s_path);
+	out_reset(&srv->s_out, false);
+	buf_free(&srv->s_out.o_text);
+	free(srv->s_cmds);
+	free(srv);
+}
