@@ -281,7 +281,8 @@ pfx_host_bits(const struct cfg_prefix *p, struct cfg_prefix *net)
 
 	*net = *p;
 	for (unsigned int i = 0; i < bytes; i++) {
-		unsigned int keep = p->plen >= (i + 1) * 8 ? 8 : p->plen > i * 8 ? p->plen - i * 8 : 0;
+		unsigned int keep = p->plen >= (i + 1) * 8 ? 8 :
+				    p->plen > i * 8 ? p->plen - i * 8 : 0;
 		uint8_t mask = (uint8_t)(0xff00 >> keep);
 
 		if (p->addr[i] & ~mask)
@@ -360,7 +361,7 @@ cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char 
 	char buf[CFG_KEY_FILE_READ];
 	struct stat st;
 	size_t n = 0, line;
-	int fd, saved;
+	int fd, saved, rc = -1;
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
@@ -394,17 +395,16 @@ cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char 
 		line--;
 	if (memchr(buf, '\0', line) != NULL) {
 		snprintf(why, whylen, "the key holds a NUL byte");
-		return -1;
-	}
-	if (line > max) {
+	} else if (line > max) {
 		snprintf(why, whylen, "the key is %s%zu bytes long, at most %zu", line == n &&
 			 n == sizeof(buf) ? "over " : "", line, max);
-		return -1;
+	} else {
+		memcpy(key, buf, line);
+		*len = line;
+		rc = 0;
 	}
-	memcpy(key, buf, line);
-	*len = line;
 	explicit_bzero(buf, sizeof(buf));
-	return 0;
+	return rc;
 }
 
 /* --- the generic walker --- */
@@ -626,6 +626,11 @@ cfg_load_text(const char *text, size_t len, struct dpf_config **out, struct cfg_
 			cfg_fail(&ld, ld.pos.dup, true, "duplicate key \"%s\"",
 				 jpos_key(&ld.pos, ld.pos.dup));
 		} else {
+#ifdef DPF_FUZZING
+			/* Jansson saw a repeated key the index missed: a jsonpos bug. */
+			if (json_error_code(&je) == json_error_duplicate_key)
+				abort();
+#endif
 			err->line = je.line;
 			err->column = je.column;
 			snprintf(err->msg, sizeof(err->msg), "%s", je.text);

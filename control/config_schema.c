@@ -1097,9 +1097,9 @@ check_vhid(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	for (unsigned int i = 0; i < idx; i++) {
 		if (cfg->carp.vhids[i].vhid == vh->vhid && cfg->carp.vhids[i].iface == vh->iface) {
 			m = cfg_member(ld, v, "vhid");
-			return cfg_fail_val(ld, &m, "vhid %u is already on interface %s (also "
-					    "carp.vhids[%u])", vh->vhid, cfg->ifaces[vh->iface].name,
-					    i);
+			return cfg_fail_val(ld, &m, "vhid %u is already on interface %s "
+					    "(also carp.vhids[%u])", vh->vhid,
+					    cfg->ifaces[vh->iface].name, i);
 		}
 	}
 	return 0;

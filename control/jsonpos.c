@@ -155,8 +155,9 @@ scan_string(struct scan *s, struct jpos *jp, size_t *key)
 					return -1;
 				if (cp >= 0xd800 && cp <= 0xdbff) {
 					/* A high surrogate needs its low half next. */
-					if (s->end - s->p < 12 || s->p[6] != '\\' || s->p[7] != 'u' ||
-					    hex4(s->p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+					if (s->end - s->p < 12 || s->p[6] != '\\' ||
+					    s->p[7] != 'u' || hex4(s->p + 8, &lo) < 0 ||
+					    lo < 0xdc00 || lo > 0xdfff)
 						return -1;
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					for (int i = 0; i < 6; i++)
@@ -327,11 +328,10 @@ jpos_build(struct jpos *jp, const char *text, size_t len)
 		if (s.p == s.end)
 			return -1;
 		c = *s.p;
+		if ((need == KEY_OR_CLOSE && c == '}') || (need == VALUE_OR_CLOSE && c == ']'))
+			goto close;
 		switch (need) {
 		case KEY_OR_CLOSE:
-			if (c == '}')
-				goto close;
-			/* fall through */
 		case KEY:
 			if (c != '"')
 				return -1;
@@ -354,9 +354,6 @@ jpos_build(struct jpos *jp, const char *text, size_t len)
 			need = VALUE;
 			continue;
 		case VALUE_OR_CLOSE:
-			if (c == ']')
-				goto close;
-			/* fall through */
 		case VALUE:
 			if (jp->n * 2 >= jp->n_slots && slots_grow(jp) < 0)
 				return -1;

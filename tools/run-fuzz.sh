@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/.fuzz-artifacts"
 total_execs=0 total_secs=0 fails=0 n=0
 for bin in "$builddir"/tests/fuzz/fuzz_*; do
-	[ -x "$bin" ] || continue
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	seeds="$top/tests/fuzz/corpus/$name"
 	work="$top/.fuzz-corpus/$name"

@@ -759,9 +759,23 @@ def c_ident(s):
 
 def c_bytes(b, indent="\t"):
     out = []
-    for i in range(0, len(b), 12):
-        out.append(indent + " ".join("0x%02x," % x for x in b[i:i + 12]))
+    for i in range(0, len(b), 14):
+        out.append(indent + " ".join("0x%02x," % x for x in b[i:i + 14]))
     return "\n".join(out)
+
+
+def c_pack(items, indent="\t", width=100):
+    """Items joined with spaces into lines of at most width columns."""
+    lines, cur = [], ""
+    for it in items:
+        if cur and len(indent.expandtabs(8)) + len(cur) + 1 + len(it) > width:
+            lines.append(indent + cur)
+            cur = it
+        else:
+            cur = cur + " " + it if cur else it
+    if cur:
+        lines.append(indent + cur)
+    return lines
 
 
 def c_str(b):
@@ -770,15 +784,17 @@ def c_str(b):
 
 def c_checks(name, e):
     lines = ["static const struct pv_check %s[] = {" % name]
+    nums = []
     for f, v in e.items:
         if isinstance(v, bytes):
-            lines.append("\t{ .f = PV_%s, .b = %s, .blen = %d }," % (f, c_str(v), len(v)))
+            lines.append("\t{ PV_%s, 0, %s, %d }," % (f, c_str(v), len(v)))
         elif isinstance(v, str):
-            lines.append("\t{ .f = PV_%s, .v = %s }," % (f, v))
+            nums.append("{ PV_%s, %s }," % (f, v))
         else:
-            lines.append("\t{ .f = PV_%s, .v = %#x }," % (f, v))
+            nums.append("{ PV_%s, %#x }," % (f, v))
     flags = " | ".join(sorted(set(e.flags))) or "0"
-    lines.append("\t{ .f = PV_%sFLAGS, .v = %s }," % (e.prefix, flags))
+    nums.append("{ PV_%sFLAGS, %s }," % (e.prefix, flags))
+    lines.extend(c_pack(nums))
     lines.append("};")
     return "\n".join(lines)
 
@@ -821,25 +837,16 @@ def main():
             out.append(c_checks("pv_%s_qchk" % ident, v["qexp"]))
             qchk, nq = "pv_%s_qchk" % ident, "PROTO_ARRAY_SIZE(pv_%s_qchk)" % ident
         out.append("")
-        table.append("\t{\n"
-                     "\t\t.what = \"%s\",\n"
-                     "\t\t.pkt = pv_%s,\n"
-                     "\t\t.len = sizeof(pv_%s),\n"
-                     "\t\t.err = PKT_ERR_%s,\n"
-                     "\t\t.chk = %s,\n"
-                     "\t\t.n_chk = %s,\n"
-                     "\t\t.quote_af = %s,\n"
-                     "\t\t.qerr = PKT_ERR_%s,\n"
-                     "\t\t.qchk = %s,\n"
-                     "\t\t.n_qchk = %s,\n"
-                     "\t\t.cksum = PKT_ERR_%s,\n"
-                     "\t\t.ip_flip = %d,\n"
-                     "\t\t.l4_flip = %d,\n"
-                     "\t\t.l4_err = PKT_ERR_%s,\n"
-                     "\t},"
-                     % (v["what"], ident, ident, v["err"], chk, nchk,
-                        {0: "0", 4: "AF_INET", 6: "AF_INET6"}[v["qaf"]], v["qerr"],
-                        qchk, nq, v["cksum"], v["ip_flip"], v["l4_flip"], v["l4_err"]))
+        fields = [".what = \"%s\"," % v["what"], ".pkt = pv_%s," % ident,
+                  ".len = sizeof(pv_%s)," % ident, ".err = PKT_ERR_%s," % v["err"],
+                  ".chk = %s," % chk, ".n_chk = %s," % nchk]
+        if v["qaf"]:
+            fields += [".quote_af = %s," % {4: "AF_INET", 6: "AF_INET6"}[v["qaf"]],
+                       ".qerr = PKT_ERR_%s," % v["qerr"], ".qchk = %s," % qchk,
+                       ".n_qchk = %s," % nq]
+        fields += [".cksum = PKT_ERR_%s," % v["cksum"], ".ip_flip = %d," % v["ip_flip"],
+                   ".l4_flip = %d," % v["l4_flip"], ".l4_err = PKT_ERR_%s," % v["l4_err"]]
+        table.append("\t{\n%s\n\t}," % "\n".join(c_pack(fields, "\t\t")))
     out.append("static const struct pkt_vec pkt_vectors[] = {")
     out.extend(table)
     out.append("};")

@@ -237,8 +237,8 @@ pv_check_meta(const char *what, const struct pkt_meta *m, const uint8_t *buf,
 			const uint8_t *p = pv_bytes(m, buf, f, &len);
 
 			if (len != chk[i].blen || memcmp(p, chk[i].b, len) != 0)
-				fail_msg("%s: %s%s differs (%u bytes, want %u)", what, q ? "Q_" : "",
-					 pv_names[f], len, chk[i].blen);
+				fail_msg("%s: %s%s differs (%u bytes, want %u)", what,
+					 q ? "Q_" : "", pv_names[f], len, chk[i].blen);
 		} else if (pv_num(m, f) != chk[i].v) {
 			fail_msg("%s: %s%s = %#llx, want %#llx", what, q ? "Q_" : "", pv_names[f],
 				 (unsigned long long)pv_num(m, f), (unsigned long long)chk[i].v);
@@ -489,7 +489,8 @@ test_truncation(void **state)
 				(void)pkt_verify_cksum(buf, n, &m);
 				if (full_err == PKT_ERR_OK) {
 					if (memcmp(&m, &full, sizeof(m)) != 0)
-						fail_msg("%s: cut at %zu parses differently", v->what, n);
+						fail_msg("%s: cut at %zu parses differently",
+							 v->what, n);
 					n_same++;
 				}
 			}
