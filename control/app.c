@@ -196,9 +196,14 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 		unsigned int work = local_poll(&app->local);
 		uint64_t now = rte_rdtsc();
 
-		work += (unsigned int)ctl_server_poll(app->ctl);
-		if (app->ctl_ro != NULL)
-			work += (unsigned int)ctl_server_poll(app->ctl_ro);
+		int n = ctl_server_poll(app->ctl);
+
+		/* A poll() failure (-errno) is not work; the next iteration retries. */
+		work += n > 0 ? (unsigned int)n : 0;
+		if (app->ctl_ro != NULL) {
+			n = ctl_server_poll(app->ctl_ro);
+			work += n > 0 ? (unsigned int)n : 0;
+		}
 		if (now - last_link > hz) {
 			last_link = now;
 			app_link_poll(app);
