@@ -7,8 +7,8 @@
  *     written back with ctl_format_request() and must parse to the same
  *     words (the client's quoting and the server's tokenizer agree).
  *  2. All of it is sent as raw bytes, in chunks whose size the first byte
- *     picks, into a server connection (a socketpair handed over with
- *     ctl_server_adopt_fd()), to a read-write or a read-only server.  The
+ *     picks (bits 0-3), into a server connection (a socketpair handed over with
+ *     ctl_server_adopt_fd()), to a read-write or a read-only server (bit 7).  The
  *     byte stream that comes back must be well framed: every line "NNNN-"
  *     or "NNNN ", valid UTF-8 with no control character but tab, a greeting
  *     first, "0000 ok" as the only successful final line, no more replies
@@ -198,7 +198,7 @@ static void
 run_server(const uint8_t *data, size_t size)
 {
 	struct ctl_server *srv = server(size > 0 && (data[0] & 0x80) != 0);
-	size_t chunk = size > 0 ? (size_t)(data[0] & 0x7f) * 7 + 1 : 1;
+	size_t chunk = (size_t)1 << (size > 0 ? data[0] & 0x0f : 0);	/* 1 B .. 32 KiB */
 	size_t sent = 0, newlines = 0;
 	struct sink k = { .len = 0 };
 	bool open = true, shut = false;

@@ -32,13 +32,13 @@ from scapy.all import (ARP, Dot1AD, Dot3, Dot1Q, Ether, ICMP, ICMPv6DestUnreach,
                        ICMPv6ND_Redirect, ICMPv6NDOptDstLLAddr, ICMPv6NDOptMTU,
                        ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr,
                        ICMPv6PacketTooBig, ICMPv6ParamProblem,
-                       ICMPv6TimeExceeded, IP, IPerror, IPerror6, IPOption,
+                       ICMPv6TimeExceeded, IP, IPOption,
                        IPOption_LSRR, IPOption_NOP, IPOption_Router_Alert,
                        IPOption_EOL, IPv6, IPv6ExtHdrDestOpt,
                        IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                        IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, Jumbo,
                        HBHOptUnknown, PadN, Padding, Raw, RouterAlert, TCP,
-                       TCPerror, UDP, UDPerror, ICMPerror, bind_layers,
+                       UDP, bind_layers,
                        conf, fragment, fragment6, inet_pton)
 from scapy.layers.inet6 import HAO, socket
 
@@ -367,7 +367,6 @@ def expect(raw):
     e["ETHERTYPE"] = etype
     l3 = layer.payload
     l3_off = 14 + 4 * nvlan
-    q = None
     if etype == 0x0806:
         e["L3"] = "PKT_L3_ARP"
         e["L3_OFF"] = l3_off
@@ -513,7 +512,9 @@ vec("icmp4-echo-request",
     eth / IP(src=V4_A, dst=V4_B) / ICMP(type=8, id=0x1234, seq=1) / (b"p" * 56))
 vec("icmp4-echo-reply",
     eth / IP(src=V4_B, dst=V4_A) / ICMP(type=0, id=0x1234, seq=1) / (b"p" * 56))
-vec("icmp4-timestamp", eth / IP(src=V4_A, dst=V4_B) / ICMP(type=13, id=5, seq=6, ts_ori=1000, ts_rx=2000, ts_tx=3000))
+vec("icmp4-timestamp",
+    eth / IP(src=V4_A, dst=V4_B) /
+    ICMP(type=13, id=5, seq=6, ts_ori=1000, ts_rx=2000, ts_tx=3000))
 
 inner_tcp4 = IP(src=V4_B, dst=V4_C, id=321, flags="DF", ttl=1) / TCP(sport=40001, dport=80,
                                                                      seq=0x11223344, flags="S")
@@ -539,6 +540,12 @@ vec("icmp4-timxceed-quoting-error",
 vec("icmp4-unreach-quote-4-bytes",
     eth / IP(src=V4_C, dst=V4_B) / ICMP(type=3, code=3) / Raw(bytes(inner_udp4)[:24]),
     quote_err="QUOTE_SHORT")
+vec("icmp4-unreach-quoting-icmp6",
+    eth / IP(src=V4_C, dst=V4_B) / ICMP(type=3, code=2) /
+    IP(src=V4_B, dst=V4_C, proto=58) / ICMPv6EchoRequest(), quote_err="ICMP_WRONG_AF")
+vec("icmp6-unreach-quoting-icmp4",
+    eth / IPv6(src=V6_C, dst=V6_B) / ICMPv6DestUnreach() /
+    IPv6(src=V6_B, dst=V6_C, nh=1) / ICMP(), quote_err="ICMP_WRONG_AF")
 vec("icmp4-unreach-quote-short-ip",
     eth / IP(src=V4_C, dst=V4_B) / ICMP(type=3, code=3) / Raw(bytes(inner_udp4)[:12]),
     quote_err="IP4_SHORT")
@@ -595,7 +602,8 @@ vec("tcp4-options-40-bytes",
                  ("NOP", None), ("NOP", None), ("NOP", None), ("NOP", None), ("NOP", None),
                  ("NOP", None), ("NOP", None), ("NOP", None), ("SAck", (5, 6)), ("EOL", None)]))
 
-vec("non-ip-lldp", Ether(src=MAC_A, dst="01:80:c2:00:00:0e", type=0x88cc) / (b"\x02\x07" + b"L" * 20))
+vec("non-ip-lldp",
+    Ether(src=MAC_A, dst="01:80:c2:00:00:0e", type=0x88cc) / (b"\x02\x07" + b"L" * 20))
 vec("non-ip-8023-llc", Ether(src=MAC_A, dst=MAC_B, type=38) / (b"\x42\x42\x03" + b"\0" * 35))
 
 # ------------------------------------------------------------ malformed
@@ -617,7 +625,8 @@ tcp = TCP(sport=1000, dport=2000)
 udp = UDP(sport=1000, dport=2000)
 
 vec("bad-eth-short", bytes(eth)[:13], err="ETH_SHORT")
-vec("bad-vlan-short", bytes(Ether(src=MAC_A, dst=MAC_B, type=0x8100)) + b"\x00\x0a", err="VLAN_SHORT")
+vec("bad-vlan-short", bytes(Ether(src=MAC_A, dst=MAC_B, type=0x8100)) + b"\x00\x0a",
+    err="VLAN_SHORT")
 vec("bad-vlan-depth-3",
     eth / Dot1AD(vlan=1) / Dot1Q(vlan=2) / Dot1Q(vlan=3) / ip4 / udp, err="VLAN_TOO_MANY")
 vec("bad-arp-short", bytes(eth / ARP())[:14 + 27], err="ARP_SHORT")
@@ -679,7 +688,8 @@ vec("bad-ip6-ext-too-many", eth / ip6 / (IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt
     err="IP6_EXT_TOO_MANY")
 vec("bad-ip6-hbh-not-first", eth / ip6 / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / udp,
     err="IP6_HBH_NOT_FIRST")
-vec("bad-ip6-ext-past-data", eth / ip6 / IPv6ExtHdrHopByHop(len=4, autopad=0), err="IP6_EXT_TRUNCATED")
+vec("bad-ip6-ext-past-data", eth / ip6 / IPv6ExtHdrHopByHop(len=4, autopad=0),
+    err="IP6_EXT_TRUNCATED")
 vec("bad-ip6-ext-cut-at-4", eth / I6(nh=60) / b"\x11\x00\x01\x02", err="IP6_EXT_TRUNCATED")
 vec("bad-ip6-opt-overrun-by-1", eth / ip6 /
     IPv6ExtHdrHopByHop(autopad=0, options=[HBHOptUnknown(otype=0x1e, optlen=5, optdata=b"abcd")]) /
@@ -741,6 +751,9 @@ vec("bad-nd-ns-opt-len-past-end",
 vec("bad-nd-ns-opt-1-byte", eth / nd_ip / ICMPv6ND_NS(tgt=LL_B) / b"\x01",
     err="ND_OPT_TRUNCATED")
 vec("bad-nd-ns-multicast-target", eth / nd_ip / ICMPv6ND_NS(tgt="ff02::1"),
+    err="ND_BAD_TARGET")
+vec("bad-nd-redirect-multicast-dst",
+    eth / IPv6(src=LL_B, dst=LL_A, hlim=255) / ICMPv6ND_Redirect(tgt=LL_B, dst="ff05::2"),
     err="ND_BAD_TARGET")
 vec("bad-nd-ns-short", eth / IPv6(src=LL_A, dst=LL_B, hlim=255, nh=58) /
     b"\x87\x00\x00\x00\x00\x00\x00\x00\xfe\x80", err="ND_SHORT")

@@ -634,6 +634,35 @@ test_quoted_api(void **state)
 	assert_int_equal(pkt_parse_quoted(q4, sizeof(q4) - 1, AF_INET, &m), PKT_ERR_QUOTE_SHORT);
 }
 
+/* A meta that does not fit the buffer it is checked against fails closed. */
+static void
+test_verify_misuse(void **state)
+{
+	unsigned int n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < PROTO_ARRAY_SIZE(pkt_vectors); i++) {
+		const struct pkt_vec *v = &pkt_vectors[i];
+		struct pkt_meta m;
+		size_t sum_end;
+
+		/* Only frames whose last byte is summed (UDP: per its length). */
+		if (v->l4_flip < 0 || pkt_parse(v->pkt, v->len, &m) != PKT_ERR_OK)
+			continue;
+		sum_end = m.l4_off + (size_t)(m.proto == PKT_IPPROTO_UDP ? m.udp.ulen : m.l4_len);
+		if (sum_end != v->len)
+			continue;
+		pv_expect_err(v->what, "pkt_verify_cksum on a short buffer",
+			      pkt_verify_cksum(v->pkt, v->len - 1, &m), v->l4_err);
+		if (m.l3_proto == PKT_L3_IPV4)
+			pv_expect_err(v->what, "pkt_verify_cksum on a shorter buffer",
+				      pkt_verify_cksum(v->pkt, m.l3_off + m.l3_hlen - 1u, &m),
+				      PKT_ERR_IP4_BAD_CKSUM);
+		n++;
+	}
+	assert_true(n >= 20);
+}
+
 int
 main(void)
 {
@@ -645,6 +674,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_quoted_api),
+		cmocka_unit_test(test_verify_misuse),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);
