@@ -865,7 +865,10 @@ local_timers(struct local *l, uint64_t now)
 			local_solicit(l, (uint32_t)pos, ifx, af, addr);
 			break;
 		case NEIGH_REACHABLE:
-			if (now - n->confirmed_tsc > l->hz * LOCAL_REACHABLE_S) {
+			/* confirmed_tsc may be newer than `now` (learned in this poll,
+			 * after `now` was read): an unsigned difference would wrap. */
+			if (now > n->confirmed_tsc &&
+			    now - n->confirmed_tsc > l->hz * LOCAL_REACHABLE_S) {
 				/* Keep forwarding on the old MAC while we ask again. */
 				n->state = NEIGH_PROBE;
 				n->tries = 0;
