@@ -95,8 +95,11 @@ fuzz: deps build-fuzz/build.ninja
 demo: build
 	tools/demo.sh $(BUILD)
 
+# BENCH_HARNESS: pcap (net_pcap replay), memif (generator process over
+# net_memif) or all; docs/BENCHMARKS.md describes both.
+BENCH_HARNESS ?= pcap
 bench: build
-	tools/bench/run.sh $(BUILD)
+	tools/bench/run.sh $(BUILD) $(BENCH_HARNESS)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -8,6 +8,9 @@
  * sockets, the control core's packet work, once a second the link state,
  * and the deferred frees of published objects; with idle_sleep_us it
  * sleeps when an iteration found nothing to do.
+ *
+ * pflog: with logging.pflog set, the loop also drains the workers' log rings
+ * into the pcap file (control/pflog_writer.c); SIGHUP reopens the file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +24,41 @@
 #include <rte_random.h>
 
 #include "control/app.h"
+#include "control/carp.h"
+#include "control/filter_cmds.h"
+#include "control/rules.h"
+#include "dataplane/filter.h"
+#include "dataplane/rules_acl.h"
+
+/* --- pflog (logging.pflog) --- */
+#define APP_PFLOG_BUDGET 512	/* records written per loop iteration */
+
+/* SIGHUP: reopen the pflog file (log rotation); acted on by the loop. */
+static volatile sig_atomic_t app_hup;
+
+static void
+app_on_hup(int sig)
+{
+	(void)sig;
+	app_hup = 1;
+}
+
+static void
+app_pflog_poll(struct app *app, unsigned int *work)
+{
+	char err[512];
+
+	if (app_hup) {
+		app_hup = 0;
+		if (pflog_writer_reopen(app->pflog, err, sizeof(err)) == 0)
+			printf("dpf: SIGHUP: pflog file %s reopened\n", app->cfg->logging.pflog);
+		else
+			fprintf(stderr, "dpf: SIGHUP: %s (retrying once a second)\n", err);
+		fflush(stdout);
+	}
+	*work += pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET);
+}
+/* --- end pflog --- */
 
 static int
 app_dp_conf(const struct dpf_config *cfg, struct dp_conf *dc)
@@ -31,6 +69,7 @@ app_dp_conf(const struct dpf_config *cfg, struct dp_conf *dc)
 	dc->n_workers = cfg->dataplane.workers;
 	dc->burst = cfg->dataplane.burst;
 	dc->idle_sleep_us = cfg->dataplane.idle_sleep_us;
+	dc->log_snaplen = cfg->logging.pflog != NULL ? DP_LOG_SNAPLEN_DEFAULT : 0; /* pflog */
 	dc->mbufs = cfg->dataplane.mbufs;
 	dc->n_ports = cfg->dataplane.n_ports;
 	for (i = 0; i < cfg->dataplane.n_ports && i < DP_MAX_PORTS; i++) {
@@ -106,6 +145,52 @@ app_fib(struct app *app, char *err, size_t errlen)
 	return fib;
 }
 
+/* --- packet filter: state tables and the ruleset --- */
+static void
+app_ruleset_free(struct dpf_ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	rules_acl_free(rs->acl);
+	rs->acl = NULL;
+	rules_ruleset_free(rs);
+}
+
+/* Compiles the config's rules and publishes them with pf's options. */
+static int
+app_filter(struct app *app, char *err, size_t errlen)
+{
+	const struct dpf_config *cfg = app->cfg;
+	struct dpf_ruleset *rs;
+	struct dp_rules *r;
+	char msg[512];
+
+	app->dp->host_id = app->host_id;
+	if (app->dp->workers[0].states == NULL &&
+	    dp_filter_init(app->dp, cfg->limits[PFLIMIT_STATES], cfg->timeouts, err, errlen) != 0)
+		return -1;
+	rs = rules_from_config(cfg, msg, sizeof(msg));
+	if (rs == NULL) {
+		snprintf(err, errlen, "%s", msg);
+		return -1;
+	}
+	rs->acl = rules_acl_build(rs, msg, sizeof(msg));
+	if (rs->acl == NULL && rs->n > 0) {
+		snprintf(err, errlen, "rules: %.480s", msg);
+		app_ruleset_free(rs);
+		return -1;
+	}
+	r = dp_rules_new(app->dp, rs, app_ruleset_free, cfg->timeouts, cfg->limits[PFLIMIT_STATES]);
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory for the ruleset");
+		app_ruleset_free(rs);
+		return -1;
+	}
+	dp_rules_publish(app->dp, r);
+	return 0;
+}
+/* --- end packet filter --- */
+
 static void
 app_link_poll(struct app *app)
 {
@@ -132,14 +217,15 @@ app_sockets(struct app *app, char *err, size_t errlen)
 	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->group, false, err, errlen);
 	if (app->ctl == NULL)
 		return -1;
-	if (app_cmds_register(app, app->ctl) != 0) {
+	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0) {
 		snprintf(err, errlen, "cannot register control commands");
 		return -1;
 	}
 	if (cc->ro_socket != NULL) {
 		app->ctl_ro = ctl_server_open(cc->ro_socket, cc->mode, cc->group, true, err,
 					      errlen);
-		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0)
+		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0 ||
+		    filter_cmds_register(app, app->ctl_ro) != 0)
 			return -1;
 	}
 	return 0;
@@ -175,6 +261,8 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 	if (fib == NULL)
 		goto fail;
 	dp_fib_publish(app->dp, fib);
+	if (app_filter(app, err, sizeof(err)) != 0)
+		goto fail;
 	if (app->unresolved_routes)
 		fprintf(stderr, "dpf: %u static routes have a gateway on no connected prefix "
 			"and were skipped\n", app->unresolved_routes);
@@ -182,18 +270,36 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 		snprintf(err, sizeof(err), "cannot allocate the control core's tables");
 		goto fail;
 	}
+	app->carp = carp_create(app->dp, &app->local, cfg, err, sizeof(err));
+	if (app->carp == NULL)
+		goto fail;
+	app->local.carp = app->carp;
 	if (app_sockets(app, err, sizeof(err)) != 0)
 		goto fail;
+	/* pflog: the file opens before the workers start; SIGHUP never kills dpf. */
+	if (cfg->logging.pflog != NULL) {
+		app->pflog = pflog_writer_open(cfg->logging.pflog, app->dp->log_snaplen, err,
+					       sizeof(err));
+		if (app->pflog == NULL)
+			goto fail;
+	}
+	{
+		struct sigaction sa = { .sa_handler = app_on_hup, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	app_link_poll(app);
 	if (dp_start(app->dp, err, sizeof(err)) != 0)
 		goto fail;
+	carp_start(app->carp);
 	printf("dpf: running: %u ports, %u interfaces, %u workers, control socket %s\n",
 	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
 	       cfg->system.control.socket);
 	fflush(stdout);
 
 	while (!*stop) {
-		unsigned int work = local_poll(&app->local);
+		unsigned int work = local_poll(&app->local) + carp_poll(app->carp);
 		uint64_t now = rte_rdtsc();
 
 		int n = ctl_server_poll(app->ctl);
@@ -209,11 +315,14 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 			app_link_poll(app);
 			dp_reclaim(app->dp, false);
 		}
+		if (app->pflog != NULL)	/* pflog */
+			app_pflog_poll(app, &work);
 		app->loops++;
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
 	}
 	printf("dpf: stopping\n");
+	carp_shutdown(app->carp);	/* bow out: the backup takes over at once */
 	dp_stop(app->dp);
 	rc = 0;
 	goto cleanup;
@@ -222,6 +331,12 @@ fail:
 	if (app->dp != NULL && app->dp->n_ports > 0)
 		dp_stop(app->dp);
 cleanup:
+	if (app->pflog != NULL) {	/* pflog: what the stopped workers left */
+		while (pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET) != 0)
+			;
+		pflog_writer_close(app->pflog);
+	}
+	carp_destroy(app->carp);
 	if (app->local.neigh != NULL)
 		local_fini(&app->local);
 	if (app->ctl != NULL)
@@ -229,6 +344,7 @@ cleanup:
 	if (app->ctl_ro != NULL)
 		ctl_server_close(app->ctl_ro);
 	if (app->dp != NULL) {
+		dp_filter_fini(app->dp);
 		dp_fib_free(atomic_exchange(&app->dp->fib, NULL));
 		dp_reclaim(app->dp, true);
 	}

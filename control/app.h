@@ -15,20 +15,25 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/local.h"
+#include "control/pflog_writer.h"
 #include "dataplane/dp.h"
 
 #define APP_VERSION "0.1.0"
+
+struct carp;
 
 struct app {
 	const struct dpf_config *cfg;
 	struct dp_main *dp;
 	struct local local;
+	struct carp *carp;		/* control/carp.h */
 	struct ctl_server *ctl;
 	struct ctl_server *ctl_ro;
 	time_t started;
 	uint32_t host_id;
 	unsigned int unresolved_routes;
 	uint64_t loops;
+	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 };
 
 /* The configuration dpf runs when started without -c (docs/config.md). */

@@ -17,6 +17,8 @@
 #include <rte_malloc.h>
 
 #include "control/app.h"
+#include "control/filter_cmds.h"
+#include "control/carp.h"
 #include "proto/pkt.h"
 
 static void
@@ -51,6 +53,51 @@ stats_snapshot(const struct app *app)
 	return s;
 }
 
+/* pflog counters: the workers' (dp_stats) and the file writer's. */
+static json_t *
+info_pflog_json(const struct app *app, const struct dp_stats *s)
+{
+	json_t *o = json_object();
+	struct pflog_writer_stats ws;
+
+	if (app->pflog == NULL)
+		return json_null();
+	pflog_writer_get_stats(app->pflog, &ws);
+	json_object_set_new(o, "file", json_string(app->cfg->logging.pflog));
+	json_object_set_new(o, "open", json_boolean(ws.open));
+	json_object_set_new(o, "queued", json_integer((json_int_t)s->log_pkts));
+	json_object_set_new(o, "ring_full", json_integer((json_int_t)s->log_ring_full));
+	json_object_set_new(o, "no_mbuf", json_integer((json_int_t)s->log_nombuf));
+	json_object_set_new(o, "written", json_integer((json_int_t)ws.written));
+	json_object_set_new(o, "write_errors", json_integer((json_int_t)ws.write_errors));
+	json_object_set_new(o, "lost_no_file", json_integer((json_int_t)ws.lost));
+	json_object_set_new(o, "reopens", json_integer((json_int_t)ws.reopens));
+	json_object_set_new(o, "open_errors", json_integer((json_int_t)ws.open_errors));
+	json_object_set_new(o, "moved_aside", json_integer((json_int_t)ws.moved_aside));
+	return o;
+}
+
+static void
+info_pflog_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s)
+{
+	struct pflog_writer_stats ws;
+
+	if (app->pflog == NULL)
+		return;
+	pflog_writer_get_stats(app->pflog, &ws);
+	ctl_printf(out, "Logging (pflog %s%s)\n", app->cfg->logging.pflog,
+		   ws.open ? "" : ", not open");
+	ctl_printf(out, "  %-25s%14lu\n", "queued", (unsigned long)s->log_pkts);
+	ctl_printf(out, "  %-25s%14lu\n", "written", (unsigned long)ws.written);
+	ctl_printf(out, "  %-25s%14lu\n", "ring-full", (unsigned long)s->log_ring_full);
+	ctl_printf(out, "  %-25s%14lu\n", "no-mbuf", (unsigned long)s->log_nombuf);
+	ctl_printf(out, "  %-25s%14lu\n", "write-errors", (unsigned long)ws.write_errors);
+	ctl_printf(out, "  %-25s%14lu\n", "lost-no-file", (unsigned long)ws.lost);
+	ctl_printf(out, "  %-25s%14lu\n", "reopens", (unsigned long)ws.reopens);
+	ctl_printf(out, "  %-25s%14lu\n", "open-errors", (unsigned long)ws.open_errors);
+	ctl_printf(out, "  %-25s%14lu\n", "moved-aside", (unsigned long)ws.moved_aside);
+}
+
 static int
 cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 {
@@ -76,6 +123,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 			pf[dp_drop_pfres(i)] += s->drop[i];
 	for (i = 1; i < PKT_ERR_MAX; i++)
 		pf[pkt_err_pfres(i)] += s->pkt_err[i];
+	pf[PFRES_MATCH] += s->rule_match;	/* pf counts every rule match */
 	if (ctl_out_json(out)) {
 		json_t *j = json_object(), *c = json_object(), *d = json_object();
 
@@ -97,6 +145,8 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 			json_object_set_new(d, pkt_err_name(i),
 					    json_integer((json_int_t)s->pkt_err[i]));
 		json_object_set_new(j, "drops", d);
+		json_object_set_new(j, "states", filter_info_json(app, s));
+		json_object_set_new(j, "pflog", info_pflog_json(app, s));
 		ctl_json(out, j);
 		rte_free(s);
 		return 0;
@@ -114,11 +164,13 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		   (double)s->fwd_pkts / secs);
 	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "to the appliance", (unsigned long)s->local_pkts,
 		   (double)s->local_pkts / secs);
+	filter_info_text(out, app, s, secs);
 	ctl_printf(out, "Counters\n");
 	for (i = 0; i < PFRES_MAX; i++)
 		ctl_printf(out, "  %-25s%14lu%14.1f/s\n", pfres_name(i), (unsigned long)pf[i],
 			   (double)pf[i] / secs);
 	if (verbose) {
+		filter_info_limits_text(out, s, secs);
 		ctl_printf(out, "Drop reasons\n");
 		for (i = 0; i < DP_DROP_MAX; i++)
 			if (s->drop[i])
@@ -128,6 +180,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 			if (s->pkt_err[i])
 				ctl_printf(out, "  %-25s%14lu\n", pkt_err_name(i),
 					   (unsigned long)s->pkt_err[i]);
+		info_pflog_text(out, app, s);
 	}
 	rte_free(s);
 	return 0;
@@ -336,8 +389,9 @@ cmd_show_workers(struct ctl_out *out, int argc, char **argv, void *arg)
 	if (ctl_out_json(out))
 		arr = json_array();
 	else
-		ctl_printf(out, "%-8s %-6s %14s %14s %12s %12s %10s %8s\n", "Worker", "Lcore",
-			   "Received", "Forwarded", "Handoff-out", "Handoff-in", "Punted", "Busy");
+		ctl_printf(out, "%-8s %-6s %14s %14s %12s %12s %10s %10s %8s\n", "Worker",
+			   "Lcore", "Received", "Forwarded", "Handoff-out", "Handoff-in",
+			   "Punted", "Logged", "Busy");
 	for (w = 0; w <= dp->n_workers; w++) {
 		const struct dp_stats *s = &dp->stats[w == dp->n_workers ? DP_CTL_WORKER : w];
 		double busy = s->polls ? 100.0 * (double)s->busy_polls / (double)s->polls : 0;
@@ -360,13 +414,18 @@ cmd_show_workers(struct ctl_out *out, int argc, char **argv, void *arg)
 					    json_integer((json_int_t)s->handoff_out));
 			json_object_set_new(o, "handoff_in", json_integer((json_int_t)s->handoff_in));
 			json_object_set_new(o, "punted", json_integer((json_int_t)s->punts));
+			json_object_set_new(o, "logged", json_integer((json_int_t)s->log_pkts));
+			json_object_set_new(o, "log_ring_full",
+					    json_integer((json_int_t)s->log_ring_full));
+			json_object_set_new(o, "log_no_mbuf",
+					    json_integer((json_int_t)s->log_nombuf));
 			json_array_append_new(arr, o);
 			continue;
 		}
-		ctl_printf(out, "%-8s %-6s %14lu %14lu %12lu %12lu %10lu %7.1f%%\n", name, lcore,
-			   (unsigned long)s->rx_pkts, (unsigned long)s->fwd_pkts,
+		ctl_printf(out, "%-8s %-6s %14lu %14lu %12lu %12lu %10lu %10lu %7.1f%%\n", name,
+			   lcore, (unsigned long)s->rx_pkts, (unsigned long)s->fwd_pkts,
 			   (unsigned long)s->handoff_out, (unsigned long)s->handoff_in,
-			   (unsigned long)s->punts, busy);
+			   (unsigned long)s->punts, (unsigned long)s->log_pkts, busy);
 	}
 	if (arr != NULL)
 		ctl_json(out, arr);
@@ -386,5 +445,7 @@ static const struct ctl_cmd app_cmds[] = {
 int
 app_cmds_register(struct app *app, struct ctl_server *srv)
 {
+	if (app->carp != NULL && carp_cmds_register(app->carp, srv) != 0)
+		return -1;
 	return ctl_register(srv, app_cmds, RTE_DIM(app_cmds), app);
 }

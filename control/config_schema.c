@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "control/config_priv.h"
+#include "control/rules.h"
 
 #define CFG_MAX_IFACES 4096
 #define CFG_MAX_ROUTES (1u << 20)
@@ -875,7 +876,122 @@ static const struct cfg_key options_keys[] = {
 
 static const struct cfg_obj options_obj = { "options", options_keys, NKEYS(options_keys), NULL };
 
-/* --- rules: kept as written; the rule compiler checks their syntax --- */
+/*
+ * --- rules: kept as written, and checked here with the rule parser
+ * (control/rules.h) against the interfaces and tables above, so that a bad
+ * rule fails the load (and `dpf -n`) at the token it names.
+ */
+
+/*
+ * The columns that the first n bytes of a decoded JSON string took in the
+ * file: one per character (UTF-8 continuation bytes don't count), two for
+ * the characters JSON must escape ('"', '\\', and \n-style controls).
+ * Characters written as \uXXXX though they need not be are counted as
+ * one, so a column after such an escape is early by 5.
+ */
+static int
+utf8_columns(const char *s, size_t n)
+{
+	int cols = 0;
+
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\' || c < 0x20)
+			cols += 2;
+		else
+			cols += (c & 0xc0) != 0x80;
+	}
+	return cols;
+}
+
+/* The node an object rule's error path ("from.port[1]") names below v. */
+static struct cfg_val
+rule_error_node(struct cfg_ld *ld, const struct cfg_val *v, const char *path)
+{
+	struct cfg_val cur = *v;
+	char key[96];
+
+	while (*path != '\0') {
+		size_t n = strcspn(path, ".[");
+
+		if (n > 0) {
+			snprintf(key, sizeof(key), "%.*s", (int)n, path);
+			cur = cfg_member(ld, &cur, key);
+			path += n;
+		} else if (*path == '[') {
+			cur = cfg_element(ld, &cur, strtoul(path + 1, NULL, 10));
+			path = strchr(path, ']') != NULL ? strchr(path, ']') + 1 : path + 1;
+		} else {
+			path++;
+		}
+		if (cur.j == NULL)
+			break;
+	}
+	return cur;
+}
+
+static int
+rule_fail(struct cfg_ld *ld, const struct cfg_val *e, const struct rules_error *rerr)
+{
+	if (json_is_string(e->j)) {
+		const char *text = json_string_value(e->j);
+
+		cfg_fail_val(ld, e, "%s", rerr->msg);
+		/* The token's column: the string's, +1 for the quote, + the offset. */
+		if (ld->err->line > 0 && rerr->offset >= 0)
+			ld->err->column += 1 + utf8_columns(text, (size_t)rerr->offset);
+		return -1;
+	} else {
+		struct cfg_val at = rule_error_node(ld, e, rerr->path);
+
+		return cfg_fail(ld, at.node, strncmp(rerr->msg, "unknown key", 11) == 0, "%s",
+				rerr->msg);
+	}
+}
+
+static int
+check_rules(struct cfg_ld *ld, const struct cfg_val *v, struct dpf_config *cfg)
+{
+	struct rules_error rerr;
+	struct rules_env env;
+	struct dpf_rule *rules;
+	unsigned int bad;
+	int rc = 0;
+
+	rules = calloc(cfg->n_rules, sizeof(*rules));
+	if (rules == NULL || rules_env_from_config(cfg, &env) < 0) {
+		free(rules);
+		return cfg_fail_val(ld, v, "out of memory");
+	}
+	for (unsigned int i = 0; i < cfg->n_rules && rc == 0; i++) {
+		struct cfg_val e = cfg_element(ld, v, i);
+		const struct cfg_rule *r = &cfg->rules[i];
+
+		if (r->text != NULL)
+			rc = rules_parse_string(r->text, &env, &rules[i], &rerr);
+		else
+			rc = rules_parse_json(r->json, &env, &rules[i], &rerr);
+		if (rc < 0)
+			rule_fail(ld, &e, &rerr);
+	}
+	if (rc == 0 && rules_number(rules, cfg->n_rules, &bad, &rerr) < 0) {
+		struct cfg_val e = cfg_element(ld, v, bad);
+
+		if (json_is_object(e.j)) {
+			struct cfg_val id = cfg_member(ld, &e, "id");
+
+			rc = cfg_fail_val(ld, &id, "%s", rerr.msg);
+		} else {
+			rc = cfg_fail_val(ld, &e, "%s", rerr.msg);
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_rules; i++)
+		rules_rule_clear(&rules[i]);
+	free(rules);
+	rules_env_free(&env);
+	return rc;
+}
 
 static int
 load_rules(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
@@ -910,25 +1026,51 @@ load_rules(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 			r->column = ld->pos.nodes[e.node].column;
 		}
 	}
-	return 0;
+	return check_rules(ld, v, cfg);
 }
 
+/*
+ * Normalized pf syntax, one rule per line (`pfctl -nvf`); both forms print
+ * as strings, so the printed config loads back to the same rules.
+ */
 static void
 print_rules(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 {
 	const struct dpf_config *cfg = obj;
+	struct rules_error rerr;
+	struct rules_env env;
+	bool have_env;
 
 	cfg_out_key(o, k->name);
 	if (cfg->n_rules == 0) {
 		cfg_out_raw(o, "[]");
 		return;
 	}
-	/* One rule per line, as in pf.conf; object rules compact on their line. */
+	have_env = rules_env_from_config(cfg, &env) == 0;
 	cfg_out_begin(o, '[');
 	for (unsigned int i = 0; i < cfg->n_rules; i++) {
 		const struct cfg_rule *r = &cfg->rules[i];
+		struct dpf_rule rule;
+		int rc = -1;
 		char *s;
 
+		if (have_env)
+			rc = r->text != NULL ? rules_parse_string(r->text, &env, &rule, &rerr) :
+			     rules_parse_json(r->json, &env, &rule, &rerr);
+		if (rc == 0) {
+			size_t len = rules_print(&rule, NULL, 0);
+
+			s = malloc(len + 1);
+			if (s != NULL) {
+				rules_print(&rule, s, len + 1);
+				cfg_out_str(o, s);
+				free(s);
+			}
+			rules_rule_clear(&rule);
+			if (s != NULL)
+				continue;
+		}
+		/* Not reached for a loaded config; printed as written to be safe. */
 		if (r->text != NULL) {
 			cfg_out_str(o, r->text);
 			continue;
@@ -938,6 +1080,8 @@ print_rules(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 		free(s);
 	}
 	cfg_out_end(o, ']');
+	if (have_env)
+		rules_env_free(&env);
 }
 
 /* --- carp --- */

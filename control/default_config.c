@@ -6,7 +6,8 @@
  * ends dpf-lan and dpf-wan that tools/demo.sh creates, a LAN
  * 198.18.1.0/24 + 2001:db8:1::/64 and a WAN 198.18.2.0/24 +
  * 2001:db8:2::/64, one worker, no hugepages, and the control socket at
- * /run/dpf/dpf.sock.  The same text is shown in docs/config.md.
+ * /run/dpf/dpf.sock.  Its rules let the LAN out and keep the WAN out
+ * (answered with RST / ICMP unreachable and logged to /run/dpf/pflog.pcap).  The same text is shown in docs/config.md.
  */
 #include "control/app.h"
 
@@ -29,5 +30,9 @@ const char app_default_config[] =
 	"      \"ipv6\": [ \"2001:db8:1::1/64\" ] },\n"
 	"    { \"name\": \"wan\", \"port\": \"p1\", \"ipv4\": [ \"198.18.2.1/24\" ],\n"
 	"      \"ipv6\": [ \"2001:db8:2::1/64\" ] }\n"
-	"  ]\n"
+	"  ],\n"
+	"  \"rules\": [ \"block return log all\",\n"
+	"             \"pass in on lan all\",\n"
+	"             \"pass out all\" ],\n"
+	"  \"logging\": { \"pflog\": \"/run/dpf/pflog.pcap\" }\n"
 	"}\n";

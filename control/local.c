@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/carp.h"
 #include "control/local.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
@@ -105,10 +106,13 @@ mac_word(const uint8_t *mac)
 	       (uint64_t)mac[2] << 24 | (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | mac[5];
 }
 
-/* Sends an L2 frame whose L3 starts at l3_off to `mac` on interface ifx. */
+/*
+ * Sends an L2 frame whose L3 starts at l3_off to `mac` on interface ifx,
+ * from smac (a CARP virtual MAC) or, when NULL, the port's MAC.
+ */
 static void
-local_send_l2(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx, uint64_t mac,
-	      uint16_t ethertype)
+local_send_l2_from(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx,
+		   uint64_t mac, uint16_t ethertype, const uint8_t *smac)
 {
 	const struct dp_iface *oif = &l->dp->ifaces[ifx];
 
@@ -116,9 +120,18 @@ local_send_l2(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx
 		local_drop(l, m, DP_DROP_NO_MBUF);
 		return;
 	}
+	if (smac != NULL)
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 6, smac, 6);
 	l->st->iface[ifx].tx_pkts++;
 	l->st->iface[ifx].tx_bytes += m->pkt_len;
 	local_tx(l, oif->port, m);
+}
+
+static void
+local_send_l2(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx, uint64_t mac,
+	      uint16_t ethertype)
+{
+	local_send_l2_from(l, m, l3_off, ifx, mac, ethertype, NULL);
 }
 
 /* Our address on interface ifx to source packets to `dst` from. */
@@ -516,6 +529,77 @@ nomem:
 	local_drop(l, m, DP_DROP_NO_MBUF);
 }
 
+/*
+ * `block return` for TCP: a RST to the sender of m on behalf of its
+ * destination [RFC 9293 3.10.7.1: seq = the segment's ack if it had one,
+ * else 0 with ACK of seq + length (+1 per SYN and FIN)].  Never about a
+ * RST (the worker checks) or a fragment.  Consumes m.
+ */
+static void
+local_send_rst(struct local *l, struct rte_mbuf *m)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	const uint8_t *th = ip + md->l4_off;
+	uint32_t avail = m->data_len - md->l3_off, ip_len, plen, seq, ack;
+	uint8_t flags, *r3, *rt;
+	struct rte_mbuf *r;
+
+	ip_len = md->af == 4 ? proto_rd16(ip + 2) : 40u + proto_rd16(ip + 4);
+	if (md->frag || md->l4_off + 20u > RTE_MIN(avail, ip_len) ||
+	    (th[12] >> 4) * 4u + md->l4_off > ip_len || (th[13] & 0x04) ||
+	    (r = local_alloc(l)) == NULL) {
+		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
+		return;
+	}
+	plen = ip_len - md->l4_off - (th[12] >> 4) * 4u;
+	if (th[13] & 0x10) {			/* ACK: seq = its ack, flags RST */
+		seq = proto_rd32(th + 8);
+		ack = 0;
+		flags = 0x04;
+	} else {
+		seq = 0;
+		ack = proto_rd32(th + 4) + plen + ((th[13] & 0x02) ? 1 : 0) +
+		      ((th[13] & 0x01) ? 1 : 0);
+		flags = 0x14;
+	}
+	dp_meta(r)->l3_off = L2_RESERVE;
+	dp_meta(r)->af = md->af;
+	r3 = (uint8_t *)rte_pktmbuf_append(r, L2_RESERVE + (md->af == 4 ? 20 : 40) + 20);
+	if (r3 == NULL) {
+		rte_pktmbuf_free(r);
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	r3 += L2_RESERVE;
+	if (md->af == 4) {
+		memset(r3, 0, 20);
+		r3[0] = 0x45;
+		proto_wr16(r3 + 2, 40);
+		r3[8] = 64;
+		r3[9] = PKT_IPPROTO_TCP;
+		memcpy(r3 + 12, ip + 16, 4);
+		memcpy(r3 + 16, ip + 12, 4);
+		proto_wr16(r3 + 10, proto_cksum(r3, 20));
+		rt = r3 + 20;
+	} else {
+		rt = ip6_hdr(r3, 20, PKT_IPPROTO_TCP, 64, ip + 24, ip + 8);
+	}
+	memset(rt, 0, 20);
+	memcpy(rt, th + 2, 2);			/* ports swapped */
+	memcpy(rt + 2, th, 2);
+	proto_wr32(rt + 4, seq);
+	proto_wr32(rt + 8, ack);
+	rt[12] = 5 << 4;
+	rt[13] = flags;
+	proto_wr16(rt + 16, proto_cksum_l4(md->af == 4 ?
+		proto_cksum_pseudo4(r3 + 12, r3 + 16, PKT_IPPROTO_TCP, 20) :
+		proto_cksum_pseudo6(r3 + 8, r3 + 24, PKT_IPPROTO_TCP, 20), rt, 20));
+	rte_pktmbuf_free(m);
+	l->rst_sent++;
+	local_route_out(l, r, dp_meta(r)->af);
+}
+
 /* --- input for our addresses ------------------------------------------ */
 
 static void
@@ -525,14 +609,23 @@ local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	const struct dp_iface *ifc = &l->dp->ifaces[md->iface];
 	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
 	bool for_us = local_is_ours(l, md->iface, 4, pm->arp.tpa, false);
+	/* A CARP virtual address is answered only by its MASTER, with the
+	 * virtual MAC [OpenBSD carp_iamatch; protocols.md 2.7]. */
+	const struct dp_carp_vip *vip = for_us ? NULL :
+		dp_carp_vip_find(l->dp, md->iface, 4, pm->arp.tpa);
+	uint8_t vmac[6];
 	uint8_t *a;
 
 	/* RFC 826 merge: update a known sender; learn it if it asks for us. */
 	if (!(pm->arp.sha[0] & 1) && proto_rd32(pm->arp.spa) != 0)
-		local_learn(l, md->iface, 4, pm->arp.spa, pm->arp.sha, for_us);
-	if (pm->arp.op != 1 || !for_us) {
+		local_learn(l, md->iface, 4, pm->arp.spa, pm->arp.sha, for_us || vip != NULL);
+	if (pm->arp.op != 1 || (!for_us && vip == NULL)) {
 		rte_pktmbuf_free(m);
 		return;
+	}
+	if (vip != NULL) {
+		carp_vmac(vip->vhid, vmac);
+		mac = vmac;
 	}
 	/* Turn the request around in place. */
 	a = rte_pktmbuf_mtod_offset(m, uint8_t *, pm->l2_len);
@@ -543,8 +636,8 @@ local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	memcpy(a + 14, pm->arp.tpa, 4);
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (pm->l2_len + 28)));
 	l->arp_replies++;
-	local_send_l2(l, m, pm->l2_len, md->iface, mac_word(pm->arp.sha) & ~DP_NEIGH_VALID,
-		      RTE_ETHER_TYPE_ARP);
+	local_send_l2_from(l, m, pm->l2_len, md->iface, mac_word(pm->arp.sha) & ~DP_NEIGH_VALID,
+			   RTE_ETHER_TYPE_ARP, vip != NULL ? vmac : NULL);
 }
 
 static void
@@ -556,9 +649,10 @@ local_nd_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	static const uint8_t unspec[16];
+	const struct dp_carp_vip *vip = NULL;
 	const uint8_t *dst;
 	struct rte_mbuf *r;
-	uint8_t *ip, *na;
+	uint8_t *ip, *na, vmac[6];
 	bool dad;
 
 	if (pm->icmp.type == PKT_ND_NEIGHBOR_ADVERT) {
@@ -575,8 +669,17 @@ local_nd_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	dad = memcmp(pm->src, unspec, 16) == 0;
 	if (!dad && pm->icmp.nd.sll_off)
 		local_learn(l, md->iface, 6, pm->src, frame + pm->icmp.nd.sll_off, true);
-	if (!local_is_ours(l, md->iface, 6, pm->icmp.nd.target, false) ||
-	    (r = local_alloc(l)) == NULL) {
+	if (!local_is_ours(l, md->iface, 6, pm->icmp.nd.target, false)) {
+		/* A CARP virtual address: only its MASTER answers, with the virtual MAC. */
+		vip = dp_carp_vip_find(l->dp, md->iface, 6, pm->icmp.nd.target);
+		if (vip == NULL) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		carp_vmac(vip->vhid, vmac);
+		mac = vmac;
+	}
+	if ((r = local_alloc(l)) == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -599,9 +702,9 @@ local_nd_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	memcpy(na + 26, mac, 6);
 	icmp6_cksum(ip, 32);
 	l->nd_replies++;
-	local_send_l2(l, r, L2_RESERVE, md->iface,
-		      dad ? 0x333300000001ULL : mac_word(frame + 6) & ~DP_NEIGH_VALID,
-		      RTE_ETHER_TYPE_IPV6);
+	local_send_l2_from(l, r, L2_RESERVE, md->iface,
+			   dad ? 0x333300000001ULL : mac_word(frame + 6) & ~DP_NEIGH_VALID,
+			   RTE_ETHER_TYPE_IPV6, vip != NULL ? vmac : NULL);
 	rte_pktmbuf_free(m);
 }
 
@@ -672,9 +775,14 @@ local_input(struct local *l, struct rte_mbuf *m)
 		local_arp_input(l, m, &pm);
 		return;
 	}
+	if (pm.proto == IPPROTO_CARP && l->carp != NULL) {
+		carp_input(l->carp, m, &pm);
+		return;
+	}
 	if (pm.l3_proto == PKT_L3_IPV4 && pm.proto == PKT_IPPROTO_ICMP &&
 	    (pm.flags & PKT_F_L4) && pm.icmp.type == PKT_ICMP_ECHO &&
-	    local_is_ours(l, md->iface, 4, pm.dst, true)) {
+	    (local_is_ours(l, md->iface, 4, pm.dst, true) ||
+	     dp_carp_vip_find(l->dp, -1, 4, pm.dst) != NULL)) {
 		local_echo(l, m, &pm);
 		return;
 	}
@@ -686,6 +794,7 @@ local_input(struct local *l, struct rte_mbuf *m)
 		}
 		if (pm.icmp.type == PKT_ICMP6_ECHO_REQUEST &&
 		    (local_is_ours(l, md->iface, 6, pm.dst, true) ||
+		     dp_carp_vip_find(l->dp, -1, 6, pm.dst) != NULL ||
 		     (pm.dst[0] == 0xff && pm.dst[1] == 0x02 && pm.dst[15] == 1))) {
 			local_echo(l, m, &pm);
 			return;
@@ -754,6 +863,12 @@ local_punt(struct local *l, struct rte_mbuf *m)
 	case DP_PUNT_RESOLVE:
 		fib = atomic_load_explicit(&l->dp->fib, memory_order_acquire);
 		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+		if (dp_carp_vip_find(l->dp, -1, md->af, md->af == 4 ? ip + 16 : ip + 24) != NULL) {
+			/* A CARP virtual address we are MASTER for lies on a connected
+			 * prefix, so the worker tried to resolve it: it is ours. */
+			local_input(l, m);
+			break;
+		}
 		if (md->nh >= fib->n_nh) {
 			local_drop(l, m, DP_DROP_NO_ROUTE);
 			break;
@@ -788,6 +903,14 @@ local_punt(struct local *l, struct rte_mbuf *m)
 	case DP_PUNT_TOOBIG:
 		local_too_big(l, m);
 		break;
+	case DP_PUNT_RETURN_RST:
+		local_send_rst(l, m);
+		break;
+	case DP_PUNT_RETURN_ICMP:
+		/* block return-icmp: unreachable with the code the worker chose. */
+		local_icmp_error(l, m, md->af == 4 ? PKT_ICMP_UNREACH : PKT_ICMP6_DST_UNREACH,
+				 (uint8_t)md->arg, 0);
+		break;
 	default:
 		local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
 		break;
@@ -814,10 +937,7 @@ local_rx(struct local *l, unsigned int p, struct rte_mbuf *m)
 		local_drop(l, m, pr.drop);
 		return;
 	}
-	md->iface = pr.iface;
-	md->l3_off = pr.l3_off;
-	md->af = pr.af;
-	md->hash = pr.hash;
+	dp_meta_fill(md, &pr);
 	l->st->iface[pr.iface].rx_pkts++;
 	l->st->iface[pr.iface].rx_bytes += m->pkt_len;
 	if (pr.local) {
@@ -879,6 +999,23 @@ local_timers(struct local *l, uint64_t now)
 			break;
 		}
 	}
+}
+
+void
+local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr)
+{
+	int slot = dp_neigh_get(l->dp, ifx, af, addr, true);
+	struct local_neigh *n;
+
+	if (slot < 0)
+		return;
+	n = &l->neigh[slot];
+	if (n->state == NEIGH_INCOMPLETE || n->state == NEIGH_PROBE ||
+	    (atomic_load_explicit(&l->dp->neigh[slot].mac, memory_order_acquire) & DP_NEIGH_VALID))
+		return;
+	n->state = NEIGH_INCOMPLETE;
+	n->tries = 0;
+	local_solicit(l, (uint32_t)slot, ifx, af, addr);
 }
 
 int

@@ -62,8 +62,11 @@ struct local_pending {
 	uint8_t af;
 };
 
+struct carp;
+
 struct local {
 	struct dp_main *dp;
+	struct carp *carp;		/* CARP engine for IP protocol 112, or NULL */
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	uint16_t txq;
@@ -76,6 +79,7 @@ struct local {
 	uint64_t icmp_tsc;
 	uint64_t timer_tsc;
 	uint64_t icmp_sent;
+	uint64_t rst_sent;		/* block return: TCP RSTs */
 	uint64_t arp_replies;
 	uint64_t nd_replies;
 	uint64_t echo_replies;
@@ -84,6 +88,8 @@ struct local {
 
 int local_init(struct local *l, struct dp_main *dp);
 void local_fini(struct local *l);
+/* Starts resolving (iface, af, addr) unless it is resolved or in progress. */
+void local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr);
 /* Bounded work: punt rings, own RX queues, timers, TX flush.  Returns work done. */
 unsigned int local_poll(struct local *l);
 

@@ -6,7 +6,7 @@
  * RX and TX queues (queue n_workers belongs to the control core), and the
  * SPSC rings: hand-off rings between every pair of workers and from the
  * control core to each worker, and one punt ring per worker to the control
- * core.  dp_start() starts the ports and launches the workers; dp_stop()
+ * core (plus, with pflog on, one log ring per worker, dp_log.h).  dp_start() starts the ports and launches the workers; dp_stop()
  * asks them to stop, waits, and stops the ports.
  *
  * Published objects (the FIB) are swapped by pointer; the old copy is
@@ -31,6 +31,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
 #include "proto/pkt.h"
 
@@ -179,6 +180,7 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 	dp->n_workers = conf->n_workers;
 	dp->burst = conf->burst ? RTE_MIN(conf->burst, (unsigned int)DP_BURST_MAX) : 32;
 	dp->idle_sleep_us = conf->idle_sleep_us;
+	dp->log_snaplen = RTE_MIN(conf->log_snaplen, (unsigned int)DP_LOG_SNAPLEN_MAX);
 	if (rte_lcore_count() < conf->n_workers + 1) {
 		snprintf(err, errlen, "%u workers need %u lcores (dataplane.eal.lcores), have %u",
 			 conf->n_workers, conf->n_workers + 1, rte_lcore_count());
@@ -189,6 +191,8 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 		for (i = 0; i < conf->n_ports; i++)
 			mbufs += nq * (conf->ports[i].rx_desc + conf->ports[i].tx_desc);
 		mbufs += (nq * conf->n_workers + conf->n_workers) * DP_RING_SIZE;
+		if (conf->log_snaplen)	/* records waiting on the pflog rings */
+			mbufs += conf->n_workers * DP_RING_SIZE;
 		mbufs += nq * DP_BURST_MAX * (conf->n_ports + DP_MAX_WORKERS / 8) + 4096;
 	}
 	dp->pool = rte_pktmbuf_pool_create("dpf_pool", mbufs, 256, DP_MBUF_PRIV,
@@ -233,6 +237,15 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 		w->punt = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
 					  RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->punt == NULL) {
+			snprintf(err, errlen, "cannot create ring %s", name);
+			return -ENOMEM;
+		}
+		if (dp->log_snaplen == 0)
+			continue;
+		snprintf(name, sizeof(name), "dpf_log_%u", i);
+		w->log = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->log == NULL) {
 			snprintf(err, errlen, "cannot create ring %s", name);
 			return -ENOMEM;
 		}
@@ -339,10 +352,11 @@ dp_fib_free(struct dp_fib *fib)
 	free(fib);
 }
 
-/* Old FIBs waiting for their grace period [C]. */
-#define DP_RECLAIM_MAX 8
+/* Old published objects waiting for their grace period [C]. */
+#define DP_RECLAIM_MAX 16
 static struct {
-	struct dp_fib *fib;
+	void *obj;
+	void (*free_fn)(void *obj);
 	uint64_t token;
 } dp_reclaim_q[DP_RECLAIM_MAX];
 
@@ -352,34 +366,47 @@ dp_reclaim(struct dp_main *dp, bool wait)
 	unsigned int i;
 
 	for (i = 0; i < DP_RECLAIM_MAX; i++) {
-		if (dp_reclaim_q[i].fib == NULL)
+		if (dp_reclaim_q[i].obj == NULL)
 			continue;
 		if (rte_rcu_qsbr_check(dp->rcu, dp_reclaim_q[i].token, wait) == 1) {
-			dp_fib_free(dp_reclaim_q[i].fib);
-			dp_reclaim_q[i].fib = NULL;
+			dp_reclaim_q[i].free_fn(dp_reclaim_q[i].obj);
+			dp_reclaim_q[i].obj = NULL;
 		}
 	}
 }
 
 void
-dp_fib_publish(struct dp_main *dp, struct dp_fib *fib)
+dp_defer_free(struct dp_main *dp, void *obj, void (*free_fn)(void *obj))
 {
-	struct dp_fib *old = atomic_exchange_explicit(&dp->fib, fib, memory_order_acq_rel);
 	unsigned int i;
 
-	if (old == NULL)
+	if (obj == NULL)
 		return;
 	for (;;) {
 		for (i = 0; i < DP_RECLAIM_MAX; i++) {
-			if (dp_reclaim_q[i].fib == NULL) {
-				dp_reclaim_q[i].fib = old;
+			if (dp_reclaim_q[i].obj == NULL) {
+				dp_reclaim_q[i].obj = obj;
+				dp_reclaim_q[i].free_fn = free_fn;
 				dp_reclaim_q[i].token = rte_rcu_qsbr_start(dp->rcu);
 				return;
 			}
 		}
-		/* Eight reloads inside one grace period: wait for the oldest. */
+		/* Many reloads inside one grace period: wait for the oldest. */
 		dp_reclaim(dp, true);
 	}
+}
+
+static void
+dp_fib_free_obj(void *obj)
+{
+	dp_fib_free(obj);
+}
+
+void
+dp_fib_publish(struct dp_main *dp, struct dp_fib *fib)
+{
+	dp_defer_free(dp, atomic_exchange_explicit(&dp->fib, fib, memory_order_acq_rel),
+		      dp_fib_free_obj);
 }
 
 void

@@ -25,6 +25,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -38,7 +39,7 @@
 #define DP_MAX_ADDRS 16			/* per interface */
 #define DP_RING_SIZE 1024		/* hand-off and punt rings */
 #define DP_BURST_MAX 64
-#define DP_MBUF_PRIV 16
+#define DP_MBUF_PRIV 32
 
 /* Metadata carried in the mbuf private area between worker and control. */
 struct dp_mbuf_meta {
@@ -48,7 +49,11 @@ struct dp_mbuf_meta {
 	uint16_t nh;		/* next hop (PUNT_RESOLVE, PUNT_TOOBIG) */
 	uint8_t punt;		/* enum dp_punt */
 	uint8_t af;		/* 4 or 6 */
-	uint32_t arg;		/* MTU for PUNT_TOOBIG */
+	uint32_t arg;		/* MTU for PUNT_TOOBIG; ICMP code for RETURN_ICMP */
+	uint16_t l4_off;	/* offset of the L4 header from l3_off */
+	uint8_t proto;		/* L4 protocol (after IPv6 extension headers) */
+	uint8_t frag;		/* any fragment */
+	uint32_t rule;		/* rule id for punts caused by a rule */
 };
 _Static_assert(sizeof(struct dp_mbuf_meta) <= DP_MBUF_PRIV, "mbuf priv area too small");
 
@@ -65,7 +70,9 @@ dp_meta(struct rte_mbuf *m)
 	_(TTL, "ttl-exceeded")		/* send ICMP time exceeded */   \
 	_(NOROUTE, "no-route")		/* send ICMP unreachable */     \
 	_(REJECT, "reject")		/* reject route */              \
-	_(TOOBIG, "too-big")		/* frag needed / PTB / fragment */
+	_(TOOBIG, "too-big")		/* frag needed / PTB / fragment */ \
+	_(RETURN_RST, "return-rst")	/* block return: answer with a TCP RST */ \
+	_(RETURN_ICMP, "return-icmp")	/* block return: ICMP unreachable (code in arg) */
 
 enum dp_punt {
 #define DP_PUNT_ENUM(sym, str) DP_PUNT_##sym,
@@ -132,6 +139,8 @@ struct dp_neigh_entry {
 
 struct rte_hash;
 struct rte_fib;
+struct dp_rules;
+struct dp_state_table;
 struct rte_fib6;
 
 /*
@@ -153,6 +162,26 @@ struct dp_fib {
 	unsigned int gen;
 };
 
+/*
+ * CARP: the virtual MACs and addresses this node is MASTER for, rebuilt
+ * whole by the control core (control/carp.c) at every transition and
+ * published by pointer swap [P].  Workers test vmac[] for unicast frames to
+ * 00:00:5e:00:01:<vhid> [OpenBSD/FreeBSD carp_forus: only for MASTER vhids];
+ * the control core answers ARP, ND and echo for vips[].
+ */
+struct dp_carp_vip {
+	uint16_t iface;
+	uint8_t af;			/* 4 or 6 */
+	uint8_t vhid;
+	uint8_t addr[16];
+};
+
+struct dp_carp {
+	uint64_t vmac[DP_MAX_PORTS][4];	/* bit <vhid>: MASTER for it on the port */
+	unsigned int n_vips;
+	struct dp_carp_vip vips[];
+};
+
 struct dp_main;
 
 struct dp_worker {
@@ -160,7 +189,12 @@ struct dp_worker {
 	unsigned int id;		/* [I] 0..n_workers-1 */
 	unsigned int lcore;		/* [I] */
 	struct rte_ring *punt;		/* [I] worker -> control, SP/SC */
+	struct rte_ring *log;		/* [I] worker -> control pflog records, SP/SC;
+					 * NULL when pflog is off (dp_log.h) */
 	struct dp_stats *stats;		/* [W] */
+	struct dp_state_table *states;	/* [W] this worker's shard of the states */
+	struct rte_ring *cmd;		/* [I] control -> worker commands (filter_cmd.h) */
+	unsigned int expire_budget;	/* [I] state positions checked per poll */
 	volatile bool stop;		/* [A] set by the control core */
 } __rte_cache_aligned;
 
@@ -168,6 +202,7 @@ struct dp_main {
 	unsigned int n_workers;		/* [I] */
 	unsigned int burst;		/* [I] */
 	unsigned int idle_sleep_us;	/* [I] */
+	unsigned int log_snaplen;	/* [I] L3 bytes per pflog record; 0 = pflog off */
 	unsigned int n_ports;		/* [I] */
 	struct dp_port ports[DP_MAX_PORTS]; /* [I] except link state */
 	unsigned int n_ifaces;		/* [I] */
@@ -180,6 +215,10 @@ struct dp_main {
 	struct rte_mempool *pool;	/* [I] */
 	struct rte_rcu_qsbr *rcu;	/* [I] */
 	_Atomic(struct dp_fib *) fib;	/* [P] */
+	_Atomic(struct dp_carp *) carp;	/* [P] NULL: MASTER for nothing */
+	_Atomic(struct dp_rules *) rules; /* [P] ruleset and pf options (filter.h) */
+	_Atomic uint32_t states_total;	/* [A] states of all workers (limit, adaptive) */
+	uint32_t host_id;		/* [I] pfsync creatorid of states made here */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
 	unsigned int neigh_max;		/* [I] */
@@ -201,6 +240,7 @@ struct dp_conf {
 	unsigned int idle_sleep_us;
 	unsigned int mbufs;		/* 0 = sized from queues */
 	unsigned int neigh_max;
+	unsigned int log_snaplen;	/* 0 = no pflog rings (dp_log.h) */
 	unsigned int n_ports;
 	struct dp_port_conf ports[DP_MAX_PORTS];
 };
@@ -233,10 +273,47 @@ struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_route_conf *rout
 /* Publishes a new FIB; the old one is freed by dp_reclaim() after a grace period. */
 void dp_fib_publish(struct dp_main *dp, struct dp_fib *fib);
 void dp_fib_free(struct dp_fib *fib);
-/* Frees FIBs whose grace period is over; wait = block until they are. */
+/* Frees published objects whose grace period is over; wait = block until they are. */
 void dp_reclaim(struct dp_main *dp, bool wait);
+/*
+ * Queues obj (just unpublished) to be freed with free_fn once every worker
+ * has passed a quiescent state.  Never blocks unless 16 objects wait.
+ */
+void dp_defer_free(struct dp_main *dp, void *obj, void (*free_fn)(void *obj));
 /* True if addr is inside prefix p (same family). */
 bool dp_addr_in(const struct dp_addr *p, uint8_t af, const uint8_t *addr);
+
+/* True if mac is the virtual MAC of a vhid this node is MASTER for on port p. */
+static inline bool
+dp_carp_vmac(const struct dp_main *dp, unsigned int p, const uint8_t *mac)
+{
+	const struct dp_carp *c;
+
+	if (mac[0] != 0 || mac[1] != 0 || mac[2] != 0x5e || mac[3] != 0 || mac[4] != 1)
+		return false;
+	c = atomic_load_explicit(&dp->carp, memory_order_acquire);
+	return c != NULL && ((c->vmac[p][mac[5] >> 6] >> (mac[5] & 63)) & 1);
+}
+
+/* The virtual address addr on interface ifx (any if ifx < 0) that this node
+ * is MASTER for, or NULL.  Control core only (linear: a handful of VIPs). */
+static inline const struct dp_carp_vip *
+dp_carp_vip_find(const struct dp_main *dp, int ifx, uint8_t af, const uint8_t *addr)
+{
+	const struct dp_carp *c = atomic_load_explicit(&dp->carp, memory_order_acquire);
+	unsigned int i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < c->n_vips; i++) {
+		const struct dp_carp_vip *v = &c->vips[i];
+
+		if (v->af == af && (ifx < 0 || v->iface == ifx) &&
+		    memcmp(v->addr, addr, af == 4 ? 4 : 16) == 0)
+			return v;
+	}
+	return NULL;
+}
 
 /* Worker entry point (rte_eal_remote_launch). */
 int dp_worker_main(void *arg);

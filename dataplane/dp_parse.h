@@ -35,7 +35,23 @@ struct dp_parse {
 	uint8_t drop;		/* enum dp_drop when not OK */
 	uint16_t err;		/* enum pkt_err when DP_PARSE_BAD */
 	uint32_t hash;
+	uint16_t l4_off;	/* from the IP header; valid when OK and !local */
+	uint8_t proto;		/* L4 protocol */
+	uint8_t frag;		/* any fragment */
 };
+
+/* Copies what later stages need from a parse into the mbuf's meta. */
+static inline void
+dp_meta_fill(struct dp_mbuf_meta *md, const struct dp_parse *pr)
+{
+	md->iface = pr->iface;
+	md->l3_off = pr->l3_off;
+	md->af = pr->af;
+	md->hash = pr->hash;
+	md->l4_off = pr->l4_off;
+	md->proto = pr->proto;
+	md->frag = pr->frag;
+}
 
 /* Slow path: the parser's reason for a packet the fast path refused. */
 unsigned int dp_classify_malformed(const struct rte_mbuf *m);
@@ -166,10 +182,15 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 
 	pr->local = false;
 	pr->hash = 0;
+	pr->l4_off = 0;
+	pr->proto = 0;
+	pr->frag = 0;
 	if (unlikely(avail < 14))
 		return dp_parse_bad(pr, m);
-	/* Unicast not to our port MAC is not for us (promiscuous ports see it). */
-	if (!(eth[0] & 1) && memcmp(eth, port->mac.addr_bytes, 6) != 0)
+	/* Unicast not to our port MAC nor to a CARP virtual MAC we are MASTER
+	 * for is not for us (promiscuous ports see it). */
+	if (!(eth[0] & 1) && memcmp(eth, port->mac.addr_bytes, 6) != 0 &&
+	    !dp_carp_vmac(dp, p, eth))
 		return dp_parse_drop(pr, DP_DROP_NOT_FOR_US);
 	if (unlikely(memcmp(eth + 6, port->mac.addr_bytes, 6) == 0))
 		return dp_parse_drop(pr, DP_DROP_OWN_SRC_MAC);
@@ -208,6 +229,9 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		}
 		frag = (rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 6)) & 0x3fff) != 0;
 		pr->hash = dp_hash_l3(ip, RTE_MIN(tot, avail - off), 4, ip[9], hl, frag);
+		pr->l4_off = (uint16_t)hl;
+		pr->proto = ip[9];
+		pr->frag = frag;
 		return DP_PARSE_OK;
 	}
 	if (type == RTE_ETHER_TYPE_IPV6) {
@@ -248,6 +272,9 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		if (unlikely(n == DP_IP6_EXT_MAX || 40 + plen < l4))
 			return dp_parse_bad(pr, m);
 		pr->hash = dp_hash_l3(ip, RTE_MIN(40 + plen, avail - off), 6, nxt, l4, frag);
+		pr->l4_off = (uint16_t)l4;
+		pr->proto = nxt;
+		pr->frag = frag;
 		return DP_PARSE_OK;
 	}
 	if (type == RTE_ETHER_TYPE_ARP) {

@@ -45,7 +45,13 @@
 	_(NEIGH_FAILED, "neighbor-unresolved", NOROUTE)         \
 	_(NO_MBUF, "no-mbuf", MEMORY)                           \
 	_(LOCAL_UNHANDLED, "local-unhandled", NONE)            \
-	_(ICMP_RATELIMIT, "icmp-ratelimited", NONE)
+	_(ICMP_RATELIMIT, "icmp-ratelimited", NONE)            \
+	_(RULE_BLOCK, "rule-block", NONE)                      \
+	_(STATE_MISMATCH, "state-mismatch", BADSTATE)           \
+	_(STATE_INSERT, "state-insert", STATEINS)               \
+	_(STATE_LIMIT, "state-limit", MAXSTATES)                \
+	_(STATE_MEMORY, "state-memory", MEMORY)                 \
+	_(FRAGMENT, "fragment", FRAG)
 
 enum dp_drop {
 #define DP_DROP_ENUM(sym, str, pf) DP_DROP_##sym,
@@ -78,6 +84,15 @@ struct dp_stats {
 	uint64_t punts;			/* all packets punted to the control core */
 	uint64_t polls;			/* loop iterations */
 	uint64_t busy_polls;		/* iterations that found work */
+	uint64_t rule_evals;		/* ruleset evaluations (first packets, per direction) */
+	uint64_t rule_match;		/* evaluations that matched a rule (pf's "match") */
+	uint64_t state_searches;	/* pfctl -s info "searches" */
+	uint64_t state_inserts;
+	uint64_t state_removals;
+	uint64_t lcnt_max_states;	/* limit counter "max states per rule" */
+	uint64_t log_pkts;		/* pflog records queued to the control core */
+	uint64_t log_ring_full;		/* pflog records lost: log ring full */
+	uint64_t log_nombuf;		/* pflog records lost: no mbuf for the copy */
 	uint64_t drop[DP_DROP_MAX];
 	uint64_t pkt_err[DP_PKT_ERR_SLOTS];
 	struct dp_if_counters port[DP_MAX_PORTS];

@@ -38,42 +38,10 @@
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
+#include "dataplane/worker_priv.h"
 #include "proto/cksum.h"
 
-struct dp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST_MAX];
-};
-
-/* Per-worker scratch state [W]; lives on the worker's stack. */
-struct dp_wctx {
-	struct dp_main *dp;
-	struct dp_worker *w;
-	struct dp_stats *st;
-	const struct dp_fib *fib;
-	struct dp_txbuf tx[DP_MAX_PORTS];
-	struct dp_txbuf ho[DP_MAX_WORKERS];
-};
-
-static inline void
-dp_drop(struct dp_wctx *c, struct rte_mbuf *m, enum dp_drop why)
-{
-	c->st->drop[why]++;
-	rte_pktmbuf_free(m);
-}
-
-static inline void
-dp_punt(struct dp_wctx *c, struct rte_mbuf *m, enum dp_punt why)
-{
-	dp_meta(m)->punt = why;
-	if (unlikely(rte_ring_sp_enqueue(c->w->punt, m) != 0)) {
-		dp_drop(c, m, DP_DROP_PUNT_FULL);
-		return;
-	}
-	c->st->punts++;
-}
-
-static void
+void
 dp_tx_flush(struct dp_wctx *c, unsigned int p)
 {
 	struct dp_txbuf *b = &c->tx[p];
@@ -90,19 +58,7 @@ dp_tx_flush(struct dp_wctx *c, unsigned int p)
 	b->n = 0;
 }
 
-static inline void
-dp_tx(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
-{
-	struct dp_txbuf *b = &c->tx[p];
-
-	c->st->port[p].tx_pkts++;
-	c->st->port[p].tx_bytes += m->pkt_len;
-	b->pkts[b->n++] = m;
-	if (b->n == DP_BURST_MAX)
-		dp_tx_flush(c, p);
-}
-
-static void
+void
 dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
 {
 	struct dp_txbuf *b = &c->ho[dst];
@@ -121,34 +77,56 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
 }
 
 /*
- * The owner's part: route, TTL, MTU, neighbour, rewrite, transmit.
- * The packet's meta (af, l3_off, iface, hash) is filled in.
+ * Next hops of n owned packets: IPv4 destinations in one rte_fib bulk
+ * lookup, IPv6 in another.  nh[i] gets an index into c->fib->nh (0 = none).
  */
 static void
-dp_forward(struct dp_wctx *c, struct rte_mbuf *m)
+dp_route_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned int n)
+{
+	uint32_t dst4[DP_BURST_MAX];
+	uint8_t dst6[DP_BURST_MAX][16];
+	uint64_t res4[DP_BURST_MAX], res6[DP_BURST_MAX];
+	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX];
+	unsigned int i, n4 = 0, n6 = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct dp_mbuf_meta *md = dp_meta(pkts[i]);
+		const uint8_t *l3 = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, md->l3_off);
+
+		if (md->af == 4) {
+			dst4[n4] = rte_be_to_cpu_32(*(const rte_be32_t *)(l3 + 16));
+			idx4[n4++] = (uint8_t)i;
+		} else {
+			memcpy(dst6[n6], l3 + 24, 16);
+			idx6[n6++] = (uint8_t)i;
+		}
+	}
+	if (n4 != 0)
+		rte_fib_lookup_bulk(c->fib->fib4, dst4, res4, n4);
+	if (n6 != 0)
+		rte_fib6_lookup_bulk(c->fib->fib6, dst6, res6, n6);
+	for (i = 0; i < n4; i++)
+		nh[idx4[i]] = res4[i] < c->fib->n_nh ? (uint32_t)res4[i] : 0;
+	for (i = 0; i < n6; i++)
+		nh[idx6[i]] = res6[i] < c->fib->n_nh ? (uint32_t)res6[i] : 0;
+}
+
+/*
+ * The owner's last part: TTL, MTU, neighbour, rewrite, transmit to next
+ * hop nhid.  The packet's meta (af, l3_off, iface, hash) is filled in.
+ */
+static void
+dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 {
 	struct dp_main *dp = c->dp;
 	struct dp_mbuf_meta *md = dp_meta(m);
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, md->l3_off);
-	const struct dp_nh *nh;
+	const struct dp_nh *nh = &c->fib->nh[nhid];
 	const struct dp_iface *oif;
-	uint64_t nhid = 0, mac;
+	uint64_t mac;
 	uint32_t ip_len;
 	int idx;
 
-	if (md->af == 4) {
-		uint32_t dst = rte_be_to_cpu_32(*(rte_be32_t *)(l3 + 16));
-
-		rte_fib_lookup_bulk(c->fib->fib4, &dst, &nhid, 1);
-		ip_len = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 2));
-	} else {
-		uint8_t dst[1][16];
-
-		memcpy(dst[0], l3 + 24, 16);
-		rte_fib6_lookup_bulk(c->fib->fib6, dst, &nhid, 1);
-		ip_len = 40 + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
-	}
-	nh = &c->fib->nh[nhid < c->fib->n_nh ? nhid : 0];
 	switch (nh->kind) {
 	case DP_NH_LOCAL:
 		c->st->local_pkts++;
@@ -172,9 +150,11 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m)
 		dp_punt(c, m, DP_PUNT_TTL);
 		return;
 	}
+	ip_len = md->af == 4 ? rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 2)) :
+			       40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
 	oif = &dp->ifaces[nh->iface];
 	if (unlikely(ip_len > oif->mtu)) {
-		md->nh = (uint16_t)(nh - c->fib->nh);
+		md->nh = (uint16_t)nhid;
 		md->arg = oif->mtu;
 		c->st->drop[DP_DROP_TOO_BIG]++;
 		dp_punt(c, m, DP_PUNT_TOOBIG);
@@ -187,7 +167,7 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m)
 				      md->af == 4 ? l3 + 16 : l3 + 24);
 	mac = idx >= 0 ? atomic_load_explicit(&dp->neigh[idx].mac, memory_order_acquire) : 0;
 	if (unlikely(!(mac & DP_NEIGH_VALID))) {
-		md->nh = (uint16_t)(nh - c->fib->nh);
+		md->nh = (uint16_t)nhid;
 		dp_punt(c, m, DP_PUNT_RESOLVE);
 		return;
 	}
@@ -212,11 +192,27 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m)
 	dp_tx(c, oif->port, m);
 }
 
+/* Owned packets: route, filter, forward. */
+static void
+dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n)
+{
+	uint32_t nh[DP_BURST_MAX];
+	unsigned int i;
+
+	if (n == 0)
+		return;
+	dp_route_burst(c, pkts, nh, n);
+	n = dp_filter_burst(c, pkts, nh, n);
+	for (i = 0; i < n; i++)
+		dp_forward(c, pkts[i], nh[i]);
+}
+
 /*
  * First look at a packet from a port: L2, interface, L3 validation, local
- * delivery, and the owner check.  Returns with the packet consumed.
+ * delivery, and the owner check.  Returns true if this worker owns the
+ * packet and it goes on to dp_process(); otherwise it was consumed.
  */
-static void
+static bool
 dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 {
 	struct dp_main *dp = c->dp;
@@ -233,29 +229,22 @@ dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
 			c->st->pkt_err[pr.err]++;
 		dp_drop(c, m, pr.drop);
-		return;
+		return false;
 	}
-	md->iface = pr.iface;
-	md->l3_off = pr.l3_off;
-	md->af = pr.af;
-	md->hash = pr.hash;
+	dp_meta_fill(md, &pr);
 	c->st->iface[pr.iface].rx_pkts++;
 	c->st->iface[pr.iface].rx_bytes += m->pkt_len;
 	if (pr.local) {
 		c->st->local_pkts++;
 		dp_punt(c, m, DP_PUNT_LOCAL);
-		return;
+		return false;
 	}
 	owner = dp_owner(dp, pr.hash);
 	if (owner != c->w->id) {
-		struct dp_txbuf *b = &c->ho[owner];
-
-		b->pkts[b->n++] = m;
-		if (b->n == DP_BURST_MAX)
-			dp_handoff_flush(c, owner);
-		return;
+		dp_handoff(c, owner, m);
+		return false;
 	}
-	dp_forward(c, m);
+	return true;
 }
 
 int
@@ -264,6 +253,7 @@ dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
+	uint64_t hz = rte_get_tsc_hz();
 	struct dp_wctx c;
 	unsigned int i, p, src;
 
@@ -271,24 +261,31 @@ dp_worker_main(void *arg)
 	c.dp = dp;
 	c.w = w;
 	c.st = w->stats;
+	c.states = w->states;
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
 
 	while (!w->stop) {
 		unsigned int work = 0;
 
+		c.tsc = rte_rdtsc();
+		c.now = (uint32_t)((c.tsc - dp->start_tsc) / hz);
 		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
+		c.rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 		for (p = 0; p < dp->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts,
 						      dp->burst);
+			unsigned int own = 0;
 
 			c.st->rx_pkts += n;
 			work += n;
 			for (i = 0; i < n; i++) {
 				if (i + 2 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-				dp_input(&c, p, pkts[i]);
+				if (dp_input(&c, p, pkts[i]))
+					pkts[own++] = pkts[i];
 			}
+			dp_process(&c, pkts, own);
 		}
 		for (src = 0; src <= dp->n_workers; src++) {
 			struct rte_ring *r = dp->handoff[src][w->id];
@@ -299,13 +296,13 @@ dp_worker_main(void *arg)
 			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST_MAX, NULL);
 			c.st->handoff_in += n;
 			work += n;
-			for (i = 0; i < n; i++)
-				dp_forward(&c, pkts[i]);
+			dp_process(&c, pkts, n);
 		}
 		for (i = 0; i < dp->n_workers; i++)
 			dp_handoff_flush(&c, i);
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
+		dp_filter_housekeeping(&c);
 		c.st->polls++;
 		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
 		if (work) {

@@ -75,8 +75,11 @@ netns_cleanup() {
 }
 
 # dpf_config WORKERS LCORES EXTRA_IFACES_JSON EXTRA_TOP_JSON: writes $TMP/dpf.json
+# The ruleset is $DPF_RULES (JSON array), by default "pass all": an
+# appliance starts closed, and forwarding tests are not about the filter.
 dpf_config() {
 	local workers=$1 lcores=$2 xif=${3:-} xtop=${4:-}
+	local rules=${DPF_RULES:-'[ "pass all" ]'}
 	cat >"$TMP/dpf.json" <<JSON
 {
   "schema_version": 1,
@@ -93,7 +96,8 @@ dpf_config() {
   "interfaces": [
     { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1/24" ], "ipv6": [ "2001:db8:1::1/64" ] },
     { "name": "wan", "port": "p1", "ipv4": [ "198.18.2.1/24" ], "ipv6": [ "2001:db8:2::1/64" ] }$xif
-  ]$xtop
+  ],
+  "rules": $rules$xtop
 }
 JSON
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # make bench: dpf forwarding throughput beside dpdk-testpmd io forwarding,
-# on the same net_pcap replay harness, in the same invocation, interleaved.
+# on the same harness, in the same invocation, interleaved.
 #
-#   tools/bench/run.sh [BUILD_DIR]        (default: build; needs root)
+#   tools/bench/run.sh [BUILD_DIR [pcap|memif|all]]   (default: build pcap; root)
 #
-# Harness (docs/BENCHMARKS.md explains it and the numbers):
+# Harness pcap (docs/BENCHMARKS.md explains both harnesses and the numbers):
 #   port 0 = net_pcap0 replaying a generated pcap with infinite_rx=1 (the
 #   "generator" is the PMD's Rx copy, on the forwarding core itself);
 #   port 1 = net_pcap1 whose Rx never delivers (empty file) and whose Tx
@@ -13,18 +13,43 @@
 #   dpf routes 198.18.1.0/24 -> 198.19.0.0/16 via 198.18.2.254 on p1; it
 #   learns the gateway from an ARP request read once on its control queue.
 #
+# Harness memif: a separate generator process, dpdk-testpmd io-fwd on CPU 0,
+#   replays the same pcap (net_pcap infinite_rx) into net_memif "lan" and
+#   counts what comes back on net_memif "wan" (forwarded on to a net_pcap
+#   Tx drop); the device under test, dpf or dpdk-testpmd io-fwd with its
+#   forwarding core on CPU 1, is the memif server of both.  Every memif has
+#   2 queue pairs (dpf's workers + 1: its control core polls queue 1), and
+#   testpmd's --cmdline-file marks queue 1 deferred in the generator and the
+#   testpmd DUT, so that testpmd never polls it: all traffic uses ring 0.
+#   (A 1-ring peer would not do: the memif server refuses the client's
+#   rings beyond its queue count, "Invalid ring index".)  The generator also
+#   sends the gateway's ARP request into dpf's wan once, at start.  memif
+#   needs EAL multi-process, so no --no-shconf / in_memory here.
+#   dpf sets idle_sleep_us (BENCH_IDLE_US, 10) so that its control core
+#   leaves CPU 0 to the generator; the knob is shared by the worker, which
+#   sleeps only after an empty poll.
+#
 # Rates are counter deltas over BENCH_SECONDS after BENCH_WARMUP seconds:
 # testpmd port 1 opackets (DPDK telemetry), dpf worker 0 "forwarded"
-# (dpfctl -j show workers).  The forwarding thread's CPU time over the same
+# (dpfctl -j show workers); memif: generator port 2 (wan) ipackets, for
+# both devices under test.  The forwarding thread's CPU time over the same
 # interval (/proc/PID/task/TID/schedstat) gives cycles/packet for the time
 # the thread really ran, which matters on a shared machine.
 #
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (5, each a
 # testpmd run then a dpf run), BENCH_IMIX (1: also the IMIX file),
 # BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table to).
-# Bounded: about 110 s; a watchdog ends everything after BENCH_LIMIT (170) s.
+# Bounded: about 110 s (pcap) or 200 s (memif); a watchdog ends everything
+# after BENCH_LIMIT s (170, memif 300, all 470).
 set -u
 BUILD=${1:-build}
+HARNESS=${2:-pcap}
+case "$HARNESS" in
+pcap) NH=170 ;;
+memif) NH=300 ;;
+all) NH=470 ;;
+*) echo "usage: $0 [BUILD_DIR [pcap|memif|all]]" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 DPF=$BUILD/control/dpf
 DPFCTL=$BUILD/tools/dpfctl
@@ -35,23 +60,30 @@ WARM=${BENCH_WARMUP:-2}
 ROUNDS=${BENCH_ROUNDS:-5}
 IMIX=${BENCH_IMIX:-1}
 IMIX_ROUNDS=${BENCH_IMIX_ROUNDS:-2}
-LIMIT=${BENCH_LIMIT:-170}
+LIMIT=${BENCH_LIMIT:-$NH}
+IDLE_US=${BENCH_IDLE_US:-10}
 TAG=dpfbench$$
 TMP=
 WATCHDOG=
 RUN_PID=		# the timeout(1) wrapper of the process under test
+GEN_PID=		# the timeout(1) wrapper of the memif generator
 SAMPLER=		# the measuring python process
 
 die() { echo "bench: $*" >&2; exit 1; }
 
+# stop_pid PID: SIGINT, 5 s grace, SIGKILL.
+stop_pid() {
+	kill -INT "$1" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 stop_run() {
-	if [ -n "$RUN_PID" ]; then
-		kill -INT "$RUN_PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$RUN_PID" 2>/dev/null
-		wait "$RUN_PID" 2>/dev/null
-		RUN_PID=
-	fi
+	[ -n "$GEN_PID" ] && stop_pid "$GEN_PID"
+	GEN_PID=
+	[ -n "$RUN_PID" ] && stop_pid "$RUN_PID"
+	RUN_PID=
 }
 
 cleanup() {
@@ -61,7 +93,7 @@ cleanup() {
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null && wait "$WATCHDOG" 2>/dev/null
 	WATCHDOG=
 	for d in /var/run/dpdk "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk"; do
-		rm -rf "$d/$TAG-dpf" "$d/$TAG-tp" 2>/dev/null
+		rm -rf "$d/$TAG-dpf" "$d/$TAG-tp" "$d/$TAG-gen" 2>/dev/null
 	done
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	TMP=
@@ -98,10 +130,12 @@ fi
 # opackets (telemetry socket).  Writes "pkts wall_s run_s steal_s wait_s".
 sample() {
 	# In the background with wait, so that TERM/INT are handled at once.
-	"$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-tp" "$SECS" "$WARM" <<'PYEOF' &
+	"$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
 import json, os, socket, subprocess, sys, time
-kind, pid, out, dpfctl, dsock, tprefix, secs, warm = sys.argv[1:9]
+kind, pid, out, dpfctl, dsock, tag, secs, warm = sys.argv[1:9]
 secs, warm = float(secs), float(warm)
+# KIND gen: the memif generator's telemetry, whatever the device under test.
+tprefix = tag + ("-gen" if kind == "gen" else "-tp")
 
 tsock = None
 def counter():
@@ -124,8 +158,17 @@ def counter():
                 break
         else:
             raise RuntimeError("no telemetry socket")
-    tsock.send(b"/ethdev/stats,1")
-    return int(json.loads(tsock.recv(65536))["/ethdev/stats"]["opackets"])
+    if kind == "gen":
+        return ethstats(2)["ipackets"]
+    return ethstats(1)["opackets"]
+
+def ethstats(port):
+    tsock.send(b"/ethdev/stats,%d" % port)
+    return json.loads(tsock.recv(65536))["/ethdev/stats"]
+
+def gen_extra():
+    """Generator: offered (pcap Rx), accepted by the DUT's lan ring."""
+    return {"offered": ethstats(0)["ipackets"], "accepted": ethstats(1)["opackets"]}
 
 def worker_tid():
     for t in os.listdir("/proc/%s/task" % pid):
@@ -186,12 +229,13 @@ while True:
         sys.exit("sample: no traffic within 30 s (%s)" % err)
     time.sleep(0.2)
 time.sleep(warm)
-xa = dpf_extra() if kind == "dpf" else {}
+xf = {"dpf": dpf_extra, "gen": gen_extra}.get(kind, dict)
+xa = xf()
 a = snap(tid)
 time.sleep(secs)
 b = snap(tid)
-xb = dpf_extra() if kind == "dpf" else {}
-if kind == "dpf":
+xb = xf()
+if xb:
     with open(out + ".extra", "w") as f:
         f.write(" ".join("%s=%d" % (k, xb[k] - xa.get(k, 0)) for k in xb) + "\n")
 hz = os.sysconf("SC_CLK_TCK")
@@ -245,14 +289,95 @@ run_dpf() {
 	stop_run
 }
 
+# --- memif harness ------------------------------------------------------
+
+# q1_off FILE NPORTS: testpmd commands that mark queue 1 of every port
+# deferred, then start the ports (with --disable-device-start): testpmd then
+# never polls queue 1 [testpmd skips streams on stopped queues].
+q1_off() {
+	local i
+	: >"$1"
+	for i in $(seq 0 $(($2 - 1))); do
+		echo "port $i rxq 1 deferred_start on" >>"$1"
+		echo "port $i txq 1 deferred_start on" >>"$1"
+	done
+	echo "port start all" >>"$1"
+}
+
+# start_gen NAME PCAP: the generator, memif client of the DUT's two sockets,
+# its main and forwarding lcores on CPU 0.  Ports: 0 net_pcap replay ->
+# 1 memif lan; 2 memif wan -> 3 net_pcap Tx drop (3's Rx reads arp-gw.pcap
+# once: the gateway's ARP request into dpf's wan).
+start_gen() {
+	local name=$1 pcap=$2
+	timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@0 --no-huge -m 1024 \
+		--file-prefix "$TAG-gen" --log-level=lib.eal:error \
+		--vdev "net_pcap0,rx_pcap=$pcap,rx_pcap=$pcap,infinite_rx=1" \
+		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
+		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
+		--vdev "net_pcap1,rx_pcap=$TMP/arp-gw.pcap,rx_pcap=$TMP/empty.pcap" \
+		-- --forward-mode=io --no-flush-rx --nb-cores=1 --rxq=2 --txq=2 \
+		--total-num-mbufs=32768 --disable-device-start --cmdline-file="$TMP/q1off4.cmd" \
+		--stats-period 1 >"$TMP/$name-gen.log" 2>&1 </dev/null &
+	GEN_PID=$!
+}
+
+# run_memif NAME DUT PCAP: DUT (testpmd or dpf) as memif server, then the
+# generator; the counter is the generator's wan Rx.
+run_memif() {
+	local name=$1 dut=$2 pcap=$3 pid= exe ok=
+	rm -f "$TMP/dpf.sock"
+	if [ "$dut" = testpmd ]; then
+		exe=$(basename "$TESTPMD")
+		timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@1 --no-huge \
+			-m 1024 --file-prefix "$TAG-tp" --log-level=lib.eal:error \
+			--vdev "net_memif0,role=server,socket=$TMP/lan.sock" \
+			--vdev "net_memif1,role=server,socket=$TMP/wan.sock" \
+			-- --forward-mode=io --nb-cores=1 --rxq=2 --txq=2 --total-num-mbufs=32768 \
+			--disable-device-start --cmdline-file="$TMP/q1off2.cmd" --stats-period 1 \
+			>"$TMP/$name.log" 2>&1 </dev/null &
+	else
+		exe=dpf
+		sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@IDLE@|$IDLE_US|" \
+		    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-memif.json.in" >"$TMP/$name.json"
+		"$DPF" -n -c "$TMP/$name.json" >/dev/null || die "$name: config rejected"
+		timeout -s INT -k 5 $((WARM + SECS + 40)) "$DPF" -c "$TMP/$name.json" \
+			>"$TMP/$name.log" 2>&1 </dev/null &
+	fi
+	RUN_PID=$!
+	# The memif listeners exist once EAL is up: testpmd's telemetry socket
+	# (created after the device probe) or dpf's control socket.
+	for _ in $(seq 100); do
+		[ -z "$pid" ] && pid=$(pgrep -P "$RUN_PID" -x "$exe")
+		if [ -n "$pid" ]; then
+			if [ "$dut" = testpmd ]; then
+				ls /var/run/dpdk/"$TAG-tp"/dpdk_telemetry.v2 >/dev/null 2>&1 && ok=1
+			else
+				"$DPFCTL" -s "$TMP/dpf.sock" ping >/dev/null 2>&1 && ok=1
+			fi
+		fi
+		[ -n "$ok" ] && break
+		kill -0 "$RUN_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$ok" ] || { tail -5 "$TMP/$name.log"; die "$name: $dut did not start"; }
+	start_gen "$name" "$pcap"
+	sample gen "$pid" "$TMP/$name.res" ||
+		{ tail -n 20 "$TMP/$name.log" "$TMP/$name-gen.log"; die "$name: no result"; }
+	[ "$dut" = dpf ] && "$DPFCTL" -s "$TMP/dpf.sock" show workers >"$TMP/$name.workers" 2>&1
+	stop_run
+	rm -f /var/run/dpdk/"$TAG-gen"/* /var/run/dpdk/"$TAG-tp"/* /var/run/dpdk/"$TAG-dpf"/* \
+		2>/dev/null
+}
+
 # One result line: scenario dut round pkts wall run steal wait
 RESULTS=$TMP/results
 : >"$RESULTS"
 record() {
 	echo "$1 $2 $3 $(cat "$TMP/$4.res")" >>"$RESULTS"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v d="$2" -v r="$3" '{
-		printf "  %-5s %-8s round %s: %6.2f Mpps, CPU share %3.0f%%, %6.1f cycles/pkt (CPU time), CPU1 steal %.2fs\n",
-			s, d, r, $1 / $2 / 1e6, 100 * $3 / $2, tsc * 1e6 * $3 / $1, $4 }' \
+		printf "  %-5s %-8s round %s: %6.2f Mpps, CPU share %3.0f%%, %6.1f cycles/pkt (CPU time), CPU1 steal %.2fs, run-queue wait %.2fs\n",
+			s, d, r, $1 / $2 / 1e6, 100 * $3 / $2, tsc * 1e6 * $3 / $1, $4, $5 }' \
 		"$TMP/$4.res"
 }
 
@@ -263,7 +388,8 @@ echo "  DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'), $TESTPM
 echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 SCEN="64B"
 [ "$IMIX" = 1 ] && SCEN="64B IMIX"
-for r in $(seq "$ROUNDS"); do
+[ "$HARNESS" = memif ] && ROUNDS_PCAP=0 || ROUNDS_PCAP=$ROUNDS
+for r in $(seq "$ROUNDS_PCAP"); do
 	for s in $SCEN; do
 		f=fwd-64.pcap
 		[ "$s" = IMIX ] && f=fwd-imix.pcap
@@ -276,6 +402,28 @@ for r in $(seq "$ROUNDS"); do
 		# Around the interval: worker 0 rx/punts/handoffs and every drop
 		# reason (expected: only the control queue's sink, l2-not-for-us).
 		echo "    dpf in the interval: $(cat "$TMP/dpf-$s-$r.res.extra")"
+	done
+done
+if [ "$HARNESS" != pcap ]; then
+	q1_off "$TMP/q1off2.cmd" 2
+	q1_off "$TMP/q1off4.cmd" 4
+	echo "  memif: generator testpmd io-fwd on CPU 0 (pcap -> memif lan; memif wan -> drop)," \
+		"DUT forwarding core on CPU 1, dpf idle_sleep_us $IDLE_US"
+fi
+for r in $(seq "$([ "$HARNESS" = pcap ] && echo 0 || echo "$ROUNDS")"); do
+	for s in $SCEN; do
+		f=fwd-64.pcap
+		[ "$s" = IMIX ] && f=fwd-imix.pcap
+		[ "$s" = IMIX ] && [ "$r" -gt "$IMIX_ROUNDS" ] && continue
+		for d in testpmd dpf; do
+			run_memif "m$d-$s-$r" "$d" "$TMP/$f"
+			record "memif-$s" "$d" "$r" "m$d-$s-$r"
+			# offered = generator pcap Rx, accepted = into the DUT's lan
+			# ring; the rest was refused by a full ring (DUT the bottleneck).
+			echo "    generator in the interval: $(cat "$TMP/m$d-$s-$r.res.extra")"
+			[ "$d" = dpf ] && awk '$1 == "0" { print "    dpf worker 0 since start: busy polls " $NF }' \
+				"$TMP/m$d-$s-$r.workers"
+		done
 	done
 done
 echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: dpfctl commands of the packet filter.
+ *
+ *   show states [-v|-vv]   pfctl -s states layout [conventions.md 2.1]
+ *   show rules [-v]        pfctl -s rules / -vs rules
+ *   state kill SELECTOR    pfctl -k: all | id ID[/CREATORID] | host PREFIX |
+ *                          from PREFIX [to PREFIX] | rule ID | proto NAME
+ *
+ * States are read with dp_state_snapshot() while the workers run (see
+ * dataplane/state.h for the protocol); a kill is a command every worker
+ * carries out on its own table (dp_cmd_run()).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/app.h"
+#include "control/filter_cmds.h"
+#include "control/rules.h"
+#include "dataplane/filter.h"
+#include "dataplane/pf_track.h"
+#include "dataplane/state.h"
+#include "proto/pftm.h"
+
+#define STATES_SHOW_MAX 100000	/* states listed per request */
+
+static const char *
+timeout_name(unsigned int t)
+{
+	static const char *const names[PFTM_MAX] = {
+#define TM_NAME(sym, str, def) [PFTM_##sym] = str,
+		PFTM_LIST(TM_NAME)
+#undef TM_NAME
+	};
+
+	return t < PFTM_MAX ? names[t] : "purge";
+}
+
+static void
+fmt_hms(uint32_t s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02u:%02u:%02u", s / 3600, (s / 60) % 60, s % 60);
+}
+
+/* Addresses and ports of a state's sides: [0] the creator, [1] the other. */
+struct state_view {
+	char addr[2][INET6_ADDRSTRLEN];
+	uint16_t port[2];
+};
+
+static void
+state_view(const struct dp_state *st, const union dp_state_key *key, struct state_view *v)
+{
+	unsigned int c = (st->flags & DP_STF_SWAPPED) ? 1 : 0, i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned int k = i == 0 ? c : 1 - c;
+
+		if (st->af == 4) {
+			inet_ntop(AF_INET, &key->k4.addr[k], v->addr[i], sizeof(v->addr[i]));
+			v->port[i] = ntohs(key->k4.port[k]);
+		} else {
+			inet_ntop(AF_INET6, key->k6.addr[k], v->addr[i], sizeof(v->addr[i]));
+			v->port[i] = ntohs(key->k6.port[k]);
+		}
+	}
+}
+
+static void
+fmt_endpoint(const struct dp_state *st, const char *addr, uint16_t port, char *buf,
+	     size_t len)
+{
+	bool ports = st->proto == 6 || st->proto == 17 || st->proto == 132;
+
+	if (!ports && st->proto != 1 && st->proto != 58)
+		snprintf(buf, len, "%s", addr);
+	else if (st->af == 6)
+		snprintf(buf, len, "%s[%u]", addr, port);
+	else
+		snprintf(buf, len, "%s:%u", addr, port);
+}
+
+static const char *
+proto_str(uint8_t proto, char *buf, size_t len)
+{
+	const char *n = rules_proto_name(proto);
+
+	if (n != NULL)
+		return n;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+/* A peer's level as pfctl prints it; a number where pf has no name (ICMP). */
+static const char *
+state_level(const struct dp_state *st, unsigned int side)
+{
+	static const char *const num[] = { "0", "1", "2", "3" };
+	uint8_t lv = st->track.peer[side].state;
+	const char *n = pf_track_state_name(st->proto, lv);
+
+	if (n != NULL)
+		return n;
+	return lv < 4 ? num[lv] : "?";
+}
+
+static json_t *
+state_json(const struct app *app, const struct dp_state *st, const union dp_state_key *key,
+	   uint64_t id, uint32_t cid, uint32_t now, unsigned int worker)
+{
+	const struct dp_rules *rules = atomic_load(&app->dp->rules);
+	struct state_view v;
+	json_t *o = json_object(), *p = json_array();
+	unsigned int i;
+	char pb[8], idb[20];
+
+	state_view(st, key, &v);
+	json_object_set_new(o, "proto", json_string(proto_str(st->proto, pb, sizeof(pb))));
+	json_object_set_new(o, "af", json_string(st->af == 4 ? "inet" : "inet6"));
+	json_object_set_new(o, "src", json_string(v.addr[0]));
+	json_object_set_new(o, "src_port", json_integer(v.port[0]));
+	json_object_set_new(o, "dst", json_string(v.addr[1]));
+	json_object_set_new(o, "dst_port", json_integer(v.port[1]));
+	for (i = 0; i < 2; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "state", json_string(state_level(st, i)));
+		json_object_set_new(x, "packets", json_integer((json_int_t)dp_state_packets(st, i)));
+		json_object_set_new(x, "bytes", json_integer((json_int_t)dp_state_bytes(st, i)));
+		if (st->proto == 6) {
+			json_object_set_new(x, "seqlo", json_integer(st->track.peer[i].seqlo));
+			json_object_set_new(x, "seqhi", json_integer(st->track.peer[i].seqhi));
+			json_object_set_new(x, "max_win", json_integer(st->track.peer[i].max_win));
+			json_object_set_new(x, "wscale",
+					    json_integer(st->track.peer[i].wscale & PF_WSCALE_MASK));
+		}
+		json_array_append_new(p, x);
+	}
+	json_object_set_new(o, "peers", p);
+	json_object_set_new(o, "age", json_integer(now - st->creation));
+	json_object_set_new(o, "expires_in", json_integer(st->expire > now ? st->expire - now : 0));
+	json_object_set_new(o, "timeout", json_string(timeout_name(st->timeout)));
+	if (rules != NULL && st->rule[1] == rules->gen && st->rule[0] < rules->n_rules)
+		json_object_set_new(o, "rule", json_integer(rules->rs->rules[st->rule[0]].id));
+	else
+		json_object_set_new(o, "rule", json_null());
+	snprintf(idb, sizeof(idb), "%016" PRIx64, id);
+	json_object_set_new(o, "id", json_string(idb));
+	snprintf(idb, sizeof(idb), "%08x", cid);
+	json_object_set_new(o, "creatorid", json_string(idb));
+	json_object_set_new(o, "worker", json_integer(worker));
+	json_object_set_new(o, "in", json_string(app->dp->ifaces[st->iface[0]].name));
+	json_object_set_new(o, "out", json_string(app->dp->ifaces[st->iface[1]].name));
+	return o;
+}
+
+static void
+state_text(struct ctl_out *out, const struct app *app, const struct dp_state *st,
+	   const union dp_state_key *key, uint64_t id, uint32_t cid, uint32_t now, int verbose)
+{
+	const struct dp_rules *rules = atomic_load(&app->dp->rules);
+	struct state_view v;
+	char a[2][INET6_ADDRSTRLEN + 8], pb[8], age[16], exp[16];
+	long rule = -1;
+	int i;
+
+	state_view(st, key, &v);
+	for (i = 0; i < 2; i++)
+		fmt_endpoint(st, v.addr[i], v.port[i], a[i], sizeof(a[i]));
+	/* pfctl: "all tcp A -> B       LEVEL:LEVEL" (floating states print "all"). */
+	ctl_printf(out, "all %s %s -> %s       %s:%s\n", proto_str(st->proto, pb, sizeof(pb)),
+		   a[0], a[1], state_level(st, 0), state_level(st, 1));
+	if (verbose == 0)
+		return;
+	if (st->proto == 6) {
+		const struct pf_peer *p = st->track.peer;
+
+		ctl_printf(out, "   [%u + %u](+%u) wscale %u  [%u + %u](+%u) wscale %u\n",
+			   p[0].seqlo, p[0].seqhi - p[0].seqlo, 0u, p[0].wscale & PF_WSCALE_MASK,
+			   p[1].seqlo, p[1].seqhi - p[1].seqlo, 0u, p[1].wscale & PF_WSCALE_MASK);
+	}
+	if (rules != NULL && st->rule[1] == rules->gen && st->rule[0] < rules->n_rules)
+		rule = (long)rules->rs->rules[st->rule[0]].id;
+	fmt_hms(now - st->creation, age, sizeof(age));
+	fmt_hms(st->expire > now ? st->expire - now : 0, exp, sizeof(exp));
+	ctl_printf(out, "   age %s, expires in %s, %" PRIu64 ":%" PRIu64 " pkts, %" PRIu64 ":%"
+		   PRIu64 " bytes", age, exp, dp_state_packets(st, 0), dp_state_packets(st, 1),
+		   dp_state_bytes(st, 0), dp_state_bytes(st, 1));
+	if (rule >= 0)
+		ctl_printf(out, ", rule %ld", rule);
+	ctl_printf(out, "\n");
+	if (verbose > 1) {
+		ctl_printf(out, "   id: %016" PRIx64 " creatorid: %08x%s\n", id, cid,
+			   (st->flags & DP_STF_NOSYNC) ? " (no-sync)" : "");
+		ctl_printf(out, "   origif: %s, outif: %s\n", app->dp->ifaces[st->iface[0]].name,
+			   app->dp->ifaces[st->iface[1]].name);
+	}
+}
+
+static uint32_t
+app_now(const struct app *app)
+{
+	return (uint32_t)((rte_rdtsc() - app->dp->start_tsc) / rte_get_tsc_hz());
+}
+
+static int
+cmd_show_states(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_main *dp = app->dp;
+	int verbose = 0;
+	json_t *arr = NULL;
+	uint32_t now = app_now(app), shown = 0;
+	unsigned int w;
+
+	if (argc == 1 && strcmp(argv[0], "-v") == 0)
+		verbose = 1;
+	else if (argc == 1 && strcmp(argv[0], "-vv") == 0)
+		verbose = 2;
+	else if (argc != 0) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show states [-v|-vv]");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	for (w = 0; w < dp->n_workers; w++) {
+		const struct dp_state_table *t = dp->workers[w].states;
+		uint32_t pos;
+
+		if (t == NULL)
+			continue;
+		for (pos = 0; pos < t->total && shown < STATES_SHOW_MAX; pos++) {
+			struct dp_state st;
+			union dp_state_key key;
+			uint64_t id;
+			uint32_t cid;
+
+			if (t->st[pos].af == 0 ||
+			    dp_state_snapshot(t, pos, &st, &key, &id, &cid) != 0)
+				continue;
+			shown++;
+			if (arr != NULL)
+				json_array_append_new(arr, state_json(app, &st, &key, id, cid, now, w));
+			else
+				state_text(out, app, &st, &key, id, cid, now, verbose);
+		}
+	}
+	if (arr != NULL)
+		ctl_json(out, arr);
+	return 0;
+}
+
+static int
+cmd_show_rules(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	const struct dp_rules *rules = atomic_load(&app->dp->rules);
+	bool verbose = argc == 1 && strcmp(argv[0], "-v") == 0;
+	json_t *arr = NULL;
+	unsigned int i;
+	char buf[4096];
+
+	if (argc > 1 || (argc == 1 && !verbose)) {
+		ctl_error(out, CTL_BAD_ARG, "usage: show rules [-v]");
+		return -1;
+	}
+	if (rules == NULL) {
+		ctl_error(out, CTL_FAILED, "no ruleset loaded");
+		return -1;
+	}
+	if (ctl_out_json(out))
+		arr = json_array();
+	for (i = 0; i < rules->n_rules; i++) {
+		const struct dpf_rule *r = &rules->rs->rules[i];
+		struct dp_rule_ctr c;
+
+		rules_print(r, buf, sizeof(buf));
+		dp_rule_ctr_sum(app->dp, rules, i, &c);
+		if (arr != NULL) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "nr", json_integer(i));
+			json_object_set_new(o, "id", json_integer(r->id));
+			json_object_set_new(o, "rule", json_string(buf));
+			json_object_set_new(o, "label", json_string(r->label));
+			json_object_set_new(o, "evaluations", json_integer((json_int_t)c.evals));
+			json_object_set_new(o, "packets", json_integer((json_int_t)c.pkts));
+			json_object_set_new(o, "bytes", json_integer((json_int_t)c.bytes));
+			json_object_set_new(o, "states_created", json_integer((json_int_t)c.states));
+			json_object_set_new(o, "states", json_integer(
+				atomic_load(&rules->states_cur[i])));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		if (verbose)
+			ctl_printf(out, "@%u ", i);
+		ctl_printf(out, "%s\n", buf);
+		if (verbose) {
+			ctl_printf(out, "  [ Evaluations: %-8" PRIu64 "  Packets: %-8" PRIu64
+				   "  Bytes: %-10" PRIu64 "  States: %-6u]\n", c.evals, c.pkts,
+				   c.bytes, atomic_load(&rules->states_cur[i]));
+			ctl_printf(out, "  [ Rule id: %u State Creations: %-6" PRIu64 "]\n", r->id,
+				   c.states);
+		}
+	}
+	if (arr != NULL) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "default", json_string(rules->default_pass ? "pass" : "block"));
+		json_object_set_new(o, "rules", arr);
+		ctl_json(out, o);
+	} else if (verbose) {
+		ctl_printf(out, "# no match: %s (options.default)\n",
+			   rules->default_pass ? "pass" : "block");
+	}
+	return 0;
+}
+
+static int
+parse_prefix(const char *s, uint8_t *af, uint8_t *addr, uint8_t *plen)
+{
+	struct cfg_prefix p;
+
+	if (cfg_prefix_parse(s, &p) != 0)
+		return -1;
+	*af = p.af;
+	*plen = p.plen;
+	memcpy(addr, p.addr, 16);
+	return 0;
+}
+
+/* Parses a kill selector; NULL or a static message. */
+static const char *
+parse_sel(int argc, char **argv, struct dp_state_sel *sel)
+{
+	int i = 0;
+	uint8_t af = 0;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->rule = -1;
+	if (argc == 1 && strcmp(argv[0], "all") == 0) {
+		sel->all = true;
+		return NULL;
+	}
+	if (argc == 0)
+		return "a selector is required";
+	while (i < argc) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+
+		if (v == NULL)
+			return "a selector word needs a value";
+		i += 2;
+		if (strcmp(k, "id") == 0) {
+			const char *slash = strchr(v, '/');
+
+			errno = 0;
+			sel->id = strtoull(v, &end, 16);
+			if (errno != 0 || end == v || (*end != '\0' && end != slash))
+				return "id: hexadecimal state id expected (ID[/CREATORID])";
+			if (slash != NULL) {
+				unsigned long c = strtoul(slash + 1, &end, 16);
+
+				if (*end != '\0' || slash[1] == '\0' || c > UINT32_MAX)
+					return "id: hexadecimal creator id expected after /";
+				sel->creatorid = (uint32_t)c;
+			}
+			sel->has_id = true;
+		} else if (strcmp(k, "host") == 0) {
+			if (parse_prefix(v, &af, sel->host, &sel->host_plen) != 0)
+				return "host: address or prefix expected";
+			sel->has_host = true;
+		} else if (strcmp(k, "from") == 0) {
+			if (parse_prefix(v, &af, sel->src, &sel->src_plen) != 0)
+				return "from: address or prefix expected";
+			sel->has_src = true;
+		} else if (strcmp(k, "to") == 0) {
+			if (parse_prefix(v, &af, sel->dst, &sel->dst_plen) != 0)
+				return "to: address or prefix expected";
+			sel->has_dst = true;
+		} else if (strcmp(k, "rule") == 0) {
+			unsigned long r = strtoul(v, &end, 10);
+
+			if (*end != '\0' || *v == '\0' || r > UINT32_MAX)
+				return "rule: rule id expected";
+			sel->rule = (int64_t)r;
+		} else if (strcmp(k, "proto") == 0) {
+			int p = rules_proto_lookup(v);
+
+			if (p < 0) {
+				unsigned long n = strtoul(v, &end, 10);
+
+				if (*end != '\0' || *v == '\0' || n > 255)
+					return "proto: protocol name or number expected";
+				p = (int)n;
+			}
+			sel->proto = (uint8_t)p;
+		} else {
+			return "unknown selector (all, id, host, from, to, rule, proto)";
+		}
+		if (af != 0) {
+			if (sel->af != 0 && sel->af != af)
+				return "addresses of different families";
+			sel->af = af;
+		}
+	}
+	return NULL;
+}
+
+static int
+cmd_state_kill(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct app *app = arg;
+	struct dp_cmd cmd;
+	const char *why;
+	uint32_t killed;
+	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = DP_CMD_KILL;
+	why = parse_sel(argc, argv, &cmd.sel);
+	if (why != NULL) {
+		ctl_error(out, CTL_BAD_ARG, "%s; usage: state kill all | id ID[/CREATORID] | "
+			  "host PREFIX | from PREFIX [to PREFIX] | rule ID | proto P", why);
+		return -1;
+	}
+	rc = dp_cmd_run(app->dp, &cmd, 2000, &killed);
+	if (rc != 0) {
+		ctl_error(out, CTL_FAILED, "state kill: %s", strerror(-rc));
+		return -1;
+	}
+	if (ctl_out_json(out)) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "killed", json_integer(killed));
+		ctl_json(out, o);
+	} else {
+		ctl_printf(out, "killed %u states\n", killed);
+	}
+	return 0;
+}
+
+void
+filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
+		 double secs)
+{
+	ctl_printf(out, "%-27s%14s%16s\n", "State Table", "Total", "Rate");
+	ctl_printf(out, "  %-25s%14u\n", "current entries",
+		   atomic_load(&app->dp->states_total));
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "searches", s->state_searches,
+		   (double)s->state_searches / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "inserts", s->state_inserts,
+		   (double)s->state_inserts / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "removals", s->state_removals,
+		   (double)s->state_removals / secs);
+}
+
+void
+filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs)
+{
+	ctl_printf(out, "Limit Counters\n");
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "max states per rule",
+		   s->lcnt_max_states, (double)s->lcnt_max_states / secs);
+}
+
+json_t *
+filter_info_json(const struct app *app, const struct dp_stats *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "current", json_integer(atomic_load(&app->dp->states_total)));
+	json_object_set_new(o, "searches", json_integer((json_int_t)s->state_searches));
+	json_object_set_new(o, "inserts", json_integer((json_int_t)s->state_inserts));
+	json_object_set_new(o, "removals", json_integer((json_int_t)s->state_removals));
+	json_object_set_new(o, "limit", json_integer(app->cfg->limits[PFLIMIT_STATES]));
+	json_object_set_new(o, "max_states_per_rule",
+			    json_integer((json_int_t)s->lcnt_max_states));
+	json_object_set_new(o, "rule_evaluations", json_integer((json_int_t)s->rule_evals));
+	return o;
+}
+
+static const struct ctl_cmd filter_cmds[] = {
+	{ "show states", "[-v|-vv]", "the state table, as pfctl -s states", cmd_show_states,
+	  CTL_F_READONLY },
+	{ "show rules", "[-v]", "the ruleset with counters, as pfctl -s rules",
+	  cmd_show_rules, CTL_F_READONLY },
+	{ "state kill", "all | id ID[/CREATORID] | host P | from P [to P] | rule ID | proto P",
+	  "remove states, as pfctl -k", cmd_state_kill, 0 },
+};
+
+int
+filter_cmds_register(struct app *app, struct ctl_server *srv)
+{
+	return ctl_register(srv, filter_cmds, sizeof(filter_cmds) / sizeof(filter_cmds[0]), app);
+}

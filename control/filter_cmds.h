@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpfctl commands of the packet filter (show states, show rules, state
+ * kill) and the filter's part of `show info`.  [C] control core only.
+ */
+#ifndef DPF_CONTROL_FILTER_CMDS_H
+#define DPF_CONTROL_FILTER_CMDS_H
+
+#include <jansson.h>
+
+#include "control/ctl.h"
+#include "dataplane/dp_stats.h"
+
+struct app;
+
+int filter_cmds_register(struct app *app, struct ctl_server *srv);
+
+/* `show info`: the "State Table" section (pfctl -s info), rates over secs. */
+void filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
+		      double secs);
+/* `show info -v`: "Limit Counters". */
+void filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs);
+json_t *filter_info_json(const struct app *app, const struct dp_stats *s);
+
+#endif /* DPF_CONTROL_FILTER_CMDS_H */

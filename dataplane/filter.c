@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: the filter stage of the worker.
+ *
+ * For each packet the worker owns (after the route lookup): build the
+ * canonical state key, look the state up (in bulk), and on a hit run pf's
+ * tracking for the protocol (TCP window checks, peer levels) and refresh
+ * the state's expiry.  On a miss, evaluate the rules in, then out, and
+ * create a state if the deciding rule keeps state.  ICMP and ICMPv6 errors
+ * are matched to the state of the packet they quote.
+ *
+ * What is refused is counted under pf's reason names (dp_stats.drop,
+ * DP_DROP_LIST) and, when the rule says `log`, sent to pflog.  `block
+ * return` punts the packet to the control core, which answers it with a
+ * TCP RST or an ICMP unreachable.
+ *
+ * Clock: states expire on the worker's second counter (c->now, from the
+ * TSC at the start of the poll); a state's expire field is the absolute
+ * second it dies, computed when a packet refreshes it with the timeout of
+ * its level, adaptively scaled by the global state count [protocols.md 5.2].
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <stdio.h>
+
+#include "dataplane/dp.h"
+#include "dataplane/dp_log.h"
+#include "dataplane/dp_parse.h"
+#include "dataplane/filter.h"
+#include "dataplane/pf_track.h"
+#include "dataplane/rules.h"
+#include "dataplane/rules_acl.h"
+#include "dataplane/state.h"
+#include "dataplane/worker_priv.h"
+#include "proto/pflog.h"
+
+/* pf's action and direction values as pflog carries them [OpenBSD pfvar.h]. */
+#define PF_PASS 0
+#define PF_DROP 1
+#define PF_IN 1
+#define PF_OUT 2
+
+/* Polls a second a worker makes at least (it sleeps idle_sleep_us at most). */
+#define DP_EXPIRE_POLLS_PER_S 1000
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+/* The L4 view of a packet that states and rules need. */
+struct dp_flow {
+	const uint8_t *l3;
+	const uint8_t *l4;
+	const uint8_t *src;
+	const uint8_t *dst;
+	uint32_t l4_len;		/* L4 bytes in the IP payload */
+	uint16_t sport, dport;		/* host order; ICMP queries: id, id */
+	uint8_t af;
+	uint8_t proto;
+	uint8_t tcp_flags;
+	uint8_t icmp_type, icmp_code;
+	bool icmp_err;			/* ICMP error: matched through the quoted packet */
+};
+
+static bool
+dp_icmp_is_query(uint8_t af, uint8_t type)
+{
+	if (af == 4)	/* echo, timestamp, information, address mask [RFC 792, 950] */
+		return type == 0 || type == 8 || (type >= 13 && type <= 18);
+	return type == 128 || type == 129;
+}
+
+static bool
+dp_icmp_is_error(uint8_t af, uint8_t type)
+{
+	if (af == 4)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/*
+ * Fills f from packet m.  Returns false if the L4 header is short: the
+ * caller drops it as malformed.  Fragments carry no ports (pf matches
+ * them on addresses and protocol only).
+ */
+static bool
+dp_flow_get(struct rte_mbuf *m, const struct dp_mbuf_meta *md, struct dp_flow *f)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint32_t ip_len, avail = m->data_len - md->l3_off;
+
+	f->l3 = l3;
+	f->af = md->af;
+	f->proto = md->proto;
+	f->sport = f->dport = 0;
+	f->tcp_flags = 0;
+	f->icmp_type = f->icmp_code = 0;
+	f->icmp_err = false;
+	if (md->af == 4) {
+		f->src = l3 + 12;
+		f->dst = l3 + 16;
+		ip_len = rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + 2));
+	} else {
+		f->src = l3 + 8;
+		f->dst = l3 + 24;
+		ip_len = 40u + rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + 4));
+	}
+	ip_len = RTE_MIN(ip_len, avail);
+	f->l4 = l3 + md->l4_off;
+	f->l4_len = ip_len > md->l4_off ? ip_len - md->l4_off : 0;
+	if (md->frag)
+		return true;
+	switch (md->proto) {
+	case DP_IPPROTO_TCP:
+		if (f->l4_len < 20 || (f->l4[12] >> 4) < 5 || (f->l4[12] >> 4) * 4u > f->l4_len)
+			return false;
+		f->tcp_flags = f->l4[13];
+		/* fall through */
+	case DP_IPPROTO_UDP:
+	case DP_IPPROTO_SCTP:
+		if (f->l4_len < 8)
+			return false;
+		f->sport = (uint16_t)(f->l4[0] << 8 | f->l4[1]);
+		f->dport = (uint16_t)(f->l4[2] << 8 | f->l4[3]);
+		return true;
+	case DP_IPPROTO_ICMP:
+	case DP_IPPROTO_ICMPV6:
+		if (f->l4_len < 8 || (md->proto == DP_IPPROTO_ICMP) != (md->af == 4))
+			return f->l4_len >= 8;
+		f->icmp_type = f->l4[0];
+		f->icmp_code = f->l4[1];
+		if (dp_icmp_is_query(f->af, f->icmp_type)) {
+			f->sport = f->dport = (uint16_t)(f->l4[4] << 8 | f->l4[5]);
+		} else if (dp_icmp_is_error(f->af, f->icmp_type)) {
+			f->icmp_err = true;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Sets a state's timeout index and expiry: the rule's own timeout if it
+ * has one, else the global one, adaptively scaled (state.h).
+ */
+static inline void
+dp_touch(const struct dp_wctx *c, const struct dpf_rule *r, struct dp_state *st, uint8_t tm)
+{
+	if (r != NULL && tm < PFTM_MAX && r->timeouts[tm] != 0)
+		dp_state_touch_s(c->states, st, c->now, tm, r->timeouts[tm]);
+	else
+		dp_state_touch(c->states, st, c->now, tm);
+}
+
+/* A state records the index of the rule that made it and the ruleset's gen. */
+#define DP_ST_RULE 0
+#define DP_ST_GEN 1
+
+static bool
+dp_prefix_match(const uint8_t *pfx, unsigned int plen, const uint8_t *a, unsigned int alen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (plen > alen * 8)
+		return false;
+	if (memcmp(pfx, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((pfx[bytes] ^ a[bytes]) & (0xff << (8 - bits))) == 0;
+}
+
+static inline int
+dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
+{
+	if (st->rule[DP_ST_GEN] != c->rules->gen || st->rule[DP_ST_RULE] >= c->rules->n_rules)
+		return -1;
+	return (int)st->rule[DP_ST_RULE];
+}
+
+static void
+dp_log(struct dp_wctx *c, struct rte_mbuf *m, uint8_t dir, uint16_t iface, uint8_t action,
+       uint8_t reason, int rule)
+{
+	const struct dp_mbuf_meta *md = dp_meta(m);
+	/* pflog's rule number is the rule's stable id (DESIGN.md "Rules"). */
+	uint32_t nr = rule >= 0 ? c->rules->rs->rules[rule].id : PFLOG_RULENR_NONE;
+
+	dp_log_packet(c->dp, c->w, c->st, m, md->l3_off, md->af, iface, dir, action, reason, nr);
+}
+
+/*
+ * A packet refused by rule (index, -1 = default): counted, logged if the
+ * rule says so, and dropped or answered (block return).
+ */
+static void
+dp_block(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, int rule,
+	 uint8_t dir, uint16_t iface)
+{
+	const struct dpf_rule *r = rule >= 0 ? &c->rules->rs->rules[rule] : NULL;
+	struct dp_mbuf_meta *md = dp_meta(m);
+
+	c->st->drop[DP_DROP_RULE_BLOCK]++;
+	if (r != NULL) {
+		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[rule];
+
+		ctr->pkts++;
+		ctr->bytes += m->pkt_len;
+		if (r->log)
+			dp_log(c, m, dir, iface, PF_DROP, PFRES_MATCH, rule);
+	}
+	if (r == NULL || r->block == RULE_BLOCK_DROP || r->block == RULE_BLOCK_DEFAULT ||
+	    f->icmp_err) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	md->rule = r->id;
+	if (f->proto == DP_IPPROTO_TCP &&
+	    (r->block == RULE_BLOCK_RETURN || r->block == RULE_BLOCK_RETURN_RST)) {
+		if (f->tcp_flags & TH_RST) {
+			rte_pktmbuf_free(m);	/* never answer a RST */
+			return;
+		}
+		dp_punt(c, m, DP_PUNT_RETURN_RST);
+		return;
+	}
+	if (r->block == RULE_BLOCK_RETURN_RST) {	/* not TCP: nothing to return */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Port unreachable, as pf's default return-icmp code [pf.conf(5)]. */
+	md->arg = f->af == 4 ? 3 : 4;
+	dp_punt(c, m, DP_PUNT_RETURN_ICMP);
+}
+
+static void
+dp_rule_pkt(const struct dp_flow *f, uint8_t dir, uint16_t iface, struct rule_pkt *rp)
+{
+	memset(rp->src, 0, sizeof(rp->src));
+	memset(rp->dst, 0, sizeof(rp->dst));
+	rp->af = f->af;
+	rp->proto = f->proto;
+	rp->dir = dir;
+	rp->iface = iface;
+	memcpy(rp->src, f->src, f->af == 4 ? 4 : 16);
+	memcpy(rp->dst, f->dst, f->af == 4 ? 4 : 16);
+	if (f->proto == DP_IPPROTO_ICMP || f->proto == DP_IPPROTO_ICMPV6) {
+		rp->sport = f->icmp_type;
+		rp->dport = f->icmp_code;
+	} else {
+		rp->sport = f->sport;
+		rp->dport = f->dport;
+	}
+	rp->tcp_flags = f->tcp_flags;
+}
+
+/* Index of the rule deciding (f, dir, iface), or -1 for the default rule. */
+static inline int
+dp_rules_match(struct dp_wctx *c, const struct dp_flow *f, uint8_t dir, uint16_t iface)
+{
+	struct rule_pkt rp;
+
+	int r;
+
+	dp_rule_pkt(f, dir, iface, &rp);
+	c->st->rule_evals++;
+	r = c->rules->acl != NULL ? rules_acl_eval(c->rules->acl, &rp) :
+				    rules_eval_ref(c->rules->rs, &rp);
+	if (r >= 0)
+		c->st->rule_match++;
+	return r;
+}
+
+static inline bool
+dp_rule_passes(const struct dp_wctx *c, int rule)
+{
+	return rules_verdict_pass(c->rules->rs, rule);
+}
+
+static void
+dp_tcp_seg(const struct dp_flow *f, struct pf_tcp_seg *s)
+{
+	const uint8_t *th = f->l4;
+	unsigned int hlen = (th[12] >> 4) * 4u;
+
+	s->seq = rte_be_to_cpu_32(*(const rte_be32_t *)(th + 4));
+	s->ack = rte_be_to_cpu_32(*(const rte_be32_t *)(th + 8));
+	s->win = (uint16_t)(th[14] << 8 | th[15]);
+	s->flags = th[13];
+	s->len = (uint16_t)(f->l4_len - hlen);
+	s->wscale = (th[13] & TH_SYN) ? (int8_t)pf_tcp_wscale_opt(th, hlen) : -1;
+}
+
+/* Initial tracking of a new state; returns its first timeout index. */
+static uint8_t
+dp_state_init(struct dp_state *st, const struct dp_flow *f)
+{
+	struct pf_tcp_seg s;
+
+	switch (f->proto) {
+	case DP_IPPROTO_TCP:
+		dp_tcp_seg(f, &s);
+		return pf_tcp_new(&st->track, &s);
+	case DP_IPPROTO_UDP:
+		return pf_udp_new(&st->track);
+	case DP_IPPROTO_ICMP:
+	case DP_IPPROTO_ICMPV6:
+		return pf_icmp_new(&st->track);
+	default:
+		return pf_other_new(&st->track);
+	}
+}
+
+/*
+ * A packet of an existing state, from side dir (0: the side that created
+ * it).  Returns true if it may be forwarded.
+ */
+static bool
+dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
+	     struct dp_state *st, unsigned int dir)
+{
+	int ri = dp_state_rule_idx(c, st);
+	const struct dpf_rule *r = ri >= 0 ? &c->rules->rs->rules[ri] : NULL;
+	struct pf_tcp_seg s;
+	enum pf_track_verdict v;
+	uint8_t tm = st->timeout;
+	bool refresh = true;
+
+	switch (f->proto) {
+	case DP_IPPROTO_TCP:
+		dp_tcp_seg(f, &s);
+		v = pf_tcp_track(&st->track, dir, &s, (st->flags & DP_STF_SLOPPY) != 0, &tm,
+				 &refresh);
+		if (unlikely(v != PF_TRACK_PASS)) {
+			/* DROP_REUSE: tm is PFTM_PURGE; expiry unlinks the state, and
+			 * the SYN's retransmission creates a fresh one [pf_test_state]. */
+			st->timeout = tm;
+			c->st->drop[DP_DROP_STATE_MISMATCH]++;
+			if (st->flags & DP_STF_LOG)
+				dp_log(c, m, dir == 0 ? PF_IN : PF_OUT, dp_meta(m)->iface, PF_DROP,
+				       (uint8_t)pf_track_verdict_pfres(v), ri);
+			rte_pktmbuf_free(m);
+			return false;
+		}
+		break;
+	case DP_IPPROTO_UDP:
+		pf_udp_track(&st->track, dir, &tm);
+		break;
+	case DP_IPPROTO_ICMP:
+	case DP_IPPROTO_ICMPV6:
+		pf_icmp_track(&st->track, dir, &tm);
+		break;
+	default:
+		pf_other_track(&st->track, dir, &tm);
+		break;
+	}
+	if (refresh)
+		dp_touch(c, r, st, tm);
+	else
+		st->timeout = tm;
+	dp_state_account(st, dir, m->pkt_len);
+	if (r != NULL) {
+		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[ri];
+
+		ctr->pkts++;
+		ctr->bytes += m->pkt_len;
+	}
+	if (unlikely(st->flags & DP_STF_LOG))
+		dp_log(c, m, dir == 0 ? PF_IN : PF_OUT, dp_meta(m)->iface, PF_PASS, PFRES_MATCH,
+		       ri);
+	return true;
+}
+
+/*
+ * An ICMP error: find the state of the packet it quotes.  Returns 1 (pass),
+ * 0 (dropped), or -1 (no state: evaluate the rules on the error itself).
+ */
+static int
+dp_icmp_error(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f)
+{
+	const uint8_t *q = f->l4 + 8;
+	uint32_t qlen = f->l4_len - 8, qhl;
+	union dp_state_key key;
+	struct dp_state *st;
+	const uint8_t *qs, *qd, *ql4;
+	uint16_t sp = 0, dpt = 0;
+	uint8_t qproto;
+	bool swapped;
+
+	if (f->l4_len < 8)
+		return -1;
+	if (f->af == 4) {
+		if (qlen < 20 || (q[0] >> 4) != 4)
+			return -1;
+		qhl = (q[0] & 0xf) * 4u;
+		qproto = q[9];
+		qs = q + 12;
+		qd = q + 16;
+		if ((rte_be_to_cpu_16(*(const rte_be16_t *)(q + 6)) & 0x1fff) != 0)
+			return -1;
+	} else {
+		if (qlen < 40 || (q[0] >> 4) != 6)
+			return -1;
+		qhl = 40;
+		qproto = q[6];
+		qs = q + 8;
+		qd = q + 24;
+	}
+	ql4 = q + qhl;
+	if (qlen < qhl + 8)
+		return -1;
+	if (dp_proto_has_ports(qproto)) {
+		sp = (uint16_t)(ql4[0] << 8 | ql4[1]);
+		dpt = (uint16_t)(ql4[2] << 8 | ql4[3]);
+	} else if ((qproto == DP_IPPROTO_ICMP || qproto == DP_IPPROTO_ICMPV6) &&
+		   dp_icmp_is_query(f->af, ql4[0])) {
+		sp = dpt = (uint16_t)(ql4[4] << 8 | ql4[5]);
+	}
+	dp_state_key_make(f->af, qproto, qs, qd, rte_cpu_to_be_16(sp), rte_cpu_to_be_16(dpt), 0,
+			  &key, &swapped);
+	c->st->state_searches++;
+	st = dp_state_lookup(c->states, f->af, &key);
+	if (st == NULL)
+		return -1;
+	/* The quoted packet was sent by the side whose address is qs. */
+	if (qproto == DP_IPPROTO_TCP && !(st->flags & DP_STF_SLOPPY) &&
+	    !pf_tcp_quoted_ok(&st->track, dp_state_dir(st, swapped),
+			      rte_be_to_cpu_32(*(const rte_be32_t *)(ql4 + 4)))) {
+		c->st->drop[DP_DROP_STATE_MISMATCH]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	/* The error travels towards the quoted packet's sender. */
+	dp_state_account(st, dp_state_dir(st, !swapped), m->pkt_len);
+	return 1;
+}
+
+/* Creates the state for a packet the rules let through; rule keeps state. */
+static bool
+dp_filter_new_state(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
+		const union dp_state_key *key, bool swapped, int rule, uint16_t oif)
+{
+	const struct dpf_rule *r = &c->rules->rs->rules[rule];
+	struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[rule];
+	struct dp_state *st;
+	int err = 0;
+
+	if (r->max_states != 0 &&
+	    atomic_load_explicit(&c->rules->states_cur[rule], memory_order_relaxed) >=
+	    r->max_states) {
+		c->st->lcnt_max_states++;
+		c->st->drop[DP_DROP_STATE_LIMIT]++;
+		goto refused;
+	}
+	st = dp_state_insert(c->states, f->af, key, c->now, &err);
+	if (st == NULL) {
+		c->st->drop[err == -EEXIST ? DP_DROP_STATE_INSERT :
+			    err == -EDQUOT ? DP_DROP_STATE_LIMIT : DP_DROP_STATE_MEMORY]++;
+		goto refused;
+	}
+	c->st->state_inserts++;
+	atomic_fetch_add_explicit(&c->rules->states_cur[rule], 1, memory_order_relaxed);
+	ctr->states++;
+	dp_touch(c, r, st, dp_state_init(st, f));
+	st->rule[DP_ST_RULE] = (uint32_t)rule;
+	st->rule[DP_ST_GEN] = c->rules->gen;
+	st->iface[0] = (uint8_t)dp_meta(m)->iface;
+	st->iface[1] = (uint8_t)oif;
+	st->flags |= (swapped ? DP_STF_SWAPPED : 0) | (r->sloppy ? DP_STF_SLOPPY : 0) |
+		     (r->no_sync ? DP_STF_NOSYNC : 0) | (r->log_all ? DP_STF_LOG : 0);
+	dp_state_account(st, 0, m->pkt_len);
+	return true;
+refused:
+	if (r->log)
+		dp_log(c, m, PF_IN, dp_meta(m)->iface, PF_DROP,
+		       err == -EEXIST ? PFRES_STATEINS : err == 0 || err == -EDQUOT ?
+		       PFRES_MAXSTATES : PFRES_MEMORY, rule);
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/*
+ * A packet without a state: the rules in (ingress interface), then out
+ * (egress interface, if it is routed), then maybe a new state.
+ */
+static bool
+dp_state_miss(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
+	      const union dp_state_key *key, bool swapped, const struct dp_nh *nh)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	struct dp_rule_ctr *row = dp_rule_ctr_row(c->rules, c->w->id);
+	const struct dpf_rule *r;
+	int ri, ro, keep = -1;
+
+	ri = dp_rules_match(c, f, PF_IN, md->iface);
+	if (ri >= 0)
+		row[ri].evals++;
+	if (!dp_rule_passes(c, ri)) {
+		dp_block(c, m, f, ri, PF_IN, md->iface);
+		return false;
+	}
+	if (ri >= 0 && c->rules->rs->rules[ri].keep_state)
+		keep = ri;
+	/* Not routed (no route, reject, local): the forward path answers it. */
+	if (nh->kind != DP_NH_CONNECTED && nh->kind != DP_NH_GATEWAY)
+		return true;
+	ro = dp_rules_match(c, f, PF_OUT, nh->iface);
+	if (ro >= 0)
+		row[ro].evals++;
+	if (!dp_rule_passes(c, ro)) {
+		dp_block(c, m, f, ro, PF_OUT, nh->iface);
+		return false;
+	}
+	if (keep < 0 && ro >= 0 && c->rules->rs->rules[ro].keep_state)
+		keep = ro;
+	if (ri >= 0) {
+		r = &c->rules->rs->rules[ri];
+		row[ri].pkts++;
+		row[ri].bytes += m->pkt_len;
+		if (r->log)
+			dp_log(c, m, PF_IN, md->iface, PF_PASS, PFRES_MATCH, ri);
+	}
+	if (ro >= 0 && ro != ri) {
+		r = &c->rules->rs->rules[ro];
+		row[ro].pkts++;
+		row[ro].bytes += m->pkt_len;
+		if (r->log)
+			dp_log(c, m, PF_OUT, nh->iface, PF_PASS, PFRES_MATCH, ro);
+	}
+	/* Fragments and ICMP errors never create states (no ports / quoted). */
+	if (keep < 0 || md->frag || f->icmp_err)
+		return true;
+	return dp_filter_new_state(c, m, f, key, swapped, keep, nh->iface);
+}
+
+unsigned int
+dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned int n)
+{
+	struct dp_flow flow[DP_BURST_MAX];
+	union dp_state_key keys[DP_BURST_MAX];
+	const struct dp_state_key4 *kp4[DP_BURST_MAX];
+	struct dp_state *st4[DP_BURST_MAX];
+	struct dp_state *st[DP_BURST_MAX];
+	bool swapped[DP_BURST_MAX], ok[DP_BURST_MAX];
+	uint8_t idx4[DP_BURST_MAX];
+	unsigned int i, n4 = 0, out = 0;
+
+	if (c->rules == NULL)
+		return n;
+	/* Keys first, then one bulk lookup for IPv4 (IPv6 one by one). */
+	for (i = 0; i < n; i++) {
+		struct dp_mbuf_meta *md = dp_meta(pkts[i]);
+		struct dp_flow *f = &flow[i];
+
+		st[i] = NULL;
+		ok[i] = dp_flow_get(pkts[i], md, f);
+		if (unlikely(!ok[i]) || f->icmp_err)
+			continue;
+		dp_state_key_make(f->af, f->proto, f->src, f->dst, rte_cpu_to_be_16(f->sport),
+				  rte_cpu_to_be_16(f->dport), 0, &keys[i], &swapped[i]);
+		if (f->af == 4) {
+			kp4[n4] = &keys[i].k4;
+			idx4[n4++] = (uint8_t)i;
+		} else {
+			c->st->state_searches++;
+			st[i] = dp_state_lookup6(c->states, &keys[i].k6);
+		}
+	}
+	if (n4 != 0) {
+		c->st->state_searches += n4;
+		dp_state_lookup_bulk4(c->states, kp4, n4, st4);
+		for (i = 0; i < n4; i++)
+			st[idx4[i]] = st4[i];
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct dp_flow *f = &flow[i];
+		bool pass;
+
+		/*
+		 * Traffic to the appliance itself (ARP/ND answers, echo, CARP,
+		 * pfsync, the control plane) is the control core's and is not
+		 * filtered: a closed ruleset must not cut the appliance off
+		 * from its neighbours (docs/rules.md).
+		 */
+		if (c->fib->nh[nh[i]].kind == DP_NH_LOCAL) {
+			pkts[out] = m;
+			nh[out++] = nh[i];
+			continue;
+		}
+		if (unlikely(!ok[i])) {
+			unsigned int e = dp_classify_malformed(m);
+
+			if (e < DP_PKT_ERR_SLOTS)
+				c->st->pkt_err[e]++;
+			dp_drop(c, m, DP_DROP_MALFORMED);
+			continue;
+		}
+		if (unlikely(f->icmp_err)) {
+			int rc = dp_icmp_error(c, m, f);
+
+			if (rc == 0)
+				continue;
+			pass = rc > 0 || dp_state_miss(c, m, f, &keys[i], false,
+						       &c->fib->nh[nh[i]]);
+		} else if (st[i] != NULL) {
+			pass = dp_state_hit(c, m, f, st[i], dp_state_dir(st[i], swapped[i]));
+		} else {
+			pass = dp_state_miss(c, m, f, &keys[i], swapped[i], &c->fib->nh[nh[i]]);
+		}
+		if (pass) {
+			pkts[out] = m;
+			nh[out++] = nh[i];
+		}
+	}
+	return out;
+}
+
+/* A state leaves the table: the rule's live count goes down. */
+static void
+dp_filter_removed(void *arg, struct dp_state *st)
+{
+	struct dp_wctx *c = arg;
+
+	c->st->state_removals++;
+	int ri;
+
+	if (c->rules == NULL)
+		return;
+	ri = dp_state_rule_idx(c, st);
+	if (ri >= 0)
+		atomic_fetch_sub_explicit(&c->rules->states_cur[ri], 1, memory_order_relaxed);
+}
+
+bool
+dp_state_sel_match(const struct dp_state_sel *sel, const struct dp_state *st, const void *key,
+		   uint64_t id, uint32_t creatorid, const struct dp_rules *rules)
+{
+	const uint8_t *a0, *a1, *src;
+	unsigned int alen = st->af == 4 ? 4 : 16;
+
+	if (sel->all)
+		return true;
+	if ((sel->af && sel->af != st->af) || (sel->proto && sel->proto != st->proto))
+		return false;
+	if (sel->has_id && (id != sel->id || (sel->creatorid && creatorid != sel->creatorid)))
+		return false;
+	if (sel->rule >= 0) {
+		if (rules == NULL || st->rule[DP_ST_GEN] != rules->gen ||
+		    st->rule[DP_ST_RULE] >= rules->n_rules ||
+		    rules->rs->rules[st->rule[DP_ST_RULE]].id != (uint64_t)sel->rule)
+			return false;
+	}
+	if (st->af == 4) {
+		a0 = (const uint8_t *)&((const struct dp_state_key4 *)key)->addr[0];
+		a1 = (const uint8_t *)&((const struct dp_state_key4 *)key)->addr[1];
+	} else {
+		a0 = ((const struct dp_state_key6 *)key)->addr[0];
+		a1 = ((const struct dp_state_key6 *)key)->addr[1];
+	}
+	src = (st->flags & DP_STF_SWAPPED) ? a1 : a0;
+	if (sel->has_src && !dp_prefix_match(sel->src, sel->src_plen, src, alen))
+		return false;
+	if (sel->has_dst && !dp_prefix_match(sel->dst, sel->dst_plen, src == a0 ? a1 : a0, alen))
+		return false;
+	if (sel->has_host && !dp_prefix_match(sel->host, sel->host_plen, a0, alen) &&
+	    !dp_prefix_match(sel->host, sel->host_plen, a1, alen))
+		return false;
+	return true;
+}
+
+/* One slice of the current control command. */
+static void
+dp_filter_commands(struct dp_wctx *c)
+{
+	struct dp_state_table *t = c->states;
+	struct dp_cmd *cmd = c->cmd;
+	uint32_t end;
+
+	if (cmd == NULL) {
+		if (c->w->cmd == NULL || rte_ring_sc_dequeue(c->w->cmd, (void **)&cmd) != 0)
+			return;
+		c->cmd = cmd;
+		cmd->pos = 0;
+		cmd->result = 0;
+	}
+	end = RTE_MIN(cmd->pos + DP_CMD_SLICE, t->total);
+	for (; cmd->pos < end; cmd->pos++) {
+		struct dp_state *st = &t->st[cmd->pos];
+		union dp_state_key key;
+		uint64_t id;
+		uint32_t cid;
+
+		if (st->af == 0 || dp_state_key_of(t, st, &key) != 0 ||
+		    dp_state_id(t, st, &id, &cid) != 0)
+			continue;
+		if (!dp_state_sel_match(&cmd->sel, st, &key, id, cid, c->rules))
+			continue;
+		dp_filter_removed(c, st);
+		dp_state_remove(t, st);
+		cmd->result++;
+	}
+	if (cmd->pos >= t->total) {
+		atomic_store_explicit(&cmd->done, 1, memory_order_release);
+		c->cmd = NULL;
+	}
+}
+
+void
+dp_filter_housekeeping(struct dp_wctx *c)
+{
+	if (c->states == NULL)
+		return;
+	if (c->rules != NULL && c->rules_gen != c->rules->gen) {
+		/* A new ruleset brings new timeouts and limits. */
+		c->rules_gen = c->rules->gen;
+		dp_state_set_timeouts(c->states, c->rules->timeouts);
+		dp_state_set_limit(c->states, c->rules->limit_states);
+	}
+	dp_state_tick(c->states, c->now);
+	/* At most expire_budget records per poll; see dp_state_expire_budget(). */
+	dp_state_expire(c->states, c->now, c->w->expire_budget, dp_filter_removed, c);
+	dp_filter_commands(c);
+}
+
+static void
+dp_rules_free_obj(void *obj)
+{
+	dp_rules_free(obj);
+}
+
+void
+dp_rules_publish(struct dp_main *dp, struct dp_rules *r)
+{
+	dp_defer_free(dp, atomic_exchange_explicit(&dp->rules, r, memory_order_acq_rel),
+		      dp_rules_free_obj);
+}
+
+struct dp_rules *
+dp_rules_new(struct dp_main *dp, struct dpf_ruleset *rs, void (*rs_free)(struct dpf_ruleset *rs),
+	     const uint32_t *timeouts, uint32_t limit_states)
+{
+	static unsigned int gen;
+	struct dp_rules *r;
+	unsigned int n = rs->n;
+
+	r = rte_zmalloc("dpf_rules", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		return NULL;
+	r->ctr = rte_zmalloc("dpf_rule_ctr",
+			     sizeof(*r->ctr) * (n ? n : 1) * (dp->n_workers + 1),
+			     RTE_CACHE_LINE_SIZE);
+	r->states_cur = rte_zmalloc("dpf_rule_states", sizeof(*r->states_cur) * (n ? n : 1),
+				    RTE_CACHE_LINE_SIZE);
+	if (r->ctr == NULL || r->states_cur == NULL) {
+		rte_free(r->ctr);
+		rte_free((void *)r->states_cur);
+		rte_free(r);
+		return NULL;
+	}
+	r->rs = rs;
+	r->rs_free = rs_free;
+	r->acl = rs->acl;
+	r->n_rules = n;
+	r->gen = ++gen;
+	r->default_pass = rs->default_pass;
+	memcpy(r->timeouts, timeouts, sizeof(r->timeouts));
+	r->limit_states = limit_states;
+	return r;
+}
+
+void
+dp_rules_free(struct dp_rules *r)
+{
+	if (r == NULL)
+		return;
+	if (r->rs_free != NULL)
+		r->rs_free(r->rs);
+	rte_free(r->ctr);
+	rte_free((void *)r->states_cur);
+	rte_free(r);
+}
+
+void
+dp_rule_ctr_sum(const struct dp_main *dp, const struct dp_rules *r, unsigned int i,
+		struct dp_rule_ctr *sum)
+{
+	unsigned int w;
+
+	memset(sum, 0, sizeof(*sum));
+	for (w = 0; w <= dp->n_workers; w++) {
+		const struct dp_rule_ctr *x = &dp_rule_ctr_row(r, w)[i];
+
+		sum->evals += x->evals;
+		sum->pkts += x->pkts;
+		sum->bytes += x->bytes;
+		sum->states += x->states;
+	}
+}
+
+int
+dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeouts, char *err,
+	       size_t errlen)
+{
+	uint32_t per = limit_states / dp->n_workers;
+	uint32_t cap = per + per / 4 + 1024, ival;
+	unsigned int i;
+	int rc = 0;
+
+	if (cap > DP_STATE_MAX_RECORDS / 2)
+		cap = DP_STATE_MAX_RECORDS / 2;
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = &dp->workers[i];
+		struct dp_state_conf sc;
+		char name[24];
+
+		snprintf(name, sizeof(name), "dpf_st%u", i);
+		memset(&sc, 0, sizeof(sc));
+		sc.name = name;
+		sc.socket = (int)rte_socket_id();
+		sc.worker = i;
+		sc.capacity4 = cap;
+		sc.capacity6 = cap;
+		sc.hostid = dp->host_id;
+		sc.id_epoch = (uint16_t)(rte_rand() & 0x7fff);
+		sc.hash_seed = (uint32_t)rte_rand();
+		sc.global = &dp->states_total;
+		sc.limit = limit_states;
+		sc.timeouts = timeouts;
+		w->states = dp_state_create(&sc, &rc);
+		if (w->states == NULL) {
+			snprintf(err, errlen, "worker %u: cannot create a state table of %u states: %s",
+				 i, cap, strerror(-rc));
+			return rc ? rc : -ENOMEM;
+		}
+		ival = timeouts[PFTM_INTERVAL] ? timeouts[PFTM_INTERVAL] : 1;
+		w->expire_budget = dp_state_expire_budget(w->states->total, ival,
+							  DP_EXPIRE_POLLS_PER_S);
+		snprintf(name, sizeof(name), "dpf_cmd%u", i);
+		w->cmd = rte_ring_create(name, 16, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->cmd == NULL) {
+			snprintf(err, errlen, "cannot create ring %s", name);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+dp_filter_fini(struct dp_main *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		dp_state_free(dp->workers[i].states);
+		dp->workers[i].states = NULL;
+		rte_ring_free(dp->workers[i].cmd);
+		dp->workers[i].cmd = NULL;
+	}
+	dp_rules_free(atomic_exchange(&dp->rules, NULL));
+}
+
+int
+dp_cmd_run(struct dp_main *dp, const struct dp_cmd *proto, uint32_t timeout_ms, uint32_t *result)
+{
+	struct dp_cmd *cmds[DP_MAX_WORKERS];
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * timeout_ms;
+	unsigned int i, posted = 0, done;
+	int rc = 0;
+
+	*result = 0;
+	for (i = 0; i < dp->n_workers; i++) {
+		cmds[i] = rte_zmalloc("dpf_cmd", sizeof(*cmds[i]), 0);
+		if (cmds[i] == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		*cmds[i] = *proto;
+		atomic_store(&cmds[i]->done, 0);
+		if (rte_ring_sp_enqueue(dp->workers[i].cmd, cmds[i]) != 0) {
+			rte_free(cmds[i]);
+			rc = -EBUSY;
+			break;
+		}
+		posted++;
+	}
+	/* Bounded wait: workers take a slice per poll (DP_CMD_SLICE records). */
+	do {
+		done = 0;
+		for (i = 0; i < posted; i++)
+			done += atomic_load_explicit(&cmds[i]->done, memory_order_acquire) != 0;
+		if (done == posted)
+			break;
+		rte_pause();
+	} while (rte_rdtsc() < deadline);
+	if (done != posted) {
+		/* Leaked on purpose: a worker may still write it. */
+		return -ETIMEDOUT;
+	}
+	for (i = 0; i < posted; i++) {
+		*result += cmds[i]->result;
+		rte_free(cmds[i]);
+	}
+	return rc;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * pf's per-connection tracking: TCP sequence/window checks and state
+ * levels, UDP/ICMP/other peer levels, and the timeout chosen after each
+ * accepted packet [protocols.md 5; OpenBSD pf.c pf_tcp_track_full,
+ * pf_tcp_track_sloppy, pf_test_state, pf_test_state_icmp].
+ *
+ * Pure C: no DPDK, no allocation, no clock: the functions say which
+ * timeout (PFTM_*) applies and whether the expire time is refreshed, and
+ * the caller keeps the times.  Unit-tested with table-driven vectors and
+ * fuzzed (tests/unit/test_track.c, tests/fuzz/fuzz_track.c).
+ *
+ * Ownership: a struct pf_track lives inside a state record and is written
+ * only by the worker that owns the state [W].
+ */
+#ifndef DPF_DP_PF_TRACK_H
+#define DPF_DP_PF_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/pfres.h"
+#include "proto/pftm.h"
+
+/* Peer levels: TCP uses BSD TCPS_* values [tcp_fsm.h], others pf's 0/1/2. */
+#define PF_TCPS_CLOSED 0
+#define PF_TCPS_LISTEN 1
+#define PF_TCPS_SYN_SENT 2
+#define PF_TCPS_SYN_RECEIVED 3
+#define PF_TCPS_ESTABLISHED 4
+#define PF_TCPS_CLOSE_WAIT 5
+#define PF_TCPS_FIN_WAIT_1 6
+#define PF_TCPS_CLOSING 7
+#define PF_TCPS_LAST_ACK 8
+#define PF_TCPS_FIN_WAIT_2 9
+#define PF_TCPS_TIME_WAIT 10
+
+#define PF_PEER_NO_TRAFFIC 0
+#define PF_PEER_SINGLE 1
+#define PF_PEER_MULTIPLE 2
+
+#define PF_WSCALE_FLAG 0x80	/* wscale option seen */
+#define PF_WSCALE_MASK 0x0f
+
+/* One side of a connection (pf's struct pf_state_peer, trimmed). 12 bytes. */
+struct pf_peer {
+	uint32_t seqlo;		/* max sequence number sent */
+	uint32_t seqhi;		/* max the other end ACKd + win */
+	uint16_t max_win;	/* largest window (unscaled) */
+	uint8_t wscale;		/* PF_WSCALE_FLAG | shift */
+	uint8_t state;		/* PF_TCPS_* or PF_PEER_* */
+};
+
+/* Both sides: peer[0] is the side that created the state (pf's src). */
+struct pf_track {
+	struct pf_peer peer[2];
+};
+
+_Static_assert(sizeof(struct pf_track) == 24, "pf_track is 24 bytes");
+
+/* TCP flags, byte 13 of the header [RFC 9293]. */
+#define PF_TH_FIN 0x01
+#define PF_TH_SYN 0x02
+#define PF_TH_RST 0x04
+#define PF_TH_PUSH 0x08
+#define PF_TH_ACK 0x10
+#define PF_TH_URG 0x20
+
+#define PF_TCP_MAXWIN 65535		/* largest unscaled window [tcp.h] */
+#define PF_TCP_MAX_WINSHIFT 14		/* RFC 7323 2.3 */
+/* Slack for the ack-skew and loose checks [OpenBSD pf.c MAXACKWINDOW]. */
+#define PF_MAXACKWINDOW (65535 + 1500)
+
+/* TCP proxy levels (synproxy), only named here [OpenBSD pfvar.h]. */
+#define PF_TCPS_PROXY_SRC 11
+#define PF_TCPS_PROXY_DST 12
+
+/*
+ * What the tracker needs of one TCP segment, in host order.  `len` is the
+ * payload length (IP payload minus the TCP header); `wscale` is the
+ * window-scale option of the segment (pf_tcp_wscale_opt()), looked at only
+ * on SYNs.
+ */
+struct pf_tcp_seg {
+	uint32_t seq;
+	uint32_t ack;
+	uint16_t win;		/* raw header window, not scaled */
+	uint8_t flags;		/* PF_TH_* */
+	int8_t wscale;		/* -1: no option; else shift, 0..14 */
+	uint16_t len;		/* payload bytes */
+};
+
+/*
+ * Verdicts of pf_tcp_track(): (symbol, name, pf reason for a drop).
+ * Only PASS forwards the packet.
+ *  - DROP_BADSTATE: outside the windows [protocols.md 5.3 "state mismatch"].
+ *  - DROP_REUSE: a SYN while both peers are >= FIN_WAIT_2: *timeout is set
+ *    to PFTM_PURGE, levels stay; the caller unlinks the state so that the
+ *    SYN's retransmission creates a fresh one [pf_test_state].
+ *  - CHALLENGE_ACK: a SYN while both peers are >= ESTABLISHED; nothing in
+ *    the state changes.  The caller may answer on behalf of the other peer
+ *    with flags ACK, seq = peer[!dir].seqlo, ack = peer[dir].seqlo.
+ *  - RST_RESET: mismatch while both peers are SYN_SENT; the sending side's
+ *    tracking was reset (seqlo 0, seqhi 1, max_win 1).  Unless the segment
+ *    itself carries RST the caller sends a RST back to its source with
+ *    seq = s->ack, ack 0 [pf_tcp_track_full].
+ * pf sets no reason for the two SYN cases (pflog shows "match").
+ */
+#define PF_TRACK_VERDICT_LIST(_)                                \
+	_(PASS, "pass", PFRES_MATCH)                            \
+	_(DROP_BADSTATE, "state-mismatch", PFRES_BADSTATE)      \
+	_(DROP_REUSE, "state-reuse", PFRES_MATCH)               \
+	_(CHALLENGE_ACK, "challenge-ack", PFRES_MATCH)          \
+	_(RST_RESET, "handshake-reset", PFRES_BADSTATE)
+
+enum pf_track_verdict {
+#define PF_TRACK_VERDICT_ENUM(sym, str, res) PF_TRACK_##sym,
+	PF_TRACK_VERDICT_LIST(PF_TRACK_VERDICT_ENUM)
+#undef PF_TRACK_VERDICT_ENUM
+	PF_TRACK_VERDICT_MAX
+};
+
+/* Name of a verdict, "?" when out of range. */
+const char *pf_track_verdict_name(enum pf_track_verdict v);
+
+/* pf reason (PFRES_*) a verdict counts under; PFRES_MAX when out of range. */
+unsigned int pf_track_verdict_pfres(enum pf_track_verdict v);
+
+/*
+ * Window-scale shift from the options of a TCP header: -1 when there is no
+ * usable option, else the shift capped at 14.  `hlen` is how many bytes of
+ * the header may be read at `tcph` (the data-offset field may shrink the
+ * option area further, never widen it).  Like pf: EOL and NOP each skip one
+ * byte, a length below 2 counts as 2, the option needs a length of at least
+ * 3 with 3 bytes in the area, and the last one wins [OpenBSD pf.c
+ * pf_get_wscale, pf_find_tcpopt].  Reads nothing outside [tcph, tcph+hlen).
+ */
+int pf_tcp_wscale_opt(const uint8_t *tcph, unsigned int hlen);
+
+/*
+ * Sets up *t from the segment that creates a TCP state (peer[0] sent it):
+ * peer[0] SYN_SENT with seqlo = seq, seqhi = seq + len + 1 (+1 SYN, +1 FIN),
+ * wscale from a SYN's option, max_win = max(win, 1) with a SYN's scale
+ * removed (rounded up); peer[1] CLOSED, seqhi 1, max_win 1.  Returns the
+ * timeout to store, PFTM_TCP_FIRST_PACKET [protocols.md 5.1; OpenBSD pf.c
+ * pf_create_state].
+ */
+uint8_t pf_tcp_new(struct pf_track *t, const struct pf_tcp_seg *s);
+
+/*
+ * Tracks one TCP segment of an existing state.  `dir` is the sending side:
+ * 0 for peer[0] (the state's creator), 1 for peer[1].  `sloppy` selects
+ * "keep state (sloppy)": levels only, no sequence checks.
+ * *timeout is in/out: on entry the state's PFTM index, on return the one
+ * to store (unchanged unless re-selected, PFTM_PURGE for DROP_REUSE).
+ * *refresh tells whether the state's expire time is set to now: true for
+ * a fully accepted segment, false for drops and loose acceptance.
+ * [protocols.md 5.1, 5.3; OpenBSD pf.c pf_test_state, pf_tcp_track_full,
+ * pf_tcp_track_sloppy]
+ */
+enum pf_track_verdict pf_tcp_track(struct pf_track *t, unsigned int dir,
+		const struct pf_tcp_seg *s, bool sloppy, uint8_t *timeout,
+		bool *refresh);
+
+/*
+ * Whether an ICMP error quoting a TCP segment with sequence `seq` fits the
+ * state.  `dir` is the side that sent the quoted segment, the opposite of
+ * the side the error travels with.  The test: seq within [seqlo - (other max_win << scale),
+ * seqhi] of that side (no ack test: the quote may stop after seq).
+ * Sloppy states skip this check; that is the caller's call
+ * [protocols.md 5.3; OpenBSD pf.c pf_test_state_icmp].
+ */
+bool pf_tcp_quoted_ok(const struct pf_track *t, unsigned int dir,
+		uint32_t seq);
+
+/*
+ * UDP and other protocols: creation sets peer[0] SINGLE, peer[1]
+ * NO_TRAFFIC and returns the *.first timeout; each later packet lifts its
+ * sender to SINGLE and the receiver from SINGLE to MULTIPLE, and the
+ * timeout becomes *.multiple when both are MULTIPLE, else *.single.  The
+ * expire time is always refreshed [OpenBSD pf.c pf_test_state].
+ */
+uint8_t pf_udp_new(struct pf_track *t);
+void pf_udp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
+uint8_t pf_other_new(struct pf_track *t);
+void pf_other_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
+
+/*
+ * ICMP query states keep no levels (both peers stay 0): icmp.first at
+ * creation, icmp.error after each matching packet, expire refreshed
+ * [OpenBSD pf.c pf_create_state, pf_test_state_icmp].
+ */
+uint8_t pf_icmp_new(struct pf_track *t);
+void pf_icmp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
+
+/*
+ * Adaptive timeouts: `timeout_s` scaled by (end - states) / (end - start)
+ * when states > start and start < end, 0 (expire now) when states >= end
+ * as well, else unscaled.  64-bit intermediate [protocols.md 5.2; OpenBSD
+ * pf.c pf_state_expires].
+ */
+uint32_t pf_timeout_scaled(uint32_t timeout_s, uint32_t states,
+		uint32_t start, uint32_t end);
+
+/*
+ * Name of a peer level as pfctl prints it: TCP "CLOSED" .. "TIME_WAIT"
+ * (tcp_fsm.h tcpstates[], so SYN_RECEIVED is "SYN_RCVD"), "PROXY:SRC",
+ * "PROXY:DST"; UDP and other protocols "NO_TRAFFIC", "SINGLE", "MULTIPLE".
+ * NULL where pfctl prints the number instead: ICMP/ICMPv6 (no levels) and
+ * out-of-range levels.
+ */
+const char *pf_track_state_name(uint8_t proto, uint8_t level);
+
+#endif /* DPF_DP_PF_TRACK_H */

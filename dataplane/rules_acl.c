@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: compiling pf rules into rte_acl.
+ *
+ * Priorities give pf's order exactly (rules.h): rte_acl returns the matching
+ * entry of highest priority, so non-quick rule i gets priority i + 1 (later
+ * wins) and quick rule i gets RTE_ACL_MAX_PRIORITY - i (above every
+ * non-quick one, earlier wins).  Every entry carries userdata = rule index
+ * + 1; 0 means no match.  The entries of one rule share its priority and
+ * userdata, so a rule is the union of its entries.
+ *
+ * Input layout (all multi-byte fields big-endian, as rte_acl reads them;
+ * the first field is one byte, the rest come in 4-byte groups as rte_acl
+ * requires [DPDK prog_guide packet_classif_access_ctrl.rst]):
+ *
+ *   IPv4: proto | src(4) | dst(4) | sport(2) dport(2) | flags meta iface(2)
+ *   IPv6: proto | src(4x4) | dst(4x4) | sport dport | flags meta iface
+ *
+ * meta holds the packet's direction as one bit (IN 0x1, OUT 0x2) and
+ * META_NOTTCP for every protocol but TCP.  A rule's direction set D is the
+ * bitmask test (meta & ~D & 3) == 0.  `flags F/M` becomes the bitmask
+ * test (flags & M) == F on entries for proto 6; for a rule on any protocol
+ * a second entry matches every non-TCP packet through META_NOTTCP, which is
+ * how pf's "flags only constrain TCP" is kept.  Addresses are RANGE fields
+ * of 32-bit words, so an address set (negated: its complement) becomes a
+ * few boxes per merged interval (set_boxes); port operators become at most
+ * two ranges each; interface sets become runs of consecutive indices.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+
+#include "dataplane/rules_acl.h"
+
+#define META_IN 0x01
+#define META_OUT 0x02
+#define META_NOTTCP 0x04
+
+struct acl_in4 {
+	uint8_t proto;
+	uint8_t src[4];
+	uint8_t dst[4];
+	rte_be16_t sport, dport;
+	uint8_t flags, meta;
+	rte_be16_t iface;
+	uint8_t pad[3];		/* rte_acl may load whole words */
+} __rte_packed;
+
+struct acl_in6 {
+	uint8_t proto;
+	uint8_t src[16];
+	uint8_t dst[16];
+	rte_be16_t sport, dport;
+	uint8_t flags, meta;
+	rte_be16_t iface;
+	uint8_t pad[3];
+} __rte_packed;
+
+enum { F_PROTO, F_SRC, F_DST = F_SRC + 4, F_SPORT = F_DST + 4, F_DPORT, F_FLAGS, F_META,
+       F_IFACE, F_MAX6 };
+
+RTE_ACL_RULE_DEF(acl_rule6, F_MAX6);
+
+struct rules_acl {
+	struct rte_acl_ctx *ctx[2];	/* [0] IPv4, [1] IPv6; NULL: no entries */
+	unsigned int entries[2];
+};
+
+/* --- field layout --- */
+
+/* Field index of a logical field for af (IPv4 packs the address into one). */
+static unsigned int
+fidx(int six, unsigned int f)
+{
+	if (six || f <= F_SRC)
+		return f;
+	if (f < F_DST)
+		return F_SRC;
+	if (f < F_SPORT)
+		return F_SRC + 1;
+	return f - 6;
+}
+
+static void
+acl_config(int six, struct rte_acl_config *cfg)
+{
+	unsigned int n = 0, in = 0;
+	size_t off;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->num_categories = 1;
+	cfg->defs[n++] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, F_PROTO,
+						     in++, 0 };
+	off = 1;
+	for (unsigned int a = 0; a < 2; a++) {
+		for (unsigned int w = 0; w < (six ? 4u : 1u); w++) {
+			cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 4, n,
+								   in++, (uint32_t)off };
+			n++;
+			off += 4;
+		}
+	}
+	cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, n, in,
+						   (uint32_t)off };
+	n++;
+	cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, n, in++,
+						   (uint32_t)off + 2 };
+	n++;
+	off += 4;
+	cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, n, in,
+						   (uint32_t)off };
+	n++;
+	cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, n, in,
+						   (uint32_t)off + 1 };
+	n++;
+	cfg->defs[n] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, n, in,
+						   (uint32_t)off + 2 };
+	n++;
+	cfg->num_fields = n;
+	cfg->max_size = RULES_ACL_MAX_MEMORY;
+}
+
+_Static_assert(offsetof(struct acl_in4, sport) == 9, "IPv4 ports follow the addresses");
+_Static_assert(offsetof(struct acl_in4, flags) == 13, "IPv4 flags word");
+_Static_assert(offsetof(struct acl_in6, sport) == 33, "IPv6 ports follow the addresses");
+_Static_assert(offsetof(struct acl_in6, flags) == 37, "IPv6 flags word");
+
+/* --- address sets as prefix lists --- */
+
+typedef unsigned __int128 u128;
+
+/* A prefix as [lo, hi] in a W-bit space (W = 32 or 128), right-aligned. */
+struct span {
+	u128 lo, hi;
+};
+
+static u128
+addr_to_u128(const uint8_t *a, unsigned int bytes)
+{
+	u128 v = 0;
+
+	for (unsigned int i = 0; i < bytes; i++)
+		v = (v << 8) | a[i];
+	return v;
+}
+
+static u128
+low_mask(unsigned int bits)	/* bits ones at the bottom, bits <= 128 */
+{
+	return bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
+}
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * An address set becomes a list of boxes: per 32-bit word of the address
+ * (1 for IPv4, 4 for IPv6) a range [lo, hi] that rte_acl tests as a RANGE
+ * field.  An interval of addresses [a, b] needs at most 2 * words - 1
+ * boxes (equal leading words, then a range, then full words), where
+ * prefixes would need up to 2 * bits: the complement of one IPv6 host is
+ * 7 boxes here against 128 prefixes.
+ */
+#define MAX_WORDS 4
+
+struct box {
+	uint32_t lo[MAX_WORDS], hi[MAX_WORDS];
+};
+
+struct box_list {
+	unsigned int n, cap;
+	struct box *b;
+};
+
+static int
+box_push(struct box_list *l, const struct box *b)
+{
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 16;
+		void *m = realloc(l->b, cap * sizeof(*l->b));
+
+		if (m == NULL)
+			return -1;
+		l->b = m;
+		l->cap = cap;
+	}
+	l->b[l->n++] = *b;
+	return 0;
+}
+
+static uint32_t
+word(u128 v, unsigned int w, unsigned int words)
+{
+	return (uint32_t)(v >> (32 * (words - 1 - w)));
+}
+
+/*
+ * Appends the boxes covering [a, b] (a <= b), whose words before `from`
+ * are equal in a and b and already fixed in `pre`.
+ */
+static int
+interval_boxes(u128 a, u128 b, unsigned int from, unsigned int words, struct box *pre,
+	       struct box_list *out)
+{
+	unsigned int k = from;
+	uint32_t ak, bk, mid_lo, mid_hi;
+	bool lo_full, hi_full;
+	struct box bx;
+	u128 tmask;
+
+	while (k < words && word(a, k, words) == word(b, k, words)) {
+		pre->lo[k] = pre->hi[k] = word(a, k, words);
+		k++;
+	}
+	if (k == words)
+		return box_push(out, pre);
+	tmask = low_mask(32 * (words - 1 - k));	/* the words below k */
+	ak = word(a, k, words);			/* ak < bk */
+	bk = word(b, k, words);
+	lo_full = (a & tmask) == 0;
+	hi_full = (b & tmask) == tmask;
+	mid_lo = lo_full ? ak : ak + 1;
+	mid_hi = hi_full ? bk : bk - 1;
+	if (!lo_full) {		/* [a, end of a's block at word k] */
+		bx = *pre;
+		bx.lo[k] = bx.hi[k] = ak;
+		if (interval_boxes(a, a | tmask, k + 1, words, &bx, out) < 0)
+			return -1;
+	}
+	if (mid_lo <= mid_hi) {	/* whole blocks in between */
+		bx = *pre;
+		bx.lo[k] = mid_lo;
+		bx.hi[k] = mid_hi;
+		for (unsigned int w = k + 1; w < words; w++) {
+			bx.lo[w] = 0;
+			bx.hi[w] = UINT32_MAX;
+		}
+		if (box_push(out, &bx) < 0)
+			return -1;
+	}
+	if (!hi_full) {		/* [start of b's block at word k, b] */
+		bx = *pre;
+		bx.lo[k] = bx.hi[k] = bk;
+		if (interval_boxes(b & ~tmask, b, k + 1, words, &bx, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The boxes of family af that an address set matches: its own addresses,
+ * or for a negated set the complement of their union.  Overlapping and
+ * adjacent prefixes are merged first.
+ */
+static int
+set_boxes(const struct rule_addr *s, uint8_t af, struct box_list *out)
+{
+	unsigned int W = af == 4 ? 32 : 128, words = W / 32, n = 0, m = 0;
+	u128 top = low_mask(W), next = 0;
+	struct box pre;
+	struct span *sp;
+	bool all_done = false;
+	int rc = 0;
+
+	out->n = 0;
+	memset(&pre, 0, sizeof(pre));
+	if (s->n_items == 0)
+		return interval_boxes(0, top, 0, words, &pre, out);
+	sp = malloc((s->n_pfx + 1) * sizeof(*sp));
+	if (sp == NULL)
+		return -1;
+	for (unsigned int i = 0; i < s->n_pfx; i++) {
+		const struct rule_prefix *p = &s->pfx[i];
+		u128 lo;
+
+		if (p->af != af)
+			continue;
+		lo = addr_to_u128(p->addr, W / 8) & ~low_mask(W - p->plen);
+		sp[n].lo = lo;
+		sp[n].hi = lo | low_mask(W - p->plen);
+		n++;
+	}
+	qsort(sp, n, sizeof(*sp), span_cmp);
+	/* Merge overlapping and adjacent spans in place. */
+	for (unsigned int i = 0; i < n; i++) {
+		if (m > 0 && (sp[i].lo <= sp[m - 1].hi ||
+			      (sp[m - 1].hi != top && sp[i].lo == sp[m - 1].hi + 1))) {
+			if (sp[i].hi > sp[m - 1].hi)
+				sp[m - 1].hi = sp[i].hi;
+		} else {
+			sp[m++] = sp[i];
+		}
+	}
+	if (!s->neg) {
+		for (unsigned int i = 0; i < m && rc == 0; i++) {
+			memset(&pre, 0, sizeof(pre));
+			rc = interval_boxes(sp[i].lo, sp[i].hi, 0, words, &pre, out);
+		}
+		free(sp);
+		return rc;
+	}
+	/* The gaps between the merged spans are the complement. */
+	for (unsigned int i = 0; i < m && !all_done && rc == 0; i++) {
+		memset(&pre, 0, sizeof(pre));
+		if (sp[i].lo > next)
+			rc = interval_boxes(next, sp[i].lo - 1, 0, words, &pre, out);
+		if (sp[i].hi >= top)
+			all_done = true;
+		else
+			next = sp[i].hi + 1;
+	}
+	if (!all_done && rc == 0) {
+		memset(&pre, 0, sizeof(pre));
+		rc = interval_boxes(next, top, 0, words, &pre, out);
+	}
+	free(sp);
+	return rc;
+}
+
+/* --- port ranges --- */
+
+struct range {
+	uint16_t lo, hi;
+};
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return (int)x->lo - (int)y->lo;
+}
+
+/* The port list as sorted, merged ranges; returns the count (0: matches nothing). */
+static unsigned int
+port_ranges(const struct rule_addr *s, struct range *r, unsigned int cap)
+{
+	unsigned int n = 0, m = 0;
+
+	if (s->n_ports == 0) {
+		r[0] = (struct range){ 0, 65535 };
+		return 1;
+	}
+	for (unsigned int i = 0; i < s->n_ports && n + 2 <= cap; i++) {
+		const struct rule_port *p = &s->ports[i];
+		uint16_t a = p->a, b = p->b;
+
+		switch (p->op) {
+		case RULE_PORT_EQ:
+			r[n++] = (struct range){ a, a };
+			break;
+		case RULE_PORT_NE:
+			if (a > 0)
+				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
+			if (a < 65535)
+				r[n++] = (struct range){ (uint16_t)(a + 1), 65535 };
+			break;
+		case RULE_PORT_LT:
+			if (a > 0)
+				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
+			break;
+		case RULE_PORT_LE:
+			r[n++] = (struct range){ 0, a };
+			break;
+		case RULE_PORT_GT:
+			if (a < 65535)
+				r[n++] = (struct range){ (uint16_t)(a + 1), 65535 };
+			break;
+		case RULE_PORT_GE:
+			r[n++] = (struct range){ a, 65535 };
+			break;
+		case RULE_PORT_RANGE:
+			if (a <= b)
+				r[n++] = (struct range){ a, b };
+			break;
+		case RULE_PORT_IN:
+			if ((unsigned int)a + 1 < b)
+				r[n++] = (struct range){ (uint16_t)(a + 1), (uint16_t)(b - 1) };
+			break;
+		case RULE_PORT_OUT:
+			if (a > 0)
+				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
+			if (b < 65535)
+				r[n++] = (struct range){ (uint16_t)(b + 1), 65535 };
+			break;
+		}
+	}
+	if (n == 0)
+		return 0;
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (unsigned int i = 1; i < n; i++) {
+		if ((unsigned int)r[i].lo <= (unsigned int)r[m].hi + 1) {
+			if (r[i].hi > r[m].hi)
+				r[m].hi = r[i].hi;
+		} else {
+			r[++m] = r[i];
+		}
+	}
+	return m + 1;
+}
+
+/* --- building --- */
+
+struct pair {
+	struct range s, d;
+};
+
+/*
+ * Entries are collected first and the context created for exactly their
+ * number: rte_acl_create() allocates max_rule_num * rule_size up front.
+ */
+struct builder {
+	int six;
+	unsigned int entries, cap;
+	struct acl_rule6 *buf;
+};
+
+static void
+set_addr(struct acl_rule6 *e, int six, unsigned int f0, const struct box *b)
+{
+	for (unsigned int w = 0; w < (six ? 4u : 1u); w++) {
+		e->field[f0 + w].value.u32 = b->lo[w];
+		e->field[f0 + w].mask_range.u32 = b->hi[w];
+	}
+}
+
+/* One proto item: proto value/mask, whether flags apply, meta value/mask bits. */
+struct proto_item {
+	uint8_t proto, proto_mask;
+	bool flags;
+	uint8_t meta_val, meta_mask;
+};
+
+static int
+emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx, unsigned int n_rules,
+	  const struct box_list *src, const struct box_list *dst, const struct pair *pairs,
+	  unsigned int n_pairs, char *err, size_t len)
+{
+	struct proto_item pi[RULE_MAX_PROTO + 1];
+	struct range ifr[RULES_MAX_IFACES];
+	unsigned int n_pi = 0, n_if = 0, six = (unsigned int)b->six;
+	uint8_t dirmask = (uint8_t)(~r->dir & (META_IN | META_OUT));
+	uint64_t total;
+
+	if (r->n_proto == 0) {
+		if (r->flagset != 0) {
+			pi[n_pi++] = (struct proto_item){ 6, 0xff, true, 0, META_NOTTCP };
+			pi[n_pi++] = (struct proto_item){ 0, 0, false, META_NOTTCP, META_NOTTCP };
+		} else {
+			pi[n_pi++] = (struct proto_item){ 0, 0, false, 0, 0 };
+		}
+	}
+	for (unsigned int i = 0; i < r->n_proto; i++)
+		pi[n_pi++] = (struct proto_item){ r->proto[i], 0xff,
+						  r->proto[i] == 6 && r->flagset != 0, 0, 0 };
+	if (r->ifaces == 0) {
+		ifr[n_if++] = (struct range){ 0, 65535 };
+	} else {
+		for (unsigned int i = 0; i < RULES_MAX_IFACES; i++) {
+			if (!(r->ifaces & (UINT64_C(1) << i)))
+				continue;
+			if (n_if > 0 && ifr[n_if - 1].hi + 1u == i)
+				ifr[n_if - 1].hi = (uint16_t)i;
+			else
+				ifr[n_if++] = (struct range){ (uint16_t)i, (uint16_t)i };
+		}
+	}
+	total = (uint64_t)n_pi * src->n * dst->n * n_pairs * n_if;
+	if (total > RULES_ACL_MAX_PER_RULE) {
+		snprintf(err, len, "rules[%u] (id %u) expands to %" PRIu64 " classifier entries "
+			 "for IPv%c (at most %u): %u protocols x %u source and %u destination "
+			 "address ranges x %u port pairs x %u interface runs; use a table or fewer "
+			 "list elements", idx, r->id, total, six ? '6' : '4',
+			 RULES_ACL_MAX_PER_RULE, n_pi, src->n, dst->n, n_pairs, n_if);
+		return -1;
+	}
+	if (b->entries + total > RULES_ACL_MAX_TOTAL) {
+		snprintf(err, len, "rules[%u] (id %u): the ruleset needs more than %u classifier "
+			 "entries for IPv%c", idx, r->id, RULES_ACL_MAX_TOTAL, six ? '6' : '4');
+		return -1;
+	}
+	if (b->entries + total > b->cap) {
+		unsigned int cap = b->cap ? b->cap : 256;
+		void *m;
+
+		while (cap < b->entries + total)
+			cap *= 2;
+		m = realloc(b->buf, cap * sizeof(*b->buf));
+		if (m == NULL) {
+			snprintf(err, len, "out of memory for %u classifier entries", cap);
+			return -1;
+		}
+		b->buf = m;
+		b->cap = cap;
+	}
+	for (unsigned int a = 0; a < n_pi; a++)
+	for (unsigned int s = 0; s < src->n; s++)
+	for (unsigned int d = 0; d < dst->n; d++)
+	for (unsigned int p = 0; p < n_pairs; p++)
+	for (unsigned int f = 0; f < n_if; f++) {
+		struct acl_rule6 *e = &b->buf[b->entries++];
+
+		memset(e, 0, sizeof(*e));
+		e->data.category_mask = 1;
+		e->data.priority = r->quick ? (int32_t)(RTE_ACL_MAX_PRIORITY - idx) :
+				   (int32_t)(idx + 1);
+		e->data.userdata = idx + 1;
+		e->field[F_PROTO].value.u8 = pi[a].proto;
+		e->field[F_PROTO].mask_range.u8 = pi[a].proto_mask;
+		set_addr(e, (int)six, fidx((int)six, F_SRC), &src->b[s]);
+		set_addr(e, (int)six, fidx((int)six, F_DST), &dst->b[d]);
+		e->field[fidx((int)six, F_SPORT)].value.u16 = pairs[p].s.lo;
+		e->field[fidx((int)six, F_SPORT)].mask_range.u16 = pairs[p].s.hi;
+		e->field[fidx((int)six, F_DPORT)].value.u16 = pairs[p].d.lo;
+		e->field[fidx((int)six, F_DPORT)].mask_range.u16 = pairs[p].d.hi;
+		if (pi[a].flags) {
+			e->field[fidx((int)six, F_FLAGS)].value.u8 = r->flags;
+			e->field[fidx((int)six, F_FLAGS)].mask_range.u8 = r->flagset;
+		}
+		e->field[fidx((int)six, F_META)].value.u8 = pi[a].meta_val;
+		e->field[fidx((int)six, F_META)].mask_range.u8 = (uint8_t)(pi[a].meta_mask |
+									   dirmask);
+		e->field[fidx((int)six, F_IFACE)].value.u16 = ifr[f].lo;
+		e->field[fidx((int)six, F_IFACE)].mask_range.u16 = ifr[f].hi;
+	}
+	(void)n_rules;
+	return 0;
+}
+
+static int
+build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, char *err, size_t len)
+{
+	static atomic_uint seq;
+	uint8_t af = six ? 6 : 4, afbit = six ? RULE_AF_INET6 : RULE_AF_INET;
+	struct box_list src = { 0 }, dst = { 0 };
+	struct range sr[2 * RULE_MAX_LIST + 2], dr[2 * RULE_MAX_LIST + 2];
+	struct pair *pairs = NULL;
+	struct builder b = { .six = six };
+	struct rte_acl_ctx *ctx = NULL;
+	struct rte_acl_config cfg;
+	char name[RTE_ACL_NAMESIZE];
+	struct rte_acl_param prm;
+	unsigned int cap_pairs = 0;
+	int rc = -1, brc;
+
+	for (unsigned int i = 0; i < rs->n; i++) {
+		const struct dpf_rule *r = &rs->rules[i];
+		unsigned int ns, nd, np = 0;
+
+		if (!(r->af_mask & afbit))
+			continue;
+		if (set_boxes(&r->src, af, &src) < 0 || set_boxes(&r->dst, af, &dst) < 0) {
+			snprintf(err, len, "out of memory");
+			goto out;
+		}
+		if (src.n == 0 || dst.n == 0)
+			continue;	/* e.g. a table with no entry of this family */
+		if (r->n_icmp > 0) {
+			ns = r->n_icmp;
+			nd = 1;
+		} else {
+			ns = port_ranges(&r->src, sr, RTE_DIM(sr));
+			nd = port_ranges(&r->dst, dr, RTE_DIM(dr));
+		}
+		if ((uint64_t)ns * nd > RULES_ACL_MAX_PER_RULE) {
+			snprintf(err, len, "rules[%u] (id %u): %u x %u port ranges is more than %u "
+				 "classifier entries", i, r->id, ns, nd, RULES_ACL_MAX_PER_RULE);
+			goto out;
+		}
+		if (ns * nd > cap_pairs) {
+			void *m = realloc(pairs, ns * nd * sizeof(*pairs));
+
+			if (m == NULL) {
+				snprintf(err, len, "out of memory");
+				goto out;
+			}
+			pairs = m;
+			cap_pairs = ns * nd;
+		}
+		if (r->n_icmp > 0) {
+			for (unsigned int k = 0; k < r->n_icmp; k++) {
+				const struct rule_icmp *ic = &r->icmp[k];
+
+				pairs[np++] = (struct pair){
+					{ ic->type, ic->type },
+					ic->code < 0 ? (struct range){ 0, 65535 } :
+					(struct range){ (uint16_t)ic->code, (uint16_t)ic->code } };
+			}
+		} else {
+			for (unsigned int s = 0; s < ns; s++)
+				for (unsigned int d = 0; d < nd; d++)
+					pairs[np++] = (struct pair){ sr[s], dr[d] };
+		}
+		if (np == 0)
+			continue;	/* a port list that matches nothing */
+		if (emit_rule(&b, r, i, rs->n, &src, &dst, pairs, np, err, len) < 0)
+			goto out;
+	}
+	if (b.entries == 0) {
+		rc = 0;		/* nothing to classify: every lookup misses */
+		goto out;
+	}
+	snprintf(name, sizeof(name), "dpf_rules%d_%u", six ? 6 : 4, atomic_fetch_add(&seq, 1));
+	/* Both families use the IPv6 entry layout; IPv4 fills only its first 8 fields. */
+	prm = (struct rte_acl_param){ .name = name, .socket_id = SOCKET_ID_ANY,
+				      .rule_size = sizeof(struct acl_rule6),
+				      .max_rule_num = b.entries };
+	ctx = rte_acl_create(&prm);
+	if (ctx == NULL) {
+		snprintf(err, len, "rte_acl_create (%u entries): %s", b.entries,
+			 rte_strerror(rte_errno));
+		goto out;
+	}
+	brc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)b.buf, b.entries);
+	if (brc != 0) {
+		snprintf(err, len, "rte_acl_add_rules (%u entries): %s", b.entries,
+			 rte_strerror(-brc));
+		goto out;
+	}
+	acl_config(six, &cfg);
+	brc = rte_acl_build(ctx, &cfg);
+	if (brc == -ERANGE || brc == -ENOMEM) {
+		snprintf(err, len, "the IPv%c rules expand to %u classifier entries, too large to "
+			 "compile within %u MB (negated address sets, above all IPv6 ones, expand "
+			 "to many prefixes: use tables or fewer negations)", six ? '6' : '4',
+			 b.entries, RULES_ACL_MAX_MEMORY >> 20);
+		goto out;
+	} else if (brc != 0) {
+		snprintf(err, len, "rte_acl_build (IPv%c, %u entries): %s", six ? '6' : '4',
+			 b.entries, rte_strerror(-brc));
+		goto out;
+	}
+	acl->ctx[six] = ctx;
+	acl->entries[six] = b.entries;
+	ctx = NULL;
+	rc = 0;
+out:
+	rte_acl_free(ctx);
+	free(b.buf);
+	free(src.b);
+	free(dst.b);
+	free(pairs);
+	return rc;
+}
+
+struct rules_acl *
+rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
+{
+	struct rules_acl *acl = calloc(1, sizeof(*acl));
+
+	if (acl == NULL) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	if (build_af(acl, rs, 0, err, len) < 0 || build_af(acl, rs, 1, err, len) < 0) {
+		rules_acl_free(acl);
+		return NULL;
+	}
+	return acl;
+}
+
+void
+rules_acl_free(struct rules_acl *acl)
+{
+	if (acl == NULL)
+		return;
+	rte_acl_free(acl->ctx[0]);
+	rte_acl_free(acl->ctx[1]);
+	free(acl);
+}
+
+unsigned int
+rules_acl_entries(const struct rules_acl *acl, uint8_t af)
+{
+	return acl->entries[af == 6];
+}
+
+/* --- classification --- */
+
+static inline uint8_t
+pkt_meta(const struct rule_pkt *p)
+{
+	return (uint8_t)((p->dir == RULE_DIR_IN ? META_IN : META_OUT) |
+			 (p->proto != 6 ? META_NOTTCP : 0));
+}
+
+static inline void
+fill4(struct acl_in4 *in, const struct rule_pkt *p)
+{
+	in->proto = p->proto;
+	memcpy(in->src, p->src, 4);
+	memcpy(in->dst, p->dst, 4);
+	in->sport = rte_cpu_to_be_16(p->sport);
+	in->dport = rte_cpu_to_be_16(p->dport);
+	in->flags = p->tcp_flags;
+	in->meta = pkt_meta(p);
+	in->iface = rte_cpu_to_be_16(p->iface);
+}
+
+static inline void
+fill6(struct acl_in6 *in, const struct rule_pkt *p)
+{
+	in->proto = p->proto;
+	memcpy(in->src, p->src, 16);
+	memcpy(in->dst, p->dst, 16);
+	in->sport = rte_cpu_to_be_16(p->sport);
+	in->dport = rte_cpu_to_be_16(p->dport);
+	in->flags = p->tcp_flags;
+	in->meta = pkt_meta(p);
+	in->iface = rte_cpu_to_be_16(p->iface);
+}
+
+int
+rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p)
+{
+	uint32_t res = 0;
+	const uint8_t *data;
+	int six = p->af == 6;
+
+	if (acl->ctx[six] == NULL)
+		return -1;
+	if (six) {
+		struct acl_in6 in;
+
+		fill6(&in, p);
+		data = (const uint8_t *)&in;
+		rte_acl_classify(acl->ctx[1], &data, &res, 1, 1);
+	} else {
+		struct acl_in4 in;
+
+		fill4(&in, p);
+		data = (const uint8_t *)&in;
+		rte_acl_classify(acl->ctx[0], &data, &res, 1, 1);
+	}
+	return (int)res - 1;
+}
+
+int
+rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_pkt *const pkts[],
+		    unsigned int n, int results[])
+{
+	uint32_t res[RULES_ACL_BULK_MAX];
+	const uint8_t *data[RULES_ACL_BULK_MAX];
+	int six = af == 6;
+
+	if (n > RULES_ACL_BULK_MAX || (af != 4 && af != 6))
+		return -1;
+	if (acl->ctx[six] == NULL) {
+		for (unsigned int i = 0; i < n; i++)
+			results[i] = -1;
+		return 0;
+	}
+	if (six) {
+		struct acl_in6 in[RULES_ACL_BULK_MAX];
+
+		for (unsigned int i = 0; i < n; i++) {
+			fill6(&in[i], pkts[i]);
+			data[i] = (const uint8_t *)&in[i];
+		}
+		rte_acl_classify(acl->ctx[1], data, res, n, 1);
+	} else {
+		struct acl_in4 in[RULES_ACL_BULK_MAX];
+
+		for (unsigned int i = 0; i < n; i++) {
+			fill4(&in[i], pkts[i]);
+			data[i] = (const uint8_t *)&in[i];
+		}
+		rte_acl_classify(acl->ctx[0], data, res, n, 1);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		results[i] = (int)res[i] - 1;
+	return 0;
+}

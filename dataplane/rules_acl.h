@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The ruleset compiled into rte_acl: one context per address family,
+ * giving exactly the result of rules_eval_ref() (rules.h) for every packet.
+ *
+ * Contract:
+ *  - rules_acl_build() needs EAL up (rte_acl allocates with rte_malloc).  It
+ *    runs on the control core and may take seconds for 10k rules; workers
+ *    keep using the old classifier until the new one is published.
+ *  - A rule whose lists multiply out (interfaces x protocols x source
+ *    prefixes x destination prefixes x port ranges) to more than
+ *    RULES_ACL_MAX_PER_RULE classifier entries is refused with a message
+ *    naming it; so is a ruleset above RULES_ACL_MAX_TOTAL entries per family.
+ *  - rules_acl_eval*() are read-only and thread-safe: any number of workers
+ *    may classify with one struct rules_acl at once.
+ *
+ * Ownership: [P] built by the control core, read by workers, freed after a
+ * grace period with rules_acl_free().
+ */
+#ifndef DPF_DP_RULES_ACL_H
+#define DPF_DP_RULES_ACL_H
+
+#include <stddef.h>
+
+#include "dataplane/rules.h"
+
+#define RULES_ACL_MAX_PER_RULE 16384
+#define RULES_ACL_MAX_TOTAL (1u << 21)
+#define RULES_ACL_BULK_MAX 64	/* packets per rules_acl_eval_bulk() call */
+/*
+ * Run-time memory cap per family: above it rte_acl splits the rules into
+ * more tries (slower lookups) and fails only when even that does not fit.
+ */
+#define RULES_ACL_MAX_MEMORY (256u << 20)
+
+struct rules_acl;
+
+/* NULL with err set ("rules[3] (id 4): ...") on failure. */
+struct rules_acl *rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len);
+void rules_acl_free(struct rules_acl *acl);
+
+/* The deciding rule's index, or -1 (the default applies): as rules_eval_ref(). */
+int rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p);
+
+/*
+ * n (<= RULES_ACL_BULK_MAX) packets, all of family af, into results[i];
+ * returns 0, or -1 if n or af is out of range.
+ */
+int rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af,
+			const struct rule_pkt *const pkts[], unsigned int n, int results[]);
+
+/* Classifier entries per family (for stats and the benchmark). */
+unsigned int rules_acl_entries(const struct rules_acl *acl, uint8_t af);
+
+#endif /* DPF_DP_RULES_ACL_H */

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The per-worker state table [DESIGN.md "State table"].
+ *
+ * One table per worker, written only by that worker [W].  IPv4 and IPv6
+ * states live in two rte_hash indexes (16-byte and 40-byte canonical keys),
+ * so an IPv4 entry does not pay for an IPv6 key.  The position rte_hash
+ * gives a key indexes a preallocated array of struct dp_state records:
+ * IPv4 position p is record p, IPv6 position p is record cap4 + p.  There
+ * is no free list of our own; rte_hash's free-slot ring is the allocator.
+ *
+ * Identity [protocols.md 3.5]: a state is (id u64, creatorid u32).  Ids of
+ * states this node creates are self-locating (see DP_STATE_ID_*): finding
+ * one is a decode and a generation check, no hash.  States learned from a
+ * peer (pfsync) keep the peer's identity; a second rte_hash maps it to the
+ * record (created at dp_state_create() when conf.peer_index is set, else
+ * on the first peer insert).  Ids are host order here; pfsync converts.
+ *
+ * Readers: the control core may read records while the worker runs, with
+ * dp_state_snapshot().  Each record carries a sequence count `gen`: the
+ * worker makes it odd before it inserts or removes the record and even
+ * afterwards; a reader copies the record and its key and keeps the copy
+ * only if gen was even and unchanged across the copy.  Per-packet updates
+ * (counters, tracking, expire) do not touch gen, so a snapshot may be a
+ * packet stale or show a tracking update half applied; it never shows a
+ * key belonging to another state.
+ *
+ * Clock: every `now` is seconds on a clock the caller keeps (the worker
+ * derives it from rte_rdtsc() once per poll); the table has no clock.
+ */
+#ifndef DPF_DP_STATE_H
+#define DPF_DP_STATE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+
+#include "dataplane/pf_track.h"
+#include "proto/pftm.h"
+
+/*
+ * Canonical keys: address 0 is the lower of the two addresses (memcmp on
+ * network-order bytes), each port follows its address (ports as on the
+ * wire, network order); with equal addresses the lower port (numeric
+ * value) comes first.  Both directions of a flow give the same key.
+ * ICMP query states use the ICMP id as both ports (the caller's choice).
+ * `zone` separates otherwise equal flows (routing domain; 0 by default).
+ * pad must be zero: the whole struct is hashed.
+ */
+struct dp_state_key4 {
+	uint32_t addr[2];	/* network order */
+	uint16_t port[2];	/* network order */
+	uint8_t proto;
+	uint8_t pad;
+	uint16_t zone;
+};
+
+struct dp_state_key6 {
+	uint8_t addr[2][16];
+	uint16_t port[2];	/* network order */
+	uint8_t proto;
+	uint8_t pad;
+	uint16_t zone;
+};
+
+_Static_assert(sizeof(struct dp_state_key4) == 16, "IPv4 state key is 16 bytes");
+_Static_assert(sizeof(struct dp_state_key6) == 40, "IPv6 state key is 40 bytes");
+
+union dp_state_key {
+	struct dp_state_key4 k4;
+	struct dp_state_key6 k6;
+};
+
+/* Record flags (struct dp_state.flags). */
+#define DP_STF_SWAPPED 0x01	/* the creator (peer[0]) is key address 1 */
+#define DP_STF_NOSYNC 0x02	/* never sent to pfsync peers [protocols.md 3.10] */
+#define DP_STF_SLOPPY 0x04	/* keep state (sloppy) */
+#define DP_STF_PEER 0x08	/* learned from a peer: `ident` is its peer-index slot */
+#define DP_STF_LOG 0x10		/* log packets matching the state */
+
+#define DP_STATE_NO_RULE UINT32_MAX
+
+/*
+ * One state, 80 bytes.  All fields [W]: only the owning worker writes;
+ * readers use dp_state_snapshot().
+ *
+ * Counters: pf keeps u64 packets and bytes per direction (32 bytes); that
+ * alone would push the record past 80 bytes.  Here each direction has a
+ * 40-bit packet count (1.1e12 packets: 10 hours of one flow at 30 Mpps)
+ * and a 56-bit byte count (72 PB): cnt[d] holds bytes in bits 0..55 and
+ * packet bits 32..39 in bits 56..63, pkts_lo[d] packet bits 0..31.  Use
+ * dp_state_account(), dp_state_packets(), dp_state_bytes().
+ *
+ * Direction: index 0 of counters and of track.peer is the side that
+ * created the state (pf's src), 1 the other side; dp_state_dir() gives
+ * a packet's index from the `swapped` of its key.
+ */
+struct dp_state {
+	struct pf_track track;	/* 0: TCP/UDP/ICMP levels [pf_track.h] */
+	uint32_t gen;		/* 24: sequence count, odd while changing */
+	uint32_t ident;		/* 28: DP_STF_PEER: slot in the peer index */
+	uint32_t expire;	/* 32: seconds: removed by dp_state_expire() at/after this */
+	uint32_t creation;	/* 36: seconds */
+	uint32_t rule[2];	/* 40: [0] index of the rule that made it, [1] the
+				 * ruleset's gen then (filter.c DP_ST_RULE/GEN) */
+	uint64_t cnt[2];	/* 48: bytes | packets >> 32 << 56 */
+	uint32_t pkts_lo[2];	/* 64: packets, low 32 bits */
+	uint8_t af;		/* 72: 4 or 6; 0 = record empty */
+	uint8_t proto;		/* 73 */
+	uint8_t timeout;	/* 74: PFTM_* index, or PFTM_PURGE */
+	uint8_t flags;		/* 75: DP_STF_* */
+	uint8_t iface[2];	/* 76: [0] ingress, [1] egress interface of the creator */
+	uint16_t spare;		/* 78 */
+};
+
+_Static_assert(sizeof(struct dp_state) == 80, "struct dp_state is 80 bytes");
+
+/*
+ * Self-locating ids of local states (host order):
+ *   bit 63      1 (so a local id is never 0)
+ *   bits 48..62 epoch (conf.id_epoch: differs between runs of the node,
+ *               like pf's time-seeded stateid [OpenBSD pf_ioctl.c pfattach])
+ *   bits 32..47 the record's lifecycle count (gen / 4), so a stale id of a
+ *               reused record does not match
+ *   bits 26..31 worker
+ *   bits 0..25  record index (so at most 2^26 records per worker)
+ */
+#define DP_STATE_ID_LOCAL (1ULL << 63)
+#define DP_STATE_ID_EPOCH_SHIFT 48
+#define DP_STATE_ID_GEN_SHIFT 32
+#define DP_STATE_ID_WORKER_SHIFT 26
+#define DP_STATE_IDX_BITS 26
+#define DP_STATE_MAX_RECORDS (1u << DP_STATE_IDX_BITS)
+#define DP_STATE_MAX_WORKER 63
+
+#define DP_STATE_BULK_MAX 64	/* RTE_HASH_LOOKUP_BULK_MAX */
+
+struct rte_hash;
+
+struct dp_state_conf {
+	const char *name;		/* unique among tables (rte_hash names) */
+	int socket;			/* NUMA socket of the worker */
+	unsigned int worker;		/* 0..DP_STATE_MAX_WORKER, in local ids */
+	uint32_t capacity4;		/* IPv4 states (0: none) */
+	uint32_t capacity6;		/* IPv6 states (0: none) */
+	uint32_t hostid;		/* creatorid of local states, != 0 */
+	uint16_t id_epoch;		/* 15 bits used, see DP_STATE_ID_* */
+	uint32_t hash_seed;		/* CRC init value: random, against hash flooding */
+	_Atomic uint32_t *global;	/* all workers' state count (struct dp_main), or NULL */
+	uint32_t limit;			/* global states limit (`set limit states`), 0: none */
+	const uint32_t *timeouts;	/* [PFTM_MAX] seconds/states; NULL: pf defaults */
+	bool peer_index;		/* create the (id, creatorid) index at once */
+};
+
+struct dp_state_table {
+	struct dp_state *st;		/* [W] cap4 + cap6 records */
+	struct rte_hash *h4;		/* [W] IPv4 key -> record index */
+	struct rte_hash *h6;		/* [W] IPv6 key -> record index - cap4 */
+	struct rte_hash *peer;		/* [W] (id, creatorid) -> peer_idx slot */
+	uint32_t *peer_idx;		/* [W] peer-index slot -> record index */
+	uint32_t cap4;			/* [I] */
+	uint32_t cap6;			/* [I] */
+	uint32_t total;			/* [I] cap4 + cap6: iteration bound */
+	uint32_t count;			/* [W] live states; others read it relaxed */
+	uint32_t hostid;		/* [I] */
+	uint32_t worker;		/* [I] */
+	uint64_t id_hi;			/* [I] DP_STATE_ID_LOCAL | epoch << 48 */
+	uint32_t seed;			/* [I] */
+	int socket;			/* [I] */
+	_Atomic uint32_t *global;	/* [A] shared count (or &own_global) */
+	_Atomic uint32_t own_global;	/* [A] used when conf.global is NULL */
+	uint32_t limit;			/* [W] dp_state_set_limit() */
+	uint32_t expire_pos;		/* [W] next record dp_state_expire() looks at */
+	const uint32_t *timeouts;	/* [W] dp_state_set_timeouts() */
+	uint32_t tick_now;		/* [W] second of the last dp_state_tick() */
+	uint32_t tick_states;		/* [W] global count seen by it */
+	uint32_t scaled[PFTM_MAX];	/* [W] adaptive-scaled timeouts of that second */
+	char name[24];			/* [I] */
+};
+
+/* Creates a table; NULL with rte_errno-style -errno in *err. */
+struct dp_state_table *dp_state_create(const struct dp_state_conf *conf, int *err);
+/* Frees it (no state callbacks; the global count is lowered by the live count). */
+void dp_state_free(struct dp_state_table *tbl);
+
+/*
+ * Builds the canonical key of a packet.  af 4: src/dst are 4 bytes and key
+ * is a struct dp_state_key4; af 6: 16 bytes and struct dp_state_key6.
+ * sport/dport as on the wire (network order).  *swapped tells whether the
+ * packet's source became address 1.  Returns the key length, 0 for a bad af.
+ */
+unsigned int dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src,
+		const uint8_t *dst, uint16_t sport, uint16_t dport, uint16_t zone,
+		void *key, bool *swapped);
+
+/* Single lookups: the state or NULL. */
+struct dp_state *dp_state_lookup4(const struct dp_state_table *tbl,
+		const struct dp_state_key4 *key);
+struct dp_state *dp_state_lookup6(const struct dp_state_table *tbl,
+		const struct dp_state_key6 *key);
+struct dp_state *dp_state_lookup(const struct dp_state_table *tbl, uint8_t af,
+		const void *key);
+
+/*
+ * Bulk lookups (n <= DP_STATE_BULK_MAX): out[i] is the state of keys[i] or
+ * NULL; both cache lines of each hit are prefetched.  Returns the hits.
+ */
+unsigned int dp_state_lookup_bulk4(const struct dp_state_table *tbl,
+		const struct dp_state_key4 *keys[], unsigned int n, struct dp_state *out[]);
+unsigned int dp_state_lookup_bulk6(const struct dp_state_table *tbl,
+		const struct dp_state_key6 *keys[], unsigned int n, struct dp_state *out[]);
+
+/*
+ * Inserts a local state.  Returns the record: zero except af, proto,
+ * creation = expire = now, rule[] = DP_STATE_NO_RULE and its identity
+ * (gen).  NULL with *err:
+ *   -EDQUOT  the global count is at the limit   (pf reason state-limit)
+ *   -EEXIST  the key is already there           (pf reason state-insert)
+ *   -ENOSPC  no room in this table / family     (pf reason memory)
+ *   -EINVAL  bad af
+ * The global count is exact: it is raised first and lowered on failure.
+ */
+struct dp_state *dp_state_insert(struct dp_state_table *tbl, uint8_t af,
+		const void *key, uint32_t now, int *err);
+/*
+ * Inserts a state learned from a peer with its identity; as above, plus
+ * -EEXIST when (id, creatorid) is already known, -EINVAL for creatorid 0
+ * [protocols.md 3.5: imports with creatorid 0 are rejected], -ENOMEM when
+ * the peer index cannot be created.
+ */
+struct dp_state *dp_state_insert_peer(struct dp_state_table *tbl, uint8_t af,
+		const void *key, uint64_t id, uint32_t creatorid, uint32_t now, int *err);
+/* Removes a live state (found by lookup, insert or find_id). */
+void dp_state_remove(struct dp_state_table *tbl, struct dp_state *st);
+
+/* The state with this identity, or NULL. */
+struct dp_state *dp_state_find_id(const struct dp_state_table *tbl, uint64_t id,
+		uint32_t creatorid);
+/* Identity of a live state (worker side). 0, or -ENOENT. */
+int dp_state_id(const struct dp_state_table *tbl, const struct dp_state *st,
+		uint64_t *id, uint32_t *creatorid);
+/* Copies the key of a live state into key_out (16 or 40 bytes). Worker side. */
+int dp_state_key_of(const struct dp_state_table *tbl, const struct dp_state *st,
+		void *key_out);
+
+/*
+ * Control-core read of record `pos` (0 <= pos < tbl->total) while the
+ * worker runs: copies the record, its key (union dp_state_key) and, if
+ * id/creatorid are not NULL, its identity.  0 for a consistent live copy,
+ * -ENOENT for an empty record, -EAGAIN if the worker kept changing it,
+ * -EINVAL for pos out of range.
+ */
+int dp_state_snapshot(const struct dp_state_table *tbl, uint32_t pos,
+		struct dp_state *copy, void *key_out, uint64_t *id, uint32_t *creatorid);
+
+/*
+ * Expiry: looks at up to `budget` records from where the last call
+ * stopped (round robin over all tbl->total records, never more than one
+ * full sweep per call) and removes live ones whose expire <= now or whose
+ * timeout is PFTM_PURGE, calling on_remove (if not NULL) before each
+ * removal (it may read the state and its key, not remove it).  Returns
+ * the number removed.
+ */
+unsigned int dp_state_expire(struct dp_state_table *tbl, uint32_t now,
+		unsigned int budget,
+		void (*on_remove)(void *arg, struct dp_state *st), void *arg);
+/*
+ * Budget per call so a full sweep takes at most interval_s seconds when
+ * called polls_per_s times a second: ceil(capacity / (interval_s *
+ * polls_per_s)), at least 1.  pf looks at states/interval states a second
+ * [protocols.md 5.2; OpenBSD pf_purge_states_tick]; we look at every
+ * record (capacity, not states), because the walk is over the array.
+ */
+unsigned int dp_state_expire_budget(uint32_t capacity, uint32_t interval_s,
+		uint32_t polls_per_s);
+
+/*
+ * Timeouts.  dp_state_tick() once per poll: once a second it reads the
+ * global count and recomputes the adaptive-scaled timeouts
+ * [protocols.md 5.2; pf_timeout_scaled()], so the per-packet path does not
+ * touch the shared counter.  dp_state_touch() sets a state's timeout index
+ * and expire = now + scaled timeout; dp_state_touch_s() does the same with
+ * a rule's own timeout in seconds (scaled likewise).  Unlike pf, which
+ * scales at purge time, the scale is fixed when the state is touched.
+ */
+void dp_state_tick(struct dp_state_table *tbl, uint32_t now);
+void dp_state_set_timeouts(struct dp_state_table *tbl, const uint32_t *timeouts);
+void dp_state_set_limit(struct dp_state_table *tbl, uint32_t limit);
+uint32_t dp_state_global_count(const struct dp_state_table *tbl);
+
+static inline void
+dp_state_touch(const struct dp_state_table *tbl, struct dp_state *st, uint32_t now,
+		uint8_t timeout)
+{
+	st->timeout = timeout;
+	st->expire = now + (timeout < PFTM_MAX ? tbl->scaled[timeout] : 0);
+}
+
+static inline void
+dp_state_touch_s(const struct dp_state_table *tbl, struct dp_state *st, uint32_t now,
+		uint8_t timeout, uint32_t timeout_s)
+{
+	st->timeout = timeout;
+	st->expire = now + pf_timeout_scaled(timeout_s, tbl->tick_states,
+			tbl->timeouts[PFTM_ADAPTIVE_START], tbl->timeouts[PFTM_ADAPTIVE_END]);
+}
+
+/* Record index of a state pointer. */
+static inline uint32_t
+dp_state_pos(const struct dp_state_table *tbl, const struct dp_state *st)
+{
+	return (uint32_t)(st - tbl->st);
+}
+
+/* Counter/peer index of a packet: 0 if it comes from the state's creator. */
+static inline unsigned int
+dp_state_dir(const struct dp_state *st, bool swapped)
+{
+	return (unsigned int)swapped ^ (unsigned int)(st->flags & DP_STF_SWAPPED);
+}
+
+#define DP_STATE_BYTES_MASK ((1ULL << 56) - 1)
+
+static inline void
+dp_state_account(struct dp_state *st, unsigned int dir, uint32_t len)
+{
+	st->cnt[dir] += len;
+	if (unlikely(++st->pkts_lo[dir] == 0))
+		st->cnt[dir] += 1ULL << 56;
+}
+
+static inline uint64_t
+dp_state_packets(const struct dp_state *st, unsigned int dir)
+{
+	return ((st->cnt[dir] >> 56) << 32) | st->pkts_lo[dir];
+}
+
+static inline uint64_t
+dp_state_bytes(const struct dp_state *st, unsigned int dir)
+{
+	return st->cnt[dir] & DP_STATE_BYTES_MASK;
+}
+
+#endif /* DPF_DP_STATE_H */

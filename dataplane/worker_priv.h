@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * What the worker loop (worker.c) and the filter stage (filter.c) share:
+ * the per-worker context and the small inline helpers every stage uses to
+ * drop, punt and transmit.  Private to dataplane/.
+ *
+ * Ownership: [W] everything here belongs to one worker and lives on its
+ * stack; nothing is shared with other threads except through the rings.
+ */
+#ifndef DPF_DP_WORKER_PRIV_H
+#define DPF_DP_WORKER_PRIV_H
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dataplane/dp.h"
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+};
+
+struct dp_cmd;
+struct dp_rules;
+struct dp_state_table;
+
+/* Per-worker scratch state [W]; lives on the worker's stack. */
+struct dp_wctx {
+	struct dp_main *dp;
+	struct dp_worker *w;
+	struct dp_stats *st;
+	const struct dp_fib *fib;	/* this poll's FIB */
+	const struct dp_rules *rules;	/* this poll's ruleset */
+	struct dp_state_table *states;	/* the worker's shard */
+	uint32_t now;			/* seconds since dp_start(), per poll */
+	unsigned int rules_gen;		/* gen of the ruleset the table's timeouts came from */
+	struct dp_cmd *cmd;		/* control command being worked through */
+	uint64_t tsc;			/* rte_rdtsc() at the start of the poll */
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	struct dp_txbuf ho[DP_MAX_WORKERS];
+};
+
+static inline void
+dp_drop(struct dp_wctx *c, struct rte_mbuf *m, enum dp_drop why)
+{
+	c->st->drop[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+dp_punt(struct dp_wctx *c, struct rte_mbuf *m, enum dp_punt why)
+{
+	dp_meta(m)->punt = why;
+	if (unlikely(rte_ring_sp_enqueue(c->w->punt, m) != 0)) {
+		dp_drop(c, m, DP_DROP_PUNT_FULL);
+		return;
+	}
+	c->st->punts++;
+}
+
+void dp_tx_flush(struct dp_wctx *c, unsigned int p);
+
+static inline void
+dp_tx(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &c->tx[p];
+
+	c->st->port[p].tx_pkts++;
+	c->st->port[p].tx_bytes += m->pkt_len;
+	b->pkts[b->n++] = m;
+	if (b->n == DP_BURST_MAX)
+		dp_tx_flush(c, p);
+}
+
+void dp_handoff_flush(struct dp_wctx *c, unsigned int dst);
+
+static inline void
+dp_handoff(struct dp_wctx *c, unsigned int owner, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &c->ho[owner];
+
+	b->pkts[b->n++] = m;
+	if (b->n == DP_BURST_MAX)
+		dp_handoff_flush(c, owner);
+}
+
+/*
+ * The filter stage (filter.c): state lookup and tracking, or the rules on
+ * a miss, for n packets this worker owns, whose next hops were looked up
+ * (nh[i] indexes c->fib->nh).  Packets that may be forwarded stay in pkts[]
+ * (compacted, with their nh); the others are consumed (dropped, logged,
+ * punted for block return).  Returns how many remain.
+ */
+unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh,
+			     unsigned int n);
+
+/* Once per poll: bounded expiry of the worker's states, control commands. */
+void dp_filter_housekeeping(struct dp_wctx *c);
+
+#endif /* DPF_DP_WORKER_PRIV_H */

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# CARP between two dpf appliances, and with ucarp.  Needs root; cleans up.
+#
+#   $P-cli 198.18.1.2 --+                     +-- 198.18.2.2 $P-srv
+#   $P-uc  198.18.1.13 -+- br0 ($P-sw) br1 ---+
+#   $P-fw1 lan 198.18.1.11 / wan 198.18.2.11  (both on both bridges)
+#   $P-fw2 lan 198.18.1.12 / wan 198.18.2.12
+#   vhid 1 on lan: 198.18.1.1 (the client's gateway)
+#   vhid 2 on wan: 198.18.2.1 (the server's route back)
+#
+# Checks: election by advskew, forwarding through the virtual address, the
+# virtual MAC in the client's ARP cache, tshark decoding our adverts with
+# good checksums, kill -9 failover (advbase 1 and advbase 0) with the
+# outage measured, preemption back, demotion from dpfctl, bow-out on
+# SIGTERM, a wrong key (rejected, counted, no flapping), and ucarp as peer
+# in both directions.  Outages are printed as "# outage ..." diagnostics.
+. "$(dirname "$0")/lib.sh"
+
+P=cp$$
+TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
+declare -A FWPID=()
+UCPID=
+
+cleanup() {
+	local n
+	for n in "${!FWPID[@]}"; do kill -9 "${FWPID[$n]}" 2>/dev/null; done
+	[ -n "$UCPID" ] && kill -9 "$UCPID" 2>/dev/null
+	wait 2>/dev/null
+	for ns in sw cli srv uc fw1 fw2; do ip netns del "$P-$ns" 2>/dev/null; done
+	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+veth() { # NS_A IF_A NS_B IF_B
+	ip link add "$2" type veth peer name "$4"
+	ip link set "$2" netns "$1"
+	ip link set "$4" netns "$3"
+	for x in "$1 $2" "$3 $4"; do
+		set -- $x
+		in_ns "$1" ip link set "$2" up
+		in_ns "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1
+		in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	done
+}
+
+for ns in sw cli srv uc fw1 fw2; do ip netns add "$P-$ns"; in_ns "$P-$ns" ip link set lo up; done
+in_ns "$P-sw" ip link add br0 type bridge mcast_snooping 0
+in_ns "$P-sw" ip link add br1 type bridge mcast_snooping 0
+in_ns "$P-sw" ip link set br0 up
+in_ns "$P-sw" ip link set br1 up
+for i in 1 2; do
+	veth "$P-fw$i" "$P-f${i}l" "$P-sw" "$P-s${i}l"
+	veth "$P-fw$i" "$P-f${i}w" "$P-sw" "$P-s${i}w"
+	in_ns "$P-sw" ip link set "$P-s${i}l" master br0
+	in_ns "$P-sw" ip link set "$P-s${i}w" master br1
+done
+veth "$P-cli" "$P-c0" "$P-sw" "$P-sc"
+veth "$P-uc" "$P-u0" "$P-sw" "$P-su"
+veth "$P-srv" "$P-v0" "$P-sw" "$P-sv"
+in_ns "$P-sw" ip link set "$P-sc" master br0
+in_ns "$P-sw" ip link set "$P-su" master br0
+in_ns "$P-sw" ip link set "$P-sv" master br1
+in_ns "$P-cli" ip addr add 198.18.1.2/24 dev "$P-c0"
+in_ns "$P-cli" ip route add default via 198.18.1.1
+in_ns "$P-uc" ip addr add 198.18.1.13/24 dev "$P-u0"
+in_ns "$P-srv" ip addr add 198.18.2.2/24 dev "$P-v0"
+in_ns "$P-srv" ip route add default via 198.18.2.1
+
+# fw_config N ADVBASE ADVSKEW PASS
+fw_config() {
+	cat >"$TMP/fw$1.json" <<JSON
+{
+  "schema_version": 1,
+  "system": { "hostname": "$P-fw$1", "control": { "socket": "$TMP/fw$1.sock" } },
+  "dataplane": {
+    "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
+             "file_prefix": "$P-fw$1",
+             "args": [ "--vdev=net_af_packet0,iface=$P-f$1l", "--vdev=net_af_packet1,iface=$P-f$1w",
+                       "--log-level=lib.eal:error" ] },
+    "workers": 1, "idle_sleep_us": 100,
+    "ports": [ { "name": "p0", "device": "net_af_packet0" },
+               { "name": "p1", "device": "net_af_packet1" } ]
+  },
+  "interfaces": [
+    { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1$1/24" ], "groups": [ "inside" ] },
+    { "name": "wan", "port": "p1", "ipv4": [ "198.18.2.1$1/24" ] }
+  ],
+  "options": { "default": "pass" },
+  "carp": { "preempt": true, "log": 4, "vhids": [
+    { "vhid": 1, "interface": "lan", "advbase": $2, "advskew": $3, "pass": "$4",
+      "addresses": [ "198.18.1.1" ] },
+    { "vhid": 2, "interface": "wan", "advbase": $2, "advskew": $3, "pass": "$4",
+      "addresses": [ "198.18.2.1" ] } ] }
+}
+JSON
+}
+
+fw_start() { # N ADVBASE ADVSKEW [PASS]
+	local n=$1
+	fw_config "$n" "$2" "$3" "${4:-s3cret}"
+	rm -f "$TMP/fw$n.sock"
+	ip netns exec "$P-fw$n" "$DPF" -c "$TMP/fw$n.json" >>"$TMP/fw$n.log" 2>&1 &
+	FWPID[$n]=$!
+	for _ in $(seq 100); do
+		if "$DPFCTL" -s "$TMP/fw$n.sock" ping >/dev/null 2>&1; then return 0; fi
+		kill -0 "${FWPID[$n]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	diag "fw$n did not start:"; sed 's/^/#   /' "$TMP/fw$n.log" | tail -20
+	return 1
+}
+
+fw_kill() { # N SIGNAL [nowait]
+	kill -"$2" "${FWPID[$1]}" 2>/dev/null
+	[ -n "${3:-}" ] && return 0
+	wait "${FWPID[$1]}" 2>/dev/null
+	unset "FWPID[$1]"
+}
+
+fctl() { local n=$1; shift; "$DPFCTL" -s "$TMP/fw$n.sock" "$@"; }
+
+# carp_get N VHID FIELD: from `dpfctl -j show carp`
+carp_get() {
+	fctl "$1" -j show carp 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for v in d["vhids"]:
+    if v["vhid"] == int(sys.argv[1]):
+        x = v
+        for k in sys.argv[2].split("."):
+            x = x[k]
+        print(x)
+' "$2" "$3"
+}
+
+# wait_state N VHID STATE SECONDS
+wait_state() {
+	local end=$(($(date +%s%N) + $4 * 1000000000))
+	while [ "$(date +%s%N)" -lt $end ]; do
+		[ "$(carp_get "$1" "$2" state)" = "$3" ] && return 0
+		sleep 0.05
+	done
+	diag "fw$1 vhid $2 is $(carp_get "$1" "$2" state), wanted $3"
+	return 1
+}
+
+both() { # N STATE: vhids 1 and 2
+	[ "$(carp_get "$1" 1 state)" = "$2" ] && [ "$(carp_get "$1" 2 state)" = "$2" ]
+}
+
+# Background ping every 10 ms; ping_stop prints "sent lost".
+ping_start() {
+	# Not through in_ns: $! must be ping itself (ip netns exec execs it).
+	ip netns exec "$P-cli" ping -n -i 0.01 -W 1 198.18.2.2 >"$TMP/ping.out" 2>&1 &
+	PINGPID=$!
+	sleep 0.5
+}
+ping_stop() {
+	kill -INT "$PINGPID" 2>/dev/null
+	wait "$PINGPID" 2>/dev/null
+	awk '/packets transmitted/ { print $1, $1 - $4 }' "$TMP/ping.out"
+}
+
+# failover N_DEAD N_LIVE SIGNAL LABEL MAXMS: kill a master under a ping.
+failover() {
+	local sent lost ms t0 t1
+	ping_start
+	t0=$(date +%s%N)
+	fw_kill "$1" "$3" nowait
+	if wait_state "$2" 1 MASTER 10; then
+		t1=$(date +%s%N)
+		ok "$4: fw$2 becomes MASTER after $(((t1 - t0) / 1000000)) ms (polled)"
+	else notok "$4: fw$2 did not become MASTER"; fi
+	fw_kill "$1" "$3"
+	sleep 1
+	read -r sent lost < <(ping_stop)
+	ms=$((lost * 10))
+	diag "outage $4: $lost of $sent pings lost at 10 ms intervals = ~$ms ms"
+	echo "$4: $lost/$sent lost, ~$ms ms" >>"$TMP/outages"
+	if [ "$lost" -lt "$sent" ] && [ "$ms" -le "$5" ]; then
+		ok "$4: ping resumed, outage ~$ms ms (limit $5 ms)"
+	else notok "$4: outage ~$ms ms, $lost of $sent lost (limit $5 ms)"; fi
+}
+
+# --- election by advskew ----------------------------------------------------
+fw_start 1 1 0 || { notok "fw1 starts"; finish; exit 1; }
+fw_start 2 1 100 || { notok "fw2 starts"; finish; exit 1; }
+ok "two dpf appliances start"
+if wait_state 1 1 MASTER 8 && wait_state 1 2 MASTER 3 && both 2 BACKUP; then
+	ok "election: advskew 0 is MASTER, advskew 100 BACKUP (vhids 1 and 2)"
+else notok "election: fw1 $(carp_get 1 1 state)/$(carp_get 1 2 state) fw2 $(carp_get 2 1 state)/$(carp_get 2 2 state)"; fi
+out=$(fctl 1 show carp)
+if echo "$out" | grep -q "carp: MASTER vhid 1 advbase 1 advskew 0" &&
+   fctl 2 show carp | grep -q "carp: BACKUP vhid 1 advbase 1 advskew 100"; then
+	ok "show carp prints the ifconfig carp line on both"
+else notok "show carp: $out"; fi
+grep -q "carp: 1@lan: BACKUP -> MASTER (master timed out)" "$TMP/fw1.log" &&
+	ok "log line: carp: 1@lan: BACKUP -> MASTER (master timed out)" ||
+	notok "log line missing: $(cat "$TMP/fw1.log")"
+check "client pings the server through the virtual address" \
+	in_ns "$P-cli" ping -c 3 -i 0.2 -W 2 198.18.2.2
+check "the MASTER answers echo to the virtual address" \
+	in_ns "$P-cli" ping -c 2 -i 0.2 -W 2 198.18.1.1
+if in_ns "$P-cli" ip neigh show 198.18.1.1 | grep -q "00:00:5e:00:01:01"; then
+	ok "the client resolved the virtual address to 00:00:5e:00:01:01"
+else notok "client ARP: $(in_ns "$P-cli" ip neigh show)"; fi
+sleep 2
+n=$(carp_get 2 1 stats.carps_ipackets)
+if [ "${n:-0}" -ge 2 ] && [ "$(carp_get 2 1 rejected.auth)" = 0 ]; then
+	ok "the BACKUP counts received adverts ($n) and rejects none"
+else notok "backup counters: ipackets $n"; fi
+
+# tshark on the bridge: our adverts decode as CARP with good checksums.
+in_ns "$P-sw" timeout 10 tshark -i br0 -a duration:3 -f "ip proto 112" -n \
+	-o ip.try_heuristic_first:TRUE -T fields -E separator='|' -e eth.src -e ip.ttl \
+	-e carp.vhid -e carp.advskew -e carp.checksum.status >"$TMP/tshark.out" 2>/dev/null
+if [ -s "$TMP/tshark.out" ] && ! grep -qv '^00:00:5e:00:01:01|255|1|0|1$' "$TMP/tshark.out"; then
+	ok "tshark decodes $(wc -l <"$TMP/tshark.out") adverts as CARP vhid 1 from the virtual MAC, TTL 255, good checksum"
+else notok "tshark: $(head -5 "$TMP/tshark.out")"; fi
+
+# --- kill -9 the master, advbase 1 (master-down 3 x 1.39 s = 4.17 s) --------
+failover 1 2 9 "kill -9, advbase 1 advskew 100" 5000
+
+# --- the old master returns and preempts -------------------------------------
+fw_start 1 1 0 || notok "fw1 restarts"
+if wait_state 1 1 MASTER 6 && wait_state 2 1 BACKUP 3; then
+	ok "preempt: the returning advskew-0 node takes MASTER back"
+else notok "preempt back failed"; fi
+grep -q "carp: 1@lan: BACKUP -> MASTER (preempting a slower master)" "$TMP/fw1.log" &&
+	ok "log line: preempting a slower master" || notok "no preempt log line"
+
+# --- demotion from dpfctl ----------------------------------------------------
+ping_start
+fctl 1 carp demote carp 1
+if wait_state 2 1 MASTER 3 && wait_state 1 1 BACKUP 3 && wait_state 2 2 MASTER 3; then
+	ok "carp demote carp 1 on the MASTER moves both vhids to the peer"
+else notok "demotion did not move mastership"; fi
+sleep 0.5
+read -r sent lost < <(ping_stop)
+diag "outage demote: $lost of $sent lost"
+echo "demote: $lost/$sent lost" >>"$TMP/outages"
+[ "$lost" -le 5 ] && ok "demotion handover lost $lost pings (at most 5)" ||
+	notok "demotion handover lost $lost of $sent"
+[ "$(carp_get 1 1 demote)" = 1 ] && ok "show carp reports demote 1" || notok "demote value"
+fctl 1 carp demote carp -1
+wait_state 1 1 MASTER 4 && ok "carp demote carp -1: MASTER comes back (preempt)" ||
+	notok "undemote did not return mastership"
+if fctl 1 carp demote nosuchgroup 1 >/dev/null 2>&1; then notok "unknown group accepted"
+else ok "carp demote of an unknown group fails"; fi
+
+# --- forced state, down/up -----------------------------------------------------
+# Forcing the slower node MASTER lasts until the better master's next advert
+# (OpenBSD: forced state is not sticky).
+tr=$(carp_get 2 1 transitions)
+fctl 2 carp state 1 master
+sleep 1.5
+if grep -q "carp: 1@lan: BACKUP -> MASTER (user requested)" "$TMP/fw2.log" &&
+   [ "$(carp_get 2 1 transitions)" -ge $((tr + 2)) ] && [ "$(carp_get 2 1 state)" = BACKUP ]; then
+	ok "carp state 1 master on the slower node: MASTER, then BACKUP at the next advert"
+else notok "forced master: $(carp_get 2 1 state), transitions $tr -> $(carp_get 2 1 transitions)"; fi
+# Forcing the better node BACKUP: both are silent, and its shorter
+# master-down (3 s against 4.17 s) makes it MASTER again first.
+fctl 1 carp state 1 backup
+if [ "$(carp_get 1 1 state)" = BACKUP ]; then
+	ok "carp state 1 backup on the MASTER: BACKUP at once"
+else notok "forced backup"; fi
+wait_state 1 1 MASTER 5 && [ "$(carp_get 2 1 state)" = BACKUP ] &&
+	ok "forced state is not sticky: master-down makes the better node MASTER again" ||
+	notok "after forced backup"
+t0=$(date +%s%N)
+fctl 1 carp down 1
+if wait_state 2 1 MASTER 2; then
+	ok "carp down 1 bows out: fw2 MASTER after $((($(date +%s%N) - t0) / 1000000)) ms"
+else notok "carp down: no takeover"; fi
+[ "$(carp_get 1 1 state)" = INIT ] && ok "carp down leaves the vhid in INIT" || notok "not INIT"
+fctl 1 carp up 1
+wait_state 1 1 MASTER 6 && ok "carp up 1: back, and MASTER by preempt" || notok "carp up"
+
+# --- SIGTERM: bow-out, the backup takes over at once -----------------------------
+failover 1 2 TERM "SIGTERM (bow-out), advbase 1" 1000
+grep -q "master bowed out\|preempting a slower master" "$TMP/fw2.log" &&
+	ok "the backup took over on the bow-out advert" || notok "no bow-out transition logged"
+
+# --- wrong key on one node: rejected, counted, no flapping -----------------------
+fw_start 1 1 0 wrongkey || notok "fw1 starts with a wrong key"
+sleep 6
+a=$(carp_get 2 1 transitions)
+b=$(carp_get 1 1 transitions)
+sleep 4
+r2=$(carp_get 2 1 rejected.auth)
+r1=$(carp_get 1 1 rejected.auth)
+if [ "${r2:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && [ "$(carp_get 2 1 stats.carps_badauth)" -gt 0 ]; then
+	ok "wrong key: adverts rejected and counted (auth: fw1 $r1, fw2 $r2)"
+else notok "wrong key counters: fw1 $r1 fw2 $r2"; fi
+if [ "$a" = "$(carp_get 2 1 transitions)" ] && [ "$b" = "$(carp_get 1 1 transitions)" ]; then
+	ok "wrong key: no flapping (transitions stable over 4 s)"
+else notok "wrong key: flapping"; fi
+fw_kill 1 9
+fw_kill 2 9
+
+# --- sub-second timers: advbase 0, advskew 8 / 16 (master-down 187.5 ms) ---------
+fw_start 1 0 8 || notok "fw1 starts (advbase 0)"
+sleep 0.3
+fw_start 2 0 16 || notok "fw2 starts (advbase 0)"
+if wait_state 1 1 MASTER 3 && wait_state 2 1 BACKUP 2; then ok "advbase 0: election"
+else notok "advbase 0 election"; fi
+sleep 1
+failover 1 2 9 "kill -9, advbase 0 advskew 16" 500
+fw_kill 2 9
+
+# --- ucarp on the same segment ----------------------------------------------------
+printf '#!/bin/sh\necho up >>%s\n' "$TMP/uc.events" >"$TMP/up.sh"
+printf '#!/bin/sh\necho down >>%s\n' "$TMP/uc.events" >"$TMP/down.sh"
+chmod +x "$TMP/up.sh" "$TMP/down.sh"
+uc_start() { # ADVSKEW
+	: >"$TMP/uc.events"
+	ip netns exec "$P-uc" ucarp -i "$P-u0" -s 198.18.1.13 -v 1 -p s3cret -a 198.18.1.1 -b 1 \
+		-k "$1" -P -n -u "$TMP/up.sh" -d "$TMP/down.sh" >>"$TMP/uc.log" 2>&1 &
+	UCPID=$!
+}
+uc_stop() { kill -9 "$UCPID" 2>/dev/null; wait "$UCPID" 2>/dev/null; UCPID=; }
+uc_master() { [ "$(tail -1 "$TMP/uc.events" 2>/dev/null)" = up ]; }
+
+# dpf (advskew 0) against ucarp (advskew 50): dpf wins, ucarp stays backup.
+fw_start 1 1 0 || notok "fw1 starts for ucarp"
+wait_state 1 1 MASTER 6 >/dev/null
+uc_start 50
+sleep 5
+if [ "$(carp_get 1 1 state)" = MASTER ] && ! uc_master; then
+	ok "ucarp (advskew 50) stays BACKUP under dpf MASTER (advskew 0): HMAC accepted by ucarp"
+else notok "dpf vs ucarp: dpf $(carp_get 1 1 state), ucarp events $(cat "$TMP/uc.events")"; fi
+fw_kill 1 9
+end=$(($(date +%s) + 8))
+while ! uc_master && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
+uc_master && ok "dpf killed: ucarp takes over" || notok "ucarp did not take over"
+# ucarp MASTER; dpf advskew 0 with preempt comes back and takes it.
+fw_start 1 1 0 || notok "fw1 restarts for ucarp"
+if wait_state 1 1 MASTER 6; then
+	sleep 1
+	if [ "$(tail -1 "$TMP/uc.events")" = down ]; then
+		ok "dpf preempts ucarp and ucarp goes BACKUP"
+	else notok "ucarp did not go down: $(cat "$TMP/uc.events")"; fi
+else notok "dpf did not preempt ucarp"; fi
+[ "$(carp_get 1 1 rejected.auth)" = 0 ] && [ "$(carp_get 1 1 stats.carps_ipackets)" -gt 0 ] &&
+	ok "dpf authenticated ucarp's adverts (none rejected)" || notok "dpf rejected ucarp adverts"
+fw_kill 1 9
+uc_stop
+# ucarp (advskew 50) MASTER, dpf advskew 100: dpf stays BACKUP, then takes over.
+uc_start 50
+sleep 4
+fw_start 1 1 100 || notok "fw1 starts (advskew 100)"
+sleep 5
+if [ "$(carp_get 1 1 state)" = BACKUP ] && uc_master; then
+	ok "dpf (advskew 100) stays BACKUP under ucarp MASTER (advskew 50)"
+else notok "ucarp master: dpf $(carp_get 1 1 state), ucarp $(cat "$TMP/uc.events")"; fi
+uc_stop
+wait_state 1 1 MASTER 6 && ok "ucarp killed: dpf takes over after master-down" ||
+	notok "dpf did not take over from ucarp"
+fw_kill 1 9
+
+diag "measured outages:"
+sed 's/^/#   /' "$TMP/outages"
+finish
