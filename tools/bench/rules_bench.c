@@ -258,8 +258,8 @@ main(int argc, char **argv)
 	}
 	env = (struct rules_env){ 8, ifaces, 0, NULL };
 	printf("# rules_bench: TSC %.2f GHz, trace %u packets (70%% built to hit a rule); "
-	       "rte_acl picks its default algorithm (AVX-512 only with "
-	       "--force-max-simd-bitwidth=512)\n", rte_get_tsc_hz() / 1e9, TRACE);
+	       "rte_acl's default algorithm for this CPU and EAL args\n", rte_get_tsc_hz() / 1e9,
+	       TRACE);
 	printf("%-4s %6s %8s %9s %8s %8s %8s %9s\n", "af", "rules", "entries", "build_ms",
 	       "single", "bulk32", "bulk64", "linear");
 	for (int six = 0; six < 2; six++) {
