@@ -80,10 +80,19 @@ step "TTL 1 is answered with time exceeded; an unrouted address with unreachable
 ip netns exec dpf-demo-cli ping -c 1 -W 1 -t 1 198.18.2.2 | grep -E "From|packets"
 ip netns exec dpf-demo-cli ping -c 1 -W 1 198.19.9.9 | grep -E "From|packets"
 
-for c in "show info" "show interfaces" "show routes" "show neighbors" "show workers"; do
+step "the filter: the WAN side may not connect in (block return log: RST, logged)"
+ip netns exec dpf-demo-srv $PY "$HERE/../tests/integration/filter_probe.py" connect 198.18.1.2 22 2 |
+	sed 's/^/server -> client:22: /'
+sleep 1
+
+for c in "show info" "show interfaces" "show routes" "show neighbors" "show workers" \
+	"show rules -v" "show states -v"; do
 	step "dpfctl $c"
 	"$DPFCTL" -s $SOCK $c
 done
+
+step "pflog: what the block rule logged (tcpdump -n -e -r /run/dpf/pflog.pcap)"
+tcpdump -n -e -r /run/dpf/pflog.pcap 2>/dev/null | tail -5
 
 step "stopping dpf (SIGTERM)"
 kill "$pid"
