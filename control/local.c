@@ -619,7 +619,15 @@ local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	/* RFC 826 merge: update a known sender; learn it if it asks for us. */
 	if (!(pm->arp.sha[0] & 1) && proto_rd32(pm->arp.spa) != 0)
 		local_learn(l, md->iface, 4, pm->arp.spa, pm->arp.sha, for_us || vip != NULL);
-	if (pm->arp.op != 1 || (!for_us && vip == NULL)) {
+	/* A gratuitous request (sender = target address) announces, it does
+	 * not ask: never answer it [RFC 5227 2.3, 2.4].  Answering a CARP peer's
+	 * announcement of a virtual address we are still MASTER for would send
+	 * a frame from the virtual MAC and pull the switch's entry for it back
+	 * to us just before we become BACKUP: traffic then black-holes until
+	 * the new MASTER's next advert [OpenBSD carp_master_down: the GARP is
+	 * what moves the MAC; protocols.md 2.7]. */
+	if (pm->arp.op != 1 || (!for_us && vip == NULL) ||
+	    memcmp(pm->arp.spa, pm->arp.tpa, 4) == 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
