@@ -322,15 +322,15 @@ cmd_show_rules(struct ctl_out *out, int argc, char **argv, void *arg)
 }
 
 static int
-parse_prefix(const char *s, uint8_t *af, uint8_t *addr, uint8_t *plen)
+parse_prefix(const char *s, struct dp_addr *a)
 {
 	struct cfg_prefix p;
 
 	if (cfg_prefix_parse(s, &p) != 0)
 		return -1;
-	*af = p.af;
-	*plen = p.plen;
-	memcpy(addr, p.addr, 16);
+	a->af = p.af;
+	a->plen = p.plen;
+	memcpy(a->addr, p.addr, 16);
 	return 0;
 }
 
@@ -339,7 +339,6 @@ static const char *
 parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 {
 	int i = 0;
-	uint8_t af = 0;
 
 	memset(sel, 0, sizeof(*sel));
 	sel->rule = -1;
@@ -372,15 +371,15 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 			}
 			sel->has_id = true;
 		} else if (strcmp(k, "host") == 0) {
-			if (parse_prefix(v, &af, sel->host, &sel->host_plen) != 0)
+			if (parse_prefix(v, &sel->host) != 0)
 				return "host: address or prefix expected";
 			sel->has_host = true;
 		} else if (strcmp(k, "from") == 0) {
-			if (parse_prefix(v, &af, sel->src, &sel->src_plen) != 0)
+			if (parse_prefix(v, &sel->src) != 0)
 				return "from: address or prefix expected";
 			sel->has_src = true;
 		} else if (strcmp(k, "to") == 0) {
-			if (parse_prefix(v, &af, sel->dst, &sel->dst_plen) != 0)
+			if (parse_prefix(v, &sel->dst) != 0)
 				return "to: address or prefix expected";
 			sel->has_dst = true;
 		} else if (strcmp(k, "rule") == 0) {
@@ -403,7 +402,10 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 		} else {
 			return "unknown selector (all, id, host, from, to, rule, proto)";
 		}
-		if (af != 0) {
+		if (strcmp(k, "host") == 0 || strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
+			uint8_t af = strcmp(k, "host") == 0 ? sel->host.af :
+				     strcmp(k, "from") == 0 ? sel->src.af : sel->dst.af;
+
 			if (sel->af != 0 && sel->af != af)
 				return "addresses of different families";
 			sel->af = af;

@@ -169,18 +169,6 @@ dp_touch(const struct dp_wctx *c, const struct dpf_rule *r, struct dp_state *st,
 #define DP_ST_RULE 0
 #define DP_ST_GEN 1
 
-static bool
-dp_prefix_match(const uint8_t *pfx, unsigned int plen, const uint8_t *a, unsigned int alen)
-{
-	unsigned int bytes = plen / 8, bits = plen % 8;
-
-	if (plen > alen * 8)
-		return false;
-	if (memcmp(pfx, a, bytes) != 0)
-		return false;
-	return bits == 0 || ((pfx[bytes] ^ a[bytes]) & (0xff << (8 - bits))) == 0;
-}
-
 static inline int
 dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
 {
@@ -655,7 +643,6 @@ dp_state_sel_match(const struct dp_state_sel *sel, const struct dp_state *st, co
 		   uint64_t id, uint32_t creatorid, const struct dp_rules *rules)
 {
 	const uint8_t *a0, *a1, *src;
-	unsigned int alen = st->af == 4 ? 4 : 16;
 
 	if (sel->all)
 		return true;
@@ -677,12 +664,12 @@ dp_state_sel_match(const struct dp_state_sel *sel, const struct dp_state *st, co
 		a1 = ((const struct dp_state_key6 *)key)->addr[1];
 	}
 	src = (st->flags & DP_STF_SWAPPED) ? a1 : a0;
-	if (sel->has_src && !dp_prefix_match(sel->src, sel->src_plen, src, alen))
+	if (sel->has_src && !dp_addr_in(&sel->src, st->af, src))
 		return false;
-	if (sel->has_dst && !dp_prefix_match(sel->dst, sel->dst_plen, src == a0 ? a1 : a0, alen))
+	if (sel->has_dst && !dp_addr_in(&sel->dst, st->af, src == a0 ? a1 : a0))
 		return false;
-	if (sel->has_host && !dp_prefix_match(sel->host, sel->host_plen, a0, alen) &&
-	    !dp_prefix_match(sel->host, sel->host_plen, a1, alen))
+	if (sel->has_host && !dp_addr_in(&sel->host, st->af, a0) &&
+	    !dp_addr_in(&sel->host, st->af, a1))
 		return false;
 	return true;
 }

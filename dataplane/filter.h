@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dataplane/dp.h"
 #include "proto/pftm.h"
 
 struct dpf_ruleset;
@@ -105,8 +106,7 @@ struct dp_state_sel {
 	uint8_t af;			/* 0: any */
 	uint8_t proto;			/* 0: any */
 	bool has_src, has_dst, has_host;
-	uint8_t src_plen, dst_plen, host_plen;
-	uint8_t src[16], dst[16], host[16]; /* src: creator side; host: either side */
+	struct dp_addr src, dst, host;	/* src: creator side; host: either side */
 	bool has_id;
 	uint64_t id;
 	uint32_t creatorid;		/* 0: any */
