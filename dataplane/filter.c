@@ -485,54 +485,62 @@ refused:
 	return false;
 }
 
+#define DP_BLOCKED (-2)
+
+/*
+ * The rules of one direction on one interface: returns the deciding rule's
+ * index (-1: the default rule), or DP_BLOCKED when the packet was refused
+ * (and consumed).  A passing rule counts and logs the packet here, as pf
+ * does in each direction's pf_test().
+ */
+static int
+dp_rules_dir(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, uint8_t dir,
+	     uint16_t iface)
+{
+	struct dp_rule_ctr *row = dp_rule_ctr_row(c->rules, c->w->id);
+	int r = dp_rules_match(c, f, dir, iface);
+
+	if (r >= 0)
+		row[r].evals++;
+	if (!dp_rule_passes(c, r)) {
+		dp_block(c, m, f, r, dir, iface);
+		return DP_BLOCKED;
+	}
+	if (r >= 0) {
+		row[r].pkts++;
+		row[r].bytes += m->pkt_len;
+		if (c->rules->rs->rules[r].log)
+			dp_log(c, m, dir, iface, PF_PASS, PFRES_MATCH, r);
+	}
+	return r;
+}
+
 /*
  * A packet without a state: the rules in (ingress interface), then out
- * (egress interface, if it is routed), then maybe a new state.
+ * (egress interface, if it is routed), then maybe a new state made by the
+ * first of the two deciding rules that keeps state.
  */
 static bool
 dp_state_miss(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 	      const union dp_state_key *key, bool swapped, const struct dp_nh *nh)
 {
+	const struct dpf_rule *rules = c->rules->rs->rules;
 	struct dp_mbuf_meta *md = dp_meta(m);
-	struct dp_rule_ctr *row = dp_rule_ctr_row(c->rules, c->w->id);
-	const struct dpf_rule *r;
 	int ri, ro, keep = -1;
 
-	ri = dp_rules_match(c, f, PF_IN, md->iface);
-	if (ri >= 0)
-		row[ri].evals++;
-	if (!dp_rule_passes(c, ri)) {
-		dp_block(c, m, f, ri, PF_IN, md->iface);
+	ri = dp_rules_dir(c, m, f, PF_IN, md->iface);
+	if (ri == DP_BLOCKED)
 		return false;
-	}
-	if (ri >= 0 && c->rules->rs->rules[ri].keep_state)
+	if (ri >= 0 && rules[ri].keep_state)
 		keep = ri;
 	/* Not routed (no route, reject, local): the forward path answers it. */
 	if (nh->kind != DP_NH_CONNECTED && nh->kind != DP_NH_GATEWAY)
 		return true;
-	ro = dp_rules_match(c, f, PF_OUT, nh->iface);
-	if (ro >= 0)
-		row[ro].evals++;
-	if (!dp_rule_passes(c, ro)) {
-		dp_block(c, m, f, ro, PF_OUT, nh->iface);
+	ro = dp_rules_dir(c, m, f, PF_OUT, nh->iface);
+	if (ro == DP_BLOCKED)
 		return false;
-	}
-	if (keep < 0 && ro >= 0 && c->rules->rs->rules[ro].keep_state)
+	if (keep < 0 && ro >= 0 && rules[ro].keep_state)
 		keep = ro;
-	if (ri >= 0) {
-		r = &c->rules->rs->rules[ri];
-		row[ri].pkts++;
-		row[ri].bytes += m->pkt_len;
-		if (r->log)
-			dp_log(c, m, PF_IN, md->iface, PF_PASS, PFRES_MATCH, ri);
-	}
-	if (ro >= 0 && ro != ri) {
-		r = &c->rules->rs->rules[ro];
-		row[ro].pkts++;
-		row[ro].bytes += m->pkt_len;
-		if (r->log)
-			dp_log(c, m, PF_OUT, nh->iface, PF_PASS, PFRES_MATCH, ro);
-	}
 	/* Fragments and ICMP errors never create states (no ports / quoted). */
 	if (keep < 0 || md->frag || f->icmp_err)
 		return true;
