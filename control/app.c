@@ -28,6 +28,7 @@
 #include "control/filter_cmds.h"
 #include "control/rules.h"
 #include "dataplane/filter.h"
+#include "dataplane/frag.h"
 #include "dataplane/rules_acl.h"
 
 /* --- pflog (logging.pflog) --- */
@@ -167,7 +168,9 @@ app_filter(struct app *app, char *err, size_t errlen)
 
 	app->dp->host_id = app->host_id;
 	if (app->dp->workers[0].states == NULL &&
-	    dp_filter_init(app->dp, cfg->limits[PFLIMIT_STATES], cfg->timeouts, err, errlen) != 0)
+	    (dp_filter_init(app->dp, cfg->limits[PFLIMIT_STATES], cfg->timeouts, err, errlen) != 0 ||
+	     dp_frag_init(app->dp, cfg->limits[PFLIMIT_FRAGS], cfg->timeouts[PFTM_FRAG], err,
+			  errlen) != 0))
 		return -1;
 	rs = rules_from_config(cfg, msg, sizeof(msg));
 	if (rs == NULL) {
@@ -345,6 +348,7 @@ cleanup:
 		ctl_server_close(app->ctl_ro);
 	if (app->dp != NULL) {
 		dp_filter_fini(app->dp);
+		dp_frag_fini(app->dp);
 		dp_fib_free(atomic_exchange(&app->dp->fib, NULL));
 		dp_reclaim(app->dp, true);
 	}

@@ -146,6 +146,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 					    json_integer((json_int_t)s->pkt_err[i]));
 		json_object_set_new(j, "drops", d);
 		json_object_set_new(j, "states", filter_info_json(app, s));
+		json_object_set_new(j, "fragments", filter_info_frag_json(s));
 		json_object_set_new(j, "pflog", info_pflog_json(app, s));
 		ctl_json(out, j);
 		rte_free(s);
@@ -165,6 +166,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "to the appliance", (unsigned long)s->local_pkts,
 		   (double)s->local_pkts / secs);
 	filter_info_text(out, app, s, secs);
+	filter_info_frag_text(out, s, secs);
 	ctl_printf(out, "Counters\n");
 	for (i = 0; i < PFRES_MAX; i++)
 		ctl_printf(out, "  %-25s%14lu%14.1f/s\n", pfres_name(i), (unsigned long)pf[i],

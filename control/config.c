@@ -31,6 +31,7 @@
 
 #define CFG_FILE_MAX (64u << 20)	/* bytes of config text */
 #define CFG_KEY_FILE_READ 256		/* bytes of a key file looked at */
+#define CFG_TABLE_FILE_MAX (64u << 20)	/* bytes of a table file */
 
 void
 cfg_error_format(const struct cfg_error *err, const char *file, char *buf, size_t len)
@@ -404,6 +405,139 @@ cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char 
 		rc = 0;
 	}
 	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* --- table files --- */
+
+/* Fails at v (the config's "file" value) with "PATH:LINE:COL: MESSAGE". */
+static int __attribute__((format(printf, 6, 7)))
+table_file_fail(struct cfg_ld *ld, const struct cfg_val *v, const char *path, unsigned int line,
+		size_t col, const char *fmt, ...)
+{
+	char why[CFG_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return cfg_fail_val(ld, v, "%s:%u:%zu: %s", path, line, col, why);
+}
+
+#define TABLE_FILE_SPACE " \t\n\v\f\r"	/* isspace(3) in the C locale, as pfctl splits */
+
+/*
+ * A table file is what pfctl reads for `-T add -f FILE` and `table <x> file
+ * "FILE"` [OpenBSD pfctl_radix.c pfr_next_token]: tokens separated by white
+ * space, any number on a line, and a '#' where a token would start comments
+ * out the rest of its line.  Each token is checked by cfg_get_prefix() exactly
+ * as an element of the inline form, so both forms accept the same entries and
+ * word their errors the same.  pfctl also takes host names (resolved with DNS)
+ * and negated entries ("!ADDR"); both are errors here: the check reads nothing
+ * from the network, and rules' tables have no negation.  Columns count bytes
+ * from 1.  The file must be a regular file (a FIFO would block the load).
+ */
+int
+cfg_load_table_file(struct cfg_ld *ld, const struct cfg_val *v, const char *path,
+		    struct cfg_prefix **arr, unsigned int *n)
+{
+	struct cfg_val tok = { .j = NULL, .node = v->node };
+	size_t cap = *n, bytes = 0, linecap = 0;
+	char *line = NULL, why[CFG_ERR_MAX];
+	unsigned int lineno = 0;
+	struct stat st;
+	ssize_t len;
+	int fd, saved, rc = -1;
+	FILE *f;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return cfg_fail_val(ld, v, "table file \"%s\": %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cfg_fail_val(ld, v, "table file \"%s\": not a regular file", path);
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		saved = errno;
+		close(fd);
+		return cfg_fail_val(ld, v, "table file \"%s\": %s", path, strerror(saved));
+	}
+	tok.j = json_string("");
+	if (tok.j == NULL) {
+		cfg_fail_val(ld, v, "out of memory");
+		goto out;
+	}
+	while ((len = getline(&line, &linecap, f)) >= 0) {
+		const char *nul = memchr(line, '\0', (size_t)len);
+		char *s = line;
+
+		lineno++;
+		bytes += (size_t)len;
+		if (bytes > CFG_TABLE_FILE_MAX) {
+			cfg_fail_val(ld, v, "table file \"%s\" is larger than %u MiB", path,
+				     CFG_TABLE_FILE_MAX >> 20);
+			goto out;
+		}
+		if (nul != NULL) {
+			table_file_fail(ld, v, path, lineno, (size_t)(nul - line) + 1,
+					"a NUL byte");
+			goto out;
+		}
+		for (;;) {
+			struct cfg_prefix p;
+			size_t col, w;
+
+			s += strspn(s, TABLE_FILE_SPACE);
+			if (*s == '\0' || *s == '#')
+				break;
+			col = (size_t)(s - line) + 1;
+			w = strcspn(s, TABLE_FILE_SPACE);
+			if (*s == '!') {
+				table_file_fail(ld, v, path, lineno, col, "\"%.*s\": negated "
+						"entries are not supported", (int)w, s);
+				goto out;
+			}
+			/* No UTF-8 check: any byte that is not ASCII fails as an address. */
+			if (json_string_setn_nocheck(tok.j, s, w) < 0) {
+				cfg_fail_val(ld, v, "out of memory");
+				goto out;
+			}
+			if (cfg_get_prefix(ld, &tok, CFG_PFX_V4 | CFG_PFX_V6 | CFG_PFX_NET,
+					   &p) < 0) {
+				snprintf(why, sizeof(why), "%s", ld->err->msg);
+				table_file_fail(ld, v, path, lineno, col, "%s", why);
+				goto out;
+			}
+			if (*n == UINT32_MAX) {
+				table_file_fail(ld, v, path, lineno, col, "too many entries");
+				goto out;
+			}
+			if (*n == cap) {
+				size_t ncap = cap < 256 ? 256 : cap * 2;
+				struct cfg_prefix *m = realloc(*arr, ncap * sizeof(*m));
+
+				if (m == NULL) {
+					cfg_fail_val(ld, v, "out of memory");
+					goto out;
+				}
+				*arr = m;
+				cap = ncap;
+			}
+			(*arr)[(*n)++] = p;
+			s += w;
+		}
+	}
+	saved = errno;
+	if (ferror(f) || !feof(f)) {
+		cfg_fail_val(ld, v, "table file \"%s\": %s", path, strerror(saved));
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(tok.j);
+	free(line);
+	fclose(f);
 	return rc;
 }
 

@@ -127,6 +127,14 @@ bool cfg_prefix_equal(const struct cfg_prefix *a, const struct cfg_prefix *b);
 int cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char *why,
 		      size_t whylen);
 
+/*
+ * Appends the entries of table file path (pfctl's format, docs/config.md) to
+ * *arr, count *n; errors are set at v, the config's "file" value, with the
+ * file's "PATH:LINE:COL: " leading the message.
+ */
+int cfg_load_table_file(struct cfg_ld *ld, const struct cfg_val *v, const char *path,
+			struct cfg_prefix **arr, unsigned int *n);
+
 /* --- printer (config_print.c) --- */
 
 struct cfg_out {

@@ -753,8 +753,22 @@ static const struct cfg_key table_file_keys[] = {
 	K_STR("file", struct cfg_table, file, 1, 4095, NULL, .flags = CF_REQUIRED),
 };
 
+/*
+ * The file is read at load, as key files are, so that `dpf -n` and startup
+ * see the same entries and a missing or bad file fails the load.  Its entries
+ * are the table's, as inline ones would be; `dpf -n` prints only the path.
+ */
+static int
+load_table_file(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_table *t = obj;
+	struct cfg_val f = cfg_member(ld, v, "file");
+
+	return cfg_load_table_file(ld, &f, t->file, &t->entries, &t->n);
+}
+
 static const struct cfg_obj table_file_obj = {
-	"table", table_file_keys, NKEYS(table_file_keys), NULL
+	"table", table_file_keys, NKEYS(table_file_keys), load_table_file
 };
 
 /* pf table names: at most PF_TABLE_NAME_SIZE - 1 = 31 characters. */
@@ -1357,8 +1371,21 @@ check_config(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	if (cfg->n_tables > cfg->limits[PFLIMIT_TABLES])
 		return cfg_fail_val(ld, &m, "%u tables, above limits.tables %" PRIu32,
 				    cfg->n_tables, cfg->limits[PFLIMIT_TABLES]);
-	for (unsigned int i = 0; i < cfg->n_tables; i++)
-		entries += cfg->tables[i].n;
+	for (unsigned int i = 0; i < cfg->n_tables; i++) {
+		const struct cfg_table *t = &cfg->tables[i];
+		struct cfg_val tv;
+
+		entries += t->n;
+		if (entries <= cfg->limits[PFLIMIT_TABLE_ENTRIES] || t->file == NULL ||
+		    entries - t->n > cfg->limits[PFLIMIT_TABLE_ENTRIES])
+			continue;
+		/* A file's entries pass the limit: say which file. */
+		tv = cfg_member(ld, &m, t->name);
+		tv = cfg_member(ld, &tv, "file");
+		return cfg_fail_val(ld, &tv, "table file \"%s\": %u entries, %" PRIu64 " in "
+				    "all tables so far, above limits.table-entries %" PRIu32,
+				    t->file, t->n, entries, cfg->limits[PFLIMIT_TABLE_ENTRIES]);
+	}
 	if (entries > cfg->limits[PFLIMIT_TABLE_ENTRIES])
 		return cfg_fail_val(ld, &m, "%" PRIu64 " table entries, above "
 				    "limits.table-entries %" PRIu32, entries,

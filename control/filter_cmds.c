@@ -463,6 +463,32 @@ filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_sta
 }
 
 void
+filter_info_frag_text(struct ctl_out *out, const struct dp_stats *s, double secs)
+{
+	ctl_printf(out, "%-27s%14s%16s\n", "Fragments", "Total", "Rate");
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "received", s->frag_in,
+		   (double)s->frag_in / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "reassembled", s->frag_reassembled,
+		   (double)s->frag_reassembled / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "dropped", s->drop[DP_DROP_FRAGMENT],
+		   (double)s->drop[DP_DROP_FRAGMENT] / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "refragmented (IPv6)", s->frag_out,
+		   (double)s->frag_out / secs);
+}
+
+json_t *
+filter_info_frag_json(const struct dp_stats *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "received", json_integer((json_int_t)s->frag_in));
+	json_object_set_new(o, "reassembled", json_integer((json_int_t)s->frag_reassembled));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)s->drop[DP_DROP_FRAGMENT]));
+	json_object_set_new(o, "refragmented", json_integer((json_int_t)s->frag_out));
+	return o;
+}
+
+void
 filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs)
 {
 	ctl_printf(out, "Limit Counters\n");

@@ -20,6 +20,9 @@ int filter_cmds_register(struct app *app, struct ctl_server *srv);
 void filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
 		      double secs);
 /* `show info -v`: "Limit Counters". */
+/* Fragment reassembly counters (dataplane/frag.c), text and JSON. */
+void filter_info_frag_text(struct ctl_out *out, const struct dp_stats *s, double secs);
+json_t *filter_info_frag_json(const struct dp_stats *s);
 void filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs);
 json_t *filter_info_json(const struct app *app, const struct dp_stats *s);
 

@@ -32,6 +32,7 @@
 #include "control/local.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
+#include "dataplane/frag.h"
 #include "proto/cksum.h"
 #include "proto/pkt.h"
 #include "proto/proto.h"
@@ -115,7 +116,27 @@ local_send_l2_from(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_
 		   uint64_t mac, uint16_t ethertype, const uint8_t *smac)
 {
 	const struct dp_iface *oif = &l->dp->ifaces[ifx];
+	const struct dp_mbuf_meta *md = dp_meta(m);
 
+	/* A reassembled IPv6 datagram that waited for ND leaves refragmented,
+	 * as the worker sends the others (dataplane/frag.c). */
+	if (unlikely(md->fragsz != 0) && ethertype == RTE_ETHER_TYPE_IPV6 &&
+	    m->pkt_len - l3_off > md->fragsz) {
+		struct rte_mbuf *frags[16];
+		int nf, k;
+
+		nf = dp_frag6_split(l->dp, m, RTE_MIN(md->fragsz, oif->mtu), frags,
+				    RTE_DIM(frags));
+		if (nf < 0) {
+			l->st->drop[nf == -ENOMEM ? DP_DROP_NO_MBUF : DP_DROP_FRAGMENT]++;
+			return;
+		}
+		for (k = 0; k < nf; k++) {
+			l->st->frag_out++;
+			local_send_l2_from(l, frags[k], 0, ifx, mac, ethertype, smac);
+		}
+		return;
+	}
 	if (!dp_l2_rewrite(m, l3_off, &l->dp->ports[oif->port], oif, mac, ethertype)) {
 		local_drop(l, m, DP_DROP_NO_MBUF);
 		return;
@@ -857,12 +878,64 @@ local_too_big(struct local *l, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * A reassembled datagram (an mbuf chain, dataplane/frag.c) about to be
+ * answered with an ICMP error or a RST: the answer needs its first bytes
+ * only, so it is replaced by a one-segment copy of at most 1280 bytes of
+ * it whose IP (and UDP) length say what was kept; an ICMP error quotes no
+ * more than that anyway.  Returns the copy (m consumed) or NULL (m dropped).
+ */
+static struct rte_mbuf *
+local_head(struct local *l, struct rte_mbuf *m)
+{
+	struct dp_mbuf_meta *md = dp_meta(m);
+	uint32_t keep = RTE_MIN(m->pkt_len, md->l3_off + 1280u);
+	struct rte_mbuf *h = local_alloc(l);
+	const uint8_t *p;
+	uint8_t *d, *ip;
+	uint32_t ip_len = keep - md->l3_off;
+
+	if (h == NULL || (d = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)keep)) == NULL) {
+		rte_pktmbuf_free(h);
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return NULL;
+	}
+	p = rte_pktmbuf_read(m, 0, keep, d);
+	if (p != d)
+		memcpy(d, p, keep);
+	*dp_meta(h) = *md;
+	ip = d + md->l3_off;
+	if (md->af == 4) {
+		proto_wr16(ip + 2, (uint16_t)ip_len);
+		proto_wr16(ip + 10, 0);
+		proto_wr16(ip + 10, proto_cksum(ip, (ip[0] & 0xf) * 4u));
+	} else {
+		proto_wr16(ip + 4, (uint16_t)(ip_len - 40));
+	}
+	if (md->proto == PKT_IPPROTO_UDP && ip_len >= md->l4_off + 8u)
+		proto_wr16(ip + md->l4_off + 4, (uint16_t)(ip_len - md->l4_off));
+	rte_pktmbuf_free(m);
+	return h;
+}
+
 static void
 local_punt(struct local *l, struct rte_mbuf *m)
 {
 	struct dp_mbuf_meta *md = dp_meta(m);
 	const struct dp_fib *fib;
 	const uint8_t *ip;
+
+	/* Answers parse the packet from its first segment; a reassembled
+	 * IPv4 datagram too big for its egress is fragmented whole; local
+	 * input takes single segments only (a chain is dropped there). */
+	if (unlikely(m->nb_segs > 1) && md->punt != DP_PUNT_RESOLVE &&
+	    md->punt != DP_PUNT_LOCAL &&
+	    (md->punt != DP_PUNT_TOOBIG || md->af == 6)) {
+		m = local_head(l, m);
+		if (m == NULL)
+			return;
+		md = dp_meta(m);
+	}
 
 	switch (md->punt) {
 	case DP_PUNT_LOCAL:

@@ -54,6 +54,8 @@ struct dp_mbuf_meta {
 	uint8_t proto;		/* L4 protocol (after IPv6 extension headers) */
 	uint8_t frag;		/* any fragment */
 	uint32_t rule;		/* rule id for punts caused by a rule */
+	uint16_t fragsz;	/* reassembled IPv6: largest fragment, else 0 (frag.c) */
+	rte_be32_t frag_id;	/* IPv6 fragment: its identification (frag.c) */
 };
 _Static_assert(sizeof(struct dp_mbuf_meta) <= DP_MBUF_PRIV, "mbuf priv area too small");
 
@@ -194,6 +196,7 @@ struct dp_worker {
 	struct dp_stats *stats;		/* [W] */
 	struct dp_state_table *states;	/* [W] this worker's shard of the states */
 	struct rte_ring *cmd;		/* [I] control -> worker commands (filter_cmd.h) */
+	struct dp_frag *frag;		/* [W] reassembly table (frag.c); NULL = none */
 	unsigned int expire_budget;	/* [I] state positions checked per poll */
 	volatile bool stop;		/* [A] set by the control core */
 } __rte_cache_aligned;
@@ -213,6 +216,7 @@ struct dp_main {
 	struct rte_ring *handoff[DP_MAX_WORKERS + 1][DP_MAX_WORKERS]; /* [I] */
 	struct dp_stats stats[DP_MAX_WORKERS + 1]; /* [W], [C] for the last used */
 	struct rte_mempool *pool;	/* [I] */
+	struct rte_mempool *indirect;	/* [I] indirect mbufs for IPv6 refragmentation */
 	struct rte_rcu_qsbr *rcu;	/* [I] */
 	_Atomic(struct dp_fib *) fib;	/* [P] */
 	_Atomic(struct dp_carp *) carp;	/* [P] NULL: MASTER for nothing */

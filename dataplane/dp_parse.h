@@ -51,6 +51,7 @@ dp_meta_fill(struct dp_mbuf_meta *md, const struct dp_parse *pr)
 	md->l4_off = pr->l4_off;
 	md->proto = pr->proto;
 	md->frag = pr->frag;
+	md->fragsz = 0;
 }
 
 /* Slow path: the parser's reason for a packet the fast path refused. */

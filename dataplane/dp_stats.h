@@ -90,6 +90,9 @@ struct dp_stats {
 	uint64_t state_inserts;
 	uint64_t state_removals;
 	uint64_t lcnt_max_states;	/* limit counter "max states per rule" */
+	uint64_t frag_in;		/* IP fragments received for reassembly */
+	uint64_t frag_reassembled;	/* datagrams completed */
+	uint64_t frag_out;		/* fragments sent by IPv6 refragmentation */
 	uint64_t log_pkts;		/* pflog records queued to the control core */
 	uint64_t log_ring_full;		/* pflog records lost: log ring full */
 	uint64_t log_nombuf;		/* pflog records lost: no mbuf for the copy */

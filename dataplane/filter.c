@@ -66,6 +66,7 @@ struct dp_flow {
 	const uint8_t *src;
 	const uint8_t *dst;
 	uint32_t l4_len;		/* L4 bytes in the IP payload */
+	uint32_t l4_seg;		/* of which in the first segment (headers) */
 	uint16_t sport, dport;		/* host order; ICMP queries: id, id */
 	uint8_t af;
 	uint8_t proto;
@@ -99,7 +100,7 @@ static bool
 dp_flow_get(struct rte_mbuf *m, const struct dp_mbuf_meta *md, struct dp_flow *f)
 {
 	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
-	uint32_t ip_len, avail = m->data_len - md->l3_off;
+	uint32_t ip_len, seg = m->data_len - md->l3_off;
 
 	f->l3 = l3;
 	f->af = md->af;
@@ -117,28 +118,31 @@ dp_flow_get(struct rte_mbuf *m, const struct dp_mbuf_meta *md, struct dp_flow *f
 		f->dst = l3 + 24;
 		ip_len = 40u + rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + 4));
 	}
-	ip_len = RTE_MIN(ip_len, avail);
+	/* A reassembled datagram is a chain: lengths from the packet, headers
+	 * only from the first segment (frag.c keeps the L4 header there). */
+	ip_len = RTE_MIN(ip_len, m->pkt_len - md->l3_off);
 	f->l4 = l3 + md->l4_off;
 	f->l4_len = ip_len > md->l4_off ? ip_len - md->l4_off : 0;
+	f->l4_seg = RTE_MIN(f->l4_len, seg > md->l4_off ? seg - md->l4_off : 0);
 	if (md->frag)
 		return true;
 	switch (md->proto) {
 	case DP_IPPROTO_TCP:
-		if (f->l4_len < 20 || (f->l4[12] >> 4) < 5 || (f->l4[12] >> 4) * 4u > f->l4_len)
+		if (f->l4_seg < 20 || (f->l4[12] >> 4) < 5 || (f->l4[12] >> 4) * 4u > f->l4_seg)
 			return false;
 		f->tcp_flags = f->l4[13];
 		/* fall through */
 	case DP_IPPROTO_UDP:
 	case DP_IPPROTO_SCTP:
-		if (f->l4_len < 8)
+		if (f->l4_seg < 8)
 			return false;
 		f->sport = (uint16_t)(f->l4[0] << 8 | f->l4[1]);
 		f->dport = (uint16_t)(f->l4[2] << 8 | f->l4[3]);
 		return true;
 	case DP_IPPROTO_ICMP:
 	case DP_IPPROTO_ICMPV6:
-		if (f->l4_len < 8 || (md->proto == DP_IPPROTO_ICMP) != (md->af == 4))
-			return f->l4_len >= 8;
+		if (f->l4_seg < 8 || (md->proto == DP_IPPROTO_ICMP) != (md->af == 4))
+			return f->l4_seg >= 8;
 		f->icmp_type = f->l4[0];
 		f->icmp_code = f->l4[1];
 		if (dp_icmp_is_query(f->af, f->icmp_type)) {
@@ -378,7 +382,7 @@ static int
 dp_icmp_error(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f)
 {
 	const uint8_t *q = f->l4 + 8;
-	uint32_t qlen = f->l4_len - 8, qhl;
+	uint32_t qlen = f->l4_seg - 8, qhl;
 	union dp_state_key key;
 	struct dp_state *st;
 	const uint8_t *qs, *qd, *ql4;
@@ -386,7 +390,7 @@ dp_icmp_error(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f)
 	uint8_t qproto;
 	bool swapped;
 
-	if (f->l4_len < 8)
+	if (f->l4_seg < 8)
 		return -1;
 	if (f->af == 4) {
 		if (qlen < 20 || (q[0] >> 4) != 4)

@@ -153,6 +153,9 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 	ip_len = md->af == 4 ? rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 2)) :
 			       40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
 	oif = &dp->ifaces[nh->iface];
+	/* A reassembled IPv6 datagram leaves in fragments of its largest. */
+	if (unlikely(md->fragsz != 0) && ip_len > md->fragsz)
+		ip_len = md->fragsz;
 	if (unlikely(ip_len > oif->mtu)) {
 		md->nh = (uint16_t)nhid;
 		md->arg = oif->mtu;
@@ -180,6 +183,14 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 		*(rte_be16_t *)(l3 + 10) = rte_cpu_to_be_16(ck);
 	} else {
 		l3[7]--;
+		if (unlikely(md->fragsz != 0) &&
+		    40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4)) > md->fragsz) {
+			c->st->fwd_pkts++;
+			c->st->iface[nh->iface].tx_pkts++;
+			c->st->iface[nh->iface].tx_bytes += m->pkt_len;
+			dp_frag6_out(c, m, oif, mac);
+			return;
+		}
 	}
 	if (unlikely(!dp_l2_rewrite(m, md->l3_off, &dp->ports[oif->port], oif, mac,
 				    md->af == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))) {
@@ -199,6 +210,9 @@ dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n)
 	uint32_t nh[DP_BURST_MAX];
 	unsigned int i;
 
+	if (n == 0)
+		return;
+	n = dp_frag_burst(c, pkts, n);
 	if (n == 0)
 		return;
 	dp_route_burst(c, pkts, nh, n);
@@ -303,6 +317,7 @@ dp_worker_main(void *arg)
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
 		dp_filter_housekeeping(&c);
+		dp_frag_housekeeping(&c);
 		c.st->polls++;
 		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
 		if (work) {

@@ -97,6 +97,23 @@ dp_handoff(struct dp_wctx *c, unsigned int owner, struct rte_mbuf *m)
 unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh,
 			     unsigned int n);
 
+/*
+ * Fragments (frag.c): takes each fragment out of pkts[0..n) into the
+ * worker's reassembly table; a datagram it completes takes a place in
+ * pkts[] as a whole packet (or goes to the worker owning its connection).
+ * Returns how many remain.
+ */
+unsigned int dp_frag_burst(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n);
+
+/* Once per poll: drops the datagrams whose timeouts.frag ran out. */
+void dp_frag_housekeeping(struct dp_wctx *c);
+
+struct dp_iface;
+
+/* A reassembled IPv6 datagram out as fragments of md->fragsz at most. */
+void dp_frag6_out(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_iface *oif,
+		  uint64_t mac);
+
 /* Once per poll: bounded expiry of the worker's states, control commands. */
 void dp_filter_housekeeping(struct dp_wctx *c);
 

@@ -11,8 +11,10 @@
  *    text that the position index cannot scan;
  *  - an accepted config prints to text that loads again and prints the same
  *    (print -> load -> print is a fixed point).
- * Relative "key_file" paths are read from the current directory; the loader
- * reads at most 256 bytes of regular files only, so no input can block it.
+ * Relative "key_file" and table "file" paths are read from the current
+ * directory; the loader opens regular files only (key files: 256 bytes at
+ * most, table files: up to 64 MiB, stopping at the first bad entry), so no
+ * input can block it.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -20,8 +20,8 @@
  *  - Load/free loops over every golden file, checking that the heap in use
  *    returns to the same size (and LeakSanitizer in the ASan build).
  *
- * The tests chdir to tests/config so that relative key_file paths in the
- * golden inputs ("keys/carp1.key") resolve.
+ * The tests chdir to tests/config so that relative key_file and table file
+ * paths in the golden inputs ("keys/carp1.key", "tables/good.txt") resolve.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -41,6 +41,7 @@
 #include "control/config.h"
 #include "control/config_priv.h"
 #include "control/jsonpos.h"
+#include "control/rules.h"
 
 static char srcdir[PATH_MAX];
 
@@ -610,7 +611,7 @@ test_values(void **state)
 		      " \"routes\": [{\"prefix\": \"::/0\", \"via\": \"2001:db8::fe\","
 		      "  \"interface\": \"lan\"}],"
 		      " \"tables\": {\"t\": [\"10.0.0.0/8\", \"2001:db8::\"],"
-		      "  \"f\": {\"file\": \"x\"}},"
+		      "  \"f\": {\"file\": \"tables/blocklist.txt\"}},"
 		      " \"options\": {\"default\": \"pass\"},"
 		      " \"rules\": [\"pass all\",\n  {\"action\": \"block\", \"log\": true}],"
 		      " \"carp\": {\"vhids\": [{\"vhid\": 9, \"interface\": \"lan\","
@@ -657,8 +658,12 @@ test_values(void **state)
 	assert_int_equal(cfg->tables[0].entries[1].plen, 128);
 	assert_null(cfg->tables[0].file);
 	assert_string_equal(cfg->tables[1].name, "f");
-	assert_string_equal(cfg->tables[1].file, "x");
-	assert_int_equal(cfg->tables[1].n, 0);
+	assert_string_equal(cfg->tables[1].file, "tables/blocklist.txt");
+	/* The file's two entries (tests/config/tables/blocklist.txt). */
+	assert_int_equal(cfg->tables[1].n, 2);
+	assert_int_equal(cfg->tables[1].entries[0].plen, 32);
+	assert_int_equal(cfg->tables[1].entries[1].af, 6);
+	assert_int_equal(cfg->tables[1].entries[1].plen, 48);
 	assert_true(cfg->options.default_pass);
 	/* Rules: text kept, object kept as the same JSON, each with its position. */
 	assert_int_equal(cfg->n_rules, 2);
@@ -920,6 +925,165 @@ test_key_files(void **state)
 		assert_string_equal(cfg->carp.vhids[0].key_file, path);
 		cfg_free(cfg);
 	}
+}
+
+/* The entries of table "t" of cfg, formatted and joined by spaces. */
+static void
+table_entries_str(const struct dpf_config *cfg, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < cfg->n_tables; i++) {
+		if (strcmp(cfg->tables[i].name, "t") != 0)
+			continue;
+		for (unsigned int k = 0; k < cfg->tables[i].n && at < len; k++) {
+			char p[64];
+
+			cfg_prefix_format(&cfg->tables[i].entries[k], true, p, sizeof(p));
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", k ? " " : "", p);
+		}
+	}
+}
+
+/* A config with inline table "pre" (one entry), then table "t" from file path. */
+#define TABLE_FILE_CFG \
+	CFG_LAN(", \"tables\": {\"pre\": [\"10.9.0.0/16\"], \"t\": {\"file\": \"%s\"}}, " \
+		"\"limits\": {\"table-entries\": %u}, " \
+		"\"rules\": [\"block in quick on lan from <t>\"]")
+
+/* Loads TABLE_FILE_CFG with path and limit; on error checks where it points. */
+static int
+load_table_file_cfg(unsigned int limit, const char *path, struct dpf_config **cfg,
+		    struct cfg_error *err)
+{
+	char text[1024];
+	int rc, line, col;
+
+	snprintf(text, sizeof(text), TABLE_FILE_CFG, path, limit);
+	*cfg = NULL;
+	rc = cfg_load_string(text, cfg, err);
+	if (rc != 0) {
+		/* At the "file" value, whatever the file's own line and column. */
+		text_pos(text, (size_t)(strstr(text, path) - 1 - text), &line, &col);
+		assert_string_equal(err->path, "tables.t.file");
+		assert_int_equal(err->line, line);
+		assert_int_equal(err->column, col);
+	}
+	return rc;
+}
+
+/*
+ * Table files in pfctl's format: the entries are the inline form's, and an
+ * error is "PATH:LINE:COL: MESSAGE" at the config's "file" value.
+ */
+/* A string literal and its length, NULs included. */
+#define S(lit) lit, sizeof(lit) - 1
+
+static void
+test_table_files(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *data;
+		size_t len;
+		int rc;
+		const char *want;	/* rc 0: the entries; -1: the message after "PATH:" */
+	} v[] = {
+		{ "v4 and v6, comments, blank lines, CRLF, two on a line",
+		  S("# comment\n\n  10.1.0.0/16  # trailing\r\n2001:db8::/32\n"
+		    "\t192.0.2.7 198.51.100.0/24\n   \n# end"), 0,
+		  "10.1.0.0/16 2001:db8::/32 192.0.2.7/32 198.51.100.0/24" },
+		{ "empty file", S(""), 0, "" },
+		{ "comments only", S("# a\n\n  # b\n#"), 0, "" },
+		{ "no trailing newline", S("10.0.0.1"), 0, "10.0.0.1/32" },
+		{ "bare IPv6 is /128", S("2001:DB8::1\n"), 0, "2001:db8::1/128" },
+		{ "bad address on line 3", S("10.0.0.0/8\n# two\n  10.0.0.256/32\n"), -1,
+		  "3:3: \"10.0.0.256/32\" is not an IPv4 or IPv6 address or prefix" },
+		{ "host bits set", S("10.0.0.0/8 10.1.2.3/16\n"), -1,
+		  "1:12: host bits set in 10.1.2.3/16 (the network is 10.1.0.0/16)" },
+		{ "prefix length", S("::/129\n"), -1,
+		  "1:1: \"::/129\": the prefix length must be 0..128" },
+		{ "'#' inside an entry", S("10.0.0.1#x\n"), -1,
+		  "1:1: \"10.0.0.1#x\" is not an IPv4 or IPv6 address or prefix" },
+		{ "negated entry", S("  !10.0.0.0/8\n"), -1,
+		  "1:3: \"!10.0.0.0/8\": negated entries are not supported" },
+		{ "host name", S("example.com\n"), -1,
+		  "1:1: \"example.com\" is not an IPv4 or IPv6 address or prefix" },
+		{ "NUL byte", S("10.0.0.1\n10.0\0.0.2\n"), -1, "2:5: a NUL byte" },
+		{ "bad IPv6 after CRLF", S("10.0.0.1\r\n 300::1::2\r\n"), -1,
+		  "2:2: \"300::1::2\" is not an IPv4 or IPv6 address or prefix" },
+	};
+	struct dpf_config *cfg;
+	struct cfg_error err;
+	char path[64], got[512], want[600];
+	struct rules_env env;
+	struct rules_error rerr;
+	struct dpf_rule r;
+	char *big;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int rc;
+
+		write_tmp(path, v[i].data, v[i].len);
+		rc = load_table_file_cfg(200000, path, &cfg, &err);
+		unlink(path);
+		if (rc != v[i].rc)
+			print_error("%s: %s\n", v[i].what, rc ? err.msg : "loaded");
+		assert_int_equal(rc, v[i].rc);
+		if (rc != 0) {
+			snprintf(want, sizeof(want), "%s:%s", path, v[i].want);
+			assert_string_equal(err.msg, want);
+			continue;
+		}
+		table_entries_str(cfg, got, sizeof(got));
+		assert_string_equal(got, v[i].want);
+		assert_string_equal(cfg->tables[1].file, path);
+		cfg_free(cfg);
+	}
+
+	/* A rule using the table gets the file's entries, as with an inline table. */
+	write_tmp(path, v[0].data, v[0].len);
+	assert_int_equal(load_table_file_cfg(5, path, &cfg, &err), 0);
+	assert_int_equal(rules_env_from_config(cfg, &env), 0);
+	assert_int_equal(env.n_tables, 2);
+	assert_string_equal(env.tables[1].name, "t");
+	assert_int_equal(env.tables[1].n, 4);
+	assert_int_equal(rules_parse_string("block in quick from <t>", &env, &r, &rerr), 0);
+	assert_int_equal(r.src.n_pfx, 4);
+	rules_rule_clear(&r);
+	rules_env_free(&env);
+	cfg_free(cfg);
+
+	/* File and inline entries count together against limits.table-entries. */
+	assert_int_equal(load_table_file_cfg(4, path, &cfg, &err), -1);
+	snprintf(want, sizeof(want), "table file \"%s\": 4 entries, 5 in all tables so far, "
+		 "above limits.table-entries 4", path);
+	assert_string_equal(err.msg, want);
+
+	/* Missing file, and a directory. */
+	unlink(path);
+	assert_int_equal(load_table_file_cfg(5, path, &cfg, &err), -1);
+	snprintf(want, sizeof(want), "table file \"%s\": No such file or directory", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(load_table_file_cfg(5, "/tmp", &cfg, &err), -1);
+	assert_string_equal(err.msg, "table file \"/tmp\": not a regular file");
+
+	/* 20000 entries: the array grows; the last one is the file's last. */
+	big = malloc(20000 * 20);
+	assert_non_null(big);
+	for (unsigned int i = 0; i < 20000; i++)
+		len += (size_t)sprintf(big + len, "10.%u.%u.0/24\n", i / 256, i % 256);
+	write_tmp(path, big, len);
+	free(big);
+	assert_int_equal(load_table_file_cfg(20001, path, &cfg, &err), 0);
+	unlink(path);
+	assert_int_equal(cfg->tables[1].n, 20000);
+	cfg_prefix_format(&cfg->tables[1].entries[19999], true, got, sizeof(got));
+	assert_string_equal(got, "10.78.31.0/24");
+	cfg_free(cfg);
 }
 
 /* null is "absent" for optional keys, and such configs print null back. */
@@ -1301,6 +1465,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_table_files),
 		cmocka_unit_test(test_null_means_absent),
 		cmocka_unit_test(test_jsonpos),
 		cmocka_unit_test(test_jsonpos_large),
