@@ -3,6 +3,7 @@
 """Writes the pcap files tools/bench/run.sh replays through net_pcap.
 
   gen_pcap.py OUTDIR [--dst-mac MAC] [--frames N] [--flows N]
+                     [--many N] [--rules N[,N...]]
 
 OUTDIR/fwd-64.pcap    N frames of 60 B (64 B on the wire with FCS), IPv4 UDP,
                       lan hosts 198.18.1.0/24 -> 198.19.0.0/16 (routed by dpf
@@ -21,13 +22,28 @@ OUTDIR/arp-gw.pcap    64 sink frames, then one ARP request from the gateway
                       target = our address).  Read once (no infinite_rx).
 OUTDIR/empty.pcap     a pcap header and no packets (a queue that never
                       receives: net_pcap's non-infinite path returns 0 at EOF).
+OUTDIR/flows-N.pcap   (--many N) N frames of 60 B, IPv4 UDP, frame i = flow i,
+                      all N 5-tuples distinct (many_flow(); N <= 4194304):
+                      replayed, the first pass creates N states and every
+                      later pass hits them.  Written with struct, not scapy
+                      (1M frames in a few seconds); the first frames are
+                      checked against scapy's own checksums.
+OUTDIR/rules-N.json   (--rules) a JSON array of N pf rules: N-1 that no bench
+                      packet matches (sources in prefixes the bench never
+                      uses, mixed pass/block, in/out, tcp/udp/any, ports and
+                      ranges, as rules_bench.c builds them) and a final
+                      "pass all", so every first packet is classified
+                      against the whole ruleset and decided by the last rule.
 
 The destination MAC of the forwarded frames must be dpf's p0 MAC: dpf drops
 unicast frames not addressed to its port.  net_pcap numbers its devices
 02:70:63:61:70:NN in probe order, so net_pcap0 is 02:70:63:61:70:00.
 """
 import argparse
+import json
 import os
+import random
+import struct
 import sys
 
 from scapy.all import ARP, Ether, IP, UDP, Raw, wrpcap  # noqa: E402
@@ -62,12 +78,114 @@ def udp_frame(dst_mac, i, size):
     return hdr / Raw(b"\x00" * pad)
 
 
+def many_flow(i):
+    """The i-th of the --many flows: (src, dst) is unique for i < 64 * 65536.
+
+    src 198.18.1.10-73, dst 198.19.0.0/16 (dpf's route), sport varies too.
+    """
+    src = (198 << 24) | (18 << 16) | (1 << 8) | (10 + i % 64)
+    dst = (198 << 24) | (19 << 16) | ((i // 64) % 65536)
+    return src, dst, 1024 + i % 60000, 9
+
+
+def _csum_fold(s):
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def write_many(path, dst_mac, n):
+    """N 60-byte IPv4/UDP frames (UDP payload 18 zero bytes), one per flow.
+
+    Checksums (RFC 791 header, RFC 768 UDP with pseudo header) are computed
+    from the fields; the fixed part of each sum is precomputed.
+    """
+    if n > 64 * 65536:
+        raise ValueError("--many %d: at most %d distinct flows" % (n, 64 * 65536))
+    eth = bytes.fromhex(dst_mac.replace(":", "")) + \
+        bytes.fromhex(HOST_MAC.replace(":", "")) + b"\x08\x00"
+    ulen = 8 + 18
+    tlen = 20 + ulen
+    # IPv4 header words other than the addresses: 4500, tlen, id 1,
+    # flags/frag 0, ttl 64 / proto 17 (scapy's defaults for these frames).
+    ip_fixed = 0x4500 + tlen + 1 + 0 + ((64 << 8) | 17)
+    udp_fixed = 17 + ulen + ulen          # pseudo header proto + length, UDP length
+    rec = struct.Struct("<IIII")           # pcap record header (little endian)
+    hdr = struct.Struct("!BBHHHBBH4s4sHHHH")
+    pad = b"\x00" * 18
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        recb = rec.pack(0, 0, 60, 60)
+        out = []
+        for i in range(n):
+            src, dst, sp, dp = many_flow(i)
+            aw = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff)
+            ipc = _csum_fold(ip_fixed + aw)
+            uc = _csum_fold(udp_fixed + aw + sp + dp) or 0xffff
+            out.append(recb + eth + hdr.pack(0x45, 0, tlen, 1, 0, 64, 17, ipc,
+                                             src.to_bytes(4, "big"), dst.to_bytes(4, "big"),
+                                             sp, dp, ulen, uc) + pad)
+            if len(out) == 65536:
+                f.write(b"".join(out))
+                out = []
+        f.write(b"".join(out))
+    # Self-check: scapy rebuilds the first frames' checksums identically.
+    from scapy.all import rdpcap
+    for k, p in enumerate(rdpcap(path, count=min(n, 64))):
+        src, dst, sp, dp = many_flow(k)
+        ref = Ether(bytes(p))
+        del ref[IP].chksum
+        del ref[UDP].chksum
+        if bytes(Ether(bytes(ref))) != bytes(p) or p[UDP].sport != sp:
+            raise RuntimeError("flows pcap frame %d differs from scapy's" % k)
+
+
+def bench_rules(n, seed):
+    """N rules; none but the last ("pass all") matches any bench packet.
+
+    Bench sources are 198.18.1.0/24 and nothing is translated, so a rule
+    whose source is a prefix inside another /8 never matches, in either
+    direction; destinations, protocols and ports vary so that the
+    classifier has a realistic shape.
+    """
+    rnd = random.Random(seed)
+    octets = [o for o in range(1, 224) if o not in (10, 127, 198)]
+    rules = []
+
+    def prefix(lo):
+        plen = rnd.randint(lo, 32)
+        a = (rnd.choice(octets) << 24) | rnd.getrandbits(24)
+        a &= (0xffffffff << (32 - plen)) & 0xffffffff
+        return "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, plen)
+
+    for _ in range(n - 1):
+        r = rnd.choice(["pass", "block"])
+        r += rnd.choice([" in", " out", ""])
+        if rnd.randrange(4) == 0:
+            r += rnd.choice([" on lan", " on wan", " on { lan wan }"])
+        src = prefix(8)
+        dst = rnd.choice(["any", prefix(8), "198.19.0.0/16"])
+        pr = rnd.randrange(10)
+        if pr < 8:
+            p = rnd.randrange(1, 65536)
+            port = ("port %d" % p) if rnd.randrange(2) else \
+                ("port %d:%d" % (p, min(65535, p + rnd.randrange(1000))))
+            r += " proto %s from %s to %s %s" % ("tcp" if pr < 5 else "udp", src, dst, port)
+        else:
+            r += " from %s to %s" % (src, dst)
+        rules.append(r)
+    rules.append("pass all")
+    return rules
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("--dst-mac", default="02:70:63:61:70:00")
     ap.add_argument("--frames", type=int, default=4096)
     ap.add_argument("--flows", type=int, default=1024)
+    ap.add_argument("--many", type=int, default=0)
+    ap.add_argument("--rules", default="")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     out = lambda n: os.path.join(a.outdir, n)  # noqa: E731
@@ -87,6 +205,11 @@ def main():
     w = PcapWriter(out("empty.pcap"), linktype=1, sync=True)
     w.write_header(None)
     w.close()
+    if a.many:
+        write_many(out("flows-%d.pcap" % a.many), a.dst_mac, a.many)
+    for n in (int(x) for x in a.rules.split(",") if x):
+        with open(out("rules-%d.json" % n), "w") as f:
+            json.dump(bench_rules(n, n), f, indent=0)
     return 0
 
 

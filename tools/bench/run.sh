@@ -2,7 +2,7 @@
 # make bench: dpf forwarding throughput beside dpdk-testpmd io forwarding,
 # on the same harness, in the same invocation, interleaved.
 #
-#   tools/bench/run.sh [BUILD_DIR [pcap|memif|all]]   (default: build pcap; root)
+#   tools/bench/run.sh [BUILD_DIR [pcap|memif|all|states]]   (default: build pcap; root)
 #
 # Harness pcap (docs/BENCHMARKS.md explains both harnesses and the numbers):
 #   port 0 = net_pcap0 replaying a generated pcap with infinite_rx=1 (the
@@ -36,11 +36,34 @@
 # interval (/proc/PID/task/TID/schedstat) gives cycles/packet for the time
 # the thread really ran, which matters on a shared machine.
 #
+# Harness states (pcap harness, stateful figures; docs/BENCHMARKS.md
+#   "End-to-end state benchmarks"): per round, testpmd then dpf on
+#   fwd-64.pcap (1024 flows) and on flows-N.pcap (N distinct UDP flows, one
+#   frame each, N = BENCH_STATES_N), then dpf on flows-N.pcap with other
+#   rulesets.  dpf's first pass over flows-N creates N states; the sampler
+#   reads dpf's state inserts (dpfctl -j show info, states.inserts) and the
+#   worker's schedstat every BENCH_STATES_PERIOD s from start to the end of
+#   the pass and keeps the steady middle (10%..90% of N inserted): new
+#   states/s and cycles per new state.  Rulesets: "pass all"; no rule with
+#   "options": {"default": "pass"} (no state: the first-pass baseline);
+#   BENCH_STATES_RULES sizes of N-1 never-matching rules + a final
+#   "pass all" (gen_pcap.py --rules).  After the "pass all" pass, the
+#   established rate at N states over BENCH_SECONDS, as in pcap mode.
+#   Memory: net_pcap infinite_rx holds every frame of the file in an mbuf
+#   of the port's pool, and with --no-huge a pool object never straddles a
+#   4 KiB page, so an mbuf costs 4 KiB: N + 32768 mbufs, memory_mb sized
+#   from that (EAL prefaults all of it); limits.states = N + N/4.  Bytes
+#   per state: DPDK heap Alloc_size (telemetry /eal/heap_info,0) of two
+#   dpf starts that differ only in limits.states.
+#
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (5, each a
-# testpmd run then a dpf run), BENCH_IMIX (1: also the IMIX file),
-# BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table to).
-# Bounded: about 110 s (pcap) or 200 s (memif); a watchdog ends everything
-# after BENCH_LIMIT s (170, memif 300, all 470).
+# testpmd run then a dpf run; states: 3), BENCH_IMIX (1: also the IMIX
+# file), BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table
+# to); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
+# 10000"), BENCH_STATES_PERIOD (0.05).
+# Bounded: about 110 s (pcap), 200 s (memif) or 330 s (states, 3 rounds of
+# N = 1M); a watchdog ends everything after BENCH_LIMIT s (170, memif 300,
+# all 470, states 180 + 150 per round).
 set -u
 BUILD=${1:-build}
 HARNESS=${2:-pcap}
@@ -48,7 +71,8 @@ case "$HARNESS" in
 pcap) NH=170 ;;
 memif) NH=300 ;;
 all) NH=470 ;;
-*) echo "usage: $0 [BUILD_DIR [pcap|memif|all]]" >&2; exit 2 ;;
+states) NH=$((180 + 150 * ${BENCH_ROUNDS:-3})) ;;
+*) echo "usage: $0 [BUILD_DIR [pcap|memif|all|states]]" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 DPF=$BUILD/control/dpf
@@ -58,6 +82,14 @@ PY=/usr/bin/python3
 SECS=${BENCH_SECONDS:-4}
 WARM=${BENCH_WARMUP:-2}
 ROUNDS=${BENCH_ROUNDS:-5}
+[ "$HARNESS" = states ] && ROUNDS=${BENCH_ROUNDS:-3}
+NSTATES=${BENCH_STATES_N:-1000000}
+STATES_RULES=${BENCH_STATES_RULES:-10 1000 10000}
+STATES_PERIOD=${BENCH_STATES_PERIOD:-0.05}
+# states: the samplers (and the dpfctl they run) on CPU 0, beside the
+# control core / testpmd main lcore, not on the forwarding core's CPU 1.
+SAMPLER_PIN=
+[ "$HARNESS" = states ] && SAMPLER_PIN="taskset -c 0"
 IMIX=${BENCH_IMIX:-1}
 IMIX_ROUNDS=${BENCH_IMIX_ROUNDS:-2}
 LIMIT=${BENCH_LIMIT:-$NH}
@@ -123,14 +155,33 @@ if [ -z "$TSC_MHZ" ]; then
 	TSC_SRC="/proc/cpuinfo 'cpu MHz'"
 fi
 
-"$PY" "$HERE/gen_pcap.py" "$TMP" >/dev/null || die "gen_pcap.py failed"
+GEN_ARGS=
+if [ "$HARNESS" = states ]; then
+	[ "$NSTATES" -ge 10000 ] && [ "$NSTATES" -le 4194304 ] ||
+		die "BENCH_STATES_N must be 10000..4194304"
+	# 4 KiB per mbuf (see above) for the frames + 32768, the state table
+	# (about 350 B per unit of limits.states, IPv4 and IPv6 tables), 600 MB
+	# for the rest (about 390 MB at 32768 mbufs and 100k states, plus a
+	# 10k-rule classifier).
+	ST_MBUFS=$((NSTATES + 32768))
+	ST_LIMIT=$((NSTATES + NSTATES / 4))
+	ST_DPF_MB=$(((ST_MBUFS * 4 + ST_LIMIT * 350 / 1024) / 1024 + 600))
+	ST_TP_MB=$(((ST_MBUFS * 4) / 1024 + 300))
+	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+	[ "$avail" -gt $((ST_DPF_MB + 1024)) ] ||
+		die "states: dpf needs ${ST_DPF_MB} MB for N=$NSTATES, ${avail} MB available (lower BENCH_STATES_N)"
+	GEN_ARGS="--many $NSTATES --rules $(echo "$STATES_RULES" | tr ' ' ',')"
+fi
+# shellcheck disable=SC2086
+"$PY" "$HERE/gen_pcap.py" "$TMP" $GEN_ARGS >/dev/null || die "gen_pcap.py failed"
 
 # sample KIND PID OUTFILE: waits for traffic, then one measured interval.
 # KIND dpf: counter = worker 0 "forwarded" (dpfctl); KIND tp: port 1
 # opackets (telemetry socket).  Writes "pkts wall_s run_s steal_s wait_s".
 sample() {
 	# In the background with wait, so that TERM/INT are handled at once.
-	"$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
+	# shellcheck disable=SC2086
+	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
 import json, os, socket, subprocess, sys, time
 kind, pid, out, dpfctl, dsock, tag, secs, warm = sys.argv[1:9]
 secs, warm = float(secs), float(warm)
@@ -250,14 +301,14 @@ PYEOF
 	return $rc
 }
 
-# run_testpmd NAME PCAP
+# run_testpmd NAME PCAP [MEMORY_MB MBUFS]
 run_testpmd() {
-	local name=$1 pcap=$2
-	timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@1 --no-huge -m 1024 \
+	local name=$1 pcap=$2 mem=${3:-1024} nmbufs=${4:-32768}
+	timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@1 --no-huge -m "$mem" \
 		--no-shconf --file-prefix "$TAG-tp" --log-level=lib.eal:error \
 		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
 		--vdev "net_pcap1,rx_pcap=$TMP/empty.pcap" \
-		-- --forward-mode=io --no-flush-rx --nb-cores=1 --total-num-mbufs=32768 \
+		-- --forward-mode=io --no-flush-rx --nb-cores=1 --total-num-mbufs="$nmbufs" \
 		--stats-period 1 >"$TMP/$name.log" 2>&1 </dev/null &
 	RUN_PID=$!
 	local pid=
@@ -270,14 +321,20 @@ run_testpmd() {
 	stop_run
 }
 
-# run_dpf NAME PCAP_BASENAME
-run_dpf() {
-	local name=$1 fwd=$2 pid=
-	sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@FWD@|$fwd|" \
-	    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-pcap.json.in" >"$TMP/$name.json"
+# dpf_conf NAME PCAP_BASENAME: $TMP/NAME.json from dpf-pcap.json.in.
+dpf_conf() {
+	sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@FWD@|$2|" \
+	    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-pcap.json.in" >"$TMP/$1.json"
+}
+
+# start_dpf NAME [EXTRA_S]: checks and starts dpf on $TMP/NAME.json, sets
+# RUN_PID and DPF_PID; EXTRA_S adds to its time limit (start-up of big pools).
+DPF_PID=
+start_dpf() {
+	local name=$1 pid=
 	"$DPF" -n -c "$TMP/$name.json" >/dev/null || die "$name: config rejected"
 	rm -f "$TMP/dpf.sock"
-	timeout -s INT -k 5 $((WARM + SECS + 40)) "$DPF" -c "$TMP/$name.json" \
+	timeout -s INT -k 5 $((WARM + SECS + 40 + ${2:-0})) "$DPF" -c "$TMP/$name.json" \
 		>"$TMP/$name.log" 2>&1 </dev/null &
 	RUN_PID=$!
 	for _ in $(seq 50); do
@@ -285,7 +342,15 @@ run_dpf() {
 		sleep 0.1
 	done
 	[ -n "$pid" ] || { tail -5 "$TMP/$name.log"; die "dpf did not start"; }
-	sample dpf "$pid" "$TMP/$name.res" || { tail -20 "$TMP/$name.log"; die "$name: no result"; }
+	DPF_PID=$pid
+}
+
+# run_dpf NAME PCAP_BASENAME
+run_dpf() {
+	local name=$1
+	dpf_conf "$name" "$2"
+	start_dpf "$name"
+	sample dpf "$DPF_PID" "$TMP/$name.res" || { tail -20 "$TMP/$name.log"; die "$name: no result"; }
 	stop_run
 }
 
@@ -370,6 +435,295 @@ run_memif() {
 		2>/dev/null
 }
 
+# --- states harness -----------------------------------------------------
+
+# states_conf NAME PCAP_BASENAME RULES LIMIT MBUFS MEMORY_MB: the pcap
+# harness config with RULES "pass-all" (["pass all"]), "none" (no rule,
+# options.default pass: no state is made) or a count (rules-COUNT.json).
+states_conf() {
+	dpf_conf "$1" "$2"
+	"$PY" - "$TMP/$1.json" "$3" "$4" "$5" "$6" "$TMP" <<'PYEOF' || die "$1: cannot write config"
+import json, sys
+path, rules, limit, mbufs, mem, tmp = sys.argv[1:7]
+with open(path) as f:
+    c = json.load(f)
+c["dataplane"]["mbufs"] = int(mbufs)
+c["dataplane"]["eal"]["memory_mb"] = int(mem)
+c["limits"] = {"states": int(limit)}
+if rules == "pass-all":
+    c["rules"] = ["pass all"]
+elif rules == "none":
+    del c["rules"]
+    c["options"] = {"default": "pass"}
+else:
+    with open("%s/rules-%s.json" % (tmp, rules)) as f:
+        c["rules"] = json.load(f)
+with open(path, "w") as f:
+    json.dump(c, f, indent=1)
+PYEOF
+}
+
+# telemetry_alloc PREFIX: DPDK heap 0 Alloc_size of the process with PREFIX.
+telemetry_alloc() {
+	"$PY" - "$1" <<'PYEOF'
+import json, os, socket, sys
+for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
+    p = os.path.join(d, sys.argv[1], "dpdk_telemetry.v2")
+    if os.path.exists(p):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect(p)
+        s.recv(4096)
+        s.send(b"/eal/heap_info,0")
+        print(json.loads(s.recv(65536))["/eal/heap_info"]["Alloc_size"])
+        sys.exit(0)
+sys.exit("no telemetry socket for " + sys.argv[1])
+PYEOF
+}
+
+# sample_new PID OUT EST: the first pass over flows-N.pcap, then (EST=1)
+# the established rate.  Samples every STATES_PERIOD s: worker 0
+# rx_packets (dpfctl -j show workers), states inserts/current (dpfctl -j
+# show info), the worker thread's on-CPU ns (schedstat, read before and
+# after the two calls and averaged, like the time).  The window is the
+# first sample with rx >= N/10 to the last with rx <= 9N/10: all of it in
+# the first pass (frame N+1 is flow 1 again).  OUT: "rx ins wall run
+# samples pass_s current heap_alloc forwarded punted"; OUT.est (EST=1): the pcap-mode line
+# "pkts wall run steal wait" of worker 0 "forwarded", OUT.est.extra the
+# inserts in that interval (expected 0) and states current.
+sample_new() {
+	# shellcheck disable=SC2086
+	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-dpf" "$NSTATES" "$STATES_PERIOD" \
+		"$SECS" "$WARM" <<'PYEOF' &
+import json, os, socket, subprocess, sys, time
+pid, out, est, dpfctl, dsock, prefix, n, period, secs, warm = sys.argv[1:11]
+n, period, secs, warm = int(n), float(period), float(secs), float(warm)
+
+def ctl(*cmd):
+    r = subprocess.run([dpfctl, "-s", dsock, "-j"] + list(cmd), capture_output=True,
+                       text=True, timeout=5)
+    if r.returncode != 0:
+        raise RuntimeError("dpfctl %s: rc %d %s" % (cmd, r.returncode, r.stderr.strip()))
+    return json.loads(r.stdout)
+
+def worker0():
+    for w in ctl("show", "workers"):
+        if w["worker"] == "0":
+            return w
+    raise RuntimeError("no worker 0")
+
+def worker_tid():
+    for t in os.listdir("/proc/%s/task" % pid):
+        with open("/proc/%s/task/%s/comm" % (pid, t)) as f:
+            if f.read().strip() in ("rte-worker-1", "lcore-worker-1"):
+                return t
+    raise RuntimeError("no forwarding thread")
+
+def sched(tid):
+    with open("/proc/%s/task/%s/schedstat" % (pid, tid)) as f:
+        v = f.read().split()
+    return int(v[0]), int(v[1])
+
+def steal_ticks():
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu1 "):
+                return int(line.split()[8])
+    return 0
+
+def heap_alloc():
+    for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
+        p = os.path.join(d, prefix, "dpdk_telemetry.v2")
+        if os.path.exists(p):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(p)
+            s.recv(4096)
+            s.send(b"/eal/heap_info,0")
+            return int(json.loads(s.recv(65536))["/eal/heap_info"]["Alloc_size"])
+    return 0
+
+def snap(tid):
+    r0 = sched(tid)[0]
+    t0 = time.monotonic()
+    w = worker0()
+    st = ctl("show", "info")["states"]
+    t1 = time.monotonic()
+    r1 = sched(tid)[0]
+    return ((t0 + t1) / 2, (r0 + r1) / 2e9, int(w["rx_packets"]), int(st["inserts"]),
+            int(st["current"]), int(w["forwarded"]), int(w["punted"]))
+
+# Start-up (EAL prefaults memory_mb, net_pcap loads N frames) takes seconds.
+deadline = time.monotonic() + 90
+err = "no answer"
+while True:
+    try:
+        tid = worker_tid()
+        worker0()
+        break
+    except Exception as e:
+        err = e
+    if time.monotonic() > deadline:
+        sys.exit("sample_new: dpf not answering within 90 s (%s)" % err)
+    time.sleep(0.02)
+samples = []
+t_first = t_end = None
+deadline = time.monotonic() + 120
+while True:
+    s = snap(tid)
+    samples.append(s)
+    if t_first is None and s[2] > 0:
+        t_first = s[0]
+    if s[2] >= n:
+        t_end = s[0]
+        break
+    if time.monotonic() > deadline:
+        sys.exit("sample_new: first pass not done within 120 s (rx %d of %d)" % (s[2], n))
+    time.sleep(period)
+win = [s for s in samples if n // 10 <= s[2] <= n - n // 10]
+if len(win) < 2:
+    sys.exit("sample_new: %d samples in the 10%%..90%% window (pass too short for "
+             "BENCH_STATES_PERIOD %s; raise BENCH_STATES_N)" % (len(win), period))
+a, b = win[0], win[-1]
+with open(out, "w") as f:
+    f.write("%d %d %.6f %.6f %d %.3f %d %d %d %d\n" % (b[2] - a[2], b[3] - a[3], b[0] - a[0],
+                                                      b[1] - a[1], len(win),
+                                                      t_end - (t_first or t_end), s[4],
+                                                      heap_alloc(), b[5] - a[5], b[6] - a[6]))
+if est != "1":
+    sys.exit(0)
+time.sleep(warm)
+def est_snap():
+    t0 = time.monotonic()
+    w = worker0()
+    t1 = time.monotonic()
+    r, q = sched(tid)
+    st = ctl("show", "info")["states"]
+    return int(w["forwarded"]), (t0 + t1) / 2, r, q, steal_ticks(), int(st["inserts"]), int(st["current"])
+x = est_snap()
+time.sleep(secs)
+y = est_snap()
+hz = os.sysconf("SC_CLK_TCK")
+with open(out + ".est", "w") as f:
+    f.write("%d %.6f %.6f %.6f %.6f\n" % (y[0] - x[0], y[1] - x[1], (y[2] - x[2]) / 1e9,
+                                         (y[4] - x[4]) / hz, (y[3] - x[3]) / 1e9))
+with open(out + ".est.extra", "w") as f:
+    f.write("inserts=%d states=%d\n" % (y[5] - x[5], y[6]))
+PYEOF
+	SAMPLER=$!
+	local rc=0
+	wait "$SAMPLER" || rc=$?
+	SAMPLER=
+	return $rc
+}
+
+# run_new NAME RULES EST: dpf on flows-N.pcap, first pass (and EST=1 the
+# established rate) into $TMP/NAME.new (sample_new's OUT).
+run_new() {
+	local name=$1 rules=$2 est=$3
+	states_conf "$name" "flows-$NSTATES.pcap" "$rules" "$ST_LIMIT" "$ST_MBUFS" "$ST_DPF_MB"
+	start_dpf "$name" 90
+	sample_new "$DPF_PID" "$TMP/$name.new" "$est" ||
+		{ tail -20 "$TMP/$name.log"; die "$name: no result"; }
+	stop_run
+}
+
+# record_new RULES ROUND NAME: NAME.new as a line "RULES ROUND rx ins wall
+# run samples pass_s current heap_alloc forwarded punted" in $NEWRES.
+record_new() {
+	echo "$1 $2 $(cat "$TMP/$3.new")" >>"$NEWRES"
+	awk -v tsc="$TSC_MHZ" -v s="$1" -v r="$2" '{
+		printf "  new   %-8s round %s: %5.3f M new states/s, %6.0f cycles/new state (CPU time), %5.3f Mpps, %6.0f cycles/pkt, CPU share %3.0f%%; window %d samples (rx %d, fwd %d, punted %d), pass %.2fs, states %d, heap %.0f MB\n",
+			s, r, $2 / $3 / 1e6, $2 ? tsc * 1e6 * $4 / $2 : 0, $1 / $3 / 1e6, tsc * 1e6 * $4 / $1, 100 * $4 / $3, $5, $1, $9, $10, $6, $7, $8 / 1048576 }' \
+		"$TMP/$3.new"
+}
+
+# heap_at_limit NAME LIMIT: heap Alloc_size of dpf (fwd-64.pcap, 32768
+# mbufs) started with limits.states LIMIT, into $TMP/NAME.heap.
+heap_at_limit() {
+	local name=$1 ok=
+	states_conf "$name" fwd-64.pcap pass-all "$2" 32768 $((600 + 128 + $2 * 350 / 1048576))
+	start_dpf "$name"
+	for _ in $(seq 300); do
+		"$DPFCTL" -s "$TMP/dpf.sock" ping >/dev/null 2>&1 && { ok=1; break; }
+		sleep 0.1
+	done
+	[ -n "$ok" ] || { tail -5 "$TMP/$name.log"; die "$name: dpf did not answer"; }
+	telemetry_alloc "$TAG-dpf" >"$TMP/$name.heap" || die "$name: no heap figure"
+	stop_run
+}
+
+# One round of the states harness.
+states_round() {
+	local r=$1 n
+	run_testpmd "tp-1k-$r" "$TMP/fwd-64.pcap"
+	record 1k-flows testpmd "$r" "tp-1k-$r"
+	run_dpf "dpf-1k-$r" fwd-64.pcap
+	record 1k-flows dpf "$r" "dpf-1k-$r"
+	run_testpmd "tp-N-$r" "$TMP/flows-$NSTATES.pcap" "$ST_TP_MB" "$ST_MBUFS"
+	record "$NLABEL" testpmd "$r" "tp-N-$r"
+	run_new "dpf-N-$r" pass-all 1
+	cp "$TMP/dpf-N-$r.new.est" "$TMP/dpf-N-$r.res"
+	record "$NLABEL" dpf "$r" "dpf-N-$r"
+	echo "    dpf in the interval: $(cat "$TMP/dpf-N-$r.new.est.extra")"
+	record_new pass-all "$r" "dpf-N-$r"
+	run_new "dpf-none-$r" none 0
+	record_new none "$r" "dpf-none-$r"
+	for n in $STATES_RULES; do
+		run_new "dpf-r$n-$r" "$n" 0
+		record_new "$n" "$r" "dpf-r$n-$r"
+	done
+}
+
+# The states harness's first-pass table: per ruleset, medians (min-max)
+# over rounds; "extra" = cycles per new state minus the no-state run's
+# cycles per packet in the same round (the state insert and the
+# classification, with the harness and forwarding taken out).
+states_table() {
+	echo
+	echo "| ruleset (first pass over $NLABEL) | rounds | M new states/s | cycles per new state | extra over no state | Mpps | min CPU share | heap MB |"
+	echo "|---|---|---|---|---|---|---|---|"
+	awk -v tsc="$TSC_MHZ" '
+	function med(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
+	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+	function rng(a, n, f) { return sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) }
+	{
+		if (!($1 in seen)) { seen[$1] = 1; order[ns++] = $1 }
+		k = $1 SUBSEP $2
+		rate[k] = $4 / $5 / 1e6; pps[k] = $3 / $5 / 1e6; share[k] = $6 / $5; heap[k] = $10 / 1048576
+		cyc[k] = $4 ? tsc * 1e6 * $6 / $4 : 0; cpp[k] = tsc * 1e6 * $6 / $3
+		if ($2 > nr[$1]) nr[$1] = $2
+	}
+	END {
+		for (i = 0; i < ns; i++) {
+			s = order[i]; n = 0; m = 0
+			for (r = 1; r <= nr[s]; r++) {
+				k = s SUBSEP r
+				if (!(k in rate)) continue
+				n++; a[n] = rate[k]; c[n] = cyc[k]; p[n] = pps[k]; sh[n] = share[k]; h[n] = heap[k]
+				if (("none" SUBSEP r) in cpp && cyc[k] > 0) { m++; x[m] = cyc[k] - cpp["none" SUBSEP r] }
+			}
+			if (s == "none")
+				printf "| no state (no rule, default pass) | %d | - | - | - | %s | %.0f%% | %s |\n",
+					n, rng(p, n, "%.2f"), 100 * lo(sh, n), rng(h, n, "%.0f")
+			else
+				printf "| %s | %d | %s | %s | %s | %s | %.0f%% | %s |\n",
+					s == "pass-all" ? "pass all (1 rule)" : s " rules, last matches", n,
+					rng(a, n, "%.3f"), rng(c, n, "%.0f"), m ? rng(x, m, "%.0f") : "-",
+					rng(p, n, "%.2f"), 100 * lo(sh, n), rng(h, n, "%.0f")
+		}
+	}' "$NEWRES"
+	echo
+	echo "First pass: every frame is a new flow; window = the samples between N/10 and 9N/10"
+	echo "frames received; cycles per new state = TSC x worker CPU time / inserts in the window."
+	echo "heap = DPDK heap in use (pool, tables, classifier).  Bytes per unit of limits.states"
+	echo "(IPv4 + IPv6 tables, each sized limits.states x 1.25 + 1024): $(awk -v a="$HEAP_SMALL" \
+		-v b="$HEAP_BIG" -v l="$ST_LIMIT" 'BEGIN { printf "%.1f", (b - a) / (l - 1000) }')" \
+		"(heap Alloc_size at limits.states $ST_LIMIT minus at 1000)."
+}
+
 # One result line: scenario dut round pkts wall run steal wait
 RESULTS=$TMP/results
 : >"$RESULTS"
@@ -388,7 +742,8 @@ echo "  DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'), $TESTPM
 echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 SCEN="64B"
 [ "$IMIX" = 1 ] && SCEN="64B IMIX"
-[ "$HARNESS" = memif ] && ROUNDS_PCAP=0 || ROUNDS_PCAP=$ROUNDS
+ROUNDS_PCAP=0
+case "$HARNESS" in pcap|all) ROUNDS_PCAP=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_PCAP"); do
 	for s in $SCEN; do
 		f=fwd-64.pcap
@@ -404,13 +759,15 @@ for r in $(seq "$ROUNDS_PCAP"); do
 		echo "    dpf in the interval: $(cat "$TMP/dpf-$s-$r.res.extra")"
 	done
 done
-if [ "$HARNESS" != pcap ]; then
+if [ "$HARNESS" = memif ] || [ "$HARNESS" = all ]; then
 	q1_off "$TMP/q1off2.cmd" 2
 	q1_off "$TMP/q1off4.cmd" 4
 	echo "  memif: generator testpmd io-fwd on CPU 0 (pcap -> memif lan; memif wan -> drop)," \
 		"DUT forwarding core on CPU 1, dpf idle_sleep_us $IDLE_US"
 fi
-for r in $(seq "$([ "$HARNESS" = pcap ] && echo 0 || echo "$ROUNDS")"); do
+ROUNDS_MEMIF=0
+case "$HARNESS" in memif|all) ROUNDS_MEMIF=$ROUNDS ;; esac
+for r in $(seq "$ROUNDS_MEMIF"); do
 	for s in $SCEN; do
 		f=fwd-64.pcap
 		[ "$s" = IMIX ] && f=fwd-imix.pcap
@@ -426,6 +783,24 @@ for r in $(seq "$([ "$HARNESS" = pcap ] && echo 0 || echo "$ROUNDS")"); do
 		done
 	done
 done
+NEWRES=$TMP/newres
+: >"$NEWRES"
+if [ $((NSTATES % 1000000)) = 0 ]; then NLABEL=$((NSTATES / 1000000))M-flows
+elif [ $((NSTATES % 1000)) = 0 ]; then NLABEL=$((NSTATES / 1000))k-flows
+else NLABEL=$NSTATES-flows; fi
+if [ "$HARNESS" = states ]; then
+	echo "  states: N=$NSTATES flows, limits.states $ST_LIMIT, dpf memory_mb $ST_DPF_MB" \
+		"and $ST_MBUFS mbufs, testpmd -m $ST_TP_MB; rulesets pass-all, none, $STATES_RULES;" \
+		"first-pass samples every ${STATES_PERIOD}s"
+	for r in $(seq "$ROUNDS"); do
+		states_round "$r"
+	done
+	heap_at_limit heap-small 1000
+	heap_at_limit heap-big "$ST_LIMIT"
+	HEAP_SMALL=$(cat "$TMP/heap-small.heap")
+	HEAP_BIG=$(cat "$TMP/heap-big.heap")
+	echo "  heap Alloc_size: limits.states 1000: $HEAP_SMALL B, limits.states $ST_LIMIT: $HEAP_BIG B"
+fi
 echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Summary per frame mix: medians over the rounds (the machine is shared and
@@ -433,7 +808,7 @@ echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 # The ratio is the median of the per-round dpf/testpmd ratios.
 {
 	echo
-	echo "| frames | rounds | testpmd io-fwd Mpps | dpf Mpps | dpf/testpmd | testpmd cycles/pkt | dpf cycles/pkt | min CPU share (testpmd, dpf) |"
+	echo "| $([ "$HARNESS" = states ] && echo "flows (64 B)" || echo frames) | rounds | testpmd io-fwd Mpps | dpf Mpps | dpf/testpmd | testpmd cycles/pkt | dpf cycles/pkt | min CPU share (testpmd, dpf) |"
 	echo "|---|---|---|---|---|---|---|---|"
 	awk -v tsc="$TSC_MHZ" '
 	function med(a, n,   i, j, t) {
@@ -466,6 +841,7 @@ echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	echo "Median (min-max) over rounds.  cycles/pkt = TSC ($TSC_MHZ MHz) x the forwarding"
 	echo "thread's CPU time in the interval / packets (= TSC / Mpps when the share is 100%)."
+	[ "$HARNESS" = states ] && states_table
 } | tee "$TMP/table"
 [ -n "${BENCH_OUT:-}" ] && cp "$TMP/table" "$BENCH_OUT"
 exit 0
