@@ -197,7 +197,7 @@ struct dp_worker {
 	struct dp_state_table *states;	/* [W] this worker's shard of the states */
 	struct rte_ring *cmd;		/* [I] control -> worker commands (filter_cmd.h) */
 	struct dp_frag *frag;		/* [W] reassembly table (frag.c); NULL = none */
-	unsigned int expire_budget;	/* [I] state positions checked per poll */
+	unsigned int expire_budget;	/* [I] state positions checked a millisecond */
 	volatile bool stop;		/* [A] set by the control core */
 } __rte_cache_aligned;
 

@@ -84,17 +84,42 @@ dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint8_t pro
 	      uint16_t pa, uint16_t pb)
 {
 	uint32_t h = proto;
-	uint32_t ports;
+	uint32_t ports = pa < pb ? (uint32_t)pa << 16 | pb : (uint32_t)pb << 16 | pa;
 
-	if (memcmp(a, b, alen) > 0) {
-		const uint8_t *t = a;
+	/* Fixed-size loads and CRC steps: no library memcmp or byte loop
+	 * for every packet.  Order as memcmp() would order the addresses. */
+	if (alen == 4) {
+		uint32_t x, y;
 
-		a = b;
-		b = t;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		if (rte_be_to_cpu_32(x) > rte_be_to_cpu_32(y)) {
+			uint32_t t = x;
+
+			x = y;
+			y = t;
+		}
+		h = rte_hash_crc_4byte(x, h);
+		h = rte_hash_crc_4byte(y, h);
+	} else {
+		uint64_t x[2], y[2];
+
+		memcpy(x, a, 16);
+		memcpy(y, b, 16);
+		if (rte_be_to_cpu_64(x[0]) > rte_be_to_cpu_64(y[0]) ||
+		    (x[0] == y[0] && rte_be_to_cpu_64(x[1]) > rte_be_to_cpu_64(y[1]))) {
+			uint64_t t0 = x[0], t1 = x[1];
+
+			x[0] = y[0];
+			x[1] = y[1];
+			y[0] = t0;
+			y[1] = t1;
+		}
+		h = rte_hash_crc_8byte(x[0], h);
+		h = rte_hash_crc_8byte(x[1], h);
+		h = rte_hash_crc_8byte(y[0], h);
+		h = rte_hash_crc_8byte(y[1], h);
 	}
-	h = rte_hash_crc(a, alen, h);
-	h = rte_hash_crc(b, alen, h);
-	ports = pa < pb ? (uint32_t)pa << 16 | pb : (uint32_t)pb << 16 | pa;
 	return rte_hash_crc_4byte(ports, h);
 }
 
@@ -190,10 +215,11 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		return dp_parse_bad(pr, m);
 	/* Unicast not to our port MAC nor to a CARP virtual MAC we are MASTER
 	 * for is not for us (promiscuous ports see it). */
-	if (!(eth[0] & 1) && memcmp(eth, port->mac.addr_bytes, 6) != 0 &&
+	if (!(eth[0] & 1) &&
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)eth, &port->mac) &&
 	    !dp_carp_vmac(dp, p, eth))
 		return dp_parse_drop(pr, DP_DROP_NOT_FOR_US);
-	if (unlikely(memcmp(eth + 6, port->mac.addr_bytes, 6) == 0))
+	if (unlikely(rte_is_same_ether_addr((const struct rte_ether_addr *)(eth + 6), &port->mac)))
 		return dp_parse_drop(pr, DP_DROP_OWN_SRC_MAC);
 	type = rte_be_to_cpu_16(*(const rte_be16_t *)(eth + 12));
 	if (type == RTE_ETHER_TYPE_VLAN) {

@@ -51,8 +51,8 @@
 #define PF_IN 1
 #define PF_OUT 2
 
-/* Polls a second a worker makes at least (it sleeps idle_sleep_us at most). */
-#define DP_EXPIRE_POLLS_PER_S 1000
+/* Housekeeping runs a second (worker.c: once a millisecond). */
+#define DP_HOUSEKEEPING_HZ 1000
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -263,15 +263,59 @@ dp_rules_match(struct dp_wctx *c, const struct dp_flow *f, uint8_t dir, uint16_t
 {
 	struct rule_pkt rp;
 
-	int r;
-
 	dp_rule_pkt(f, dir, iface, &rp);
-	c->st->rule_evals++;
-	r = c->rules->acl != NULL ? rules_acl_eval(c->rules->acl, &rp) :
-				    rules_eval_ref(c->rules->rs, &rp);
-	if (r >= 0)
-		c->st->rule_match++;
-	return r;
+	return c->rules->acl != NULL ? rules_acl_eval(c->rules->acl, &rp) :
+				       rules_eval_ref(c->rules->rs, &rp);
+}
+
+/* Not classified yet (dp_rules_dir classifies it then). */
+#define DP_RULE_EVAL (-3)
+
+/*
+ * The first packets of a burst (idx[0..n), indexes into flow[]/pkts[]/nh[])
+ * classified in direction dir in one rte_acl call per family: rte_acl's
+ * fixed cost per call is most of a small ruleset's price, and its tries
+ * walk several packets at once.  res[idx[k]] gets the result.
+ */
+static void
+dp_rules_bulk(struct dp_wctx *c, struct rte_mbuf **pkts, const struct dp_flow *flow,
+	      const uint32_t *nh, const uint8_t *idx, unsigned int n, uint8_t dir, int *res)
+{
+	struct rule_pkt rp[DP_BURST_MAX];
+	const struct rule_pkt *p4[DP_BURST_MAX], *p6[DP_BURST_MAX];
+	int r4[DP_BURST_MAX], r6[DP_BURST_MAX];
+	uint8_t i4[DP_BURST_MAX], i6[DP_BURST_MAX];
+	unsigned int k, n4 = 0, n6 = 0;
+
+	RTE_BUILD_BUG_ON(DP_BURST_MAX > RULES_ACL_BULK_MAX);
+	for (k = 0; k < n; k++) {
+		unsigned int i = idx[k];
+		uint16_t iface = dir == PF_IN ? dp_meta(pkts[i])->iface : c->fib->nh[nh[i]].iface;
+
+		dp_rule_pkt(&flow[i], dir, iface, &rp[k]);
+		if (flow[i].af == 4) {
+			p4[n4] = &rp[k];
+			i4[n4++] = (uint8_t)i;
+		} else {
+			p6[n6] = &rp[k];
+			i6[n6++] = (uint8_t)i;
+		}
+	}
+	if (c->rules->acl != NULL) {
+		if (n4 != 0)
+			rules_acl_eval_bulk(c->rules->acl, 4, p4, n4, r4);
+		if (n6 != 0)
+			rules_acl_eval_bulk(c->rules->acl, 6, p6, n6, r6);
+	} else {
+		for (k = 0; k < n4; k++)
+			r4[k] = rules_eval_ref(c->rules->rs, p4[k]);
+		for (k = 0; k < n6; k++)
+			r6[k] = rules_eval_ref(c->rules->rs, p6[k]);
+	}
+	for (k = 0; k < n4; k++)
+		res[i4[k]] = r4[k];
+	for (k = 0; k < n6; k++)
+		res[i6[k]] = r6[k];
 }
 
 static inline bool
@@ -388,7 +432,7 @@ dp_icmp_error(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f)
 	const uint8_t *qs, *qd, *ql4;
 	uint16_t sp = 0, dpt = 0;
 	uint8_t qproto;
-	bool swapped;
+	bool swapped = false;
 
 	if (f->l4_seg < 8)
 		return -1;
@@ -489,6 +533,13 @@ refused:
 	return false;
 }
 
+/* A routed next hop: the packet has an egress interface for `out` rules. */
+static inline bool
+dp_nh_routed(const struct dp_nh *nh)
+{
+	return nh->kind == DP_NH_CONNECTED || nh->kind == DP_NH_GATEWAY;
+}
+
 #define DP_BLOCKED (-2)
 
 /*
@@ -499,13 +550,17 @@ refused:
  */
 static int
 dp_rules_dir(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, uint8_t dir,
-	     uint16_t iface)
+	     uint16_t iface, int r)
 {
 	struct dp_rule_ctr *row = dp_rule_ctr_row(c->rules, c->w->id);
-	int r = dp_rules_match(c, f, dir, iface);
 
-	if (r >= 0)
+	if (r == DP_RULE_EVAL)
+		r = dp_rules_match(c, f, dir, iface);
+	c->st->rule_evals++;
+	if (r >= 0) {
+		c->st->rule_match++;
 		row[r].evals++;
+	}
 	if (!dp_rule_passes(c, r)) {
 		dp_block(c, m, f, r, dir, iface);
 		return DP_BLOCKED;
@@ -522,25 +577,27 @@ dp_rules_dir(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, uin
 /*
  * A packet without a state: the rules in (ingress interface), then out
  * (egress interface, if it is routed), then maybe a new state made by the
- * first of the two deciding rules that keeps state.
+ * first of the two deciding rules that keeps state.  pre_in/pre_out: the
+ * results of dp_rules_bulk(), or DP_RULE_EVAL.
  */
 static bool
 dp_state_miss(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
-	      const union dp_state_key *key, bool swapped, const struct dp_nh *nh)
+	      const union dp_state_key *key, bool swapped, const struct dp_nh *nh, int pre_in,
+	      int pre_out)
 {
 	const struct dpf_rule *rules = c->rules->rs->rules;
 	struct dp_mbuf_meta *md = dp_meta(m);
 	int ri, ro, keep = -1;
 
-	ri = dp_rules_dir(c, m, f, PF_IN, md->iface);
+	ri = dp_rules_dir(c, m, f, PF_IN, md->iface, pre_in);
 	if (ri == DP_BLOCKED)
 		return false;
 	if (ri >= 0 && rules[ri].keep_state)
 		keep = ri;
 	/* Not routed (no route, reject, local): the forward path answers it. */
-	if (nh->kind != DP_NH_CONNECTED && nh->kind != DP_NH_GATEWAY)
+	if (!dp_nh_routed(nh))
 		return true;
-	ro = dp_rules_dir(c, m, f, PF_OUT, nh->iface);
+	ro = dp_rules_dir(c, m, f, PF_OUT, nh->iface, pre_out);
 	if (ro == DP_BLOCKED)
 		return false;
 	if (keep < 0 && ro >= 0 && rules[ro].keep_state)
@@ -560,8 +617,10 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	struct dp_state *st4[DP_BURST_MAX];
 	struct dp_state *st[DP_BURST_MAX];
 	bool swapped[DP_BURST_MAX], ok[DP_BURST_MAX];
-	uint8_t idx4[DP_BURST_MAX];
-	unsigned int i, n4 = 0, out = 0;
+	int res_in[DP_BURST_MAX], res_out[DP_BURST_MAX];
+	uint8_t idx4[DP_BURST_MAX], miss[DP_BURST_MAX], routed[DP_BURST_MAX];
+	unsigned int i, n4 = 0, n_miss = 0, n_routed = 0, out = 0;
+	uint64_t inserts;
 
 	if (c->rules == NULL)
 		return n;
@@ -590,6 +649,22 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		for (i = 0; i < n4; i++)
 			st[idx4[i]] = st4[i];
 	}
+	/* The misses' rules, in and out, classified together. */
+	for (i = 0; i < n; i++) {
+		res_in[i] = res_out[i] = DP_RULE_EVAL;
+		if (st[i] != NULL || !ok[i] || flow[i].icmp_err ||
+		    c->fib->nh[nh[i]].kind == DP_NH_LOCAL)
+			continue;
+		miss[n_miss++] = (uint8_t)i;
+		if (dp_nh_routed(&c->fib->nh[nh[i]]))
+			routed[n_routed++] = (uint8_t)i;
+	}
+	if (n_miss != 0) {
+		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, PF_IN, res_in);
+		if (n_routed != 0)
+			dp_rules_bulk(c, pkts, flow, nh, routed, n_routed, PF_OUT, res_out);
+	}
+	inserts = c->st->state_inserts;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_flow *f = &flow[i];
@@ -614,17 +689,21 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			dp_drop(c, m, DP_DROP_MALFORMED);
 			continue;
 		}
+		/* A state an earlier packet of this burst created is a hit. */
+		if (st[i] == NULL && !f->icmp_err && c->st->state_inserts != inserts)
+			st[i] = dp_state_lookup(c->states, f->af, &keys[i]);
 		if (unlikely(f->icmp_err)) {
 			int rc = dp_icmp_error(c, m, f);
 
 			if (rc == 0)
 				continue;
-			pass = rc > 0 || dp_state_miss(c, m, f, &keys[i], false,
-						       &c->fib->nh[nh[i]]);
+			pass = rc > 0 || dp_state_miss(c, m, f, &keys[i], false, &c->fib->nh[nh[i]],
+						       DP_RULE_EVAL, DP_RULE_EVAL);
 		} else if (st[i] != NULL) {
 			pass = dp_state_hit(c, m, f, st[i], dp_state_dir(st[i], swapped[i]));
 		} else {
-			pass = dp_state_miss(c, m, f, &keys[i], swapped[i], &c->fib->nh[nh[i]]);
+			pass = dp_state_miss(c, m, f, &keys[i], swapped[i], &c->fib->nh[nh[i]],
+					     res_in[i], res_out[i]);
 		}
 		if (pass) {
 			pkts[out] = m;
@@ -735,8 +814,8 @@ dp_filter_housekeeping(struct dp_wctx *c)
 		dp_state_set_limit(c->states, c->rules->limit_states);
 	}
 	dp_state_tick(c->states, c->now);
-	/* At most expire_budget records per poll; see dp_state_expire_budget(). */
-	dp_state_expire(c->states, c->now, c->w->expire_budget, dp_filter_removed, c);
+	/* expire_budget records a millisecond: a sweep per timeouts.interval. */
+	dp_state_expire(c->states, c->now, c->w->expire_budget * c->hk_ms, dp_filter_removed, c);
 	dp_filter_commands(c);
 }
 
@@ -852,7 +931,7 @@ dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeou
 		}
 		ival = timeouts[PFTM_INTERVAL] ? timeouts[PFTM_INTERVAL] : 1;
 		w->expire_budget = dp_state_expire_budget(w->states->total, ival,
-							  DP_EXPIRE_POLLS_PER_S);
+							  DP_HOUSEKEEPING_HZ);
 		snprintf(name, sizeof(name), "dpf_cmd%u", i);
 		w->cmd = rte_ring_create(name, 16, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->cmd == NULL) {

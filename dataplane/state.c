@@ -197,55 +197,6 @@ dp_state_free(struct dp_state_table *tbl)
 	rte_free(tbl);
 }
 
-unsigned int
-dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src, const uint8_t *dst,
-		  uint16_t sport, uint16_t dport, uint16_t zone, void *key, bool *swapped)
-{
-	size_t alen;
-	const uint8_t *a0, *a1;
-	uint16_t p0, p1;
-	int c;
-
-	if (af == 4)
-		alen = 4;
-	else if (af == 6)
-		alen = 16;
-	else
-		return 0;
-	c = memcmp(src, dst, alen);
-	/* Ports compare by value (network order on the wire). */
-	if (c > 0 || (c == 0 && rte_be_to_cpu_16(sport) > rte_be_to_cpu_16(dport))) {
-		a0 = dst, a1 = src, p0 = dport, p1 = sport;
-		*swapped = true;
-	} else {
-		a0 = src, a1 = dst, p0 = sport, p1 = dport;
-		*swapped = false;
-	}
-	if (af == 4) {
-		struct dp_state_key4 *k = key;
-
-		memcpy(&k->addr[0], a0, 4);
-		memcpy(&k->addr[1], a1, 4);
-		k->port[0] = p0;
-		k->port[1] = p1;
-		k->proto = proto;
-		k->pad = 0;
-		k->zone = zone;
-		return sizeof(*k);
-	} else {
-		struct dp_state_key6 *k = key;
-
-		memcpy(k->addr[0], a0, 16);
-		memcpy(k->addr[1], a1, 16);
-		k->port[0] = p0;
-		k->port[1] = p1;
-		k->proto = proto;
-		k->pad = 0;
-		k->zone = zone;
-		return sizeof(*k);
-	}
-}
-
 struct dp_state *
 dp_state_lookup4(const struct dp_state_table *tbl, const struct dp_state_key4 *key)
 {

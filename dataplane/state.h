@@ -35,8 +35,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 
 #include "dataplane/pf_track.h"
 #include "proto/pftm.h"
@@ -192,9 +194,57 @@ void dp_state_free(struct dp_state_table *tbl);
  * sport/dport as on the wire (network order).  *swapped tells whether the
  * packet's source became address 1.  Returns the key length, 0 for a bad af.
  */
-unsigned int dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src,
-		const uint8_t *dst, uint16_t sport, uint16_t dport, uint16_t zone,
-		void *key, bool *swapped);
+static inline unsigned int
+dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src, const uint8_t *dst,
+		  uint16_t sport, uint16_t dport, uint16_t zone, void *key, bool *swapped)
+{
+	/* Addresses compare as big-endian numbers (memcmp order), ports by
+	 * value; integer compares, as this runs for every packet. */
+	uint16_t hs = rte_be_to_cpu_16(sport), hd = rte_be_to_cpu_16(dport);
+	bool sw;
+
+	if (af == 4) {
+		struct dp_state_key4 *k = key;
+		uint32_t s, d;
+
+		memcpy(&s, src, 4);
+		memcpy(&d, dst, 4);
+		sw = rte_be_to_cpu_32(s) > rte_be_to_cpu_32(d) || (s == d && hs > hd);
+		k->addr[0] = sw ? d : s;
+		k->addr[1] = sw ? s : d;
+		k->port[0] = sw ? dport : sport;
+		k->port[1] = sw ? sport : dport;
+		k->proto = proto;
+		k->pad = 0;
+		k->zone = zone;
+		*swapped = sw;
+		return sizeof(*k);
+	}
+	if (af == 6) {
+		struct dp_state_key6 *k = key;
+		uint64_t s0, s1, d0, d1;
+
+		memcpy(&s0, src, 8);
+		memcpy(&s1, src + 8, 8);
+		memcpy(&d0, dst, 8);
+		memcpy(&d1, dst + 8, 8);
+		s0 = rte_be_to_cpu_64(s0);
+		s1 = rte_be_to_cpu_64(s1);
+		d0 = rte_be_to_cpu_64(d0);
+		d1 = rte_be_to_cpu_64(d1);
+		sw = s0 > d0 || (s0 == d0 && (s1 > d1 || (s1 == d1 && hs > hd)));
+		memcpy(k->addr[0], sw ? dst : src, 16);
+		memcpy(k->addr[1], sw ? src : dst, 16);
+		k->port[0] = sw ? dport : sport;
+		k->port[1] = sw ? sport : dport;
+		k->proto = proto;
+		k->pad = 0;
+		k->zone = zone;
+		*swapped = sw;
+		return sizeof(*k);
+	}
+	return 0;
+}
 
 /* Single lookups: the state or NULL. */
 struct dp_state *dp_state_lookup4(const struct dp_state_table *tbl,

@@ -276,6 +276,8 @@ dp_worker_main(void *arg)
 	c.w = w;
 	c.st = w->stats;
 	c.states = w->states;
+	c.tsc_per_ms = hz / 1000 ? hz / 1000 : 1;
+	c.hk_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
 
@@ -316,8 +318,14 @@ dp_worker_main(void *arg)
 			dp_handoff_flush(&c, i);
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
-		dp_filter_housekeeping(&c);
-		dp_frag_housekeeping(&c);
+		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
+		 * takes a few microseconds, and their work is paced by time. */
+		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {
+			c.hk_ms = (unsigned int)RTE_MIN((c.tsc - c.hk_tsc) / c.tsc_per_ms, 64u);
+			c.hk_tsc = c.tsc;
+			dp_filter_housekeeping(&c);
+			dp_frag_housekeeping(&c);
+		}
 		c.st->polls++;
 		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
 		if (work) {

@@ -39,6 +39,9 @@ struct dp_wctx {
 	unsigned int rules_gen;		/* gen of the ruleset the table's timeouts came from */
 	struct dp_cmd *cmd;		/* control command being worked through */
 	uint64_t tsc;			/* rte_rdtsc() at the start of the poll */
+	uint64_t tsc_per_ms;		/* TSC ticks in a millisecond */
+	uint64_t hk_tsc;		/* TSC of the last housekeeping */
+	unsigned int hk_ms;		/* milliseconds since the one before (1..64) */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf ho[DP_MAX_WORKERS];
 };
@@ -105,7 +108,8 @@ unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t
  */
 unsigned int dp_frag_burst(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n);
 
-/* Once per poll: drops the datagrams whose timeouts.frag ran out. */
+/* Housekeeping (once a millisecond): drops the datagrams whose
+ * timeouts.frag ran out. */
 void dp_frag_housekeeping(struct dp_wctx *c);
 
 struct dp_iface;
@@ -114,7 +118,10 @@ struct dp_iface;
 void dp_frag6_out(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_iface *oif,
 		  uint64_t mac);
 
-/* Once per poll: bounded expiry of the worker's states, control commands. */
+/*
+ * Housekeeping (once a millisecond, c->hk_ms since the last time):
+ * bounded expiry of the worker's states, a slice of a control command.
+ */
 void dp_filter_housekeeping(struct dp_wctx *c);
 
 #endif /* DPF_DP_WORKER_PRIV_H */
