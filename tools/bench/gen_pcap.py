@@ -29,11 +29,12 @@ OUTDIR/flows-N.pcap   (--many N) N frames of 60 B, IPv4 UDP, frame i = flow i,
                       (1M frames in a few seconds); the first frames are
                       checked against scapy's own checksums.
 OUTDIR/rules-N.json   (--rules) a JSON array of N pf rules: N-1 that no bench
-                      packet matches (sources in prefixes the bench never
-                      uses, mixed pass/block, in/out, tcp/udp/any, ports and
-                      ranges, as rules_bench.c builds them) and a final
-                      "pass all", so every first packet is classified
-                      against the whole ruleset and decided by the last rule.
+                      packet matches (bench_rules(): most overlap the bench
+                      addresses and miss on protocol or port, the rest have
+                      unused sources; mixed pass/block, in/out, interfaces,
+                      ports and ranges) and a final "pass all", so every
+                      first packet is classified against the whole ruleset
+                      and decided by the last rule.
 
 The destination MAC of the forwarded frames must be dpf's p0 MAC: dpf drops
 unicast frames not addressed to its port.  net_pcap numbers its devices
@@ -143,36 +144,48 @@ def write_many(path, dst_mac, n):
 def bench_rules(n, seed):
     """N rules; none but the last ("pass all") matches any bench packet.
 
-    Bench sources are 198.18.1.0/24 and nothing is translated, so a rule
-    whose source is a prefix inside another /8 never matches, in either
-    direction; destinations, protocols and ports vary so that the
-    classifier has a realistic shape.
+    Bench frames are UDP from 198.18.1.0/24 to 198.19.0.0/16 port 9, never
+    translated.  Two thirds of the N-1 rules overlap those addresses (a
+    source inside 198.18.0.0/15 or any, a destination inside 198.19.0.0/16
+    or any) and miss on the protocol (tcp) or the port (udp, ports and
+    ranges from 10 up), so the classifier walks the address fields of every
+    first packet as deep as the rules go; one third have a source in a /8
+    the bench never uses.  Directions, actions and interfaces vary.
     """
     rnd = random.Random(seed)
     octets = [o for o in range(1, 224) if o not in (10, 127, 198)]
     rules = []
 
-    def prefix(lo):
-        plen = rnd.randint(lo, 32)
-        a = (rnd.choice(octets) << 24) | rnd.getrandbits(24)
+    def pfx(base, blen, lo):
+        plen = rnd.randint(max(lo, blen), 32)
+        a = base | (rnd.getrandbits(32 - blen) if blen < 32 else 0)
         a &= (0xffffffff << (32 - plen)) & 0xffffffff
         return "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, plen)
+
+    def ports():
+        p = rnd.randrange(10, 65536)
+        if rnd.randrange(2):
+            return "port %d" % p
+        return "port %d:%d" % (p, min(65535, p + rnd.randrange(1000)))
 
     for _ in range(n - 1):
         r = rnd.choice(["pass", "block"])
         r += rnd.choice([" in", " out", ""])
         if rnd.randrange(4) == 0:
             r += rnd.choice([" on lan", " on wan", " on { lan wan }"])
-        src = prefix(8)
-        dst = rnd.choice(["any", prefix(8), "198.19.0.0/16"])
-        pr = rnd.randrange(10)
-        if pr < 8:
-            p = rnd.randrange(1, 65536)
-            port = ("port %d" % p) if rnd.randrange(2) else \
-                ("port %d:%d" % (p, min(65535, p + rnd.randrange(1000))))
-            r += " proto %s from %s to %s %s" % ("tcp" if pr < 5 else "udp", src, dst, port)
+        kind = rnd.randrange(3)
+        if kind == 0:
+            src = pfx(rnd.choice(octets) << 24, 8, 8)
+            dst = rnd.choice(["any", pfx(rnd.choice(octets) << 24, 8, 8), "198.19.0.0/16"])
+            proto = rnd.choice(["tcp", "udp"])
         else:
-            r += " from %s to %s" % (src, dst)
+            src = rnd.choice(["any", pfx(0xc6120000, 15, 15), pfx(0xc6120100, 24, 24)])
+            dst = rnd.choice(["any", pfx(0xc6130000, 16, 16)])
+            proto = "tcp" if kind == 1 else "udp"
+        if kind == 1 and rnd.randrange(4) == 0:
+            r += " proto tcp from %s to %s" % (src, dst)
+        else:
+            r += " proto %s from %s to %s %s" % (proto, src, dst, ports())
         rules.append(r)
     rules.append("pass all")
     return rules

@@ -39,28 +39,33 @@
 # Harness states (pcap harness, stateful figures; docs/BENCHMARKS.md
 #   "End-to-end state benchmarks"): per round, testpmd then dpf on
 #   fwd-64.pcap (1024 flows) and on flows-N.pcap (N distinct UDP flows, one
-#   frame each, N = BENCH_STATES_N), then dpf on flows-N.pcap with other
-#   rulesets.  dpf's first pass over flows-N creates N states; the sampler
-#   reads dpf's state inserts (dpfctl -j show info, states.inserts) and the
-#   worker's schedstat every BENCH_STATES_PERIOD s from start to the end of
-#   the pass and keeps the steady middle (10%..90% of N inserted): new
-#   states/s and cycles per new state.  Rulesets: "pass all"; no rule with
-#   "options": {"default": "pass"} (no state: the first-pass baseline);
-#   BENCH_STATES_RULES sizes of N-1 never-matching rules + a final
-#   "pass all" (gen_pcap.py --rules).  After the "pass all" pass, the
-#   established rate at N states over BENCH_SECONDS, as in pcap mode.
+#   frame each, N = BENCH_STATES_N: after the first pass, N established
+#   states), then dpf on flows-N.pcap with other rulesets.  New states: the
+#   sampler reads worker 0 rx_packets (dpfctl -j show workers), the state
+#   inserts (dpfctl -j show info, states.inserts) and the worker's
+#   schedstat every BENCH_STATES_PERIOD s through a pass over the file in
+#   which every frame is a new flow, and keeps its steady middle (N/10 to
+#   9N/10 frames): new states/s and cycles per new state.  The first pass
+#   after start ("cold") runs on state-table memory never written, which
+#   the worker page-faults in (rte_zmalloc skips the memset of fresh
+#   --no-huge memory); the figure is BENCH_STATES_REFILLS "warm" passes,
+#   each after `dpfctl state kill all`, which make the N states again.
+#   Rulesets: "pass all"; none ("options": {"default": "pass"}: no state,
+#   the baseline); BENCH_STATES_RULES sizes: N-1 never-matching rules and a
+#   final "pass all" (gen_pcap.py --rules).
 #   Memory: net_pcap infinite_rx holds every frame of the file in an mbuf
 #   of the port's pool, and with --no-huge a pool object never straddles a
-#   4 KiB page, so an mbuf costs 4 KiB: N + 32768 mbufs, memory_mb sized
-#   from that (EAL prefaults all of it); limits.states = N + N/4.  Bytes
-#   per state: DPDK heap Alloc_size (telemetry /eal/heap_info,0) of two
-#   dpf starts that differ only in limits.states.
+#   4 KiB page, so an mbuf costs 4 KiB (all written at start): N + 32768
+#   mbufs and memory_mb sized from that (about 5 GB for N = 1M, one process
+#   at a time); limits.states = N + N/4.  Bytes per state: DPDK heap
+#   Alloc_size (telemetry /eal/heap_info,0) of two dpf starts that differ
+#   only in limits.states.
 #
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (5, each a
 # testpmd run then a dpf run; states: 3), BENCH_IMIX (1: also the IMIX
 # file), BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table
 # to); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
-# 10000"), BENCH_STATES_PERIOD (0.05).
+# 10000"), BENCH_STATES_PERIOD (0.02), BENCH_STATES_REFILLS (2).
 # Bounded: about 110 s (pcap), 200 s (memif) or 330 s (states, 3 rounds of
 # N = 1M); a watchdog ends everything after BENCH_LIMIT s (170, memif 300,
 # all 470, states 180 + 150 per round).
@@ -85,7 +90,8 @@ ROUNDS=${BENCH_ROUNDS:-5}
 [ "$HARNESS" = states ] && ROUNDS=${BENCH_ROUNDS:-3}
 NSTATES=${BENCH_STATES_N:-1000000}
 STATES_RULES=${BENCH_STATES_RULES:-10 1000 10000}
-STATES_PERIOD=${BENCH_STATES_PERIOD:-0.05}
+STATES_PERIOD=${BENCH_STATES_PERIOD:-0.02}
+STATES_REFILLS=${BENCH_STATES_REFILLS:-2}
 # states: the samplers (and the dpfctl they run) on CPU 0, beside the
 # control core / testpmd main lcore, not on the forwarding core's CPU 1.
 SAMPLER_PIN=
@@ -480,27 +486,35 @@ sys.exit("no telemetry socket for " + sys.argv[1])
 PYEOF
 }
 
-# sample_new PID OUT EST: the first pass over flows-N.pcap, then (EST=1)
-# the established rate.  Samples every STATES_PERIOD s: worker 0
-# rx_packets (dpfctl -j show workers), states inserts/current (dpfctl -j
-# show info), the worker thread's on-CPU ns (schedstat, read before and
-# after the two calls and averaged, like the time).  The window is the
-# first sample with rx >= N/10 to the last with rx <= 9N/10: all of it in
-# the first pass (frame N+1 is flow 1 again).  OUT: "rx ins wall run
-# samples pass_s current heap_alloc forwarded punted"; OUT.est (EST=1): the pcap-mode line
-# "pkts wall run steal wait" of worker 0 "forwarded", OUT.est.extra the
-# inserts in that interval (expected 0) and states current.
+# sample_new PID OUT MODE: the states of flows-N.pcap made and remade;
+# MODE est (also the established rate), new, or none (a ruleset that makes
+# no state: its windows span 5 passes).
+#  cold: the first pass after start (fresh memory: see docs/BENCHMARKS.md,
+#        page faults dominate it);
+#  est (MODE est): after BENCH_WARMUP s, the established rate over
+#        BENCH_SECONDS, as in pcap mode (OUT.est, OUT.est.extra);
+#  warm: BENCH_STATES_REFILLS times: `dpfctl state kill all`, then the
+#        pass that makes the states again, in memory that held states.
+# Samples every STATES_PERIOD s: worker 0 rx_packets/forwarded/punted
+# (dpfctl -j show workers), states inserts/current (dpfctl -j show info),
+# the worker thread's on-CPU ns (schedstat, read before and after the two
+# calls and averaged, like the time).  A pass's window runs from the first
+# sample with N/10 frames received since its start to the last with 9N/10
+# (all of it inside the pass: frame N+1 is flow 1 again).  OUT: one line a
+# pass, "PHASE rx ins wall run samples pass_s current heap_alloc forwarded
+# punted killed".
 sample_new() {
 	# shellcheck disable=SC2086
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-dpf" "$NSTATES" "$STATES_PERIOD" \
-		"$SECS" "$WARM" <<'PYEOF' &
+		"$SECS" "$WARM" "$STATES_REFILLS" <<'PYEOF' &
 import json, os, socket, subprocess, sys, time
-pid, out, est, dpfctl, dsock, prefix, n, period, secs, warm = sys.argv[1:11]
-n, period, secs, warm = int(n), float(period), float(secs), float(warm)
+pid, out, mode, dpfctl, dsock, prefix, n, period, secs, warm, refills = sys.argv[1:12]
+n, period, secs, warm, refills = int(n), float(period), float(secs), float(warm), int(refills)
+span = 5 if mode == "none" else 1
 
 def ctl(*cmd):
     r = subprocess.run([dpfctl, "-s", dsock, "-j"] + list(cmd), capture_output=True,
-                       text=True, timeout=5)
+                       text=True, timeout=10)
     if r.returncode != 0:
         raise RuntimeError("dpfctl %s: rc %d %s" % (cmd, r.returncode, r.stderr.strip()))
     return json.loads(r.stdout)
@@ -551,62 +565,76 @@ def snap(tid):
     return ((t0 + t1) / 2, (r0 + r1) / 2e9, int(w["rx_packets"]), int(st["inserts"]),
             int(st["current"]), int(w["forwarded"]), int(w["punted"]))
 
+def one_pass(tid, phase, killed, base=None):
+    """Samples until N frames since BASE (default: now) were received.
+
+    MODE none makes no state, so every pass is alike: its window spans
+    SPAN passes instead of one (a state-less pass is too short to sample).
+    """
+    sp = span if phase == "warm" else 1
+    first = snap(tid)
+    if base is None:
+        base = first[2]
+    samples = [first]
+    deadline = time.monotonic() + 120
+    while samples[-1][2] - base < n * sp:
+        if time.monotonic() > deadline:
+            sys.exit("sample_new: %s pass not done within 120 s (rx %d of %d)" %
+                     (phase, samples[-1][2] - base, n))
+        time.sleep(period)
+        samples.append(snap(tid))
+    win = [s for s in samples if n // 10 <= s[2] - base <= n * sp - n // 10]
+    if len(win) < 2 and phase == "cold":
+        # A busy machine can answer the first dpfctl late: no cold figure.
+        print("sample_new: cold pass: %d samples in the window, skipped" % len(win),
+              file=sys.stderr)
+        return
+    if len(win) < 2:
+        sys.exit("sample_new: %s pass: %d samples in the 10%%..90%% window (pass too short "
+                 "for BENCH_STATES_PERIOD %s; raise BENCH_STATES_N)" % (phase, len(win), period))
+    a, b, z = win[0], win[-1], samples[-1]
+    with open(out, "a") as f:
+        f.write("%s %d %d %.6f %.6f %d %.3f %d %d %d %d %d\n" % (
+            phase, b[2] - a[2], b[3] - a[3], b[0] - a[0], b[1] - a[1], len(win),
+            z[0] - first[0], z[4], heap_alloc(), b[5] - a[5], b[6] - a[6], killed))
+
 # Start-up (EAL prefaults memory_mb, net_pcap loads N frames) takes seconds.
 deadline = time.monotonic() + 90
 err = "no answer"
 while True:
     try:
         tid = worker_tid()
-        worker0()
+        w = worker0()
         break
     except Exception as e:
         err = e
     if time.monotonic() > deadline:
         sys.exit("sample_new: dpf not answering within 90 s (%s)" % err)
     time.sleep(0.02)
-samples = []
-t_first = t_end = None
-deadline = time.monotonic() + 120
-while True:
-    s = snap(tid)
-    samples.append(s)
-    if t_first is None and s[2] > 0:
-        t_first = s[0]
-    if s[2] >= n:
-        t_end = s[0]
-        break
-    if time.monotonic() > deadline:
-        sys.exit("sample_new: first pass not done within 120 s (rx %d of %d)" % (s[2], n))
-    time.sleep(period)
-win = [s for s in samples if n // 10 <= s[2] <= n - n // 10]
-if len(win) < 2:
-    sys.exit("sample_new: %d samples in the 10%%..90%% window (pass too short for "
-             "BENCH_STATES_PERIOD %s; raise BENCH_STATES_N)" % (len(win), period))
-a, b = win[0], win[-1]
-with open(out, "w") as f:
-    f.write("%d %d %.6f %.6f %d %.3f %d %d %d %d\n" % (b[2] - a[2], b[3] - a[3], b[0] - a[0],
-                                                      b[1] - a[1], len(win),
-                                                      t_end - (t_first or t_end), s[4],
-                                                      heap_alloc(), b[5] - a[5], b[6] - a[6]))
-if est != "1":
-    sys.exit(0)
+open(out, "w").close()
+one_pass(tid, "cold", 0, 0)
 time.sleep(warm)
-def est_snap():
-    t0 = time.monotonic()
-    w = worker0()
-    t1 = time.monotonic()
-    r, q = sched(tid)
-    st = ctl("show", "info")["states"]
-    return int(w["forwarded"]), (t0 + t1) / 2, r, q, steal_ticks(), int(st["inserts"]), int(st["current"])
-x = est_snap()
-time.sleep(secs)
-y = est_snap()
-hz = os.sysconf("SC_CLK_TCK")
-with open(out + ".est", "w") as f:
-    f.write("%d %.6f %.6f %.6f %.6f\n" % (y[0] - x[0], y[1] - x[1], (y[2] - x[2]) / 1e9,
-                                         (y[4] - x[4]) / hz, (y[3] - x[3]) / 1e9))
-with open(out + ".est.extra", "w") as f:
-    f.write("inserts=%d states=%d\n" % (y[5] - x[5], y[6]))
+if mode == "est":
+    def est_snap():
+        t0 = time.monotonic()
+        w = worker0()
+        t1 = time.monotonic()
+        r, q = sched(tid)
+        st = ctl("show", "info")["states"]
+        return (int(w["forwarded"]), (t0 + t1) / 2, r, q, steal_ticks(), int(st["inserts"]),
+                int(st["current"]))
+    x = est_snap()
+    time.sleep(secs)
+    y = est_snap()
+    hz = os.sysconf("SC_CLK_TCK")
+    with open(out + ".est", "w") as f:
+        f.write("%d %.6f %.6f %.6f %.6f\n" % (y[0] - x[0], y[1] - x[1], (y[2] - x[2]) / 1e9,
+                                             (y[4] - x[4]) / hz, (y[3] - x[3]) / 1e9))
+    with open(out + ".est.extra", "w") as f:
+        f.write("inserts=%d states=%d\n" % (y[5] - x[5], y[6]))
+for k in range(refills):
+    killed = int(ctl("state", "kill", "all")["killed"])
+    one_pass(tid, "warm", killed)
 PYEOF
 	SAMPLER=$!
 	local rc=0
@@ -615,24 +643,25 @@ PYEOF
 	return $rc
 }
 
-# run_new NAME RULES EST: dpf on flows-N.pcap, first pass (and EST=1 the
-# established rate) into $TMP/NAME.new (sample_new's OUT).
+# run_new NAME RULES MODE: dpf on flows-N.pcap with RULES, sample_new MODE
+# into $TMP/NAME.new.
 run_new() {
-	local name=$1 rules=$2 est=$3
+	local name=$1 rules=$2 mode=$3
 	states_conf "$name" "flows-$NSTATES.pcap" "$rules" "$ST_LIMIT" "$ST_MBUFS" "$ST_DPF_MB"
 	start_dpf "$name" 90
-	sample_new "$DPF_PID" "$TMP/$name.new" "$est" ||
+	sample_new "$DPF_PID" "$TMP/$name.new" "$mode" ||
 		{ tail -20 "$TMP/$name.log"; die "$name: no result"; }
 	stop_run
 }
 
-# record_new RULES ROUND NAME: NAME.new as a line "RULES ROUND rx ins wall
-# run samples pass_s current heap_alloc forwarded punted" in $NEWRES.
+# record_new RULES ROUND NAME: each line of NAME.new as "RULES ROUND PHASE
+# rx ins wall run samples pass_s current heap_alloc forwarded punted
+# killed" in $NEWRES.
 record_new() {
-	echo "$1 $2 $(cat "$TMP/$3.new")" >>"$NEWRES"
+	awk -v s="$1" -v r="$2" '{ print s, r, $0 }' "$TMP/$3.new" >>"$NEWRES"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v r="$2" '{
-		printf "  new   %-8s round %s: %5.3f M new states/s, %6.0f cycles/new state (CPU time), %5.3f Mpps, %6.0f cycles/pkt, CPU share %3.0f%%; window %d samples (rx %d, fwd %d, punted %d), pass %.2fs, states %d, heap %.0f MB\n",
-			s, r, $2 / $3 / 1e6, $2 ? tsc * 1e6 * $4 / $2 : 0, $1 / $3 / 1e6, tsc * 1e6 * $4 / $1, 100 * $4 / $3, $5, $1, $9, $10, $6, $7, $8 / 1048576 }' \
+		printf "  new   %-8s round %s %-4s: %5.3f M new states/s, %6.0f cycles/new state, %5.3f Mpps, %6.0f cycles/pkt, CPU share %3.0f%%; window %d samples (rx %d, new %d, fwd %d, punted %d), pass %.2fs, states %d, killed before %d, heap %.0f MB\n",
+			s, r, $1, $3 / $4 / 1e6, $3 ? tsc * 1e6 * $5 / $3 : 0, $2 / $4 / 1e6, tsc * 1e6 * $5 / $2, 100 * $5 / $4, $6, $2, $3, $10, $11, $7, $8, $12, $9 / 1048576 }' \
 		"$TMP/$3.new"
 }
 
@@ -660,27 +689,28 @@ states_round() {
 	record 1k-flows dpf "$r" "dpf-1k-$r"
 	run_testpmd "tp-N-$r" "$TMP/flows-$NSTATES.pcap" "$ST_TP_MB" "$ST_MBUFS"
 	record "$NLABEL" testpmd "$r" "tp-N-$r"
-	run_new "dpf-N-$r" pass-all 1
+	run_new "dpf-N-$r" pass-all est
 	cp "$TMP/dpf-N-$r.new.est" "$TMP/dpf-N-$r.res"
 	record "$NLABEL" dpf "$r" "dpf-N-$r"
 	echo "    dpf in the interval: $(cat "$TMP/dpf-N-$r.new.est.extra")"
 	record_new pass-all "$r" "dpf-N-$r"
-	run_new "dpf-none-$r" none 0
+	run_new "dpf-none-$r" none none
 	record_new none "$r" "dpf-none-$r"
 	for n in $STATES_RULES; do
-		run_new "dpf-r$n-$r" "$n" 0
+		run_new "dpf-r$n-$r" "$n" new
 		record_new "$n" "$r" "dpf-r$n-$r"
 	done
 }
 
-# The states harness's first-pass table: per ruleset, medians (min-max)
-# over rounds; "extra" = cycles per new state minus the no-state run's
-# cycles per packet in the same round (the state insert and the
-# classification, with the harness and forwarding taken out).
+# The states harness's new-state table: per ruleset, median (min-max) over
+# every warm pass of every round; "extra" = a pass's cycles per new state
+# minus the median cycles per packet of the no-state run's warm passes in
+# the same round (what the state insert and the classification add to the
+# harness, forwarding and state lookup); cold = the first pass after start.
 states_table() {
 	echo
-	echo "| ruleset (first pass over $NLABEL) | rounds | M new states/s | cycles per new state | extra over no state | Mpps | min CPU share | heap MB |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| ruleset (remaking $NLABEL states) | passes | M new states/s | cycles per new state | extra over no state | Mpps | cold first pass: cycles per new state | min CPU share | heap MB |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	awk -v tsc="$TSC_MHZ" '
 	function med(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
@@ -688,36 +718,41 @@ states_table() {
 	}
 	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
 	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
-	function rng(a, n, f) { return sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) }
+	function rng(a, n, f) { return n ? sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) : "-" }
 	{
 		if (!($1 in seen)) { seen[$1] = 1; order[ns++] = $1 }
-		k = $1 SUBSEP $2
-		rate[k] = $4 / $5 / 1e6; pps[k] = $3 / $5 / 1e6; share[k] = $6 / $5; heap[k] = $10 / 1048576
-		cyc[k] = $4 ? tsc * 1e6 * $6 / $4 : 0; cpp[k] = tsc * 1e6 * $6 / $3
-		if ($2 > nr[$1]) nr[$1] = $2
+		cpp = tsc * 1e6 * $7 / $4; cps = $5 ? tsc * 1e6 * $7 / $5 : 0
+		if ($3 == "cold") { cold[$1, ++nc[$1]] = $5 ? cps : cpp; next }
+		k = ++nw[$1]
+		rd[$1, k] = $2; rate[$1, k] = $5 / $6 / 1e6; pps[$1, k] = $4 / $6 / 1e6
+		cyc[$1, k] = $5 ? cps : cpp; share[$1, k] = $7 / $6; heap[$1, k] = $11 / 1048576
+		if ($1 == "none") { nn[$2]++; nonec[$2, nn[$2]] = cpp }
 	}
 	END {
+		for (r in nn) { delete t; for (i = 1; i <= nn[r]; i++) t[i] = nonec[r, i]; nonemed[r] = med(t, nn[r]) }
 		for (i = 0; i < ns; i++) {
-			s = order[i]; n = 0; m = 0
-			for (r = 1; r <= nr[s]; r++) {
-				k = s SUBSEP r
-				if (!(k in rate)) continue
-				n++; a[n] = rate[k]; c[n] = cyc[k]; p[n] = pps[k]; sh[n] = share[k]; h[n] = heap[k]
-				if (("none" SUBSEP r) in cpp && cyc[k] > 0) { m++; x[m] = cyc[k] - cpp["none" SUBSEP r] }
+			s = order[i]; n = nw[s]; m = 0
+			delete a; delete c; delete p; delete sh; delete h; delete x; delete cc
+			for (k = 1; k <= n; k++) {
+				a[k] = rate[s, k]; c[k] = cyc[s, k]; p[k] = pps[s, k]; sh[k] = share[s, k]; h[k] = heap[s, k]
+				if (s != "none" && (rd[s, k] in nonemed)) x[++m] = cyc[s, k] - nonemed[rd[s, k]]
 			}
+			for (k = 1; k <= nc[s]; k++) cc[k] = cold[s, k]
 			if (s == "none")
-				printf "| no state (no rule, default pass) | %d | - | - | - | %s | %.0f%% | %s |\n",
-					n, rng(p, n, "%.2f"), 100 * lo(sh, n), rng(h, n, "%.0f")
+				printf "| no state (no rule, default pass): cycles per packet | %d | - | %s | - | %s | %s | %.0f%% | %s |\n",
+					n, rng(c, n, "%.0f"), rng(p, n, "%.2f"), rng(cc, nc[s], "%.0f"), 100 * lo(sh, n), rng(h, n, "%.0f")
 			else
-				printf "| %s | %d | %s | %s | %s | %s | %.0f%% | %s |\n",
-					s == "pass-all" ? "pass all (1 rule)" : s " rules, last matches", n,
-					rng(a, n, "%.3f"), rng(c, n, "%.0f"), m ? rng(x, m, "%.0f") : "-",
-					rng(p, n, "%.2f"), 100 * lo(sh, n), rng(h, n, "%.0f")
+				printf "| %s | %d | %s | %s | %s | %s | %s | %.0f%% | %s |\n",
+					s == "pass-all" ? "pass all (1 rule)" : s " rules, the last matches", n,
+					rng(a, n, "%.3f"), rng(c, n, "%.0f"), rng(x, m, "%.0f"),
+					rng(p, n, "%.2f"), rng(cc, nc[s], "%.0f"), 100 * lo(sh, n), rng(h, n, "%.0f")
 		}
 	}' "$NEWRES"
 	echo
-	echo "First pass: every frame is a new flow; window = the samples between N/10 and 9N/10"
-	echo "frames received; cycles per new state = TSC x worker CPU time / inserts in the window."
+	echo "Warm passes: after \`dpfctl state kill all\`, every frame of the next pass is a new flow"
+	echo "again; window = the samples between N/10 and 9N/10 frames of the pass; cycles per new"
+	echo "state = TSC x worker CPU time / inserts in the window.  Cold: the first pass after start,"
+	echo "on table memory never written (4 KiB pages faulted in by the worker)."
 	echo "heap = DPDK heap in use (pool, tables, classifier).  Bytes per unit of limits.states"
 	echo "(IPv4 + IPv6 tables, each sized limits.states x 1.25 + 1024): $(awk -v a="$HEAP_SMALL" \
 		-v b="$HEAP_BIG" -v l="$ST_LIMIT" 'BEGIN { printf "%.1f", (b - a) / (l - 1000) }')" \
