@@ -158,7 +158,12 @@ ping_start() {
 ping_stop() {
 	kill -INT "$PINGPID" 2>/dev/null
 	wait "$PINGPID" 2>/dev/null
-	awk '/packets transmitted/ { print $1, $1 - $4 }' "$TMP/ping.out"
+	# ping's summary, or (ping killed before it printed one, as on a
+	# starved machine) the highest icmp_seq answered and the answers seen.
+	awk '/bytes from/ { r++; if (match($0, /icmp_seq=[0-9]+/)) {
+			s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (s > m) m = s } }
+	     /packets transmitted/ { t = $1; a = $4 }
+	     END { if (t == "") { t = m + 0; a = r + 0 }; print t, t - a }' "$TMP/ping.out"
 }
 
 # failover N_DEAD N_LIVE SIGNAL LABEL MAXMS: kill a master under a ping.

@@ -45,7 +45,7 @@
 #   inserts (dpfctl -j show info, states.inserts) and the worker's
 #   schedstat every BENCH_STATES_PERIOD s through a pass over the file in
 #   which every frame is a new flow, and keeps its steady middle (N/10 to
-#   9N/10 frames): new states/s and cycles per new state.  The first pass
+#   9N/10 inserts): new states/s and cycles per new state.  The first pass
 #   after start ("cold") runs on state-table memory never written, which
 #   the worker page-faults in (rte_zmalloc skips the memset of fresh
 #   --no-huge memory); the figure is BENCH_STATES_REFILLS "warm" passes,
@@ -66,9 +66,9 @@
 # file), BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table
 # to); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
 # 10000"), BENCH_STATES_PERIOD (0.02), BENCH_STATES_REFILLS (2).
-# Bounded: about 110 s (pcap), 200 s (memif) or 330 s (states, 3 rounds of
-# N = 1M); a watchdog ends everything after BENCH_LIMIT s (170, memif 300,
-# all 470, states 180 + 150 per round).
+# Bounded: about 110 s (pcap), 200 s (memif) or 270-300 s (states, 3
+# rounds of N = 1M); a watchdog ends everything after BENCH_LIMIT s (170,
+# memif 300, all 470, states 180 + 150 per round).
 set -u
 BUILD=${1:-build}
 HARNESS=${2:-pcap}
@@ -499,8 +499,10 @@ PYEOF
 # (dpfctl -j show workers), states inserts/current (dpfctl -j show info),
 # the worker thread's on-CPU ns (schedstat, read before and after the two
 # calls and averaged, like the time).  A pass's window runs from the first
-# sample with N/10 frames received since its start to the last with 9N/10
-# (all of it inside the pass: frame N+1 is flow 1 again).  OUT: one line a
+# sample with N/10 inserts since its start (since start, or the sample
+# just before the kill) to the last with 9N/10: all of it inside the pass
+# (frame N+1 is flow 1 again; after the pass, no more inserts); MODE none
+# counts frames instead.  OUT: one line a
 # pass, "PHASE rx ins wall run samples pass_s current heap_alloc forwarded
 # punted killed".
 sample_new() {
@@ -565,25 +567,29 @@ def snap(tid):
     return ((t0 + t1) / 2, (r0 + r1) / 2e9, int(w["rx_packets"]), int(st["inserts"]),
             int(st["current"]), int(w["forwarded"]), int(w["punted"]))
 
-def one_pass(tid, phase, killed, base=None):
-    """Samples until N frames since BASE (default: now) were received.
+def one_pass(tid, phase, killed, base):
+    """One pass in which every frame is a new flow; BASE: a snap before it.
 
-    MODE none makes no state, so every pass is alike: its window spans
-    SPAN passes instead of one (a state-less pass is too short to sample).
+    Progress is counted in inserts (MODE none: frames) since BASE, so a
+    late first sample cannot move the window out of the pass.  MODE none
+    makes no state and every pass is alike: its window spans SPAN passes
+    (a state-less pass is too short to sample).
     """
     sp = span if phase == "warm" else 1
-    first = snap(tid)
-    if base is None:
-        base = first[2]
-    samples = [first]
+    prog = (lambda s: s[2] - base[2]) if mode == "none" else (lambda s: s[3] - base[3])
+    samples = [snap(tid)]
     deadline = time.monotonic() + 120
-    while samples[-1][2] - base < n * sp:
+    while True:
+        s = samples[-1]
+        if mode == "none" and prog(s) >= n * sp:
+            break
+        if mode != "none" and (prog(s) >= n - n // 20 or s[2] - base[2] >= 2 * n):
+            break
         if time.monotonic() > deadline:
-            sys.exit("sample_new: %s pass not done within 120 s (rx %d of %d)" %
-                     (phase, samples[-1][2] - base, n))
+            sys.exit("sample_new: %s pass not done within 120 s (%d of %d)" % (phase, prog(s), n))
         time.sleep(period)
         samples.append(snap(tid))
-    win = [s for s in samples if n // 10 <= s[2] - base <= n * sp - n // 10]
+    win = [s for s in samples if n // 10 <= prog(s) <= n * sp - n // 10]
     if len(win) < 2 and phase == "cold":
         # A busy machine can answer the first dpfctl late: no cold figure.
         print("sample_new: cold pass: %d samples in the window, skipped" % len(win),
@@ -596,7 +602,7 @@ def one_pass(tid, phase, killed, base=None):
     with open(out, "a") as f:
         f.write("%s %d %d %.6f %.6f %d %.3f %d %d %d %d %d\n" % (
             phase, b[2] - a[2], b[3] - a[3], b[0] - a[0], b[1] - a[1], len(win),
-            z[0] - first[0], z[4], heap_alloc(), b[5] - a[5], b[6] - a[6], killed))
+            z[0] - samples[0][0], z[4], heap_alloc(), b[5] - a[5], b[6] - a[6], killed))
 
 # Start-up (EAL prefaults memory_mb, net_pcap loads N frames) takes seconds.
 deadline = time.monotonic() + 90
@@ -612,7 +618,7 @@ while True:
         sys.exit("sample_new: dpf not answering within 90 s (%s)" % err)
     time.sleep(0.02)
 open(out, "w").close()
-one_pass(tid, "cold", 0, 0)
+one_pass(tid, "cold", 0, (0, 0, 0, 0, 0, 0, 0))
 time.sleep(warm)
 if mode == "est":
     def est_snap():
@@ -633,8 +639,9 @@ if mode == "est":
     with open(out + ".est.extra", "w") as f:
         f.write("inserts=%d states=%d\n" % (y[5] - x[5], y[6]))
 for k in range(refills):
+    before = snap(tid)
     killed = int(ctl("state", "kill", "all")["killed"])
-    one_pass(tid, "warm", killed)
+    one_pass(tid, "warm", killed, before)
 PYEOF
 	SAMPLER=$!
 	local rc=0
@@ -750,7 +757,7 @@ states_table() {
 	}' "$NEWRES"
 	echo
 	echo "Warm passes: after \`dpfctl state kill all\`, every frame of the next pass is a new flow"
-	echo "again; window = the samples between N/10 and 9N/10 frames of the pass; cycles per new"
+	echo "again; window = the samples between N/10 and 9N/10 inserts of the pass; cycles per new"
 	echo "state = TSC x worker CPU time / inserts in the window.  Cold: the first pass after start,"
 	echo "on table memory never written (4 KiB pages faulted in by the worker)."
 	echo "heap = DPDK heap in use (pool, tables, classifier).  Bytes per unit of limits.states"
