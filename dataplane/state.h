@@ -194,6 +194,16 @@ void dp_state_free(struct dp_state_table *tbl);
  * sport/dport as on the wire (network order).  *swapped tells whether the
  * packet's source became address 1.  Returns the key length, 0 for a bad af.
  */
+/* The part of both key layouts after the addresses (dp_state_key_make). */
+#define DP_STATE_KEY_TAIL(k) do {			\
+		(k)->port[0] = sw ? dport : sport;	\
+		(k)->port[1] = sw ? sport : dport;	\
+		(k)->proto = proto;			\
+		(k)->pad = 0;				\
+		(k)->zone = zone;			\
+		*swapped = sw;				\
+	} while (0)
+
 static inline unsigned int
 dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src, const uint8_t *dst,
 		  uint16_t sport, uint16_t dport, uint16_t zone, void *key, bool *swapped)
@@ -212,12 +222,7 @@ dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src, const uint8_t *
 		sw = rte_be_to_cpu_32(s) > rte_be_to_cpu_32(d) || (s == d && hs > hd);
 		k->addr[0] = sw ? d : s;
 		k->addr[1] = sw ? s : d;
-		k->port[0] = sw ? dport : sport;
-		k->port[1] = sw ? sport : dport;
-		k->proto = proto;
-		k->pad = 0;
-		k->zone = zone;
-		*swapped = sw;
+		DP_STATE_KEY_TAIL(k);
 		return sizeof(*k);
 	}
 	if (af == 6) {
@@ -235,12 +240,7 @@ dp_state_key_make(uint8_t af, uint8_t proto, const uint8_t *src, const uint8_t *
 		sw = s0 > d0 || (s0 == d0 && (s1 > d1 || (s1 == d1 && hs > hd)));
 		memcpy(k->addr[0], sw ? dst : src, 16);
 		memcpy(k->addr[1], sw ? src : dst, 16);
-		k->port[0] = sw ? dport : sport;
-		k->port[1] = sw ? sport : dport;
-		k->proto = proto;
-		k->pad = 0;
-		k->zone = zone;
-		*swapped = sw;
+		DP_STATE_KEY_TAIL(k);
 		return sizeof(*k);
 	}
 	return 0;

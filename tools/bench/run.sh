@@ -300,7 +300,13 @@ with open(out, "w") as f:
     f.write("%d %.6f %.6f %.6f %.6f\n" % (b[0] - a[0], b[1] - a[1], (b[2] - a[2]) / 1e9,
                                          (b[4] - a[4]) / hz, (b[3] - a[3]) / 1e9))
 PYEOF
-	SAMPLER=$!
+	sampler_wait $!
+}
+
+# sampler_wait PID: waits for the sampler started in the background (the
+# cleanup trap kills $SAMPLER if the watchdog fires first).
+sampler_wait() {
+	SAMPLER=$1
 	local rc=0
 	wait "$SAMPLER" || rc=$?
 	SAMPLER=
@@ -643,11 +649,7 @@ for k in range(refills):
     killed = int(ctl("state", "kill", "all")["killed"])
     one_pass(tid, "warm", killed, before)
 PYEOF
-	SAMPLER=$!
-	local rc=0
-	wait "$SAMPLER" || rc=$?
-	SAMPLER=
-	return $rc
+	sampler_wait $!
 }
 
 # run_new NAME RULES MODE: dpf on flows-N.pcap with RULES, sample_new MODE
