@@ -80,6 +80,7 @@ states) NH=$((180 + 150 * ${BENCH_ROUNDS:-3})) ;;
 *) echo "usage: $0 [BUILD_DIR [pcap|memif|all|states]]" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "$0")" && pwd)
+export BENCH_HERE=$HERE	# the samplers import benchlib.py from here
 DPF=$BUILD/control/dpf
 DPFCTL=$BUILD/tools/dpfctl
 TESTPMD=${TESTPMD:-dpdk-testpmd}
@@ -189,6 +190,8 @@ sample() {
 	# shellcheck disable=SC2086
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
 import json, os, socket, subprocess, sys, time
+sys.path.insert(0, os.environ["BENCH_HERE"])
+import benchlib
 kind, pid, out, dpfctl, dsock, tag, secs, warm = sys.argv[1:9]
 secs, warm = float(secs), float(warm)
 # KIND gen: the memif generator's telemetry, whatever the device under test.
@@ -228,23 +231,12 @@ def gen_extra():
     return {"offered": ethstats(0)["ipackets"], "accepted": ethstats(1)["opackets"]}
 
 def worker_tid():
-    for t in os.listdir("/proc/%s/task" % pid):
-        with open("/proc/%s/task/%s/comm" % (pid, t)) as f:
-            if f.read().strip() in ("rte-worker-1", "lcore-worker-1"):
-                return t
-    raise RuntimeError("no forwarding thread")
+    return benchlib.worker_tid(pid)
 
 def run_ns(tid):
-    with open("/proc/%s/task/%s/schedstat" % (pid, tid)) as f:
-        v = f.read().split()
-    return int(v[0]), int(v[1])        # on-CPU ns, runqueue-wait ns
+    return benchlib.schedstat(pid, tid)    # on-CPU ns, runqueue-wait ns
 
-def steal_ticks():
-    with open("/proc/stat") as f:
-        for line in f:
-            if line.startswith("cpu1 "):
-                return int(line.split()[8])
-    return 0
+steal_ticks = benchlib.steal_ticks
 
 def dpf_extra():
     """Worker 0 counters and drop reasons (dpfctl), for interval deltas."""
@@ -516,6 +508,8 @@ sample_new() {
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-dpf" "$NSTATES" "$STATES_PERIOD" \
 		"$SECS" "$WARM" "$STATES_REFILLS" <<'PYEOF' &
 import json, os, socket, subprocess, sys, time
+sys.path.insert(0, os.environ["BENCH_HERE"])
+import benchlib
 pid, out, mode, dpfctl, dsock, prefix, n, period, secs, warm, refills = sys.argv[1:12]
 n, period, secs, warm, refills = int(n), float(period), float(secs), float(warm), int(refills)
 span = 5 if mode == "none" else 1
@@ -534,23 +528,12 @@ def worker0():
     raise RuntimeError("no worker 0")
 
 def worker_tid():
-    for t in os.listdir("/proc/%s/task" % pid):
-        with open("/proc/%s/task/%s/comm" % (pid, t)) as f:
-            if f.read().strip() in ("rte-worker-1", "lcore-worker-1"):
-                return t
-    raise RuntimeError("no forwarding thread")
+    return benchlib.worker_tid(pid)
 
 def sched(tid):
-    with open("/proc/%s/task/%s/schedstat" % (pid, tid)) as f:
-        v = f.read().split()
-    return int(v[0]), int(v[1])
+    return benchlib.schedstat(pid, tid)
 
-def steal_ticks():
-    with open("/proc/stat") as f:
-        for line in f:
-            if line.startswith("cpu1 "):
-                return int(line.split()[8])
-    return 0
+steal_ticks = benchlib.steal_ticks
 
 def heap_alloc():
     for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
