@@ -499,14 +499,9 @@ dp_filter_new_state(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow 
 		c->st->drop[DP_DROP_STATE_LIMIT]++;
 		goto refused;
 	}
+	/* A state an earlier packet of the burst made was found by
+	 * dp_filter_burst()'s re-lookup: EEXIST here is a real collision. */
 	st = dp_state_insert(c->states, f->af, key, c->now, &err);
-	if (st == NULL && err == -EEXIST) {
-		/* An earlier packet of the same burst created it after the bulk
-		 * lookup missed: this packet is a state hit. */
-		st = dp_state_lookup(c->states, f->af, key);
-		if (st != NULL)
-			return dp_state_hit(c, m, f, st, dp_state_dir(st, swapped));
-	}
 	if (st == NULL) {
 		c->st->drop[err == -EEXIST ? DP_DROP_STATE_INSERT :
 			    err == -EDQUOT ? DP_DROP_STATE_LIMIT : DP_DROP_STATE_MEMORY]++;

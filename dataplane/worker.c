@@ -125,6 +125,7 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 	const struct dp_iface *oif;
 	uint64_t mac;
 	uint32_t ip_len;
+	bool refrag = false;
 	int idx;
 
 	switch (nh->kind) {
@@ -154,8 +155,10 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 			       40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
 	oif = &dp->ifaces[nh->iface];
 	/* A reassembled IPv6 datagram leaves in fragments of its largest. */
-	if (unlikely(md->fragsz != 0) && ip_len > md->fragsz)
+	if (unlikely(md->fragsz != 0) && ip_len > md->fragsz) {
+		refrag = true;
 		ip_len = md->fragsz;
+	}
 	if (unlikely(ip_len > oif->mtu)) {
 		md->nh = (uint16_t)nhid;
 		md->arg = oif->mtu;
@@ -183,8 +186,7 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 		*(rte_be16_t *)(l3 + 10) = rte_cpu_to_be_16(ck);
 	} else {
 		l3[7]--;
-		if (unlikely(md->fragsz != 0) &&
-		    40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4)) > md->fragsz) {
+		if (unlikely(refrag)) {
 			c->st->fwd_pkts++;
 			c->st->iface[nh->iface].tx_pkts++;
 			c->st->iface[nh->iface].tx_bytes += m->pkt_len;
