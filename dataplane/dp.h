@@ -166,7 +166,7 @@ struct dp_fib {
 
 /*
  * CARP: the virtual MACs and addresses this node is MASTER for, rebuilt
- * whole by the control core (control/carp.c) at every transition and
+ * whole by the control core (control/carp/carp.c) at every transition and
  * published by pointer swap [P].  Workers test vmac[] for unicast frames to
  * 00:00:5e:00:01:<vhid> [OpenBSD/FreeBSD carp_forus: only for MASTER vhids];
  * the control core answers ARP, ND and echo for vips[].

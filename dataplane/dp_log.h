@@ -4,7 +4,7 @@
  * pflog records, worker side: a `log` rule hands the control core a copy of
  * the packet's first bytes from its L3 header, with a small metadata block
  * in the copy's mbuf private area, on the worker's own SPSC log ring
- * (dp_worker.log).  The control core (control/pflog_writer.c) turns each
+ * (dp_worker.log).  The control core (control/pflog/pflog_writer.c) turns each
  * record into an OpenBSD pflog header + packet in a DLT_PFLOG pcap file.
  *
  * The worker never waits for the logger: a failed copy (pool empty) and a

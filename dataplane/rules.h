@@ -2,7 +2,7 @@
 /**
  * @file
  * The compiled pf ruleset: plain C types shared by the rule parser
- * (control/rules.h), the reference evaluator (rules_ref.c) and the rte_acl
+ * (control/rules/rules.h), the reference evaluator (rules_ref.c) and the rte_acl
  * classifier (rules_acl.h).  No DPDK here.
  *
  * Semantics [pf.conf(5); OpenBSD pf.c pf_match_rule]:

@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 
 #define DPFCTL_SOCKET "/run/dpf/dpf.sock"
 #define DPFCTL_TIMEOUT 10.0

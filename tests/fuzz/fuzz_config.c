@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DOC: libFuzzer target for the config loader (control/config*.c, jsonpos.c).
+ * DOC: libFuzzer target for the config loader (control/config/).
  *
  * The input, NUL-terminated, is the config text.  Invariants, each an
  * abort():
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/config.h"
+#include "control/config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 
 #define FUZZ_ROUNDS 20000	/* poll rounds per input before declaring a stall */
 

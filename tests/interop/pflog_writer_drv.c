@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * pflog_writer_drv: drives control/pflog_writer.c (and, in ring mode,
+ * pflog_writer_drv: drives control/pflog/pflog_writer.c (and, in ring mode,
  * dataplane/dp_log.h) for test_pflog_writer.sh, which decodes the files it
  * writes with tshark and tcpdump.
  *
@@ -42,7 +42,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "control/pflog_writer.h"
+#include "control/pflog/pflog_writer.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_log.h"
 #include "proto/cksum.h"
@@ -324,7 +324,7 @@ static int
 ring_mode(int argc, char **argv)
 {
 	/* --no-huge means legacy memory, which EAL refuses with --in-memory;
-	 * --no-shconf is the "no shared files" part (as control/main.c does). */
+	 * --no-shconf is the "no shared files" part (as control/app/main.c does). */
 	char *eal[] = { argv[0], "--no-huge", "-m", "64", "--no-shconf", "--no-pci",
 			"--no-telemetry", "-l", "0", "--log-level=lib.eal:error", NULL };
 	struct rte_mempool *src, *pool, *tiny;

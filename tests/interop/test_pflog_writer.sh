@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Interop: the pflog file writer (control/pflog_writer.c) and the worker's
+# Interop: the pflog file writer (control/pflog/pflog_writer.c) and the worker's
 # log records (dataplane/dp_log.h), through the pflog_writer_drv helper,
 # checked with tshark and tcpdump -n -e.
 #

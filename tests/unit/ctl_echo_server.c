@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 
 #define ECHO_LIFETIME_S 120
 

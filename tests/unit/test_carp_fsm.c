@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The CARP state machine alone (control/carp_fsm.c): every decision rule of
+ * The CARP state machine alone (control/carp/carp_fsm.c): every decision rule of
  * protocols.md 2.4 as a table, the timer arithmetic of 2.2, master-down per
  * address family, the second announcement after two adverts (2.7), bow-out
  * and stop (2.6), forced state, and demotion-triggered adverts (2.5).
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "control/carp_fsm.h"
+#include "control/carp/carp_fsm.h"
 
 #define T0 1000000ull		/* an arbitrary start time, µs */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the config loader (control/config*.c, control/jsonpos.c).
+ * Unit tests for the config loader (control/config/: config, schema, printing).
  *
  *  - bad_cases[]: one config per schema rule, each with the expected path,
  *    message and position.  The expected line and column are not written
@@ -38,10 +38,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "control/config.h"
-#include "control/config_priv.h"
-#include "control/jsonpos.h"
-#include "control/rules.h"
+#include "control/config/config.h"
+#include "control/config/config_priv.h"
+#include "control/config/jsonpos.h"
+#include "control/rules/rules.h"
 
 static char srcdir[PATH_MAX];
 
@@ -1047,7 +1047,7 @@ test_table_files(void **state)
 	/* A rule using the table gets the file's entries, as with an inline table. */
 	write_tmp(path, v[0].data, v[0].len);
 	assert_int_equal(load_table_file_cfg(5, path, &cfg, &err), 0);
-	assert_int_equal(rules_env_from_config(cfg, &env), 0);
+	assert_int_equal(cfg_rules_env(cfg, &env), 0);
 	assert_int_equal(env.n_tables, 2);
 	assert_string_equal(env.tables[1].name, "t");
 	assert_int_equal(env.tables[1].n, 4);

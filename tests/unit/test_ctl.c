@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SPIN 200000		/* poll rounds before a test gives up */

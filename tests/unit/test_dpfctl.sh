@@ -91,7 +91,7 @@ check "invalid timeout: exit 2" eval 'is_rc 2 && err_has "invalid timeout"'
 run -s "$sock" ping
 check "ping: exit 0, no output" eval 'is_rc 0 && out_empty && err_empty'
 run -s "$sock" version
-check "version: one line" eval 'is_rc 0 && out_is "dpf 0.1.0, control protocol 1" && err_empty'
+check "version: one line" eval 'is_rc 0 && out_is "dpf $DPF_VERSION, control protocol 1" && err_empty'
 DPF_SOCKET=$sock run ping
 check "DPF_SOCKET names the socket" eval 'is_rc 0 && err_empty'
 
@@ -110,7 +110,7 @@ run -j -s "$sock" echo "a b" x
 check "-j: the JSON value, parsed" eval 'is_rc 0 && json_is "d == [\"a b\", \"x\"]" && err_empty'
 check "-j: indented by two spaces" indented
 run -j -s "$sock" version
-check "-j version" eval 'is_rc 0 && json_is "d == {\"name\": \"dpf\", \"version\": \"0.1.0\", \"protocol\": 1}"'
+check "-j version" eval 'is_rc 0 && json_is "d == {\"name\": \"dpf\", \"version\": \"$DPF_VERSION\", \"protocol\": 1}"'
 run -j -s "$sock" lines 2
 check "-j on a text-only command: {\"text\": [lines]}" \
 	eval 'is_rc 0 && json_is "d == {\"text\": [\"line 1\", \"line 2\"]}"'

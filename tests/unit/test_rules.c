@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for the rule language and classifiers: control/rules_parse.c,
- * control/rules_print.c, dataplane/rules_ref.c, dataplane/rules_acl.c.
+ * Unit tests for the rule language and classifiers: control/rules/rules_parse.c,
+ * control/rules/rules_print.c, dataplane/rules_ref.c, dataplane/rules_acl.c.
  *
  *  - good[]: each rule string with its normalized print; print -> parse ->
  *    print is a fixed point.
@@ -28,8 +28,8 @@
 
 #include <rte_eal.h>
 
-#include "control/config.h"
-#include "control/rules.h"
+#include "control/config/config.h"
+#include "control/rules/rules.h"
 #include "dataplane/rules_acl.h"
 
 /* --- the environment every test resolves against --- */

@@ -31,7 +31,7 @@
 
 #include <rte_eal.h>
 
-#include "control/rules.h"
+#include "control/rules/rules.h"
 #include "dataplane/rules_acl.h"
 
 #define N_IFACES 6

@@ -25,7 +25,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 
-#include "control/rules.h"
+#include "control/rules/rules.h"
 #include "dataplane/rules_acl.h"
 
 #define TRACE 65536

@@ -5,15 +5,16 @@
  * configured vhid, adverts in and out, interface groups with demotion
  * counters, the log lines, the counters, and the published set of virtual
  * MACs and addresses this node is MASTER for (struct dp_carp, which the
- * workers and control/local.c read).
+ * workers and control/local/local.c read).
  *
  * Contract:
  *  - carp_poll() does bounded work and never blocks; the control core calls
  *    it every loop iteration.  Adverts, gratuitous ARPs and unsolicited NAs
  *    leave on the control core's TX queue of the vhid's port, from the
  *    virtual MAC 00:00:5e:00:01:<vhid>.
- *  - carp_input() takes every IP protocol 112 packet local.c receives and
- *    always consumes it.
+ *  - carp_create() registers the engine with local (control/local) as the
+ *    handler of IP protocol 112; carp_input() takes every CARP packet
+ *    local receives and always consumes it.
  *  - carp_shutdown() sends the bow-out adverts of a clean stop.
  *
  * Ownership: [C] everything here belongs to the control core.
@@ -25,8 +26,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "control/carp_fsm.h"
-#include "control/config.h"
+#include "control/carp/carp_fsm.h"
+#include "control/config/config.h"
 #include "dataplane/dp.h"
 #include "proto/carp.h"
 #include "proto/pkt.h"
@@ -139,7 +140,7 @@ int carp_demote(struct carp *c, const char *group, int n, const char *reason);
 int carp_force_state(struct carp *c, struct carp_vh *vh, uint8_t state);
 int carp_set_down(struct carp *c, struct carp_vh *vh, bool down);
 
-/* dpfctl commands (control/carp_cmds.c). */
+/* dpfctl commands (control/carp/carp_cmds.c). */
 struct ctl_server;
 int carp_cmds_register(struct carp *c, struct ctl_server *srv);
 

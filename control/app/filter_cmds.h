@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 #include "dataplane/dp_stats.h"
 
 struct app;

@@ -12,13 +12,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "control/config.h"
-#include "control/ctl.h"
-#include "control/local.h"
-#include "control/pflog_writer.h"
+#include "control/config/config.h"
+#include "control/ctl/ctl.h"
+#include "control/local/local.h"
+#include "control/pflog/pflog_writer.h"
 #include "dataplane/dp.h"
-
-#define APP_VERSION "0.1.0"
 
 struct carp;
 
@@ -26,7 +24,7 @@ struct app {
 	const struct dpf_config *cfg;
 	struct dp_main *dp;
 	struct local local;
-	struct carp *carp;		/* control/carp.h */
+	struct carp *carp;		/* control/carp/carp.h */
 	struct ctl_server *ctl;
 	struct ctl_server *ctl_ro;
 	time_t started;
@@ -35,9 +33,6 @@ struct app {
 	uint64_t loops;
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 };
-
-/* The configuration dpf runs when started without -c (docs/config.md). */
-extern const char app_default_config[];
 
 /* Sets up and runs the appliance until *stop becomes non-zero. */
 int app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop);

@@ -41,8 +41,8 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control/carp.h"
-#include "control/local.h"
+#include "control/carp/carp.h"
+#include "control/local/local.h"
 #include "proto/cksum.h"
 #include "proto/proto.h"
 
@@ -208,14 +208,11 @@ carp_xmit(struct carp *c, const struct carp_vh *vh, struct rte_mbuf *m)
 	struct dp_stats *st = &c->dp->stats[DP_CTL_WORKER];
 	uint16_t port = vh->port;
 
-	st->port[port].tx_pkts++;
-	st->port[port].tx_bytes += m->pkt_len;
 	st->iface[vh->iface].tx_pkts++;
 	st->iface[vh->iface].tx_bytes += m->pkt_len;
-	if (rte_eth_tx_burst(c->dp->ports[port].port_id, c->txq, &m, 1) != 1) {
-		st->drop[DP_DROP_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	/* Adverts leave at once: their timing is the election's. */
+	local_tx(c->local, port, m);
+	local_tx_flush(c->local, port);
 }
 
 /*
@@ -536,6 +533,14 @@ carp_addrs_mismatch(const struct carp_vh *vh, const struct carp_advert *a)
 		carp_hmac_clear(&h);
 	}
 	return hit;
+}
+
+/* local's handler for IP protocol 112: every CARP packet is consumed. */
+static bool
+carp_proto_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	carp_input(arg, m, pm);
+	return true;
 }
 
 void
@@ -888,6 +893,11 @@ carp_create(struct dp_main *dp, struct local *l, const struct dpf_config *cfg, c
 			vh->groups[vh->n_groups++] = (uint16_t)rc;
 		}
 	}
+	if (l != NULL && local_proto_register(l, IPPROTO_CARP, carp_proto_input, c) != 0) {
+		snprintf(err, errlen, "carp: IP protocol %u has another handler", IPPROTO_CARP);
+		carp_destroy(c);
+		return NULL;
+	}
 	return c;
 nomem:
 	snprintf(err, errlen, "carp: out of memory");
@@ -902,6 +912,8 @@ carp_destroy(struct carp *c)
 
 	if (c == NULL)
 		return;
+	if (c->local != NULL)
+		local_proto_register(c->local, IPPROTO_CARP, NULL, NULL);
 	if (c->dp != NULL) {
 		struct dp_carp *old = atomic_exchange(&c->dp->carp, NULL);
 

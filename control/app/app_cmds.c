@@ -16,9 +16,9 @@
 #include <rte_hash.h>
 #include <rte_malloc.h>
 
-#include "control/app.h"
-#include "control/filter_cmds.h"
-#include "control/carp.h"
+#include "control/app/app.h"
+#include "control/app/filter_cmds.h"
+#include "control/carp/carp.h"
 #include "proto/pkt.h"
 
 static void
@@ -131,7 +131,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		json_object_set_new(j, "uptime", json_integer((json_int_t)up));
 		json_object_set_new(j, "hostname", json_string(app->cfg->system.hostname));
 		json_object_set_new(j, "hostid", json_integer(app->host_id));
-		json_object_set_new(j, "version", json_string(APP_VERSION));
+		json_object_set_new(j, "version", json_string(DPF_VERSION));
 		json_object_set_new(j, "workers", json_integer(app->dp->n_workers));
 		json_object_set_new(j, "rx_packets", json_integer((json_int_t)s->rx_pkts));
 		json_object_set_new(j, "forwarded", json_integer((json_int_t)s->fwd_pkts));

@@ -11,7 +11,7 @@
  */
 #include <stddef.h>
 
-#include "control/carp_fsm.h"
+#include "control/carp/carp_fsm.h"
 
 #define USEC 1000000ull
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/config_priv.h"
+#include "control/config/config_priv.h"
 
 #define CFG_OUT_COLS 100
 

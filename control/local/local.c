@@ -28,11 +28,11 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "control/carp.h"
-#include "control/local.h"
+#include "control/local/local.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
 #include "dataplane/frag.h"
+#include "proto/carp.h"
 #include "proto/cksum.h"
 #include "proto/pkt.h"
 #include "proto/proto.h"
@@ -58,7 +58,7 @@ local_drop(struct local *l, struct rte_mbuf *m, enum dp_drop why)
 	rte_pktmbuf_free(m);
 }
 
-static void
+void
 local_tx_flush(struct local *l, unsigned int p)
 {
 	struct local_txbuf *b = &l->tx[p];
@@ -74,7 +74,7 @@ local_tx_flush(struct local *l, unsigned int p)
 	b->n = 0;
 }
 
-static void
+void
 local_tx(struct local *l, unsigned int p, struct rte_mbuf *m)
 {
 	struct local_txbuf *b = &l->tx[p];
@@ -785,10 +785,69 @@ local_echo(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	local_route_out(l, m, md->af);
 }
 
+/* --- local's own protocol handlers (registered in local_init) --- */
+
+static bool
+local_proto_arp(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	local_arp_input(arg, m, pm);
+	return true;
+}
+
+/* ICMP echo to one of our addresses or a virtual address we are MASTER for. */
+static bool
+local_proto_icmp(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct local *l = arg;
+
+	if (pm->l3_proto != PKT_L3_IPV4 || !(pm->flags & PKT_F_L4) ||
+	    pm->icmp.type != PKT_ICMP_ECHO ||
+	    (!local_is_ours(l, dp_meta(m)->iface, 4, pm->dst, true) &&
+	     dp_carp_vip_find(l->dp, -1, 4, pm->dst) == NULL))
+		return false;
+	local_echo(l, m, pm);
+	return true;
+}
+
+/* ND, and echo to our addresses, MASTER virtual ones or all-nodes. */
+static bool
+local_proto_icmp6(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct local *l = arg;
+
+	if (pm->l3_proto != PKT_L3_IPV6 || !(pm->flags & PKT_F_L4))
+		return false;
+	if (pm->icmp.type >= PKT_ND_ROUTER_SOLICIT && pm->icmp.type <= PKT_ND_REDIRECT) {
+		local_nd_input(l, m, pm);
+		return true;
+	}
+	if (pm->icmp.type == PKT_ICMP6_ECHO_REQUEST &&
+	    (local_is_ours(l, dp_meta(m)->iface, 6, pm->dst, true) ||
+	     dp_carp_vip_find(l->dp, -1, 6, pm->dst) != NULL ||
+	     (pm->dst[0] == 0xff && pm->dst[1] == 0x02 && pm->dst[15] == 1))) {
+		local_echo(l, m, pm);
+		return true;
+	}
+	return false;
+}
+
+int
+local_proto_register(struct local *l, unsigned int proto, local_proto_fn fn, void *arg)
+{
+	if (proto >= LOCAL_PROTO_MAX)
+		return -EINVAL;
+	if (fn != NULL && l->proto[proto].fn != NULL &&
+	    (l->proto[proto].fn != fn || l->proto[proto].arg != arg))
+		return -EEXIST;
+	l->proto[proto].fn = fn;
+	l->proto[proto].arg = fn != NULL ? arg : NULL;
+	return 0;
+}
+
 static void
 local_input(struct local *l, struct rte_mbuf *m)
 {
-	struct dp_mbuf_meta *md = dp_meta(m);
+	const struct local_proto *h;
 	struct pkt_meta pm;
 	enum pkt_err e;
 
@@ -800,35 +859,9 @@ local_input(struct local *l, struct rte_mbuf *m)
 		local_drop(l, m, DP_DROP_MALFORMED);
 		return;
 	}
-	if (pm.l3_proto == PKT_L3_ARP) {
-		local_arp_input(l, m, &pm);
+	h = &l->proto[pm.l3_proto == PKT_L3_ARP ? LOCAL_PROTO_ARP : pm.proto];
+	if (h->fn != NULL && h->fn(h->arg, m, &pm))
 		return;
-	}
-	if (pm.proto == IPPROTO_CARP && l->carp != NULL) {
-		carp_input(l->carp, m, &pm);
-		return;
-	}
-	if (pm.l3_proto == PKT_L3_IPV4 && pm.proto == PKT_IPPROTO_ICMP &&
-	    (pm.flags & PKT_F_L4) && pm.icmp.type == PKT_ICMP_ECHO &&
-	    (local_is_ours(l, md->iface, 4, pm.dst, true) ||
-	     dp_carp_vip_find(l->dp, -1, 4, pm.dst) != NULL)) {
-		local_echo(l, m, &pm);
-		return;
-	}
-	if (pm.l3_proto == PKT_L3_IPV6 && pm.proto == PKT_IPPROTO_ICMPV6 &&
-	    (pm.flags & PKT_F_L4)) {
-		if (pm.icmp.type >= PKT_ND_ROUTER_SOLICIT && pm.icmp.type <= PKT_ND_REDIRECT) {
-			local_nd_input(l, m, &pm);
-			return;
-		}
-		if (pm.icmp.type == PKT_ICMP6_ECHO_REQUEST &&
-		    (local_is_ours(l, md->iface, 6, pm.dst, true) ||
-		     dp_carp_vip_find(l->dp, -1, 6, pm.dst) != NULL ||
-		     (pm.dst[0] == 0xff && pm.dst[1] == 0x02 && pm.dst[15] == 1))) {
-			local_echo(l, m, &pm);
-			return;
-		}
-	}
 	local_drop(l, m, DP_DROP_LOCAL_UNHANDLED);
 }
 
@@ -1112,6 +1145,9 @@ local_init(struct local *l, struct dp_main *dp)
 	l->neigh = rte_zmalloc("dpf_local_neigh", sizeof(*l->neigh) * dp->neigh_max, 0);
 	l->indirect = rte_pktmbuf_pool_create("dpf_indirect", 4096, 32, 0, 0,
 					      (int)rte_socket_id());
+	local_proto_register(l, LOCAL_PROTO_ARP, local_proto_arp, l);
+	local_proto_register(l, PKT_IPPROTO_ICMP, local_proto_icmp, l);
+	local_proto_register(l, PKT_IPPROTO_ICMPV6, local_proto_icmp6, l);
 	return l->neigh == NULL || l->indirect == NULL ? -ENOMEM : 0;
 }
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/config_priv.h"
-#include "control/rules.h"
+#include "control/config/config_priv.h"
+#include "control/rules/rules.h"
 
 #define CFG_MAX_IFACES 4096
 #define CFG_MAX_ROUTES (1u << 20)
@@ -892,7 +892,7 @@ static const struct cfg_obj options_obj = { "options", options_keys, NKEYS(optio
 
 /*
  * --- rules: kept as written, and checked here with the rule parser
- * (control/rules.h) against the interfaces and tables above, so that a bad
+ * (control/rules/rules.h) against the interfaces and tables above, so that a bad
  * rule fails the load (and `dpf -n`) at the token it names.
  */
 
@@ -974,7 +974,7 @@ check_rules(struct cfg_ld *ld, const struct cfg_val *v, struct dpf_config *cfg)
 	int rc = 0;
 
 	rules = calloc(cfg->n_rules, sizeof(*rules));
-	if (rules == NULL || rules_env_from_config(cfg, &env) < 0) {
+	if (rules == NULL || cfg_rules_env(cfg, &env) < 0) {
 		free(rules);
 		return cfg_fail_val(ld, v, "out of memory");
 	}
@@ -1060,7 +1060,7 @@ print_rules(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 		cfg_out_raw(o, "[]");
 		return;
 	}
-	have_env = rules_env_from_config(cfg, &env) == 0;
+	have_env = cfg_rules_env(cfg, &env) == 0;
 	cfg_out_begin(o, '[');
 	for (unsigned int i = 0; i < cfg->n_rules; i++) {
 		const struct cfg_rule *r = &cfg->rules[i];

@@ -1,71 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DOC: rulesets: ids, the environment rules resolve against, and a whole
- * config's rules parsed into a struct dpf_ruleset (control/rules.h).
+ * DOC: a loaded config's rules: the environment they resolve against
+ * (interfaces, their addresses, tables) and the whole ruleset parsed with
+ * control/rules.  The config depends on the rule language, never the
+ * other way round.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/config.h"
-#include "control/rules.h"
-
-struct id_ref {
-	uint32_t id;
-	unsigned int idx;
-};
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	const struct id_ref *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
+#include "control/config/config.h"
+#include "control/rules/rules.h"
 
 int
-rules_number(struct dpf_rule *rules, unsigned int n, unsigned int *bad, struct rules_error *err)
-{
-	struct id_ref *ids;
-
-	memset(err, 0, sizeof(*err));
-	err->offset = -1;
-	for (unsigned int i = 0; i < n; i++)
-		if (!rules[i].id_set)
-			rules[i].id = i + 1;
-	if (n < 2)
-		return 0;
-	ids = malloc(n * sizeof(*ids));
-	if (ids == NULL) {
-		*bad = 0;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		ids[i] = (struct id_ref){ rules[i].id, i };
-	qsort(ids, n, sizeof(*ids), id_cmp);
-	for (unsigned int k = 1; k < n; k++) {
-		unsigned int a = ids[k - 1].idx, b = ids[k].idx, other;
-
-		if (ids[k - 1].id != ids[k].id)
-			continue;
-		/* Blame the rule that wrote the id: the later one if both did. */
-		*bad = rules[b].id_set ? b : a;
-		other = *bad == b ? a : b;
-		snprintf(err->msg, sizeof(err->msg), "id %u is also the id of rules[%u]%s",
-			 rules[b].id, other, rules[a].id_set && rules[b].id_set ? "" :
-			 " (a rule without \"id\" has its 1-based position as id)");
-		free(ids);
-		return -1;
-	}
-	free(ids);
-	return 0;
-}
-
-int
-rules_env_from_config(const struct dpf_config *cfg, struct rules_env *env)
+cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env)
 {
 	struct rules_env_iface *ifs = NULL;
 	struct rules_env_table *tbs = NULL;
@@ -122,38 +70,15 @@ fail:
 	return -1;
 }
 
-void
-rules_env_free(struct rules_env *env)
-{
-	for (unsigned int i = 0; i < env->n_ifaces; i++)
-		free((void *)env->ifaces[i].addrs);
-	for (unsigned int i = 0; i < env->n_tables; i++)
-		free((void *)env->tables[i].pfx);
-	free((void *)env->ifaces);
-	free((void *)env->tables);
-	memset(env, 0, sizeof(*env));
-}
-
-void
-rules_ruleset_free(struct dpf_ruleset *rs)
-{
-	if (rs == NULL)
-		return;
-	for (unsigned int i = 0; i < rs->n; i++)
-		rules_rule_clear(&rs->rules[i]);
-	free(rs->rules);
-	free(rs);
-}
-
 struct dpf_ruleset *
-rules_from_config(const struct dpf_config *cfg, char *msg, size_t len)
+cfg_ruleset(const struct dpf_config *cfg, char *msg, size_t len)
 {
 	struct dpf_ruleset *rs = calloc(1, sizeof(*rs));
 	struct rules_error err;
 	struct rules_env env;
 	unsigned int bad;
 
-	if (rs == NULL || rules_env_from_config(cfg, &env) < 0) {
+	if (rs == NULL || cfg_rules_env(cfg, &env) < 0) {
 		snprintf(msg, len, "out of memory");
 		free(rs);
 		return NULL;

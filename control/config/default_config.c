@@ -9,9 +9,9 @@
  * /run/dpf/dpf.sock.  Its rules let the LAN out and keep the WAN out
  * (answered with RST / ICMP unreachable and logged to /run/dpf/pflog.pcap).  The same text is shown in docs/config.md.
  */
-#include "control/app.h"
+#include "control/config/config.h"
 
-const char app_default_config[] =
+const char cfg_default_text[] =
 	"{\n"
 	"  \"schema_version\": 1,\n"
 	"  \"system\": { \"hostname\": \"dpf-demo\" },\n"

@@ -206,4 +206,18 @@ int cfg_prefix_parse(const char *s, struct cfg_prefix *p);
 /* Formats a prefix ("198.18.1.0/24"); with_len false prints only the address. */
 void cfg_prefix_format(const struct cfg_prefix *p, bool with_len, char *buf, size_t len);
 
+/* The embedded default config (docs/config.md), used when dpf has no -c. */
+extern const char cfg_default_text[];
+
+/*
+ * A loaded config's rules (control/config/config_rules.c): the environment
+ * rule names resolve against, and every rule parsed into a ruleset (acl
+ * NULL); NULL with msg set ("rules[3]: ...") on error.  Free the ruleset
+ * with rules_ruleset_free() after freeing rs->acl (dataplane).
+ */
+struct rules_env;
+struct dpf_ruleset;
+int cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env);
+struct dpf_ruleset *cfg_ruleset(const struct dpf_config *cfg, char *msg, size_t len);
+
 #endif /* DPF_CONTROL_CONFIG_H */

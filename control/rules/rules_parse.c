@@ -25,7 +25,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "control/rules.h"
+#include "control/rules/rules.h"
 
 enum tok_type {
 	T_END,

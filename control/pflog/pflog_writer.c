@@ -31,7 +31,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "control/pflog_writer.h"
+#include "control/pflog/pflog_writer.h"
 #include "dataplane/dp.h"
 #include "proto/pflog.h"
 #include "proto/pkt.h"

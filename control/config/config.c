@@ -14,7 +14,7 @@
  * half-built config on any error path and there is no second cleanup path
  * to keep in sync.
  */
-#include "control/config.h"
+#include "control/config/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "control/config_priv.h"
+#include "control/config/config_priv.h"
 
 #define CFG_FILE_MAX (64u << 20)	/* bytes of config text */
 #define CFG_KEY_FILE_READ 256		/* bytes of a key file looked at */

@@ -32,8 +32,6 @@
 
 #include "dataplane/rules.h"
 
-struct dpf_config;
-
 /* An interface as rules see it: name, index (for `on`) and addresses. */
 struct rules_env_iface {
 	const char *name;
@@ -84,16 +82,9 @@ int rules_number(struct dpf_rule *rules, unsigned int n, unsigned int *bad,
  */
 size_t rules_print(const struct dpf_rule *r, char *buf, size_t len);
 
-/* The environment of a loaded config (interfaces, their addresses, tables). */
-int rules_env_from_config(const struct dpf_config *cfg, struct rules_env *env);
+/* Frees what an environment built by its user (control/config) owns. */
 void rules_env_free(struct rules_env *env);
-
-/*
- * Parses every rule of a loaded config into a ruleset (acl NULL); NULL with
- * msg set ("rules[3]: ...") on error.  Free with rules_ruleset_free() after
- * freeing rs->acl (rules_acl_free, dataplane).
- */
-struct dpf_ruleset *rules_from_config(const struct dpf_config *cfg, char *msg, size_t len);
+/* Frees a ruleset's rules; rs->acl (dataplane) must be freed first. */
 void rules_ruleset_free(struct dpf_ruleset *rs);
 
 /* Protocol and service names of the built-in tables; NULL if none. */

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "control/rules.h"
+#include "control/rules/rules.h"
 
 struct name_num {
 	const char *name;

@@ -21,8 +21,8 @@
 
 #include <jansson.h>
 
-#include "control/config.h"
-#include "control/jsonpos.h"
+#include "control/config/config.h"
+#include "control/config/jsonpos.h"
 
 /* How a key's value is loaded and printed when no custom handler is given. */
 enum cfg_kind {

@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "control/carp.h"
-#include "control/ctl.h"
+#include "control/carp/carp.h"
+#include "control/ctl/ctl.h"
 
 static void
 fmt_addr(uint8_t af, const uint8_t *a, char *buf, size_t len)

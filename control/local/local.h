@@ -14,9 +14,11 @@
 #ifndef DPF_CONTROL_LOCAL_H
 #define DPF_CONTROL_LOCAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/dp.h"
+#include "proto/pkt.h"
 
 #define LOCAL_PENDING_MAX 1024		/* packets waiting for ARP/ND, all neighbours */
 #define LOCAL_PENDING_PER_NEIGH 64
@@ -62,11 +64,30 @@ struct local_pending {
 	uint8_t af;
 };
 
-struct carp;
+/*
+ * Protocol handlers.  A packet addressed to the appliance (one of its
+ * addresses, a virtual address it is MASTER for, or a multicast group the
+ * control core listens to) is parsed and checksummed by local, then given
+ * to the handler registered for its IP protocol (or LOCAL_PROTO_ARP).  The
+ * handler consumes it and returns true, or returns false to refuse it:
+ * a refused or unclaimed packet is dropped and counted local-unhandled.
+ * Local registers ARP, ICMP and ICMPv6 itself; CARP (112) and pfsync
+ * (240) register theirs when they are created, so a subsystem plugs in
+ * without local knowing it.
+ */
+#define LOCAL_PROTO_ARP 256		/* the slot for ARP, after the IP protocols */
+#define LOCAL_PROTO_MAX 257
+
+typedef bool (*local_proto_fn)(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm);
+
+struct local_proto {
+	local_proto_fn fn;
+	void *arg;
+};
 
 struct local {
 	struct dp_main *dp;
-	struct carp *carp;		/* CARP engine for IP protocol 112, or NULL */
+	struct local_proto proto[LOCAL_PROTO_MAX];
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	uint16_t txq;
@@ -92,5 +113,20 @@ void local_fini(struct local *l);
 void local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr);
 /* Bounded work: punt rings, own RX queues, timers, TX flush.  Returns work done. */
 unsigned int local_poll(struct local *l);
+
+/*
+ * Sets the handler of IP protocol proto (0..255) or LOCAL_PROTO_ARP;
+ * fn NULL removes it.  -EINVAL for a bad slot, -EEXIST if another handler
+ * holds it.
+ */
+int local_proto_register(struct local *l, unsigned int proto, local_proto_fn fn, void *arg);
+
+/*
+ * Queues a complete frame for port p on the control core's TX queue
+ * (counted on the port); it leaves at the end of local_poll() or at once
+ * with local_tx_flush().  A full TX ring is counted (tx-full), never waited on.
+ */
+void local_tx(struct local *l, unsigned int p, struct rte_mbuf *m);
+void local_tx_flush(struct local *l, unsigned int p);
 
 #endif /* DPF_CONTROL_LOCAL_H */

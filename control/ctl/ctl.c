@@ -44,15 +44,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control/ctl.h"
+#include "control/ctl/ctl.h"
 
-/*
- * XXX: the build should pass meson's project version; until it does, keep
- * this in step with meson.build.
- */
-#ifndef DPF_VERSION
-#define DPF_VERSION "0.1.0"
-#endif
 
 #define CTL_ACCEPT_PER_POLL 4
 #define CTL_REQS_PER_POLL 8

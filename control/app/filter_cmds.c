@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/app.h"
-#include "control/filter_cmds.h"
-#include "control/rules.h"
+#include "control/app/app.h"
+#include "control/app/filter_cmds.h"
+#include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/state.h"

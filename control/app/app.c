@@ -10,7 +10,7 @@
  * sleeps when an iteration found nothing to do.
  *
  * pflog: with logging.pflog set, the loop also drains the workers' log rings
- * into the pcap file (control/pflog_writer.c); SIGHUP reopens the file.
+ * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +23,10 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "control/app.h"
-#include "control/carp.h"
-#include "control/filter_cmds.h"
-#include "control/rules.h"
+#include "control/app/app.h"
+#include "control/carp/carp.h"
+#include "control/app/filter_cmds.h"
+#include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/frag.h"
 #include "dataplane/rules_acl.h"
@@ -172,7 +172,7 @@ app_filter(struct app *app, char *err, size_t errlen)
 	     dp_frag_init(app->dp, cfg->limits[PFLIMIT_FRAGS], cfg->timeouts[PFTM_FRAG], err,
 			  errlen) != 0))
 		return -1;
-	rs = rules_from_config(cfg, msg, sizeof(msg));
+	rs = cfg_ruleset(cfg, msg, sizeof(msg));
 	if (rs == NULL) {
 		snprintf(err, errlen, "%s", msg);
 		return -1;
@@ -276,7 +276,6 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 	app->carp = carp_create(app->dp, &app->local, cfg, err, sizeof(err));
 	if (app->carp == NULL)
 		goto fail;
-	app->local.carp = app->carp;
 	if (app_sockets(app, err, sizeof(err)) != 0)
 		goto fail;
 	/* pflog: the file opens before the workers start; SIGHUP never kills dpf. */

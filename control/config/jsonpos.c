@@ -13,7 +13,7 @@
  * literals are any run of [0-9A-Za-z+.-]) and strict where a mistake would
  * misplace positions (strings, escapes, structure).
  */
-#include "control/jsonpos.h"
+#include "control/config/jsonpos.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * Loads the JSON config (or the embedded default), initialises EAL from
  * dataplane.eal with the command line after "--" overriding it, sets up
  * the dataplane, and runs the control core's loop on the main lcore: the
- * control sockets, the punt and RX work of control/local.c, link state,
+ * control sockets, the punt and RX work of control/local/local.c, link state,
  * and deferred frees.  SIGINT and SIGTERM stop it cleanly.
  */
 #include <errno.h>
@@ -23,10 +23,10 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-#include "control/app.h"
-#include "control/config.h"
-#include "control/ctl.h"
-#include "control/local.h"
+#include "control/app/app.h"
+#include "control/config/config.h"
+#include "control/ctl/ctl.h"
+#include "control/local/local.h"
 #include "dataplane/dp.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -140,7 +140,7 @@ load_config(const char *path, struct dpf_config **cfg)
 
 	memset(&err, 0, sizeof(err));
 	rc = path != NULL ? cfg_load_file(path, cfg, &err) :
-			    cfg_load_string(app_default_config, cfg, &err);
+			    cfg_load_string(cfg_default_text, cfg, &err);
 	if (rc != 0) {
 		cfg_error_format(&err, path != NULL ? path : "(embedded default)", msg,
 				 sizeof(msg));
@@ -178,7 +178,7 @@ main(int argc, char **argv)
 			check = true;
 			break;
 		case 'V':
-			printf("dpf %s\n", APP_VERSION);
+			printf("dpf %s\n", DPF_VERSION);
 			return 0;
 		case 'h':
 			usage(stdout);
