@@ -43,21 +43,11 @@
 #include "dataplane/rules_acl.h"
 #include "dataplane/state.h"
 #include "dataplane/worker_priv.h"
+#include "proto/pf.h"
 #include "proto/pflog.h"
-
-/* pf's action and direction values as pflog carries them [OpenBSD pfvar.h]. */
-#define PF_PASS 0
-#define PF_DROP 1
-#define PF_IN 1
-#define PF_OUT 2
 
 /* Housekeeping runs a second (worker.c: once a millisecond). */
 #define DP_HOUSEKEEPING_HZ 1000
-
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
 
 /* The L4 view of a packet that states and rules need. */
 struct dp_flow {
@@ -220,7 +210,7 @@ dp_block(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, int rul
 	md->rule = r->id;
 	if (f->proto == DP_IPPROTO_TCP &&
 	    (r->block == RULE_BLOCK_RETURN || r->block == RULE_BLOCK_RETURN_RST)) {
-		if (f->tcp_flags & TH_RST) {
+		if (f->tcp_flags & PF_TH_RST) {
 			rte_pktmbuf_free(m);	/* never answer a RST */
 			return;
 		}
@@ -335,7 +325,7 @@ dp_tcp_seg(const struct dp_flow *f, struct pf_tcp_seg *s)
 	s->win = (uint16_t)(th[14] << 8 | th[15]);
 	s->flags = th[13];
 	s->len = (uint16_t)(f->l4_len - hlen);
-	s->wscale = (th[13] & TH_SYN) ? (int8_t)pf_tcp_wscale_opt(th, hlen) : -1;
+	s->wscale = (th[13] & PF_TH_SYN) ? (int8_t)pf_tcp_wscale_opt(th, hlen) : -1;
 }
 
 /* Initial tracking of a new state; returns its first timeout index. */

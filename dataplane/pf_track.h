@@ -20,25 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/pf.h"
 #include "proto/pfres.h"
 #include "proto/pftm.h"
 
-/* Peer levels: TCP uses BSD TCPS_* values [tcp_fsm.h], others pf's 0/1/2. */
-#define PF_TCPS_CLOSED 0
-#define PF_TCPS_LISTEN 1
-#define PF_TCPS_SYN_SENT 2
-#define PF_TCPS_SYN_RECEIVED 3
-#define PF_TCPS_ESTABLISHED 4
-#define PF_TCPS_CLOSE_WAIT 5
-#define PF_TCPS_FIN_WAIT_1 6
-#define PF_TCPS_CLOSING 7
-#define PF_TCPS_LAST_ACK 8
-#define PF_TCPS_FIN_WAIT_2 9
-#define PF_TCPS_TIME_WAIT 10
-
-#define PF_PEER_NO_TRAFFIC 0
-#define PF_PEER_SINGLE 1
-#define PF_PEER_MULTIPLE 2
+/* Peer levels are proto/pf.h's PF_TCPS_* (TCP) and PF_PEER_* (others). */
 
 #define PF_WSCALE_FLAG 0x80	/* wscale option seen */
 #define PF_WSCALE_MASK 0x0f
@@ -59,22 +45,10 @@ struct pf_track {
 
 _Static_assert(sizeof(struct pf_track) == 24, "pf_track is 24 bytes");
 
-/* TCP flags, byte 13 of the header [RFC 9293]. */
-#define PF_TH_FIN 0x01
-#define PF_TH_SYN 0x02
-#define PF_TH_RST 0x04
-#define PF_TH_PUSH 0x08
-#define PF_TH_ACK 0x10
-#define PF_TH_URG 0x20
-
 #define PF_TCP_MAXWIN 65535		/* largest unscaled window [tcp.h] */
 #define PF_TCP_MAX_WINSHIFT 14		/* RFC 7323 2.3 */
 /* Slack for the ack-skew and loose checks [OpenBSD pf.c MAXACKWINDOW]. */
 #define PF_MAXACKWINDOW (65535 + 1500)
-
-/* TCP proxy levels (synproxy), only named here [OpenBSD pfvar.h]. */
-#define PF_TCPS_PROXY_SRC 11
-#define PF_TCPS_PROXY_DST 12
 
 /*
  * What the tracker needs of one TCP segment, in host order.  `len` is the

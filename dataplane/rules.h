@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/pf.h"
 #include "proto/pftm.h"
 
 #define RULES_MAX_IFACES 64	/* interface bitmap width */
@@ -187,15 +188,7 @@ struct rule_pkt {
 	uint8_t tcp_flags;
 };
 
-/* TCP flag bits as in the header byte 13 [RFC 9293; pf's "FSRPAUEW"]. */
-#define RULE_TH_FIN 0x01
-#define RULE_TH_SYN 0x02
-#define RULE_TH_RST 0x04
-#define RULE_TH_PUSH 0x08
-#define RULE_TH_ACK 0x10
-#define RULE_TH_URG 0x20
-#define RULE_TH_ECE 0x40
-#define RULE_TH_CWR 0x80
+/* TCP flag bits are proto/pf.h's PF_TH_* (pf's "FSRPAUEW"). */
 
 /*
  * The linear reference evaluator (rules_ref.c): the index of the deciding

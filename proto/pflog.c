@@ -13,30 +13,6 @@
 
 #define HOFF(f) offsetof(struct pflog_hdr, f)
 
-const char *
-pf_action_name(unsigned int a)
-{
-	static const char *const names[PF_ACTION_MAX] = {
-#define PF_ACTION_NAME(sym, n) [PF_##sym] = n,
-		PF_ACTION_LIST(PF_ACTION_NAME)
-#undef PF_ACTION_NAME
-	};
-
-	return a < PF_ACTION_MAX ? names[a] : "?";
-}
-
-const char *
-pf_dir_name(unsigned int d)
-{
-	static const char *const names[PF_DIR_MAX] = {
-#define PF_DIR_NAME(sym, n) [PF_##sym] = n,
-		PF_DIR_LIST(PF_DIR_NAME)
-#undef PF_DIR_NAME
-	};
-
-	return d < PF_DIR_MAX ? names[d] : "?";
-}
-
 size_t
 pflog_hdr_build(uint8_t *buf, size_t len, const struct pflog_info *info)
 {

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/pf.h"
 #include "proto/pfres.h"
 #include "proto/proto.h"
 
@@ -41,60 +42,6 @@
 #define PFLOG_RULESET_NAME_SIZE	16
 #define PFLOG_RULENR_NONE	0xffffffffu	/* default rule / not in an anchor */
 #define PFLOG_ID_NONE		0xffffffffu	/* uid/pid unknown (-1) */
-
-/* BSD address family values; tcpdump and Wireshark dispatch on these. */
-#define PFLOG_AF_INET		2
-#define PFLOG_AF_INET6		24
-
-/*
- * pf rule actions: symbol, name (tcpdump's OpenBSD table) [OB-pfvar.h;
- * TD print-pflog.c pf_actions_openbsd; protocols.md 4.2].
- */
-#define PF_ACTION_LIST(_)			\
-	_(PASS,			"pass")		\
-	_(DROP,			"block")	\
-	_(SCRUB,		"scrub")	\
-	_(NOSCRUB,		"noscrub")	\
-	_(NAT,			"nat")		\
-	_(NONAT,		"nonat")	\
-	_(BINAT,		"binat")	\
-	_(NOBINAT,		"nobinat")	\
-	_(RDR,			"rdr")		\
-	_(NORDR,		"nordr")	\
-	_(SYNPROXY_DROP,	"synproxy-drop")	\
-	_(DEFER,		"defer")	\
-	_(MATCH,		"match")	\
-	_(DIVERT,		"divert")	\
-	_(RT,			"rt")		\
-	_(AFRT,			"afrt")
-
-enum pf_action {
-#define PF_ACTION_ENUM(sym, name) PF_##sym,
-	PF_ACTION_LIST(PF_ACTION_ENUM)
-#undef PF_ACTION_ENUM
-	PF_ACTION_MAX
-};
-
-_Static_assert(PF_MATCH == 12 && PF_AFRT == 15, "pf action values are on the wire");
-
-/* pf directions: symbol, name as tcpdump prints it [OB-pfvar.h, TD]. */
-#define PF_DIR_LIST(_)				\
-	_(INOUT,	"in/out")		\
-	_(IN,		"in")			\
-	_(OUT,		"out")			\
-	_(FWD,		"fwd")
-
-enum pf_dir {
-#define PF_DIR_ENUM(sym, name) PF_##sym,
-	PF_DIR_LIST(PF_DIR_ENUM)
-#undef PF_DIR_ENUM
-	PF_DIR_MAX
-};
-
-_Static_assert(PF_IN == 1 && PF_OUT == 2, "pf direction values are on the wire");
-
-const char *pf_action_name(unsigned int a);
-const char *pf_dir_name(unsigned int d);
 
 /* OpenBSD struct pfloghdr [OB-pflog.h; protocols.md 4.2]. */
 struct pflog_hdr {
@@ -138,7 +85,7 @@ _Static_assert(offsetof(struct pflog_hdr, dir) + 1 == PFLOG_HDRLEN_MIN, "61 = th
 
 /* A log record's header fields in host form. */
 struct pflog_info {
-	uint8_t af;			/* PFLOG_AF_INET / PFLOG_AF_INET6 */
+	uint8_t af;			/* PF_AF_INET / PF_AF_INET6 */
 	uint8_t action;			/* enum pf_action */
 	uint8_t reason;			/* enum pfres */
 	uint8_t dir;			/* PF_IN / PF_OUT */

@@ -83,18 +83,6 @@ pftm_default(unsigned int t)
 	return t < PFTM_MAX ? pftm_table[t].dflt : 0;
 }
 
-const char *
-pfsync_tcps_name(unsigned int s)
-{
-	static const char *const names[PFSYNC_TCPS_MAX] = {
-#define PFSYNC_TCPS_NAME(sym, n) [sym] = n,
-		PFSYNC_TCPS_LIST(PFSYNC_TCPS_NAME)
-#undef PFSYNC_TCPS_NAME
-	};
-
-	return s < PFSYNC_TCPS_MAX ? names[s] : "?";
-}
-
 static const struct {
 	const char *name;
 	const char *descr;
@@ -464,7 +452,7 @@ peer_states_ok(uint8_t timeout, const struct pfsync_peer_host *src,
 static bool
 af_ok(uint8_t af)
 {
-	return af == PFSYNC_AF_INET || af == PFSYNC_AF_INET6;
+	return af == PF_AF_INET || af == PF_AF_INET6;
 }
 
 enum pfsync_err
@@ -472,7 +460,7 @@ pfsync_state_check_ins(const struct pfsync_state_host *s)
 {
 	uint8_t af1 = s->key[0].af, af2 = s->key[1].af;
 
-	if (!peer_states_ok(s->timeout, &s->src, &s->dst) || s->direction > PFSYNC_DIR_OUT)
+	if (!peer_states_ok(s->timeout, &s->src, &s->dst) || s->direction > PF_OUT)
 		return PFSYNC_ERR_BADVAL;
 	/* Key afs 0 mean "the state's af"; one set means both must be valid. */
 	if ((af1 != 0 || af2 != 0) && (!af_ok(af1) || !af_ok(af2)))

@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/pf.h"
 #include "proto/pftm.h"
 #include "proto/proto.h"
 
@@ -66,14 +67,6 @@
 #define PFSYNC_ETH_HLEN		14
 /* Bytes pfsync_build_frame4() writes in front of the pfsync header. */
 #define PFSYNC_FRAME4_HLEN	(PFSYNC_ETH_HLEN + PFSYNC_IP4_HLEN)	/* 34 */
-
-/* BSD address family values carried in af bytes; Linux's differ (10). */
-#define PFSYNC_AF_INET		2
-#define PFSYNC_AF_INET6		24
-
-/* pf's direction values (PF_IN, PF_OUT in pfvar.h; see also pflog.h). */
-#define PFSYNC_DIR_IN		1
-#define PFSYNC_DIR_OUT		2
 
 /* pfsync_state.rt: route type [OB-pfvar.h, §3.4]. */
 #define PFSYNC_RT_NONE		0	/* PF_NOPFROUTE */
@@ -159,41 +152,7 @@ const char *pftm_name(unsigned int t);
 /* Default value of a timeout index, 0 when >= PFTM_MAX. */
 uint32_t pftm_default(unsigned int t);
 
-/* ---------------------------------------------------------------------------
- * Peer states (pfsync_state_peer.state).  TCP peers use BSD TCPS_* plus pf's
- * two synproxy states; names as pfctl prints them (tcp_fsm.h tcpstates[])
- * [OB-pfvar.h; protocols.md 5.1].  UDP and other peers use 0/1/2 below.
- */
-#define PFSYNC_TCPS_LIST(_)				\
-	_(TCPS_CLOSED,		"CLOSED")		\
-	_(TCPS_LISTEN,		"LISTEN")		\
-	_(TCPS_SYN_SENT,	"SYN_SENT")		\
-	_(TCPS_SYN_RECEIVED,	"SYN_RCVD")		\
-	_(TCPS_ESTABLISHED,	"ESTABLISHED")		\
-	_(TCPS_CLOSE_WAIT,	"CLOSE_WAIT")		\
-	_(TCPS_FIN_WAIT_1,	"FIN_WAIT_1")		\
-	_(TCPS_CLOSING,		"CLOSING")		\
-	_(TCPS_LAST_ACK,	"LAST_ACK")		\
-	_(TCPS_FIN_WAIT_2,	"FIN_WAIT_2")		\
-	_(TCPS_TIME_WAIT,	"TIME_WAIT")		\
-	_(PF_TCPS_PROXY_SRC,	"PROXY:SRC")		\
-	_(PF_TCPS_PROXY_DST,	"PROXY:DST")
-
-enum pfsync_tcps {
-#define PFSYNC_TCPS_ENUM(sym, name) sym,
-	PFSYNC_TCPS_LIST(PFSYNC_TCPS_ENUM)
-#undef PFSYNC_TCPS_ENUM
-	PFSYNC_TCPS_MAX
-};
-
-_Static_assert(TCPS_TIME_WAIT == 10 && PF_TCPS_PROXY_DST == 12, "BSD TCPS_* values");
-
-#define PFUDPS_NO_TRAFFIC	0	/* also PFOTHERS_NO_TRAFFIC */
-#define PFUDPS_SINGLE		1
-#define PFUDPS_MULTIPLE		2
-
-/* Name of a TCP peer state, "?" when out of range. */
-const char *pfsync_tcps_name(unsigned int s);
+/* Peer states (pfsync_state_peer.state) are pf.h's PF_TCPS_* and PF_PEER_*. */
 
 /* ---------------------------------------------------------------------------
  * pfsyncstats: OpenBSD's 16 u64 counters, in order (sysctl net.pfsync.stats)

@@ -292,7 +292,7 @@ pflog_writer_write(struct pflog_writer *w, const struct dp_log_meta *lm, const c
 		return -1;
 	}
 	memset(&info, 0, sizeof(info));
-	info.af = lm->af == 4 ? PFLOG_AF_INET : lm->af == 6 ? PFLOG_AF_INET6 : 0;
+	info.af = lm->af == 4 ? PF_AF_INET : lm->af == 6 ? PF_AF_INET6 : 0;
 	info.action = lm->action;
 	info.reason = lm->reason;
 	info.dir = lm->dir;

@@ -961,8 +961,8 @@ finish_rule(struct lex *l, struct dpf_rule *r, const struct seen *sn)
 	if (r->action == RULE_BLOCK && r->keep_state)
 		return fail_at(l, sn->state_at, "keep state on a block rule makes no sense");
 	if (!sn->flags && r->action == RULE_PASS && r->keep_state) {
-		r->flags = RULE_TH_SYN;
-		r->flagset = RULE_TH_SYN | RULE_TH_ACK;
+		r->flags = PF_TH_SYN;
+		r->flagset = PF_TH_SYN | PF_TH_ACK;
 	}
 	if (sn->flags && r->flagset != 0 && r->n_proto > 0 && memchr(r->proto, 6, r->n_proto) == NULL)
 		return fail_at(l, sn->flags_at, "flags only apply to tcp");

@@ -42,11 +42,11 @@ parse_addr(const char *s, uint8_t a[16], uint8_t *af)
 {
 	memset(a, 0, 16);
 	if (inet_pton(AF_INET, s, a) == 1) {
-		*af = PFLOG_AF_INET;
+		*af = PF_AF_INET;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, a) == 1) {
-		*af = PFLOG_AF_INET6;
+		*af = PF_AF_INET6;
 		return 0;
 	}
 	return -1;
@@ -74,13 +74,13 @@ build_packet(uint8_t *p, uint8_t af, int tcp, const uint8_t src[16], const uint8
 	     uint16_t sport, uint16_t dport)
 {
 	uint8_t proto = tcp ? 6 : 17;
-	size_t l4len = tcp ? 20 : 16, l3len = af == PFLOG_AF_INET ? 20 : 40;
+	size_t l4len = tcp ? 20 : 16, l3len = af == PF_AF_INET ? 20 : 40;
 	uint8_t *l4 = p + l3len;
 	uint32_t pseudo;
 	uint16_t ck;
 
 	memset(p, 0, l3len + l4len);
-	if (af == PFLOG_AF_INET) {
+	if (af == PF_AF_INET) {
 		p[0] = 0x45;
 		proto_wr16(p + 2, (uint16_t)(l3len + l4len));
 		proto_wr16(p + 4, 0x2a2a);

@@ -354,13 +354,13 @@ state_tcp4(struct pfsync_state_host *s)
 	s->key[0].port[0] = 40001;
 	s->key[0].port[1] = 443;
 	s->key[0].rdomain = 0x0102;
-	s->key[0].af = PFSYNC_AF_INET;
+	s->key[0].af = PF_AF_INET;
 	v4(s->key[1].addr[0], 10, 1, 2, 3);
 	v4(s->key[1].addr[1], 198, 19, 7, 1);
 	s->key[1].port[0] = 51234;
 	s->key[1].port[1] = 443;
 	s->key[1].rdomain = 0x0304;
-	s->key[1].af = PFSYNC_AF_INET;
+	s->key[1].af = PF_AF_INET;
 	s->src.scrub.pfss_flags = PFSYNC_PFSS_TIMESTAMP;
 	s->src.scrub.pfss_ttl = 64;
 	s->src.scrub.scrub_flag = PFSYNC_SCRUB_FLAG_VALID;
@@ -370,13 +370,13 @@ state_tcp4(struct pfsync_state_host *s)
 	s->src.seqdiff = 0x01020304;
 	s->src.max_win = 0xfe01;
 	s->src.mss = 1460;
-	s->src.state = TCPS_ESTABLISHED;
+	s->src.state = PF_TCPS_ESTABLISHED;
 	s->src.wscale = 0x87;
 	s->dst.seqlo = 0xa0b0c0d0;
 	s->dst.seqhi = 0xa0b1c0d0;
 	s->dst.max_win = 0x2001;
 	s->dst.mss = 1400;
-	s->dst.state = TCPS_ESTABLISHED;
+	s->dst.state = PF_TCPS_ESTABLISHED;
 	s->dst.wscale = 0x82;
 	v4(s->rt_addr, 198, 18, 255, 254);
 	s->rule = 0x00000102;
@@ -391,9 +391,9 @@ state_tcp4(struct pfsync_state_host *s)
 	s->rtableid[0] = 3;
 	s->rtableid[1] = -1;
 	s->max_mss = 1380;
-	s->af = PFSYNC_AF_INET;
+	s->af = PF_AF_INET;
 	s->proto = 6;
-	s->direction = PFSYNC_DIR_OUT;
+	s->direction = PF_OUT;
 	s->log = 1;
 	s->rt = PFSYNC_RT_ROUTETO;
 	s->timeout = PFTM_TCP_ESTABLISHED;
@@ -419,8 +419,8 @@ state_udp6(struct pfsync_state_host *s)
 	s->key[0].port[1] = 53;
 	s->key[1] = s->key[0];
 	s->src.seqlo = 0;
-	s->src.state = PFUDPS_MULTIPLE;
-	s->dst.state = PFUDPS_SINGLE;
+	s->src.state = PF_PEER_MULTIPLE;
+	s->dst.state = PF_PEER_SINGLE;
 	s->rule = 7;
 	s->anchor = 0x00abcdef;
 	s->creation = 12;
@@ -432,9 +432,9 @@ state_udp6(struct pfsync_state_host *s)
 	s->creatorid = 0xfedcba98;
 	s->rtableid[0] = 0;
 	s->rtableid[1] = 0x7fffffff;
-	s->af = PFSYNC_AF_INET6;
+	s->af = PF_AF_INET6;
 	s->proto = 17;
-	s->direction = PFSYNC_DIR_IN;
+	s->direction = PF_IN;
 	s->timeout = PFTM_UDP_MULTIPLE;
 	s->state_flags = PFSTATE_NOSYNC | PFSTATE_INP_UNLINKED;
 }
@@ -474,8 +474,8 @@ main(int argc, char **argv)
 	state_tcp4(&del);
 	del.id = 0x00000000deadbeefull;
 	del.timeout = PFTM_TCP_CLOSED;
-	del.src.state = TCPS_TIME_WAIT;
-	del.dst.state = TCPS_TIME_WAIT;
+	del.src.state = PF_TCPS_TIME_WAIT;
+	del.dst.state = PF_TCPS_TIME_WAIT;
 
 	mixed[0] = (struct rec){ PFSYNC_ACT_INS, &tcp4 };
 	mixed[1] = (struct rec){ PFSYNC_ACT_INS, &udp6 };

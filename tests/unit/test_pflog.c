@@ -42,8 +42,8 @@ test_constants(void **state)
 		{ "PFLOG_HDRLEN", PFLOG_HDRLEN, 100 },
 		{ "DLT_PFLOG", DLT_PFLOG, 117 },
 		{ "PFLOG_LINKTYPE", PFLOG_LINKTYPE, 117 },
-		{ "AF_INET", PFLOG_AF_INET, 2 },
-		{ "AF_INET6", PFLOG_AF_INET6, 24 },
+		{ "AF_INET", PF_AF_INET, 2 },
+		{ "AF_INET6", PF_AF_INET6, 24 },
 		{ "PF_PASS", PF_PASS, 0 },
 		{ "PF_DROP", PF_DROP, 1 },
 		{ "PF_MATCH", PF_MATCH, 12 },
@@ -75,7 +75,7 @@ test_constants(void **state)
 }
 
 static const struct pflog_info sample = {
-	.af = PFLOG_AF_INET6,
+	.af = PF_AF_INET6,
 	.action = PF_DROP,
 	.reason = PFRES_BADSTATE,
 	.dir = PF_OUT,
@@ -84,7 +84,7 @@ static const struct pflog_info sample = {
 	.rulenr = 0x01020304,
 	.subrulenr = 0x0a0b0c0d,
 	.rewritten = 1,
-	.naf = PFLOG_AF_INET,
+	.naf = PF_AF_INET,
 	.saddr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
 	.daddr = { 198, 18, 0, 9 },
 	.sport = 0x1234,
@@ -141,7 +141,7 @@ static void
 test_default_rule(void **state)
 {
 	struct pflog_info i = {
-		.af = PFLOG_AF_INET, .action = PF_PASS, .reason = PFRES_MATCH, .dir = PF_IN,
+		.af = PF_AF_INET, .action = PF_PASS, .reason = PFRES_MATCH, .dir = PF_IN,
 		.ifname = "lan", .rulenr = PFLOG_RULENR_NONE, .subrulenr = PFLOG_RULENR_NONE,
 	};
 	static const uint8_t ones[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };

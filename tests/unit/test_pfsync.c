@@ -70,8 +70,8 @@ test_sizes(void **state)
 		{ "PFSYNC_VERSION", PFSYNC_VERSION, 6 },
 		{ "PFSYNC_DFLTTL", PFSYNC_DFLTTL, 255 },
 		{ "PFSYNC_MINPKT", PFSYNC_MINPKT, 40 },
-		{ "PFSYNC_AF_INET", PFSYNC_AF_INET, 2 },
-		{ "PFSYNC_AF_INET6", PFSYNC_AF_INET6, 24 },
+		{ "PF_AF_INET", PF_AF_INET, 2 },
+		{ "PF_AF_INET6", PF_AF_INET6, 24 },
 		{ "PFSYNC_GROUP_ADDR", PFSYNC_GROUP_ADDR, (224u << 24) | 240 },
 		{ "PFSTATE_NOSYNC", PFSTATE_NOSYNC, 0x0008 },
 		{ "PFSTATE_ACK", PFSTATE_ACK, 0x0010 },
@@ -79,8 +79,8 @@ test_sizes(void **state)
 		{ "PFTM_MAX", PFTM_MAX, 20 },
 		{ "PFTM_PURGE", PFTM_PURGE, 21 },
 		{ "PFTM_UNLINKED", PFTM_UNLINKED, 22 },
-		{ "TCPS_ESTABLISHED", TCPS_ESTABLISHED, 4 },
-		{ "TCPS_FIN_WAIT_2", TCPS_FIN_WAIT_2, 9 },
+		{ "PF_TCPS_ESTABLISHED", PF_TCPS_ESTABLISHED, 4 },
+		{ "PF_TCPS_FIN_WAIT_2", PF_TCPS_FIN_WAIT_2, 9 },
 		{ "PF_TCPS_PROXY_SRC", PF_TCPS_PROXY_SRC, 11 },
 		{ "PF_TCPS_PROXY_DST", PF_TCPS_PROXY_DST, 12 },
 	};
@@ -174,8 +174,8 @@ test_stats_and_errors(void **state)
 	for (size_t i = 0; i < PROTO_ARRAY_SIZE(errs); i++)
 		CHECK(errs[i].stat,
 		      strcmp(pfsync_stat_name(pfsync_err_stat(errs[i].err)), errs[i].stat) == 0);
-	CHECK("tcps name", strcmp(pfsync_tcps_name(TCPS_ESTABLISHED), "ESTABLISHED") == 0);
-	CHECK("tcps name", strcmp(pfsync_tcps_name(13), "?") == 0);
+	CHECK("tcps name", strcmp(pf_tcps_name(PF_TCPS_ESTABLISHED), "ESTABLISHED") == 0);
+	CHECK("tcps name", strcmp(pf_tcps_name(13), "?") == 0);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1143,17 +1143,17 @@ test_build_parse_state(void **state)
 	s.key[0].addr[0][0] = 198;
 	s.key[0].addr[0][1] = 18;
 	s.key[0].port[0] = 1234;
-	s.key[0].af = PFSYNC_AF_INET;
+	s.key[0].af = PF_AF_INET;
 	s.key[1] = s.key[0];	/* no NAT: stack key = wire key */
-	s.src.state = TCPS_ESTABLISHED;
-	s.dst.state = TCPS_ESTABLISHED;
+	s.src.state = PF_TCPS_ESTABLISHED;
+	s.dst.state = PF_TCPS_ESTABLISHED;
 	s.rule = UINT32_MAX;
 	s.anchor = UINT32_MAX;
 	s.packets[1] = 1ull << 40;
 	s.creatorid = 0x0a0b0c0d;
-	s.af = PFSYNC_AF_INET;
+	s.af = PF_AF_INET;
 	s.proto = 6;
-	s.direction = PFSYNC_DIR_OUT;
+	s.direction = PF_OUT;
 	s.timeout = PFTM_TCP_ESTABLISHED;
 	s.state_flags = PFSTATE_ACK;
 	assert_int_equal(pfsync_build_init(&b, buf, sizeof(buf), 1500), 0);

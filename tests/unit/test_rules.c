@@ -483,8 +483,8 @@ expect(const struct dpf_ruleset *rs, const struct rule_pkt *p, int want, const c
 
 #define IN RULE_DIR_IN
 #define OUT RULE_DIR_OUT
-#define SYN RULE_TH_SYN
-#define SA (RULE_TH_SYN | RULE_TH_ACK)
+#define SYN PF_TH_SYN
+#define SA (PF_TH_SYN | PF_TH_ACK)
 
 static void
 test_last_match_and_quick(void **state)
@@ -567,7 +567,7 @@ test_flags(void **state)
 	expect(rs, &p, 1, "SYN passes S/SA");
 	p.tcp_flags = SA;
 	expect(rs, &p, 0, "SYN+ACK does not");
-	p.tcp_flags = SYN | RULE_TH_PUSH | RULE_TH_ECE;
+	p.tcp_flags = SYN | PF_TH_PUSH | PF_TH_ECE;
 	expect(rs, &p, 1, "bits outside the mask don't matter");
 	p.proto = 17;
 	p.tcp_flags = SA;	/* garbage in tcp_flags of a UDP packet is ignored */
@@ -576,9 +576,9 @@ test_flags(void **state)
 	expect(rs, &p, 1, "flags don't constrain ICMP");
 	ruleset_free(rs);
 	rs = ruleset(false, t, 3);
-	p = pkt(IN, 0, 6, "10.0.0.1", 1, "10.0.0.2", 2, SYN | RULE_TH_FIN);
+	p = pkt(IN, 0, 6, "10.0.0.1", 1, "10.0.0.2", 2, SYN | PF_TH_FIN);
 	expect(rs, &p, 1, "SYN+FIN: FIN is outside S/SA's mask, inside S/SAF's");
-	p.tcp_flags = SYN | RULE_TH_ACK;
+	p.tcp_flags = SYN | PF_TH_ACK;
 	expect(rs, &p, 0, "SYN+ACK fails both");
 	p.tcp_flags = SYN;
 	expect(rs, &p, 2, "S/SAF");

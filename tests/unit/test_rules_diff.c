@@ -457,8 +457,8 @@ static void
 gen_pkt(struct rule_pkt *p, const struct edges *e, uint8_t af)
 {
 	static const uint8_t protos[] = { 6, 6, 6, 17, 17, 1, 58, 47, 50, 132 };
-	static const uint8_t flags[] = { RULE_TH_SYN, RULE_TH_SYN | RULE_TH_ACK, RULE_TH_ACK,
-					 RULE_TH_FIN | RULE_TH_ACK, 0, RULE_TH_RST };
+	static const uint8_t flags[] = { PF_TH_SYN, PF_TH_SYN | PF_TH_ACK, PF_TH_ACK,
+					 PF_TH_FIN | PF_TH_ACK, 0, PF_TH_RST };
 
 	memset(p, 0, sizeof(*p));
 	p->af = af;

@@ -152,7 +152,7 @@ make_trace(struct rule_pkt *t, unsigned int n, int six, const struct hit *hits,
 		p->iface = (uint16_t)rn(8);
 		p->sport = (uint16_t)rnd();
 		p->dport = (uint16_t)rnd();
-		p->tcp_flags = rn(4) ? RULE_TH_SYN : RULE_TH_ACK;
+		p->tcp_flags = rn(4) ? PF_TH_SYN : PF_TH_ACK;
 		if (rn(10) < 7) {
 			const struct hit *h = &hits[rn(n_rules)];
 			unsigned int bytes = six ? 16 : 4;
