@@ -508,6 +508,30 @@ static const char *const peer_level_names[] = {
 #define IPPROTO_ICMP_NUM 1
 #define IPPROTO_ICMPV6_NUM 58
 
+unsigned int
+pf_track_merge(struct pf_track *t, const struct pf_track *rx, bool tcp)
+{
+	const struct pf_peer *ls = &t->peer[0], *rs = &rx->peer[0];
+	const struct pf_peer *ld = &t->peer[1], *rd = &rx->peer[1];
+	bool src_stale, dst_stale;
+
+	if (tcp) {
+		src_stale = (ls->state > rs->state &&
+			     (ls->state < PF_TCPS_PROXY_SRC || rs->state >= PF_TCPS_PROXY_SRC)) ||
+			    (ls->state == rs->state && SEQ_GT(ls->seqlo, rs->seqlo));
+		dst_stale = ld->state > rd->state ||
+			    (ld->state == rd->state && SEQ_GT(ld->seqlo, rd->seqlo));
+	} else {
+		src_stale = ls->state > rs->state;
+		dst_stale = ld->state > rd->state;
+	}
+	if (!src_stale)
+		t->peer[0] = *rs;
+	if (!dst_stale)
+		t->peer[1] = *rd;
+	return (unsigned int)src_stale + (unsigned int)dst_stale;
+}
+
 const char *
 pf_track_state_name(uint8_t proto, uint8_t level)
 {

@@ -186,4 +186,20 @@ uint32_t pf_timeout_scaled(uint32_t timeout_s, uint32_t states,
  */
 const char *pf_track_state_name(uint8_t proto, uint8_t level);
 
+/*
+ * Merges a pfsync peer's view of a state (UPD or UPD_C) into ours, peer by
+ * peer, as OpenBSD does [if_pfsync.c pfsync_upd_tcp, pfsync_in_updates]:
+ * our copy of a peer is kept ("stale": the sender is behind) when
+ *  - TCP, peer[0] (src): our level is higher, unless the synproxy
+ *    exception applies (ours is below PROXY_SRC or theirs is at or above
+ *    it), or the levels are equal and our seqlo is ahead (SEQ_GT);
+ *  - TCP, peer[1] (dst): our level is higher, or equal with our seqlo ahead;
+ *  - other protocols: our level is higher;
+ * otherwise the received peer replaces ours.  Neither levels nor windows
+ * ever move backwards.  Returns the number of stale peers (0..2): with one
+ * or more the caller answers with its own update so the sender catches
+ * up; with fewer than two it also takes the sender's timeout and expiry.
+ */
+unsigned int pf_track_merge(struct pf_track *t, const struct pf_track *rx, bool tcp);
+
 #endif /* DPF_DP_PF_TRACK_H */

@@ -808,10 +808,84 @@ test_names(void **state)
 	}
 }
 
+/*
+ * pf_track_merge: OpenBSD's stale rules [if_pfsync.c pfsync_upd_tcp], one
+ * row per case: our (level, seqlo) and the received (level, seqlo) for
+ * each peer, and which peers stay ours.
+ */
+struct merge_row {
+	const char *name;
+	bool tcp;
+	uint8_t l_src, r_src, l_dst, r_dst;
+	uint32_t l_src_seq, r_src_seq, l_dst_seq, r_dst_seq;
+	bool keep_src, keep_dst;
+};
+
+#define ES PF_TCPS_ESTABLISHED
+#define FW1 PF_TCPS_FIN_WAIT_1
+#define SS PF_TCPS_SYN_SENT
+static const struct merge_row merge_rows[] = {
+	{ "tcp equal levels, equal seq: take theirs", true, ES, ES, ES, ES, 100, 100, 500, 500,
+	  false, false },
+	{ "tcp equal levels, theirs ahead: take theirs", true, ES, ES, ES, ES, 100, 200, 500, 600,
+	  false, false },
+	{ "tcp equal levels, ours ahead: keep both", true, ES, ES, ES, ES, 200, 100, 600, 500,
+	  true, true },
+	{ "tcp our src level higher: keep src", true, FW1, ES, ES, ES, 100, 100, 500, 500,
+	  true, false },
+	{ "tcp our dst level higher: keep dst", true, ES, ES, FW1, ES, 100, 100, 500, 500,
+	  false, true },
+	{ "tcp their level higher, seq behind: take theirs", true, ES, FW1, ES, FW1, 200, 100,
+	  600, 500, false, false },
+	{ "tcp seq wrap: 0x10 is ahead of 0xfffffff0", true, ES, ES, ES, ES, 0x10, 0xfffffff0u,
+	  0xfffffff0u, 0x10, true, false },
+	{ "tcp synproxy exception: ours PROXY_DST, theirs SYN_SENT taken", true,
+	  PF_TCPS_PROXY_DST, SS, SS, SS, 1, 1, 1, 1, false, false },
+	{ "tcp ours ESTABLISHED, theirs PROXY_SRC (higher) taken", true, ES,
+	  PF_TCPS_PROXY_SRC, ES, ES, 1, 1, 1, 1, false, false },
+	{ "tcp synproxy exception: ours PROXY_DST, theirs PROXY_SRC kept", true,
+	  PF_TCPS_PROXY_DST, PF_TCPS_PROXY_SRC, ES, ES, 1, 1, 1, 1, true, false },
+	{ "udp our level higher: keep", false, PF_PEER_MULTIPLE, PF_PEER_SINGLE,
+	  PF_PEER_SINGLE, PF_PEER_NO_TRAFFIC, 0, 0, 0, 0, true, true },
+	{ "udp equal: take theirs", false, PF_PEER_SINGLE, PF_PEER_SINGLE, PF_PEER_SINGLE,
+	  PF_PEER_MULTIPLE, 7, 9, 7, 9, false, false },
+};
+#undef ES
+#undef FW1
+#undef SS
+
+static void
+test_merge(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(merge_rows) / sizeof(merge_rows[0]); i++) {
+		const struct merge_row *r = &merge_rows[i];
+		struct pf_track ours, rx;
+		unsigned int stale;
+
+		memset(&ours, 0, sizeof(ours));
+		memset(&rx, 0, sizeof(rx));
+		ours.peer[0] = (struct pf_peer){ r->l_src_seq, 1, 10, 0, r->l_src };
+		ours.peer[1] = (struct pf_peer){ r->l_dst_seq, 2, 20, 0, r->l_dst };
+		rx.peer[0] = (struct pf_peer){ r->r_src_seq, 3, 30, 0x81, r->r_src };
+		rx.peer[1] = (struct pf_peer){ r->r_dst_seq, 4, 40, 0x82, r->r_dst };
+		stale = pf_track_merge(&ours, &rx, r->tcp);
+		print_message("# %s\n", r->name);
+		assert_int_equal(stale, (unsigned int)r->keep_src + (unsigned int)r->keep_dst);
+		/* A peer is taken whole (every field) or kept whole. */
+		assert_int_equal(ours.peer[0].seqhi, r->keep_src ? 1 : 3);
+		assert_int_equal(ours.peer[0].state, r->keep_src ? r->l_src : r->r_src);
+		assert_int_equal(ours.peer[0].wscale, r->keep_src ? 0 : 0x81);
+		assert_int_equal(ours.peer[1].seqhi, r->keep_dst ? 2 : 4);
+		assert_int_equal(ours.peer[1].state, r->keep_dst ? r->l_dst : r->r_dst);
+		assert_int_equal(ours.peer[1].max_win, r->keep_dst ? 20 : 40);
+	}
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[N_SCENARIOS + 5];
+	struct CMUnitTest tests[N_SCENARIOS + 6];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
@@ -825,6 +899,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_udp_other_icmp);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_adaptive);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_merge);
 
 	return _cmocka_run_group_tests("track", tests, n, NULL, NULL);
 }
