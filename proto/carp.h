@@ -5,9 +5,8 @@
  * its checksum, its HMAC-SHA1, and the Ethernet/IPv4 and Ethernet/IPv6
  * frames that carry it.
  *
- * Facts are from the project's protocol reference (protocols.md sections 1
- * and 2), which tags each with the OpenBSD, FreeBSD or ucarp source it was
- * read from; those sources are repeated in brackets here.  Election, timers and
+ * Each fact names the OpenBSD, FreeBSD or ucarp source it was read from in
+ * brackets (OpenBSD netinet/ip_carp.h and ip_carp.c unless said otherwise).  Election, timers and
  * demotion belong to the CARP state machine in control/, not to this file.
  *
  * Pure C on libc and libcrypto: no DPDK, no allocation by this module, no
@@ -67,7 +66,7 @@ void carp_vmac(uint8_t vhid, uint8_t mac[6]);
 
 /*
  * CARP header, 36 bytes, multi-byte fields big-endian
- * [OpenBSD ip_carp.h struct carp_header; protocols.md 1.2]:
+ * [OpenBSD ip_carp.h struct carp_header]:
  *
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -113,8 +112,9 @@ _Static_assert(offsetof(struct carp_hdr, carp_md) == 16, "md at 16");
  * An advertisement in host form.  counter is the 8 wire bytes read as one
  * big-endian 64-bit number, so it round-trips whatever the sender meant by
  * them: OpenBSD sends a fixed random cookie, FreeBSD and ucarp two
- * big-endian 32-bit words incremented as one 64-bit counter [protocols.md
- * 1.6].  md is the HMAC exactly as on the wire.
+ * big-endian 32-bit words incremented as one 64-bit counter [OpenBSD
+ * ip_carp.c carp_proto_input_c; FreeBSD ip_carp.c; ucarp carp.c].  md is
+ * the HMAC exactly as on the wire.
  */
 struct carp_advert {
 	uint8_t version;	/**< 4 bits on the wire. */
@@ -131,7 +131,7 @@ struct carp_advert {
 /**
  * The 16 OpenBSD carpstats counters, in struct carpstats order, with the
  * names netstat and sysctl net.inet.carp.stats use [OpenBSD ip_carp.h;
- * protocols.md 2.11].  carps_badaddrs and carps_ostates exist but OpenBSD
+ * OpenBSD ip_carp.h struct carpstats].  carps_badaddrs and carps_ostates exist but OpenBSD
  * never increments them; they are kept so the layout matches.
  */
 #define CARP_STATS_LIST(_)			\
@@ -167,7 +167,7 @@ const char *carp_stat_name(unsigned int stat);
 /**
  * Reasons an advert is rejected, each with the carpstats counter OpenBSD
  * bumps for it and a log text [OpenBSD ip_carp.c carp_proto_input_if,
- * carp6_proto_input_if, carp_proto_input_c; protocols.md 2.3].
+ * carp6_proto_input_if, carp_proto_input_c].
  *
  * carp_parse() returns SHORT, BAD_CKSUM and BAD_VERSION; carp_hmac_verify()
  * returns BAD_AUTH.  BAD_IF, BAD_TTL, BAD_VHID and REPLAY are decided by the
@@ -180,7 +180,7 @@ const char *carp_stat_name(unsigned int stat);
  *
  * There is no BAD_TYPE: OpenBSD, FreeBSD and ucarp never check the type
  * nibble (nor authlen), and we follow them so that whatever they accept we
- * accept [protocols.md 1.2].
+ * accept [OpenBSD netinet/ip_carp.h struct carp_header].
  */
 #define CARP_ERR_LIST(_)						\
 	_(SHORT, BADLEN, "packet too short")				\
@@ -232,7 +232,7 @@ size_t carp_build(uint8_t *buf, size_t len, const struct carp_advert *a);
 
 /*
  * HMAC-SHA1 as OpenBSD computes it [OpenBSD ip_carp.c carp_hmac_prepare_ctx,
- * carp_hmac_generate, carp_hmac_verify; protocols.md 1.5]:
+ * carp_hmac_generate, carp_hmac_verify]:
  *
  *   key = passphrase bytes (at most 19) zero-padded to 20 bytes, no hashing
  *   md  = HMAC-SHA1(key, 0x02 0x01 vhid A4... A6... counter[8])
@@ -250,7 +250,7 @@ size_t carp_build(uint8_t *buf, size_t len, const struct carp_advert *a);
  * can never pick 0.0.0.0, 255.255.255.255, :: or the all-ones IPv6 address,
  * so those are skipped here too.
  *
- * Compatibility [protocols.md 1.7, 1.8]: FreeBSD hashes the addresses of the
+ * Compatibility [FreeBSD ip_carp.c carp_hmac_prepare]: FreeBSD hashes the addresses of the
  * vhid the same way but has no NOV6LL variant (it matches ORIG when the vhid
  * carries a link-local address).  ucarp hashes exactly one IPv4 address and
  * no IPv6: a vhid that must interoperate with ucarp needs exactly one IPv4
@@ -335,7 +335,7 @@ int carp_advert_verify(const struct carp_hmac *h, const struct carp_advert *a);
  * Build a whole IPv4 advert frame into buf: Ethernet II, IPv4 (version 4,
  * IHL 5, TOS 0x10 IPTOS_LOWDELAY, DF, TTL 255, protocol 112, header
  * checksum), then carp_build(a) [OpenBSD ip_carp.c carp_send_ad;
- * protocols.md 1.1].  No 802.1Q tag: a VLAN is inserted by the sender.
+ * OpenBSD netinet/ip_carp.c carp_send_ad].  No 802.1Q tag: a VLAN is inserted by the sender.
  *
  * @param dst_mac NULL: the RFC 1112 multicast MAC of dst_ip, which must
  *   then be a multicast address; a unicast peer (carppeer) needs its MAC.

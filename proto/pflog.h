@@ -4,9 +4,8 @@
  * pflog: OpenBSD's log record header, as written to pcap files of link type
  * DLT_PFLOG (117) in front of each logged IP/IPv6 packet.
  *
- * Facts from /work/shared/reference/protocols.md section 4, which cites
- * OpenBSD if_pflog.h 1.29 / if_pflog.c ([OB-pflog.h], [OB-pflog.c]), and
- * tcpdump print-pflog.c and Wireshark packet-pflog.c ([TD], [WS-pflog]).
+ * Facts from OpenBSD if_pflog.h 1.29 and if_pflog.c, and from how tcpdump
+ * (print-pflog.c) and Wireshark (packet-pflog.c) decode the header.
  *
  *	+--------------------+
  *	| pflog_hdr          |  100 bytes; byte 0 (length) = 100
@@ -43,7 +42,7 @@
 #define PFLOG_RULENR_NONE	0xffffffffu	/* default rule / not in an anchor */
 #define PFLOG_ID_NONE		0xffffffffu	/* uid/pid unknown (-1) */
 
-/* OpenBSD struct pfloghdr [OB-pflog.h; protocols.md 4.2]. */
+/* OpenBSD struct pfloghdr [OpenBSD if_pflog.h]. */
 struct pflog_hdr {
 	uint8_t length;			/* PFLOG_HDRLEN */
 	uint8_t af;			/* PFLOG_AF_* of the logged packet */

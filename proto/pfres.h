@@ -3,7 +3,7 @@
  * @file
  * pf's drop/match reasons (PFRES_*).  The order is the wire value carried in
  * the pflog header's reason byte and the order pfctl prints its "Counters"
- * section in [OpenBSD sys/net/pfvar.h PFRES_*, PFRES_NAMES; protocols.md 4.4].
+ * section in [OpenBSD sys/net/pfvar.h PFRES_*, PFRES_NAMES].
  * Finer-grained reasons (the packet parser's, the state table's) map onto
  * these for pf-compatible counters and logs.
  */

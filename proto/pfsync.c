@@ -22,7 +22,7 @@
 #define KOFF(f) offsetof(struct pfsync_state_key, f)
 #define UOFF(f) offsetof(struct pfsync_upd_c, f)
 
-/* The sizes in PFSYNC_ACT_LIST are protocols.md's; the structs must agree. */
+/* The sizes in PFSYNC_ACT_LIST are OpenBSD's (if_pfsync.h); the structs must agree. */
 #define PFSYNC_ACT_SIZE(sym, name, size) PFSYNC_ACT_SIZE_##sym = size,
 enum { PFSYNC_ACT_LIST(PFSYNC_ACT_SIZE) };
 #undef PFSYNC_ACT_SIZE

@@ -3,10 +3,9 @@
  * @file
  * pfsync version 6, the state synchronization protocol of OpenBSD pf.
  *
- * Facts come from /work/shared/reference/protocols.md sections 3 and 5.2,
- * which cite OpenBSD if_pfsync.h 1.65, if_pfsync.c 1.332 and pfvar.h 1.543
- * ([OB-pfsync.h], [OB-pfsync.c], [OB-pfvar.h]).  Nothing here is copied
- * from those files: the layouts below are rebuilt from the offset tables.
+ * Facts come from OpenBSD if_pfsync.h 1.65, if_pfsync.c 1.332 and pfvar.h
+ * 1.543, cited in brackets where used.  Nothing here is copied from those
+ * files: the layouts below are rebuilt from their field offsets.
  *
  * A pfsync frame (IPv4 protocol 240, TTL 255) is a header followed by
  * sections, each a subheader and `count` records of `len` 32-bit words:
@@ -50,7 +49,7 @@
 #include "proto/proto.h"
 
 /* ---------------------------------------------------------------------------
- * Constants [OB-in.h, OB-pfsync.h, OB-pfsync.c; protocols.md 3.1]
+ * Constants [OpenBSD netinet/in.h, OpenBSD if_pfsync.h, OpenBSD if_pfsync.c]
  */
 #define IPPROTO_PFSYNC		240	/* IP protocol number */
 #define PFSYNC_VERSION		6	/* OpenBSD; FreeBSD speaks 5 (§3.12) */
@@ -68,7 +67,7 @@
 /* Bytes pfsync_build_frame4() writes in front of the pfsync header. */
 #define PFSYNC_FRAME4_HLEN	(PFSYNC_ETH_HLEN + PFSYNC_IP4_HLEN)	/* 34 */
 
-/* pfsync_state.rt: route type [OB-pfvar.h, §3.4]. */
+/* pfsync_state.rt: route type [OpenBSD pfvar.h, §3.4]. */
 #define PFSYNC_RT_NONE		0	/* PF_NOPFROUTE */
 #define PFSYNC_RT_ROUTETO	1
 #define PFSYNC_RT_DUPTO		2
@@ -86,7 +85,7 @@
 #define PFSYNC_BUS_START	1
 #define PFSYNC_BUS_END		2
 
-/* pfsync_state.state_flags, PFSTATE_* (u16) [OB-pfvar.h, §3.10]. */
+/* pfsync_state.state_flags, PFSTATE_* (u16) [OpenBSD pfvar.h, §3.10]. */
 #define PFSTATE_ALLOWOPTS	0x0001
 #define PFSTATE_SLOPPY		0x0002
 #define PFSTATE_PFLOW		0x0004
@@ -101,7 +100,7 @@
 
 /* ---------------------------------------------------------------------------
  * Action codes: symbol, name, record size in bytes (0: not parsed here, the
- * section is skipped) [OB-pfsync.h PFSYNC_ACT_*; protocols.md 3.3].  The
+ * section is skipped) [OpenBSD if_pfsync.h PFSYNC_ACT_*].  The
  * sizes are checked against the structs below.
  */
 #define PFSYNC_ACT_LIST(_)			\
@@ -141,7 +140,7 @@ size_t pfsync_act_size(unsigned int action);
 /* ---------------------------------------------------------------------------
  * Timeouts: symbol, pf.conf name, default (seconds; states for the adaptive
  * pair).  The index is the value of pfsync_state.timeout and upd_c.timeout
- * [OB-pfvar.h PFTM_*, OB-pf_ioctl.c pfattach; protocols.md 5.2].
+ * [OpenBSD pfvar.h PFTM_*, OpenBSD pf_ioctl.c pfattach].
  */
 /* PFTM_LIST, enum pftm, PFTM_PURGE and PFTM_UNLINKED: proto/pftm.h. */
 
@@ -156,7 +155,7 @@ uint32_t pftm_default(unsigned int t);
 
 /* ---------------------------------------------------------------------------
  * pfsyncstats: OpenBSD's 16 u64 counters, in order (sysctl net.pfsync.stats)
- * [OB-pfsync.h; protocols.md 3.11].
+ * [OpenBSD if_pfsync.h].
  */
 #define PFSYNC_STATS_LIST(_)					\
 	_(IPACKETS,	"ipackets",	"packets received (IPv4)") \
@@ -190,7 +189,7 @@ const char *pfsync_stat_descr(unsigned int s);
 
 /* ---------------------------------------------------------------------------
  * Input errors: symbol, the pfsyncstats counter it is counted under, text.
- * The order of the checks follows OpenBSD pfsync_input [OB-pfsync.c, §3.1]:
+ * The order of the checks follows OpenBSD pfsync_input [OpenBSD if_pfsync.c, §3.1]:
  * TTL, header size, version, header len, then per section.
  */
 #define PFSYNC_ERR_LIST(_)						\
@@ -217,7 +216,7 @@ const char *pfsync_err_str(enum pfsync_err err);
 
 /* ---------------------------------------------------------------------------
  * Wire structs, all packed, multi-byte fields big-endian unless said "raw".
- * Offsets are protocols.md 3.2-3.4; only the _Static_asserts use them, all
+ * Offsets are OpenBSD if_pfsync.c pfsync_input; only the _Static_asserts use them, all
  * access goes through the encode/decode functions.
  */
 
@@ -538,7 +537,7 @@ __attribute__((warn_unused_result))
 size_t pfsync_rec_encode(unsigned int action, uint8_t *rec, const void *host);
 
 /*
- * Value checks OpenBSD applies before using a record [OB-pfsync.c
+ * Value checks OpenBSD applies before using a record [OpenBSD if_pfsync.c
  * pfsync_in_ins, pfsync_in_upd, pfsync_in_upd_c; §3.7].  INS: timeout <
  * PFTM_MAX, peer states <= PF_TCPS_PROXY_DST, direction <= PF_OUT, af INET
  * or INET6, key afs both 0 or both INET/INET6.  UPD and UPD_C: timeout and
@@ -600,7 +599,7 @@ enum pfsync_err pfsync_iter_init(struct pfsync_iter *it, const uint8_t *buf, siz
  * end of the packet, or -PFSYNC_ERR_BADACT / -PFSYNC_ERR_BADLEN when a
  * subheader stops processing (-err of a failed pfsync_iter_init() likewise).
  * it_err holds the same error; once ended, every call returns the same.
- * Rules of OpenBSD pfsync_input [OB-pfsync.c rev 1.332; protocols.md 3.2]:
+ * Rules of OpenBSD pfsync_input [OpenBSD if_pfsync.c rev 1.332]:
  *  - an action >= PFSYNC_ACT_MAX, or a record len*4 shorter than the action
  *    needs: with count and len both non-zero the section is skipped
  *    (len*4*count bytes), else processing stops with BADACT;
@@ -623,7 +622,7 @@ int pfsync_iter_next(struct pfsync_iter *it, struct pfsync_section *sec);
  * Builds one pfsync packet (header and sections) into a caller buffer,
  * without allocating.  `mtu` is the interface MTU *including* the 20-byte
  * IP header, as OpenBSD's check against if_mtu is (its running length
- * starts at PFSYNC_MINPKT) [OB-pfsync.c pfsync_q_ins; §3.6]: a packet never
+ * starts at PFSYNC_MINPKT) [OpenBSD if_pfsync.c pfsync_q_ins; §3.6]: a packet never
  * holds more than mtu - 20 pfsync bytes.  Consecutive records of one action
  * share a subheader; another action opens a new one.
  */
@@ -678,7 +677,7 @@ struct pfsync_frame4 {
 
 /*
  * Wraps the `plen` pfsync bytes already at frame + PFSYNC_FRAME4_HLEN in
- * Ethernet and IPv4 headers as OpenBSD sends them [OB-pfsync.c pfsync_up,
+ * Ethernet and IPv4 headers as OpenBSD sends them [OpenBSD if_pfsync.c pfsync_up,
  * §3.1]: TOS 0x10, DF, TTL 255, protocol 240, header checksum set.  A
  * multicast dst_ip gets its 01:00:5e MAC (RFC 1112).  Returns the frame
  * length, or 0 when it does not fit `size` or an IP datagram.  Frames

@@ -5,7 +5,7 @@
  *
  * The timeout order is PFTM_*'s index order, which pfsync carries in the
  * state's `timeout` byte [OpenBSD sys/net/pfvar.h PFTM_*, *_VAL;
- * pf_ioctl.c pfattach; protocols.md 5.2].  Values are seconds, except the
+ * pf_ioctl.c pfattach].  Values are seconds, except the
  * adaptive thresholds, which are state counts.
  */
 #ifndef DPF_PROTO_PFTM_H

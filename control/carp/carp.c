@@ -3,7 +3,7 @@
  * DOC: the CARP engine on the control core (see carp.h).
  *
  * Input follows OpenBSD's order [OpenBSD ip_carp.c carp_proto_input_if,
- * carp6_proto_input_if, carp_proto_input_c; protocols.md 2.3]: TTL/hop
+ * carp6_proto_input_if, carp_proto_input_c]: TTL/hop
  * limit 255, length, checksum, vhid (on the receiving interface, matching
  * the multicast-ness of the vhid's peer), version, HMAC, replay cookie, then
  * the state machine.  Our own adverts come back to us on net_af_packet
@@ -18,13 +18,13 @@
  * owned virtual MACs and addresses is published first, then the advert,
  * then a gratuitous ARP request per IPv4 address and an unsolicited NA (to
  * ff02::1, Router + Override) per IPv6 address, all from the virtual MAC
- * [OpenBSD carp_master_down, carp_send_arp, carp_send_na; protocols.md 2.7].
+ * [OpenBSD carp_master_down, carp_send_arp, carp_send_na].
  *
  * Demotion: groups are "carp" (every vhid is in it, as every OpenBSD carp
  * interface is) plus the groups of the vhid's interface.  A change sends
- * adverts from every MASTER at once [protocols.md 2.5].  A parent link going
+ * adverts from every MASTER at once [OpenBSD ip_carp.c carp_group_demote_adj].  A parent link going
  * down moves its vhids to INIT and demotes their groups by 1; its return
- * undoes both [OpenBSD carp_carpdev_state; protocols.md 2.6].
+ * undoes both [OpenBSD carp_carpdev_state].
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -46,7 +46,7 @@
 #include "proto/cksum.h"
 #include "proto/proto.h"
 
-/* Log priorities [OpenBSD ip_carp.c; protocols.md 2.10]. */
+/* Log priorities [OpenBSD ip_carp.c]. */
 #define CARP_LOG_CRIT 2
 #define CARP_LOG_ERR 3
 #define CARP_LOG_WARNING 4
@@ -603,7 +603,7 @@ carp_input(struct carp *c, struct rte_mbuf *m, const struct pkt_meta *pm)
 		goto out;
 	}
 	if (a.counter == vh->cookie) {
-		/* Our cookie from someone else: a replay or a loop [protocols.md 1.6]. */
+		/* Our cookie from someone else: a replay or a loop [OpenBSD ip_carp.c carp_proto_input_c]. */
 		carp_reject(c, vh, CARP_REJ_REPLAY, pm->src, af, now);
 		goto out;
 	}
@@ -704,7 +704,7 @@ carp_set_down(struct carp *c, struct carp_vh *vh, bool down)
 		return 0;
 	vh->admin_down = down;
 	if (down) {
-		/* Bow out so that the backup takes over at once [protocols.md 2.6]. */
+		/* Bow out so that the backup takes over at once [OpenBSD ip_carp.c carp_carpdev_state]. */
 		carp_fsm_stop(&vh->fsm, carp_now(), true, "user requested down", &act);
 		carp_apply(c, vh, &act);
 	} else if (!vh->link_down && c->started) {

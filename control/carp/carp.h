@@ -33,7 +33,7 @@
 #include "proto/pkt.h"
 
 /*
- * Rejected adverts by reason, for `show carp` (conventions.md 1.1: what
+ * Rejected adverts by reason, for `show carp` (what
  * operators need to tell a wrong key from a clash or a loop).  Each also
  * bumps its carpstats counter.  ADDRS is an HMAC failure that verifies with
  * our key over a different address list (a subset of ours: one address,

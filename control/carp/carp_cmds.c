@@ -3,7 +3,7 @@
  * DOC: dpfctl commands of CARP (docs/dpfctl.md).
  *
  * `show carp` prints per vhid the ifconfig carp line ("carp: MASTER vhid 1
- * advbase 1 advskew 0" [FreeBSD ifcarp.c; conventions.md 2.1]), then the
+ * advbase 1 advskew 0" [FreeBSD sbin/ifconfig/ifcarp.c]), then the
  * demotion and its groups, the virtual MAC and addresses, the last
  * transition with its reason, the 16 carpstats counters under OpenBSD's
  * names and the rejected adverts by reason; then the groups and the

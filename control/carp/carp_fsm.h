@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The CARP state machine of one vhid, OpenBSD's rules [protocols.md 2],
+ * The CARP state machine of one vhid, OpenBSD's rules [OpenBSD netinet/ip_carp.c],
  * as a pure module: no DPDK, no clock, no I/O.  Every call takes `now` in
  * microseconds (any monotonic origin) and reports what the caller must do
  * in a struct carp_fsm_act: send an advert (normal or bow-out), announce
@@ -66,7 +66,7 @@ struct carp_fsm {
 /**
  * Advertisement interval in µs: advbase s + advskew/256 s, with integer
  * division; 0 becomes 1/256 s [OpenBSD ip_carp.c carp_send_ad, carp_setrun;
- * protocols.md 2.2].
+ * OpenBSD ip_carp.c carp_setrun].
  */
 uint64_t carp_fsm_interval(uint8_t advbase, uint8_t advskew);
 
@@ -91,14 +91,14 @@ void carp_fsm_start(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act);
 /**
  * Back to INIT, timers cancelled.  bow_out: a MASTER first sends a bow-out
  * advert (operator down, clean stop); a parent link failure passes false
- * [OpenBSD carp_ioctl SIOCSIFFLAGS, carp_carpdev_state; protocols.md 2.6].
+ * [OpenBSD carp_ioctl SIOCSIFFLAGS, carp_carpdev_state].
  */
 void carp_fsm_stop(struct carp_fsm *f, uint64_t now, bool bow_out, const char *reason,
 		   struct carp_fsm_act *act);
 
 /**
  * A valid advert (already authenticated) received over address family af
- * (CARP_FSM_AF4/AF6): the decision rules of protocols.md 2.4.
+ * (CARP_FSM_AF4/AF6): the decision rules of OpenBSD ip_carp.c carp_proto_input_c.
  * our_demote: the vhid's demotion count; preempt: carp.preempt.
  */
 void carp_fsm_input(struct carp_fsm *f, uint64_t now, int af, uint8_t advbase, uint8_t advskew,
@@ -120,7 +120,7 @@ void carp_fsm_force(struct carp_fsm *f, uint64_t now, uint8_t state, struct carp
 
 /**
  * Demotion changed: a MASTER advertises at once (and re-arms its timer) so
- * that the peer can react [OpenBSD carp_group_demote_adj; protocols.md 2.5].
+ * that the peer can react [OpenBSD carp_group_demote_adj].
  */
 void carp_fsm_advertise_now(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act);
 

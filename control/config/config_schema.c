@@ -1158,7 +1158,7 @@ print_key_file(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 /*
  * OpenBSD's ifconfig copies `pass` into the 20-byte sc_key with strlcpy, so
  * only 19 bytes count; a longer one is refused here rather than silently cut
- * (protocols.md 1.5).
+ * (OpenBSD ip_carp.c carp_hmac_prepare_ctx).
  */
 static int
 load_pass(struct cfg_ld *ld, const struct cfg_val *v, void *obj)

@@ -5,7 +5,7 @@
  * Each record becomes one pcap record of link type DLT_PFLOG: the 100-byte
  * OpenBSD header from proto/pflog.c, then the logged bytes from the L3
  * header on.  Header fields as OpenBSD pflog_packet() fills them
- * [protocols.md 4.2]: length 100, BSD af (2, 24), the rule's action and
+ * [OpenBSD if_pflog.h struct pfloghdr]: length 100, BSD af (2, 24), the rule's action and
  * the reason, the interface name, empty ruleset and subrulenr -1 (no
  * anchors here), uid/pid/rule_uid/rule_pid -1 (unknown), dir, and naf,
  * saddr, daddr, sport, dport from the packet itself (no translation yet, so

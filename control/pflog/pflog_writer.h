@@ -6,7 +6,7 @@
  * OpenBSD pflog header (proto/pflog.h) + the logged L3 bytes per record,
  * readable with `tcpdump -n -e -ttt -r FILE` and Wireshark/tshark.
  *
- * Operational contract, pflogd's [conventions.md 2.5, 4; pflogd(8)]:
+ * Operational contract, pflogd's [OpenBSD pflogd(8)]:
  *   - an existing file is appended to when its header is a pcap header of
  *     our byte order, microsecond time stamps and link type 117 and every
  *     record in it reads back whole; its snaplen is kept.  A file that fails

@@ -13,7 +13,7 @@
  * source (rewritten = 1) with the same af, ports unchanged; otherwise the
  * header's saddr/daddr/ports are the packet's own ("-" skips it).  A last
  * field "af=N" overrides the header's af byte (to show that readers then
- * do not decode the packet, protocols.md 4.4).
+ * do not decode the packet, tcpdump print-pflog.c).
  */
 #include <arpa/inet.h>
 #include <pcap/pcap.h>

@@ -7,7 +7,7 @@
  *                         packets the builder made, and every record's
  *                         host-side field values as given to the builder
  * for tests/interop/pfsync_reader.py, which decodes the pcap from the offset
- * tables of protocols.md alone and compares.
+ * tables of OpenBSD's if_pfsync.h and pfvar.h alone and compares.
  *
  * Batches (packets appear in the pcap in this order):
  *  1 "mixed"   MTU 1500, group: INS (IPv4 TCP), INS (IPv6 UDP), UPD_C, DEL_C,

@@ -5,7 +5,7 @@
 Usage: pfsync_reader.py DIR   (DIR holds pfsync.pcap and records.json
 written by tests/interop/pfsync_dump).
 
-Everything below is written from /work/shared/reference/protocols.md alone:
+Everything below is written from OpenBSD's and FreeBSD's published sources alone:
 the IPv4 transport facts of section 3.1, the header/subheader table and the
 parsing rule of 3.2, the action/size table of 3.3 and the record offset
 tables of 3.3 and 3.4.  Nothing comes from proto/pfsync.h: every field is
@@ -19,27 +19,27 @@ import struct
 import subprocess
 import sys
 
-# protocols.md 3.1
+# OpenBSD if_pfsync.c pfsync_input
 IPPROTO_PFSYNC = 240
 GROUP = "224.0.0.240"
 GROUP_MAC = bytes([0x01, 0x00, 0x5E, 0x00, 0x00, 0xF0])
 SRC_IP = "198.18.0.1"
 
-# protocols.md 3.3: record bytes of the actions OpenBSD handles; the other
+# OpenBSD if_pfsync.h PFSYNC_ACT_*: record bytes of the actions OpenBSD handles; the other
 # codes below 16 are known to OpenBSD but skipped.
 SIZES = {0: 20, 2: 12, 4: 84, 5: 12, 6: 264, 7: 12, 10: 12, 13: 264, 14: 264, 15: 52}
 ACT_MAX = 16
 
-# protocols.md 3.4, pfsync_state_key (40 bytes)
+# OpenBSD pfvar.h struct pfsync_state, pfsync_state_key (40 bytes)
 KEY = {"addr0": (0, 16), "addr1": (16, 16), "port0": (32, ">H"), "port1": (34, ">H"),
        "rdomain": (36, ">H"), "af": (38, "B"), "pad": (39, 1)}
-# protocols.md 3.4, pfsync_state_peer (32) with pfsync_state_scrub (8) at 0
+# OpenBSD pfvar.h struct pfsync_state, pfsync_state_peer (32) with pfsync_state_scrub (8) at 0
 PEER = {"pfss_flags": (0, ">H"), "pfss_ttl": (2, "B"), "scrub_flag": (3, "B"),
         "pfss_ts_mod": (4, ">I"), "seqlo": (8, ">I"), "seqhi": (12, ">I"),
         "seqdiff": (16, ">I"), "max_win": (20, ">H"), "mss": (22, ">H"),
         "state": (24, "B"), "wscale": (25, "B")}
 PEER_PAD = (26, 6)
-# protocols.md 3.4, pfsync_state (264)
+# OpenBSD pfvar.h struct pfsync_state, pfsync_state (264)
 STATE = {"id": (0, ">Q"), "ifname": (8, 16), "key0": (24, 40), "key1": (64, 40),
          "src": (104, 32), "dst": (136, 32), "rt_addr": (168, 16), "rule": (184, ">I"),
          "anchor": (188, ">I"), "nat_rule": (192, ">I"), "creation": (196, ">I"),
@@ -52,7 +52,7 @@ STATE = {"id": (0, ">Q"), "ifname": (8, 16), "key0": (24, 40), "key1": (64, 40),
          "rt": (254, "B"), "timeout": (255, "B"), "sync_flags": (256, "B"),
          "updates": (257, "B"), "min_ttl": (258, "B"), "set_tos": (259, "B"),
          "state_flags": (260, ">H"), "set_prio0": (262, "B"), "set_prio1": (263, "B")}
-# protocols.md 3.3 small records
+# OpenBSD if_pfsync.h PFSYNC_ACT_* small records
 UPD_C = {"id": (0, ">Q"), "src": (8, 32), "dst": (40, 32), "creatorid": (72, ">I"),
          "expire": (76, ">I"), "timeout": (80, "B"), "state_flags": (81, "B"),
          "pad": (82, 2)}
@@ -112,7 +112,7 @@ def state_groups(rec):
             "rt": s["rt"], "timeout": s["timeout"], "sync_flags": s["sync_flags"],
             "updates": s["updates"], "min_ttl": s["min_ttl"], "set_tos": s["set_tos"],
             "state_flags": s["state_flags"], "set_prio": [s["set_prio0"], s["set_prio1"]]},
-        # nat_rule "always 0xffffffff", pads zero (protocols.md 3.4)
+        # nat_rule "always 0xffffffff", pads zero (OpenBSD pfvar.h struct pfsync_state)
         "constant bytes": {"nat_rule": s["nat_rule"],
                            "pads": [s["key0"][39], s["key1"][39],
                                     s["src"][26:32].hex(), s["dst"][26:32].hex()]},
@@ -196,7 +196,7 @@ def dotted(b):
 
 
 def check_frame(tap, i, frame, batch):
-    """Ethernet + IPv4 as protocols.md 3.1 says OpenBSD sends; returns the pfsync bytes."""
+    """Ethernet + IPv4 as OpenBSD sends (if_pfsync.c); returns the pfsync bytes."""
     ip = frame[14:]
     dst = batch["dst"]
     mac_ok = frame[0:6] == GROUP_MAC if dst == GROUP else frame[0:6] == bytes([2, 0, 0, 0, 0, 2])
@@ -230,7 +230,7 @@ def check_frame(tap, i, frame, batch):
 
 
 def parse_pfsync(buf):
-    """protocols.md 3.2: header checks, then the sections.
+    """OpenBSD if_pfsync.c pfsync_input: header checks, then the sections.
 
     Returns (header problems, records [(action, bytes)], sections [(action,
     count, stride)], skipped, end) where end is "ok", "badact" or "badlen".
@@ -302,7 +302,7 @@ def diff(got, exp):
 
 
 def expected_packets(records, mtu):
-    """Greedy packing by OpenBSD's rule (protocols.md 3.6, style.md): flush when
+    """Greedy packing by OpenBSD's rule (OpenBSD if_pfsync.c pfsync_q_ins): flush when
     40 + queued + the next record (+ 4 for a new subheader) would exceed the MTU."""
     npk, used, last = 1, 40, None
     for r in records:

@@ -4,11 +4,11 @@
 # Interop: CARP adverts built by proto/carp (through the carp_pcap helper)
 # decoded by tshark, every field compared with what this script asked for.
 # The HMAC is recomputed here with the openssl CLI over the message ucarp
-# and OpenBSD hash for one IPv4 or one IPv6 address (protocols.md 1.5, 1.8).
+# and OpenBSD hash for one IPv4 or one IPv6 address (OpenBSD ip_carp.c carp_hmac_prepare_ctx, 1.8).
 #
 # tshark (4.0) decodes IP protocol 112 as VRRP unless its CARP heuristic
 # runs first: ip/ipv6.try_heuristic_first make it do so, and the heuristic
-# itself accepts only version 2, type 1, authlen 7 (protocols.md 1.10), so a
+# itself accepts only version 2, type 1, authlen 7 (OpenBSD), so a
 # packet shown as "carp" already passed that check.  The last packet has a
 # corrupted checksum and must show as bad, which proves the check can fail.
 #

@@ -4,7 +4,7 @@
 # Interop: pflog records built by proto/pflog (through the pflog_pcap
 # helper) in a DLT_PFLOG (117) capture, decoded by tshark and by tcpdump,
 # every header field and the payload decode compared with what this script
-# asked for.  What the tools print is protocols.md 4.4: tcpdump reads the
+# asked for.  What the tools print is tcpdump print-pflog.c: tcpdump reads the
 # OpenBSD layout from length 100 and dispatches the packet on BSD af values
 # 2/24; both read rulenr, subrulenr and ports big-endian.
 #

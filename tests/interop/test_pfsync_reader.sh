@@ -3,9 +3,9 @@
 #
 # Interop: pfsync packets built by proto/pfsync (through the pfsync_dump
 # helper, which documents its fixed inputs) decoded by pfsync_reader.py, a
-# reader written only from the offset tables of protocols.md 3.2-3.4, and
+# reader written only from the offset tables of OpenBSD if_pfsync.c pfsync_input, and
 # their IPv4 headers by tshark.  Upstream tshark/tcpdump have no pfsync
-# decoder (protocols.md 3.12), hence our own independent one.
+# decoder (OpenBSD), hence our own independent one.
 #
 # Output is TAP from the reader: one line per packet check, per record (per
 # field group for full states) and per MTU split.  Needs $DPF_BUILDDIR (set

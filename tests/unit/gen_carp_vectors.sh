@@ -3,7 +3,7 @@
 #
 # Generates tests/unit/carp_vectors.h: CARP HMAC known answers computed by
 # the openssl CLI, independently of proto/carp.c.  The messages are put
-# together here, byte by byte, from the reference (protocols.md 1.5 and 1.8,
+# together here, byte by byte, from the reference (OpenBSD ip_carp.c carp_hmac_prepare_ctx and 1.8,
 # i.e. OpenBSD ip_carp.c carp_hmac_prepare_ctx/carp_hmac_generate and ucarp
 # carp.c carp_hmac_prepare):
 #

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for proto/carp: header layout checked byte by byte at the
- * offsets of protocols.md 1.2 (never through struct carp_hdr), the checksum
- * recomputed independently, every rejection, HMAC known answers computed by
+ * offsets of OpenBSD ip_carp.h struct carp_header (never through our
+ * struct carp_hdr), the checksum recomputed independently, every rejection, HMAC known answers computed by
  * the openssl CLI (carp_vectors.h, from gen_carp_vectors.sh), and the
  * Ethernet/IP headers of the frame builders at fixed offsets.
  *
@@ -100,7 +100,7 @@ test_round_trip(void **state)
 	}
 }
 
-/* Every byte where protocols.md 1.2 puts it. */
+/* Every byte where OpenBSD netinet/ip_carp.h struct carp_header puts it. */
 static void
 test_field_offsets(void **state)
 {
@@ -255,7 +255,7 @@ test_build_rejects(void **state)
 static void
 test_stats_names(void **state)
 {
-	/* struct carpstats order [OpenBSD ip_carp.h; protocols.md 2.11]. */
+	/* struct carpstats order [OpenBSD ip_carp.h]. */
 	static const char *const want[] = {
 		"carps_ipackets", "carps_ipackets6", "carps_badif", "carps_badttl",
 		"carps_hdrops", "carps_badsum", "carps_badver", "carps_badlen",
@@ -273,7 +273,7 @@ test_stats_names(void **state)
 static void
 test_err_stats(void **state)
 {
-	/* The counter each rejection bumps [OpenBSD ip_carp.c; protocols.md 2.3]. */
+	/* The counter each rejection bumps [OpenBSD ip_carp.c]. */
 	static const struct {
 		int err;
 		const char *stat;

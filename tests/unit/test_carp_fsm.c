@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The CARP state machine alone (control/carp/carp_fsm.c): every decision rule of
- * protocols.md 2.4 as a table, the timer arithmetic of 2.2, master-down per
+ * OpenBSD ip_carp.c carp_proto_input_c as a table, the timer arithmetic of 2.2, master-down per
  * address family, the second announcement after two adverts (2.7), bow-out
  * and stop (2.6), forced state, and demotion-triggered adverts (2.5).
  * Expected values are worked out by hand from the reference, not from the
@@ -24,7 +24,7 @@ test_interval(void **state)
 {
 	(void)state;
 	assert_int_equal(carp_fsm_interval(1, 0), 1000000);
-	/* advskew 100 -> 390625 µs [protocols.md 2.2]. */
+	/* advskew 100 -> 390625 µs [OpenBSD ip_carp.c carp_setrun]. */
 	assert_int_equal(carp_fsm_interval(1, 100), 1390625);
 	assert_int_equal(carp_fsm_interval(0, 100), 390625);
 	/* Integer division: 1e6 / 256 = 3906.25 -> 3906. */

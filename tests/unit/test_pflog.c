@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for proto/pflog.  Expected bytes come from the offset table of
- * protocols.md 4.2 and the choices of 4.4 (length 100, BSD af values, BE
+ * OpenBSD if_pflog.h struct pfloghdr and the choices of 4.4 (length 100, BSD af values, BE
  * rule numbers and ports, -1 ids), written out by hand.
  */
 #include <setjmp.h>
@@ -91,7 +91,7 @@ static const struct pflog_info sample = {
 	.dport = 53,
 };
 
-/* Each field at its protocols.md 4.2 offset, in the documented encoding. */
+/* Each field at its OpenBSD if_pflog.h struct pfloghdr offset, in the documented encoding. */
 static void
 test_header_bytes(void **state)
 {

@@ -2,7 +2,7 @@
 /*
  * Unit tests for proto/pfsync.
  *
- * Expected values are written down from /work/shared/reference/protocols.md
+ * Expected values are written down from OpenBSD's and FreeBSD's published sources
  * (offset tables of sections 3.2-3.4, action table 3.3, counters 3.11,
  * timeouts 5.2), never taken from the module's own output: every field case
  * names the documented offset and the bytes that must appear there.
@@ -90,7 +90,7 @@ test_sizes(void **state)
 		CHECK_EQ(cases[i].what, cases[i].got, cases[i].want);
 }
 
-/* protocols.md 3.3: code, record bytes (0: not parsed, "—" in the table). */
+/* OpenBSD if_pfsync.h PFSYNC_ACT_*: code, record bytes (0: not parsed, "—" in the table). */
 static void
 test_actions(void **state)
 {
@@ -118,7 +118,7 @@ test_actions(void **state)
 	}
 }
 
-/* protocols.md 5.2, index order and default values. */
+/* OpenBSD pfvar.h PFTM_*, pf_ioctl.c pfattach, index order and default values. */
 static void
 test_timeouts(void **state)
 {
@@ -149,7 +149,7 @@ test_timeouts(void **state)
 	CHECK("out of range", strcmp(pftm_name(PFTM_MAX), "?") == 0);
 }
 
-/* protocols.md 3.11, in order; and where each input error is counted. */
+/* OpenBSD if_pfsync.h struct pfsyncstats, in order; and where each input error is counted. */
 static void
 test_stats_and_errors(void **state)
 {
@@ -194,7 +194,7 @@ struct field_case {
 	size_t hoff;			/* in union pfsync_rec_host */
 	size_t hsize;			/* 1, 2, 4, 8: an integer; 0: bytes = want */
 	uint64_t value;
-	size_t woff;			/* protocols.md offset */
+	size_t woff;			/* offset in OpenBSD's wire struct */
 	size_t wlen;
 	uint8_t want[16];
 };
@@ -216,7 +216,7 @@ struct field_case {
 #define A_UPDC PFSYNC_ACT_UPD_C
 
 static const struct field_case field_cases[] = {
-	/* pfsync_state, protocols.md 3.4 */
+	/* pfsync_state, OpenBSD pfvar.h struct pfsync_state */
 	{ "state id raw BE @0", A_INS, HS(id), 0x0102030405060708ull, 0, 8,
 	  { 1, 2, 3, 4, 5, 6, 7, 8 } },
 	{ "state ifname @8", A_INS, HSB(ifname), 0, 8, 4, { 'e', 'm', '0', 0 } },
@@ -281,7 +281,7 @@ static const struct field_case field_cases[] = {
 	{ "state_flags BE @260", A_INS, HS(state_flags), 0x0110, 260, 2, { 0x01, 0x10 } },
 	{ "set_prio[0] @262", A_INS, HS(set_prio[0]), 3, 262, 1, { 3 } },
 	{ "set_prio[1] @263", A_INS, HS(set_prio[1]), 6, 263, 1, { 6 } },
-	/* pfsync_upd_c, protocols.md 3.3 */
+	/* pfsync_upd_c, OpenBSD if_pfsync.h PFSYNC_ACT_* */
 	{ "upd_c id @0", A_UPDC, HU(id), 0x8000000000000001ull, 0, 8,
 	  { 0x80, 0, 0, 0, 0, 0, 0, 1 } },
 	{ "upd_c src seqlo @8+8", A_UPDC, HU(src.seqlo), 0x01020304, 16, 4, { 1, 2, 3, 4 } },
@@ -394,7 +394,7 @@ test_field_offsets(void **state)
  */
 
 /*
- * Bytes the host forms do not carry, by protocols.md offsets: pads are
+ * Bytes the host forms do not carry, by OpenBSD's offsets: pads are
  * written 0, nat_rule 0xffffffff.  Any other byte must survive
  * decode-encode unchanged.
  */
@@ -483,7 +483,7 @@ test_fixed_bytes_normalized(void **state)
 }
 
 /* ---------------------------------------------------------------------------
- * Iterator: the rules of protocols.md 3.2 one by one
+ * Iterator: the rules of OpenBSD if_pfsync.c pfsync_input one by one
  */
 
 struct pkt {
@@ -1174,7 +1174,7 @@ test_build_parse_state(void **state)
 }
 
 /* ---------------------------------------------------------------------------
- * Value checks of protocols.md 3.7
+ * Value checks of OpenBSD if_pfsync.c pfsync_in_upd
  */
 
 static void

@@ -6,7 +6,7 @@
  *
  *   rules_bench [EAL args...]        e.g. --force-max-simd-bitwidth=512
  *
- * Rules are firewall-like (as in performance.md 2.F's dpdk-test-acl setup):
+ * Rules are firewall-like (as in DPDK's dpdk-test-acl setup):
  * pass/block, in/out/both, some quick, TCP/UDP/any, source and destination
  * prefixes /8../32 (/32../128 for IPv6), destination port single or range,
  * some interface sets.  Traces are 64K packets, 70% built to hit a rule

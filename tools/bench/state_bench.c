@@ -14,7 +14,7 @@
  *    keys, table filled to 90% of capacity;
  *  - lookup: dp_state_lookup_bulk4 in bursts of 32 over a random
  *    permutation of present keys (streamed from a query array, as the
- *    reference measurements in performance.md 2.F), alone and with a read
+ *    rte_hash figures of DPDK's test_hash_perf), alone and with a read
  *    of each record (the cache miss a packet pays), and single lookups;
  *  - expiry: a sweep with nothing to remove (cycles per record looked at)
  *    and one removing every state (cycles per removed state);
@@ -178,7 +178,7 @@ bench_v4(uint32_t n)
 	for (i = 0; i + 32 <= nq; i += 32)
 		sink += dp_state_lookup_bulk4(t, q + i, 32, out);
 	blk = rte_rdtsc_precise() - t0;
-	/* The bare index, for comparison with performance.md 2.F. */
+	/* The bare index, for comparison with DPDK's test_hash_perf figures. */
 	t0 = rte_rdtsc_precise();
 	for (i = 0; i + 32 <= nq; i += 32) {
 		int32_t pos[32];
