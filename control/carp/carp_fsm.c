@@ -5,8 +5,8 @@
  * Rules and timers are OpenBSD's [OpenBSD ip_carp.c carp_proto_input_c,
  * carp_setrun, carp_master_down, carp_send_ad].  Times are compared as
  * microseconds: (advbase s, advskew/256 s) becomes advbase * 1e6 +
- * advskew * 1e6 / 256, which orders exactly as OpenBSD's timercmp() on the two timevals because the fraction stays
- * below one second.
+ * advskew * 1e6 / 256, which orders exactly as OpenBSD's timercmp() on the
+ * two timevals because the fraction stays below one second.
  */
 #include <stddef.h>
 
