@@ -3,8 +3,8 @@
  * Unit tests for proto/carp: header layout checked byte by byte at the
  * offsets of OpenBSD ip_carp.h struct carp_header (never through our
  * struct carp_hdr), the checksum recomputed independently, every rejection,
- * HMAC known answers computed by the openssl CLI (carp_vectors.h, from gen_carp_vectors.sh), and the
- * Ethernet/IP headers of the frame builders at fixed offsets.
+ * HMAC known answers computed by the openssl CLI (carp_vectors.h, from
+ * gen_carp_vectors.sh), and the Ethernet/IP headers of the frame builders at fixed offsets.
  *
  * Table-driven cases print "# <what>" before they are checked, so a failing
  * assertion is preceded by the case it belongs to.
