@@ -216,8 +216,8 @@ const char *pfsync_err_str(enum pfsync_err err);
 
 /* ---------------------------------------------------------------------------
  * Wire structs, all packed, multi-byte fields big-endian unless said "raw".
- * Offsets are OpenBSD if_pfsync.c pfsync_input; only the _Static_asserts use them, all
- * access goes through the encode/decode functions.
+ * Offsets are those of OpenBSD's wire structs (if_pfsync.h, pfvar.h); only the
+ * _Static_asserts use them, all access goes through the encode/decode functions.
  */
 
 /* Frame header */

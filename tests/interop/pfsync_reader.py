@@ -19,7 +19,7 @@ import struct
 import subprocess
 import sys
 
-# OpenBSD if_pfsync.c pfsync_input
+# Transport: OpenBSD if_pfsync.c pfsync_input, netinet/in.h
 IPPROTO_PFSYNC = 240
 GROUP = "224.0.0.240"
 GROUP_MAC = bytes([0x01, 0x00, 0x5E, 0x00, 0x00, 0xF0])

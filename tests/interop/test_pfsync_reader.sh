@@ -3,7 +3,7 @@
 #
 # Interop: pfsync packets built by proto/pfsync (through the pfsync_dump
 # helper, which documents its fixed inputs) decoded by pfsync_reader.py, a
-# reader written only from the offset tables of OpenBSD if_pfsync.c pfsync_input, and
+# reader written only from the field offsets of OpenBSD's if_pfsync.h and pfvar.h, and
 # their IPv4 headers by tshark.  Upstream tshark/tcpdump have no pfsync
 # decoder (OpenBSD), hence our own independent one.
 #
