@@ -38,11 +38,12 @@
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/filter.h"
+#include "dataplane/filter_stage.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/rules.h"
 #include "dataplane/rules_acl.h"
 #include "dataplane/state.h"
-#include "dataplane/worker_priv.h"
+#include "dataplane/worker_ctx.h"
 #include "proto/pf.h"
 #include "proto/pflog.h"
 
