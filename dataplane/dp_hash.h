@@ -15,7 +15,8 @@
  * pf_icmp_mapping() keys the id with the type], and the owner must not
  * depend on that), fragments without ports (frag.c hashes the whole
  * datagram again), and an ICMP error as the flow of the datagram it
- * quotes, so that it reaches the worker holding that flow's state.
+ * quotes (proto/pkt_quote.h), so that it reaches the worker holding that
+ * flow's state.
  */
 #ifndef DPF_DP_HASH_H
 #define DPF_DP_HASH_H
@@ -29,6 +30,7 @@
 
 #include "dataplane/dp.h"
 #include "dataplane/state.h"
+#include "proto/pkt_quote.h"
 
 #define DP_IPPROTO_HOPOPTS 0
 #define DP_IPPROTO_ICMP 1
@@ -97,10 +99,11 @@ dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint8_t pro
 
 /*
  * Hash of an IP packet at l3 (len bytes available, header already
- * validated): for ICMP errors, the hash of the quoted packet, so that an
- * error lands on the worker that owns the connection it is about.
- * l4_off is the offset of the L4 header (after IPv6 extensions), frag true
- * for any fragment.
+ * validated): for ICMP errors, the hash of the flow of the packet they
+ * quote, read by pkt_quote_flow() as filter.c's dp_icmp_error() reads it
+ * for the state lookup, so that an error lands on the worker that holds
+ * the state it is about.  l4_off is the offset of the L4 header (after
+ * IPv6 extensions), frag true for any fragment.
  */
 static inline uint32_t
 dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t l4_off,
@@ -116,35 +119,22 @@ dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t 
 	if (!frag && dp_proto_has_ports(proto) && l4_len >= 4) {
 		sp = (uint16_t)(l4[0] << 8 | l4[1]);
 		dpt = (uint16_t)(l4[2] << 8 | l4[3]);
-	} else if (!frag && l4_len >= 8 &&
-		   ((proto == DP_IPPROTO_ICMP && (l4[0] == 3 || l4[0] == 4 || l4[0] == 5 ||
-						  l4[0] == 11 || l4[0] == 12)) ||
-		    (proto == DP_IPPROTO_ICMPV6 && l4[0] >= 1 && l4[0] <= 4))) {
-		/* An ICMP error: hash the quoted header (ports are in its first 4 bytes). */
+	} else if (!frag && l4_len >= 8 && pkt_icmp_is_error(af, proto, l4[0])) {
 		const uint8_t *q = l4 + 8;
-		uint32_t qlen = l4_len - 8;
-		uint8_t qproto;
-		uint32_t qhl;
+		struct pkt_quote pq;
 
-		if (af == 4 && qlen >= 20 && (q[0] >> 4) == 4) {
-			qhl = (q[0] & 0xf) * 4u;
-			qproto = q[9];
-			if ((rte_be_to_cpu_16(*(const rte_be16_t *)(q + 6)) & 0x3fff) == 0 &&
-			    dp_proto_has_ports(qproto) && qlen >= qhl + 4)
-				return dp_hash_tuple(q + 12, q + 16, 4, qproto,
-						     (uint16_t)(q[qhl] << 8 | q[qhl + 1]),
-						     (uint16_t)(q[qhl + 2] << 8 | q[qhl + 3]));
-			if (qlen >= qhl)
-				return dp_hash_tuple(q + 12, q + 16, 4, qproto, 0, 0);
-		} else if (af == 6 && qlen >= 40 && (q[0] >> 4) == 6) {
-			qproto = q[6];
-			if (dp_proto_has_ports(qproto) && qlen >= 44)
-				return dp_hash_tuple(q + 8, q + 24, 16, qproto,
-						     (uint16_t)(q[40] << 8 | q[41]),
-						     (uint16_t)(q[42] << 8 | q[43]));
-			return dp_hash_tuple(q + 8, q + 24, 16, qproto, 0, 0);
+		/* A quote without a whole IP header names no flow: the error's own. */
+		if (pkt_quote_flow(q, l4_len - 8, af, &pq) == 0) {
+			src = q + pq.src_off;
+			dst = q + pq.dst_off;
+			proto = pq.proto;
+			if (dp_proto_has_ports(proto)) {
+				sp = pq.sport;
+				dpt = pq.dport;
+			}
 		}
 	}
+	/* One call site, so that the compiler inlines the CRC steps here. */
 	return dp_hash_tuple(src, dst, alen, proto, sp, dpt);
 }
 

@@ -483,6 +483,61 @@ test_error4_options(void **state)
 	errors_run(4, Q_OPTS, 200);
 }
 
+/*
+ * A quoted first fragment (offset 0, MF) carries its ports like a whole
+ * datagram; the state lookup uses them, so the hash must too.  The hash
+ * once read the ports only of a quote that was no fragment at all.
+ */
+static void
+test_error4_first_fragment(void **state)
+{
+	(void)state;
+	errors_run(4, Q_FIRST_FRAG, 200);
+	errors_run(4, Q_FIRST_FRAG | Q_OPTS, 200);
+}
+
+/*
+ * A quoted IPv6 packet behind extension headers, a fragment header among
+ * them (dpf's own refragmentation [RFC 8200 4.5] sends such fragments,
+ * and routers quote them back): hashed once on the fixed header's next
+ * header (44, 0, 43, 60) without ports, never the connection's.
+ */
+static void
+test_error6_ext_chain(void **state)
+{
+	(void)state;
+	errors_run(6, Q_FIRST_FRAG, 200);
+	errors_run(6, Q_FIRST_FRAG | Q_HBH | Q_RH | Q_DST, 400);
+}
+
+/*
+ * ICMP's protocol number inside IPv6 is no ICMP error (filter.c keys it as
+ * a plain packet of protocol 1), so it is not hashed as one either.
+ */
+static void
+test_wrong_family_icmp(void **state)
+{
+	uint8_t frame[512];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 50; i++) {
+		struct flow f;
+		union dp_state_key key;
+		uint32_t h;
+		size_t n;
+		bool sw;
+
+		rand_flow(6, 17, &f);
+		n = error_frame(frame, &f, false, 0, true);
+		/* The outer packet: router -> f.a, protocol 1, no ports. */
+		dp_state_key_make(6, PKT_IPPROTO_ICMP, frame + 14 + 8, frame + 14 + 24, 0, 0, 0,
+				  &key, &sw);
+		assert_true(packet_hash(frame, n, &h));
+		expect_owner("ICMP in IPv6", h, 6, &key);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -497,6 +552,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_flows),
 		cmocka_unit_test(test_errors_plain),
 		cmocka_unit_test(test_error4_options),
+		cmocka_unit_test(test_error4_first_fragment),
+		cmocka_unit_test(test_error6_ext_chain),
+		cmocka_unit_test(test_wrong_family_icmp),
 	};
 	int rc;
 

@@ -502,7 +502,7 @@ quote_udp6(uint8_t *q, uint16_t sport, const char *ext, uint16_t foff)
 static void
 test_icmp6_error_finds_state(void **state)
 {
-	static const char *const chains[] = { "" };
+	static const char *const chains[] = { "", "f", "hf", "hd", "hfd", "d" };
 	uint8_t q[256];
 	struct dp_state *st;
 	unsigned int i;
