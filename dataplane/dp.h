@@ -322,9 +322,7 @@ dp_carp_vip_find(const struct dp_main *dp, int ifx, uint8_t af, const uint8_t *a
 /* Worker entry point (rte_eal_remote_launch). */
 int dp_worker_main(void *arg);
 
-/* Symmetric flow hash and owner of an IPv4/IPv6 packet; see worker.c. */
-uint32_t dp_flow_hash(const struct rte_mbuf *m, uint16_t l3_off, uint8_t af);
-
+/* The worker owning flow hash `hash` (dp_hash.h: of a packet or a state key). */
 static inline unsigned int
 dp_owner(const struct dp_main *dp, uint32_t hash)
 {

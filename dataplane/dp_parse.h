@@ -2,10 +2,10 @@
 /**
  * @file
  * The worker's fast-path parse: only what forwarding needs, validated, with
- * the symmetric flow hash.  Anything it refuses is classified precisely by
- * proto/pkt.c's full parser (dp_classify_malformed(), the slow path), so the
- * counters carry the parser's named reason without the hot path paying for
- * a full validation of every option.
+ * the symmetric flow hash (dp_hash.h).  Anything it refuses is classified
+ * precisely by proto/pkt.c's full parser (dp_classify_malformed(), the slow
+ * path), so the counters carry the parser's named reason without the hot
+ * path paying for a full validation of every option.
  */
 #ifndef DPF_DP_PARSE_H
 #define DPF_DP_PARSE_H
@@ -16,10 +16,10 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/dp_hash.h"
 
 enum {
 	DP_PARSE_OK = 0,
@@ -57,124 +57,7 @@ dp_meta_fill(struct dp_mbuf_meta *md, const struct dp_parse *pr)
 /* Slow path: the parser's reason for a packet the fast path refused. */
 unsigned int dp_classify_malformed(const struct rte_mbuf *m);
 
-#define DP_IPPROTO_HOPOPTS 0
-#define DP_IPPROTO_ICMP 1
-#define DP_IPPROTO_TCP 6
-#define DP_IPPROTO_UDP 17
-#define DP_IPPROTO_ROUTING 43
-#define DP_IPPROTO_FRAGMENT 44
-#define DP_IPPROTO_ICMPV6 58
-#define DP_IPPROTO_DSTOPTS 60
-#define DP_IPPROTO_SCTP 132
 #define DP_IP6_EXT_MAX 8
-
-static inline bool
-dp_proto_has_ports(uint8_t proto)
-{
-	return proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP || proto == DP_IPPROTO_SCTP;
-}
-
-/*
- * Symmetric hash of (addresses, protocol, ports): the lower address and
- * port go first, so both directions give the same value.  Fragments and
- * protocols without ports hash on addresses and protocol only.
- */
-static inline uint32_t
-dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint8_t proto,
-	      uint16_t pa, uint16_t pb)
-{
-	uint32_t h = proto;
-	uint32_t ports = pa < pb ? (uint32_t)pa << 16 | pb : (uint32_t)pb << 16 | pa;
-
-	/* Fixed-size loads and CRC steps: no library memcmp or byte loop
-	 * for every packet.  Order as memcmp() would order the addresses. */
-	if (alen == 4) {
-		uint32_t x, y;
-
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		if (rte_be_to_cpu_32(x) > rte_be_to_cpu_32(y)) {
-			uint32_t t = x;
-
-			x = y;
-			y = t;
-		}
-		h = rte_hash_crc_4byte(x, h);
-		h = rte_hash_crc_4byte(y, h);
-	} else {
-		uint64_t x[2], y[2];
-
-		memcpy(x, a, 16);
-		memcpy(y, b, 16);
-		if (rte_be_to_cpu_64(x[0]) > rte_be_to_cpu_64(y[0]) ||
-		    (x[0] == y[0] && rte_be_to_cpu_64(x[1]) > rte_be_to_cpu_64(y[1]))) {
-			uint64_t t0 = x[0], t1 = x[1];
-
-			x[0] = y[0];
-			x[1] = y[1];
-			y[0] = t0;
-			y[1] = t1;
-		}
-		h = rte_hash_crc_8byte(x[0], h);
-		h = rte_hash_crc_8byte(x[1], h);
-		h = rte_hash_crc_8byte(y[0], h);
-		h = rte_hash_crc_8byte(y[1], h);
-	}
-	return rte_hash_crc_4byte(ports, h);
-}
-
-/*
- * Hash of an IP packet at l3 (len bytes available, header already
- * validated): for ICMP errors, the hash of the quoted packet, so that an
- * error lands on the worker that owns the connection it is about.
- * l4_off is the offset of the L4 header (after IPv6 extensions), frag true
- * for any fragment.
- */
-static inline uint32_t
-dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t l4_off,
-	   bool frag)
-{
-	const uint8_t *l4 = l3 + l4_off;
-	uint32_t l4_len = len > l4_off ? len - l4_off : 0;
-	unsigned int alen = af == 4 ? 4 : 16;
-	const uint8_t *src = af == 4 ? l3 + 12 : l3 + 8;
-	const uint8_t *dst = af == 4 ? l3 + 16 : l3 + 24;
-	uint16_t sp = 0, dpt = 0;
-
-	if (!frag && dp_proto_has_ports(proto) && l4_len >= 4) {
-		sp = (uint16_t)(l4[0] << 8 | l4[1]);
-		dpt = (uint16_t)(l4[2] << 8 | l4[3]);
-	} else if (!frag && l4_len >= 8 &&
-		   ((proto == DP_IPPROTO_ICMP && (l4[0] == 3 || l4[0] == 4 || l4[0] == 5 ||
-						  l4[0] == 11 || l4[0] == 12)) ||
-		    (proto == DP_IPPROTO_ICMPV6 && l4[0] >= 1 && l4[0] <= 4))) {
-		/* An ICMP error: hash the quoted header (ports are in its first 4 bytes). */
-		const uint8_t *q = l4 + 8;
-		uint32_t qlen = l4_len - 8;
-		uint8_t qproto;
-		uint32_t qhl;
-
-		if (af == 4 && qlen >= 20 && (q[0] >> 4) == 4) {
-			qhl = (q[0] & 0xf) * 4u;
-			qproto = q[9];
-			if ((rte_be_to_cpu_16(*(const rte_be16_t *)(q + 6)) & 0x3fff) == 0 &&
-			    dp_proto_has_ports(qproto) && qlen >= qhl + 4)
-				return dp_hash_tuple(q + 12, q + 16, 4, qproto,
-						     (uint16_t)(q[qhl] << 8 | q[qhl + 1]),
-						     (uint16_t)(q[qhl + 2] << 8 | q[qhl + 3]));
-			if (qlen >= qhl)
-				return dp_hash_tuple(q + 12, q + 16, 4, qproto, 0, 0);
-		} else if (af == 6 && qlen >= 40 && (q[0] >> 4) == 6) {
-			qproto = q[6];
-			if (dp_proto_has_ports(qproto) && qlen >= 44)
-				return dp_hash_tuple(q + 8, q + 24, 16, qproto,
-						     (uint16_t)(q[40] << 8 | q[41]),
-						     (uint16_t)(q[42] << 8 | q[43]));
-			return dp_hash_tuple(q + 8, q + 24, 16, qproto, 0, 0);
-		}
-	}
-	return dp_hash_tuple(src, dst, alen, proto, sp, dpt);
-}
 
 static inline int
 dp_parse_bad(struct dp_parse *pr, const struct rte_mbuf *m)

@@ -38,13 +38,15 @@
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/filter.h"
+#include "dataplane/filter_stage.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/rules.h"
 #include "dataplane/rules_acl.h"
 #include "dataplane/state.h"
-#include "dataplane/worker_priv.h"
+#include "dataplane/worker_ctx.h"
 #include "proto/pf.h"
 #include "proto/pflog.h"
+#include "proto/pkt_quote.h"
 
 /* Housekeeping runs a second (worker.c: once a millisecond). */
 #define DP_HOUSEKEEPING_HZ 1000
@@ -64,22 +66,6 @@ struct dp_flow {
 	uint8_t icmp_type, icmp_code;
 	bool icmp_err;			/* ICMP error: matched through the quoted packet */
 };
-
-static bool
-dp_icmp_is_query(uint8_t af, uint8_t type)
-{
-	if (af == 4)	/* echo, timestamp, information, address mask [RFC 792, 950] */
-		return type == 0 || type == 8 || (type >= 13 && type <= 18);
-	return type == 128 || type == 129;
-}
-
-static bool
-dp_icmp_is_error(uint8_t af, uint8_t type)
-{
-	if (af == 4)
-		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
-	return type >= 1 && type <= 4;
-}
 
 /*
  * Fills f from packet m.  Returns false if the L4 header is short: the
@@ -135,9 +121,9 @@ dp_flow_get(struct rte_mbuf *m, const struct dp_mbuf_meta *md, struct dp_flow *f
 			return f->l4_seg >= 8;
 		f->icmp_type = f->l4[0];
 		f->icmp_code = f->l4[1];
-		if (dp_icmp_is_query(f->af, f->icmp_type)) {
+		if (pkt_icmp_is_query(f->af, f->proto, f->icmp_type)) {
 			f->sport = f->dport = (uint16_t)(f->l4[4] << 8 | f->l4[5]);
-		} else if (dp_icmp_is_error(f->af, f->icmp_type)) {
+		} else if (pkt_icmp_is_error(f->af, f->proto, f->icmp_type)) {
 			f->icmp_err = true;
 		}
 		return true;
@@ -314,14 +300,28 @@ dp_rule_passes(const struct dp_wctx *c, int rule)
 	return rules_verdict_pass(c->rules->rs, rule);
 }
 
+/*
+ * A 32-bit field of a header in host order.  L4 headers are only 2-aligned
+ * in an mbuf (14 bytes of Ethernet before the IP header): one load, no
+ * alignment assumed.
+ */
+static inline uint32_t
+dp_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
 static void
 dp_tcp_seg(const struct dp_flow *f, struct pf_tcp_seg *s)
 {
 	const uint8_t *th = f->l4;
 	unsigned int hlen = (th[12] >> 4) * 4u;
 
-	s->seq = rte_be_to_cpu_32(*(const rte_be32_t *)(th + 4));
-	s->ack = rte_be_to_cpu_32(*(const rte_be32_t *)(th + 8));
+	s->seq = dp_rd32(th + 4);
+	s->ack = dp_rd32(th + 8);
 	s->win = (uint16_t)(th[14] << 8 | th[15]);
 	s->flags = th[13];
 	s->len = (uint16_t)(f->l4_len - hlen);
@@ -409,60 +409,37 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 }
 
 /*
- * An ICMP error: find the state of the packet it quotes.  Returns 1 (pass),
- * 0 (dropped), or -1 (no state: evaluate the rules on the error itself).
+ * An ICMP error: find the state of the packet it quotes, read by
+ * pkt_quote_flow() as the owner hash reads it (dp_hash.h), so the state
+ * looked up is one this worker owns.  Returns 1 (pass), 0 (dropped), or
+ * -1 (no state: evaluate the rules on the error itself).
  */
 static int
 dp_icmp_error(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f)
 {
 	const uint8_t *q = f->l4 + 8;
-	uint32_t qlen = f->l4_seg - 8, qhl;
+	struct pkt_quote pq;
 	union dp_state_key key;
 	struct dp_state *st;
-	const uint8_t *qs, *qd, *ql4;
-	uint16_t sp = 0, dpt = 0;
-	uint8_t qproto;
 	bool swapped = false;
 
-	if (f->l4_seg < 8)
+	/* Without the quoted ports (or id) and TCP sequence there is no state
+	 * to find: a later fragment, a cut quote [OpenBSD pf.c
+	 * pf_test_state_icmp() pulls 8 bytes of the quoted L4 header too]. */
+	if (f->l4_seg < 8 || pkt_quote_flow(q, f->l4_seg - 8, f->af, &pq) != 0 ||
+	    !(pq.flags & PKT_QUOTE_L4))
 		return -1;
-	if (f->af == 4) {
-		if (qlen < 20 || (q[0] >> 4) != 4)
-			return -1;
-		qhl = (q[0] & 0xf) * 4u;
-		qproto = q[9];
-		qs = q + 12;
-		qd = q + 16;
-		if ((rte_be_to_cpu_16(*(const rte_be16_t *)(q + 6)) & 0x1fff) != 0)
-			return -1;
-	} else {
-		if (qlen < 40 || (q[0] >> 4) != 6)
-			return -1;
-		qhl = 40;
-		qproto = q[6];
-		qs = q + 8;
-		qd = q + 24;
-	}
-	ql4 = q + qhl;
-	if (qlen < qhl + 8)
-		return -1;
-	if (dp_proto_has_ports(qproto)) {
-		sp = (uint16_t)(ql4[0] << 8 | ql4[1]);
-		dpt = (uint16_t)(ql4[2] << 8 | ql4[3]);
-	} else if ((qproto == DP_IPPROTO_ICMP || qproto == DP_IPPROTO_ICMPV6) &&
-		   dp_icmp_is_query(f->af, ql4[0])) {
-		sp = dpt = (uint16_t)(ql4[4] << 8 | ql4[5]);
-	}
-	dp_state_key_make(f->af, qproto, qs, qd, rte_cpu_to_be_16(sp), rte_cpu_to_be_16(dpt), 0,
-			  &key, &swapped);
+	dp_state_key_make(f->af, pq.proto, q + pq.src_off, q + pq.dst_off,
+			  rte_cpu_to_be_16(pq.sport), rte_cpu_to_be_16(pq.dport), 0, &key,
+			  &swapped);
 	c->st->state_searches++;
 	st = dp_state_lookup(c->states, f->af, &key);
 	if (st == NULL)
 		return -1;
-	/* The quoted packet was sent by the side whose address is qs. */
-	if (qproto == DP_IPPROTO_TCP && !(st->flags & DP_STF_SLOPPY) &&
+	/* The quoted packet was sent by the side whose address is its source. */
+	if (pq.proto == DP_IPPROTO_TCP && !(st->flags & DP_STF_SLOPPY) &&
 	    !pf_tcp_quoted_ok(&st->track, dp_state_dir(st, swapped),
-			      rte_be_to_cpu_32(*(const rte_be32_t *)(ql4 + 4)))) {
+			      dp_rd32(q + pq.l4_off + 4))) {
 		c->st->drop[DP_DROP_STATE_MISMATCH]++;
 		rte_pktmbuf_free(m);
 		return 0;

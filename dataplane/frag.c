@@ -45,7 +45,8 @@
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
 #include "dataplane/frag.h"
-#include "dataplane/worker_priv.h"
+#include "dataplane/frag_stage.h"
+#include "dataplane/worker_ctx.h"
 #include "proto/cksum.h"
 
 /* Per-worker reassembly [W]. */

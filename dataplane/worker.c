@@ -38,7 +38,9 @@
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
-#include "dataplane/worker_priv.h"
+#include "dataplane/filter_stage.h"
+#include "dataplane/frag_stage.h"
+#include "dataplane/worker_ctx.h"
 #include "proto/cksum.h"
 
 void

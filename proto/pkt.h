@@ -146,6 +146,7 @@ enum pkt_l3 {
 #define PKT_IPPROTO_ICMPV6	58
 #define PKT_IPPROTO_NONE	59
 #define PKT_IPPROTO_DSTOPTS	60
+#define PKT_IPPROTO_SCTP	132
 
 /* struct pkt_meta.flags */
 #define PKT_F_FRAG		0x0001	/* a fragment: offset != 0 or more-fragments */

@@ -4,8 +4,10 @@
  *
  * The input is a frame for pkt_parse(); what it accepts is checksummed by
  * pkt_verify_cksum(), and the quote of an ICMP error goes through
- * pkt_parse_quoted().  The input is also read as a quote itself (family from
- * its version nibble), so that the quoted path is fuzzed from its start.
+ * pkt_parse_quoted() and pkt_quote_flow() (the dataplane's reading of it),
+ * which must name the same flow wherever the full parser accepts the quote.
+ * The input is also read as a quote itself (family from its version
+ * nibble), so that the quoted path is fuzzed from its start.
  * Whatever the bytes, every offset and length a meta reports must lie in
  * the buffer, reasons must be in range and named, and parsing twice must
  * give the same meta; a breach aborts, which libFuzzer reports as a crash.
@@ -17,6 +19,7 @@
 
 #include "proto/pfres.h"
 #include "proto/pkt.h"
+#include "proto/pkt_quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,6 +60,32 @@ fuzz_check_meta(const struct pkt_meta *m, size_t size, int quoted)
 		abort();
 }
 
+/*
+ * The fast reading of a quote stays in the buffer and, where the full
+ * parser accepted it (q != NULL), agrees with it on the flow.
+ */
+static void
+fuzz_quote_flow(const uint8_t *data, size_t size, int af, const struct pkt_meta *q)
+{
+	unsigned int ipv = af == AF_INET ? 4 : 6, alen = ipv == 4 ? 4 : 16;
+	struct pkt_quote pq;
+	int rc = pkt_quote_flow(data, size, ipv, &pq);
+
+	if (rc == 0 && ((size_t)pq.src_off + alen > size || (size_t)pq.dst_off + alen > size ||
+			((pq.flags & PKT_QUOTE_L4) && (size_t)pq.l4_off + 8 > size)))
+		abort();
+	if (q == NULL)
+		return;
+	if (rc != 0 || pq.proto != q->proto)
+		abort();
+	if ((q->flags & PKT_F_L4) && (!(pq.flags & PKT_QUOTE_L4) || pq.l4_off != q->l4_off))
+		abort();
+	if ((q->flags & PKT_F_L4) &&
+	    (q->proto == PKT_IPPROTO_TCP || q->proto == PKT_IPPROTO_UDP) &&
+	    (pq.sport != q->sport || pq.dport != q->dport))
+		abort();
+}
+
 static void
 fuzz_quoted(const uint8_t *data, size_t size, int af)
 {
@@ -70,6 +99,7 @@ fuzz_quoted(const uint8_t *data, size_t size, int af)
 		fuzz_check_meta(&q, size, 1);
 		fuzz_check_err(pkt_verify_cksum(data, size, &q));
 	}
+	fuzz_quote_flow(data, size, af, err == PKT_ERR_OK ? &q : NULL);
 }
 
 int

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * What the worker loop (worker.c) and the filter stage (filter.c) share:
- * the per-worker context and the small inline helpers every stage uses to
- * drop, punt and transmit.  Private to dataplane/.
+ * The per-worker context every stage of the packet path works in (the
+ * loop in worker.c, the stages in filter.c and frag.c), and the inline
+ * helpers they use to drop, punt, transmit and hand packets over.  A stage
+ * includes this header and its own entry-point header (filter_stage.h,
+ * frag_stage.h), never another stage's or the loop's internals.  Private
+ * to dataplane/.
  *
  * Ownership: [W] everything here belongs to one worker and lives on its
  * stack; nothing is shared with other threads except through the rings.
  */
-#ifndef DPF_DP_WORKER_PRIV_H
-#define DPF_DP_WORKER_PRIV_H
+#ifndef DPF_DP_WORKER_CTX_H
+#define DPF_DP_WORKER_CTX_H
 
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
@@ -64,6 +67,11 @@ dp_punt(struct dp_wctx *c, struct rte_mbuf *m, enum dp_punt why)
 	c->st->punts++;
 }
 
+/*
+ * The buffered output of port p (or of the hand-off ring to worker dst)
+ * sent now; what does not fit is counted and freed.  Defined with the loop
+ * (worker.c), which flushes every buffer once a poll.
+ */
 void dp_tx_flush(struct dp_wctx *c, unsigned int p);
 
 static inline void
@@ -90,38 +98,4 @@ dp_handoff(struct dp_wctx *c, unsigned int owner, struct rte_mbuf *m)
 		dp_handoff_flush(c, owner);
 }
 
-/*
- * The filter stage (filter.c): state lookup and tracking, or the rules on
- * a miss, for n packets this worker owns, whose next hops were looked up
- * (nh[i] indexes c->fib->nh).  Packets that may be forwarded stay in pkts[]
- * (compacted, with their nh); the others are consumed (dropped, logged,
- * punted for block return).  Returns how many remain.
- */
-unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh,
-			     unsigned int n);
-
-/*
- * Fragments (frag.c): takes each fragment out of pkts[0..n) into the
- * worker's reassembly table; a datagram it completes takes a place in
- * pkts[] as a whole packet (or goes to the worker owning its connection).
- * Returns how many remain.
- */
-unsigned int dp_frag_burst(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n);
-
-/* Housekeeping (once a millisecond): drops the datagrams whose
- * timeouts.frag ran out. */
-void dp_frag_housekeeping(struct dp_wctx *c);
-
-struct dp_iface;
-
-/* A reassembled IPv6 datagram out as fragments of md->fragsz at most. */
-void dp_frag6_out(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_iface *oif,
-		  uint64_t mac);
-
-/*
- * Housekeeping (once a millisecond, c->hk_ms since the last time):
- * bounded expiry of the worker's states, a slice of a control command.
- */
-void dp_filter_housekeeping(struct dp_wctx *c);
-
-#endif /* DPF_DP_WORKER_PRIV_H */
+#endif /* DPF_DP_WORKER_CTX_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The filter stage's entry points for the worker loop (filter.c).  The
+ * control core's side of the filter (rulesets, tables, commands) is in
+ * filter.h.  Private to dataplane/.
+ */
+#ifndef DPF_DP_FILTER_STAGE_H
+#define DPF_DP_FILTER_STAGE_H
+
+#include <stdint.h>
+
+struct dp_wctx;
+struct rte_mbuf;
+
+/*
+ * State lookup and tracking, or the rules on a miss, for n packets this
+ * worker owns, whose next hops were looked up (nh[i] indexes c->fib->nh).
+ * Packets that may be forwarded stay in pkts[] (compacted, with their nh);
+ * the others are consumed (dropped, logged, punted for block return).
+ * Returns how many remain.
+ */
+unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh,
+			     unsigned int n);
+
+/*
+ * Housekeeping (once a millisecond, c->hk_ms since the last time):
+ * bounded expiry of the worker's states, a slice of a control command.
+ */
+void dp_filter_housekeeping(struct dp_wctx *c);
+
+#endif /* DPF_DP_FILTER_STAGE_H */
