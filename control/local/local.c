@@ -388,6 +388,30 @@ local_route_out(struct local *l, struct rte_mbuf *m, uint8_t af)
 }
 
 /* A neighbour resolved: send what was waiting for it. */
+void
+local_output(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx,
+	     const uint8_t *dst_mac)
+{
+	dp_meta(m)->l3_off = l3_off;
+	local_send_l2(l, m, l3_off, ifx, mac_word(dst_mac),
+		      dp_meta(m)->af == 6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+}
+
+void
+local_ip_output(struct local *l, struct rte_mbuf *m, uint16_t l3_off)
+{
+	dp_meta(m)->l3_off = l3_off;
+	local_route_out(l, m, dp_meta(m)->af == 6 ? 6 : 4);
+}
+
+int
+local_route_iface(struct local *l, uint8_t af, const uint8_t *addr)
+{
+	const struct dp_nh *nh = local_route(l, af, addr);
+
+	return nh->kind == DP_NH_CONNECTED || nh->kind == DP_NH_GATEWAY ? nh->iface : -1;
+}
+
 static void
 local_flush_pending(struct local *l, uint32_t slot, uint64_t mac)
 {

@@ -129,4 +129,21 @@ int local_proto_register(struct local *l, unsigned int proto, local_proto_fn fn,
 void local_tx(struct local *l, unsigned int p, struct rte_mbuf *m);
 void local_tx_flush(struct local *l, unsigned int p);
 
+/*
+ * Sends m, whose IP header starts at l3_off (dp_meta(m)->l3_off too), out
+ * of interface ifx to dst_mac: the L2 header is rewritten (port MAC as
+ * source, the interface's VLAN tag), as for a frame the appliance
+ * originates.  For multicast and other destinations that need no
+ * resolution.
+ */
+void local_output(struct local *l, struct rte_mbuf *m, uint16_t l3_off, uint16_t ifx,
+		  const uint8_t *dst_mac);
+/*
+ * Sends the IP packet m (dp_meta(m)->af and l3_off set) to its destination:
+ * routed, its next hop resolved with ARP/ND (the packet waits, bounded).
+ */
+void local_ip_output(struct local *l, struct rte_mbuf *m, uint16_t l3_off);
+/* The egress interface of a route to addr, or -1 (no route, local, reject). */
+int local_route_iface(struct local *l, uint8_t af, const uint8_t *addr);
+
 #endif /* DPF_CONTROL_LOCAL_H */
