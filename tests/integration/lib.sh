@@ -29,6 +29,83 @@ diag() { echo "# $*"; }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# Waiting: tests wait for conditions, never for a fixed time, unless the
+# time is what is tested (a window in which something must NOT happen);
+# those few sleeps say why where they are.
+#
+# wait_for BOUND_S DESCRIPTION COMMAND...: runs COMMAND every 50 ms until it
+# succeeds; returns 0 with WAITED_MS set to how long that took.  BOUND_S
+# (seconds, decimals allowed) is a failure limit, not a wait: past it,
+# wait_for prints "# gave up ... waiting for DESCRIPTION" with the
+# command's last output and returns 1.  A generous bound costs nothing when
+# the condition comes fast, and keeps a loaded machine (two cores, builds
+# alongside) from failing a test that was only slow.  COMMAND runs in this
+# shell (not a subshell), so a function may leave values for the caller.
+WAITED_MS=0
+wait_for() {
+	local bound=$1 desc=$2 s f='' lim t0
+	shift 2
+	s=${bound%%.*}
+	[[ $bound == *.* ]] && f=${bound#*.}
+	f=${f}000
+	lim=$((10#${s:-0} * 1000 + 10#${f:0:3}))
+	now_ms
+	t0=$NOW_MS
+	while :; do
+		if "$@" >"$TMP/wait.out" 2>&1; then
+			now_ms
+			WAITED_MS=$((NOW_MS - t0))
+			return 0
+		fi
+		now_ms
+		WAITED_MS=$((NOW_MS - t0))
+		if [ "$WAITED_MS" -ge "$lim" ]; then
+			diag "gave up after $bound s waiting for $desc"
+			sed 's/^/#   /' "$TMP/wait.out" | tail -10
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+# now_ms: NOW_MS = milliseconds since the epoch (no fork).
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; NOW_MS=$((10#$t / 1000)); }
+
+# tcp_listening NS PORT...: a TCP socket listens on every PORT in NS.
+tcp_listening() {
+	local ns=$1 p
+	shift
+	for p in "$@"; do
+		ip netns exec "$ns" ss -Hltn "sport = :$p" | grep -q . || { echo "no TCP listener on $p in $ns"; return 1; }
+	done
+}
+# udp_bound NS PORT...: a UDP socket is bound to every PORT in NS.
+udp_bound() {
+	local ns=$1 p
+	shift
+	for p in "$@"; do
+		ip netns exec "$ns" ss -Hlun "sport = :$p" | grep -q . || { echo "no UDP socket on $p in $ns"; return 1; }
+	done
+}
+# capturing FILE: tcpdump (stderr in FILE) has opened its capture.
+capturing() { grep -q "listening on" "$1"; }
+
+# stop_pid PID [SIGNAL]: signals a child of this shell and reaps it; a
+# watchdog sends SIGKILL if it is still there after 10 s.  STOP_RC is its
+# exit status.  The watchdog's output goes nowhere: a stray `sleep` holding
+# the test's stdout would keep meson waiting for it.
+stop_pid() {
+	local pid=$1 wd
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	(trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 10 & s=$!; wait $s; kill -9 "$pid") \
+		>/dev/null 2>&1 &
+	wd=$!
+	wait "$pid" 2>/dev/null
+	STOP_RC=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	return 0
+}
+
 netns_setup() {
 	P=$1
 	TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
@@ -65,9 +142,7 @@ host_setup() {
 
 netns_cleanup() {
 	if [ -n "${DPF_PID:-}" ]; then
-		kill "$DPF_PID" 2>/dev/null
-		(sleep 10; kill -9 "$DPF_PID" 2>/dev/null) &
-		wait "$DPF_PID" 2>/dev/null
+		stop_pid "$DPF_PID"
 		DPF_PID=
 	fi
 	for ns in fw cli srv cli2; do ip netns del "$P-$ns" 2>/dev/null; done
@@ -108,14 +183,24 @@ dpf_start() {
 	# not a subshell running a function, or signals would miss dpf.
 	ip netns exec "$P-fw" "$DPF" -c "$TMP/dpf.json" >"$TMP/dpf.log" 2>&1 &
 	DPF_PID=$!
-	for _ in $(seq 100); do
-		if [ -S "$SOCK" ] && "$DPFCTL" -s "$SOCK" ping >/dev/null 2>&1; then return 0; fi
-		kill -0 "$DPF_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_for 30 "dpf to answer on $SOCK (or exit)" dpf_up_or_gone "$SOCK" "$DPF_PID"
+	"$DPFCTL" -s "$SOCK" ping >/dev/null 2>&1 && return 0
 	diag "dpf did not start:"
 	sed 's/^/#   /' "$TMP/dpf.log" | tail -20
 	return 1
+}
+
+# dpf_up_or_gone SOCK PID: dpf answers on SOCK, or PID has exited (no
+# point waiting for a dead process).
+dpf_up_or_gone() {
+	{ [ -S "$1" ] && "$DPFCTL" -s "$1" ping; } || ! kill -0 "$2" 2>/dev/null
+}
+
+# stop_dpf: SIGTERM to dpf, reaped (SIGKILL after 10 s); its exit status in
+# STOP_RC.
+stop_dpf() {
+	stop_pid "$DPF_PID"
+	DPF_PID=
 }
 
 ctl() { "$DPFCTL" -s "$SOCK" "$@"; }

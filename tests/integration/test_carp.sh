@@ -25,6 +25,7 @@ cleanup() {
 	local n
 	for n in "${!FWPID[@]}"; do kill -9 "${FWPID[$n]}" 2>/dev/null; done
 	[ -n "$UCPID" ] && kill -9 "$UCPID" 2>/dev/null
+	[ -n "${PINGPID:-}" ] && kill -9 "$PINGPID" 2>/dev/null
 	wait 2>/dev/null
 	for ns in sw cli srv uc fw1 fw2; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
@@ -101,11 +102,9 @@ fw_start() { # N ADVBASE ADVSKEW [PASS]
 	rm -f "$TMP/fw$n.sock"
 	ip netns exec "$P-fw$n" "$DPF" -c "$TMP/fw$n.json" >>"$TMP/fw$n.log" 2>&1 &
 	FWPID[$n]=$!
-	for _ in $(seq 100); do
-		if "$DPFCTL" -s "$TMP/fw$n.sock" ping >/dev/null 2>&1; then return 0; fi
-		kill -0 "${FWPID[$n]}" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_for 30 "fw$n to answer on its control socket (or exit)" \
+		dpf_up_or_gone "$TMP/fw$n.sock" "${FWPID[$n]}"
+	"$DPFCTL" -s "$TMP/fw$n.sock" ping >/dev/null 2>&1 && return 0
 	diag "fw$n did not start:"; sed 's/^/#   /' "$TMP/fw$n.log" | tail -20
 	return 1
 }
@@ -133,13 +132,12 @@ for v in d["vhids"]:
 ' "$2" "$3"
 }
 
-# wait_state N VHID STATE SECONDS
+carp_is() { [ "$(carp_get "$1" "$2" state)" = "$3" ]; }
+
+# wait_state N VHID STATE SECONDS: some of these bounds are what is checked
+# (a bow-out must beat the master-down timer), so they are not inflated.
 wait_state() {
-	local end=$(($(date +%s%N) + $4 * 1000000000))
-	while [ "$(date +%s%N)" -lt $end ]; do
-		[ "$(carp_get "$1" "$2" state)" = "$3" ] && return 0
-		sleep 0.05
-	done
+	wait_for "$4" "fw$1 vhid $2 to be $3" carp_is "$1" "$2" "$3" && return 0
 	diag "fw$1 vhid $2 is $(carp_get "$1" "$2" state), wanted $3"
 	return 1
 }
@@ -148,27 +146,44 @@ both() { # N STATE: vhids 1 and 2
 	[ "$(carp_get "$1" 1 state)" = "$2" ] && [ "$(carp_get "$1" 2 state)" = "$2" ]
 }
 
-# Background ping every 10 ms; ping_stop prints "sent lost".
+# Background ping every 10 ms (-D: each answer timestamped), started once
+# the server answers; ping_stop sets sent, lost and gap (ms).
+answers_from() { [ "$(grep -c "bytes from" "$TMP/ping.out")" -ge "$1" ]; }
 ping_start() {
 	# Not through in_ns: $! must be ping itself (ip netns exec execs it).
-	ip netns exec "$P-cli" ping -n -i 0.01 -W 1 198.18.2.2 >"$TMP/ping.out" 2>&1 &
+	ip netns exec "$P-cli" ping -D -n -i 0.01 -W 1 198.18.2.2 >"$TMP/ping.out" 2>&1 &
 	PINGPID=$!
-	sleep 0.5
+	wait_for 10 "the server to answer pings" answers_from 1
 }
+# ping_resumes: after a handover, wait for 20 answers more than there are
+# now (200 ms of pings answered by the new master): the outage is over,
+# and every ping lost in it is counted before ping_stop.
+ping_resumes() {
+	local n
+	n=$(grep -c "bytes from" "$TMP/ping.out")
+	wait_for 10 "pings to be answered again" answers_from $((n + 20))
+}
+# ping_stop runs in this shell (not in a $(...) or <(...) subshell), so
+# that its wait reaps ping, whose summary is then complete.
 ping_stop() {
 	kill -INT "$PINGPID" 2>/dev/null
 	wait "$PINGPID" 2>/dev/null
-	# ping's summary, or (ping killed before it printed one, as on a
-	# starved machine) the highest icmp_seq answered and the answers seen.
-	awk '/bytes from/ { r++; if (match($0, /icmp_seq=[0-9]+/)) {
-			s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (s > m) m = s } }
+	PINGPID=
+	# ping's summary, or (ping killed before it printed one) the highest
+	# icmp_seq answered and the answers seen; and the longest time between
+	# two answers.  Lost pings x 10 ms understates an outage when a loaded
+	# machine sends fewer than 100 pings a second; the gap does not.
+	read -r sent lost gap < <(awk '/bytes from/ { r++; if (match($0, /icmp_seq=[0-9]+/)) {
+			s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (s > m) m = s }
+			if (match($0, /^\[[0-9.]+\]/)) { ts = substr($0, 2, RLENGTH - 2) + 0
+				if (pt != "" && ts - pt > g) g = ts - pt; pt = ts } }
 	     /packets transmitted/ { t = $1; a = $4 }
-	     END { if (t == "") { t = m + 0; a = r + 0 }; print t, t - a }' "$TMP/ping.out"
+	     END { if (t == "") { t = m + 0; a = r + 0 }; print t, t - a, int(g * 1000) }' "$TMP/ping.out")
 }
 
 # failover N_DEAD N_LIVE SIGNAL LABEL MAXMS: kill a master under a ping.
 failover() {
-	local sent lost ms t0 t1
+	local sent lost gap ms t0 t1
 	ping_start
 	t0=$(date +%s%N)
 	fw_kill "$1" "$3" nowait
@@ -177,11 +192,11 @@ failover() {
 		ok "$4: fw$2 becomes MASTER after $(((t1 - t0) / 1000000)) ms (polled)"
 	else notok "$4: fw$2 did not become MASTER"; fi
 	fw_kill "$1" "$3"
-	sleep 1
-	read -r sent lost < <(ping_stop)
+	ping_resumes
+	ping_stop
 	ms=$((lost * 10))
-	diag "outage $4: $lost of $sent pings lost at 10 ms intervals = ~$ms ms"
-	echo "$4: $lost/$sent lost, ~$ms ms" >>"$TMP/outages"
+	diag "outage $4: $lost of $sent pings lost at 10 ms intervals = ~$ms ms; longest gap between answers $gap ms"
+	echo "$4: $lost/$sent lost, ~$ms ms; longest gap $gap ms" >>"$TMP/outages"
 	if [ "$lost" -lt "$sent" ] && [ "$ms" -le "$5" ]; then
 		ok "$4: ping resumed, outage ~$ms ms (limit $5 ms)"
 	else notok "$4: outage ~$ms ms, $lost of $sent lost (limit $5 ms)"; fi
@@ -209,14 +224,16 @@ check "the MASTER answers echo to the virtual address" \
 if in_ns "$P-cli" ip neigh show 198.18.1.1 | grep -q "00:00:5e:00:01:01"; then
 	ok "the client resolved the virtual address to 00:00:5e:00:01:01"
 else notok "client ARP: $(in_ns "$P-cli" ip neigh show)"; fi
-sleep 2
+adverts_in() { n=$(carp_get "$1" 1 stats.carps_ipackets); [ "${n:-0}" -ge "$2" ]; }
+wait_for 10 "fw2 to receive two adverts" adverts_in 2 2
 n=$(carp_get 2 1 stats.carps_ipackets)
 if [ "${n:-0}" -ge 2 ] && [ "$(carp_get 2 1 rejected.auth)" = 0 ]; then
 	ok "the BACKUP counts received adverts ($n) and rejects none"
 else notok "backup counters: ipackets $n"; fi
 
 # tshark on the bridge: our adverts decode as CARP with good checksums.
-in_ns "$P-sw" timeout 10 tshark -i br0 -a duration:3 -f "ip proto 112" -n \
+# Three adverts (one a second), 10 s at most.
+in_ns "$P-sw" timeout 15 tshark -i br0 -c 3 -a duration:10 -f "ip proto 112" -n \
 	-o ip.try_heuristic_first:TRUE -T fields -E separator='|' -e eth.src -e ip.ttl \
 	-e carp.vhid -e carp.advskew -e carp.checksum.status >"$TMP/tshark.out" 2>/dev/null
 if [ -s "$TMP/tshark.out" ] && ! grep -qv '^00:00:5e:00:01:01|255|1|0|1$' "$TMP/tshark.out"; then
@@ -240,10 +257,10 @@ fctl 1 carp demote carp 1
 if wait_state 2 1 MASTER 3 && wait_state 1 1 BACKUP 3 && wait_state 2 2 MASTER 3; then
 	ok "carp demote carp 1 on the MASTER moves both vhids to the peer"
 else notok "demotion did not move mastership"; fi
-sleep 0.5
-read -r sent lost < <(ping_stop)
-diag "outage demote: $lost of $sent lost"
-echo "demote: $lost/$sent lost" >>"$TMP/outages"
+ping_resumes
+ping_stop
+diag "outage demote: $lost of $sent lost; longest gap between answers $gap ms"
+echo "demote: $lost/$sent lost; longest gap $gap ms" >>"$TMP/outages"
 [ "$lost" -le 5 ] && ok "demotion handover lost $lost pings (at most 5)" ||
 	notok "demotion handover lost $lost of $sent"
 [ "$(carp_get 1 1 demote)" = 1 ] && ok "show carp reports demote 1" || notok "demote value"
@@ -258,7 +275,11 @@ else ok "carp demote of an unknown group fails"; fi
 # (OpenBSD: forced state is not sticky).
 tr=$(carp_get 2 1 transitions)
 fctl 2 carp state 1 master
-sleep 1.5
+forced_and_back() {
+	grep -q "carp: 1@lan: BACKUP -> MASTER (user requested)" "$TMP/fw2.log" &&
+		[ "$(carp_get 2 1 transitions)" -ge $((tr + 2)) ] && carp_is 2 1 BACKUP
+}
+wait_for 5 "fw2 forced MASTER, then BACKUP at fw1's next advert" forced_and_back
 if grep -q "carp: 1@lan: BACKUP -> MASTER (user requested)" "$TMP/fw2.log" &&
    [ "$(carp_get 2 1 transitions)" -ge $((tr + 2)) ] && [ "$(carp_get 2 1 state)" = BACKUP ]; then
 	ok "carp state 1 master on the slower node: MASTER, then BACKUP at the next advert"
@@ -288,9 +309,13 @@ grep -q "master bowed out\|preempting a slower master" "$TMP/fw2.log" &&
 
 # --- wrong key on one node: rejected, counted, no flapping -----------------------
 fw_start 1 1 0 wrongkey || notok "fw1 starts with a wrong key"
-sleep 6
+# fw1 cannot authenticate fw2's adverts: after its master-down it is MASTER
+# on both vhids (and fw2, rejecting fw1's, stays MASTER).  From there on:
+wait_for 15 "fw1 (wrong key) to settle as MASTER" both 1 MASTER
 a=$(carp_get 2 1 transitions)
 b=$(carp_get 1 1 transitions)
+# The window IS the test: nothing may change in it.  4 s is longer than
+# either node's master-down (3 s, 3.39 s) and holds four adverts each way.
 sleep 4
 r2=$(carp_get 2 1 rejected.auth)
 r1=$(carp_get 1 1 rejected.auth)
@@ -305,11 +330,9 @@ fw_kill 2 9
 
 # --- sub-second timers: advbase 0, advskew 8 / 16 (master-down 187.5 ms) ---------
 fw_start 1 0 8 || notok "fw1 starts (advbase 0)"
-sleep 0.3
 fw_start 2 0 16 || notok "fw2 starts (advbase 0)"
 if wait_state 1 1 MASTER 3 && wait_state 2 1 BACKUP 2; then ok "advbase 0: election"
 else notok "advbase 0 election"; fi
-sleep 1
 failover 1 2 9 "kill -9, advbase 0 advskew 16" 500
 fw_kill 2 9
 
@@ -319,29 +342,36 @@ printf '#!/bin/sh\necho down >>%s\n' "$TMP/uc.events" >"$TMP/down.sh"
 chmod +x "$TMP/up.sh" "$TMP/down.sh"
 uc_start() { # ADVSKEW
 	: >"$TMP/uc.events"
+	UC_LOG0=$(cat "$TMP/uc.log" 2>/dev/null | wc -l)
 	ip netns exec "$P-uc" ucarp -i "$P-u0" -s 198.18.1.13 -v 1 -p s3cret -a 198.18.1.1 -b 1 \
 		-k "$1" -P -n -u "$TMP/up.sh" -d "$TMP/down.sh" >>"$TMP/uc.log" 2>&1 &
 	UCPID=$!
 }
 uc_stop() { kill -9 "$UCPID" 2>/dev/null; wait "$UCPID" 2>/dev/null; UCPID=; }
 uc_master() { [ "$(tail -1 "$TMP/uc.events" 2>/dev/null)" = up ]; }
+uc_backup() { [ "$(tail -1 "$TMP/uc.events" 2>/dev/null)" = down ]; }
+# ucarp logs "Switching to state: BACKUP" when it starts its master-down
+# timer (3 x 1 s + 50/256 s; seen to fire 3.6 s later).
+uc_started() { tail -n "+$((UC_LOG0 + 1))" "$TMP/uc.log" | grep -q "Switching to state: BACKUP"; }
 
 # dpf (advskew 0) against ucarp (advskew 50): dpf wins, ucarp stays backup.
 fw_start 1 1 0 || notok "fw1 starts for ucarp"
 wait_state 1 1 MASTER 6 >/dev/null
 uc_start 50
-sleep 5
+wait_for 10 "ucarp to start (BACKUP)" uc_started
+# The window IS the test: ucarp would be MASTER 3.6 s after starting had it
+# not accepted dpf's adverts.
+sleep 4.5
 if [ "$(carp_get 1 1 state)" = MASTER ] && ! uc_master; then
 	ok "ucarp (advskew 50) stays BACKUP under dpf MASTER (advskew 0): HMAC accepted by ucarp"
 else notok "dpf vs ucarp: dpf $(carp_get 1 1 state), ucarp events $(cat "$TMP/uc.events")"; fi
 fw_kill 1 9
-end=$(($(date +%s) + 8))
-while ! uc_master && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
+wait_for 10 "ucarp to take over (up script)" uc_master
 uc_master && ok "dpf killed: ucarp takes over" || notok "ucarp did not take over"
 # ucarp MASTER; dpf advskew 0 with preempt comes back and takes it.
 fw_start 1 1 0 || notok "fw1 restarts for ucarp"
 if wait_state 1 1 MASTER 6; then
-	sleep 1
+	wait_for 5 "ucarp to go BACKUP (down script)" uc_backup
 	if [ "$(tail -1 "$TMP/uc.events")" = down ]; then
 		ok "dpf preempts ucarp and ucarp goes BACKUP"
 	else notok "ucarp did not go down: $(cat "$TMP/uc.events")"; fi
@@ -352,9 +382,12 @@ fw_kill 1 9
 uc_stop
 # ucarp (advskew 50) MASTER, dpf advskew 100: dpf stays BACKUP, then takes over.
 uc_start 50
-sleep 4
+wait_for 10 "ucarp alone to become MASTER" uc_master
 fw_start 1 1 100 || notok "fw1 starts (advskew 100)"
-sleep 5
+wait_for 10 "fw1 vhid 1 to be BACKUP" carp_is 1 1 BACKUP
+# The window IS the test: fw1 would be MASTER 3.39 s (3 x 1 s + 100/256 s)
+# after entering BACKUP had it not accepted ucarp's adverts.
+sleep 4.5
 if [ "$(carp_get 1 1 state)" = BACKUP ] && uc_master; then
 	ok "dpf (advskew 100) stays BACKUP under ucarp MASTER (advskew 50)"
 else notok "ucarp master: dpf $(carp_get 1 1 state), ucarp $(cat "$TMP/uc.events")"; fi

@@ -11,6 +11,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PROBE="$HERE/filter_probe.py"
 
 netns_setup "dpff$$"
+# The echo servers run in the background: stop them with everything else
+# (left running, they would also hold the test's stdout, and meson with it).
+BG=""
+trap 'for p in $BG; do kill "$p" 2>/dev/null; done; netns_cleanup' EXIT
 DPF_RULES='[
     "block return log all",
     "pass in on lan proto tcp from 198.18.1.0/24 to any port { 5001 5020 } label \"tcp-in\"",
@@ -28,11 +32,19 @@ if ! dpf_start; then notok "dpf starts"; finish; exit 1; fi
 ok "dpf starts with a ruleset"
 
 # Echo servers on every port used, so a refusal can only come from dpf.
-for p in 5001 5002 5003 5004 5020 5030; do
-	in_ns "$P-srv" "$PY" "$PROBE" echo-server $p 120 &
+# (ip netns exec execs the probe: $! is the probe itself.)
+SRV_PORTS="5001 5002 5003 5004 5020 5030"
+for p in $SRV_PORTS; do
+	ip netns exec "$P-srv" "$PY" "$PROBE" echo-server $p 120 &
+	BG="$BG $!"
 done
-in_ns "$P-cli" "$PY" "$PROBE" echo-server 5002 120 &
-sleep 1
+ip netns exec "$P-cli" "$PY" "$PROBE" echo-server 5002 120 &
+BG="$BG $!"
+servers_up() {
+	tcp_listening "$P-srv" $SRV_PORTS && udp_bound "$P-srv" $SRV_PORTS &&
+		tcp_listening "$P-cli" 5002 && udp_bound "$P-cli" 5002
+}
+wait_for 20 "the echo servers" servers_up
 
 r=$(in_ns "$P-cli" "$PY" "$PROBE" connect 198.18.2.2 5001 3)
 [ "$r" = ok ] && ok "TCP client -> server:5001 allowed (IPv4)" || notok "TCP 5001 v4: $r"
@@ -45,6 +57,8 @@ r=$(in_ns "$P-srv" "$PY" "$PROBE" connect 198.18.1.2 5002 3)
 [ "$r" = refused ] && ok "TCP server -> client blocked inbound on wan (RST)" ||
 	notok "TCP server -> client: $r"
 r=$(in_ns "$P-cli" "$PY" "$PROBE" udp 198.18.2.2 5003 3)
+now_ms
+UDP_DONE=$NOW_MS	# the state's last packet was before this
 [ "$r" = reply ] && ok "UDP client -> server:5003 allowed, reply passes by state" ||
 	notok "UDP 5003: $r"
 r=$(in_ns "$P-cli" "$PY" "$PROBE" udp 198.18.2.2 5004 3)
@@ -56,19 +70,28 @@ if in_ns "$P-srv" ping -c 2 -i 0.2 -W 1 198.18.1.2 >/dev/null 2>&1; then
 else ok "ICMP echo server -> client blocked"; fi
 check "ICMPv6 echo client -> server allowed" in_ns "$P-cli" ping -6 -c 2 -i 0.2 -W 2 2001:db8:2::2
 
-# States: a UDP state now, gone after udp.single (4 s) + a purge interval.
+# States: a UDP state now, gone after udp.multiple (4 s) + a purge interval.
 check "show states lists the UDP state" sh -c "'$DPFCTL' -s '$SOCK' show states |
 	grep -E '^all udp 198.18.1.2:[0-9]+ -> 198.18.2.2:5003 +(MULTIPLE|SINGLE):(MULTIPLE|SINGLE)'"
-sleep 7
-if ctl show states | grep -q ':5003 '; then notok "UDP state did not expire"; ctl show states -v | sed 's/^/# /'
-else ok "UDP state expired after its timeout"; fi
+# Polled: the state must go within the bound, and not long before its
+# timeout (4 s on a whole-second clock: more than 3 s after its last packet;
+# 2 s asserted, leaving a second for the probe's exit).
+no_udp_state() { ! ctl show states | grep -q ':5003 '; }
+if wait_for 15 "the UDP state to expire" no_udp_state; then
+	now_ms
+	age=$((NOW_MS - UDP_DONE))
+	if [ "$age" -ge 2000 ]; then ok "UDP state expired after its timeout (gone ~$age ms after its last packet)"
+	else notok "UDP state expired too early (~$age ms after its last packet, timeout 4 s)"; fi
+else notok "UDP state did not expire"; ctl show states -v | sed 's/^/# /'; fi
 
 # Per-rule max 2: two connections hold, a third is refused, the two go on.
 in_ns "$P-cli" "$PY" "$PROBE" hold 198.18.2.2 5030 6 >"$TMP/h1" 2>&1 &
 h1=$!
 in_ns "$P-cli" "$PY" "$PROBE" hold 198.18.2.2 5030 6 >"$TMP/h2" 2>&1 &
 h2=$!
-sleep 1
+# Both connections have their state before a third one is tried.
+states_5030() { [ "$(ctl show states | grep -cE ':5030 +ESTABLISHED:ESTABLISHED')" = 2 ]; }
+wait_for 15 "two ESTABLISHED states to port 5030" states_5030
 check "show states -v shows an ESTABLISHED TCP state with its rule" sh -c "'$DPFCTL' -s '$SOCK' show states -v |
 	grep -A2 -E '^all tcp 198.18.1.2:[0-9]+ -> 198.18.2.2:5030 +ESTABLISHED:ESTABLISHED' | grep -q 'rule 4'"
 r=$(in_ns "$P-cli" "$PY" "$PROBE" connect 198.18.2.2 5030 2)
@@ -80,14 +103,17 @@ check "state-limit and max states per rule are counted" sh -c "'$DPFCTL' -s '$SO
 	grep -E '^  state-limit +[1-9]' && '$DPFCTL' -s '$SOCK' show info -v | grep -E 'max states per rule +[1-9]'"
 
 # Out-of-window RST and data injected inside a live connection.
-in_ns "$P-srv" tcpdump -n -i "$P-s0" -w "$TMP/srv.pcap" -U tcp port 5001 >/dev/null 2>&1 &
+ip netns exec "$P-srv" tcpdump -n -i "$P-s0" -w "$TMP/srv.pcap" -U tcp port 5001 >/dev/null 2>"$TMP/td.err" &
 td=$!
-sleep 1
+wait_for 20 "tcpdump to capture on $P-s0" capturing "$TMP/td.err"
 before=$(ctl -j show info | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"]["state-mismatch"])')
 r=$(in_ns "$P-cli" "$PY" "$PROBE" spoof "$P-c0" 198.18.2.2 5001 2>&1)
 rc=$?
-sleep 0.5
-kill $td 2>/dev/null; wait $td 2>/dev/null
+# The capture has caught up once it holds the end of the connection (the
+# client's FIN: the probe closes after its last echo).
+fin_seen() { tcpdump -r "$TMP/srv.pcap" -n 'tcp[tcpflags] & tcp-fin != 0 and dst port 5001' 2>/dev/null | grep -q .; }
+wait_for 10 "the capture to hold the client's FIN" fin_seen
+stop_pid $td
 after=$(ctl -j show info | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"]["state-mismatch"])')
 if [ $rc = 0 ]; then ok "the connection goes on after the injected segments"
 else notok "spoof probe: $r"; fi
@@ -104,7 +130,8 @@ else notok "leaked=$leaked total=$total rseq=$rseq"; fi
 # state kill: the connection's state goes; its next segments are blocked.
 in_ns "$P-cli" "$PY" "$PROBE" hold 198.18.2.2 5020 4 >"$TMP/h3" 2>&1 &
 h3=$!
-sleep 1
+wait_for 15 "the ESTABLISHED state to port 5020" \
+	sh -c "'$DPFCTL' -s '$SOCK' show states | grep -qE ':5020 +ESTABLISHED:ESTABLISHED'"
 out=$(ctl state kill host 198.18.1.2/32)
 echo "$out" | grep -qE '^killed [1-9][0-9]* states' && ok "state kill host: $out" || notok "state kill: $out"
 if wait $h3; then notok "a killed connection should not go on"; else ok "a killed connection stops"; fi
@@ -115,8 +142,13 @@ check "show rules -v counts packets on the labelled rule" sh -c "'$DPFCTL' -s '$
 check "show info has the State Table section" sh -c "'$DPFCTL' -s '$SOCK' show info | grep -E '^  (current entries|searches|inserts|removals) '"
 check "-j show states is a JSON array" sh -c "'$DPFCTL' -s '$SOCK' -j show states | $PY -c 'import json,sys; assert isinstance(json.load(sys.stdin), list)'"
 
-# pflog: blocked packets, decoded by tcpdump and tshark.
-sleep 1.5
+# pflog: blocked packets, decoded by tcpdump and tshark.  The records of
+# the blocks early in the test were written long ago; the wait only covers
+# a writer that is slow to flush.
+pflog_has() { tcpdump -n -e -r "$TMP/pflog.pcap" 2>/dev/null | grep -qE "$1"; }
+wait_for 10 "pflog records of both blocked TCP connections" \
+	pflog_has 'block in on lan: 198.18.1.2.[0-9]+ > 198.18.2.2.5002' &&
+	wait_for 10 "the pflog record of the block on wan" pflog_has 'block in on wan: 198.18.2.2.[0-9]+ > 198.18.1.2.5002'
 out=$(tcpdump -n -e -r "$TMP/pflog.pcap" 2>/dev/null)
 echo "$out" | grep -qE 'rule 1/0\(match\): block in on lan: 198.18.1.2.[0-9]+ > 198.18.2.2.5002' &&
 	ok "tcpdump decodes a pflog record of the blocked TCP connection" ||

@@ -30,7 +30,7 @@ head -c 100M /dev/urandom >"$TMP/up.bin"
 head -c 100M /dev/urandom >"$TMP/down.bin"
 in_ns "$P-srv" "$PY" "$HERE/xfer.py" tcp-recv 5001 "$TMP/up.out" 120 >"$TMP/up.n" &
 rp=$!
-sleep 0.5
+wait_for 20 "the receiver listening on 5001" tcp_listening "$P-srv" 5001
 in_ns "$P-cli" "$PY" "$HERE/xfer.py" tcp-send 198.18.2.2 5001 "$TMP/up.bin"
 wait $rp
 if [ "$(sha256sum <"$TMP/up.bin")" = "$(sha256sum <"$TMP/up.out")" ]; then
@@ -38,7 +38,7 @@ if [ "$(sha256sum <"$TMP/up.bin")" = "$(sha256sum <"$TMP/up.out")" ]; then
 else notok "100 MB TCP client -> server: $(cat "$TMP/up.n") bytes, SHA-256 differs"; fi
 in_ns "$P-cli" "$PY" "$HERE/xfer.py" tcp-recv 5002 "$TMP/down.out" 120 >"$TMP/down.n" &
 rp=$!
-sleep 0.5
+wait_for 20 "the receiver listening on 5002" tcp_listening "$P-cli" 5002
 in_ns "$P-srv" "$PY" "$HERE/xfer.py" tcp-send 2001:db8:1::2 5002 "$TMP/down.bin"
 wait $rp
 if [ "$(sha256sum <"$TMP/down.bin")" = "$(sha256sum <"$TMP/down.out")" ]; then
@@ -48,7 +48,7 @@ rm -f "$TMP"/*.bin "$TMP"/*.out
 
 in_ns "$P-srv" "$PY" "$HERE/xfer.py" udp-recv 5003 500 10 >"$TMP/udp.n" &
 rp=$!
-sleep 0.3
+wait_for 20 "the receiver bound to UDP 5003" udp_bound "$P-srv" 5003
 in_ns "$P-cli" "$PY" "$HERE/xfer.py" udp-send 198.18.2.2 5003 500
 wait $rp
 n=$(cat "$TMP/udp.n")
@@ -98,14 +98,8 @@ check "show info counts the no-route drops" \
 	sh -c "'$DPFCTL' -s '$SOCK' show info -v | grep -E '^  no-route +[1-9]'"
 ctl show info -v | sed 's/^/# /'
 
-kill "$DPF_PID"
-(sleep 10; kill -9 "$DPF_PID" 2>/dev/null) &
-watchdog=$!
-wait "$DPF_PID"
-rc=$?
-kill "$watchdog" 2>/dev/null
-if [ "$rc" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
+stop_dpf
+if [ "$STOP_RC" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
 	ok "SIGTERM stops dpf cleanly"
 else notok "SIGTERM did not stop dpf"; fi
-DPF_PID=
 finish

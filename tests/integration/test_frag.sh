@@ -37,25 +37,40 @@ ok "dpf starts"
 
 SRV_PIDS=
 for p in 5003 5004; do ip netns exec "$P-srv" "$PY" "$PROBE" echo-server $p 60 & SRV_PIDS="$SRV_PIDS $!"; done
-sleep 1
+# The servers go with everything else, whatever happens (left running,
+# they would hold the test's stdout, and meson with it).
+trap 'kill $SRV_PIDS 2>/dev/null; netns_cleanup' EXIT
+servers_up() { tcp_listening "$P-srv" 5003 5004 && udp_bound "$P-srv" 5003 5004; }
+wait_for 20 "the echo servers" servers_up
 frag() { ctl -j show info | "$PY" -c "import json,sys; print(json.load(sys.stdin)['fragments']['$1'])"; }
 
 check "ICMP echo of 3000 bytes (fragmented both ways) IPv4" \
 	in_ns "$P-cli" ping -c 3 -i 0.2 -W 2 -s 3000 198.18.2.2
 # Capture the IPv6 fragments as sent and as delivered, to compare the ids.
-in_ns "$P-cli" timeout 10 tcpdump -i "$P-c0" -w "$TMP/cli6.pcap" -U ip6 >/dev/null 2>&1 &
-in_ns "$P-srv" timeout 10 tcpdump -i "$P-s0" -w "$TMP/srv6.pcap" -U ip6 >/dev/null 2>&1 &
-sleep 1
+# (ip netns exec execs timeout, which passes signals on: $! is timeout.)
+ip netns exec "$P-cli" timeout 20 tcpdump -i "$P-c0" -w "$TMP/cli6.pcap" -U ip6 >/dev/null 2>"$TMP/td1.err" &
+td1=$!
+ip netns exec "$P-srv" timeout 20 tcpdump -i "$P-s0" -w "$TMP/srv6.pcap" -U ip6 >/dev/null 2>"$TMP/td2.err" &
+td2=$!
+both_capturing() { capturing "$TMP/td1.err" && capturing "$TMP/td2.err"; }
+wait_for 20 "tcpdump to capture on $P-c0 and $P-s0" both_capturing
 check "ICMPv6 echo of 3000 bytes (fragmented both ways) IPv6" \
 	in_ns "$P-cli" ping -6 -c 3 -i 0.2 -W 2 -s 3000 2001:db8:2::2
 r=$(frag refragmented)
 [ "$r" -ge 6 ] && ok "IPv6 datagrams refragmented on the way out ($r fragments)" ||
 	notok "refragmented: $r"
-sleep 1
-pkill -f "tcpdump -i $P-" 2>/dev/null
-sleep 0.5
 ids() { tshark -r "$1" -Y "icmpv6.type == $2 || ipv6.fraghdr.offset > 0" -T fields \
 	-e ipv6.src -e ipv6.fraghdr.ident 2>/dev/null | awk -v s="$3" '$1 == s && $2 != "" {print $2}' | sort -u; }
+# The captures have caught up when both hold the three echo requests'
+# fragments and the sender's capture the three (fragmented) replies.
+caught_up() {
+	[ "$(ids "$TMP/cli6.pcap" 128 2001:db8:1::2 | wc -l)" -ge 3 ] &&
+		[ "$(ids "$TMP/srv6.pcap" 128 2001:db8:1::2 | wc -l)" -ge 3 ] &&
+		[ "$(ids "$TMP/cli6.pcap" 129 2001:db8:2::2 | wc -l)" -ge 3 ]
+}
+wait_for 15 "the captures to hold the three echoes" caught_up
+stop_pid "$td1"
+stop_pid "$td2"
 sent=$(ids "$TMP/cli6.pcap" 128 2001:db8:1::2)
 got=$(ids "$TMP/srv6.pcap" 128 2001:db8:1::2)
 if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
@@ -87,16 +102,17 @@ r=$(in_ns "$P-cli" "$PY" "$FPROBE" overlap 198.18.2.2 5003 3)
 [ "$r" = none ] && ok "overlapping fragments are not delivered" || notok "overlap: $r"
 r=$(in_ns "$P-cli" "$PY" "$FPROBE" lone 198.18.2.2 5003 2)
 [ "$r" = none ] && ok "a lone first fragment is not delivered" || notok "lone: $r"
-sleep 3	# frag timeout 2 s
+# The lone fragment is dropped when the frag timeout (2 s) passes.
+dropped3() { dr1=$(frag dropped); [ "$dr1" -ge $((dr0 + 3)) ]; }
+wait_for 15 "the lone fragment to time out" dropped3
 dr1=$(frag dropped)
 [ "$dr1" -ge $((dr0 + 3)) ] && ok "overlap (2) and the timed-out lone fragment (1) counted as dropped ($dr0 -> $dr1)" ||
 	notok "fragment drops $dr0 -> $dr1"
 check "show info names the fragment reason" sh -c "'$DPFCTL' -s '$SOCK' show info | grep -E '^  fragment +[1-9]'"
 
 check "dpf still answers" ctl ping
-kill -TERM "$DPF_PID"
-wait "$DPF_PID"; rc=$?
-DPF_PID=
+stop_dpf
+rc=$STOP_RC
 [ "$rc" -eq 0 ] && ok "dpf exits 0 on SIGTERM" || notok "dpf exit $rc"
 kill $SRV_PIDS 2>/dev/null
 finish

@@ -48,17 +48,26 @@ if ctl show neighbors | grep -qE '^(198\.18\.2\.2|2001:db8:2::2) +[0-9a-f]{2}:';
 else ok "no resolved gateway neighbour entry before traffic"; fi
 
 # Capture the router's side of the WAN segment while dpf first resolves.
-in_ns "$R" timeout 20 tcpdump -i "$P-s0" -n -e -U -w "$TMP/wan.pcap" \
-	'arp or icmp6' >/dev/null 2>&1 &
+# (ip netns exec execs timeout, which passes signals on: $! is timeout.)
+ip netns exec "$R" timeout 20 tcpdump -i "$P-s0" -n -e -U -w "$TMP/wan.pcap" \
+	'arp or icmp6' >/dev/null 2>"$TMP/tcpd.err" &
 tcpd=$!
-sleep 1
+wait_for 20 "tcpdump to capture on $P-s0" capturing "$TMP/tcpd.err"
 check "IPv4 ping client -> far server through the gateway" \
 	in_ns "$P-cli" ping -c 3 -i 0.2 -W 2 198.19.5.2
 check "IPv6 ping client -> far server through the gateway" \
 	in_ns "$P-cli" ping -6 -c 3 -i 0.2 -W 2 2001:db8:5::2
-sleep 0.5
-kill -INT "$tcpd" 2>/dev/null
-wait "$tcpd" 2>/dev/null
+# The pings were answered, so both resolutions are on the wire; the
+# capture has caught up when it holds the four messages checked below.
+resolved_on_wire() {
+	tcpdump -r "$TMP/wan.pcap" -n -e 2>/dev/null >"$TMP/wan.txt"
+	grep -q "Request who-has 198\.18\.2\.2" "$TMP/wan.txt" &&
+		grep -q "Reply 198\.18\.2\.2 is-at" "$TMP/wan.txt" &&
+		grep -q "neighbor solicitation, who has 2001:db8:2::2" "$TMP/wan.txt" &&
+		grep -q "neighbor advertisement, tgt is 2001:db8:2::2" "$TMP/wan.txt"
+}
+wait_for 10 "the capture to hold the ARP and ND exchanges" resolved_on_wire
+stop_pid "$tcpd" INT
 tcpdump -r "$TMP/wan.pcap" -n -e 2>/dev/null >"$TMP/wan.txt"
 sed 's/^/# wan: /' "$TMP/wan.txt" | head -12
 check "dpf asked for the IPv4 gateway by ARP (request from its wan MAC)" \
@@ -93,7 +102,7 @@ xfer() {
 	head -c "${mb}M" /dev/urandom >"$TMP/x.bin"
 	in_ns "$rns" "$PY" "$HERE/xfer.py" tcp-recv "$port" "$TMP/x.out" 60 >"$TMP/x.n" &
 	rp=$!
-	sleep 0.5
+	wait_for 20 "the receiver listening on $port" tcp_listening "$rns" "$port"
 	in_ns "$sns" "$PY" "$HERE/xfer.py" tcp-send "$dst" "$port" "$TMP/x.bin"
 	wait $rp
 	if [ "$(sha256sum <"$TMP/x.bin")" = "$(sha256sum <"$TMP/x.out" 2>/dev/null)" ]; then
@@ -107,29 +116,24 @@ fwd=$(in_ns "$R" cat "/sys/class/net/$P-r1/statistics/tx_packets")
 if [ "$fwd" -gt 20000 ]; then ok "the router forwarded the traffic ($fwd packets out of r1)"
 else notok "the router forwarded only $fwd packets out of r1"; fi
 
-# router_flap NEWMAC: the router's WAN interface goes down for 3 s (dpf's
-# link poll runs once a second), optionally comes back with another MAC;
-# its connected and default routes are restored after it is up.
+# router_flap NEWMAC: the router's WAN interface goes down for as long as
+# the no-traffic check takes (1.5 s: longer than dpf's once-a-second link
+# poll, though net_af_packet reports no carrier change to see), optionally
+# comes back with another MAC; its connected and default routes are
+# restored after it is up.
 router_flap() {
 	in_ns "$R" ip link set "$P-s0" down
 	if in_ns "$P-cli" ping -c 2 -i 0.5 -W 1 198.19.5.2 >/dev/null 2>&1; then
 		notok "no traffic while the router's interface is down"
 	else ok "no traffic while the router's interface is down"; fi
-	sleep 2
 	[ -n "$1" ] && in_ns "$R" ip link set "$P-s0" address "$1"
 	in_ns "$R" ip link set "$P-s0" up
 	in_ns "$R" ip route replace default via 198.18.2.1
 	in_ns "$R" ip -6 route replace default via 2001:db8:2::1
 }
-# resumes AF DST: ping once a second for up to 10 s until one answer.
-resumes() {
-	local i
-	for i in $(seq 10); do
-		in_ns "$P-cli" ping "-$1" -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# resumes AF DST: one echo at a time (1 s each) until one is answered;
+# 15 s at most.
+resumes() { wait_for 15 "an answer from $2" in_ns "$P-cli" ping "-$1" -c 1 -W 1 "$2"; }
 
 router_flap ""
 check "after the router's interface goes down and up, IPv4 traffic resumes" resumes 4 198.19.5.2
@@ -153,14 +157,8 @@ xfer "TCP client -> far server over IPv4 after the flap" "$P-cli" "$P-far" 198.1
 ctl show neighbors | sed 's/^/# /'
 ctl show info -v | sed 's/^/# /'
 
-kill "$DPF_PID"
-(sleep 10; kill -9 "$DPF_PID" 2>/dev/null) &
-watchdog=$!
-wait "$DPF_PID"
-rc=$?
-kill "$watchdog" 2>/dev/null
-if [ "$rc" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
+stop_dpf
+if [ "$STOP_RC" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
 	ok "SIGTERM stops dpf cleanly"
 else notok "SIGTERM did not stop dpf"; fi
-DPF_PID=
 finish

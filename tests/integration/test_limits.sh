@@ -73,7 +73,8 @@ for p in 5040 5041; do
 	ip netns exec "$P-srv" "$PY" "$PROBE" echo-server $p 90 &
 	BG="$BG $!"
 done
-sleep 1
+servers_up() { tcp_listening "$P-srv" 5040 5041 && udp_bound "$P-srv" 5040 5041; }
+wait_for 20 "the echo servers" servers_up
 
 # --- the table from the file ---
 r=$(in_ns "$P-cli" "$PY" "$LPROBE" connect-from 198.18.1.3 198.18.2.2 5041 3)
@@ -92,12 +93,9 @@ check "show rules -v counts the table rule's blocks" sh -c "'$DPFCTL' -s '$SOCK'
 # Start the limit test from an empty state table.
 out=$(ctl state kill all)
 info() { ctl -j show info | "$PY" "$LPROBE" info "$@"; }
+states_are() { cur=$(info states.current); [ "$cur" = "$1" ]; }
 cur=
-for _ in $(seq 50); do
-	cur=$(info states.current)
-	[ "$cur" = 0 ] && break
-	sleep 0.1
-done
+wait_for 10 "the state table to empty" states_are 0
 [ "$cur" = 0 ] && ok "state kill all empties the table ($out)" || notok "states left: $cur ($out)"
 
 # --- limits.states 3 ---
@@ -113,7 +111,8 @@ h2=$!
 ip netns exec "$P-cli" "$PY" "$PROBE" hold 198.18.2.2 5040 16 >"$TMP/h3" 2>&1 &
 h3=$!
 BG="$BG $h1 $h2 $h3"
-sleep 1.5
+# The fourth connection is tried once the three hold their states.
+wait_for 15 "three states" states_are 3
 set -- $(info states.current states.limit)
 [ "$1" = 3 ] && [ "$2" = 3 ] && ok "three connections hold the three states (current $1, limit $2)" ||
 	notok "states current $1 limit $2"
@@ -139,12 +138,9 @@ diag "drops state-limit $b_sl -> $1, state-memory $b_sm -> $2;" \
 # The first connection closes at 5 s; its state expires (tcp.closing/finwait/closed 2 s).
 if wait $h1; then ok "the first connection exchanged data until it closed ($(cat "$TMP/h1"))"
 else notok "first connection broke"; sed 's/^/# /' "$TMP/h1"; fi
+states_at_most() { cur=$(info states.current); [ "$cur" -le "$1" ]; }
 cur=
-for _ in $(seq 100); do
-	cur=$(info states.current)
-	[ "$cur" -le 2 ] && break
-	sleep 0.1
-done
+wait_for 10 "the closed connection's state to expire" states_at_most 2
 [ "$cur" -le 2 ] && ok "the closed connection's state expired (current $cur)" ||
 	notok "closed connection's state still there (current $cur)"
 r=$(in_ns "$P-cli" "$PY" "$PROBE" connect 198.18.2.2 5040 3)

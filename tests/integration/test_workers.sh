@@ -27,7 +27,7 @@ run_case() {
 	head -c 30M /dev/urandom >"$TMP/f.bin"
 	in_ns "$P-srv" "$PY" "$HERE/xfer.py" tcp-recv 5001 "$TMP/f.out" 60 >/dev/null &
 	rp=$!
-	sleep 0.5
+	wait_for 20 "the receiver listening on 5001" tcp_listening "$P-srv" 5001
 	in_ns "$P-cli" "$PY" "$HERE/xfer.py" tcp-send 198.18.2.2 5001 "$TMP/f.bin"
 	wait $rp
 	after=$(worker_fwd)
@@ -46,7 +46,7 @@ print(sum(1 for x in d if x > 1000), max(d), sum(d))")
 	before=$(worker_fwd)
 	in_ns "$P-srv" "$PY" "$HERE/xfer.py" udp-recv 5003 2000 10 >"$TMP/u.n" &
 	rp=$!
-	sleep 0.3
+	wait_for 20 "the receiver bound to UDP 5003" udp_bound "$P-srv" 5003
 	in_ns "$P-cli" "$PY" "$HERE/xfer.py" udp-send 198.18.2.2 5003 2000 64
 	wait $rp
 	after=$(worker_fwd)

@@ -12,9 +12,11 @@
  * random.  Every packet is classified singly and in bulk; all three answers
  * must agree.
  *
- * The seed is printed; DPF_RULES_SEED=N repeats a run, DPF_RULES_CASES=N
- * changes the number of (ruleset, packet) cases (default 12,800).  A
- * disagreement prints the ruleset, the packet and both answers.
+ * The seed is fixed by default (DEFAULT_SEED), so that a run, and a
+ * failure, is the same on every machine; DPF_RULES_SEED=N runs seed N,
+ * DPF_RULES_SEED=random draws one.  The seed is always printed.
+ * DPF_RULES_CASES=N changes the number of (ruleset, packet) cases (default
+ * 12,800).  A disagreement prints the ruleset, the packet and both answers.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -37,8 +40,11 @@
 #define N_IFACES 6
 #define PKTS_PER_SET 256	/* 4 bulk calls of 64: IPv4, IPv6, IPv4, IPv6 */
 #define MAX_RULES 40
+#define DEFAULT_SEED 1
 
 static uint64_t rng;
+static uint64_t seed;
+static unsigned long cases = 12800;
 
 static uint64_t
 rnd(void)
@@ -503,12 +509,10 @@ dump_case(const struct dpf_ruleset *rs, const struct rule_pkt *p, int ref, int a
 		print_error("\n");
 	}
 	print_error("  interface ifN: 10.x.y.(N+1)/24 and 2001:db8:...:(N+1)/64 (if3: IPv4 only)\n");
-	print_error("  default %s; set DPF_RULES_SEED to repeat\n",
-		    rs->default_pass ? "pass" : "block");
+	print_error("  default %s; DPF_RULES_SEED=%" PRIu64 " repeats this run\n",
+		    rs->default_pass ? "pass" : "block", seed);
 }
 
-static unsigned long cases = 12800;
-static uint64_t seed;
 
 static void
 test_differential(void **state)
@@ -607,15 +611,30 @@ int
 main(void)
 {
 	const char *s = getenv("DPF_RULES_SEED"), *c = getenv("DPF_RULES_CASES");
+	const char *how = "fixed default";
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differential),
 	};
+	char *end;
 
-	seed = s != NULL ? strtoull(s, NULL, 0) : (uint64_t)time(NULL) ^
-	       ((uint64_t)clock() << 32);
+	if (s == NULL || *s == '\0') {
+		seed = DEFAULT_SEED;
+	} else if (strcmp(s, "random") == 0) {
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32) ^
+		       ((uint64_t)getpid() << 16);
+		how = "random";
+	} else {
+		seed = strtoull(s, &end, 0);
+		if (*end != '\0') {
+			fprintf(stderr, "DPF_RULES_SEED: \"%s\" is neither a number nor \"random\"\n", s);
+			return 1;
+		}
+		how = "DPF_RULES_SEED";
+	}
 	if (c != NULL)
 		cases = strtoul(c, NULL, 0);
-	printf("# seed %" PRIu64 " (DPF_RULES_SEED=%" PRIu64 " repeats this run)\n", seed, seed);
+	printf("# seed %" PRIu64 " (%s; DPF_RULES_SEED=%" PRIu64 " repeats this run, "
+	       "DPF_RULES_SEED=random draws a seed)\n", seed, how, seed);
 	rng = seed;
 	env_init();
 	return cmocka_run_group_tests_name("rules_diff", tests, eal_setup, NULL);
