@@ -250,7 +250,7 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 			return -ENOMEM;
 		}
 	}
-	rc = dp_neigh_init(dp, conf->neigh_max ? conf->neigh_max : 4096);
+	rc = dp_neigh_init(dp, conf->neigh_max ? conf->neigh_max : DP_NEIGH_MAX);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot create the neighbour table");
 		return rc;

@@ -37,6 +37,31 @@
 #define DP_MAX_WORKERS 64
 #define DP_CTL_WORKER DP_MAX_WORKERS	/* stats slot of the control core */
 #define DP_MAX_ADDRS 16			/* per interface */
+#define DP_NEIGH_MAX 4096		/* neighbour table entries when dp_conf.neigh_max is 0 */
+/*
+ * Static routes' gateways each take a neighbour entry when the FIB is
+ * built.  At most a quarter of the table: rte_hash's cuckoo buckets of 8
+ * only refuse keys near full, and the rest stays for the neighbours
+ * learned on the connected segments.
+ */
+#define DP_NEIGH_GATEWAYS_MAX (DP_NEIGH_MAX / 4)
+
+/*
+ * FIB sizes (route.c), per family [DPDK 22.11 lib/fib, lib/rib]:
+ *  - rte_fib gives its rte_rib max_routes * 2 nodes and a prefix takes at
+ *    most two (itself and a branch), so DP_FIB_MAX_ROUTES prefixes fit;
+ *  - DIR24_8 takes one 256-entry table per /24 network holding a prefix
+ *    longer than /24, and refuses the prefix that needs table
+ *    DP_FIB4_TBL8 + 1;
+ *  - the IPv6 trie reserves, for a prefix longer than /24, one table per 8
+ *    bits it reaches past /24 or past the prefix covering it, and refuses
+ *    the prefix whose reservation would pass DP_FIB6_TBL8.
+ * dp_fib_fit() holds a config to these, never laxer.
+ */
+#define DP_FIB_MAX_ROUTES (1u << 16)
+#define DP_FIB_MAX_PREFIXES DP_FIB_MAX_ROUTES
+#define DP_FIB4_TBL8 (1u << 12)
+#define DP_FIB6_TBL8 (1u << 14)
 #define DP_RING_SIZE 1024		/* hand-off and punt rings */
 #define DP_BURST_MAX 64
 #define DP_MBUF_PRIV 32
@@ -243,7 +268,7 @@ struct dp_conf {
 	unsigned int burst;
 	unsigned int idle_sleep_us;
 	unsigned int mbufs;		/* 0 = sized from queues */
-	unsigned int neigh_max;
+	unsigned int neigh_max;		/* 0 = DP_NEIGH_MAX */
 	unsigned int log_snaplen;	/* 0 = no pflog rings (dp_log.h) */
 	unsigned int n_ports;
 	struct dp_port_conf ports[DP_MAX_PORTS];
@@ -268,12 +293,38 @@ struct dp_route_conf {
 };
 
 /*
- * Builds a FIB from the interfaces' connected and local prefixes plus the
- * static routes.  A static route whose gateway is on no connected prefix is
- * skipped and reported in *unresolved (may be NULL).  NULL on failure.
+ * Builds a FIB from the interfaces' connected and local prefixes (ifs, in
+ * the order and with the indexes of dp->ifaces) plus the static routes.  A
+ * static route whose gateway is on no connected prefix is skipped and
+ * reported in *unresolved (may be NULL).  Gateways get their neighbour
+ * entries in dp's table.  Nothing is published.  NULL on failure.
  */
-struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_route_conf *routes,
-			    unsigned int n, unsigned int *unresolved, char *err, size_t errlen);
+struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
+			    const struct dp_route_conf *routes, unsigned int n,
+			    unsigned int *unresolved, char *err, size_t errlen);
+
+/*
+ * What dp_fib_build() of the same input needs, and whether it fits the FIB
+ * sizes and the neighbour table above: the same walk over the prefixes, in
+ * the same order, with the allocators' arithmetic instead of the
+ * allocations.  Pure C, no EAL: the config check runs it.  It errs on the
+ * safe side: a FIB it accepts always builds (memory aside).
+ */
+struct dp_fib_fit {
+	unsigned int unresolved;	/* static routes skipped (gateway unreachable) */
+	unsigned int gateways;		/* neighbour entries the gateways take */
+	unsigned int prefixes[2];	/* distinct prefixes, IPv4 and IPv6 */
+	unsigned int tbl8[2];		/* 256-entry tables reserved, IPv4 and IPv6 */
+	/* When it does not fit: the input at fault, and why. */
+	int route;			/* index into routes, or -1 */
+	int iface, addr;		/* an interface address (ifs[iface].addrs[addr]), or -1 */
+	bool via;			/* the route's gateway (not its prefix) is at fault */
+	char msg[256];
+};
+
+/* 0; -ENOSPC when it does not fit (fit says where); -ENOMEM. */
+int dp_fib_fit(const struct dp_iface *ifs, unsigned int n_ifs, const struct dp_route_conf *routes,
+	       unsigned int n, struct dp_fib_fit *fit);
 /* Publishes a new FIB; the old one is freed by dp_reclaim() after a grace period. */
 void dp_fib_publish(struct dp_main *dp, struct dp_fib *fib);
 void dp_fib_free(struct dp_fib *fib);

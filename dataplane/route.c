@@ -11,8 +11,15 @@
  * A gateway's neighbour slot is created (unresolved) at build time and its
  * index stored in the next hop, so workers forwarding through a gateway
  * read the MAC with one load and no hash lookup.
+ *
+ * One walk (fib_walk) yields the prefixes in that order.  dp_fib_build()
+ * adds them; dp_fib_fit() replays what rte_rib, DIR24_8 and the trie would
+ * allocate for them, so that a config is refused by its check (dpf -n)
+ * exactly when the FIB could not hold it, rather than at start.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +31,12 @@
 #include "dataplane/dp.h"
 
 struct fib_builder {
+	struct dp_main *dp;		/* for the gateways' neighbour entries */
 	struct dp_fib *fib;
 	unsigned int cap_nh;
 	unsigned int cap_routes;
+	char *err;
+	size_t errlen;
 };
 
 bool
@@ -119,41 +129,195 @@ route_add(struct fib_builder *b, const struct dp_addr *dst, uint32_t nh)
 	return 0;
 }
 
-/* The connected interface whose prefix holds addr, or -1. */
+/* The interface of ifs whose connected prefix holds addr, or -1. */
 static int
-iface_for(const struct dp_main *dp, uint8_t af, const uint8_t *addr)
+iface_for(const struct dp_iface *ifs, unsigned int n_ifs, uint8_t af, const uint8_t *addr)
 {
 	unsigned int i, j;
 
-	for (i = 0; i < dp->n_ifaces; i++)
-		for (j = 0; j < dp->ifaces[i].n_addrs; j++)
-			if (dp_addr_in(&dp->ifaces[i].addrs[j], af, addr))
+	for (i = 0; i < n_ifs; i++)
+		for (j = 0; j < ifs[i].n_addrs; j++)
+			if (dp_addr_in(&ifs[i].addrs[j], af, addr))
 				return (int)i;
 	return -1;
 }
 
+static void
+addr_format(const struct dp_addr *a, char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(a->af == 4 ? AF_INET : AF_INET6, a->addr, s, sizeof(s));
+	snprintf(buf, len, "%s/%u", s, a->plen);
+}
+
+/* --- the prefixes of a FIB, in the order they are added --- */
+
+enum fib_src {
+	FIB_SRC_ROUTE,		/* routes[idx] */
+	FIB_SRC_IFACE,		/* ifs[idx].addrs[addr]: its network, host, broadcast */
+};
+
+struct fib_item {
+	uint8_t src;		/* enum fib_src */
+	unsigned int idx;
+	unsigned int addr;
+	struct dp_addr dst;	/* host bits clear */
+	struct dp_nh nh;	/* GATEWAY: neigh not set yet */
+};
+
+typedef int (*fib_item_fn)(void *arg, const struct fib_item *it);
+
+/*
+ * Calls fn for every prefix: static routes first, then the connected
+ * networks, then the local hosts and IPv4 broadcast addresses, so that
+ * later (more local) entries replace earlier ones for the same prefix.
+ * Stops at fn's first non-zero return and returns it.
+ */
+static int
+fib_walk(const struct dp_iface *ifs, unsigned int n_ifs, const struct dp_route_conf *routes,
+	 unsigned int n, unsigned int *unresolved, fib_item_fn fn, void *arg)
+{
+	struct fib_item it;
+	unsigned int i, j, bad = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		const struct dp_route_conf *r = &routes[i];
+
+		memset(&it, 0, sizeof(it));
+		it.src = FIB_SRC_ROUTE;
+		it.idx = i;
+		it.dst = r->dst;
+		it.nh.af = r->dst.af;
+		if (r->reject) {
+			it.nh.kind = DP_NH_REJECT;
+		} else if (r->has_via) {
+			int ifx = r->iface >= 0 ? r->iface : iface_for(ifs, n_ifs, r->dst.af, r->via);
+
+			if (ifx < 0) {
+				bad++;
+				continue;
+			}
+			it.nh.kind = DP_NH_GATEWAY;
+			it.nh.iface = (uint16_t)ifx;
+			memcpy(it.nh.gw, r->via, 16);
+		} else {
+			it.nh.kind = DP_NH_CONNECTED;
+			it.nh.iface = (uint16_t)r->iface;
+		}
+		prefix_mask(&it.dst);
+		if ((rc = fn(arg, &it)) != 0)
+			return rc;
+	}
+	for (i = 0; i < n_ifs; i++) {
+		for (j = 0; j < ifs[i].n_addrs; j++) {
+			memset(&it, 0, sizeof(it));
+			it.src = FIB_SRC_IFACE;
+			it.idx = i;
+			it.addr = j;
+			it.dst = ifs[i].addrs[j];
+			it.nh = (struct dp_nh){ .kind = DP_NH_CONNECTED, .af = it.dst.af,
+						.iface = (uint16_t)i };
+			prefix_mask(&it.dst);
+			if ((rc = fn(arg, &it)) != 0)
+				return rc;
+		}
+	}
+	for (i = 0; i < n_ifs; i++) {
+		for (j = 0; j < ifs[i].n_addrs; j++) {
+			struct dp_addr host = ifs[i].addrs[j];
+
+			memset(&it, 0, sizeof(it));
+			it.src = FIB_SRC_IFACE;
+			it.idx = i;
+			it.addr = j;
+			it.nh = (struct dp_nh){ .kind = DP_NH_LOCAL, .af = host.af,
+						.iface = (uint16_t)i };
+			if (host.af == 4 && host.plen <= 30) {
+				/* The subnet broadcast address is ours to receive too. */
+				uint32_t ip = (uint32_t)host.addr[0] << 24 |
+					      (uint32_t)host.addr[1] << 16 |
+					      (uint32_t)host.addr[2] << 8 | host.addr[3];
+
+				it.dst = host;
+				ip |= (1u << (32 - host.plen)) - 1;
+				it.dst.addr[0] = (uint8_t)(ip >> 24);
+				it.dst.addr[1] = (uint8_t)(ip >> 16);
+				it.dst.addr[2] = (uint8_t)(ip >> 8);
+				it.dst.addr[3] = (uint8_t)ip;
+				it.dst.plen = 32;
+				if ((rc = fn(arg, &it)) != 0)
+					return rc;
+			}
+			it.dst = host;
+			it.dst.plen = host.af == 4 ? 32 : 128;
+			prefix_mask(&it.dst);
+			if ((rc = fn(arg, &it)) != 0)
+				return rc;
+		}
+	}
+	if (unresolved != NULL)
+		*unresolved = bad;
+	return 0;
+}
+
+/* --- building --- */
+
+static int
+build_item(void *arg, const struct fib_item *it)
+{
+	struct fib_builder *b = arg;
+	struct dp_nh h = it->nh;
+	char pfx[64];
+	int nh, rc;
+
+	if (h.kind == DP_NH_GATEWAY) {
+		int ng = dp_neigh_get(b->dp, h.iface, h.af, h.gw, true);
+
+		if (ng < 0) {
+			snprintf(b->err, b->errlen, "neighbour table full");
+			return -ENOSPC;
+		}
+		h.neigh = (uint32_t)ng;
+	}
+	nh = nh_add(b, &h);
+	if (nh < 0) {
+		snprintf(b->err, b->errlen, "out of memory building the FIB");
+		return nh;
+	}
+	rc = route_add(b, &it->dst, (uint32_t)nh);
+	if (rc != 0) {
+		addr_format(&it->dst, pfx, sizeof(pfx));
+		snprintf(b->err, b->errlen, "cannot add %s to the FIB: %s", pfx,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 struct dp_fib *
-dp_fib_build(struct dp_main *dp, const struct dp_route_conf *routes, unsigned int n,
-	     unsigned int *unresolved, char *err, size_t errlen)
+dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
+	     const struct dp_route_conf *routes, unsigned int n, unsigned int *unresolved,
+	     char *err, size_t errlen)
 {
 	static unsigned int gen;
 	struct rte_fib_conf c4 = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = 0,
-		.max_routes = 1 << 16,
-		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = 1 << 12 },
+		.max_routes = DP_FIB_MAX_ROUTES,
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = DP_FIB4_TBL8 },
 	};
 	struct rte_fib6_conf c6 = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = 0,
-		.max_routes = 1 << 16,
-		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = 1 << 14 },
+		.max_routes = DP_FIB_MAX_ROUTES,
+		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = DP_FIB6_TBL8 },
 	};
-	struct fib_builder b = { .cap_nh = 16, .cap_routes = 16 };
+	struct fib_builder b = { .dp = dp, .cap_nh = 16, .cap_routes = 16, .err = err,
+				 .errlen = errlen };
 	struct dp_fib *f;
 	char name[32];
-	unsigned int i, j, bad = 0;
-	int nh, rc;
 
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
@@ -173,89 +337,244 @@ dp_fib_build(struct dp_main *dp, const struct dp_route_conf *routes, unsigned in
 		snprintf(err, errlen, "cannot create FIB: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-
-	/* Static routes first, so connected and local prefixes win over them. */
-	for (i = 0; i < n; i++) {
-		const struct dp_route_conf *r = &routes[i];
-		struct dp_nh h;
-
-		memset(&h, 0, sizeof(h));
-		h.af = r->dst.af;
-		if (r->reject) {
-			h.kind = DP_NH_REJECT;
-		} else if (r->has_via) {
-			int ifx = r->iface >= 0 ? r->iface : iface_for(dp, r->dst.af, r->via);
-			int ng;
-
-			if (ifx < 0) {
-				bad++;
-				continue;
-			}
-			ng = dp_neigh_get(dp, (uint16_t)ifx, r->dst.af, r->via, true);
-			if (ng < 0) {
-				snprintf(err, errlen, "neighbour table full");
-				goto fail;
-			}
-			h.kind = DP_NH_GATEWAY;
-			h.iface = (uint16_t)ifx;
-			h.neigh = (uint32_t)ng;
-			memcpy(h.gw, r->via, 16);
-		} else {
-			h.kind = DP_NH_CONNECTED;
-			h.iface = (uint16_t)r->iface;
-		}
-		nh = nh_add(&b, &h);
-		if (nh < 0 || (rc = route_add(&b, &r->dst, (uint32_t)nh)) != 0) {
-			snprintf(err, errlen, "cannot add a route");
-			goto fail;
-		}
-	}
-	for (i = 0; i < dp->n_ifaces; i++) {
-		for (j = 0; j < dp->ifaces[i].n_addrs; j++) {
-			const struct dp_addr *a = &dp->ifaces[i].addrs[j];
-			struct dp_nh h = { .kind = DP_NH_CONNECTED, .af = a->af,
-					   .iface = (uint16_t)i };
-
-			nh = nh_add(&b, &h);
-			if (nh < 0 || route_add(&b, a, (uint32_t)nh) != 0)
-				goto nomem;
-		}
-	}
-	for (i = 0; i < dp->n_ifaces; i++) {
-		for (j = 0; j < dp->ifaces[i].n_addrs; j++) {
-			struct dp_addr host = dp->ifaces[i].addrs[j];
-			struct dp_nh h = { .kind = DP_NH_LOCAL, .af = host.af,
-					   .iface = (uint16_t)i };
-
-			nh = nh_add(&b, &h);
-			if (nh < 0)
-				goto nomem;
-			if (host.af == 4 && host.plen <= 30) {
-				/* The subnet broadcast address is ours to receive too. */
-				struct dp_addr bc = host;
-				uint32_t ip = (uint32_t)bc.addr[0] << 24 | (uint32_t)bc.addr[1] << 16 |
-					      (uint32_t)bc.addr[2] << 8 | bc.addr[3];
-
-				ip |= (1u << (32 - bc.plen)) - 1;
-				bc.addr[0] = (uint8_t)(ip >> 24);
-				bc.addr[1] = (uint8_t)(ip >> 16);
-				bc.addr[2] = (uint8_t)(ip >> 8);
-				bc.addr[3] = (uint8_t)ip;
-				bc.plen = 32;
-				if (route_add(&b, &bc, (uint32_t)nh) != 0)
-					goto nomem;
-			}
-			host.plen = host.af == 4 ? 32 : 128;
-			if (route_add(&b, &host, (uint32_t)nh) != 0)
-				goto nomem;
-		}
-	}
-	if (unresolved != NULL)
-		*unresolved = bad;
+	if (fib_walk(ifs, n_ifs, routes, n, unresolved, build_item, &b) != 0)
+		goto fail;
 	return f;
 nomem:
 	snprintf(err, errlen, "out of memory building the FIB");
 fail:
 	dp_fib_free(f);
 	return NULL;
+}
+
+/* --- what a FIB needs --- */
+
+/* A key of the sets dp_fib_fit keeps: a prefix, a /24 network, a gateway. */
+enum fit_tag {
+	FIT_EMPTY,
+	FIT_PREFIX,
+	FIT_NET24,
+	FIT_GATEWAY,
+};
+
+struct fit_key {
+	uint8_t tag;		/* enum fit_tag */
+	uint8_t af;
+	uint8_t plen;
+	uint8_t pad;
+	uint16_t iface;		/* FIT_GATEWAY */
+	uint16_t pad2;
+	uint8_t addr[16];
+};
+
+/* Open addressing, linear probing, at most half full. */
+struct fit_set {
+	struct fit_key *k;
+	uint32_t n, cap;
+};
+
+static uint32_t
+fit_hash(const struct fit_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static struct fit_key *
+fit_slot(const struct fit_set *s, const struct fit_key *k)
+{
+	uint32_t i = fit_hash(k) & (s->cap - 1);
+
+	while (s->k[i].tag != FIT_EMPTY && memcmp(&s->k[i], k, sizeof(*k)) != 0)
+		i = (i + 1) & (s->cap - 1);
+	return &s->k[i];
+}
+
+static bool
+fit_has(const struct fit_set *s, const struct fit_key *k)
+{
+	return s->cap > 0 && fit_slot(s, k)->tag != FIT_EMPTY;
+}
+
+/* 1 when added, 0 when already there, -ENOMEM. */
+static int
+fit_add(struct fit_set *s, const struct fit_key *k)
+{
+	struct fit_key *slot;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct fit_set g = { .cap = s->cap ? 2 * s->cap : 1024 };
+
+		g.k = calloc(g.cap, sizeof(*g.k));
+		if (g.k == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < s->cap; i++)
+			if (s->k[i].tag != FIT_EMPTY)
+				*fit_slot(&g, &s->k[i]) = s->k[i];
+		g.n = s->n;
+		free(s->k);
+		*s = g;
+	}
+	slot = fit_slot(s, k);
+	if (slot->tag != FIT_EMPTY)
+		return 0;
+	*slot = *k;
+	s->n++;
+	return 1;
+}
+
+static struct fit_key
+fit_key_make(uint8_t tag, uint8_t af, uint8_t plen, uint16_t iface, const uint8_t *addr)
+{
+	struct fit_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.tag = tag;
+	k.af = af;
+	k.plen = plen;
+	k.iface = iface;
+	memcpy(k.addr, addr, af == 4 ? 4 : 16);
+	if (tag != FIT_GATEWAY) {
+		struct dp_addr a = { .af = af, .plen = plen };
+
+		memcpy(a.addr, k.addr, 16);
+		prefix_mask(&a);
+		memcpy(k.addr, a.addr, 16);
+	}
+	return k;
+}
+
+struct fit_state {
+	struct dp_fib_fit *fit;
+	const struct dp_iface *ifs;
+	struct fit_set set;
+};
+
+static unsigned int
+ceil8(unsigned int bits)
+{
+	return (bits + 7) / 8 * 8;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+fit_fail(struct fit_state *st, const struct fib_item *it, const char *fmt, ...)
+{
+	struct dp_fib_fit *f = st->fit;
+	va_list ap;
+
+	if (it->src == FIB_SRC_ROUTE) {
+		f->route = (int)it->idx;
+	} else {
+		f->iface = (int)it->idx;
+		f->addr = (int)it->addr;
+	}
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+	return -ENOSPC;
+}
+
+/*
+ * One prefix as rte_fib_add() would take it [DPDK 22.11 lib/fib dir24_8.c
+ * dir24_8_modify, trie.c trie_modify]:
+ *  - an existing prefix only changes its next hop: no node, no table;
+ *  - a new one takes at most two rte_rib nodes (dp.h);
+ *  - IPv4 longer than /24: one tbl8 per /24 network that holds no longer
+ *    prefix yet, refused once number_tbl8s are reserved;
+ *  - IPv6 longer than /24: ceil8(len) - ceil8(max(parent, 24)) bits / 8
+ *    tables reserved, parent the longest prefix already in that covers it,
+ *    refused when the reservation would pass number_tbl8s (as measured
+ *    against the 22.11 library: exactly number_tbl8s can be reserved).  The
+ *    trie reserves nothing when a longer prefix already sits below, or when
+ *    the parent has the same next hop; counting them anyway only makes
+ *    this stricter than the trie, never laxer.
+ */
+static int
+fit_item(void *arg, const struct fib_item *it)
+{
+	struct fit_state *st = arg;
+	struct dp_fib_fit *f = st->fit;
+	const struct dp_addr *d = &it->dst;
+	unsigned int six = d->af == 6, parent = 24;
+	struct fit_key k;
+	char pfx[64];
+	int rc;
+
+	if (it->src == FIB_SRC_ROUTE)
+		addr_format(d, pfx, sizeof(pfx));
+	else
+		addr_format(&st->ifs[it->idx].addrs[it->addr], pfx, sizeof(pfx));
+	if (it->nh.kind == DP_NH_GATEWAY) {
+		k = fit_key_make(FIT_GATEWAY, it->nh.af, 0, it->nh.iface, it->nh.gw);
+		rc = fit_add(&st->set, &k);
+		if (rc < 0)
+			return rc;
+		if (rc == 1 && ++f->gateways > DP_NEIGH_GATEWAYS_MAX) {
+			struct dp_addr gw = { .af = it->nh.af, .plen = it->nh.af == 4 ? 32 : 128 };
+
+			memcpy(gw.addr, it->nh.gw, 16);
+			addr_format(&gw, pfx, sizeof(pfx));
+			*strchr(pfx, '/') = '\0';
+			f->via = true;
+			return fit_fail(st, it, "gateway %s does not fit: at most %u distinct "
+					"gateways (a quarter of the %u-entry neighbour table)", pfx,
+					DP_NEIGH_GATEWAYS_MAX, DP_NEIGH_MAX);
+		}
+	}
+	k = fit_key_make(FIT_PREFIX, d->af, d->plen, 0, d->addr);
+	rc = fit_add(&st->set, &k);
+	if (rc <= 0)
+		return rc;
+	if (++f->prefixes[six] > DP_FIB_MAX_PREFIXES)
+		return fit_fail(st, it, "%s does not fit: the IPv%c FIB holds at most %u distinct "
+				"prefixes (static routes, and the network, host and broadcast "
+				"address of every interface address)", pfx, six ? '6' : '4',
+				DP_FIB_MAX_PREFIXES);
+	if (d->plen <= 24)
+		return 0;
+	if (!six) {
+		k = fit_key_make(FIT_NET24, 4, 24, 0, d->addr);
+		rc = fit_add(&st->set, &k);
+		if (rc < 0)
+			return rc;
+		if (rc == 1 && ++f->tbl8[0] > DP_FIB4_TBL8)
+			return fit_fail(st, it, "%s does not fit: the IPv4 FIB holds prefixes "
+					"longer than /24 in at most %u /24 networks", pfx,
+					DP_FIB4_TBL8);
+		return 0;
+	}
+	for (unsigned int len = d->plen - 1u; len > 24; len--) {
+		k = fit_key_make(FIT_PREFIX, 6, (uint8_t)len, 0, d->addr);
+		if (fit_has(&st->set, &k)) {
+			parent = len;
+			break;
+		}
+	}
+	f->tbl8[1] += (ceil8(d->plen) - ceil8(parent)) / 8;
+	if (f->tbl8[1] > DP_FIB6_TBL8)
+		return fit_fail(st, it, "%s does not fit: the IPv6 FIB has %u tables of 256 "
+				"entries, and a prefix longer than /24 takes one per 8 bits it "
+				"reaches past /24 or past the prefix covering it (%u with this "
+				"one)", pfx, DP_FIB6_TBL8, f->tbl8[1]);
+	return 0;
+}
+
+int
+dp_fib_fit(const struct dp_iface *ifs, unsigned int n_ifs, const struct dp_route_conf *routes,
+	   unsigned int n, struct dp_fib_fit *fit)
+{
+	struct fit_state st = { .fit = fit, .ifs = ifs };
+	int rc;
+
+	memset(fit, 0, sizeof(*fit));
+	fit->route = fit->iface = fit->addr = -1;
+	rc = fib_walk(ifs, n_ifs, routes, n, &fit->unresolved, fit_item, &st);
+	if (rc == -ENOMEM)
+		snprintf(fit->msg, sizeof(fit->msg), "out of memory");
+	free(st.set.k);
+	return rc;
 }

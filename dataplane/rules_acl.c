@@ -421,9 +421,12 @@ struct pair {
 /*
  * Entries are collected first and the context created for exactly their
  * number: rte_acl_create() allocates max_rule_num * rule_size up front.
+ * Without fill only the entries are counted (rules_acl_check()): the same
+ * expansion and the same limits, no buffer and no rte_acl.
  */
 struct builder {
 	int six;
+	bool fill;
 	unsigned int entries, cap;
 	struct acl_rule6 *buf;
 };
@@ -445,7 +448,7 @@ struct proto_item {
 };
 
 static int
-emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx, unsigned int n_rules,
+emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	  const struct box_list *src, const struct box_list *dst, const struct pair *pairs,
 	  unsigned int n_pairs, char *err, size_t len)
 {
@@ -480,17 +483,22 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx, unsigne
 	}
 	total = (uint64_t)n_pi * src->n * dst->n * n_pairs * n_if;
 	if (total > RULES_ACL_MAX_PER_RULE) {
-		snprintf(err, len, "rules[%u] (id %u) expands to %" PRIu64 " classifier entries "
-			 "for IPv%c (at most %u): %u protocols x %u source and %u destination "
-			 "address ranges x %u port pairs x %u interface runs; use a table or fewer "
-			 "list elements", idx, r->id, total, six ? '6' : '4',
-			 RULES_ACL_MAX_PER_RULE, n_pi, src->n, dst->n, n_pairs, n_if);
-		return -1;
+		snprintf(err, len, "expands to %" PRIu64 " classifier entries for IPv%c (at "
+			 "most %u): %u protocols x %u source and %u destination address ranges x "
+			 "%u port pairs x %u interface runs; use a table or fewer list elements",
+			 total, six ? '6' : '4', RULES_ACL_MAX_PER_RULE, n_pi, src->n, dst->n,
+			 n_pairs, n_if);
+		return -E2BIG;
 	}
 	if (b->entries + total > RULES_ACL_MAX_TOTAL) {
-		snprintf(err, len, "rules[%u] (id %u): the ruleset needs more than %u classifier "
-			 "entries for IPv%c", idx, r->id, RULES_ACL_MAX_TOTAL, six ? '6' : '4');
-		return -1;
+		snprintf(err, len, "takes the ruleset past %u classifier entries for IPv%c "
+			 "(%u before this rule, %" PRIu64 " for it)", RULES_ACL_MAX_TOTAL,
+			 six ? '6' : '4', b->entries, total);
+		return -E2BIG;
+	}
+	if (!b->fill) {
+		b->entries += (unsigned int)total;
+		return 0;
 	}
 	if (b->entries + total > b->cap) {
 		unsigned int cap = b->cap ? b->cap : 256;
@@ -501,7 +509,7 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx, unsigne
 		m = realloc(b->buf, cap * sizeof(*b->buf));
 		if (m == NULL) {
 			snprintf(err, len, "out of memory for %u classifier entries", cap);
-			return -1;
+			return -ENOMEM;
 		}
 		b->buf = m;
 		b->cap = cap;
@@ -536,26 +544,26 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx, unsigne
 		e->field[fidx((int)six, F_IFACE)].value.u16 = ifr[f].lo;
 		e->field[fidx((int)six, F_IFACE)].mask_range.u16 = ifr[f].hi;
 	}
-	(void)n_rules;
 	return 0;
 }
 
+/*
+ * Expands the rules of one family into b (counting only, without b->fill).
+ * On failure *bad is the index of the rule at fault (-1: out of memory)
+ * and err says why without naming the rule.
+ */
 static int
-build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, char *err, size_t len)
+expand_af(const struct dpf_ruleset *rs, struct builder *b, int *bad, char *err, size_t len)
 {
-	static atomic_uint seq;
+	int six = b->six;
 	uint8_t af = six ? 6 : 4, afbit = six ? RULE_AF_INET6 : RULE_AF_INET;
 	struct box_list src = { 0 }, dst = { 0 };
 	struct range sr[2 * RULE_MAX_LIST + 2], dr[2 * RULE_MAX_LIST + 2];
 	struct pair *pairs = NULL;
-	struct builder b = { .six = six };
-	struct rte_acl_ctx *ctx = NULL;
-	struct rte_acl_config cfg;
-	char name[RTE_ACL_NAMESIZE];
-	struct rte_acl_param prm;
 	unsigned int cap_pairs = 0;
-	int rc = -1, brc;
+	int rc = -1, erc;
 
+	*bad = -1;
 	for (unsigned int i = 0; i < rs->n; i++) {
 		const struct dpf_rule *r = &rs->rules[i];
 		unsigned int ns, nd, np = 0;
@@ -576,8 +584,9 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, char *err
 			nd = port_ranges(&r->dst, dr, RTE_DIM(dr));
 		}
 		if ((uint64_t)ns * nd > RULES_ACL_MAX_PER_RULE) {
-			snprintf(err, len, "rules[%u] (id %u): %u x %u port ranges is more than %u "
-				 "classifier entries", i, r->id, ns, nd, RULES_ACL_MAX_PER_RULE);
+			*bad = (int)i;
+			snprintf(err, len, "has %u x %u port ranges, more than %u classifier "
+				 "entries", ns, nd, RULES_ACL_MAX_PER_RULE);
 			goto out;
 		}
 		if (ns * nd > cap_pairs) {
@@ -606,9 +615,35 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, char *err
 		}
 		if (np == 0)
 			continue;	/* a port list that matches nothing */
-		if (emit_rule(&b, r, i, rs->n, &src, &dst, pairs, np, err, len) < 0)
+		erc = emit_rule(b, r, i, &src, &dst, pairs, np, err, len);
+		if (erc < 0) {
+			if (erc != -ENOMEM)
+				*bad = (int)i;
 			goto out;
+		}
 	}
+	rc = 0;
+out:
+	free(src.b);
+	free(dst.b);
+	free(pairs);
+	return rc;
+}
+
+static int
+build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, int *bad, char *err,
+	 size_t len)
+{
+	static atomic_uint seq;
+	struct builder b = { .six = six, .fill = true };
+	struct rte_acl_ctx *ctx = NULL;
+	struct rte_acl_config cfg;
+	char name[RTE_ACL_NAMESIZE];
+	struct rte_acl_param prm;
+	int rc = -1, brc;
+
+	if (expand_af(rs, &b, bad, err, len) < 0)
+		goto out;
 	if (b.entries == 0) {
 		rc = 0;		/* nothing to classify: every lookup misses */
 		goto out;
@@ -650,22 +685,40 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, char *err
 out:
 	rte_acl_free(ctx);
 	free(b.buf);
-	free(src.b);
-	free(dst.b);
-	free(pairs);
 	return rc;
+}
+
+int
+rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad, char *err,
+		size_t len)
+{
+	for (int six = 0; six < 2; six++) {
+		struct builder b = { .six = six, .fill = false };
+
+		if (expand_af(rs, &b, bad, err, len) < 0)
+			return -1;
+		entries[six] = b.entries;
+	}
+	return 0;
 }
 
 struct rules_acl *
 rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
 {
 	struct rules_acl *acl = calloc(1, sizeof(*acl));
+	char msg[512];
+	int bad = -1;
 
 	if (acl == NULL) {
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
-	if (build_af(acl, rs, 0, err, len) < 0 || build_af(acl, rs, 1, err, len) < 0) {
+	if (build_af(acl, rs, 0, &bad, msg, sizeof(msg)) < 0 ||
+	    build_af(acl, rs, 1, &bad, msg, sizeof(msg)) < 0) {
+		if (bad >= 0)
+			snprintf(err, len, "rules[%d] (id %u) %s", bad, rs->rules[bad].id, msg);
+		else
+			snprintf(err, len, "%s", msg);
 		rules_acl_free(acl);
 		return NULL;
 	}

@@ -12,6 +12,10 @@
  *    prefixes x destination prefixes x port ranges) to more than
  *    RULES_ACL_MAX_PER_RULE classifier entries is refused with a message
  *    naming it; so is a ruleset above RULES_ACL_MAX_TOTAL entries per family.
+ *    rules_acl_check() is that expansion and those two limits without rte_acl
+ *    (no EAL, no DPDK memory), so that a config check refuses exactly what
+ *    rules_acl_build() would; only rte_acl's own memory limit
+ *    (RULES_ACL_MAX_MEMORY) is known at build time alone.
  *  - rules_acl_eval*() are read-only and thread-safe: any number of workers
  *    may classify with one struct rules_acl at once.
  *
@@ -36,8 +40,18 @@
 
 struct rules_acl;
 
-/* NULL with err set ("rules[3] (id 4): ...") on failure. */
+/* NULL with err set ("rules[3] (id 4) expands to ...") on failure. */
 struct rules_acl *rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len);
+
+/*
+ * The classifier entries rules_acl_build() would make for rs, per family
+ * (entries[0] IPv4, [1] IPv6), computed by the same code without rte_acl:
+ * pure C, callable without EAL.  0, or -1 with err set and *bad the index
+ * of the rule above a limit (-1 when out of memory); err does not name the
+ * rule ("expands to 20000 classifier entries ..."), the caller does.
+ */
+int rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad, char *err,
+		    size_t len);
 void rules_acl_free(struct rules_acl *acl);
 
 /* The deciding rule's index, or -1 (the default applies): as rules_eval_ref(). */

@@ -2,12 +2,14 @@
 /*
  * DOC: bringing the appliance up from a config, and the control loop.
  *
- * Order: dataplane (pool, ports, rings) -> interfaces -> FIB -> control
- * sockets -> workers.  Any failure is reported with its cause and undoes
- * what was done.  The loop never blocks: each iteration serves the control
- * sockets, the control core's packet work, once a second the link state,
- * and the deferred frees of published objects; with idle_sleep_us it
- * sleeps when an iteration found nothing to do.
+ * The config arrives compiled and checked (control/plan): bring-up only
+ * applies the plan.  Order: dataplane (pool, ports, rings) -> interfaces ->
+ * state tables -> the plan's FIB and ruleset -> control sockets -> workers.
+ * Any failure is reported with its cause and undoes what was done.  The
+ * loop never blocks: each iteration serves the control sockets, the
+ * control core's packet work, once a second the link state, and the
+ * deferred frees of published objects; with idle_sleep_us it sleeps when
+ * an iteration found nothing to do.
  *
  * pflog: with logging.pflog set, the loop also drains the workers' log rings
  * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
@@ -26,10 +28,9 @@
 #include "control/app/app.h"
 #include "control/carp/carp.h"
 #include "control/app/filter_cmds.h"
-#include "control/rules/rules.h"
+#include "control/plan/plan.h"
 #include "dataplane/filter.h"
 #include "dataplane/frag.h"
-#include "dataplane/rules_acl.h"
 
 /* --- pflog (logging.pflog) --- */
 #define APP_PFLOG_BUDGET 512	/* records written per loop iteration */
@@ -61,135 +62,45 @@ app_pflog_poll(struct app *app, unsigned int *work)
 }
 /* --- end pflog --- */
 
-static int
-app_dp_conf(const struct dpf_config *cfg, struct dp_conf *dc)
-{
-	unsigned int i;
-
-	memset(dc, 0, sizeof(*dc));
-	dc->n_workers = cfg->dataplane.workers;
-	dc->burst = cfg->dataplane.burst;
-	dc->idle_sleep_us = cfg->dataplane.idle_sleep_us;
-	dc->log_snaplen = cfg->logging.pflog != NULL ? DP_LOG_SNAPLEN_DEFAULT : 0; /* pflog */
-	dc->mbufs = cfg->dataplane.mbufs;
-	dc->n_ports = cfg->dataplane.n_ports;
-	for (i = 0; i < cfg->dataplane.n_ports && i < DP_MAX_PORTS; i++) {
-		const struct cfg_port *p = &cfg->dataplane.ports[i];
-
-		dc->ports[i].name = p->name;
-		dc->ports[i].device = p->device;
-		dc->ports[i].mtu = p->mtu;
-		dc->ports[i].rx_desc = p->rx_desc;
-		dc->ports[i].tx_desc = p->tx_desc;
-	}
-	return 0;
-}
-
+/* The interfaces, in the plan's order: their indexes are the config's. */
 static int
 app_ifaces(struct app *app, char *err, size_t errlen)
 {
-	const struct dpf_config *cfg = app->cfg;
-	unsigned int i, j;
+	const struct dpf_plan *plan = app->plan;
+	unsigned int i;
 	int rc;
 
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		const struct cfg_iface *ci = &cfg->ifaces[i];
-		struct dp_iface di;
-
-		memset(&di, 0, sizeof(di));
-		snprintf(di.name, sizeof(di.name), "%s", ci->name);
-		di.port = (uint16_t)ci->port;
-		di.vlan = ci->vlan;
-		di.mtu = ci->mtu;
-		if (ci->n_addrs > DP_MAX_ADDRS) {
-			snprintf(err, errlen, "interface %s: at most %u addresses", ci->name,
-				 DP_MAX_ADDRS);
-			return -EINVAL;
-		}
-		for (j = 0; j < ci->n_addrs; j++) {
-			di.addrs[j].af = ci->addrs[j].af;
-			di.addrs[j].plen = ci->addrs[j].plen;
-			memcpy(di.addrs[j].addr, ci->addrs[j].addr, 16);
-		}
-		di.n_addrs = ci->n_addrs;
-		rc = dp_iface_add(app->dp, &di, err, errlen);
+	for (i = 0; i < plan->n_ifaces; i++) {
+		rc = dp_iface_add(app->dp, &plan->ifaces[i], err, errlen);
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
 }
 
-static struct dp_fib *
-app_fib(struct app *app, char *err, size_t errlen)
-{
-	const struct dpf_config *cfg = app->cfg;
-	struct dp_route_conf *rc;
-	struct dp_fib *fib;
-	unsigned int i;
-
-	rc = calloc(cfg->n_routes + 1, sizeof(*rc));
-	if (rc == NULL)
-		return NULL;
-	for (i = 0; i < cfg->n_routes; i++) {
-		const struct cfg_route *r = &cfg->routes[i];
-
-		rc[i].dst.af = r->dst.af;
-		rc[i].dst.plen = r->dst.plen;
-		memcpy(rc[i].dst.addr, r->dst.addr, 16);
-		rc[i].has_via = r->has_via;
-		memcpy(rc[i].via, r->via, 16);
-		rc[i].iface = r->iface;
-		rc[i].reject = r->reject;
-	}
-	fib = dp_fib_build(app->dp, rc, cfg->n_routes, &app->unresolved_routes, err, errlen);
-	free(rc);
-	return fib;
-}
-
-/* --- packet filter: state tables and the ruleset --- */
-static void
-app_ruleset_free(struct dpf_ruleset *rs)
-{
-	if (rs == NULL)
-		return;
-	rules_acl_free(rs->acl);
-	rs->acl = NULL;
-	rules_ruleset_free(rs);
-}
-
-/* Compiles the config's rules and publishes them with pf's options. */
+/* --- packet filter: state tables, then the plan's FIB and ruleset --- */
+/*
+ * Creates the state and fragment tables (sized by limits: applied once, at
+ * start), then builds the plan's FIB and ruleset and publishes them with
+ * pf's options.
+ */
 static int
 app_filter(struct app *app, char *err, size_t errlen)
 {
-	const struct dpf_config *cfg = app->cfg;
-	struct dpf_ruleset *rs;
-	struct dp_rules *r;
-	char msg[512];
+	const struct dpf_plan *plan = app->plan;
+	struct plan_objs objs;
 
 	app->dp->host_id = app->host_id;
 	if (app->dp->workers[0].states == NULL &&
-	    (dp_filter_init(app->dp, cfg->limits[PFLIMIT_STATES], cfg->timeouts, err, errlen) != 0 ||
-	     dp_frag_init(app->dp, cfg->limits[PFLIMIT_FRAGS], cfg->timeouts[PFTM_FRAG], err,
+	    (dp_filter_init(app->dp, plan->limits[PFLIMIT_STATES], plan->timeouts, err,
+			    errlen) != 0 ||
+	     dp_frag_init(app->dp, plan->limits[PFLIMIT_FRAGS], plan->timeouts[PFTM_FRAG], err,
 			  errlen) != 0))
 		return -1;
-	rs = cfg_ruleset(cfg, msg, sizeof(msg));
-	if (rs == NULL) {
-		snprintf(err, errlen, "%s", msg);
+	if (plan_instantiate(plan, app->dp, &objs, err, errlen) != 0)
 		return -1;
-	}
-	rs->acl = rules_acl_build(rs, msg, sizeof(msg));
-	if (rs->acl == NULL && rs->n > 0) {
-		snprintf(err, errlen, "rules: %.480s", msg);
-		app_ruleset_free(rs);
-		return -1;
-	}
-	r = dp_rules_new(app->dp, rs, app_ruleset_free, cfg->timeouts, cfg->limits[PFLIMIT_STATES]);
-	if (r == NULL) {
-		snprintf(err, errlen, "out of memory for the ruleset");
-		app_ruleset_free(rs);
-		return -1;
-	}
-	dp_rules_publish(app->dp, r);
+	app->unresolved_routes = objs.unresolved_routes;
+	plan_publish(app->dp, &objs);
 	return 0;
 }
 /* --- end packet filter --- */
@@ -235,11 +146,10 @@ app_sockets(struct app *app, char *err, size_t errlen)
 }
 
 int
-app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
+app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 {
+	const struct dpf_config *cfg = plan->cfg;
 	struct app *app;
-	struct dp_conf dc;
-	struct dp_fib *fib;
 	char err[512] = "";
 	uint64_t hz = rte_get_tsc_hz(), last_link = 0;
 	int rc = -1;
@@ -247,6 +157,7 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 	app = calloc(1, sizeof(*app));
 	if (app == NULL)
 		return -1;
+	app->plan = plan;
 	app->cfg = cfg;
 	app->started = time(NULL);
 	app->host_id = cfg->system.host_id_set ? cfg->system.host_id :
@@ -256,15 +167,8 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 		fprintf(stderr, "dpf: out of memory\n");
 		goto out;
 	}
-	app_dp_conf(cfg, &dc);
-	if (dp_init(app->dp, &dc, err, sizeof(err)) != 0 ||
-	    app_ifaces(app, err, sizeof(err)) != 0)
-		goto fail;
-	fib = app_fib(app, err, sizeof(err));
-	if (fib == NULL)
-		goto fail;
-	dp_fib_publish(app->dp, fib);
-	if (app_filter(app, err, sizeof(err)) != 0)
+	if (dp_init(app->dp, &plan->dp, err, sizeof(err)) != 0 ||
+	    app_ifaces(app, err, sizeof(err)) != 0 || app_filter(app, err, sizeof(err)) != 0)
 		goto fail;
 	if (app->unresolved_routes)
 		fprintf(stderr, "dpf: %u static routes have a gateway on no connected prefix "

@@ -19,9 +19,11 @@
 #include "dataplane/dp.h"
 
 struct carp;
+struct dpf_plan;
 
 struct app {
-	const struct dpf_config *cfg;
+	const struct dpf_plan *plan;	/* control/plan: what runs */
+	const struct dpf_config *cfg;	/* plan->cfg */
 	struct dp_main *dp;
 	struct local local;
 	struct carp *carp;		/* control/carp/carp.h */
@@ -34,8 +36,8 @@ struct app {
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 };
 
-/* Sets up and runs the appliance until *stop becomes non-zero. */
-int app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop);
+/* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */
+int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 
 /* Registers the dataplane's dpfctl commands (show info, interfaces, ...). */
 int app_cmds_register(struct app *app, struct ctl_server *srv);

@@ -4,11 +4,13 @@
  *
  *   dpf [-c FILE] [-n] [-- EAL-ARGS...]
  *
- * Loads the JSON config (or the embedded default), initialises EAL from
- * dataplane.eal with the command line after "--" overriding it, sets up
- * the dataplane, and runs the control core's loop on the main lcore: the
- * control sockets, the punt and RX work of control/local/local.c, link state,
- * and deferred frees.  SIGINT and SIGTERM stop it cleanly.
+ * Loads the JSON config (or the embedded default) and compiles it into a
+ * plan (control/plan: every check bring-up would make; `-n` stops there
+ * and prints it), initialises EAL from dataplane.eal with the command line
+ * after "--" overriding it, sets up the dataplane from the plan, and runs
+ * the control core's loop on the main lcore: the control sockets, the
+ * punt and RX work of control/local/local.c, link state, and deferred
+ * frees.  SIGINT and SIGTERM stop it cleanly.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +28,7 @@
 #include "control/app/app.h"
 #include "control/config/config.h"
 #include "control/ctl/ctl.h"
+#include "control/plan/plan.h"
 #include "control/local/local.h"
 #include "dataplane/dp.h"
 
@@ -131,17 +134,15 @@ eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xa
 	a->argv[a->argc] = NULL;
 }
 
+/* Loads and compiles the config; on error prints it as FILE:LINE:COLUMN: PATH: MESSAGE. */
 static int
-load_config(const char *path, struct dpf_config **cfg)
+load_plan(const char *path, const struct plan_opts *opts, struct dpf_plan **plan)
 {
 	struct cfg_error err;
 	char msg[CFG_ERR_MAX + 256];
-	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = path != NULL ? cfg_load_file(path, cfg, &err) :
-			    cfg_load_string(cfg_default_text, cfg, &err);
-	if (rc != 0) {
+	if (plan_load(path, opts, plan, &err) != 0) {
 		cfg_error_format(&err, path != NULL ? path : "(embedded default)", msg,
 				 sizeof(msg));
 		fprintf(stderr, "dpf: %s\n", msg);
@@ -153,7 +154,8 @@ load_config(const char *path, struct dpf_config **cfg)
 int
 main(int argc, char **argv)
 {
-	struct dpf_config *cfg = NULL;
+	struct dpf_plan *plan = NULL;
+	struct plan_opts popts;
 	const char *path = NULL;
 	struct eal_argv ea = { 0 };
 	bool check = false;
@@ -192,27 +194,29 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (load_config(path, &cfg) != 0)
+	/* -n and start-up compile the same plan: they refuse the same configs. */
+	popts = (struct plan_opts){ .eal_argc = xargc, .eal_argv = xargv };
+	if (load_plan(path, &popts, &plan) != 0)
 		return 1;
 	if (check) {
-		cfg_print(stdout, cfg);
-		cfg_free(cfg);
+		plan_print(stdout, plan);
+		plan_free(plan);
 		return 0;
 	}
 
-	eal_build(&ea, cfg, xargc, xargv);
+	eal_build(&ea, plan->cfg, xargc, xargv);
 	rc = rte_eal_init(ea.argc, ea.argv);
 	if (rc < 0) {
 		fprintf(stderr, "dpf: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
-		cfg_free(cfg);
+		plan_free(plan);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = app_run(cfg, &stop_requested);
-	cfg_free(cfg);
+	rc = app_run(plan, &stop_requested);
+	plan_free(plan);
 	rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;
 }

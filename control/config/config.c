@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "control/config/config_priv.h"
+#include "control/rules/rules.h"
 
 #define CFG_FILE_MAX (64u << 20)	/* bytes of config text */
 #define CFG_KEY_FILE_READ 256		/* bytes of a key file looked at */
@@ -55,17 +56,16 @@ cfg_sanitize(char *s)
 			*s = '?';
 }
 
-int
-cfg_fail(struct cfg_ld *ld, uint32_t node, bool at_key, const char *fmt, ...)
+/* Fills e for node of pos (its key's position with at_key). */
+static void
+cfg_vfail(const struct jpos *pos, struct cfg_error *e, uint32_t node, bool at_key,
+	  const char *fmt, va_list ap)
 {
-	struct cfg_error *e = ld->err;
-	va_list ap;
-
 	memset(e, 0, sizeof(*e));
-	if (node < ld->pos.n) {
-		const struct jpos_node *n = &ld->pos.nodes[node];
+	if (pos != NULL && node < pos->n) {
+		const struct jpos_node *n = &pos->nodes[node];
 
-		jpos_path(&ld->pos, node, e->path, sizeof(e->path));
+		jpos_path(pos, node, e->path, sizeof(e->path));
 		if (at_key && n->key_line > 0) {
 			e->line = n->key_line;
 			e->column = n->key_column;
@@ -74,10 +74,59 @@ cfg_fail(struct cfg_ld *ld, uint32_t node, bool at_key, const char *fmt, ...)
 			e->column = n->column;
 		}
 	}
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
 	cfg_sanitize(e->msg);
+}
+
+int
+cfg_fail(struct cfg_ld *ld, uint32_t node, bool at_key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vfail(&ld->pos, ld->err, node, at_key, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+cfg_fail_at(const struct dpf_config *cfg, struct cfg_error *err, const char *path,
+	    const char *fmt, ...)
+{
+	const struct jpos *pos = cfg->pos;
+	uint32_t node = JPOS_ROOT, next;
+	const char *p = path;
+	char key[128];
+	va_list ap;
+
+	while (pos != NULL && node < pos->n && *p != '\0') {
+		size_t n = strcspn(p, ".[");
+
+		if (*p == '[') {
+			next = jpos_element(pos, node, strtoul(p + 1, NULL, 10));
+			p += strcspn(p, "]");
+			p += *p == ']';
+		} else if (n > 0 && n < sizeof(key)) {
+			memcpy(key, p, n);
+			key[n] = '\0';
+			next = jpos_member(pos, node, key);
+			p += n;
+		} else {
+			next = JPOS_NONE;
+			p += n;
+		}
+		if (*p == '.')
+			p++;
+		if (next == JPOS_NONE)
+			break;
+		node = next;
+	}
+	va_start(ap, fmt);
+	cfg_vfail(pos, err, node, false, fmt, ap);
+	va_end(ap);
+	/* No index (it failed to build): the path as asked, without a position. */
+	if (pos == NULL || node >= pos->n)
+		snprintf(err->path, sizeof(err->path), "%s", path);
 	return -1;
 }
 
@@ -788,11 +837,16 @@ cfg_load_text(const char *text, size_t len, struct dpf_config **out, struct cfg_
 	else
 		rc = cfg_walk(&ld, &root, &cfg_schema, ld.cfg);
 	json_decref(root.j);
-	jpos_free(&ld.pos);
+	free(ld.route_slots);
+	if (rc == 0 && (ld.cfg->pos = malloc(sizeof(*ld.cfg->pos))) == NULL)
+		rc = cfg_fail(&ld, JPOS_ROOT, false, "out of memory");
 	if (rc < 0) {
+		jpos_free(&ld.pos);
 		cfg_free(ld.cfg);
 		return -1;
 	}
+	/* Kept for the errors of later stages (cfg_fail_at). */
+	*ld.cfg->pos = ld.pos;
 	*out = ld.cfg;
 	return 0;
 }
@@ -883,11 +937,7 @@ cfg_free(struct dpf_config *cfg)
 		free(cfg->tables[i].file);
 	}
 	free(cfg->tables);
-	for (unsigned int i = 0; i < cfg->n_rules; i++) {
-		free(cfg->rules[i].text);
-		json_decref(cfg->rules[i].json);
-	}
-	free(cfg->rules);
+	rules_ruleset_free(cfg->ruleset);
 	for (unsigned int i = 0; i < cfg->carp.n_vhids; i++) {
 		free(cfg->carp.vhids[i].addrs);
 		free(cfg->carp.vhids[i].key_file);
@@ -897,6 +947,9 @@ cfg_free(struct dpf_config *cfg)
 		explicit_bzero(cfg->carp.vhids, cfg->carp.n_vhids * sizeof(*cfg->carp.vhids));
 	free(cfg->carp.vhids);
 	free(cfg->logging.pflog);
+	if (cfg->pos != NULL)
+		jpos_free(cfg->pos);
+	free(cfg->pos);
 	free(cfg);
 }
 

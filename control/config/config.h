@@ -10,8 +10,14 @@
  *    references are errors naming the JSON path, line and column.  On error
  *    nothing is returned and the caller's running config is untouched.
  *  - A returned config is immutable and self-contained (no pointers into
- *    Jansson objects except cfg_rule.json, which the config owns); free it
- *    with cfg_free().
+ *    Jansson objects); free it with cfg_free().
+ *  - Rules are parsed once, at load, against the interfaces and tables of
+ *    the same file; the config keeps the parsed ruleset (cfg->ruleset), not
+ *    the text, and cfg_print() prints it back in pf syntax.
+ *  - The config keeps the position index of the text it was loaded from, so
+ *    that later stages (control/plan, which checks the config against the
+ *    dataplane's limits) can point their errors at a value with
+ *    cfg_fail_at(), in the same FILE:LINE:COLUMN: PATH format.
  *  - Defaults are filled in, so consumers never re-derive them; cfg_print()
  *    writes the normalized form (`dpf -n`), every key with its value.
  *
@@ -26,6 +32,9 @@
 #include <stdio.h>
 
 #include "proto/pftm.h"
+
+struct dpf_ruleset;
+struct jpos;
 
 #define CFG_SCHEMA_VERSION 1
 #define CFG_NAME_MAX 16		/* incl. NUL; pflog's ifname is 16 bytes */
@@ -108,14 +117,6 @@ struct cfg_table {
 	char *file;		/* NULL, or a file of prefixes loaded at start */
 };
 
-/* A rule as written: a pf.conf-style string or an equivalent JSON object. */
-struct cfg_rule {
-	char *text;		/* NULL for the object form */
-	void *json;		/* json_t * of the object form (owned), else NULL */
-	char path[32];		/* "rules[3]" */
-	int line, column;	/* position of the rule in the file, for errors */
-};
-
 struct cfg_vhid {
 	uint8_t vhid;		/* 1..255 */
 	unsigned int iface;	/* index into interfaces */
@@ -166,11 +167,16 @@ struct dpf_config {
 	uint32_t limits[PFLIMIT_MAX];	/* defaults from PFLIMIT_LIST */
 	uint32_t timeouts[PFTM_MAX];	/* defaults from PFTM_LIST */
 	struct cfg_options options;
-	unsigned int n_rules;
-	struct cfg_rule *rules;
+	/*
+	 * The rules, parsed at load (strings and objects alike) with ids
+	 * numbered and default_pass from options; acl is NULL.  Never NULL in
+	 * a loaded config.  rules[i] is the config's rules[i].
+	 */
+	struct dpf_ruleset *ruleset;
 	struct cfg_carp carp;
 	struct cfg_sync sync;
 	struct cfg_logging logging;
+	struct jpos *pos;		/* position index of the text (cfg_fail_at) */
 };
 
 /* Where and why a config was rejected. */
@@ -183,6 +189,17 @@ struct cfg_error {
 
 /* Formats an error as "FILE:LINE:COLUMN: PATH: MESSAGE" into buf. */
 void cfg_error_format(const struct cfg_error *err, const char *file, char *buf, size_t len);
+
+/*
+ * Fills *err for the value at path in the text cfg was loaded from
+ * ("interfaces[64]", "carp.vhids[0].addresses[32]": keys joined by '.',
+ * array indexes in brackets; so keys that hold '.' or '[' cannot be named),
+ * exactly as the loader words its own errors.  A path that names an absent
+ * value points at the deepest value present, as the loader does for a
+ * missing key.  Returns -1, for `return cfg_fail_at(...)`.
+ */
+int cfg_fail_at(const struct dpf_config *cfg, struct cfg_error *err, const char *path,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Returns 0 and *out, or -1 with *err filled.  Callers format the error with
@@ -210,14 +227,11 @@ void cfg_prefix_format(const struct cfg_prefix *p, bool with_len, char *buf, siz
 extern const char cfg_default_text[];
 
 /*
- * A loaded config's rules (control/config/config_rules.c): the environment
- * rule names resolve against, and every rule parsed into a ruleset (acl
- * NULL); NULL with msg set ("rules[3]: ...") on error.  Free the ruleset
- * with rules_ruleset_free() after freeing rs->acl (dataplane).
+ * The environment a config's rule names resolve against: its interfaces
+ * (with their addresses) and tables (control/config/config_rules.c).  Free
+ * it with rules_env_free().  0, or -1 when out of memory.
  */
 struct rules_env;
-struct dpf_ruleset;
 int cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env);
-struct dpf_ruleset *cfg_ruleset(const struct dpf_config *cfg, char *msg, size_t len);
 
 #endif /* DPF_CONTROL_CONFIG_H */

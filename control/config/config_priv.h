@@ -86,6 +86,9 @@ struct cfg_ld {
 	struct dpf_config *cfg;
 	struct cfg_error *err;
 	struct jpos pos;
+	/* The routes loaded so far by prefix, for check_route: index + 1, 0 empty. */
+	uint32_t *route_slots;
+	uint32_t n_route_slots;	/* a power of two, at least twice the routes */
 };
 
 /* --- loader core (config.c) --- */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DOC: a loaded config's rules: the environment they resolve against
- * (interfaces, their addresses, tables) and the whole ruleset parsed with
- * control/rules.  The config depends on the rule language, never the
- * other way round.
+ * DOC: the environment a config's rules resolve against (interfaces, their
+ * addresses, tables).  The loader (config_schema.c) parses every rule once
+ * against it; the config depends on the rule language, never the other way
+ * round.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,48 +68,4 @@ cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env)
 fail:
 	rules_env_free(env);
 	return -1;
-}
-
-struct dpf_ruleset *
-cfg_ruleset(const struct dpf_config *cfg, char *msg, size_t len)
-{
-	struct dpf_ruleset *rs = calloc(1, sizeof(*rs));
-	struct rules_error err;
-	struct rules_env env;
-	unsigned int bad;
-
-	if (rs == NULL || cfg_rules_env(cfg, &env) < 0) {
-		snprintf(msg, len, "out of memory");
-		free(rs);
-		return NULL;
-	}
-	rs->default_pass = cfg->options.default_pass;
-	rs->rules = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*rs->rules));
-	if (rs->rules == NULL) {
-		snprintf(msg, len, "out of memory");
-		goto fail;
-	}
-	for (unsigned int i = 0; i < cfg->n_rules; i++) {
-		const struct cfg_rule *cr = &cfg->rules[i];
-		int rc = cr->text != NULL ?
-			 rules_parse_string(cr->text, &env, &rs->rules[i], &err) :
-			 rules_parse_json(cr->json, &env, &rs->rules[i], &err);
-
-		if (rc < 0) {
-			snprintf(msg, len, "%s%s%s: %s", cr->path, err.path[0] ? "." : "",
-				 err.path, err.msg);
-			goto fail;
-		}
-		rs->n++;
-	}
-	if (rules_number(rs->rules, rs->n, &bad, &err) < 0) {
-		snprintf(msg, len, "%s: %s", cfg->rules[bad].path, err.msg);
-		goto fail;
-	}
-	rules_env_free(&env);
-	return rs;
-fail:
-	rules_env_free(&env);
-	rules_ruleset_free(rs);
-	return NULL;
 }

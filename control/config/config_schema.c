@@ -711,15 +711,58 @@ print_route_iface(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 	print_iface_ref(o, k->name, r->iface);
 }
 
+static uint32_t
+route_hash(const struct cfg_prefix *p)
+{
+	uint32_t h = 2166136261u ^ p->af ^ (uint32_t)p->plen << 8;	/* FNV-1a */
+
+	for (unsigned int i = 0; i < (p->af == 4 ? 4u : 16u); i++)
+		h = (h ^ p->addr[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The earlier route with r's prefix, or -1; r is remembered otherwise.  A
+ * hash of the routes so far keeps the check linear in the routes (a table
+ * may have tens of thousands); -2 when out of memory.
+ */
+static int
+route_seen(struct cfg_ld *ld, const struct cfg_route *r)
+{
+	const struct cfg_route *routes = ld->cfg->routes;
+	uint32_t idx = (uint32_t)(r - routes), mask, i;
+
+	if (2 * (idx + 1) > ld->n_route_slots) {
+		uint32_t n = ld->n_route_slots ? 2 * ld->n_route_slots : 64;
+		uint32_t *s = calloc(n, sizeof(*s));
+
+		if (s == NULL)
+			return -2;
+		for (uint32_t k = 0; k < idx; k++) {
+			for (i = route_hash(&routes[k].dst) & (n - 1); s[i] != 0; i = (i + 1) & (n - 1))
+				;
+			s[i] = k + 1;
+		}
+		free(ld->route_slots);
+		ld->route_slots = s;
+		ld->n_route_slots = n;
+	}
+	mask = ld->n_route_slots - 1;
+	for (i = route_hash(&r->dst) & mask; ld->route_slots[i] != 0; i = (i + 1) & mask)
+		if (cfg_prefix_equal(&routes[ld->route_slots[i] - 1].dst, &r->dst))
+			return (int)ld->route_slots[i] - 1;
+	ld->route_slots[i] = idx + 1;
+	return -1;
+}
+
 /* A next hop is a gateway, an interface, both (gateway on that interface), or reject. */
 static int
 check_route(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
-	const struct dpf_config *cfg = ld->cfg;
 	const struct cfg_route *r = obj;
-	unsigned int idx = (unsigned int)(r - cfg->routes);
 	struct cfg_val m;
 	char buf[64];
+	int j;
 
 	if (r->reject && (r->has_via || r->iface >= 0)) {
 		m = cfg_member(ld, v, "reject");
@@ -728,12 +771,13 @@ check_route(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	if (!r->reject && !r->has_via && r->iface < 0)
 		return cfg_fail_val(ld, v, "a route needs \"via\", \"interface\" or "
 				    "\"reject\": true");
-	for (unsigned int i = 0; i < idx; i++) {
-		if (cfg_prefix_equal(&cfg->routes[i].dst, &r->dst)) {
-			m = cfg_member(ld, v, "prefix");
-			cfg_prefix_format(&r->dst, true, buf, sizeof(buf));
-			return cfg_fail_val(ld, &m, "duplicate route %s (also routes[%u])", buf, i);
-		}
+	j = route_seen(ld, r);
+	if (j == -2)
+		return cfg_fail_val(ld, v, "out of memory");
+	if (j >= 0) {
+		m = cfg_member(ld, v, "prefix");
+		cfg_prefix_format(&r->dst, true, buf, sizeof(buf));
+		return cfg_fail_val(ld, &m, "duplicate route %s (also routes[%d])", buf, j);
 	}
 	return 0;
 }
@@ -964,138 +1008,104 @@ rule_fail(struct cfg_ld *ld, const struct cfg_val *e, const struct rules_error *
 	}
 }
 
+/*
+ * Every rule is parsed here, once, against the interfaces and tables loaded
+ * above, and the config keeps the parsed rules: the printer and the plan
+ * (control/plan) use them as they are.  The elements' types are checked
+ * first, so that a non-rule is reported before a bad rule after it.
+ */
 static int
-check_rules(struct cfg_ld *ld, const struct cfg_val *v, struct dpf_config *cfg)
+load_rules(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
+	struct dpf_config *cfg = obj;
 	struct rules_error rerr;
 	struct rules_env env;
-	struct dpf_rule *rules;
+	struct dpf_ruleset *rs;
 	unsigned int bad;
+	size_t n;
 	int rc = 0;
 
-	rules = calloc(cfg->n_rules, sizeof(*rules));
-	if (rules == NULL || cfg_rules_env(cfg, &env) < 0) {
-		free(rules);
-		return cfg_fail_val(ld, v, "out of memory");
-	}
-	for (unsigned int i = 0; i < cfg->n_rules && rc == 0; i++) {
+	if (cfg_get_array(ld, v, CFG_MAX_RULES, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
 		struct cfg_val e = cfg_element(ld, v, i);
-		const struct cfg_rule *r = &cfg->rules[i];
 
-		if (r->text != NULL)
-			rc = rules_parse_string(r->text, &env, &rules[i], &rerr);
+		if (!json_is_string(e.j) && !json_is_object(e.j))
+			return cfg_fail_type(ld, &e, "a rule (a string or an object)");
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (rs == NULL)
+		return cfg_fail_val(ld, v, "out of memory");
+	cfg->ruleset = rs;
+	rs->default_pass = cfg->options.default_pass;
+	rs->rules = calloc(n > 0 ? n : 1, sizeof(*rs->rules));
+	if (rs->rules == NULL || cfg_rules_env(cfg, &env) < 0)
+		return cfg_fail_val(ld, v, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct cfg_val e = cfg_element(ld, v, i);
+
+		if (json_is_string(e.j))
+			rc = rules_parse_string(json_string_value(e.j), &env, &rs->rules[i], &rerr);
 		else
-			rc = rules_parse_json(r->json, &env, &rules[i], &rerr);
+			rc = rules_parse_json(e.j, &env, &rs->rules[i], &rerr);
 		if (rc < 0)
 			rule_fail(ld, &e, &rerr);
+		else
+			rs->n++;
 	}
-	if (rc == 0 && rules_number(rules, cfg->n_rules, &bad, &rerr) < 0) {
+	rules_env_free(&env);
+	if (rc < 0)
+		return -1;
+	if (rules_number(rs->rules, rs->n, &bad, &rerr) < 0) {
 		struct cfg_val e = cfg_element(ld, v, bad);
 
 		if (json_is_object(e.j)) {
 			struct cfg_val id = cfg_member(ld, &e, "id");
 
-			rc = cfg_fail_val(ld, &id, "%s", rerr.msg);
-		} else {
-			rc = cfg_fail_val(ld, &e, "%s", rerr.msg);
+			return cfg_fail_val(ld, &id, "%s", rerr.msg);
 		}
+		return cfg_fail_val(ld, &e, "%s", rerr.msg);
 	}
-	for (unsigned int i = 0; i < cfg->n_rules; i++)
-		rules_rule_clear(&rules[i]);
-	free(rules);
-	rules_env_free(&env);
-	return rc;
-}
-
-static int
-load_rules(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
-{
-	struct dpf_config *cfg = obj;
-	size_t n;
-
-	if (cfg_get_array(ld, v, CFG_MAX_RULES, &n) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	cfg->rules = calloc(n, sizeof(*cfg->rules));
-	if (cfg->rules == NULL)
-		return cfg_fail_val(ld, v, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		struct cfg_val e = cfg_element(ld, v, i);
-		struct cfg_rule *r = &cfg->rules[i];
-
-		if (json_is_string(e.j)) {
-			r->text = strdup(json_string_value(e.j));
-			if (r->text == NULL)
-				return cfg_fail_val(ld, &e, "out of memory");
-		} else if (json_is_object(e.j)) {
-			r->json = json_incref(e.j);
-		} else {
-			return cfg_fail_type(ld, &e, "a rule (a string or an object)");
-		}
-		cfg->n_rules++;
-		snprintf(r->path, sizeof(r->path), "rules[%zu]", i);
-		if (e.node < ld->pos.n) {
-			r->line = ld->pos.nodes[e.node].line;
-			r->column = ld->pos.nodes[e.node].column;
-		}
-	}
-	return check_rules(ld, v, cfg);
+	return 0;
 }
 
 /*
- * Normalized pf syntax, one rule per line (`pfctl -nvf`); both forms print
- * as strings, so the printed config loads back to the same rules.
+ * Normalized pf syntax, one rule per line (`pfctl -nvf`), from the parsed
+ * rules; both forms print as strings, so the printed config loads back to
+ * the same rules.
  */
 static void
 print_rules(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 {
 	const struct dpf_config *cfg = obj;
-	struct rules_error rerr;
-	struct rules_env env;
-	bool have_env;
+	const struct dpf_ruleset *rs = cfg->ruleset;
+	char buf[1024];
 
 	cfg_out_key(o, k->name);
-	if (cfg->n_rules == 0) {
+	if (rs == NULL || rs->n == 0) {
 		cfg_out_raw(o, "[]");
 		return;
 	}
-	have_env = cfg_rules_env(cfg, &env) == 0;
 	cfg_out_begin(o, '[');
-	for (unsigned int i = 0; i < cfg->n_rules; i++) {
-		const struct cfg_rule *r = &cfg->rules[i];
-		struct dpf_rule rule;
-		int rc = -1;
+	for (unsigned int i = 0; i < rs->n; i++) {
+		size_t len = rules_print(&rs->rules[i], buf, sizeof(buf));
 		char *s;
 
-		if (have_env)
-			rc = r->text != NULL ? rules_parse_string(r->text, &env, &rule, &rerr) :
-			     rules_parse_json(r->json, &env, &rule, &rerr);
-		if (rc == 0) {
-			size_t len = rules_print(&rule, NULL, 0);
-
-			s = malloc(len + 1);
-			if (s != NULL) {
-				rules_print(&rule, s, len + 1);
-				cfg_out_str(o, s);
-				free(s);
-			}
-			rules_rule_clear(&rule);
-			if (s != NULL)
-				continue;
-		}
-		/* Not reached for a loaded config; printed as written to be safe. */
-		if (r->text != NULL) {
-			cfg_out_str(o, r->text);
+		if (len < sizeof(buf)) {
+			cfg_out_str(o, buf);
 			continue;
 		}
-		s = json_dumps(r->json, JSON_PRESERVE_ORDER);
-		cfg_out_raw(o, s != NULL ? s : "null");
+		/* Long lists: print into a buffer of the length needed. */
+		s = malloc(len + 1);
+		if (s == NULL) {
+			cfg_out_null(o);	/* out of memory: the output will not load */
+			continue;
+		}
+		rules_print(&rs->rules[i], s, len + 1);
+		cfg_out_str(o, s);
 		free(s);
 	}
 	cfg_out_end(o, ']');
-	if (have_env)
-		rules_env_free(&env);
 }
 
 /* --- carp --- */

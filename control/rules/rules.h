@@ -86,6 +86,11 @@ size_t rules_print(const struct dpf_rule *r, char *buf, size_t len);
 void rules_env_free(struct rules_env *env);
 /* Frees a ruleset's rules; rs->acl (dataplane) must be freed first. */
 void rules_ruleset_free(struct dpf_ruleset *rs);
+/*
+ * A deep copy of rs's rules and default (acl NULL), for an owner that
+ * outlives rs's (the dataplane's published ruleset); NULL if out of memory.
+ */
+struct dpf_ruleset *rules_ruleset_dup(const struct dpf_ruleset *rs);
 
 /* Protocol and service names of the built-in tables; NULL if none. */
 const char *rules_proto_name(uint8_t proto);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DOC: rulesets: ids, freeing environments and rulesets (control/rules/rules.h).
+ * DOC: rulesets: ids, copying, freeing environments and rulesets
+ * (control/rules/rules.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +84,58 @@ rules_ruleset_free(struct dpf_ruleset *rs)
 		rules_rule_clear(&rs->rules[i]);
 	free(rs->rules);
 	free(rs);
+}
+
+/* A copy of n elements of size bytes at p (NULL for none); false if out of memory. */
+static bool
+dup_array(void **out, const void *p, size_t n, size_t size)
+{
+	*out = NULL;
+	if (n == 0 || p == NULL)
+		return true;
+	*out = malloc(n * size);
+	if (*out == NULL)
+		return false;
+	memcpy(*out, p, n * size);
+	return true;
+}
+
+static bool
+dup_addr(struct rule_addr *d, const struct rule_addr *s)
+{
+	return dup_array((void **)&d->items, s->items, s->n_items, sizeof(*s->items)) &&
+	       dup_array((void **)&d->pfx, s->pfx, s->n_pfx, sizeof(*s->pfx)) &&
+	       dup_array((void **)&d->ports, s->ports, s->n_ports, sizeof(*s->ports));
+}
+
+struct dpf_ruleset *
+rules_ruleset_dup(const struct dpf_ruleset *rs)
+{
+	struct dpf_ruleset *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->default_pass = rs->default_pass;
+	c->rules = calloc(rs->n > 0 ? rs->n : 1, sizeof(*c->rules));
+	if (c->rules == NULL) {
+		free(c);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < rs->n; i++) {
+		const struct dpf_rule *r = &rs->rules[i];
+		struct dpf_rule *d = &c->rules[c->n];
+
+		*d = *r;
+		d->on = NULL;
+		d->src.items = d->dst.items = NULL;
+		d->src.pfx = d->dst.pfx = NULL;
+		d->src.ports = d->dst.ports = NULL;
+		c->n++;		/* counted now: a half-copied rule is freed too */
+		if (!dup_array((void **)&d->on, r->on, r->n_on, sizeof(*r->on)) ||
+		    !dup_addr(&d->src, &r->src) || !dup_addr(&d->dst, &r->dst)) {
+			rules_ruleset_free(c);
+			return NULL;
+		}
+	}
+	return c;
 }

@@ -576,7 +576,9 @@ test_defaults(void **state)
 	assert_memory_equal(cfg->limits, limits, sizeof(limits));
 	assert_memory_equal(cfg->timeouts, timeouts, sizeof(timeouts));
 	assert_false(cfg->options.default_pass);
-	assert_int_equal(cfg->n_rules, 0);
+	assert_non_null(cfg->ruleset);
+	assert_int_equal(cfg->ruleset->n, 0);
+	assert_false(cfg->ruleset->default_pass);
 	assert_false(cfg->carp.preempt);
 	assert_int_equal(cfg->carp.log, 2);
 	assert_int_equal(cfg->carp.n_vhids, 0);
@@ -594,7 +596,8 @@ test_values(void **state)
 	static const uint8_t gw6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xfe };
 	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
 	struct dpf_config *cfg;
-	json_t *want;
+	struct cfg_error err;
+	char rbuf[256];
 
 	(void)state;
 	cfg = load_ok("{\"schema_version\": 1,"
@@ -665,19 +668,28 @@ test_values(void **state)
 	assert_int_equal(cfg->tables[1].entries[1].af, 6);
 	assert_int_equal(cfg->tables[1].entries[1].plen, 48);
 	assert_true(cfg->options.default_pass);
-	/* Rules: text kept, object kept as the same JSON, each with its position. */
-	assert_int_equal(cfg->n_rules, 2);
-	assert_string_equal(cfg->rules[0].text, "pass all");
-	assert_null(cfg->rules[0].json);
-	assert_string_equal(cfg->rules[0].path, "rules[0]");
-	assert_int_equal(cfg->rules[0].line, 1);
-	assert_null(cfg->rules[1].text);
-	want = json_loads("{\"action\": \"block\", \"log\": true}", 0, NULL);
-	assert_true(json_equal(cfg->rules[1].json, want));
-	json_decref(want);
-	assert_string_equal(cfg->rules[1].path, "rules[1]");
-	assert_int_equal(cfg->rules[1].line, 2);
-	assert_int_equal(cfg->rules[1].column, 3);
+	/*
+	 * Rules: parsed at load, strings and objects alike, into the ruleset the
+	 * printer and the plan use (ids numbered, options.default applied); each
+	 * rule's position is found through the kept index.
+	 */
+	assert_int_equal(cfg->ruleset->n, 2);
+	assert_true(cfg->ruleset->default_pass);
+	assert_null(cfg->ruleset->acl);
+	rules_print(&cfg->ruleset->rules[0], rbuf, sizeof(rbuf));
+	assert_string_equal(rbuf, "pass all flags S/SA keep state");
+	assert_int_equal(cfg->ruleset->rules[0].id, 1);
+	rules_print(&cfg->ruleset->rules[1], rbuf, sizeof(rbuf));
+	assert_string_equal(rbuf, "block log all");
+	assert_int_equal(cfg->ruleset->rules[1].id, 2);
+	assert_int_equal(cfg_fail_at(cfg, &err, "rules[0]", "m"), -1);
+	assert_string_equal(err.path, "rules[0]");
+	assert_int_equal(err.line, 1);
+	assert_int_equal(cfg_fail_at(cfg, &err, "rules[1]", "m %d", 7), -1);
+	assert_string_equal(err.path, "rules[1]");
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 3);
+	assert_string_equal(err.msg, "m 7");
 	assert_int_equal(cfg->carp.vhids[0].vhid, 9);
 	assert_int_equal(cfg->carp.vhids[0].iface, 1);
 	assert_int_equal(cfg->carp.vhids[0].advbase, 1);
