@@ -714,7 +714,7 @@ dataplane_up(void)
 	c.now = 10;
 	c.tsc = rte_rdtsc();
 	c.hk_ms = 1;
-	c.fib = dp_fib_build(dp, NULL, 0, NULL, err, sizeof(err));
+	c.fib = dp_fib_build(dp, dp->ifaces, dp->n_ifaces, NULL, 0, NULL, err, sizeof(err));
 	c.rules = ruleset();
 	if (c.fib == NULL || c.rules == NULL) {
 		printf("# %s\n", c.fib == NULL ? err : "ruleset");
