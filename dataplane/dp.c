@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_hash.h>
@@ -85,7 +86,7 @@ dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *p
 	struct dp_port *port = &dp->ports[idx];
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
-	uint16_t pid, q, nq = (uint16_t)(dp->n_workers + 1);
+	uint16_t pid, q, nq = (uint16_t)(pc->ctl_only ? 1 : dp->n_workers + 1);
 	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc;
 	int rc;
 
@@ -102,14 +103,14 @@ dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *p
 	}
 	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
 		snprintf(err, errlen,
-			 "port %s (%s): needs %u RX and TX queues (workers + 1), device has %u/%u%s",
+			 "port %s (%s): needs %u RX and TX queues, device has %u/%u%s",
 			 pc->name, pc->device, nq, info.max_rx_queues, info.max_tx_queues,
 			 strncmp(info.driver_name, "net_af_packet", 13) == 0 ?
 			 " (af_packet: set qpairs)" : "");
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if (dp->n_workers > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+	if (nq > 2 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = dp_rss_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(dp_rss_key);
@@ -144,6 +145,8 @@ dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *p
 	snprintf(port->name, sizeof(port->name), "%s", pc->name);
 	port->mtu = pc->mtu;
 	port->n_rxq = nq;
+	port->ctl_q = (uint16_t)(nq - 1);
+	port->ctl_only = pc->ctl_only;
 	rte_eth_macaddr_get(pid, &port->mac);
 	if (rte_eth_dev_set_mtu(pid, pc->mtu) != 0) {
 		uint16_t cur = 0;
@@ -155,6 +158,37 @@ dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *p
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+int
+dp_port_steer_proto(struct dp_main *dp, unsigned int p, uint8_t proto, char *why, size_t len)
+{
+	struct dp_port *port = &dp->ports[p];
+	struct rte_flow_attr attr = { .ingress = 1 };
+	struct rte_flow_item_ipv4 spec = { .hdr.next_proto_id = proto };
+	struct rte_flow_item_ipv4 mask = { .hdr.next_proto_id = 0xff };
+	struct rte_flow_item pattern[] = {
+		{ .type = RTE_FLOW_ITEM_TYPE_ETH },
+		{ .type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &spec, .mask = &mask },
+		{ .type = RTE_FLOW_ITEM_TYPE_END },
+	};
+	struct rte_flow_action_queue queue = { .index = port->ctl_q };
+	struct rte_flow_action actions[] = {
+		{ .type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &queue },
+		{ .type = RTE_FLOW_ACTION_TYPE_END },
+	};
+	struct rte_flow_error ferr;
+
+	port->sync_steered = false;
+	memset(&ferr, 0, sizeof(ferr));
+	if (rte_flow_validate(port->port_id, &attr, pattern, actions, &ferr) != 0 ||
+	    rte_flow_create(port->port_id, &attr, pattern, actions, &ferr) == NULL) {
+		snprintf(why, len, "%s", ferr.message != NULL ? ferr.message :
+			 "no rte_flow support");
+		return -ENOTSUP;
+	}
+	port->sync_steered = true;
 	return 0;
 }
 

@@ -13,9 +13,19 @@
  *       freed after every worker has passed a quiescent point (rte_rcu_qsbr)
  *
  * Workers never block and never take a lock.  Each worker polls RX queue w
- * of every port; the control core polls queue n_workers (af_packet fans a
- * share of traffic out to every socket it opened, and a NIC steers pfsync
- * there with rte_flow).  Both directions of a flow must be handled by one
+ * of every port; the control core polls queue ctl_q (= n_workers) of every
+ * port, where af_packet fans a share of all traffic and NIC RSS sends
+ * some.  pfsync reaches the control core by one of three paths, decided
+ * at start and shown by `show pfsync`:
+ *  - a port of its own (its only interface is the sync interface): the
+ *    port has one queue pair, the control core's (ctl_only); workers
+ *    neither poll it nor send on it (what they route there goes through
+ *    the control core);
+ *  - a shared port whose PMD takes an rte_flow rule: IPv4 protocol 240 is
+ *    steered to the control core's queue (dp_port_steer_proto());
+ *  - otherwise the workers punt it like all traffic to the appliance
+ *    (multicast 224.0.0.240 and unicast to an own address are local).
+ * Both directions of a flow must be handled by one
  * worker: a packet whose symmetric flow hash names another worker is handed
  * over on an SPSC ring ("hand-off"); a full ring is counted, never waited on.
  */
@@ -113,7 +123,11 @@ struct dp_port {
 	char name[16];			/* [I] config name */
 	struct rte_ether_addr mac;	/* [I] */
 	uint16_t mtu;			/* [I] */
-	uint16_t n_rxq;			/* [I] workers + 1 */
+	uint16_t n_rxq;			/* [I] workers + 1, or 1 when ctl_only */
+	uint16_t ctl_q;			/* [I] the control core's queue pair: n_rxq - 1 */
+	bool ctl_only;			/* [I] a port of its own for pfsync: the control
+					 * core's alone, workers never poll or send on it */
+	bool sync_steered;		/* [C] rte_flow steers IP proto 240 to ctl_q */
 	_Atomic bool link_up;		/* [A] written by the control core */
 	uint32_t link_speed;		/* [C] Mb/s */
 };
@@ -261,6 +275,7 @@ struct dp_port_conf {
 	uint16_t mtu;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
+	bool ctl_only;			/* one queue pair, the control core's (sync port) */
 };
 
 struct dp_conf {
@@ -282,6 +297,14 @@ int dp_iface_add(struct dp_main *dp, const struct dp_iface *ifc, char *err, size
 int dp_start(struct dp_main *dp, char *err, size_t errlen);
 /* Stops workers (waits for them), stops and closes ports. */
 void dp_stop(struct dp_main *dp);
+/*
+ * Steers IPv4 packets of IP protocol proto arriving on port p to the
+ * control core's queue with an rte_flow rule.  0, or -ENOTSUP (with the
+ * PMD's reason in why) when the PMD cannot: then they reach the control
+ * core through the workers' punt path.  Sets ports[p].sync_steered.
+ */
+int dp_port_steer_proto(struct dp_main *dp, unsigned int p, uint8_t proto, char *why,
+			size_t len);
 
 /* A route as configured: exactly one of via, iface (>= 0) or reject. */
 struct dp_route_conf {

@@ -168,6 +168,12 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 		dp_punt(c, m, DP_PUNT_TOOBIG);
 		return;
 	}
+	/* A sync port of its own is the control core's: it sends for us. */
+	if (unlikely(dp->ports[oif->port].ctl_only)) {
+		md->nh = (uint16_t)nhid;
+		dp_punt(c, m, DP_PUNT_RESOLVE);
+		return;
+	}
 	if (nh->kind == DP_NH_GATEWAY)
 		idx = (int)nh->neigh;
 	else
@@ -293,9 +299,12 @@ dp_worker_main(void *arg)
 		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
 		c.rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 		for (p = 0; p < dp->n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts,
-						      dp->burst);
+			uint16_t n;
 			unsigned int own = 0;
+
+			if (unlikely(dp->ports[p].ctl_only))
+				continue;
+			n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts, dp->burst);
 
 			c.st->rx_pkts += n;
 			work += n;

@@ -78,12 +78,23 @@ has_opt(int argc, char **argv, const char *const *names)
 
 /*
  * af_packet opens one socket per queue pair and fans traffic out to all of
- * them, so it must have exactly workers + 1 pairs: add qpairs= if absent.
+ * them, so it must have exactly the pairs dp_init() polls: workers + 1, or
+ * one on a sync port of its own (plan_port_queues()).  Adds qpairs= if
+ * absent.
  */
 static void
-eal_push_vdev(struct eal_argv *a, const char *arg, unsigned int nq)
+eal_push_vdev(struct eal_argv *a, const char *arg, const struct dpf_config *cfg)
 {
+	unsigned int nq = cfg->dataplane.workers + 1, i;
+	const char *name = strncmp(arg, "--vdev=", 7) == 0 ? arg + 7 : arg;
+	size_t len = strcspn(name, ",");
 	char buf[512];
+
+	/* The port this vdev is: a sync port of its own has one queue pair. */
+	for (i = 0; i < cfg->dataplane.n_ports; i++)
+		if (strlen(cfg->dataplane.ports[i].device) == len &&
+		    strncmp(cfg->dataplane.ports[i].device, name, len) == 0)
+			nq = plan_port_queues(cfg, i);
 
 	if (strstr(arg, "net_af_packet") != NULL && strstr(arg, "qpairs=") == NULL) {
 		snprintf(buf, sizeof(buf), "%s,qpairs=%u", arg, nq);
@@ -102,7 +113,7 @@ eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xa
 	static const char *const nh[] = { "--no-huge", NULL };
 	static const char *const im[] = { "--in-memory", NULL };
 	const struct cfg_eal *e = &cfg->dataplane.eal;
-	unsigned int nq = cfg->dataplane.workers + 1, i;
+	unsigned int i;
 	char buf[64];
 
 	eal_push(a, "dpf");
@@ -128,9 +139,9 @@ eal_build(struct eal_argv *a, const struct dpf_config *cfg, int xargc, char **xa
 	if (e->in_memory && !has_opt(xargc, xargv, im))
 		eal_push(a, e->no_huge || has_opt(xargc, xargv, nh) ? "--no-shconf" : "--in-memory");
 	for (i = 0; i < e->n_args; i++)
-		eal_push_vdev(a, e->args[i], nq);
+		eal_push_vdev(a, e->args[i], cfg);
 	for (i = 0; i < (unsigned int)xargc; i++)
-		eal_push_vdev(a, xargv[i], nq);
+		eal_push_vdev(a, xargv[i], cfg);
 	a->argv[a->argc] = NULL;
 }
 

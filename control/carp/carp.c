@@ -847,7 +847,6 @@ carp_create(struct dp_main *dp, struct local *l, const struct dpf_config *cfg, c
 	c->dp = dp;
 	c->local = l;
 	c->cfg = cfg;
-	c->txq = (uint16_t)dp->n_workers;
 	c->vh = calloc(cfg->carp.n_vhids ? cfg->carp.n_vhids : 1, sizeof(*c->vh));
 	if (c->vh == NULL || carp_group_add(c, "carp") < 0)
 		goto nomem;

@@ -99,7 +99,6 @@ struct carp {
 	struct dp_main *dp;
 	struct local *local;
 	const struct dpf_config *cfg;
-	uint16_t txq;
 	unsigned int n_vh;
 	struct carp_vh *vh;
 	unsigned int n_groups;

@@ -66,7 +66,7 @@ local_tx_flush(struct local *l, unsigned int p)
 
 	if (b->n == 0)
 		return;
-	sent = rte_eth_tx_burst(l->dp->ports[p].port_id, l->txq, b->pkts, b->n);
+	sent = rte_eth_tx_burst(l->dp->ports[p].port_id, l->dp->ports[p].ctl_q, b->pkts, b->n);
 	if (sent < b->n) {
 		l->st->drop[DP_DROP_TX_FULL] += b->n - sent;
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
@@ -1162,7 +1162,6 @@ local_init(struct local *l, struct dp_main *dp)
 	memset(l, 0, sizeof(*l));
 	l->dp = dp;
 	l->st = &dp->stats[DP_CTL_WORKER];
-	l->txq = (uint16_t)dp->n_workers;
 	l->hz = rte_get_tsc_hz();
 	l->icmp_tokens = LOCAL_ICMP_RATE;
 	l->icmp_tsc = rte_rdtsc();
@@ -1205,7 +1204,7 @@ local_poll(struct local *l)
 			local_punt(l, pkts[i]);
 	}
 	for (p = 0; p < dp->n_ports; p++) {
-		n = rte_eth_rx_burst(dp->ports[p].port_id, l->txq, pkts, DP_BURST_MAX);
+		n = rte_eth_rx_burst(dp->ports[p].port_id, dp->ports[p].ctl_q, pkts, DP_BURST_MAX);
 		work += n;
 		for (i = 0; i < n; i++)
 			local_rx(l, p, pkts[i]);

@@ -90,7 +90,6 @@ struct local {
 	struct local_proto proto[LOCAL_PROTO_MAX];
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
-	uint16_t txq;
 	uint64_t hz;
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
 	struct local_txbuf tx[DP_MAX_PORTS];

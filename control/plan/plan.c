@@ -87,10 +87,28 @@ plan_lcores(struct dpf_plan *p, const struct plan_opts *opts, struct cfg_error *
 	return 0;
 }
 
+unsigned int
+plan_port_queues(const struct dpf_config *cfg, unsigned int i)
+{
+	unsigned int k, n = 0;
+
+	if (cfg->sync.iface < 0)
+		return cfg->dataplane.workers + 1;
+	for (k = 0; k < cfg->n_ifaces; k++) {
+		if (cfg->ifaces[k].port != i)
+			continue;
+		if ((int)k != cfg->sync.iface)
+			return cfg->dataplane.workers + 1;
+		n++;
+	}
+	return n > 0 ? 1 : cfg->dataplane.workers + 1;
+}
+
 /*
- * af_packet opens one socket per queue pair, and dp_init() needs a queue
- * pair per worker and the control core's: a --vdev that sets qpairs= must
- * set enough (main.c adds qpairs= when it is absent).
+ * af_packet opens one socket per queue pair and fans traffic out to all of
+ * them, and dp_init() polls plan_port_queues() of them: a --vdev that sets
+ * qpairs= must set enough, and a sync port's exactly one (main.c adds
+ * qpairs= when it is absent).
  */
 static int
 plan_port_device(struct dpf_plan *p, const struct plan_opts *opts, unsigned int i,
@@ -105,9 +123,16 @@ plan_port_device(struct dpf_plan *p, const struct plan_opts *opts, unsigned int 
 	if (v == NULL || strstr(v, "af_packet") == NULL || (q = strstr(v, ",qpairs=")) == NULL)
 		return 0;
 	n = strtoul(q + 8, NULL, 10);
+	snprintf(path, sizeof(path), "dataplane.ports[%u].device", i);
+	if (plan_port_queues(p->cfg, i) == 1) {
+		if (n == 1)
+			return 0;
+		return cfg_fail_at(p->cfg, err, path, "\"%s\" has %lu queue pairs (qpairs= of "
+				   "its --vdev); the sync port is the control core's alone and "
+				   "needs 1, or leave qpairs out", dev, n);
+	}
 	if (n >= cd->workers + 1)
 		return 0;
-	snprintf(path, sizeof(path), "dataplane.ports[%u].device", i);
 	return cfg_fail_at(p->cfg, err, path, "\"%s\" has %lu queue pairs (qpairs= of its "
 			   "--vdev); %u workers need %u, one each and the control core's, or "
 			   "leave qpairs out", dev, n, cd->workers, cd->workers + 1);
@@ -137,6 +162,7 @@ plan_dataplane(struct dpf_plan *p, const struct plan_opts *opts, struct cfg_erro
 		p->dp.ports[i] = (struct dp_port_conf){
 			.name = cp->name, .device = cp->device, .mtu = cp->mtu,
 			.rx_desc = cp->rx_desc, .tx_desc = cp->tx_desc,
+			.ctl_only = plan_port_queues(p->cfg, i) == 1,
 		};
 	}
 	return 0;

@@ -80,6 +80,14 @@ struct dpf_plan {
  * failure it is freed.  0 with *out, or -1 with *err (format it with
  * cfg_error_format() and the config's file name).  opts may be NULL.
  */
+/*
+ * Queue pairs port i of cfg needs: one for the control core alone when the
+ * port carries nothing but the pfsync interface (a port of its own for
+ * sync: the control core owns it, the workers never poll it), else one per
+ * worker and the control core's.
+ */
+unsigned int plan_port_queues(const struct dpf_config *cfg, unsigned int i);
+
 int plan_compile(struct dpf_config *cfg, const struct plan_opts *opts, struct dpf_plan **out,
 		 struct cfg_error *err);
 /* cfg_load_file() (path NULL: the embedded default) and plan_compile(). */
