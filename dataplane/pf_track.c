@@ -523,3 +523,41 @@ pf_track_state_name(uint8_t proto, uint8_t level)
 			peer_level_names[level] : NULL;
 	}
 }
+
+/*
+ * pfsync's merge: a peer's level never goes back (except out of the
+ * syn-proxy levels) and its sequence window never slides back; a received
+ * peer that would do either is stale and ours is kept [OpenBSD
+ * if_pfsync.c 1.332 pfsync_upd_tcp; non-TCP: pfsync_in_updates].
+ */
+unsigned int
+pf_track_merge(struct pf_track *t, const struct pf_track *in, bool tcp)
+{
+	const struct pf_peer *s = &in->peer[0], *d = &in->peer[1];
+	struct pf_peer *ts = &t->peer[0], *td = &t->peer[1];
+	unsigned int stale = 0;
+
+	if (!tcp) {
+		/* "Non-TCP protocol state machine always go forwards." */
+		if (ts->state > s->state)
+			stale++;
+		else
+			*ts = *s;
+		if (td->state > d->state)
+			stale++;
+		else
+			*td = *d;
+		return stale;
+	}
+	if ((ts->state > s->state &&
+	     (ts->state < PF_TCPS_PROXY_SRC || s->state >= PF_TCPS_PROXY_SRC)) ||
+	    (ts->state == s->state && SEQ_GT(ts->seqlo, s->seqlo)))
+		stale++;
+	else
+		*ts = *s;
+	if (td->state > d->state || (td->state == d->state && SEQ_GT(td->seqlo, d->seqlo)))
+		stale++;
+	else
+		*td = *d;
+	return stale;
+}

@@ -178,6 +178,18 @@ uint32_t pf_timeout_scaled(uint32_t timeout_s, uint32_t states,
 		uint32_t start, uint32_t end);
 
 /*
+ * Merges a peer's view of both peers `in` into *t (pfsync update): each
+ * received peer replaces ours unless ours is newer.  TCP (tcp true): ours
+ * is newer if its level is higher (a received syn-proxy level excepted),
+ * or equal with a later seqlo (serial-number order).  Other protocols: if
+ * its level is higher.  Returns how many of our peers were newer (0..2):
+ * non-zero means the sender is behind and should get our state back
+ * [protocols.md 3.7; OpenBSD if_pfsync.c 1.332 pfsync_upd_tcp,
+ * pfsync_in_updates].
+ */
+unsigned int pf_track_merge(struct pf_track *t, const struct pf_track *in, bool tcp);
+
+/*
  * Name of a peer level as pfctl prints it: TCP "CLOSED" .. "TIME_WAIT"
  * (tcp_fsm.h tcpstates[], so SYN_RECEIVED is "SYN_RCVD"), "PROXY:SRC",
  * "PROXY:DST"; UDP and other protocols "NO_TRAFFIC", "SINGLE", "MULTIPLE".

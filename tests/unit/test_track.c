@@ -808,10 +808,98 @@ test_names(void **state)
 	}
 }
 
+/*
+ * pfsync merge (pf_track_merge): each row is our peer and the received
+ * peer (level, seqlo) for one side, and whether ours is newer (stale: kept).
+ * The expected answers are OpenBSD's pfsync_upd_tcp (if_pfsync.c 1.332).
+ */
+struct merge_row {
+	const char *what;
+	bool tcp;
+	unsigned int side;		/* 0: src (the creator), 1: dst */
+	uint8_t our_state, in_state;
+	uint32_t our_seqlo, in_seqlo;
+	bool stale;
+};
+
+static const struct merge_row merge_rows[] = {
+	{ "tcp src: equal", true, 0, PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED, 100, 100, false },
+	{ "tcp src: received further", true, 0, PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED,
+	  100, 200, false },
+	{ "tcp src: ours further", true, 0, PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED,
+	  200, 100, true },
+	{ "tcp src: ours further across the wrap", true, 0, PF_TCPS_ESTABLISHED,
+	  PF_TCPS_ESTABLISHED, 5, 0xfffffff0u, true },
+	{ "tcp src: received further across the wrap", true, 0, PF_TCPS_ESTABLISHED,
+	  PF_TCPS_ESTABLISHED, 0xfffffff0u, 5, false },
+	{ "tcp src: our level higher", true, 0, PF_TCPS_FIN_WAIT_1, PF_TCPS_ESTABLISHED,
+	  100, 900, true },
+	{ "tcp src: received level higher, seqlo lower", true, 0, PF_TCPS_ESTABLISHED,
+	  PF_TCPS_FIN_WAIT_1, 900, 100, false },
+	{ "tcp src: ours syn-proxy, received past it", true, 0, PF_TCPS_PROXY_SRC,
+	  PF_TCPS_ESTABLISHED, 100, 100, false },
+	{ "tcp src: both syn-proxy, ours further", true, 0, PF_TCPS_PROXY_DST,
+	  PF_TCPS_PROXY_SRC, 100, 100, true },
+	{ "tcp dst: equal", true, 1, PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED, 7, 7, false },
+	{ "tcp dst: ours further", true, 1, PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED,
+	  8, 7, true },
+	{ "tcp dst: our level higher", true, 1, PF_TCPS_TIME_WAIT, PF_TCPS_ESTABLISHED,
+	  7, 9, true },
+	{ "tcp dst: received level higher, seqlo lower", true, 1, PF_TCPS_SYN_SENT,
+	  PF_TCPS_ESTABLISHED, 9, 7, false },
+	{ "tcp dst: no syn-proxy exception on dst", true, 1, PF_TCPS_PROXY_DST,
+	  PF_TCPS_ESTABLISHED, 7, 7, true },
+	{ "udp: equal", false, 0, PF_PEER_MULTIPLE, PF_PEER_MULTIPLE, 0, 0, false },
+	{ "udp: ours further", false, 1, PF_PEER_MULTIPLE, PF_PEER_SINGLE, 0, 0, true },
+	{ "udp: received further", false, 1, PF_PEER_SINGLE, PF_PEER_MULTIPLE, 0, 0, false },
+	{ "udp: seqlo is not looked at", false, 0, PF_PEER_SINGLE, PF_PEER_SINGLE, 9, 1, false },
+};
+
+static void
+test_merge(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(merge_rows) / sizeof(merge_rows[0]); i++) {
+		const struct merge_row *r = &merge_rows[i];
+		unsigned int o = 1 - r->side;
+		struct pf_track ours, in, before;
+
+		print_message("# merge: %s\n", r->what);
+		memset(&ours, 0, sizeof(ours));
+		memset(&in, 0, sizeof(in));
+		/* The other side equal, so it is never stale and always copied. */
+		ours.peer[o].state = in.peer[o].state = r->our_state;
+		ours.peer[o].seqlo = in.peer[o].seqlo = 50;
+		in.peer[o].max_win = 77;
+		ours.peer[r->side].state = r->our_state;
+		ours.peer[r->side].seqlo = r->our_seqlo;
+		ours.peer[r->side].seqhi = 1;
+		in.peer[r->side].state = r->in_state;
+		in.peer[r->side].seqlo = r->in_seqlo;
+		in.peer[r->side].seqhi = 2;
+		before = ours;
+		assert_int_equal(pf_track_merge(&ours, &in, r->tcp), r->stale ? 1u : 0u);
+		assert_memory_equal(&ours.peer[r->side],
+				    r->stale ? &before.peer[r->side] : &in.peer[r->side],
+				    sizeof(struct pf_peer));
+		assert_int_equal(ours.peer[o].max_win, 77);
+	}
+	/* Both stale: nothing copied, 2 (the caller then keeps its timeout). */
+	{
+		struct pf_track ours = { 0 }, in = { 0 }, before;
+
+		ours.peer[0].state = ours.peer[1].state = PF_TCPS_TIME_WAIT;
+		in.peer[0].state = in.peer[1].state = PF_TCPS_ESTABLISHED;
+		before = ours;
+		assert_int_equal(pf_track_merge(&ours, &in, true), 2);
+		assert_memory_equal(&ours, &before, sizeof(ours));
+	}
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[N_SCENARIOS + 5];
+	struct CMUnitTest tests[N_SCENARIOS + 6];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
@@ -825,6 +913,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_udp_other_icmp);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_adaptive);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_merge);
 
 	return _cmocka_run_group_tests("track", tests, n, NULL, NULL);
 }
