@@ -32,6 +32,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dataplane/clock.h"
 #include "dataplane/dp_stats.h"
 
 #define DP_MAX_WORKERS 64
@@ -226,7 +227,7 @@ struct dp_main {
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
 	unsigned int neigh_max;		/* [I] */
-	uint64_t start_tsc;		/* [I] */
+	struct dp_clock clock;		/* [I] the one clock (clock.h), from dp_init() */
 };
 
 /* Port setup parameters handed over by the control core. */

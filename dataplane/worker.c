@@ -269,7 +269,6 @@ dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
-	uint64_t hz = rte_get_tsc_hz();
 	struct dp_wctx c;
 	unsigned int i, p, src;
 
@@ -278,7 +277,7 @@ dp_worker_main(void *arg)
 	c.w = w;
 	c.st = w->stats;
 	c.states = w->states;
-	c.tsc_per_ms = hz / 1000 ? hz / 1000 : 1;
+	c.tsc_per_ms = dp->clock.hz / 1000 ? dp->clock.hz / 1000 : 1;
 	c.hk_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
@@ -287,7 +286,7 @@ dp_worker_main(void *arg)
 		unsigned int work = 0;
 
 		c.tsc = rte_rdtsc();
-		c.now = (uint32_t)((c.tsc - dp->start_tsc) / hz);
+		c.now = dp_clock_s_at(&dp->clock, c.tsc);
 		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
 		c.rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 		for (p = 0; p < dp->n_ports; p++) {

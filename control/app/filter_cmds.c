@@ -205,7 +205,7 @@ state_text(struct ctl_out *out, const struct app *app, const struct dp_state *st
 static uint32_t
 app_now(const struct app *app)
 {
-	return (uint32_t)((rte_rdtsc() - app->dp->start_tsc) / rte_get_tsc_hz());
+	return dp_clock_s(&app->dp->clock);	/* the workers' seconds (clock.h) */
 }
 
 static int
