@@ -4,7 +4,10 @@
  *
  * One worker per worker lcore.  Each iteration: RX burst from queue w of
  * every port, then the hand-off rings from the other workers and the
- * control core; flush TX and hand-off buffers; report a quiescent state.
+ * control core; flush TX and hand-off buffers; the control core's requests
+ * (filter_cmd.h); once a millisecond the timers (expiry, a slice of a
+ * KILL or FLUSH, fragments); report a quiescent state.  Time is the dp
+ * clock (clock.h), read once per iteration.
  *
  * Per packet, the fast path validates only what forwarding needs (Ethernet,
  * one 802.1Q tag, the IPv4 header or the IPv6 header and extension chain,
@@ -319,6 +322,7 @@ dp_worker_main(void *arg)
 			dp_handoff_flush(&c, i);
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
+		dp_filter_requests(&c);
 		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
 		 * takes a few microseconds, and their work is paced by time. */
 		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {

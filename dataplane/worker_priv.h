@@ -23,7 +23,6 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 };
 
-struct dp_cmd;
 struct dp_rules;
 struct dp_state_table;
 
@@ -35,9 +34,8 @@ struct dp_wctx {
 	const struct dp_fib *fib;	/* this poll's FIB */
 	const struct dp_rules *rules;	/* this poll's ruleset */
 	struct dp_state_table *states;	/* the worker's shard */
-	uint32_t now;			/* seconds since dp_start(), per poll */
+	uint32_t now;			/* seconds on the dp clock (clock.h), per poll */
 	unsigned int rules_gen;		/* gen of the ruleset the table's timeouts came from */
-	struct dp_cmd *cmd;		/* control command being worked through */
 	uint64_t tsc;			/* rte_rdtsc() at the start of the poll */
 	uint64_t tsc_per_ms;		/* TSC ticks in a millisecond */
 	uint64_t hk_tsc;		/* TSC of the last housekeeping */
@@ -120,8 +118,14 @@ void dp_frag6_out(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_iface *
 
 /*
  * Housekeeping (once a millisecond, c->hk_ms since the last time):
- * bounded expiry of the worker's states, a slice of a control command.
+ * bounded expiry of the worker's states, a slice of a KILL or FLUSH.
  */
 void dp_filter_housekeeping(struct dp_wctx *c);
+
+/*
+ * Every poll: the control core's requests (filter_cmd.h), unless a KILL or
+ * FLUSH is under way: APPLYs at once, a KILL or FLUSH started.
+ */
+void dp_filter_requests(struct dp_wctx *c);
 
 #endif /* DPF_DP_WORKER_PRIV_H */

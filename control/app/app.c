@@ -172,6 +172,7 @@ app_filter(struct app *app, char *err, size_t errlen)
 	     dp_frag_init(app->dp, cfg->limits[PFLIMIT_FRAGS], cfg->timeouts[PFTM_FRAG], err,
 			  errlen) != 0))
 		return -1;
+	app->dp->sev_maxupd = cfg->sync.maxupd;	/* state_event.h: 0..255 */
 	rs = cfg_ruleset(cfg, msg, sizeof(msg));
 	if (rs == NULL) {
 		snprintf(err, errlen, "%s", msg);
@@ -319,6 +320,7 @@ app_run(const struct dpf_config *cfg, volatile sig_atomic_t *stop)
 		}
 		if (app->pflog != NULL)	/* pflog */
 			app_pflog_poll(app, &work);
+		work += filter_cmds_poll(app);	/* kill completions, state events */
 		app->loops++;
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
@@ -345,6 +347,7 @@ cleanup:
 		ctl_server_close(app->ctl);
 	if (app->ctl_ro != NULL)
 		ctl_server_close(app->ctl_ro);
+	filter_cmds_fini(app);
 	if (app->dp != NULL) {
 		dp_filter_fini(app->dp);
 		dp_frag_fini(app->dp);

@@ -19,6 +19,7 @@
 #include "dataplane/dp.h"
 
 struct carp;
+struct filter_ctl;
 
 struct app {
 	const struct dpf_config *cfg;
@@ -32,6 +33,7 @@ struct app {
 	unsigned int unresolved_routes;
 	uint64_t loops;
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
+	struct filter_ctl *filter;	/* state kills under way (filter_cmds.c) */
 };
 
 /* Sets up and runs the appliance until *stop becomes non-zero. */
