@@ -202,6 +202,8 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 	int rc;
 
 	memset(dp, 0, sizeof(*dp));
+	/* First: everything after may take times (CARP, local, states). */
+	dp_clock_init(&dp->clock);
 	for (i = 0; i < sizeof(dp_rss_key); i += 2) {
 		dp_rss_key[i] = 0x6d;
 		dp_rss_key[i + 1] = 0x5a;
@@ -343,7 +345,6 @@ dp_start(struct dp_main *dp, char *err, size_t errlen)
 			return rc;
 		}
 	}
-	dp->start_tsc = rte_rdtsc();
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (n == dp->n_workers)
 			break;

@@ -42,6 +42,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dataplane/clock.h"
 #include "dataplane/dp_stats.h"
 
 #define DP_MAX_WORKERS 64
@@ -224,6 +225,7 @@ struct dp_carp {
 };
 
 struct dp_main;
+struct dp_req_run;
 
 struct dp_worker {
 	struct dp_main *dp;		/* [I] */
@@ -234,7 +236,11 @@ struct dp_worker {
 					 * NULL when pflog is off (dp_log.h) */
 	struct dp_stats *stats;		/* [W] */
 	struct dp_state_table *states;	/* [W] this worker's shard of the states */
-	struct rte_ring *cmd;		/* [I] control -> worker commands (filter_cmd.h) */
+	struct rte_ring *req;		/* [I] control -> worker requests, SP/SC (filter_cmd.h) */
+	struct rte_ring *done;		/* [I] worker -> control completions, SP/SC */
+	struct rte_ring *sev;		/* [I] worker -> control state events, SP/SC
+					 * (state_event.h) */
+	struct dp_req_run *req_run;	/* [W] the request being carried out (filter_cmd.c) */
 	struct dp_frag *frag;		/* [W] reassembly table (frag.c); NULL = none */
 	unsigned int expire_budget;	/* [I] state positions checked a millisecond */
 	volatile bool stop;		/* [A] set by the control core */
@@ -262,10 +268,14 @@ struct dp_main {
 	_Atomic(struct dp_rules *) rules; /* [P] ruleset and pf options (filter.h) */
 	_Atomic uint32_t states_total;	/* [A] states of all workers (limit, adaptive) */
 	uint32_t host_id;		/* [I] pfsync creatorid of states made here */
+	unsigned int sev_maxupd;	/* [I] an UPDATE event every this many updates
+					 * of a state (sync.maxupd, state_event.h) */
+	uint32_t req_inflight[DP_MAX_WORKERS]; /* [C] requests outstanding (filter_cmd.h) */
+	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
 	unsigned int neigh_max;		/* [I] */
-	uint64_t start_tsc;		/* [I] */
+	struct dp_clock clock;		/* [I] the one clock (clock.h), from dp_init() */
 };
 
 /* Port setup parameters handed over by the control core. */

@@ -14,6 +14,7 @@
 
 #include <rte_common.h>
 
+#include "dataplane/state_event.h"
 #include "proto/pfres.h"
 
 #define DP_MAX_PORTS 16
@@ -96,6 +97,13 @@ struct dp_stats {
 	uint64_t log_pkts;		/* pflog records queued to the control core */
 	uint64_t log_ring_full;		/* pflog records lost: log ring full */
 	uint64_t log_nombuf;		/* pflog records lost: no mbuf for the copy */
+	uint64_t sev[DP_SEV_MAX];	/* state events put on the ring (state_event.h) */
+	uint64_t sev_nosync;		/* events not made: the state is no-sync */
+	uint64_t sev_ring_full;		/* events lost: the ring was full */
+	uint64_t sev_taken;		/* control core: events taken off the rings */
+	uint64_t req_done;		/* requests carried out (filter_cmd.h) */
+	uint64_t req_posted;		/* control core: requests put on the rings */
+	uint64_t req_full;		/* control core: requests refused, ring full */
 	uint64_t drop[DP_DROP_MAX];
 	uint64_t pkt_err[DP_PKT_ERR_SLOTS];
 	struct dp_if_counters port[DP_MAX_PORTS];

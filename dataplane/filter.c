@@ -14,10 +14,15 @@
  * return` punts the packet to the control core, which answers it with a
  * TCP RST or an ICMP unreachable.
  *
- * Clock: states expire on the worker's second counter (c->now, from the
- * TSC at the start of the poll); a state's expire field is the absolute
- * second it dies, computed when a packet refreshes it with the timeout of
- * its level, adaptively scaled by the global state count [protocols.md 5.2].
+ * Clock: states expire on the worker's second counter (c->now: the dp
+ * clock of clock.h at the start of the poll); a state's expire field is
+ * the absolute second it dies, computed when a packet refreshes it with
+ * the timeout of its level, adaptively scaled by the global state count
+ * [protocols.md 5.2].
+ *
+ * Every change of a state goes through dp_state_event() (filter_priv.h):
+ * INSERT in dp_filter_new_state(), UPDATE in dp_state_hit(), DELETE in
+ * dp_filter_removed(); the requests of filter_cmd.c use the same hooks.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -26,12 +31,9 @@
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_cycles.h>
 #include <rte_lcore.h>
-#include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
-#include <rte_ring.h>
 #include <stdio.h>
 
 #include "dataplane/dp.h"
@@ -39,6 +41,8 @@
 #include "dataplane/dp_parse.h"
 #include "dataplane/filter.h"
 #include "dataplane/filter_stage.h"
+#include "dataplane/filter_cmd.h"
+#include "dataplane/filter_priv.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/rules.h"
 #include "dataplane/rules_acl.h"
@@ -47,6 +51,7 @@
 #include "proto/pf.h"
 #include "proto/pflog.h"
 #include "proto/pkt_quote.h"
+#include "proto/pfsync.h"
 
 /* Housekeeping runs a second (worker.c: once a millisecond). */
 #define DP_HOUSEKEEPING_HZ 1000
@@ -143,18 +148,6 @@ dp_touch(const struct dp_wctx *c, const struct dpf_rule *r, struct dp_state *st,
 		dp_state_touch_s(c->states, st, c->now, tm, r->timeouts[tm]);
 	else
 		dp_state_touch(c->states, st, c->now, tm);
-}
-
-/* A state records the index of the rule that made it and the ruleset's gen. */
-#define DP_ST_RULE 0
-#define DP_ST_GEN 1
-
-static inline int
-dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
-{
-	if (st->rule[DP_ST_GEN] != c->rules->gen || st->rule[DP_ST_RULE] >= c->rules->n_rules)
-		return -1;
-	return (int)st->rule[DP_ST_RULE];
 }
 
 static void
@@ -361,6 +354,7 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 	struct pf_tcp_seg s;
 	enum pf_track_verdict v;
 	uint8_t tm = st->timeout;
+	uint16_t levels = dp_state_levels(st);
 	bool refresh = true;
 
 	switch (f->proto) {
@@ -396,6 +390,7 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 	else
 		st->timeout = tm;
 	dp_state_account(st, dir, m->pkt_len);
+	dp_state_event_update(c, st, levels);
 	if (r != NULL) {
 		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[ri];
 
@@ -482,9 +477,13 @@ dp_filter_new_state(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow 
 	st->rule[DP_ST_GEN] = c->rules->gen;
 	st->iface[0] = (uint8_t)dp_meta(m)->iface;
 	st->iface[1] = (uint8_t)oif;
+	/* pfsync's own traffic is never synced [OpenBSD pf.c pf_create_state,
+	 * if_pfsync.c pfsync_insert_state: IPPROTO_PFSYNC states are NOSYNC]. */
 	st->flags |= (swapped ? DP_STF_SWAPPED : 0) | (r->sloppy ? DP_STF_SLOPPY : 0) |
-		     (r->no_sync ? DP_STF_NOSYNC : 0) | (r->log_all ? DP_STF_LOG : 0);
+		     (r->no_sync || f->proto == IPPROTO_PFSYNC ? DP_STF_NOSYNC : 0) |
+		     (r->log_all ? DP_STF_LOG : 0);
 	dp_state_account(st, 0, m->pkt_len);
+	dp_state_event(c, st, DP_SEV_INSERT);
 	return true;
 refused:
 	if (r->log)
@@ -675,15 +674,14 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	return out;
 }
 
-/* A state leaves the table: the rule's live count goes down. */
-static void
+void
 dp_filter_removed(void *arg, struct dp_state *st)
 {
 	struct dp_wctx *c = arg;
-
-	c->st->state_removals++;
 	int ri;
 
+	c->st->state_removals++;
+	dp_state_event(c, st, DP_SEV_DELETE);
 	if (c->rules == NULL)
 		return;
 	ri = dp_state_rule_idx(c, st);
@@ -727,43 +725,6 @@ dp_state_sel_match(const struct dp_state_sel *sel, const struct dp_state *st, co
 	return true;
 }
 
-/* One slice of the current control command. */
-static void
-dp_filter_commands(struct dp_wctx *c)
-{
-	struct dp_state_table *t = c->states;
-	struct dp_cmd *cmd = c->cmd;
-	uint32_t end;
-
-	if (cmd == NULL) {
-		if (c->w->cmd == NULL || rte_ring_sc_dequeue(c->w->cmd, (void **)&cmd) != 0)
-			return;
-		c->cmd = cmd;
-		cmd->pos = 0;
-		cmd->result = 0;
-	}
-	end = RTE_MIN(cmd->pos + DP_CMD_SLICE, t->total);
-	for (; cmd->pos < end; cmd->pos++) {
-		struct dp_state *st = &t->st[cmd->pos];
-		union dp_state_key key;
-		uint64_t id;
-		uint32_t cid;
-
-		if (st->af == 0 || dp_state_key_of(t, st, &key) != 0 ||
-		    dp_state_id(t, st, &id, &cid) != 0)
-			continue;
-		if (!dp_state_sel_match(&cmd->sel, st, &key, id, cid, c->rules))
-			continue;
-		dp_filter_removed(c, st);
-		dp_state_remove(t, st);
-		cmd->result++;
-	}
-	if (cmd->pos >= t->total) {
-		atomic_store_explicit(&cmd->done, 1, memory_order_release);
-		c->cmd = NULL;
-	}
-}
-
 void
 dp_filter_housekeeping(struct dp_wctx *c)
 {
@@ -778,7 +739,7 @@ dp_filter_housekeeping(struct dp_wctx *c)
 	dp_state_tick(c->states, c->now);
 	/* expire_budget records a millisecond: a sweep per timeouts.interval. */
 	dp_state_expire(c->states, c->now, c->w->expire_budget * c->hk_ms, dp_filter_removed, c);
-	dp_filter_commands(c);
+	dp_req_slice(c);
 }
 
 static void
@@ -894,13 +855,11 @@ dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeou
 		ival = timeouts[PFTM_INTERVAL] ? timeouts[PFTM_INTERVAL] : 1;
 		w->expire_budget = dp_state_expire_budget(w->states->total, ival,
 							  DP_HOUSEKEEPING_HZ);
-		snprintf(name, sizeof(name), "dpf_cmd%u", i);
-		w->cmd = rte_ring_create(name, 16, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->cmd == NULL) {
-			snprintf(err, errlen, "cannot create ring %s", name);
-			return -ENOMEM;
-		}
+		rc = dp_req_rings_create(dp, i, err, errlen);
+		if (rc != 0)
+			return rc;
 	}
+	dp->sev_maxupd = DP_SEV_MAXUPD_DEFAULT;
 	return 0;
 }
 
@@ -912,52 +871,7 @@ dp_filter_fini(struct dp_main *dp)
 	for (i = 0; i < dp->n_workers; i++) {
 		dp_state_free(dp->workers[i].states);
 		dp->workers[i].states = NULL;
-		rte_ring_free(dp->workers[i].cmd);
-		dp->workers[i].cmd = NULL;
+		dp_req_rings_free(dp, i);
 	}
 	dp_rules_free(atomic_exchange(&dp->rules, NULL));
-}
-
-int
-dp_cmd_run(struct dp_main *dp, const struct dp_cmd *proto, uint32_t timeout_ms, uint32_t *result)
-{
-	struct dp_cmd *cmds[DP_MAX_WORKERS];
-	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * timeout_ms;
-	unsigned int i, posted = 0, done;
-	int rc = 0;
-
-	*result = 0;
-	for (i = 0; i < dp->n_workers; i++) {
-		cmds[i] = rte_zmalloc("dpf_cmd", sizeof(*cmds[i]), 0);
-		if (cmds[i] == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		*cmds[i] = *proto;
-		atomic_store(&cmds[i]->done, 0);
-		if (rte_ring_sp_enqueue(dp->workers[i].cmd, cmds[i]) != 0) {
-			rte_free(cmds[i]);
-			rc = -EBUSY;
-			break;
-		}
-		posted++;
-	}
-	/* Bounded wait: workers take a slice per poll (DP_CMD_SLICE records). */
-	do {
-		done = 0;
-		for (i = 0; i < posted; i++)
-			done += atomic_load_explicit(&cmds[i]->done, memory_order_acquire) != 0;
-		if (done == posted)
-			break;
-		rte_pause();
-	} while (rte_rdtsc() < deadline);
-	if (done != posted) {
-		/* Leaked on purpose: a worker may still write it. */
-		return -ETIMEDOUT;
-	}
-	for (i = 0; i < posted; i++) {
-		*result += cmds[i]->result;
-		rte_free(cmds[i]);
-	}
-	return rc;
 }

@@ -70,8 +70,9 @@ void dp_rules_free(struct dp_rules *r);
 
 /*
  * Creates every worker's state table (sized for limit_states spread over
- * the workers, with a quarter of slack) and command ring.  Call after
- * dp_init(), before dp_start().  0 or -errno with err filled.
+ * the workers, with a quarter of slack) and its rings to and from the
+ * control core (filter_cmd.h).  Call after dp_init(), before dp_start().
+ * 0 or -errno with err filled.
  */
 int dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeouts,
 		   char *err, size_t errlen);
@@ -81,24 +82,6 @@ void dp_filter_fini(struct dp_main *dp);
 /* Sums the per-worker counters of rule i. */
 void dp_rule_ctr_sum(const struct dp_main *dp, const struct dp_rules *r, unsigned int i,
 		     struct dp_rule_ctr *sum);
-
-/*
- * Commands from the control core to the workers (state kill), one per
- * worker on its cmd ring.  The worker works through its table in slices
- * of DP_CMD_SLICE records per poll, then stores the result and sets done;
- * the control core owns the struct and frees it after done.
- */
-#define DP_CMD_SLICE 65536
-
-#define DP_CMD_LIST(_)                          \
-	_(KILL, "kill")
-
-enum dp_cmd_op {
-#define DP_CMD_ENUM(sym, str) DP_CMD_##sym,
-	DP_CMD_LIST(DP_CMD_ENUM)
-#undef DP_CMD_ENUM
-	DP_CMD_MAX
-};
 
 /* Which states a kill selects; every condition set must hold. */
 struct dp_state_sel {
@@ -113,26 +96,10 @@ struct dp_state_sel {
 	int64_t rule;			/* rule id, -1: any */
 };
 
-struct dp_cmd {
-	uint8_t op;			/* [I] enum dp_cmd_op */
-	struct dp_state_sel sel;	/* [I] */
-	uint32_t pos;			/* [W] progress */
-	uint32_t result;		/* [W] states killed; read after done */
-	_Atomic uint32_t done;		/* [A] set by the worker last */
-};
-
 /* Does the state (copy, key, identity) match sel? Used by workers and tests. */
 struct dp_state;
 bool dp_state_sel_match(const struct dp_state_sel *sel, const struct dp_state *st,
 			const void *key, uint64_t id, uint32_t creatorid,
 			const struct dp_rules *rules);
-
-/*
- * Runs a command on every worker and waits for all of them, at most
- * timeout_ms (the control core's only bounded wait: an operator's request).
- * *result sums the workers' results.  0, -ETIMEDOUT, -EBUSY, -ENOMEM.
- */
-int dp_cmd_run(struct dp_main *dp, const struct dp_cmd *proto, uint32_t timeout_ms,
-	       uint32_t *result);
 
 #endif /* DPF_DP_FILTER_H */

@@ -25,8 +25,14 @@ unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t
 
 /*
  * Housekeeping (once a millisecond, c->hk_ms since the last time):
- * bounded expiry of the worker's states, a slice of a control command.
+ * bounded expiry of the worker's states, a slice of a KILL or FLUSH.
  */
 void dp_filter_housekeeping(struct dp_wctx *c);
+
+/*
+ * Every poll: the control core's requests (filter_cmd.h), unless a KILL or
+ * FLUSH is under way: APPLYs at once, a KILL or FLUSH started.
+ */
+void dp_filter_requests(struct dp_wctx *c);
 
 #endif /* DPF_DP_FILTER_STAGE_H */

@@ -618,3 +618,114 @@ dp_state_global_count(const struct dp_state_table *tbl)
 {
 	return atomic_load_explicit(tbl->global, memory_order_relaxed);
 }
+
+static const char *const dp_apply_names[DP_APPLY_MAX] = {
+#define DP_APPLY_NAME(sym, str) [DP_APPLY_##sym] = str,
+	DP_APPLY_LIST(DP_APPLY_NAME)
+#undef DP_APPLY_NAME
+};
+
+const char *
+dp_apply_name(unsigned int r)
+{
+	return r < DP_APPLY_MAX ? dp_apply_names[r] : "?";
+}
+
+/*
+ * What pfsync_in_ins/pfsync_in_upd check before they touch the table, plus
+ * what this table needs: a canonical key (else no packet would ever find
+ * the state) with a zero pad (the whole key is hashed).
+ */
+static bool
+desc_valid(const struct dp_state_desc *d)
+{
+	union dp_state_key k;
+	const uint8_t *a0, *a1;
+	uint16_t p0, p1, zone;
+	uint8_t proto;
+	bool sw = true;
+
+	if (d->creatorid == 0 || d->timeout >= PFTM_MAX ||
+	    (d->flags & ~DP_STATE_DESC_FLAGS) != 0 ||
+	    d->track.peer[0].state > PF_TCPS_PROXY_DST ||
+	    d->track.peer[1].state > PF_TCPS_PROXY_DST)
+		return false;
+	if (d->af == 4) {
+		a0 = (const uint8_t *)&d->key.k4.addr[0];
+		a1 = (const uint8_t *)&d->key.k4.addr[1];
+		p0 = d->key.k4.port[0], p1 = d->key.k4.port[1];
+		proto = d->key.k4.proto, zone = d->key.k4.zone;
+	} else if (d->af == 6) {
+		a0 = d->key.k6.addr[0];
+		a1 = d->key.k6.addr[1];
+		p0 = d->key.k6.port[0], p1 = d->key.k6.port[1];
+		proto = d->key.k6.proto, zone = d->key.k6.zone;
+	} else {
+		return false;
+	}
+	memset(&k, 0, sizeof(k));
+	dp_state_key_make(d->af, proto, a0, a1, p0, p1, zone, &k, &sw);
+	return !sw && memcmp(&k, &d->key, d->af == 4 ? sizeof(k.k4) : sizeof(k.k6)) == 0;
+}
+
+int
+dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32_t now,
+	       struct dp_state **stp)
+{
+	struct dp_state *st;
+	unsigned int stale, dir;
+	int err;
+
+	*stp = NULL;
+	if (!desc_valid(d))
+		return -EINVAL;
+	st = dp_state_find_id(tbl, d->id, d->creatorid);
+	if (st != NULL) {
+		/* Merge; the key, flags and counters stay ours [pfsync_in_updates]. */
+		stale = pf_track_merge(&st->track, &d->track, st->proto == 6);
+		if (stale < 2)
+			dp_state_touch(tbl, st, now, d->timeout);
+		*stp = st;
+		return stale != 0 ? DP_APPLY_STALE : DP_APPLY_UPDATED;
+	}
+	st = dp_state_insert_peer(tbl, d->af, &d->key, d->id, d->creatorid, now, &err);
+	if (st == NULL)
+		return err;
+	st->track = d->track;
+	st->timeout = d->timeout;
+	/* pf_state_import: expire = now - (timeout - sp->expire), i.e. the
+	 * state dies when the sender's copy would. */
+	st->expire = now + d->expire_in;
+	st->creation = now - RTE_MIN(d->age, now);
+	st->flags |= d->flags;
+	st->iface[0] = d->iface[0];
+	st->iface[1] = d->iface[1];
+	for (dir = 0; dir < 2; dir++)
+		dp_state_set_counts(st, dir, d->packets[dir], d->bytes[dir]);
+	*stp = st;
+	return DP_APPLY_INSERTED;
+}
+
+void
+dp_state_desc_fill(const struct dp_state *st, const void *key, uint64_t id, uint32_t creatorid,
+		   uint32_t now, struct dp_state_desc *d)
+{
+	unsigned int dir;
+
+	memset(d, 0, sizeof(*d));
+	memcpy(&d->key, key, st->af == 4 ? sizeof(d->key.k4) : sizeof(d->key.k6));
+	d->track = st->track;
+	d->id = id;
+	d->creatorid = creatorid;
+	d->expire_in = st->expire > now ? st->expire - now : 0;
+	d->age = now > st->creation ? now - st->creation : 0;
+	for (dir = 0; dir < 2; dir++) {
+		d->packets[dir] = dp_state_packets(st, dir);
+		d->bytes[dir] = dp_state_bytes(st, dir);
+	}
+	d->af = st->af;
+	d->timeout = st->timeout < PFTM_MAX ? st->timeout : PFTM_PURGE;
+	d->flags = st->flags & DP_STATE_DESC_FLAGS;
+	d->iface[0] = st->iface[0];
+	d->iface[1] = st->iface[1];
+}

@@ -115,7 +115,8 @@ struct dp_state {
 	uint8_t timeout;	/* 74: PFTM_* index, or PFTM_PURGE */
 	uint8_t flags;		/* 75: DP_STF_* */
 	uint8_t iface[2];	/* 76: [0] ingress, [1] egress interface of the creator */
-	uint16_t spare;		/* 78 */
+	uint8_t sync_upd;	/* 78: updates since the last update event (filter_priv.h) */
+	uint8_t spare;		/* 79 */
 };
 
 _Static_assert(sizeof(struct dp_state) == 80, "struct dp_state is 80 bytes");
@@ -393,5 +394,82 @@ dp_state_bytes(const struct dp_state *st, unsigned int dir)
 {
 	return st->cnt[dir] & DP_STATE_BYTES_MASK;
 }
+
+/* Sets direction dir's counters (packets past 40 bits, bytes past 56 wrap). */
+static inline void
+dp_state_set_counts(struct dp_state *st, unsigned int dir, uint64_t packets, uint64_t bytes)
+{
+	st->cnt[dir] = (bytes & DP_STATE_BYTES_MASK) | ((packets >> 32) & 0xff) << 56;
+	st->pkts_lo[dir] = (uint32_t)packets;
+}
+
+/*
+ * A whole state as a peer describes it, for dp_state_apply(): what pfsync
+ * carries of a state [protocols.md 3.4: struct pfsync_state; OpenBSD
+ * pf.c pf_state_import], in this table's terms.  Times are relative, as on
+ * the wire, so the two nodes' clocks never meet.  A state learned from a
+ * peer hangs off no rule, as OpenBSD's network-imported states hang off the
+ * default rule (the ruleset checksum is not sent) [pf_state_import].
+ */
+struct dp_state_desc {
+	union dp_state_key key;		/* canonical (dp_state_key_make()), pad 0 */
+	struct pf_track track;		/* both peers; [0] the creator (pfsync's src) */
+	uint64_t id;			/* identity, host order */
+	uint32_t creatorid;		/* != 0 */
+	uint32_t expire_in;		/* seconds left (pfsync `expire`) */
+	uint32_t age;			/* seconds since creation (pfsync `creation`) */
+	uint64_t packets[2];		/* [0] from the creator */
+	uint64_t bytes[2];
+	uint8_t af;			/* 4 or 6: which key layout */
+	uint8_t timeout;		/* PFTM_* index, < PFTM_MAX */
+	uint8_t flags;			/* DP_STF_SWAPPED | NOSYNC | SLOPPY | LOG */
+	uint8_t iface[2];		/* interface indexes, as struct dp_state */
+};
+
+#define DP_STATE_DESC_FLAGS (DP_STF_SWAPPED | DP_STF_NOSYNC | DP_STF_SLOPPY | DP_STF_LOG)
+
+/* What dp_state_apply() did (its non-negative results). */
+#define DP_APPLY_LIST(_)                                                \
+	_(INSERTED, "inserted")		/* a new state */               \
+	_(UPDATED, "updated")		/* merged; the peer was as new */ \
+	_(STALE, "stale")		/* merged; ours is newer for a peer */
+
+enum dp_apply_result {
+#define DP_APPLY_ENUM(sym, str) DP_APPLY_##sym,
+	DP_APPLY_LIST(DP_APPLY_ENUM)
+#undef DP_APPLY_ENUM
+	DP_APPLY_MAX
+};
+
+const char *dp_apply_name(unsigned int r);
+
+/*
+ * Inserts or updates a state from a peer's description d [OpenBSD
+ * if_pfsync.c 1.332 pfsync_in_ins, pfsync_in_upd, pfsync_in_updates;
+ * pf.c pf_state_import]:
+ *  - unknown (id, creatorid): inserted with d's tracking, timeout index,
+ *    expire = now + expire_in, creation = now - age, flags, interfaces and
+ *    counters.  DP_APPLY_INSERTED.
+ *  - known: the peers merge as pfsync_upd_tcp() does (pf_track_merge());
+ *    unless both of our peers were newer, the timeout index becomes d's and
+ *    the state is refreshed from now (OpenBSD sets expire = now).  Key,
+ *    flags, counters are left alone, as OpenBSD leaves them.
+ *    DP_APPLY_STALE if ours was newer for a peer (the caller sends ours
+ *    back), else DP_APPLY_UPDATED.
+ * *stp gets the state.  Errors: -EINVAL (a bad description: af, a key not
+ * canonical or not of d's af, timeout, a level past PF_TCPS_PROXY_DST,
+ * creatorid 0, other flags), -EEXIST (the key belongs to another state),
+ * -EDQUOT, -ENOSPC, -ENOMEM as dp_state_insert_peer().
+ */
+int dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32_t now,
+		   struct dp_state **stp);
+
+/*
+ * The description of a state (what dp_state_apply() takes) from a record
+ * or a copy of one, its key and identity: from dp_state_snapshot() on the
+ * control core (pfsync INS/UPD), or from the record on its worker.
+ */
+void dp_state_desc_fill(const struct dp_state *st, const void *key, uint64_t id,
+			uint32_t creatorid, uint32_t now, struct dp_state_desc *d);
 
 #endif /* DPF_DP_STATE_H */

@@ -4,7 +4,10 @@
  *
  * One worker per worker lcore.  Each iteration: RX burst from queue w of
  * every port, then the hand-off rings from the other workers and the
- * control core; flush TX and hand-off buffers; report a quiescent state.
+ * control core; flush TX and hand-off buffers; the control core's requests
+ * (filter_cmd.h); once a millisecond the timers (expiry, a slice of a
+ * KILL or FLUSH, fragments); report a quiescent state.  Time is the dp
+ * clock (clock.h), read once per iteration.
  *
  * Per packet, the fast path validates only what forwarding needs (Ethernet,
  * one 802.1Q tag, the IPv4 header or the IPv6 header and extension chain,
@@ -277,7 +280,6 @@ dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
-	uint64_t hz = rte_get_tsc_hz();
 	struct dp_wctx c;
 	unsigned int i, p, src;
 
@@ -286,7 +288,7 @@ dp_worker_main(void *arg)
 	c.w = w;
 	c.st = w->stats;
 	c.states = w->states;
-	c.tsc_per_ms = hz / 1000 ? hz / 1000 : 1;
+	c.tsc_per_ms = dp->clock.hz / 1000 ? dp->clock.hz / 1000 : 1;
 	c.hk_tsc = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
@@ -295,7 +297,7 @@ dp_worker_main(void *arg)
 		unsigned int work = 0;
 
 		c.tsc = rte_rdtsc();
-		c.now = (uint32_t)((c.tsc - dp->start_tsc) / hz);
+		c.now = dp_clock_s_at(&dp->clock, c.tsc);
 		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
 		c.rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 		for (p = 0; p < dp->n_ports; p++) {
@@ -331,6 +333,7 @@ dp_worker_main(void *arg)
 			dp_handoff_flush(&c, i);
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
+		dp_filter_requests(&c);
 		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
 		 * takes a few microseconds, and their work is paced by time. */
 		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {

@@ -26,7 +26,6 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 };
 
-struct dp_cmd;
 struct dp_rules;
 struct dp_state_table;
 
@@ -38,9 +37,8 @@ struct dp_wctx {
 	const struct dp_fib *fib;	/* this poll's FIB */
 	const struct dp_rules *rules;	/* this poll's ruleset */
 	struct dp_state_table *states;	/* the worker's shard */
-	uint32_t now;			/* seconds since dp_start(), per poll */
+	uint32_t now;			/* seconds on the dp clock (clock.h), per poll */
 	unsigned int rules_gen;		/* gen of the ruleset the table's timeouts came from */
-	struct dp_cmd *cmd;		/* control command being worked through */
 	uint64_t tsc;			/* rte_rdtsc() at the start of the poll */
 	uint64_t tsc_per_ms;		/* TSC ticks in a millisecond */
 	uint64_t hk_tsc;		/* TSC of the last housekeeping */

@@ -97,6 +97,7 @@ app_filter(struct app *app, char *err, size_t errlen)
 	     dp_frag_init(app->dp, plan->limits[PFLIMIT_FRAGS], plan->timeouts[PFTM_FRAG], err,
 			  errlen) != 0))
 		return -1;
+	app->dp->sev_maxupd = plan->cfg->sync.maxupd;	/* state_event.h: 0..255 */
 	if (plan_instantiate(plan, app->dp, &objs, err, errlen) != 0)
 		return -1;
 	app->unresolved_routes = objs.unresolved_routes;
@@ -223,6 +224,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		}
 		if (app->pflog != NULL)	/* pflog */
 			app_pflog_poll(app, &work);
+		work += filter_cmds_poll(app);	/* kill completions, state events */
 		app->loops++;
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
@@ -249,6 +251,7 @@ cleanup:
 		ctl_server_close(app->ctl);
 	if (app->ctl_ro != NULL)
 		ctl_server_close(app->ctl_ro);
+	filter_cmds_fini(app);
 	if (app->dp != NULL) {
 		dp_filter_fini(app->dp);
 		dp_frag_fini(app->dp);

@@ -20,6 +20,7 @@
 
 struct carp;
 struct dpf_plan;
+struct filter_ctl;
 
 struct app {
 	const struct dpf_plan *plan;	/* control/plan: what runs */
@@ -34,6 +35,7 @@ struct app {
 	unsigned int unresolved_routes;
 	uint64_t loops;
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
+	struct filter_ctl *filter;	/* state kills under way (filter_cmds.c) */
 };
 
 /* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */

@@ -8,8 +8,16 @@
  *                          from PREFIX [to PREFIX] | rule ID | proto NAME
  *
  * States are read with dp_state_snapshot() while the workers run (see
- * dataplane/state.h for the protocol); a kill is a command every worker
- * carries out on its own table (dp_cmd_run()).
+ * dataplane/state.h for the protocol).  A kill is a request every worker
+ * carries out on its own table (dataplane/filter_cmd.h): the handler posts
+ * one KILL per worker and defers its reply (ctl_defer()); the control loop
+ * collects the completions in filter_cmds_poll() and answers `killed N
+ * states` once the last worker has, so the loop, and CARP with it, never
+ * waits for a kill.  A kill that takes longer than FILTER_KILL_TIMEOUT_US
+ * is answered with an error (it still completes).
+ *
+ * filter_cmds_poll() also drains the workers' state event rings, counted
+ * (sev_taken) until the pfsync engine consumes them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,11 +31,41 @@
 #include "control/app/filter_cmds.h"
 #include "control/rules/rules.h"
 #include "dataplane/filter.h"
+#include "dataplane/filter_cmd.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/state.h"
 #include "proto/pftm.h"
 
 #define STATES_SHOW_MAX 100000	/* states listed per request */
+
+#define FILTER_JOBS 16				/* kills under way at once */
+#define FILTER_KILL_TIMEOUT_US (5 * 1000000ull)	/* answer by then, done or not */
+#define FILTER_DONE_BURST 64			/* completions taken per poll */
+#define FILTER_SEV_BURST 1024			/* state events taken per poll */
+
+/*
+ * A `state kill` under way: one KILL on every worker's ring, tagged with
+ * (seq, slot).  The slot stays busy until every worker has answered, even
+ * after the client got a timeout, so that a late completion is never
+ * taken for another kill's.  [C]
+ */
+struct filter_job {
+	bool busy;
+	uint32_t seq;
+	struct ctl_pending *reply;	/* NULL once answered */
+	unsigned int waiting;		/* workers yet to complete */
+	uint64_t killed;
+	int err;			/* a worker's -errno, 0 */
+	uint64_t deadline_us;		/* dp clock */
+};
+
+struct filter_ctl {
+	struct filter_job jobs[FILTER_JOBS];
+	uint32_t seq;
+	uint64_t done_stray;		/* completions of no job (a bug if not 0) */
+};
+
+#define FILTER_TAG(seq, slot) ((uint64_t)(seq) << 8 | (slot))
 
 static const char *
 timeout_name(unsigned int t)
@@ -205,7 +243,7 @@ state_text(struct ctl_out *out, const struct app *app, const struct dp_state *st
 static uint32_t
 app_now(const struct app *app)
 {
-	return (uint32_t)((rte_rdtsc() - app->dp->start_tsc) / rte_get_tsc_hz());
+	return dp_clock_s(&app->dp->clock);	/* the workers' seconds (clock.h) */
 }
 
 static int
@@ -414,37 +452,138 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 	return NULL;
 }
 
+/* Answers a finished or overdue kill; the job's slot stays until all workers answered. */
+static void
+kill_answer(struct filter_job *job, int err)
+{
+	struct ctl_out *out;
+
+	if (job->reply == NULL)
+		return;
+	out = ctl_pending_out(job->reply);
+	if (err != 0) {
+		ctl_error(out, CTL_FAILED, "state kill: %s", strerror(-err));
+	} else if (ctl_out_json(out)) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "killed", json_integer((json_int_t)job->killed));
+		ctl_json(out, o);
+	} else {
+		ctl_printf(out, "killed %" PRIu64 " states\n", job->killed);
+	}
+	ctl_pending_finish(job->reply);
+	job->reply = NULL;
+}
+
 static int
 cmd_state_kill(struct ctl_out *out, int argc, char **argv, void *arg)
 {
 	struct app *app = arg;
-	struct dp_cmd cmd;
+	struct dp_main *dp = app->dp;
+	struct filter_ctl *f = app->filter;
+	struct filter_job *job = NULL;
+	struct dp_req req;
 	const char *why;
-	uint32_t killed;
-	int rc;
+	unsigned int w, slot;
 
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.op = DP_CMD_KILL;
-	why = parse_sel(argc, argv, &cmd.sel);
+	memset(&req, 0, sizeof(req));
+	req.kind = DP_REQ_KILL;
+	why = parse_sel(argc, argv, &req.u.kill.sel);
 	if (why != NULL) {
 		ctl_error(out, CTL_BAD_ARG, "%s; usage: state kill all | id ID[/CREATORID] | "
 			  "host PREFIX | from PREFIX [to PREFIX] | rule ID | proto P", why);
 		return -1;
 	}
-	rc = dp_cmd_run(app->dp, &cmd, 2000, &killed);
-	if (rc != 0) {
-		ctl_error(out, CTL_FAILED, "state kill: %s", strerror(-rc));
+	for (slot = 0; slot < FILTER_JOBS && job == NULL; slot++)
+		if (!f->jobs[slot].busy)
+			job = &f->jobs[slot];
+	/* All workers or none: a kill is never carried out on half the table. */
+	for (w = 0; w < dp->n_workers && job != NULL; w++)
+		if (dp_req_inflight(dp, w) >= DP_REQ_INFLIGHT)
+			job = NULL;
+	if (job == NULL) {
+		ctl_error(out, CTL_BUSY, "state kill: the workers have too many requests under "
+			  "way; try again");
 		return -1;
 	}
-	if (ctl_out_json(out)) {
-		json_t *o = json_object();
+	memset(job, 0, sizeof(*job));
+	job->seq = ++f->seq;
+	req.tag = FILTER_TAG(job->seq, (uint64_t)(job - f->jobs));
+	for (w = 0; w < dp->n_workers; w++) {
+		int rc = dp_req_post(dp, w, &req);
 
-		json_object_set_new(o, "killed", json_integer(killed));
-		ctl_json(out, o);
-	} else {
-		ctl_printf(out, "killed %u states\n", killed);
+		if (rc == 0)
+			job->waiting++;
+		else
+			job->err = rc;
+	}
+	if (job->waiting == 0) {
+		ctl_error(out, CTL_FAILED, "state kill: %s", strerror(-job->err));
+		return -1;
+	}
+	job->busy = true;
+	job->deadline_us = dp_clock_us(&dp->clock) + FILTER_KILL_TIMEOUT_US;
+	job->reply = ctl_defer(out);
+	if (job->reply == NULL) {
+		/* The kill goes on; only its count is lost. */
+		ctl_error(out, CTL_FAILED, "state kill: out of memory");
+		return -1;
 	}
 	return 0;
+}
+
+static void
+kill_done(struct filter_ctl *f, const struct dp_done *d)
+{
+	unsigned int slot = (unsigned int)(d->tag & 0xff);
+	struct filter_job *job = slot < FILTER_JOBS ? &f->jobs[slot] : NULL;
+
+	if (job == NULL || !job->busy || d->tag != FILTER_TAG(job->seq, slot) ||
+	    job->waiting == 0) {
+		f->done_stray++;
+		return;
+	}
+	if (d->result < 0)
+		job->err = d->result;
+	else
+		job->killed += (uint64_t)d->result;
+	if (--job->waiting == 0) {
+		kill_answer(job, job->err);
+		job->busy = false;
+	}
+}
+
+unsigned int
+filter_cmds_poll(struct app *app)
+{
+	struct filter_ctl *f = app->filter;
+	struct dp_done done[FILTER_DONE_BURST];
+	struct dp_sev ev[FILTER_SEV_BURST];
+	unsigned int i, n, m;
+	uint64_t now = 0;
+
+	if (f == NULL)
+		return 0;
+	n = dp_done_poll(app->dp, done, FILTER_DONE_BURST);
+	for (i = 0; i < n; i++) {
+		if (done[i].kind == DP_REQ_KILL)
+			kill_done(f, &done[i]);
+		else
+			f->done_stray++;
+	}
+	for (i = 0; i < FILTER_JOBS; i++) {
+		struct filter_job *job = &f->jobs[i];
+
+		if (!job->busy || job->reply == NULL)
+			continue;
+		if (now == 0)
+			now = dp_clock_us(&app->dp->clock);
+		if (now >= job->deadline_us)
+			kill_answer(job, -ETIMEDOUT);
+	}
+	/* Counted only, until the pfsync engine sends them. */
+	m = dp_sev_poll(app->dp, ev, FILTER_SEV_BURST);
+	return n + m;
 }
 
 void
@@ -460,6 +599,17 @@ filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_sta
 		   (double)s->state_inserts / secs);
 	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "removals", s->state_removals,
 		   (double)s->state_removals / secs);
+	/* Not in pfctl: the deltas for pfsync (dataplane/state_event.h). */
+	ctl_printf(out, "%-27s%14s%16s\n", "State Events", "Total", "Rate");
+	for (unsigned int k = 0; k < DP_SEV_MAX; k++)
+		ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", dp_sev_name(k), s->sev[k],
+			   (double)s->sev[k] / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "no-sync", s->sev_nosync,
+		   (double)s->sev_nosync / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "ring-full", s->sev_ring_full,
+		   (double)s->sev_ring_full / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "taken", s->sev_taken,
+		   (double)s->sev_taken / secs);
 }
 
 void
@@ -499,7 +649,7 @@ filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double se
 json_t *
 filter_info_json(const struct app *app, const struct dp_stats *s)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *ev = json_object(), *rq = json_object();
 
 	json_object_set_new(o, "current", json_integer(atomic_load(&app->dp->states_total)));
 	json_object_set_new(o, "searches", json_integer((json_int_t)s->state_searches));
@@ -509,6 +659,16 @@ filter_info_json(const struct app *app, const struct dp_stats *s)
 	json_object_set_new(o, "max_states_per_rule",
 			    json_integer((json_int_t)s->lcnt_max_states));
 	json_object_set_new(o, "rule_evaluations", json_integer((json_int_t)s->rule_evals));
+	json_object_set_new(o, "events", ev);
+	for (unsigned int k = 0; k < DP_SEV_MAX; k++)
+		json_object_set_new(ev, dp_sev_name(k), json_integer((json_int_t)s->sev[k]));
+	json_object_set_new(ev, "nosync", json_integer((json_int_t)s->sev_nosync));
+	json_object_set_new(ev, "ring_full", json_integer((json_int_t)s->sev_ring_full));
+	json_object_set_new(ev, "taken", json_integer((json_int_t)s->sev_taken));
+	json_object_set_new(o, "requests", rq);
+	json_object_set_new(rq, "posted", json_integer((json_int_t)s->req_posted));
+	json_object_set_new(rq, "done", json_integer((json_int_t)s->req_done));
+	json_object_set_new(rq, "ring_full", json_integer((json_int_t)s->req_full));
 	return o;
 }
 
@@ -524,5 +684,25 @@ static const struct ctl_cmd filter_cmds[] = {
 int
 filter_cmds_register(struct app *app, struct ctl_server *srv)
 {
+	/* Once for both sockets: the jobs are the appliance's, not a socket's. */
+	if (app->filter == NULL) {
+		app->filter = calloc(1, sizeof(*app->filter));
+		if (app->filter == NULL)
+			return -ENOMEM;
+	}
 	return ctl_register(srv, filter_cmds, sizeof(filter_cmds) / sizeof(filter_cmds[0]), app);
+}
+
+void
+filter_cmds_fini(struct app *app)
+{
+	unsigned int i;
+
+	if (app->filter == NULL)
+		return;
+	/* Stopping: kills under way are answered as failed (clients still there). */
+	for (i = 0; i < FILTER_JOBS; i++)
+		kill_answer(&app->filter->jobs[i], -ECANCELED);
+	free(app->filter);
+	app->filter = NULL;
 }

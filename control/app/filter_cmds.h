@@ -14,7 +14,16 @@
 
 struct app;
 
+/* Registers the commands on srv (both sockets); the first call sets up app->filter. */
 int filter_cmds_register(struct app *app, struct ctl_server *srv);
+/*
+ * Every control loop: completions of the workers' requests (answers the
+ * kills they finish, or those overdue) and the state events.  Bounded,
+ * never waits.  Returns the work done.
+ */
+unsigned int filter_cmds_poll(struct app *app);
+/* At exit, after the workers stopped: answers what is under way, frees app->filter. */
+void filter_cmds_fini(struct app *app);
 
 /* `show info`: the "State Table" section (pfctl -s info), rates over secs. */
 void filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,

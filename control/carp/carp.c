@@ -91,13 +91,14 @@ carp_rej_name(unsigned int r)
 	return r < CARP_REJ_MAX ? carp_rej_names[r] : "?";
 }
 
-uint64_t
-carp_now(void)
+/*
+ * Timers run on the dataplane's clock (dataplane/clock.h), in
+ * microseconds, like everything else that keeps time on the control core.
+ */
+static inline uint64_t
+carp_now(const struct carp *c)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return dp_clock_us(&c->dp->clock);
 }
 
 static void
@@ -469,8 +470,10 @@ carp_reject(struct carp *c, struct carp_vh *vh, enum carp_rej why, const uint8_t
 		return;
 	vh->rej[why]++;
 	vh->stats[carp_rej_stat[why]]++;
-	/* At most one line a second per vhid: a flood must not flood the log. */
-	if (c->cfg->carp.log >= carp_rej_prio[why] && now - vh->last_log_us >= 1000000) {
+	/* At most one line a second per vhid: a flood must not flood the log.
+	 * The clock starts at 0 with dpf, so 0 means "never logged". */
+	if (c->cfg->carp.log >= carp_rej_prio[why] &&
+	    (vh->last_log_us == 0 || now - vh->last_log_us >= 1000000)) {
 		vh->last_log_us = now;
 		if (inet_ntop(af == 4 ? AF_INET : AF_INET6, src, a, sizeof(a)) == NULL)
 			snprintf(a, sizeof(a), "?");
@@ -551,7 +554,7 @@ carp_input(struct carp *c, struct rte_mbuf *m, const struct pkt_meta *pm)
 	uint8_t af = pm->l3_proto == PKT_L3_IPV4 ? 4 : 6;
 	const uint8_t *hdr = frame + pm->l4_off;
 	uint32_t len = pm->l4_len;
-	uint64_t now = carp_now();
+	uint64_t now = carp_now(c);
 	struct carp_vh *vh = NULL;
 	struct carp_advert a;
 	struct carp_fsm_act act;
@@ -642,7 +645,7 @@ static void
 carp_group_adj(struct carp *c, unsigned int g, int n, const char *reason)
 {
 	struct carp_group *grp = &c->groups[g];
-	uint64_t now = carp_now();
+	uint64_t now = carp_now(c);
 	struct carp_fsm_act act;
 	int old = grp->demote;
 	unsigned int i;
@@ -690,7 +693,7 @@ carp_force_state(struct carp *c, struct carp_vh *vh, uint8_t state)
 		return -EINVAL;
 	if (vh->fsm.state == CARP_ST_INIT)
 		return -EAGAIN;
-	carp_fsm_force(&vh->fsm, carp_now(), state, &act);
+	carp_fsm_force(&vh->fsm, carp_now(c), state, &act);
 	carp_apply(c, vh, &act);
 	return 0;
 }
@@ -705,10 +708,10 @@ carp_set_down(struct carp *c, struct carp_vh *vh, bool down)
 	vh->admin_down = down;
 	if (down) {
 		/* Bow out so that the backup takes over at once [OpenBSD ip_carp.c carp_carpdev_state]. */
-		carp_fsm_stop(&vh->fsm, carp_now(), true, "user requested down", &act);
+		carp_fsm_stop(&vh->fsm, carp_now(c), true, "user requested down", &act);
 		carp_apply(c, vh, &act);
 	} else if (!vh->link_down && c->started) {
-		carp_fsm_start(&vh->fsm, carp_now(), &act);
+		carp_fsm_start(&vh->fsm, carp_now(c), &act);
 		carp_apply(c, vh, &act);
 	}
 	return 0;
@@ -729,7 +732,7 @@ carp_link(struct carp *c, unsigned int port, bool up)
 		if (up && !vh->link_down) {
 			/* First start (carp_start): nothing to undo. */
 			if (!vh->admin_down) {
-				carp_fsm_start(&vh->fsm, carp_now(), &act);
+				carp_fsm_start(&vh->fsm, carp_now(c), &act);
 				carp_apply(c, vh, &act);
 			}
 			continue;
@@ -738,13 +741,13 @@ carp_link(struct carp *c, unsigned int port, bool up)
 			continue;
 		vh->link_down = !up;
 		if (!up) {
-			carp_fsm_stop(&vh->fsm, carp_now(), false, "carpdev link down", &act);
+			carp_fsm_stop(&vh->fsm, carp_now(c), false, "carpdev link down", &act);
 			carp_apply(c, vh, &act);
 			vh_groups_adj(c, vh, 1, "carpdev");
 		} else {
 			vh_groups_adj(c, vh, -1, "carpdev");
 			if (!vh->admin_down) {
-				carp_fsm_start(&vh->fsm, carp_now(), &act);
+				carp_fsm_start(&vh->fsm, carp_now(c), &act);
 				carp_apply(c, vh, &act);
 			}
 		}
@@ -770,7 +773,7 @@ carp_start(struct carp *c)
 unsigned int
 carp_poll(struct carp *c)
 {
-	uint64_t now = carp_now();
+	uint64_t now = carp_now(c);
 	struct carp_fsm_act act;
 	unsigned int i, work = 0;
 
@@ -810,7 +813,7 @@ carp_shutdown(struct carp *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n_vh; i++) {
-		carp_fsm_stop(&c->vh[i].fsm, carp_now(), true, "stopping", &act);
+		carp_fsm_stop(&c->vh[i].fsm, carp_now(c), true, "stopping", &act);
 		carp_apply(c, &c->vh[i], &act);
 	}
 	c->started = false;

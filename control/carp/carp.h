@@ -128,9 +128,6 @@ void carp_input(struct carp *c, struct rte_mbuf *m, const struct pkt_meta *pm);
 void carp_shutdown(struct carp *c);
 void carp_destroy(struct carp *c);
 
-/* Microseconds on the control core's monotonic clock. */
-uint64_t carp_now(void);
-
 /* The vhid's demotion count: its groups' counters summed, at most 255. */
 uint8_t carp_vh_demote(const struct carp *c, const struct carp_vh *vh);
 

@@ -23,6 +23,12 @@
  * - Handlers write into one struct ctl_out owned by the server (one request
  *   runs at a time); the reply is framed into the client's buffer when the
  *   handler returns, so an error can replace whatever was printed.
+ * - A deferred reply (ctl_defer()) moves that output into a struct
+ *   ctl_pending the handler's module owns; the client runs no further
+ *   request until ctl_pending_finish() frames it.  A client that hangs up
+ *   meanwhile (POLLHUP: a shut-down sending side alone still reads) is
+ *   dropped and its pending reply orphaned, never freed here.
+ * - The request tokenizer and formatter are in ctl_req.c.
  *
  * Nothing here logs: failures are returned (err strings, -errno) or become
  * reply codes.  Every socket write uses MSG_NOSIGNAL, so a client that goes
@@ -63,6 +69,8 @@ struct ctl_buf {
 	size_t b_cap;
 };
 
+struct ctl_pending;
+
 struct ctl_out {
 	bool o_json;			/* the request had -j */
 	bool o_cut;			/* text went past CTL_REPLY_MAX */
@@ -71,15 +79,29 @@ struct ctl_out {
 	char *o_msg;			/* ctl_error()'s message, may be NULL */
 	json_t *o_value;		/* ctl_json()'s value */
 	struct ctl_buf o_text;		/* ctl_printf()'s text */
+	struct ctl_pending *o_defer;	/* set by ctl_defer() in the handler */
 };
 
 struct ctl_client {
 	int c_fd;
 	bool c_eof;			/* the peer will send no more */
 	bool c_closing;			/* read no more; close once c_out is sent */
+	bool c_broken;			/* a deferred reply could not be framed: drop */
+	struct ctl_pending *c_pending;	/* the deferred reply it waits for, or NULL */
 	size_t c_rlen;
 	struct ctl_buf c_out;
 	char c_rbuf[CTL_REQ_MAX];
+};
+
+/*
+ * A deferred reply (ctl_defer()): its own output, moved out of the
+ * server's, and the client it goes to (NULL once the client has gone).
+ * Owned by whoever deferred; freed by ctl_pending_finish() only.
+ */
+struct ctl_pending {
+	struct ctl_out p_out;
+	struct ctl_client *p_client;
+	const struct ctl_cmd *p_cmd;	/* for the usage line of a 9005 */
 };
 
 struct ctl_reg {
@@ -280,278 +302,6 @@ ctl_error(struct ctl_out *out, enum ctl_code code, const char *fmt, ...)
 		msg[k] = '\0';
 	}
 	out->o_msg = msg;
-}
-
-/*
- * Request tokenizer
- */
-
-static bool
-is_sep(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/*
- * Returns NULL if s[0, len) is valid UTF-8 without NUL, without C0 controls
- * other than tab, DEL or C1 controls (they could drive a terminal the reply
- * is echoed to), else the reason.
- */
-static const char *
-text_invalid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		uint32_t cp;
-		size_t n;
-
-		if (c == 0)
-			return "NUL byte in request";
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return "control character in request";
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return "invalid UTF-8 in request";
-		}
-		if (len - i < n)
-			return "invalid UTF-8 in request";
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return "invalid UTF-8 in request";
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return "invalid UTF-8 in request";
-		if (cp >= 0x80 && cp <= 0x9f)
-			return "control character in request";
-		i += n;
-	}
-	return NULL;
-}
-
-/* Option words before the command: -j, and -p N (protocol version). */
-static enum ctl_code
-parse_option(struct ctl_req *req, const char *w, const char *next, bool *used_next)
-{
-	unsigned long v;
-	char *end;
-
-	*used_next = false;
-	if (strcmp(w, "-j") == 0) {
-		req->json = true;
-		return CTL_OK;
-	}
-	if (strcmp(w, "-p") != 0) {
-		req->why = "unknown option";
-		return CTL_SYNTAX;
-	}
-	if (next == NULL) {
-		req->why = "missing protocol version after -p";
-		return CTL_SYNTAX;
-	}
-	*used_next = true;
-	errno = 0;
-	v = strtoul(next, &end, 10);
-	if (next[0] < '0' || next[0] > '9' || *end != '\0' || errno != 0) {
-		req->why = "invalid protocol version after -p";
-		return CTL_SYNTAX;
-	}
-	if (v != CTL_PROTO_VERSION) {
-		req->why = "unsupported protocol version";
-		return CTL_VERSION;
-	}
-	return CTL_OK;
-}
-
-enum ctl_code
-ctl_parse_line(const char *line, size_t len, struct ctl_req *req)
-{
-	bool quoted[CTL_MAX_ARGS + 3];
-	char *words[CTL_MAX_ARGS + 3];
-	size_t i = 0, o = 0;
-	int nw = 0, first;
-	enum ctl_code rc;
-
-	req->json = false;
-	req->argc = 0;
-	req->argv[0] = NULL;
-	req->why = NULL;
-	if (len > 0 && line[len - 1] == '\n')
-		len--;
-	if (len > CTL_REQ_MAX - 1) {
-		req->why = "request too long";
-		return CTL_TOO_LONG;
-	}
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	req->why = text_invalid((const unsigned char *)line, len);
-	if (req->why != NULL)
-		return CTL_SYNTAX;
-
-	/*
-	 * Words go to buf NUL-terminated.  Each stored word is no longer than
-	 * its source and is followed by a separator or the end of the line, so
-	 * buf (CTL_REQ_MAX >= len + 1) always has room.  Two more words than
-	 * CTL_MAX_ARGS are kept so that "-j -p 1" does not count.
-	 */
-	for (;;) {
-		while (i < len && is_sep(line[i]))
-			i++;
-		if (i == len)
-			break;
-		if (nw == CTL_MAX_ARGS + 3) {
-			req->why = "too many words";
-			return CTL_BAD_ARG;
-		}
-		words[nw] = req->buf + o;
-		quoted[nw] = line[i] == '"';
-		if (quoted[nw]) {
-			for (i++;; i++) {
-				if (i == len) {
-					req->why = "unterminated quote";
-					return CTL_SYNTAX;
-				}
-				if (line[i] == '"')
-					break;
-				if (line[i] == '\\') {
-					if (i + 1 == len ||
-					    (line[i + 1] != '"' && line[i + 1] != '\\')) {
-						req->why = "invalid escape in quotes";
-						return CTL_SYNTAX;
-					}
-					i++;
-				}
-				req->buf[o++] = line[i];
-			}
-			i++;
-			if (i < len && !is_sep(line[i])) {
-				req->why = "closing quote inside a word";
-				return CTL_SYNTAX;
-			}
-		} else {
-			for (; i < len && !is_sep(line[i]); i++) {
-				if (line[i] == '"') {
-					req->why = "quote inside a word";
-					return CTL_SYNTAX;
-				}
-				req->buf[o++] = line[i];
-			}
-		}
-		req->buf[o++] = '\0';
-		nw++;
-	}
-
-	/* Leading unquoted words that start with '-' are options. */
-	for (first = 0; first < nw && !quoted[first] && words[first][0] == '-'; first++) {
-		bool used_next;
-
-		rc = parse_option(req, words[first], first + 1 < nw ? words[first + 1] : NULL,
-				  &used_next);
-		if (rc != CTL_OK)
-			return rc;
-		if (used_next)
-			first++;
-	}
-	if (first > 0 && first == nw) {
-		req->why = "missing command";
-		return CTL_SYNTAX;
-	}
-	if (nw - first > CTL_MAX_ARGS) {
-		req->why = "too many words";
-		return CTL_BAD_ARG;
-	}
-	for (int k = first; k < nw; k++)
-		req->argv[req->argc++] = words[k];
-	req->argv[req->argc] = NULL;
-	return CTL_OK;
-}
-
-static bool
-word_needs_quotes(const char *w, bool first)
-{
-	return w[0] == '\0' || strpbrk(w, " \t\"\\") != NULL || (first && w[0] == '-');
-}
-
-/* Appends w, quoted if needed, to buf[*n, size); false if it does not fit. */
-static bool
-word_put(char *buf, size_t size, size_t *n, const char *w, bool first)
-{
-	bool q = word_needs_quotes(w, first);
-	size_t o = *n;
-
-	if (q) {
-		if (o >= size)
-			return false;
-		buf[o++] = '"';
-	}
-	for (; *w != '\0'; w++) {
-		if (q && (*w == '"' || *w == '\\')) {
-			if (o >= size)
-				return false;
-			buf[o++] = '\\';
-		}
-		if (o >= size)
-			return false;
-		buf[o++] = *w;
-	}
-	if (q) {
-		if (o >= size)
-			return false;
-		buf[o++] = '"';
-	}
-	*n = o;
-	return true;
-}
-
-int
-ctl_format_request(char *buf, size_t size, bool json, int argc, char *const *argv)
-{
-	size_t n = 0, lim;
-
-	if (argc < 1 || argc > CTL_MAX_ARGS)
-		return -EINVAL;
-	for (int i = 0; i < argc; i++)
-		for (const unsigned char *p = (const unsigned char *)argv[i]; *p != '\0'; p++)
-			if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-				return -EINVAL;
-	/* Room for the newline and the NUL; the line itself within CTL_REQ_MAX. */
-	if (size < 2)
-		return -E2BIG;
-	lim = size - 2 < CTL_REQ_MAX - 1 ? size - 2 : CTL_REQ_MAX - 1;
-	if (json) {
-		if (lim < 3)
-			return -E2BIG;
-		memcpy(buf, "-j ", 3);
-		n = 3;
-	}
-	for (int i = 0; i < argc; i++) {
-		if (i > 0) {
-			if (n >= lim)
-				return -E2BIG;
-			buf[n++] = ' ';
-		}
-		if (!word_put(buf, lim, &n, argv[i], i == 0))
-			return -E2BIG;
-	}
-	buf[n++] = '\n';
-	buf[n] = '\0';
-	return (int)n;
 }
 
 /*
@@ -954,6 +704,22 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 	/* r may move if the handler registers commands; cmd stays. */
 	if (cmd->fn(out, nargs, req->argv + r->r_nwords, r->r_arg) != 0)
 		ctl_error(out, CTL_FAILED, "%s", ctl_code_name(CTL_FAILED));
+	if (out->o_defer != NULL) {
+		/* The reply comes with ctl_pending_finish(); the client waits. */
+		struct ctl_pending *p = out->o_defer;
+
+		out->o_defer = NULL;
+		p->p_client = c;
+		p->p_cmd = cmd;
+		c->c_pending = p;
+		/* A handler that failed after deferring: its error is the reply. */
+		if (out->o_code != CTL_OK) {
+			ctl_error(&p->p_out, out->o_code, "%s",
+				  out->o_msg != NULL ? out->o_msg : ctl_code_name(out->o_code));
+		}
+		out_reset(out, false);
+		return 1;
+	}
 reply:
 	rc = frame_reply(&c->c_out, out, cmd);
 	out_reset(out, false);
@@ -1076,6 +842,8 @@ static const struct ctl_cmd ctl_builtins[] = {
 static void
 client_free(struct ctl_client *c)
 {
+	if (c->c_pending != NULL)
+		c->c_pending->p_client = NULL;	/* its owner still finishes it */
 	close(c->c_fd);
 	buf_free(&c->c_out);
 	free(c);
@@ -1155,7 +923,11 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 {
 	int answered = 0, rc;
 
-	if ((revents & POLLNVAL) != 0 || client_flush(c) != 0)
+	if ((revents & POLLNVAL) != 0 || c->c_broken || client_flush(c) != 0)
+		return -1;
+	/* Waiting for a deferred reply: a client that hung up will never read
+	 * it (a shut-down sending side alone is no hang-up: it still reads). */
+	if (c->c_pending != NULL && (revents & (POLLHUP | POLLERR)) != 0)
 		return -1;
 	if (!c->c_closing && !c->c_eof && c->c_rlen < CTL_REQ_MAX &&
 	    (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
@@ -1169,8 +941,8 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 	}
-	for (int i = 0; i < CTL_REQS_PER_POLL && !c->c_closing && buf_pending(&c->c_out) == 0;
-	     i++) {
+	for (int i = 0; i < CTL_REQS_PER_POLL && !c->c_closing && c->c_pending == NULL &&
+	     buf_pending(&c->c_out) == 0; i++) {
 		char *nl = memchr(c->c_rbuf, '\n', c->c_rlen);
 		size_t len;
 
@@ -1199,9 +971,64 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 			return -1;
 		answered += rc;
 	}
-	if (c->c_closing && buf_pending(&c->c_out) == 0)
+	if (c->c_closing && buf_pending(&c->c_out) == 0 && c->c_pending == NULL)
 		return -1;
 	return answered;
+}
+
+/*
+ * Deferred replies
+ */
+
+struct ctl_pending *
+ctl_defer(struct ctl_out *out)
+{
+	struct ctl_pending *p;
+
+	if (out->o_defer != NULL)
+		return out->o_defer;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	/* Move what the handler produced so far; the server's out starts over. */
+	p->p_out = *out;
+	memset(&out->o_text, 0, sizeof(out->o_text));
+	out->o_msg = NULL;
+	out->o_value = NULL;
+	out->o_code = CTL_OK;
+	out->o_cut = false;
+	out->o_nomem = false;
+	out->o_defer = p;
+	return p;
+}
+
+struct ctl_out *
+ctl_pending_out(struct ctl_pending *p)
+{
+	return &p->p_out;
+}
+
+bool
+ctl_pending_gone(const struct ctl_pending *p)
+{
+	return p->p_client == NULL;
+}
+
+void
+ctl_pending_finish(struct ctl_pending *p)
+{
+	struct ctl_client *c = p->p_client;
+
+	if (c != NULL) {
+		c->c_pending = NULL;
+		/* Send now what the socket takes; the next poll does the rest, and
+		 * runs the client's next request. */
+		if (frame_reply(&c->c_out, &p->p_out, p->p_cmd) != 0 || client_flush(c) != 0)
+			c->c_broken = true;
+	}
+	out_reset(&p->p_out, false);
+	buf_free(&p->p_out.o_text);
+	free(p);
 }
 
 int

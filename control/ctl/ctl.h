@@ -14,7 +14,9 @@
  *    numeric code and a message, never a crash and never a stall of others.
  *  - Commands come from a table (struct ctl_cmd) registered by each module;
  *    handlers run on the control core and write human text (pfctl/vppctl
- *    layouts) or, when the client asked for JSON, one JSON value.
+ *    layouts) or, when the client asked for JSON, one JSON value.  A
+ *    handler that must wait for the workers defers its reply (ctl_defer())
+ *    and the module finishes it from the control loop.
  *
  * Ownership: [C] everything here belongs to the control core.
  */
@@ -81,6 +83,30 @@ void ctl_error(struct ctl_out *out, enum ctl_code code, const char *fmt, ...)
  */
 typedef int (*ctl_fn)(struct ctl_out *out, int argc, char **argv, void *arg);
 
+/*
+ * Deferred replies, for a command whose answer other threads work out
+ * (the workers: `state kill`), so that the control core's loop never waits
+ * for it.  The handler calls ctl_defer(out), keeps the handle and returns
+ * 0; nothing is sent yet, and that client's later requests wait their turn
+ * (replies stay in request order) while every other client is served.
+ * Later, on the control core, the owner writes the reply into
+ * ctl_pending_out() with ctl_printf()/ctl_json()/ctl_error() as a handler
+ * would, and calls ctl_pending_finish(), which frames and sends it and
+ * frees the handle.  If the client has gone meanwhile (closed, or the
+ * server closed), ctl_pending_gone() is true and finishing only frees.
+ * The owner must finish every handle it got, exactly once.
+ *
+ * ctl_defer() moves what the handler printed so far into the deferred
+ * reply; it returns NULL when out of memory (the handler then answers at
+ * once, e.g. with an error).  Calling it twice returns the same handle.
+ */
+struct ctl_pending;
+
+struct ctl_pending *ctl_defer(struct ctl_out *out) __attribute__((warn_unused_result));
+struct ctl_out *ctl_pending_out(struct ctl_pending *p);
+bool ctl_pending_gone(const struct ctl_pending *p);
+void ctl_pending_finish(struct ctl_pending *p);
+
 #define CTL_F_READONLY 0x1	/* allowed on the read-only socket */
 
 struct ctl_cmd {
@@ -110,7 +136,7 @@ int ctl_register(struct ctl_server *srv, const struct ctl_cmd *cmds, unsigned in
 
 /*
  * Non-blocking service; returns the number of requests answered (error
- * replies included), or -errno if poll() itself failed.
+ * replies and deferred ones included), or -errno if poll() itself failed.
  */
 int ctl_server_poll(struct ctl_server *srv);
 

@@ -296,7 +296,7 @@ local_solicit(struct local *l, uint32_t slot, uint16_t ifx, uint8_t af, const ui
 	struct local_neigh *n = &l->neigh[slot];
 
 	n->tries++;
-	n->next_tsc = rte_rdtsc() + l->hz * LOCAL_SOLICIT_INTERVAL_MS / 1000;
+	n->next_us = dp_clock_us(&l->dp->clock) + LOCAL_SOLICIT_INTERVAL_MS * 1000ull;
 	if (af == 4)
 		local_send_arp(l, ifx, addr);
 	else
@@ -463,7 +463,7 @@ local_learn(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, cons
 	atomic_store_explicit(&l->dp->neigh[slot].mac, w, memory_order_release);
 	l->neigh[slot].state = NEIGH_REACHABLE;
 	l->neigh[slot].tries = 0;
-	l->neigh[slot].confirmed_tsc = rte_rdtsc();
+	l->neigh[slot].confirmed_us = dp_clock_us(&l->dp->clock);
 	if (l->neigh[slot].pending)
 		local_flush_pending(l, (uint32_t)slot, w);
 }
@@ -473,12 +473,12 @@ local_learn(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, cons
 static bool
 local_icmp_allowed(struct local *l)
 {
-	uint64_t now = rte_rdtsc();
-	uint64_t add = (now - l->icmp_tsc) * LOCAL_ICMP_RATE / l->hz;
+	uint64_t now = dp_clock_us(&l->dp->clock);
+	uint64_t add = (now - l->icmp_us) * LOCAL_ICMP_RATE / DP_CLOCK_US_PER_S;
 
 	if (add > 0) {
 		l->icmp_tokens = RTE_MIN(l->icmp_tokens + add, (uint64_t)LOCAL_ICMP_RATE);
-		l->icmp_tsc = now;
+		l->icmp_us = now;
 	}
 	if (l->icmp_tokens == 0) {
 		l->st->drop[DP_DROP_ICMP_RATELIMIT]++;
@@ -1111,7 +1111,7 @@ local_timers(struct local *l, uint64_t now)
 		switch (n->state) {
 		case NEIGH_INCOMPLETE:
 		case NEIGH_PROBE:
-			if (now < n->next_tsc)
+			if (now < n->next_us)
 				break;
 			if (n->tries >= LOCAL_SOLICIT_TRIES) {
 				n->state = NEIGH_FAILED;
@@ -1123,10 +1123,11 @@ local_timers(struct local *l, uint64_t now)
 			local_solicit(l, (uint32_t)pos, ifx, af, addr);
 			break;
 		case NEIGH_REACHABLE:
-			/* confirmed_tsc may be newer than `now` (learned in this poll,
+			/* confirmed_us may be newer than `now` (learned in this poll,
 			 * after `now` was read): an unsigned difference would wrap. */
-			if (now > n->confirmed_tsc &&
-			    now - n->confirmed_tsc > l->hz * LOCAL_REACHABLE_S) {
+			if (now > n->confirmed_us &&
+			    now - n->confirmed_us >
+			    LOCAL_REACHABLE_S * (uint64_t)DP_CLOCK_US_PER_S) {
 				/* Keep forwarding on the old MAC while we ask again. */
 				n->state = NEIGH_PROBE;
 				n->tries = 0;
@@ -1162,9 +1163,8 @@ local_init(struct local *l, struct dp_main *dp)
 	memset(l, 0, sizeof(*l));
 	l->dp = dp;
 	l->st = &dp->stats[DP_CTL_WORKER];
-	l->hz = rte_get_tsc_hz();
 	l->icmp_tokens = LOCAL_ICMP_RATE;
-	l->icmp_tsc = rte_rdtsc();
+	l->icmp_us = dp_clock_us(&dp->clock);
 	l->neigh = rte_zmalloc("dpf_local_neigh", sizeof(*l->neigh) * dp->neigh_max, 0);
 	l->indirect = rte_pktmbuf_pool_create("dpf_indirect", 4096, 32, 0, 0,
 					      (int)rte_socket_id());
@@ -1194,7 +1194,7 @@ local_poll(struct local *l)
 	struct dp_main *dp = l->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	unsigned int w, p, i, n, work = 0;
-	uint64_t now = rte_rdtsc();
+	uint64_t now = dp_clock_us(&dp->clock);
 
 	for (w = 0; w < dp->n_workers; w++) {
 		n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST_MAX,
@@ -1209,8 +1209,8 @@ local_poll(struct local *l)
 		for (i = 0; i < n; i++)
 			local_rx(l, p, pkts[i]);
 	}
-	if (now - l->timer_tsc > l->hz / 10) {
-		l->timer_tsc = now;
+	if (now - l->timer_us > DP_CLOCK_US_PER_S / 10) {
+		l->timer_us = now;
 		local_timers(l, now);
 	}
 	for (p = 0; p < dp->n_ports; p++)

@@ -48,8 +48,8 @@ struct local_neigh {
 	uint8_t state;
 	uint8_t tries;
 	uint16_t pending;
-	uint64_t next_tsc;		/* next solicitation */
-	uint64_t confirmed_tsc;		/* last reply */
+	uint64_t next_us;		/* next solicitation (dp clock, clock.h) */
+	uint64_t confirmed_us;		/* last reply */
 };
 
 struct local_txbuf {
@@ -90,14 +90,13 @@ struct local {
 	struct local_proto proto[LOCAL_PROTO_MAX];
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
-	uint64_t hz;
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
 	struct local_txbuf tx[DP_MAX_PORTS];
 	unsigned int n_pending;
 	struct local_pending pending[LOCAL_PENDING_MAX];
 	uint64_t icmp_tokens;
-	uint64_t icmp_tsc;
-	uint64_t timer_tsc;
+	uint64_t icmp_us;		/* last token refill (dp clock) */
+	uint64_t timer_us;		/* last local_timers() run */
 	uint64_t icmp_sent;
 	uint64_t rst_sent;		/* block return: TCP RSTs */
 	uint64_t arp_replies;

@@ -1190,6 +1190,132 @@ test_adopt(void **state)
 	ctl_server_close(srv);
 }
 
+/*
+ * Deferred replies: "later" prints a line, defers, and leaves the handle
+ * in later_p for the test to finish, as a module finishes it from the
+ * control loop once the workers have answered.
+ */
+static struct ctl_pending *later_p;
+
+static int
+cmd_later(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	(void)argc;
+	(void)argv;
+	(void)arg;
+	if (!ctl_out_json(out))
+		ctl_printf(out, "before\n");
+	later_p = ctl_defer(out);
+	assert_non_null(later_p);
+	assert_ptr_equal(ctl_defer(out), later_p);
+	return 0;
+}
+
+static const struct ctl_cmd later_cmds[] = {
+	{ "later", "", "answer later", cmd_later, CTL_F_READONLY },
+};
+
+/* Polls the server a while; true if c got nothing at all. */
+static bool
+cl_silent(struct ctl_server *srv, struct cl *c)
+{
+	for (int i = 0; i < 200; i++) {
+		assert_true(ctl_server_poll(srv) >= 0);
+		if (cl_recv(c) >= 0)
+			return false;
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+	return true;
+}
+
+/* "later" on c; returns once the server has deferred it. */
+static struct ctl_pending *
+later(struct ctl_server *srv, struct cl *c, const char *req)
+{
+	later_p = NULL;
+	cl_say(srv, c, req);
+	for (int i = 0; i < SPIN && later_p == NULL; i++)
+		assert_true(ctl_server_poll(srv) >= 0);
+	assert_non_null(later_p);
+	return later_p;
+}
+
+static void
+test_deferred(void **state)
+{
+	struct fix *f = *state;
+	struct cl *a, *b;
+	struct ctl_pending *p;
+	int sv[2];
+
+	assert_int_equal(ctl_register(f->srv, later_cmds, 1, NULL), 0);
+	a = cl_open(f->srv, f->path);
+	b = cl_open(f->srv, f->path);
+
+	/* Nothing until finished; a's next request waits, b is served. */
+	p = later(f->srv, a, "later\necho x\n");
+	assert_true(cl_silent(f->srv, a));
+	ask(f->srv, b, "echo b\n", "0000-b\n0000 ok\n");
+	assert_false(ctl_pending_gone(p));
+	ctl_printf(ctl_pending_out(p), "after\n");
+	ctl_pending_finish(p);
+	cl_expect(f->srv, a, "0000-before\n0000-after\n0000 ok\n");
+	cl_expect(f->srv, a, "0000-x\n0000 ok\n");
+
+	/* JSON and errors are written as a handler writes them. */
+	p = later(f->srv, a, "-j later\n");
+	ctl_json(ctl_pending_out(p), json_pack("{si}", "killed", 3));
+	ctl_pending_finish(p);
+	cl_expect(f->srv, a, "0000-{\"killed\":3}\n0000 ok\n");
+	p = later(f->srv, a, "later\n");
+	ctl_error(ctl_pending_out(p), CTL_NOT_FOUND, "gone");
+	ctl_pending_finish(p);
+	cl_expect(f->srv, a, "8001 gone\n");
+
+	/* A client that only shut down its sending side still gets the reply,
+	 * then the server closes. */
+	p = later(f->srv, a, "later\n");
+	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+	assert_true(cl_silent(f->srv, a));
+	assert_false(ctl_pending_gone(p));
+	ctl_pending_finish(p);
+	cl_expect(f->srv, a, "0000-before\n0000 ok\n");
+	assert_true(cl_closed(f->srv, a));
+	cl_close(a);
+
+	/* A client that hangs up is dropped; finishing then only frees. */
+	p = later(f->srv, b, "later\n");
+	cl_close(b);
+	for (int i = 0; i < 10; i++)
+		assert_true(ctl_server_poll(f->srv) >= 0);
+	assert_true(ctl_pending_gone(p));
+	ctl_printf(ctl_pending_out(p), "nobody reads this\n");
+	ctl_pending_finish(p);
+	ask(f->srv, a = cl_open(f->srv, f->path), "ping\n", "0000 ok\n");
+	cl_close(a);
+
+	/* So does a server closed while a reply is deferred. */
+	{
+		struct ctl_server *srv;
+		struct cl c = { 0 };
+		char err[128];
+
+		srv = ctl_server_open(NULL, 0, NULL, false, err, sizeof(err));
+		assert_non_null(srv);
+		assert_int_equal(ctl_register(srv, later_cmds, 1, NULL), 0);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		c.fd = sv[0];
+		assert_int_equal(ctl_server_adopt_fd(srv, sv[1]), 0);
+		cl_greeted(srv, &c);
+		p = later(srv, &c, "later\n");
+		ctl_server_close(srv);
+		assert_true(ctl_pending_gone(p));
+		ctl_pending_finish(p);
+		close(c.fd);
+		free(c.buf);
+	}
+}
+
 static void
 test_code_names(void **state)
 {
@@ -1224,6 +1350,7 @@ main(void)
 		FIX_TEST(test_register),
 		FIX_TEST(test_socket_files),
 		FIX_TEST(test_mode_group),
+		FIX_TEST(test_deferred),
 		cmocka_unit_test(test_adopt),
 	};
 

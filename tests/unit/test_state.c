@@ -1003,6 +1003,189 @@ test_create_errors(void **state)
 	assert_int_equal(err, -EINVAL);
 }
 
+/* ---- a peer's state: dp_state_apply ---- */
+
+/* A description of UDP flow i (v4) from creator 0x77, as pfsync would carry it. */
+static void
+desc4(uint32_t i, uint64_t id, struct dp_state_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	key4_of(i, &d->key.k4);
+	d->af = 4;
+	d->id = id;
+	d->creatorid = 0x77;
+	d->track.peer[0].state = PF_PEER_MULTIPLE;
+	d->track.peer[1].state = PF_PEER_SINGLE;
+	d->timeout = PFTM_UDP_SINGLE;
+	d->expire_in = 25;
+	d->age = 40;
+	d->packets[0] = (1ULL << 33) + 5;	/* past the record's low 32 bits */
+	d->packets[1] = 3;
+	d->bytes[0] = 123456789;
+	d->bytes[1] = 99;
+	d->flags = DP_STF_SWAPPED | DP_STF_SLOPPY;
+	d->iface[0] = 1;
+	d->iface[1] = 2;
+}
+
+/* TCP flow i (v6), both peers ESTABLISHED with the given seqlo. */
+static void
+desc6_tcp(uint32_t i, uint64_t id, uint32_t seq0, uint32_t seq1, struct dp_state_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	key6_of(i, &d->key.k6);
+	d->af = 6;
+	d->id = id;
+	d->creatorid = 0x77;
+	d->track.peer[0].state = d->track.peer[1].state = PF_TCPS_ESTABLISHED;
+	d->track.peer[0].seqlo = seq0;
+	d->track.peer[1].seqlo = seq1;
+	d->track.peer[0].seqhi = seq0 + 1000;
+	d->track.peer[1].seqhi = seq1 + 1000;
+	d->timeout = PFTM_TCP_ESTABLISHED;
+	d->expire_in = 86000;
+	d->age = 3;
+}
+
+static void
+test_apply(void **state)
+{
+	struct dp_state_table *t = mk_table(64, 64, 2, NULL, 0);
+	struct dp_state_desc d, d2, back;
+	struct dp_state *st, *st2;
+	union dp_state_key key;
+	uint64_t id;
+	uint32_t cr, count;
+	int err;
+
+	(void)state;
+	assert_string_equal(dp_apply_name(DP_APPLY_STALE), "stale");
+	assert_string_equal(dp_apply_name(DP_APPLY_MAX), "?");
+
+	/* Unknown identity: inserted as described, found by key and identity. */
+	desc4(1, 0x1000, &d);
+	assert_int_equal(dp_state_apply(t, &d, 100, &st), DP_APPLY_INSERTED);
+	assert_non_null(st);
+	assert_ptr_equal(dp_state_lookup4(t, &d.key.k4), st);
+	assert_ptr_equal(dp_state_find_id(t, 0x1000, 0x77), st);
+	assert_memory_equal(&st->track, &d.track, sizeof(d.track));
+	assert_int_equal(st->timeout, PFTM_UDP_SINGLE);
+	assert_int_equal(st->expire, 125);
+	assert_int_equal(st->creation, 60);
+	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY);
+	assert_int_equal(st->iface[1], 2);
+	assert_int_equal(st->rule[0], DP_STATE_NO_RULE);
+	assert_true(dp_state_packets(st, 0) == (1ULL << 33) + 5);
+	assert_true(dp_state_bytes(st, 0) == 123456789);
+	assert_true(dp_state_packets(st, 1) == 3);
+	/* ... and described back as it came (times relative to the same now). */
+	assert_int_equal(dp_state_key_of(t, st, &key), 0);
+	assert_int_equal(dp_state_id(t, st, &id, &cr), 0);
+	dp_state_desc_fill(st, &key, id, cr, 100, &back);
+	assert_memory_equal(&back, &d, sizeof(d));
+
+	/* Known identity, received peers as new or newer: merged, and the
+	 * state lives on from now with the received timeout index. */
+	d2 = d;
+	d2.track.peer[1].state = PF_PEER_MULTIPLE;
+	d2.timeout = PFTM_UDP_MULTIPLE;
+	d2.flags = 0;
+	d2.packets[1] = 999;
+	assert_int_equal(dp_state_apply(t, &d2, 200, &st2), DP_APPLY_UPDATED);
+	assert_ptr_equal(st2, st);
+	assert_int_equal(st->track.peer[1].state, PF_PEER_MULTIPLE);
+	assert_int_equal(st->timeout, PFTM_UDP_MULTIPLE);
+	assert_int_equal(st->expire, 200 + t->scaled[PFTM_UDP_MULTIPLE]);
+	/* key, flags, counters stay ours (pfsync_in_updates leaves them) */
+	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY);
+	assert_true(dp_state_packets(st, 1) == 3);
+
+	/* One of ours newer: STALE, that peer kept, the rest applied. */
+	d2.track.peer[1].state = PF_PEER_SINGLE;
+	d2.track.peer[0].max_win = 5;
+	d2.timeout = PFTM_UDP_SINGLE;
+	assert_int_equal(dp_state_apply(t, &d2, 300, &st2), DP_APPLY_STALE);
+	assert_int_equal(st->track.peer[1].state, PF_PEER_MULTIPLE);
+	assert_int_equal(st->track.peer[0].max_win, 5);
+	assert_int_equal(st->timeout, PFTM_UDP_SINGLE);
+	assert_int_equal(st->expire, 300 + t->scaled[PFTM_UDP_SINGLE]);
+	/* Both of ours newer: nothing changes, not even the expiry. */
+	d2.track.peer[0].state = PF_PEER_NO_TRAFFIC;
+	d2.timeout = PFTM_UDP_MULTIPLE;
+	assert_int_equal(dp_state_apply(t, &d2, 400, &st2), DP_APPLY_STALE);
+	assert_int_equal(st->timeout, PFTM_UDP_SINGLE);
+	assert_int_equal(st->expire, 300 + t->scaled[PFTM_UDP_SINGLE]);
+
+	/* TCP: a window that would slide back is stale, by serial order. */
+	desc6_tcp(1, 0x2000, 0xfffffff0u, 500, &d);
+	assert_int_equal(dp_state_apply(t, &d, 10, &st), DP_APPLY_INSERTED);
+	desc6_tcp(1, 0x2000, 0x10, 400, &d2);		/* src ahead across the wrap, dst behind */
+	assert_int_equal(dp_state_apply(t, &d2, 11, &st2), DP_APPLY_STALE);
+	assert_int_equal(st->track.peer[0].seqlo, 0x10);
+	assert_int_equal(st->track.peer[1].seqlo, 500);
+	desc6_tcp(1, 0x2000, 0x20, 600, &d2);
+	assert_int_equal(dp_state_apply(t, &d2, 12, &st2), DP_APPLY_UPDATED);
+	assert_int_equal(st->track.peer[1].seqlo, 600);
+
+	/* Refused descriptions change nothing. */
+	count = t->count;
+	{
+		static const struct {
+			const char *what;
+			int field;
+		} bad[] = {
+			{ "creatorid 0", 0 }, { "timeout PFTM_MAX", 1 }, { "level past PROXY:DST", 2 },
+			{ "the peer flag", 3 }, { "af 5", 4 }, { "key not canonical", 5 },
+			{ "key pad", 6 }, { "af 6 with a v4 key", 7 },
+		};
+
+		for (size_t i = 0; i < RTE_DIM(bad); i++) {
+			print_message("# apply refuses %s\n", bad[i].what);
+			desc4(50, 0x5000 + i, &d);
+			switch (bad[i].field) {
+			case 0: d.creatorid = 0; break;
+			case 1: d.timeout = PFTM_MAX; break;
+			case 2: d.track.peer[1].state = PF_TCPS_PROXY_DST + 1; break;
+			case 3: d.flags |= DP_STF_PEER; break;
+			case 4: d.af = 5; break;
+			case 5: {
+				uint32_t a = d.key.k4.addr[0];
+
+				d.key.k4.addr[0] = d.key.k4.addr[1];
+				d.key.k4.addr[1] = a;
+				break;
+			}
+			case 6: d.key.k4.pad = 1; break;
+			default: d.af = 6; break;
+			}
+			assert_int_equal(dp_state_apply(t, &d, 100, &st), -EINVAL);
+			assert_null(st);
+		}
+	}
+	assert_int_equal(t->count, count);
+
+	/* A key that belongs to another state (here one of ours): -EEXIST. */
+	key4_of(60, &key.k4);
+	assert_non_null(dp_state_insert(t, 4, &key.k4, 1, &err));
+	desc4(60, 0x6000, &d);
+	assert_int_equal(dp_state_apply(t, &d, 100, &st), -EEXIST);
+	assert_null(dp_state_find_id(t, 0x6000, 0x77));
+	/* age beyond our uptime: created at 0 */
+	desc4(61, 0x6100, &d);
+	d.age = 1000;
+	assert_int_equal(dp_state_apply(t, &d, 5, &st), DP_APPLY_INSERTED);
+	assert_int_equal(st->creation, 0);
+	dp_state_free(t);
+
+	/* At the global limit: -EDQUOT, as a local insert. */
+	t = mk_table(64, 0, 2, NULL, 1);
+	desc4(1, 1, &d);
+	assert_int_equal(dp_state_apply(t, &d, 1, &st), DP_APPLY_INSERTED);
+	desc4(2, 2, &d);
+	assert_int_equal(dp_state_apply(t, &d, 1, &st), -EDQUOT);
+	dp_state_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1027,6 +1210,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_snapshot_concurrent),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_apply),
 	};
 	int rc;
 

@@ -55,8 +55,8 @@ GW_MAC = "02:00:00:00:02:fe"       # the wan-side gateway
 FOREIGN_MAC = "02:00:00:00:99:99"  # nobody's
 # Frames (dropped as l2-not-for-us) ahead of the gateway's ARP request, so
 # that dpf reads the ARP in its second or later control poll.  In the first
-# poll local_poll() runs the neighbour timers (timer_tsc starts at 0) with a
-# `now` sampled before the RX that learned the entry, so confirmed_tsc > now,
+# poll local_poll() runs the neighbour timers (timer_us starts at 0) with a
+# `now` sampled before the RX that learned the entry, so confirmed_us > now,
 # the unsigned age underflows and the fresh entry goes straight to PROBE;
 # nobody answers the probes in a replay, and 3 s later it is FAILED.
 ARP_DELAY = 64

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * What the filter stage (filter.c) and the worker side of the control
+ * requests (filter_cmd.c) share: the state event hook, the removal hook,
+ * and how a state names its rule.  Private to dataplane/.
+ *
+ * Ownership: [W] everything here runs on the worker that owns the state.
+ */
+#ifndef DPF_DP_FILTER_PRIV_H
+#define DPF_DP_FILTER_PRIV_H
+
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+
+#include "dataplane/filter.h"
+#include "dataplane/state.h"
+#include "dataplane/state_event.h"
+#include "dataplane/worker_ctx.h"
+
+/* A state records the index of the rule that made it and the ruleset's gen. */
+#define DP_ST_RULE 0
+#define DP_ST_GEN 1
+
+/* Index of the rule that made st in the current ruleset, -1 if none. */
+static inline int
+dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
+{
+	if (st->rule[DP_ST_GEN] != c->rules->gen || st->rule[DP_ST_RULE] >= c->rules->n_rules)
+		return -1;
+	return (int)st->rule[DP_ST_RULE];
+}
+
+/*
+ * The one state event hook (state_event.h): every INSERT, UPDATE and
+ * DELETE of every path goes through here.  Filters DP_STF_NOSYNC states
+ * (counted as sev_nosync), else puts the event on the worker's ring
+ * (counted by kind, or as sev_ring_full).  A DELETE is made before the
+ * record is removed, while its identity can still be read.
+ * Out of line: it runs once per state created or removed, and once per
+ * maxupd packets of one, never on every packet.
+ */
+void dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind);
+
+/* Both peers' levels in one word, to see whether a packet changed either. */
+static inline uint16_t
+dp_state_levels(const struct dp_state *st)
+{
+	return (uint16_t)(st->track.peer[0].state | st->track.peer[1].state << 8);
+}
+
+/*
+ * After a packet passed state st, whose levels were `before`: an UPDATE
+ * event if a level changed, else one every dp->sev_maxupd updates
+ * (state_event.h).  The fast path's whole cost: a compare, an increment
+ * and a compare on the record's cache line.
+ */
+static inline void
+dp_state_event_update(struct dp_wctx *c, struct dp_state *st, uint16_t before)
+{
+	if (unlikely(dp_state_levels(st) != before) ||
+	    unlikely(++st->sync_upd >= c->dp->sev_maxupd)) {
+		st->sync_upd = 0;
+		dp_state_event(c, st, DP_SEV_UPDATE);
+	}
+}
+
+/*
+ * A state leaves the table (expiry, kill, flush): its DELETE event, the
+ * rule's live count, the removal counter.  The dp_state_expire() callback
+ * (arg is the struct dp_wctx); call it before dp_state_remove().
+ */
+void dp_filter_removed(void *arg, struct dp_state *st);
+
+/* Housekeeping's share of the requests: a slice of a KILL or FLUSH. */
+void dp_req_slice(struct dp_wctx *c);
+
+#endif /* DPF_DP_FILTER_PRIV_H */

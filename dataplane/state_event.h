@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * State events: what a worker tells the control core about its states,
+ * the deltas pfsync sends to the peers [DESIGN.md "pfsync engine"].
+ *
+ * A state changes in five places, and each calls one hook,
+ * dp_state_event() (dataplane/filter_priv.h): created by a packet
+ * (INSERT), tracked by a packet (UPDATE, rate-limited below), removed by
+ * expiry or a kill (DELETE), and inserted or merged from a peer (APPLY:
+ * not echoed, see filter_cmd.c).  States flagged DP_STF_NOSYNC never
+ * produce an event, as pf's insert/update/delete hooks return early for
+ * PFSTATE_NOSYNC [OpenBSD if_pfsync.c 1.332 pfsync_insert_state,
+ * pfsync_update_state, pfsync_delete_state; protocols.md 3.10].
+ *
+ * Updates: pf queues an update for every packet that passes a state and
+ * its queue holds each state once; the queue is sent within a second, or
+ * at once when a TCP state has had maxupd (default 128) updates while
+ * queued [if_pfsync.c pfsync_update_state; protocols.md 3.6].  A worker
+ * at line rate cannot put every packet on a ring, so it does the
+ * rate-limiting itself with a per-state count (struct dp_state.sync_upd):
+ * an event when either peer's level changes (the handshake, the close:
+ * what a peer taking over most needs), otherwise one every maxupd updates.
+ *
+ * An event names the state by identity and record: the control core
+ * reads an INSERT's or UPDATE's record with dp_state_snapshot(pos) and
+ * keeps it only if the identity still matches (the state may be gone, or
+ * its record reused, by the time it looks: a DELETE follows then).
+ *
+ * Rings: one SPSC ring per worker (struct dp_worker.sev), drained by the
+ * control core every loop; a full ring is counted (sev_ring_full), never
+ * waited on.
+ */
+#ifndef DPF_DP_STATE_EVENT_H
+#define DPF_DP_STATE_EVENT_H
+
+#include <stdint.h>
+
+#define DP_SEV_LIST(_)                  \
+	_(INSERT, "insert")             \
+	_(UPDATE, "update")             \
+	_(DELETE, "delete")
+
+enum dp_sev_kind {
+#define DP_SEV_ENUM(sym, str) DP_SEV_##sym,
+	DP_SEV_LIST(DP_SEV_ENUM)
+#undef DP_SEV_ENUM
+	DP_SEV_MAX
+};
+
+const char *dp_sev_name(unsigned int kind);
+
+/* One event on a worker's ring: 24 bytes, copied (rte_ring elements). */
+struct dp_sev {
+	uint64_t id;		/* the state's identity, host order */
+	uint32_t creatorid;
+	uint32_t pos;		/* record index in the worker's table */
+	uint8_t kind;		/* enum dp_sev_kind */
+	uint8_t worker;
+	uint8_t pad[6];
+};
+
+_Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
+
+#define DP_SEV_RING_SIZE 16384		/* events per worker ring (power of 2) */
+#define DP_SEV_MAXUPD_DEFAULT 128	/* pfsync maxupd [ifconfig(8) maxupd] */
+
+#endif /* DPF_DP_STATE_EVENT_H */

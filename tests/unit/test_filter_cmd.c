@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for dataplane/filter_cmd (requests to the workers, their
+ * completions, the state event hook and its rings).
+ *
+ * Both ends run on this thread: the control side through the public API
+ * (dp_req_post, dp_done_poll, dp_sev_poll), the worker side by calling
+ * what the worker loop calls (dp_filter_requests every poll,
+ * dp_filter_housekeeping every millisecond) on a worker context built
+ * here, so every step between "posted" and "completed" can be looked at.
+ * The tables and rings are the real ones, from dp_filter_init() on a
+ * struct dp_main with two workers and no ports.  EAL runs without
+ * hugepages or devices.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+
+#include "dataplane/filter_cmd.h"
+#include "dataplane/filter_priv.h"
+#include "proto/pftm.h"
+
+#define HOSTID 0x0a0b0c0du
+#define PEER_A 0x77u
+#define PEER_B 0x88u
+
+static const uint32_t timeouts[PFTM_MAX] = {
+#define TM_DEF(sym, str, def) [PFTM_##sym] = def,
+	PFTM_LIST(TM_DEF)
+#undef TM_DEF
+};
+
+static struct dp_main *dp;
+
+static int
+setup(void **state)
+{
+	char err[256] = "";
+	unsigned int w;
+
+	(void)state;
+	dp = rte_zmalloc("test_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (dp == NULL)
+		return -1;
+	dp->n_workers = 2;
+	dp->host_id = HOSTID;
+	dp_clock_init(&dp->clock);
+	for (w = 0; w < dp->n_workers; w++) {
+		dp->workers[w].dp = dp;
+		dp->workers[w].id = w;
+		dp->workers[w].stats = &dp->stats[w];
+	}
+	if (dp_filter_init(dp, 20000, timeouts, err, sizeof(err)) != 0) {
+		print_error("dp_filter_init: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dp_filter_fini(dp);
+	rte_free(dp);
+	dp = NULL;
+	return 0;
+}
+
+/* What the worker loop sets up for worker w (worker.c dp_worker_main). */
+static void
+wctx(struct dp_wctx *c, unsigned int w, uint32_t now)
+{
+	memset(c, 0, sizeof(*c));
+	c->dp = dp;
+	c->w = &dp->workers[w];
+	c->st = c->w->stats;
+	c->states = c->w->states;
+	c->rules = NULL;
+	c->now = now;
+	c->hk_ms = 1;
+}
+
+static void
+key4(uint32_t i, union dp_state_key *k)
+{
+	uint32_t a = rte_cpu_to_be_32(0xc6120100u | (i & 0xff));	/* 198.18.1.x */
+	uint32_t b = rte_cpu_to_be_32(0xc6130000u | (i >> 8));		/* 198.19.y.z */
+	bool sw;
+
+	memset(k, 0, sizeof(*k));
+	dp_state_key_make(4, 17, (const uint8_t *)&a, (const uint8_t *)&b,
+			  rte_cpu_to_be_16((uint16_t)(1024 + i)), rte_cpu_to_be_16(53), 0, k, &sw);
+}
+
+static void
+apply_req(uint32_t i, uint64_t id, uint32_t creator, uint64_t tag, struct dp_req *r)
+{
+	struct dp_state_desc *d = &r->u.apply.st;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = DP_REQ_APPLY;
+	r->tag = tag;
+	key4(i, &d->key);
+	d->af = 4;
+	d->id = id;
+	d->creatorid = creator;
+	d->track.peer[0].state = PF_PEER_MULTIPLE;
+	d->track.peer[1].state = PF_PEER_MULTIPLE;
+	d->timeout = PFTM_UDP_MULTIPLE;
+	d->expire_in = 60;
+}
+
+/* A local state of flow i, as a packet would make it; flags added. */
+static struct dp_state *
+local_state(struct dp_wctx *c, uint32_t i, uint8_t flags)
+{
+	union dp_state_key k;
+	struct dp_state *st;
+	int err;
+
+	key4(i, &k);
+	st = dp_state_insert(c->states, 4, &k, c->now, &err);
+	assert_non_null(st);
+	st->flags |= flags;
+	st->expire = c->now + 60;
+	st->timeout = PFTM_UDP_MULTIPLE;
+	return st;
+}
+
+static void
+post(unsigned int w, const struct dp_req *r)
+{
+	assert_int_equal(dp_req_post(dp, w, r), 0);
+}
+
+/* The one completion expected now. */
+static struct dp_done
+done1(void)
+{
+	struct dp_done d[4];
+
+	assert_int_equal(dp_done_poll(dp, d, 4), 1);
+	return d[0];
+}
+
+/* Runs worker c's housekeeping until its KILL/FLUSH completes; returns the ticks. */
+static unsigned int
+run_slices(struct dp_wctx *c, struct dp_done *d)
+{
+	unsigned int ticks;
+
+	for (ticks = 1; ticks < 1000; ticks++) {
+		dp_filter_housekeeping(c);
+		dp_filter_requests(c);
+		if (dp_done_poll(dp, d, 1) == 1)
+			return ticks;
+	}
+	fail_msg("the request never completed");
+	return 0;
+}
+
+/* Drains the event rings; returns how many, events in ev[0..max). */
+static unsigned int
+events(struct dp_sev *ev, unsigned int max)
+{
+	unsigned int n = 0, k;
+
+	while ((k = dp_sev_poll(dp, ev + n, max - n)) != 0)
+		n += k;
+	return n;
+}
+
+static void
+clear_table(struct dp_wctx *c)
+{
+	struct dp_req r = { .kind = DP_REQ_KILL, .tag = 999 };
+	struct dp_done d;
+	struct dp_sev ev[64];
+
+	r.u.kill.sel.all = true;
+	post(c->w->id, &r);
+	dp_filter_requests(c);
+	run_slices(c, &d);
+	while (dp_sev_poll(dp, ev, 64) != 0)
+		;
+	assert_int_equal(c->states->count, 0);
+	memset(c->st, 0, sizeof(*c->st));
+}
+
+/* ---- APPLY ---- */
+
+static void
+test_apply(void **state)
+{
+	struct dp_wctx c;
+	struct dp_req r;
+	struct dp_done d;
+	struct dp_sev ev[8];
+	struct dp_state *st;
+
+	(void)state;
+	wctx(&c, 0, 100);
+	clear_table(&c);
+	apply_req(1, 0xa1, PEER_A, 11, &r);
+	post(0, &r);
+	assert_int_equal(dp_req_inflight(dp, 0), 1);
+	assert_int_equal(dp_done_poll(dp, &d, 1), 0);	/* nothing until the worker runs */
+	dp_filter_requests(&c);
+	d = done1();
+	assert_true(d.tag == 11);
+	assert_int_equal(d.kind, DP_REQ_APPLY);
+	assert_int_equal(d.worker, 0);
+	assert_int_equal(d.result, DP_APPLY_INSERTED);
+	assert_int_equal(dp_req_inflight(dp, 0), 0);
+	st = dp_state_find_id(c.states, 0xa1, PEER_A);
+	assert_non_null(st);
+	/* Not echoed: the hook saw it as no-sync, and the flag is gone again. */
+	assert_int_equal(events(ev, 8), 0);
+	assert_int_equal(c.st->sev_nosync, 1);
+	assert_int_equal(c.st->sev[DP_SEV_INSERT], 0);
+	assert_false(st->flags & DP_STF_NOSYNC);
+	assert_int_equal(c.st->state_inserts, 1);
+	assert_int_equal(c.st->req_done, 1);
+
+	/* Ours newer (the peer sends a level back): STALE, and our UPDATE. */
+	r.tag = 12;
+	r.u.apply.st.track.peer[1].state = PF_PEER_SINGLE;
+	post(0, &r);
+	dp_filter_requests(&c);
+	d = done1();
+	assert_int_equal(d.result, DP_APPLY_STALE);
+	assert_int_equal(events(ev, 8), 1);
+	assert_int_equal(ev[0].kind, DP_SEV_UPDATE);
+	assert_true(ev[0].id == 0xa1);
+	assert_int_equal(ev[0].creatorid, PEER_A);
+	assert_int_equal(ev[0].pos, dp_state_pos(c.states, st));
+	assert_int_equal(ev[0].worker, 0);
+	assert_int_equal(c.st->sev[DP_SEV_UPDATE], 1);
+
+	/* A refused description is answered with its error. */
+	r.tag = 13;
+	r.u.apply.st.creatorid = 0;
+	post(0, &r);
+	dp_filter_requests(&c);
+	d = done1();
+	assert_int_equal(d.result, -EINVAL);
+	clear_table(&c);
+}
+
+/* ---- FLUSH and KILL ---- */
+
+static void
+test_flush(void **state)
+{
+	struct dp_wctx c;
+	struct dp_req r;
+	struct dp_done d;
+	struct dp_sev ev[16];
+	unsigned int i;
+
+	(void)state;
+	wctx(&c, 1, 100);
+	clear_table(&c);
+	for (i = 0; i < 3; i++) {
+		apply_req(10 + i, 0x100 + i, PEER_A, i, &r);
+		post(1, &r);
+	}
+	for (i = 0; i < 2; i++) {
+		apply_req(20 + i, 0x200 + i, PEER_B, 10 + i, &r);
+		post(1, &r);
+	}
+	dp_filter_requests(&c);
+	assert_int_equal(dp_done_poll(dp, &d, 1), 1);
+	while (dp_done_poll(dp, &d, 1) == 1)
+		;
+	local_state(&c, 30, 0);
+	local_state(&c, 31, DP_STF_NOSYNC);
+	assert_int_equal(c.states->count, 7);
+	c.st->sev_nosync = 0;
+
+	/* CLR from PEER_A: exactly its states go, and no DELETE goes back. */
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_REQ_FLUSH;
+	r.tag = 77;
+	r.u.flush.creatorid = PEER_A;
+	post(1, &r);
+	dp_filter_requests(&c);
+	assert_int_equal(dp_done_poll(dp, &d, 1), 0);	/* under way: housekeeping does it */
+	run_slices(&c, &d);
+	assert_true(d.tag == 77);
+	assert_int_equal(d.kind, DP_REQ_FLUSH);
+	assert_int_equal(d.result, 3);
+	assert_int_equal(c.states->count, 4);
+	for (i = 0; i < 3; i++)
+		assert_null(dp_state_find_id(c.states, 0x100 + i, PEER_A));
+	assert_non_null(dp_state_find_id(c.states, 0x200, PEER_B));
+	assert_int_equal(events(ev, 16), 0);
+	assert_int_equal(c.st->sev_nosync, 3);
+	assert_int_equal(c.st->state_removals, 3);
+	clear_table(&c);
+}
+
+static void
+test_kill(void **state)
+{
+	struct dp_wctx c;
+	struct dp_req r;
+	struct dp_done d;
+	struct dp_sev ev[16];
+	struct dp_state *loc, *peer;
+	uint64_t loc_id;
+	uint32_t cid, loc_pos;
+	unsigned int n;
+
+	(void)state;
+	wctx(&c, 0, 100);
+	clear_table(&c);
+	loc = local_state(&c, 1, 0);
+	local_state(&c, 2, DP_STF_NOSYNC);
+	assert_int_equal(dp_state_id(c.states, loc, &loc_id, &cid), 0);
+	loc_pos = dp_state_pos(c.states, loc);
+	apply_req(3, 0x300, PEER_B, 1, &r);
+	post(0, &r);
+	dp_filter_requests(&c);
+	d = done1();
+	peer = dp_state_find_id(c.states, 0x300, PEER_B);
+	assert_non_null(peer);
+
+	/* By selector: from 198.18.1.1/32 (the creator side of flow 1 only). */
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_REQ_KILL;
+	r.tag = 5;
+	r.u.kill.sel.rule = -1;
+	r.u.kill.sel.has_src = true;
+	r.u.kill.sel.src.af = 4;
+	r.u.kill.sel.src.plen = 32;
+	memcpy(r.u.kill.sel.src.addr, (const uint8_t[]){ 198, 18, 1, 1 }, 4);
+	r.u.kill.sel.af = 4;
+	post(0, &r);
+	dp_filter_requests(&c);
+	run_slices(&c, &d);
+	assert_int_equal(d.result, 1);
+	assert_int_equal(c.states->count, 2);
+	/* Its DELETE names the state as it was. */
+	assert_int_equal(events(ev, 16), 1);
+	assert_int_equal(ev[0].kind, DP_SEV_DELETE);
+	assert_true(ev[0].id == loc_id);
+	assert_int_equal(ev[0].creatorid, HOSTID);
+	assert_int_equal(ev[0].pos, loc_pos);
+
+	/* All: a DELETE for the peer's state too (pf tells the peers of a
+	 * kill), none for the no-sync one. */
+	r.u.kill.sel.all = true;
+	r.tag = 6;
+	c.st->sev_nosync = 0;
+	post(0, &r);
+	dp_filter_requests(&c);
+	run_slices(&c, &d);
+	assert_int_equal(d.result, 2);
+	n = events(ev, 16);
+	assert_int_equal(n, 1);
+	assert_true(ev[0].id == 0x300 && ev[0].creatorid == PEER_B);
+	assert_int_equal(c.st->sev_nosync, 1);
+	assert_int_equal(c.st->sev[DP_SEV_DELETE], 2);
+	assert_int_equal(c.states->count, 0);
+
+	/* Expiry goes through the same hook. */
+	loc = local_state(&c, 7, 0);
+	loc->expire = 101;
+	assert_int_equal(dp_state_expire(c.states, 200, c.states->total, dp_filter_removed, &c), 1);
+	assert_int_equal(events(ev, 16), 1);
+	assert_int_equal(ev[0].kind, DP_SEV_DELETE);
+	clear_table(&c);
+}
+
+/*
+ * A kill larger than a slice takes several housekeeping ticks, and a
+ * request posted behind it waits for it: requests keep their order.
+ */
+static void
+test_kill_slices(void **state)
+{
+	const unsigned int n = 2 * DP_REQ_REMOVE_SLICE + 100;
+	struct dp_wctx c;
+	struct dp_req r, a;
+	struct dp_done d;
+	struct dp_sev *ev;
+	unsigned int i, ticks;
+
+	(void)state;
+	wctx(&c, 1, 100);
+	clear_table(&c);
+	for (i = 0; i < n; i++)
+		local_state(&c, 1000 + i, 0);
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_REQ_KILL;
+	r.tag = 1;
+	r.u.kill.sel.all = true;
+	post(1, &r);
+	apply_req(5, 0x55, PEER_A, 2, &a);
+	post(1, &a);
+	dp_filter_requests(&c);
+	dp_filter_housekeeping(&c);
+	assert_int_equal(c.states->count, n - DP_REQ_REMOVE_SLICE);
+	dp_filter_requests(&c);
+	assert_int_equal(dp_done_poll(dp, &d, 1), 0);	/* the APPLY waits too */
+	assert_null(dp_state_find_id(c.states, 0x55, PEER_A));
+	ticks = 1 + run_slices(&c, &d);
+	assert_int_equal(ticks, 3);
+	assert_true(d.tag == 1);
+	assert_int_equal(d.result, (int32_t)n);
+	dp_filter_requests(&c);
+	d = done1();
+	assert_true(d.tag == 2);
+	assert_int_equal(d.result, DP_APPLY_INSERTED);
+	ev = calloc(n, sizeof(*ev));
+	assert_non_null(ev);
+	assert_int_equal(events(ev, n), n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(ev[i].kind, DP_SEV_DELETE);
+	free(ev);
+	clear_table(&c);
+}
+
+/* ---- flow control ---- */
+
+static void
+test_flow_control(void **state)
+{
+	struct dp_wctx c;
+	struct dp_req r;
+	struct dp_done d[64];
+	unsigned int i, got = 0, polls = 0;
+
+	(void)state;
+	wctx(&c, 1, 100);
+	apply_req(1, 1, 0, 0, &r);	/* refused quickly: creatorid 0 */
+	for (i = 0; i < DP_REQ_INFLIGHT; i++)
+		post(1, &r);
+	assert_int_equal(dp_req_post(dp, 1, &r), -ENOBUFS);
+	assert_int_equal(dp->stats[DP_CTL_WORKER].req_full, 1);
+	/* The other worker is not held up by this one. */
+	post(0, &r);
+	r.kind = DP_REQ_MAX;
+	assert_int_equal(dp_req_post(dp, 0, &r), -EINVAL);
+	r.kind = DP_REQ_APPLY;
+	assert_int_equal(dp_req_post(dp, 2, &r), -EINVAL);
+	/* DP_REQ_APPLY_BURST a poll; every completion finds room. */
+	while (got < DP_REQ_INFLIGHT + 1) {
+		dp_filter_requests(&c);
+		polls++;
+		if (polls == 1) {
+			struct dp_wctx c0;
+
+			wctx(&c0, 0, 100);
+			dp_filter_requests(&c0);
+		}
+		got += dp_done_poll(dp, d, 64);
+		assert_true(polls < 100);
+	}
+	assert_int_equal(polls, (DP_REQ_INFLIGHT + DP_REQ_APPLY_BURST - 1) / DP_REQ_APPLY_BURST);
+	assert_int_equal(dp_req_inflight(dp, 0), 0);
+	assert_int_equal(dp_req_inflight(dp, 1), 0);
+	post(1, &r);
+	dp_filter_requests(&c);
+	assert_int_equal(dp_done_poll(dp, d, 64), 1);
+}
+
+/* ---- the update hook ---- */
+
+static void
+test_update_events(void **state)
+{
+	struct dp_wctx c;
+	struct dp_sev ev[8];
+	struct dp_state *st, *quiet;
+	uint16_t before;
+	unsigned int i, max;
+
+	(void)state;
+	wctx(&c, 0, 100);
+	clear_table(&c);
+	dp->sev_maxupd = 4;
+	st = local_state(&c, 1, 0);
+	quiet = local_state(&c, 2, DP_STF_NOSYNC);
+	/* Same levels: one event every maxupd updates. */
+	for (i = 0; i < 3; i++)
+		dp_state_event_update(&c, st, dp_state_levels(st));
+	assert_int_equal(events(ev, 8), 0);
+	dp_state_event_update(&c, st, dp_state_levels(st));
+	assert_int_equal(events(ev, 8), 1);
+	assert_int_equal(ev[0].kind, DP_SEV_UPDATE);
+	assert_int_equal(ev[0].pos, dp_state_pos(c.states, st));
+	/* A level change: at once, and the count starts over. */
+	dp_state_event_update(&c, st, dp_state_levels(st));
+	before = dp_state_levels(st);
+	st->track.peer[1].state = PF_PEER_SINGLE;
+	dp_state_event_update(&c, st, before);
+	assert_int_equal(events(ev, 8), 1);
+	assert_int_equal(st->sync_upd, 0);
+	/* A no-sync state never makes one; the filter counts them. */
+	for (i = 0; i < 8; i++)
+		dp_state_event_update(&c, quiet, dp_state_levels(quiet));
+	assert_int_equal(events(ev, 8), 0);
+	assert_int_equal(c.st->sev_nosync, 2);
+	/* maxupd 0: every update (OpenBSD's range is 0-255). */
+	dp->sev_maxupd = 0;
+	for (i = 0; i < 3; i++)
+		dp_state_event_update(&c, st, dp_state_levels(st));
+	assert_int_equal(events(ev, 8), 3);
+	dp->sev_maxupd = DP_SEV_MAXUPD_DEFAULT;
+
+	/* A full ring is counted, never waited on. */
+	max = DP_SEV_RING_SIZE - 1;
+	for (i = 0; i < max + 5; i++)
+		dp_state_event(&c, st, DP_SEV_UPDATE);
+	assert_int_equal(c.st->sev_ring_full, 5);
+	assert_int_equal(c.st->sev[DP_SEV_UPDATE], 5 + max);	/* 5 above */
+	{
+		struct dp_sev *all = calloc(max, sizeof(*all));
+
+		assert_non_null(all);
+		assert_int_equal(events(all, max), max);
+		free(all);
+	}
+	assert_int_equal(dp->stats[DP_CTL_WORKER].sev_taken >= max, 1);
+	assert_string_equal(dp_sev_name(DP_SEV_DELETE), "delete");
+	assert_string_equal(dp_req_name(DP_REQ_FLUSH), "flush");
+	assert_string_equal(dp_req_name(DP_REQ_MAX), "?");
+	clear_table(&c);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal_argv[] = {
+		argc > 0 ? argv[0] : (char *)"test_filter_cmd",
+		(char *)"--no-huge", (char *)"-m", (char *)"256", (char *)"--no-shconf",
+		(char *)"--no-pci", (char *)"--no-telemetry", (char *)"-l", (char *)"0",
+		(char *)"--log-level=4", NULL,
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_kill_slices),
+		cmocka_unit_test(test_flow_control),
+		cmocka_unit_test(test_update_events),
+	};
+	int rc;
+
+	if (rte_eal_init((int)(RTE_DIM(eal_argv) - 1), eal_argv) < 0) {
+		printf("Bail out! rte_eal_init failed\n");
+		return 1;
+	}
+	rc = cmocka_run_group_tests_name("filter_cmd", tests, setup, teardown);
+	rte_eal_cleanup();
+	return rc;
+}
