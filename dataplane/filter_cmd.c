@@ -31,6 +31,7 @@
 
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
+#include "dataplane/filter_stage.h"
 
 static const char *const dp_req_names[DP_REQ_MAX] = {
 #define DP_REQ_NAME(sym, str) [DP_REQ_##sym] = str,

@@ -28,6 +28,7 @@
 
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
+#include "dataplane/filter_stage.h"
 #include "proto/pftm.h"
 
 #define HOSTID 0x0a0b0c0du
