@@ -102,15 +102,23 @@ req_send_done(struct dp_wctx *c, struct dp_req_run *r)
 }
 
 static void
-req_complete(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req, int32_t result)
+req_complete_pos(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req,
+		 int32_t result, uint32_t pos)
 {
 	memset(&r->done, 0, sizeof(r->done));
 	r->done.tag = req->tag;
 	r->done.result = result;
+	r->done.pos = pos;
 	r->done.kind = req->kind;
 	r->done.worker = (uint8_t)c->w->id;
 	c->st->req_done++;
 	req_send_done(c, r);
+}
+
+static void
+req_complete(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req, int32_t result)
+{
+	req_complete_pos(c, r, req, result, UINT32_MAX);
 }
 
 /*
@@ -121,13 +129,15 @@ req_complete(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req, 
  * PFSYNC_S_PFSYNC].  A merge that found ours newer is an UPDATE of ours.
  */
 static int
-req_apply(struct dp_wctx *c, const struct dp_state_desc *d)
+req_apply(struct dp_wctx *c, const struct dp_state_desc *d, uint32_t *pos)
 {
 	struct dp_state *st;
 	uint8_t flags;
 	int rc;
 
 	rc = dp_state_apply(c->states, d, c->now, &st);
+	if (st != NULL)
+		*pos = (uint32_t)(st - c->states->st);
 	switch (rc) {
 	case DP_APPLY_INSERTED:
 	case DP_APPLY_UPDATED:
@@ -147,6 +157,35 @@ req_apply(struct dp_wctx *c, const struct dp_state_desc *d)
 	return rc;
 }
 
+/* A peer's compressed update of a state we have (pfsync UPD_C). */
+static int
+req_update(struct dp_wctx *c, const struct dp_req_update *u)
+{
+	struct dp_state *st = dp_state_find_id(c->states, u->id, u->creatorid);
+	int rc;
+
+	if (st == NULL)
+		return -ENOENT;
+	rc = dp_state_merge(c->states, st, &u->track, u->timeout, c->now);
+	if (rc == DP_APPLY_STALE)
+		dp_state_event(c, st, DP_SEV_UPDATE);
+	return rc;
+}
+
+/* A state the peer removed: gone here too, without telling it back. */
+static int
+req_delete(struct dp_wctx *c, const struct dp_req_delete *d)
+{
+	struct dp_state *st = dp_state_find_id(c->states, d->id, d->creatorid);
+
+	if (st == NULL)
+		return -ENOENT;
+	st->flags |= DP_STF_NOSYNC;
+	dp_filter_removed(c, st);
+	dp_state_remove(c->states, st);
+	return 0;
+}
+
 void
 dp_filter_requests(struct dp_wctx *c)
 {
@@ -164,8 +203,18 @@ dp_filter_requests(struct dp_wctx *c)
 		if (rte_ring_sc_dequeue_elem(c->w->req, &req, sizeof(req)) != 0)
 			return;
 		switch (req.kind) {
-		case DP_REQ_APPLY:
-			req_complete(c, r, &req, req_apply(c, &req.u.apply.st));
+		case DP_REQ_APPLY: {
+			uint32_t pos = UINT32_MAX;
+			int rc = req_apply(c, &req.u.apply.st, &pos);
+
+			req_complete_pos(c, r, &req, rc, pos);
+			break;
+		}
+		case DP_REQ_UPDATE:
+			req_complete(c, r, &req, req_update(c, &req.u.update));
+			break;
+		case DP_REQ_DELETE:
+			req_complete(c, r, &req, req_delete(c, &req.u.del));
 			break;
 		case DP_REQ_KILL:
 		case DP_REQ_FLUSH:

@@ -45,7 +45,9 @@
 #define DP_REQ_LIST(_)                                          \
 	_(KILL, "kill")		/* states matching a selector */        \
 	_(FLUSH, "flush")	/* all states of one creator (pfsync CLR) */ \
-	_(APPLY, "apply")	/* insert or update one state from a peer */
+	_(APPLY, "apply")	/* insert or update one state from a peer */ \
+	_(UPDATE, "update")	/* merge a peer's tracking into a known state */ \
+	_(DELETE, "delete")	/* remove a known state a peer removed */
 
 enum dp_req_kind {
 #define DP_REQ_ENUM(sym, str) DP_REQ_##sym,
@@ -86,6 +88,29 @@ struct dp_req_apply {
 	struct dp_state_desc st;
 };
 
+/*
+ * UPDATE: a peer's compressed update (pfsync UPD_C) of the state with this
+ * identity, merged with dp_state_merge(); a STALE merge makes an UPDATE
+ * event, as APPLY's does.  Result: enum dp_apply_result, or -ENOENT when
+ * the worker does not have it (pfsync then asks for it, UPD_REQ).
+ */
+struct dp_req_update {
+	uint64_t id;
+	uint32_t creatorid;
+	uint8_t timeout;		/* PFTM_* index, < PFTM_MAX (checked by the poster) */
+	struct pf_track track;
+};
+
+/*
+ * DELETE: removes the state with this identity without a DELETE event
+ * (the peer that removed it knows) [OpenBSD if_pfsync.c pfsync_in_del_c
+ * sets PFSTATE_NOSYNC before pf_remove_state].  Result: 0 or -ENOENT.
+ */
+struct dp_req_delete {
+	uint64_t id;
+	uint32_t creatorid;
+};
+
 struct dp_req {
 	uint64_t tag;			/* the poster's, returned in the completion */
 	uint8_t kind;			/* enum dp_req_kind */
@@ -93,19 +118,22 @@ struct dp_req {
 		struct dp_req_kill kill;
 		struct dp_req_flush flush;
 		struct dp_req_apply apply;
+		struct dp_req_update update;
+		struct dp_req_delete del;
 	} u;
 };
 
 struct dp_done {
 	uint64_t tag;			/* from the request */
 	int32_t result;			/* by kind, above */
+	uint32_t pos;			/* APPLY, UPDATE: the state's record index */
 	uint8_t kind;
 	uint8_t worker;
-	uint16_t pad;
+	uint8_t pad[6];
 };
 
 _Static_assert(sizeof(struct dp_req) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
-_Static_assert(sizeof(struct dp_done) == 16, "struct dp_done is 16 bytes");
+_Static_assert(sizeof(struct dp_done) == 24, "struct dp_done is 24 bytes");
 
 #define DP_REQ_RING_SIZE 256		/* per worker, each direction (power of 2) */
 #define DP_REQ_INFLIGHT (DP_REQ_RING_SIZE - 1)	/* an rte_ring of N holds N - 1 */

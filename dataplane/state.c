@@ -669,11 +669,23 @@ desc_valid(const struct dp_state_desc *d)
 }
 
 int
+dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_track *track,
+	       uint8_t timeout, uint32_t now)
+{
+	/* The key, flags and counters stay ours [OpenBSD if_pfsync.c pfsync_in_updates]. */
+	unsigned int stale = pf_track_merge(&st->track, track, st->proto == 6);
+
+	if (stale < 2)
+		dp_state_touch(tbl, st, now, timeout);
+	return stale != 0 ? DP_APPLY_STALE : DP_APPLY_UPDATED;
+}
+
+int
 dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32_t now,
 	       struct dp_state **stp)
 {
 	struct dp_state *st;
-	unsigned int stale, dir;
+	unsigned int dir;
 	int err;
 
 	*stp = NULL;
@@ -681,12 +693,8 @@ dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32
 		return -EINVAL;
 	st = dp_state_find_id(tbl, d->id, d->creatorid);
 	if (st != NULL) {
-		/* Merge; the key, flags and counters stay ours [pfsync_in_updates]. */
-		stale = pf_track_merge(&st->track, &d->track, st->proto == 6);
-		if (stale < 2)
-			dp_state_touch(tbl, st, now, d->timeout);
 		*stp = st;
-		return stale != 0 ? DP_APPLY_STALE : DP_APPLY_UPDATED;
+		return dp_state_merge(tbl, st, &d->track, d->timeout, now);
 	}
 	st = dp_state_insert_peer(tbl, d->af, &d->key, d->id, d->creatorid, now, &err);
 	if (st == NULL)

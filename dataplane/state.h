@@ -465,6 +465,16 @@ int dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, ui
 		   struct dp_state **stp);
 
 /*
+ * Merges a peer's tracking (a pfsync UPD_C, or the known-state half of
+ * dp_state_apply()) into live state st: pf_track_merge(), then, unless
+ * both of our peers were newer, the timeout index becomes `timeout` and
+ * the state is refreshed from now.  DP_APPLY_STALE or DP_APPLY_UPDATED.
+ * The caller has checked timeout < PFTM_MAX and the levels.
+ */
+int dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_track *track,
+		   uint8_t timeout, uint32_t now);
+
+/*
  * The description of a state (what dp_state_apply() takes) from a record
  * or a copy of one, its key and identity: from dp_state_snapshot() on the
  * control core (pfsync INS/UPD), or from the record on its worker.

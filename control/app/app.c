@@ -27,6 +27,7 @@
 
 #include "control/app/app.h"
 #include "control/carp/carp.h"
+#include "control/pfsync/pfsync.h"
 #include "control/app/filter_cmds.h"
 #include "control/plan/plan.h"
 #include "dataplane/filter.h"
@@ -124,6 +125,29 @@ app_link_poll(struct app *app)
 	}
 }
 
+/* pfsync, when sync.interface is set (the plan checked its settings). */
+static int
+app_pfsync(struct app *app, char *err, size_t errlen)
+{
+	const struct cfg_sync *cs = &app->cfg->sync;
+	struct pfsync_conf pc;
+
+	if (cs->iface < 0)
+		return 0;
+	memset(&pc, 0, sizeof(pc));
+	pc.iface = cs->iface;
+	pc.has_peer = cs->has_peer;
+	if (cs->has_peer)
+		memcpy(pc.peer, cs->peer.addr, 4);
+	pc.maxupd = cs->maxupd;
+	pc.flush_us = cs->flush_us;
+	pc.defer = cs->defer;
+	pc.limit_states = app->plan->limits[PFLIMIT_STATES];
+	pc.hostid = app->host_id;
+	app->pfsync = pfsync_create(app->dp, &app->local, app->carp, &pc, err, errlen);
+	return app->pfsync != NULL ? 0 : -1;
+}
+
 static int
 app_sockets(struct app *app, char *err, size_t errlen)
 {
@@ -132,7 +156,8 @@ app_sockets(struct app *app, char *err, size_t errlen)
 	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->group, false, err, errlen);
 	if (app->ctl == NULL)
 		return -1;
-	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0) {
+	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
+	    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl) != 0)) {
 		snprintf(err, errlen, "cannot register control commands");
 		return -1;
 	}
@@ -140,7 +165,8 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		app->ctl_ro = ctl_server_open(cc->ro_socket, cc->mode, cc->group, true, err,
 					      errlen);
 		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0 ||
-		    filter_cmds_register(app, app->ctl_ro) != 0)
+		    filter_cmds_register(app, app->ctl_ro) != 0 ||
+		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))
 			return -1;
 	}
 	return 0;
@@ -179,7 +205,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		goto fail;
 	}
 	app->carp = carp_create(app->dp, &app->local, cfg, err, sizeof(err));
-	if (app->carp == NULL)
+	if (app->carp == NULL || app_pfsync(app, err, sizeof(err)) != 0)
 		goto fail;
 	if (app_sockets(app, err, sizeof(err)) != 0)
 		goto fail;
@@ -200,6 +226,8 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	if (dp_start(app->dp, err, sizeof(err)) != 0)
 		goto fail;
 	carp_start(app->carp);
+	if (app->pfsync != NULL)
+		pfsync_start(app->pfsync);
 	printf("dpf: running: %u ports, %u interfaces, %u workers, control socket %s\n",
 	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
 	       cfg->system.control.socket);
@@ -224,12 +252,15 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		}
 		if (app->pflog != NULL)	/* pflog */
 			app_pflog_poll(app, &work);
-		work += filter_cmds_poll(app);	/* kill completions, state events */
+		work += filter_cmds_poll(app);	/* completions, state events (pfsync's too) */
+		if (app->pfsync != NULL)
+			work += pfsync_poll(app->pfsync);
 		app->loops++;
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
 	}
 	printf("dpf: stopping\n");
+	pfsync_shutdown(app->pfsync);	/* what is queued goes out first */
 	carp_shutdown(app->carp);	/* bow out: the backup takes over at once */
 	dp_stop(app->dp);
 	rc = 0;
@@ -244,6 +275,7 @@ cleanup:
 			;
 		pflog_writer_close(app->pflog);
 	}
+	pfsync_destroy(app->pfsync);
 	carp_destroy(app->carp);
 	if (app->local.neigh != NULL)
 		local_fini(&app->local);

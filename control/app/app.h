@@ -19,6 +19,7 @@
 #include "dataplane/dp.h"
 
 struct carp;
+struct pfsync;
 struct dpf_plan;
 struct filter_ctl;
 
@@ -28,6 +29,7 @@ struct app {
 	struct dp_main *dp;
 	struct local local;
 	struct carp *carp;		/* control/carp/carp.h */
+	struct pfsync *pfsync;		/* control/pfsync/pfsync.h; NULL when sync is off */
 	struct ctl_server *ctl;
 	struct ctl_server *ctl_ro;
 	time_t started;

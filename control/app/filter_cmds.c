@@ -29,6 +29,7 @@
 
 #include "control/app/app.h"
 #include "control/app/filter_cmds.h"
+#include "control/pfsync/pfsync.h"
 #include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/filter_cmd.h"
@@ -566,6 +567,8 @@ filter_cmds_poll(struct app *app)
 		return 0;
 	n = dp_done_poll(app->dp, done, FILTER_DONE_BURST);
 	for (i = 0; i < n; i++) {
+		if (pfsync_done(app->pfsync, &done[i]))
+			continue;
 		if (done[i].kind == DP_REQ_KILL)
 			kill_done(f, &done[i]);
 		else
@@ -581,8 +584,10 @@ filter_cmds_poll(struct app *app)
 		if (now >= job->deadline_us)
 			kill_answer(job, -ETIMEDOUT);
 	}
-	/* Counted only, until the pfsync engine sends them. */
+	/* pfsync sends them; without it they are only counted (sev_taken). */
 	m = dp_sev_poll(app->dp, ev, FILTER_SEV_BURST);
+	if (app->pfsync != NULL)
+		pfsync_events(app->pfsync, ev, m);
 	return n + m;
 }
 

@@ -144,6 +144,7 @@ struct cfg_sync {
 	struct cfg_prefix peer;	/* unicast peer, else 224.0.0.240 */
 	bool defer;
 	uint8_t maxupd;		/* default 128 */
+	uint32_t flush_us;	/* default 1000 */
 };
 
 struct cfg_logging {

@@ -1335,6 +1335,9 @@ static const struct cfg_key sync_keys[] = {
 	K_CUSTOM("peer", load_sync_peer, print_sync_peer, .flags = CF_NULL),
 	K_BOOL("defer", struct cfg_sync, defer, false),
 	K_UINT("maxupd", struct cfg_sync, maxupd, 0, 255, 128),
+	/* A packet that is not full leaves when its oldest record is this old:
+	 * 100 us .. 1 s (OpenBSD's timeout). */
+	K_UINT("flush_us", struct cfg_sync, flush_us, 100, 1000000, 1000),
 };
 
 static const struct cfg_obj sync_obj = { "sync", sync_keys, NKEYS(sync_keys), NULL };

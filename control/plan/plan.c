@@ -317,6 +317,28 @@ plan_carp(struct dpf_plan *p, struct cfg_error *err)
 
 /* --- the plan --- */
 
+/* pfsync runs over IPv4 [OpenBSD if_pfsync.c pfsync_input4 only]. */
+static int
+plan_sync(struct dpf_plan *p, struct cfg_error *err)
+{
+	const struct cfg_sync *cs = &p->cfg->sync;
+	const struct cfg_iface *ci;
+	unsigned int k;
+
+	if (cs->iface < 0)
+		return 0;
+	ci = &p->cfg->ifaces[cs->iface];
+	for (k = 0; k < ci->n_addrs; k++)
+		if (ci->addrs[k].af == 4)
+			break;
+	if (k == ci->n_addrs)
+		return cfg_fail_at(p->cfg, err, "sync.interface", "interface \"%s\" has no IPv4 "
+				   "address: pfsync runs over IPv4", ci->name);
+	if (cs->has_peer && cs->peer.af != 4)
+		return cfg_fail_at(p->cfg, err, "sync.peer", "an IPv6 peer: pfsync runs over IPv4");
+	return 0;
+}
+
 int
 plan_compile(struct dpf_config *cfg, const struct plan_opts *opts, struct dpf_plan **out,
 	     struct cfg_error *err)
@@ -337,7 +359,8 @@ plan_compile(struct dpf_config *cfg, const struct plan_opts *opts, struct dpf_pl
 	memcpy(p->limits, cfg->limits, sizeof(p->limits));
 	memcpy(p->timeouts, cfg->timeouts, sizeof(p->timeouts));
 	if (plan_dataplane(p, opts, err) < 0 || plan_ifaces(p, err) < 0 ||
-	    plan_routes(p, err) < 0 || plan_rules(p, err) < 0 || plan_carp(p, err) < 0) {
+	    plan_routes(p, err) < 0 || plan_rules(p, err) < 0 || plan_carp(p, err) < 0 ||
+	    plan_sync(p, err) < 0) {
 		plan_free(p);
 		return -1;
 	}

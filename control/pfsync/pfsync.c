@@ -1,0 +1,1035 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DOC: the pfsync engine (pfsync.h).
+ *
+ * Identities.  A state of ours is found from its id alone: local ids are
+ * self-locating (dataplane/state.h DP_STATE_ID_*: worker and record in the
+ * low bits).  A state learned from a peer is found through the id map,
+ * (id, creatorid) -> (worker, record), filled when a worker reports where
+ * it applied the state and emptied when the state goes.  Full records
+ * carry the key, so their owner is the worker the key hashes to
+ * (dp_owner_key()), as for the packets of that connection.
+ *
+ * Requests in flight are remembered in a small table indexed by the
+ * request's tag, so a completion can be turned into what OpenBSD does
+ * next (an UPD_REQ for an unknown state, the stale counter, the id map).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_fib.h>
+#include <rte_mbuf.h>
+
+#include "control/carp/carp.h"
+#include "control/local/local.h"
+#include "control/pfsync/pfsync_priv.h"
+#include "control/pfsync/pfsync_state.h"
+#include "dataplane/clock.h"
+#include "dataplane/dp_hash.h"
+#include "dataplane/state.h"
+#include "proto/pf.h"
+
+#define PFSYNC_TAG_BIT (1ULL << 63)	/* tags of pfsync's requests (filter_cmds: bit clear) */
+#define PFSYNC_Q_CAPACITY 65536		/* distinct states queued at once */
+#define PFSYNC_BACKLOG 8192		/* requests waiting per worker */
+#define PFSYNC_EVENTS_BURST 256
+/*
+ * Bulk pacing: a burst of packets every PFSYNC_BULK_IVAL_US.  OpenBSD sends
+ * one packet every 20 ms [if_pfsync.c PFSYNC_BULK_SND_IVAL_MS], which takes
+ * over an hour for a million states; dpf's sync link is a dedicated queue
+ * pair, so it sends 8 packets every 125 us (64 a millisecond: a million
+ * states in about 3 s at MTU 1500), which neither node's data path feels.
+ */
+#define PFSYNC_BULK_BURST 8
+#define PFSYNC_BULK_IVAL_US 125
+#define PFSYNC_BULK_SCAN 16384		/* records looked at per burst */
+#define PFSYNC_PEER_QUIET_US (10ULL * 1000000)	/* "peer went quiet" log line */
+
+static const uint8_t pfsync_group[4] = { 224, 0, 0, 240 };
+
+static const char *const xstat_names[PFSYNC_X_MAX] = {
+#define PFSYNC_XSTAT_NAME(sym, name, descr) [PFSYNC_X_##sym] = name,
+	PFSYNC_XSTAT_LIST(PFSYNC_XSTAT_NAME)
+#undef PFSYNC_XSTAT_NAME
+};
+
+const char *
+pfsync_xstat_name(unsigned int s)
+{
+	return s < PFSYNC_X_MAX ? xstat_names[s] : "?";
+}
+
+static uint64_t
+ps_now_us(const struct pfsync *ps)
+{
+	return dp_clock_us(&ps->dp->clock);
+}
+
+/* --- id map ------------------------------------------------------------ */
+
+static int
+idmap_init(struct pfsync_idmap *m, uint32_t capacity)
+{
+	uint32_t nb = 1, i;
+
+	while (nb < capacity && nb < (1u << 30))
+		nb <<= 1;
+	m->e = calloc(capacity, sizeof(*m->e));
+	m->bucket = malloc(sizeof(*m->bucket) * nb);
+	if (m->e == NULL || m->bucket == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++)
+		m->bucket[i] = UINT32_MAX;
+	for (i = 0; i < capacity; i++)
+		m->e[i].next = i + 1 < capacity ? i + 1 : UINT32_MAX;
+	m->mask = nb - 1;
+	m->capacity = capacity;
+	m->free = 0;
+	return 0;
+}
+
+static uint32_t
+idmap_hash(const struct pfsync_idmap *m, uint64_t id, uint32_t cid)
+{
+	return (uint32_t)(((id ^ ((uint64_t)cid << 23)) * 0x9e3779b97f4a7c15ULL) >> 32) & m->mask;
+}
+
+static struct pfsync_idmap_ent *
+idmap_find(const struct pfsync_idmap *m, uint64_t id, uint32_t cid)
+{
+	uint32_t i = m->bucket[idmap_hash(m, id, cid)];
+
+	while (i != UINT32_MAX && (m->e[i].id != id || m->e[i].creatorid != cid))
+		i = m->e[i].next;
+	return i != UINT32_MAX ? &m->e[i] : NULL;
+}
+
+static int
+idmap_set(struct pfsync_idmap *m, uint64_t id, uint32_t cid, unsigned int worker, uint32_t pos)
+{
+	struct pfsync_idmap_ent *e = idmap_find(m, id, cid);
+	uint32_t i, b;
+
+	if (e == NULL) {
+		if (m->free == UINT32_MAX)
+			return -ENOSPC;
+		i = m->free;
+		e = &m->e[i];
+		m->free = e->next;
+		b = idmap_hash(m, id, cid);
+		e->id = id;
+		e->creatorid = cid;
+		e->next = m->bucket[b];
+		m->bucket[b] = i;
+		m->count++;
+	}
+	e->worker = (uint8_t)worker;
+	e->pos = pos;
+	return 0;
+}
+
+static void
+idmap_del(struct pfsync_idmap *m, uint64_t id, uint32_t cid)
+{
+	uint32_t *p = &m->bucket[idmap_hash(m, id, cid)];
+
+	while (*p != UINT32_MAX) {
+		struct pfsync_idmap_ent *e = &m->e[*p];
+
+		if (e->id == id && e->creatorid == cid) {
+			uint32_t i = *p;
+
+			*p = e->next;
+			e->next = m->free;
+			m->free = i;
+			m->count--;
+			return;
+		}
+		p = &e->next;
+	}
+}
+
+/* Drops every entry of creator cid (a CLR). */
+static void
+idmap_del_creator(struct pfsync_idmap *m, uint32_t cid)
+{
+	uint32_t b;
+
+	for (b = 0; b <= m->mask; b++) {
+		uint32_t *p = &m->bucket[b];
+
+		while (*p != UINT32_MAX) {
+			struct pfsync_idmap_ent *e = &m->e[*p];
+			uint32_t i = *p;
+
+			if (e->creatorid != cid) {
+				p = &e->next;
+				continue;
+			}
+			*p = e->next;
+			e->next = m->free;
+			m->free = i;
+			m->count--;
+		}
+	}
+}
+
+/*
+ * Where state (id, cid) lives: its worker and record.  false when we do
+ * not know it.
+ */
+static bool
+ps_locate(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *worker,
+	  uint32_t *pos)
+{
+	const struct pfsync_idmap_ent *e;
+
+	if (cid == ps->conf.hostid && (id & DP_STATE_ID_LOCAL)) {
+		*worker = (unsigned int)(id >> DP_STATE_ID_WORKER_SHIFT) & DP_STATE_MAX_WORKER;
+		*pos = (uint32_t)(id & (DP_STATE_MAX_RECORDS - 1));
+		return *worker < ps->dp->n_workers;
+	}
+	e = idmap_find(&ps->idmap, id, cid);
+	if (e == NULL)
+		return false;
+	*worker = e->worker;
+	*pos = e->pos;
+	return true;
+}
+
+/* --- requests to the workers -------------------------------------------- */
+
+static bool
+ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req)
+{
+	struct pfsync_pending *p;
+	uint32_t slot = ps->pend_free;
+
+	if (slot == UINT32_MAX || dp_req_inflight(ps->dp, w) >= DP_REQ_INFLIGHT)
+		return false;
+	p = &ps->pend[slot];
+	switch (req->kind) {
+	case DP_REQ_APPLY:
+		p->id = req->u.apply.st.id;
+		p->creatorid = req->u.apply.st.creatorid;
+		break;
+	case DP_REQ_UPDATE:
+		p->id = req->u.update.id;
+		p->creatorid = req->u.update.creatorid;
+		break;
+	case DP_REQ_DELETE:
+		p->id = req->u.del.id;
+		p->creatorid = req->u.del.creatorid;
+		break;
+	case DP_REQ_FLUSH:
+		p->id = 0;
+		p->creatorid = req->u.flush.creatorid;
+		break;
+	default:
+		return false;
+	}
+	req->tag = PFSYNC_TAG_BIT | slot;
+	if (dp_req_post(ps->dp, w, req) != 0)
+		return false;
+	ps->pend_free = p->next_free;
+	p->kind = req->kind;
+	p->used = true;
+	return true;
+}
+
+/* Posts req to worker w, or queues it behind what w still has to take. */
+static void
+ps_post(struct pfsync *ps, unsigned int w, struct dp_req *req)
+{
+	struct pfsync_backlog *b = &ps->backlog[w];
+
+	if (b->count == 0 && ps_post_now(ps, w, req))
+		return;
+	if (b->count == PFSYNC_BACKLOG) {
+		ps->xstats[PFSYNC_X_BACKLOG_FULL]++;
+		return;
+	}
+	b->req[(b->head + b->count) % PFSYNC_BACKLOG] = *req;
+	b->count++;
+}
+
+static unsigned int
+ps_backlog_run(struct pfsync *ps)
+{
+	unsigned int w, n = 0;
+
+	for (w = 0; w < ps->dp->n_workers; w++) {
+		struct pfsync_backlog *b = &ps->backlog[w];
+
+		while (b->count > 0 && ps_post_now(ps, w, &b->req[b->head])) {
+			b->head = (b->head + 1) % PFSYNC_BACKLOG;
+			b->count--;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+ps_queue(struct pfsync *ps, unsigned int kind, uint64_t id, uint32_t cid, unsigned int worker,
+	 uint32_t pos)
+{
+	struct pfsync_qref ref = { .id = id, .creatorid = cid, .worker = (uint16_t)worker,
+				   .idx = pos };
+
+	if (pfsync_q_add(ps->q, kind, &ref, ps_now_us(ps)) < 0)
+		ps->xstats[PFSYNC_X_QFULL]++;
+}
+
+bool
+pfsync_done(struct pfsync *ps, const struct dp_done *d)
+{
+	struct pfsync_pending *p;
+	uint32_t slot;
+
+	if (ps == NULL || !(d->tag & PFSYNC_TAG_BIT))
+		return false;
+	slot = (uint32_t)(d->tag & 0xffffffffu);
+	if (slot >= ps->pend_cap || !ps->pend[slot].used)
+		return true;
+	p = &ps->pend[slot];
+	switch (p->kind) {
+	case DP_REQ_APPLY:
+		if (d->result < 0) {
+			ps->stats[PFSYNC_STAT_BADSTATE]++;
+			break;
+		}
+		if (d->result == DP_APPLY_STALE)
+			ps->stats[PFSYNC_STAT_STALE]++;
+		if (p->creatorid != ps->conf.hostid &&
+		    idmap_set(&ps->idmap, p->id, p->creatorid, d->worker, d->pos) != 0)
+			ps->xstats[PFSYNC_X_IDMAP_FULL]++;
+		break;
+	case DP_REQ_UPDATE:
+		if (d->result == -ENOENT) {
+			/* Gone meanwhile (or never ours): ask for the whole state. */
+			ps_queue(ps, PFSYNC_Q_UPD_REQ, p->id, p->creatorid, 0, 0);
+			ps->xstats[PFSYNC_X_UPD_REQ_SENT]++;
+		} else if (d->result == DP_APPLY_STALE) {
+			ps->stats[PFSYNC_STAT_STALE]++;
+		}
+		break;
+	case DP_REQ_DELETE:
+		if (d->result < 0)
+			ps->stats[PFSYNC_STAT_BADSTATE]++;
+		idmap_del(&ps->idmap, p->id, p->creatorid);
+		break;
+	case DP_REQ_FLUSH:
+		break;
+	default:
+		break;
+	}
+	p->used = false;
+	p->next_free = ps->pend_free;
+	ps->pend_free = slot;
+	return true;
+}
+
+/* --- events from the workers: what goes out ----------------------------- */
+
+void
+pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct dp_sev *e = &ev[i];
+
+		switch (e->kind) {
+		case DP_SEV_INSERT:
+			ps_queue(ps, PFSYNC_Q_INS, e->id, e->creatorid, e->worker, e->pos);
+			break;
+		case DP_SEV_UPDATE:
+			ps_queue(ps, PFSYNC_Q_UPD_C, e->id, e->creatorid, e->worker, e->pos);
+			break;
+		case DP_SEV_DELETE:
+			if (e->creatorid != ps->conf.hostid)
+				idmap_del(&ps->idmap, e->id, e->creatorid);
+			ps_queue(ps, PFSYNC_Q_DEL_C, e->id, e->creatorid, e->worker, e->pos);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* A queued record's state as it is now (pfsync_q_export_fn). */
+static bool
+ps_export(void *arg, unsigned int kind, const struct pfsync_qref *ref, void *record)
+{
+	struct pfsync *ps = arg;
+	union pfsync_rec_host *rec = record;
+	struct dp_state copy;
+	union dp_state_key key;
+	struct dp_state_desc d;
+	uint64_t id;
+	uint32_t cid;
+
+	if (ref->worker >= ps->dp->n_workers ||
+	    dp_state_snapshot(ps->dp->workers[ref->worker].states, ref->idx, &copy, &key, &id,
+			      &cid) != 0 ||
+	    id != ref->id || cid != ref->creatorid || (copy.flags & DP_STF_NOSYNC))
+		return false;
+	dp_state_desc_fill(&copy, &key, id, cid, (uint32_t)(ps_now_us(ps) / DP_CLOCK_US_PER_S),
+			   &d);
+	if (kind == PFSYNC_Q_UPD_C)
+		pfsync_upd_c_export(&d, &rec->upd_c);
+	else
+		pfsync_state_export(&d, &rec->state);
+	return true;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+/* An mbuf with the builder b set up over its pfsync part; NULL if none. */
+static struct rte_mbuf *
+ps_pkt_new(struct pfsync *ps, struct pfsync_builder *b)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ps->dp->pool);
+	uint16_t room;
+
+	if (m == NULL) {
+		ps->stats[PFSYNC_STAT_ONOMEM]++;
+		return NULL;
+	}
+	room = (uint16_t)(rte_pktmbuf_tailroom(m) - PFSYNC_FRAME4_HLEN);
+	memset(dp_meta(m), 0, sizeof(struct dp_mbuf_meta));
+	if (pfsync_build_init(b, rte_pktmbuf_mtod(m, uint8_t *) + PFSYNC_FRAME4_HLEN, room,
+			      ps->mtu) != 0) {
+		rte_pktmbuf_free(m);
+		ps->stats[PFSYNC_STAT_OERRORS]++;
+		return NULL;
+	}
+	return m;
+}
+
+static void
+ps_count_out(struct pfsync *ps, const uint8_t *pf, size_t len)
+{
+	struct pfsync_iter it;
+	struct pfsync_section sec;
+
+	if (pfsync_iter_init(&it, pf, len) != PFSYNC_OK)
+		return;
+	while (pfsync_iter_next(&it, &sec) > 0) {
+		if (sec.action < PFSYNC_ACT_MAX)
+			ps->tx_act[sec.action] += sec.count;
+		ps->xstats[PFSYNC_X_REC_OUT] += sec.count;
+	}
+}
+
+/* Finishes the packet in m and sends it on the sync interface. */
+static void
+ps_pkt_send(struct pfsync *ps, struct rte_mbuf *m, struct pfsync_builder *b)
+{
+	size_t plen = pfsync_build_finish(b), flen;
+	struct pfsync_frame4 f;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.src_mac, ps->dp->ports[ps->port].mac.addr_bytes, 6);
+	memcpy(f.src_ip, ps->src_ip, 4);
+	memcpy(f.dst_ip, ps->dst_ip, 4);
+	f.ip_id = ps->ip_id++;
+	flen = pfsync_build_frame4(frame, PFSYNC_FRAME4_HLEN + plen, &f, plen);
+	if (flen == 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
+		rte_pktmbuf_free(m);
+		ps->stats[PFSYNC_STAT_OERRORS]++;
+		return;
+	}
+	ps_count_out(ps, frame + PFSYNC_FRAME4_HLEN, plen);
+	ps->stats[PFSYNC_STAT_OPACKETS]++;
+	dp_meta(m)->af = 4;
+	dp_meta(m)->l3_off = PFSYNC_ETH_HLEN;
+	dp_meta(m)->iface = ps->ifx;
+	if (ps->conf.has_peer)
+		local_ip_output(ps->local, m, PFSYNC_ETH_HLEN);
+	else
+		local_output(ps->local, m, PFSYNC_ETH_HLEN, ps->ifx, frame);
+}
+
+/* Sends what is queued, a full packet at a time, while it is due or full. */
+static unsigned int
+ps_flush(struct pfsync *ps, bool force)
+{
+	unsigned int sent = 0;
+
+	while (pfsync_q_total(ps->q) > 0) {
+		uint64_t oldest = pfsync_q_oldest(ps->q), now = ps_now_us(ps);
+		struct pfsync_builder b;
+		struct rte_mbuf *m;
+		bool due = force || now - oldest >= ps->conf.flush_us;
+		unsigned int n;
+
+		if (!due && sent == 0)
+			return 0;
+		m = ps_pkt_new(ps, &b);
+		if (m == NULL)
+			return sent;
+		n = pfsync_q_drain(ps->q, &b, ps_export, ps, &ps->xstats[PFSYNC_X_SKIPPED]);
+		if (pfsync_build_empty(&b)) {
+			rte_pktmbuf_free(m);
+			if (n == 0 && pfsync_q_total(ps->q) == 0)
+				break;
+			continue;
+		}
+		ps_pkt_send(ps, m, &b);
+		sent++;
+		/* Not due: only full packets go (the rest waits for its time). */
+		if (!due && pfsync_q_total(ps->q) == 0)
+			break;
+	}
+	return sent;
+}
+
+/* Sends one packet holding just record rec of action act (BUS, CLR, UPD_REQ 0/0). */
+static void
+ps_send_one(struct pfsync *ps, unsigned int act, const void *rec)
+{
+	struct pfsync_builder b;
+	struct rte_mbuf *m = ps_pkt_new(ps, &b);
+
+	if (m == NULL)
+		return;
+	if (pfsync_build_add(&b, act, rec) != 0) {
+		rte_pktmbuf_free(m);
+		ps->stats[PFSYNC_STAT_OERRORS]++;
+		return;
+	}
+	ps_pkt_send(ps, m, &b);
+}
+
+static void
+ps_send_bulk_req(struct pfsync *ps)
+{
+	struct pfsync_id_host r = { 0, 0 };
+
+	ps_send_one(ps, PFSYNC_ACT_UPD_REQ, &r);
+	ps->bulk_req_sent++;
+}
+
+/* --- bulk send ------------------------------------------------------------ */
+
+static void
+ps_bulk_start(struct pfsync *ps)
+{
+	if (ps->bsend.active) {
+		ps->bsend.again = true;		/* OpenBSD: a flag, no restart */
+		return;
+	}
+	memset(&ps->bsend, 0, sizeof(ps->bsend));
+	ps->bsend.active = true;
+	ps->bsend.started_us = ps_now_us(ps);
+	ps->xstats[PFSYNC_X_BULK_RUNS]++;
+	printf("pfsync: bulk update for the peer started\n");
+	fflush(stdout);
+}
+
+/* One paced burst of the bulk: BUS START, full states, BUS END. */
+static unsigned int
+ps_bulk_run(struct pfsync *ps)
+{
+	struct pfsync_bus_host bus = { .creatorid = ps->conf.hostid };
+	unsigned int pkts = 0, scanned = 0;
+	uint64_t now = ps_now_us(ps);
+
+	if (!ps->bsend.active || now < ps->bsend.next_us)
+		return 0;
+	ps->bsend.next_us = now + PFSYNC_BULK_IVAL_US;
+	while (pkts < PFSYNC_BULK_BURST) {
+		struct pfsync_builder b;
+		struct rte_mbuf *m = ps_pkt_new(ps, &b);
+		bool full = false;
+
+		if (m == NULL)
+			return pkts;
+		if (!ps->bsend.start_sent) {
+			bus.status = PFSYNC_BUS_START;
+			if (pfsync_build_add(&b, PFSYNC_ACT_BUS, &bus) == 0)
+				ps->bsend.start_sent = true;
+		}
+		while (!full && ps->bsend.worker < ps->dp->n_workers &&
+		       scanned < PFSYNC_BULK_SCAN) {
+			const struct dp_state_table *t = ps->dp->workers[ps->bsend.worker].states;
+			struct pfsync_qref ref;
+			union pfsync_rec_host rec;
+			struct dp_state copy;
+			union dp_state_key key;
+
+			if (ps->bsend.pos >= t->total) {
+				ps->bsend.worker++;
+				ps->bsend.pos = 0;
+				continue;
+			}
+			scanned++;
+			ref.worker = (uint16_t)ps->bsend.worker;
+			ref.idx = ps->bsend.pos;
+			if (dp_state_snapshot(t, ref.idx, &copy, &key, &ref.id, &ref.creatorid) != 0 ||
+			    !ps_export(ps, PFSYNC_Q_UPD, &ref, &rec)) {
+				ps->bsend.pos++;
+				continue;
+			}
+			if (pfsync_build_add(&b, PFSYNC_ACT_UPD, &rec.state) != 0) {
+				full = true;	/* this record opens the next packet */
+				break;
+			}
+			ps->bsend.states++;
+			ps->bsend.pos++;
+		}
+		if (ps->bsend.worker >= ps->dp->n_workers) {
+			bus.status = PFSYNC_BUS_END;
+			if (pfsync_build_add(&b, PFSYNC_ACT_BUS, &bus) == 0) {
+				ps_pkt_send(ps, m, &b);
+				pkts++;
+				ps->bsend.active = false;
+				ps->bsend.last_ms = (ps_now_us(ps) - ps->bsend.started_us) / 1000;
+				ps->bsend.last_states = ps->bsend.states;
+				ps->xstats[PFSYNC_X_BULK_SENT] += ps->bsend.states;
+				printf("pfsync: bulk update for the peer sent (%lu states in %lu ms)\n",
+				       (unsigned long)ps->bsend.states,
+				       (unsigned long)ps->bsend.last_ms);
+				fflush(stdout);
+				if (ps->bsend.again)
+					ps_bulk_start(ps);
+				return pkts;
+			}
+		}
+		if (pfsync_build_empty(&b)) {
+			rte_pktmbuf_free(m);
+			return pkts;
+		}
+		ps_pkt_send(ps, m, &b);
+		pkts++;
+		if (scanned >= PFSYNC_BULK_SCAN)
+			break;
+	}
+	return pkts;
+}
+
+/* --- bulk request (pfsync_bulk.h) ------------------------------------------ */
+
+static void
+ps_bulk_act(struct pfsync *ps, const struct pfsync_bulk_act *act)
+{
+	if (act->demote != 0 && ps->carp != NULL)
+		carp_demote(ps->carp, "carp", act->demote,
+			    act->demote > 0 ? "pfsync bulk start" : "pfsync bulk done");
+	if (act->send_req)
+		ps_send_bulk_req(ps);
+	if (!act->changed)
+		return;
+	if (act->to == PFSYNC_BULK_SENT && act->from != PFSYNC_BULK_SENT)
+		printf("pfsync: bulk update requested\n");
+	else if (act->to == PFSYNC_BULK_DONE && ps->breq.result == PFSYNC_BULK_RES_OK)
+		printf("pfsync: bulk update done (%lu ms)\n",
+		       (unsigned long)((ps->breq.ended - ps->breq.started) / 1000));
+	else if (act->to == PFSYNC_BULK_DONE)
+		printf("pfsync: bulk update timed out\n");
+	fflush(stdout);
+}
+
+static void
+ps_bulk_event(struct pfsync *ps, enum pfsync_bulk_evt ev)
+{
+	struct pfsync_bulk_act act;
+
+	pfsync_bulk_event(&ps->breq, ev, ps_now_us(ps), &act);
+	ps_bulk_act(ps, &act);
+}
+
+/* --- input ------------------------------------------------------------------ */
+
+static bool
+ps_rec_ok(struct pfsync *ps, enum pfsync_err e)
+{
+	if (e == PFSYNC_OK)
+		return true;
+	ps->stats[pfsync_err_stat(e)]++;
+	return false;
+}
+
+static void
+ps_in_state(struct pfsync *ps, const struct pfsync_state_host *sp, unsigned int act)
+{
+	struct dp_req req;
+	struct dp_state_desc *d = &req.u.apply.st;
+	const uint8_t *a0, *a1;
+	int ifa, ifb;
+
+	if (!ps_rec_ok(ps, act == PFSYNC_ACT_INS ? pfsync_state_check_ins(sp) :
+			   pfsync_state_check_upd(sp)))
+		return;
+	memset(&req, 0, sizeof(req));
+	req.kind = DP_REQ_APPLY;
+	if (pfsync_state_import(sp, d) != 0) {
+		ps->stats[PFSYNC_STAT_BADVAL]++;
+		return;
+	}
+	/* The interfaces this node would use for each side. */
+	if (d->af == 4) {
+		a0 = (const uint8_t *)&d->key.k4.addr[0];
+		a1 = (const uint8_t *)&d->key.k4.addr[1];
+	} else {
+		a0 = d->key.k6.addr[0];
+		a1 = d->key.k6.addr[1];
+	}
+	if (d->flags & DP_STF_SWAPPED) {
+		const uint8_t *t = a0;
+
+		a0 = a1;
+		a1 = t;
+	}
+	ifa = local_route_iface(ps->local, d->af, a0);
+	ifb = local_route_iface(ps->local, d->af, a1);
+	d->iface[0] = (uint8_t)(ifa >= 0 ? ifa : ps->ifx);
+	d->iface[1] = (uint8_t)(ifb >= 0 ? ifb : ps->ifx);
+	ps_post(ps, dp_owner_key(ps->dp, d->af, &d->key), &req);
+}
+
+static void
+ps_in_upd_c(struct pfsync *ps, const struct pfsync_upd_c_host *up)
+{
+	struct dp_req req;
+	unsigned int w;
+	uint32_t pos;
+
+	if (!ps_rec_ok(ps, pfsync_upd_c_check(up)))
+		return;
+	if (!ps_locate(ps, up->id, up->creatorid, &w, &pos)) {
+		/* We do not have it: ask for it [pfsync_in_upd_c]. */
+		ps_queue(ps, PFSYNC_Q_UPD_REQ, up->id, up->creatorid, 0, 0);
+		ps->xstats[PFSYNC_X_UPD_REQ_SENT]++;
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.kind = DP_REQ_UPDATE;
+	req.u.update.id = up->id;
+	req.u.update.creatorid = up->creatorid;
+	req.u.update.timeout = up->timeout;
+	pfsync_upd_c_import(up, &req.u.update.track);
+	ps_post(ps, w, &req);
+}
+
+static void
+ps_in_del(struct pfsync *ps, uint64_t id, uint32_t cid)
+{
+	struct dp_req req;
+	unsigned int w;
+	uint32_t pos;
+
+	if (!ps_locate(ps, id, cid, &w, &pos)) {
+		ps->stats[PFSYNC_STAT_BADSTATE]++;
+		return;
+	}
+	/* Whatever we still meant to send about it is moot. */
+	pfsync_q_forget(ps->q, id, cid);
+	memset(&req, 0, sizeof(req));
+	req.kind = DP_REQ_DELETE;
+	req.u.del.id = id;
+	req.u.del.creatorid = cid;
+	ps_post(ps, w, &req);
+}
+
+static void
+ps_in_upd_req(struct pfsync *ps, uint64_t id, uint32_t cid)
+{
+	unsigned int w;
+	uint32_t pos;
+
+	if (id == 0 && cid == 0) {
+		ps_bulk_start(ps);
+		return;
+	}
+	if (!ps_locate(ps, id, cid, &w, &pos)) {
+		ps->stats[PFSYNC_STAT_BADSTATE]++;
+		return;
+	}
+	ps_queue(ps, PFSYNC_Q_UPD, id, cid, w, pos);
+}
+
+static void
+ps_in_clr(struct pfsync *ps, const struct pfsync_clr_host *c)
+{
+	struct dp_req req;
+	unsigned int w;
+
+	memset(&req, 0, sizeof(req));
+	req.kind = DP_REQ_FLUSH;
+	req.u.flush.creatorid = c->creatorid;
+	for (w = 0; w < ps->dp->n_workers; w++)
+		ps_post(ps, w, &req);
+	idmap_del_creator(&ps->idmap, c->creatorid);
+}
+
+static void
+ps_in_bus(struct pfsync *ps, const struct pfsync_bus_host *b)
+{
+	if (b->status == PFSYNC_BUS_START)
+		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_START);
+	else if (b->status == PFSYNC_BUS_END)
+		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_END);
+}
+
+static void
+ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
+{
+	union pfsync_rec_host h;
+	unsigned int k;
+
+	for (k = 0; k < sec->count; k++) {
+		if (pfsync_rec_decode(sec->action, sec->rec + (size_t)k * sec->stride, &h) != 0)
+			return;
+		ps->xstats[PFSYNC_X_REC_IN]++;
+		if (sec->action < PFSYNC_ACT_MAX)
+			ps->rx_act[sec->action]++;
+		switch (sec->action) {
+		case PFSYNC_ACT_CLR:
+			ps_in_clr(ps, &h.clr);
+			break;
+		case PFSYNC_ACT_INS:
+		case PFSYNC_ACT_UPD:
+			ps_in_state(ps, &h.state, sec->action);
+			break;
+		case PFSYNC_ACT_UPD_C:
+			ps_in_upd_c(ps, &h.upd_c);
+			break;
+		case PFSYNC_ACT_UPD_REQ:
+			ps_in_upd_req(ps, h.id.id, h.id.creatorid);
+			break;
+		case PFSYNC_ACT_DEL:
+			ps_in_del(ps, h.state.id, h.state.creatorid);
+			break;
+		case PFSYNC_ACT_DEL_C:
+			ps_in_del(ps, h.id.id, h.id.creatorid);
+			break;
+		case PFSYNC_ACT_INS_ACK:
+			ps->xstats[PFSYNC_X_DEFER_ACK]++;
+			break;
+		case PFSYNC_ACT_BUS:
+			ps_in_bus(ps, &h.bus);
+			break;
+		case PFSYNC_ACT_TDB:
+			ps->xstats[PFSYNC_X_TDB]++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* local's handler for IP protocol 240 [OpenBSD if_pfsync.c pfsync_input]. */
+static bool
+pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct pfsync *ps = arg;
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, pm->l3_off);
+	size_t len = m->data_len - pm->l3_off, hoff, plen;
+	struct pfsync_iter it;
+	struct pfsync_section sec;
+	enum pfsync_err e;
+
+	if (dp_meta(m)->iface != ps->ifx) {
+		ps->stats[PFSYNC_STAT_BADIF]++;
+		goto done;
+	}
+	if (pm->l3_proto != PKT_L3_IPV4) {
+		ps->stats[PFSYNC_STAT_IPACKETS6]++;	/* OpenBSD takes IPv4 only */
+		ps->stats[PFSYNC_STAT_HDROPS]++;
+		goto done;
+	}
+	/* af_packet may hand us our own packets again. */
+	if (memcmp(ip + 12, ps->src_ip, 4) == 0) {
+		ps->xstats[PFSYNC_X_OWN]++;
+		goto done;
+	}
+	ps->stats[PFSYNC_STAT_IPACKETS]++;
+	e = pfsync_check_ip4(ip, len, &hoff, &plen);
+	if (e == PFSYNC_OK)
+		e = pfsync_iter_init(&it, ip + hoff, plen);
+	if (!ps_rec_ok(ps, e))
+		goto done;
+	if (!ps->peer_seen) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
+		printf("pfsync: peer %s heard on %s\n", a, ps->dp->ifaces[ps->ifx].name);
+		fflush(stdout);
+		ps->peer_seen = true;
+	}
+	ps->last_rx_us = ps_now_us(ps);
+	while (pfsync_iter_next(&it, &sec) > 0)
+		ps_in_section(ps, &sec);
+	if (it.it_err != PFSYNC_OK)
+		ps->stats[pfsync_err_stat(it.it_err)]++;
+done:
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+/* --- life cycle ---------------------------------------------------------------- */
+
+struct pfsync *
+pfsync_create(struct dp_main *dp, struct local *l, struct carp *carp,
+	      const struct pfsync_conf *conf, char *err, size_t errlen)
+{
+	struct pfsync *ps = calloc(1, sizeof(*ps));
+	const struct dp_iface *ifc;
+	unsigned int i, w;
+
+	if (ps == NULL)
+		goto nomem;
+	ps->dp = dp;
+	ps->local = l;
+	ps->carp = carp;
+	ps->conf = *conf;
+	if (ps->conf.flush_us == 0)
+		ps->conf.flush_us = PFSYNC_FLUSH_US_DEFAULT;
+	if (conf->iface < 0 || (unsigned int)conf->iface >= dp->n_ifaces) {
+		snprintf(err, errlen, "pfsync: no sync interface");
+		free(ps);
+		return NULL;
+	}
+	ps->ifx = (uint16_t)conf->iface;
+	ifc = &dp->ifaces[ps->ifx];
+	ps->port = ifc->port;
+	ps->mtu = ifc->mtu;
+	for (i = 0; i < ifc->n_addrs; i++)
+		if (ifc->addrs[i].af == 4)
+			break;
+	if (i == ifc->n_addrs) {
+		snprintf(err, errlen, "pfsync: sync interface %s has no IPv4 address "
+			 "(pfsync runs over IPv4)", ifc->name);
+		free(ps);
+		return NULL;
+	}
+	memcpy(ps->src_ip, ifc->addrs[i].addr, 4);
+	memcpy(ps->dst_ip, conf->has_peer ? conf->peer : pfsync_group, 4);
+	ps->q = pfsync_q_create(PFSYNC_Q_CAPACITY);
+	ps->pend_cap = dp->n_workers * DP_REQ_RING_SIZE;
+	ps->pend = calloc(ps->pend_cap, sizeof(*ps->pend));
+	ps->backlog = calloc(dp->n_workers, sizeof(*ps->backlog));
+	if (ps->q == NULL || ps->pend == NULL || ps->backlog == NULL ||
+	    idmap_init(&ps->idmap, conf->limit_states + conf->limit_states / 4 + 1024) != 0)
+		goto nomem;
+	for (i = 0; i < ps->pend_cap; i++)
+		ps->pend[i].next_free = i + 1 < ps->pend_cap ? i + 1 : UINT32_MAX;
+	ps->pend_free = 0;
+	for (w = 0; w < dp->n_workers; w++) {
+		ps->backlog[w].req = calloc(PFSYNC_BACKLOG, sizeof(struct dp_req));
+		if (ps->backlog[w].req == NULL)
+			goto nomem;
+	}
+	pfsync_bulk_init(&ps->breq, pfsync_bulk_timeout_us(conf->limit_states, ps->mtu));
+	if (local_proto_register(l, IPPROTO_PFSYNC, pfsync_input, ps) != 0) {
+		snprintf(err, errlen, "pfsync: IP protocol %u has another handler", IPPROTO_PFSYNC);
+		pfsync_destroy(ps);
+		return NULL;
+	}
+	return ps;
+nomem:
+	snprintf(err, errlen, "pfsync: out of memory");
+	pfsync_destroy(ps);
+	return NULL;
+}
+
+/* How pfsync reaches the control core on this port (dp.h). */
+const char *
+pfsync_path_name(const struct pfsync *ps)
+{
+	const struct dp_port *port = &ps->dp->ports[ps->port];
+
+	return port->ctl_only ? "own port" : port->sync_steered ? "rte_flow queue" :
+	       "worker punt";
+}
+
+void
+pfsync_start(struct pfsync *ps)
+{
+	char why[256];
+
+	if (!ps->dp->ports[ps->port].ctl_only &&
+	    dp_port_steer_proto(ps->dp, ps->port, IPPROTO_PFSYNC, why, sizeof(why)) != 0)
+		printf("pfsync: port %s cannot steer IP protocol %u to the control core's queue "
+		       "(%s): pfsync arrives through the workers\n",
+		       ps->dp->ports[ps->port].name, IPPROTO_PFSYNC, why);
+	printf("pfsync: on %s (%s), peer %u.%u.%u.%u, host id 0x%08x\n",
+	       ps->dp->ifaces[ps->ifx].name, pfsync_path_name(ps), ps->dst_ip[0], ps->dst_ip[1],
+	       ps->dst_ip[2], ps->dst_ip[3], ps->conf.hostid);
+	fflush(stdout);
+	ps->started = true;
+	ps->link_up = atomic_load(&ps->dp->ports[ps->port].link_up);
+	ps_bulk_event(ps, PFSYNC_BULK_EV_UP);
+	if (ps->link_up)
+		ps_bulk_event(ps, PFSYNC_BULK_EV_LINK_UP);
+}
+
+unsigned int
+pfsync_poll(struct pfsync *ps)
+{
+	struct pfsync_bulk_act act;
+	unsigned int work = 0;
+	uint64_t now = ps_now_us(ps);
+	bool up;
+
+	if (!ps->started)
+		return 0;
+	up = atomic_load_explicit(&ps->dp->ports[ps->port].link_up, memory_order_relaxed);
+	if (up != ps->link_up) {
+		ps->link_up = up;
+		printf("pfsync: sync link %s\n", up ? "up" : "down");
+		fflush(stdout);
+		ps_bulk_event(ps, up ? PFSYNC_BULK_EV_LINK_UP : PFSYNC_BULK_EV_LINK_DOWN);
+	}
+	pfsync_bulk_tick(&ps->breq, now, &act);
+	ps_bulk_act(ps, &act);
+	if (ps->peer_seen && now - ps->last_rx_us > PFSYNC_PEER_QUIET_US) {
+		printf("pfsync: peer quiet for %llu s\n",
+		       (unsigned long long)(PFSYNC_PEER_QUIET_US / 1000000));
+		fflush(stdout);
+		ps->peer_seen = false;
+	}
+	work += ps_backlog_run(ps);
+	work += ps_flush(ps, false);
+	work += ps_bulk_run(ps);
+	return work;
+}
+
+void
+pfsync_shutdown(struct pfsync *ps)
+{
+	struct pfsync_bulk_act act;
+
+	if (ps == NULL || !ps->started)
+		return;
+	ps_flush(ps, true);
+	pfsync_bulk_event(&ps->breq, PFSYNC_BULK_EV_DOWN, ps_now_us(ps), &act);
+	ps_bulk_act(ps, &act);
+	ps->started = false;
+}
+
+void
+pfsync_destroy(struct pfsync *ps)
+{
+	unsigned int w;
+
+	if (ps == NULL)
+		return;
+	if (ps->local != NULL)
+		local_proto_register(ps->local, IPPROTO_PFSYNC, NULL, NULL);
+	if (ps->backlog != NULL)
+		for (w = 0; w < ps->dp->n_workers; w++)
+			free(ps->backlog[w].req);
+	free(ps->backlog);
+	free(ps->pend);
+	free(ps->idmap.e);
+	free(ps->idmap.bucket);
+	pfsync_q_free(ps->q);
+	free(ps);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The pfsync engine's state, shared by pfsync.c (the engine) and
+ * pfsync_cmds.c (`show pfsync`).  Private to control/pfsync/.
+ *
+ * Ownership: [C] everything here belongs to the control core.
+ */
+#ifndef DPF_CONTROL_PFSYNC_PRIV_H
+#define DPF_CONTROL_PFSYNC_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/pfsync/pfsync.h"
+#include "control/pfsync/pfsync_bulk.h"
+#include "control/pfsync/pfsync_q.h"
+#include "dataplane/filter_cmd.h"
+
+/* dpf's own counters beside OpenBSD's pfsyncstats. */
+#define PFSYNC_XSTAT_LIST(_)						\
+	_(OWN, "own", "own packets seen again (ignored)")		\
+	_(QFULL, "qfull", "state events not queued: send queues full")	\
+	_(BACKLOG_FULL, "backlog-full", "records dropped: worker backlog full") \
+	_(SKIPPED, "skipped", "queued records whose state was gone at send") \
+	_(UPD_REQ_SENT, "upd-req-sent", "updates asked for (unknown states)") \
+	_(IDMAP_FULL, "idmap-full", "peer states not indexed: map full")	\
+	_(DEFER_ACK, "ins-ack-ignored", "INS_ACK received (defer is off)")	\
+	_(TDB, "tdb-ignored", "TDB records received (no IPsec)")	\
+	_(BULK_SENT, "bulk-states-sent", "states sent in bulk updates")	\
+	_(BULK_RUNS, "bulk-sends", "bulk updates sent")			\
+	_(REC_IN, "records-in", "records received")			\
+	_(REC_OUT, "records-out", "records sent")
+
+enum pfsync_xstat {
+#define PFSYNC_XSTAT_ENUM(sym, name, descr) PFSYNC_X_##sym,
+	PFSYNC_XSTAT_LIST(PFSYNC_XSTAT_ENUM)
+#undef PFSYNC_XSTAT_ENUM
+	PFSYNC_X_MAX
+};
+
+const char *pfsync_xstat_name(unsigned int s);
+
+struct pfsync;
+/* "own port", "rte_flow queue" or "worker punt" (dataplane/dp.h). */
+const char *pfsync_path_name(const struct pfsync *ps);
+
+/* A request posted to a worker, waiting for its completion. */
+struct pfsync_pending {
+	uint64_t id;
+	uint32_t creatorid;
+	uint8_t kind;			/* enum dp_req_kind */
+	bool used;
+	uint32_t next_free;
+};
+
+/* Requests a worker could not take yet, in order (a ring). */
+struct pfsync_backlog {
+	struct dp_req *req;
+	uint32_t head, count;
+};
+
+/* Where a peer's state lives here: (id, creatorid) -> worker, record. */
+struct pfsync_idmap_ent {
+	uint64_t id;
+	uint32_t creatorid;
+	uint32_t pos;
+	uint32_t next;			/* chain or free list */
+	uint8_t worker;
+};
+
+struct pfsync_idmap {
+	struct pfsync_idmap_ent *e;
+	uint32_t *bucket;
+	uint32_t mask, capacity, count, free;
+};
+
+struct pfsync {
+	struct dp_main *dp;
+	struct local *local;
+	struct carp *carp;
+	struct pfsync_conf conf;
+	uint16_t ifx;			/* sync interface */
+	uint16_t port;			/* its port */
+	uint16_t mtu;			/* IP MTU of the sync interface */
+	uint8_t src_ip[4];		/* its first IPv4 address */
+	uint8_t dst_ip[4];		/* peer or 224.0.0.240 */
+	uint16_t ip_id;
+	bool link_up;
+	bool started;
+	struct pfsync_q *q;
+	struct pfsync_bulk breq;	/* bulk requester */
+	uint64_t bulk_req_sent;		/* requests sent (bulk and UPD_REQ 0/0) */
+	struct {			/* bulk sender */
+		bool active;
+		bool again;		/* another request came during this one */
+		bool start_sent;
+		unsigned int worker;
+		uint32_t pos;
+		uint64_t next_us;
+		uint64_t started_us;
+		uint64_t states;
+		uint64_t last_ms;	/* duration of the last one */
+		uint64_t last_states;
+	} bsend;
+	struct pfsync_pending *pend;
+	uint32_t pend_cap, pend_free;
+	struct pfsync_backlog *backlog;	/* one per worker */
+	struct pfsync_idmap idmap;
+	uint64_t stats[PFSYNC_STAT_MAX];
+	uint64_t xstats[PFSYNC_X_MAX];
+	uint64_t rx_act[PFSYNC_ACT_MAX];	/* records received per action */
+	uint64_t tx_act[PFSYNC_ACT_MAX];	/* records sent per action */
+	uint64_t last_rx_us;		/* last valid packet from the peer */
+	bool peer_seen;
+};
+
+#endif /* DPF_CONTROL_PFSYNC_PRIV_H */
