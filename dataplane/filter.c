@@ -362,6 +362,19 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 		dp_tcp_seg(f, &s);
 		v = pf_tcp_track(&st->track, dir, &s, (st->flags & DP_STF_SLOPPY) != 0, &tm,
 				 &refresh);
+		if (unlikely(st->flags & (DP_STF_SYNCED0 << dir))) {
+			/* The peer's view of this side may lag by maxupd packets:
+			 * let the connection catch up once (pf_track.h). */
+			if (v == PF_TRACK_DROP_BADSTATE) {
+				v = pf_tcp_track_slack(&st->track, dir, &s,
+						       (st->flags & DP_STF_SLOPPY) != 0,
+						       DP_SYNC_SLACK(c->dp->sev_maxupd), &tm,
+						       &refresh);
+				c->st->sync_catchup += v == PF_TRACK_PASS;
+			}
+			if (v == PF_TRACK_PASS)
+				st->flags &= (uint8_t)~(DP_STF_SYNCED0 << dir);
+		}
 		if (unlikely(v != PF_TRACK_PASS)) {
 			/* DROP_REUSE: tm is PFTM_PURGE; expiry unlinks the state, and
 			 * the SYN's retransmission creates a fresh one [pf_test_state]. */

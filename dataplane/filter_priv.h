@@ -76,4 +76,11 @@ void dp_filter_removed(void *arg, struct dp_state *st);
 /* Housekeeping's share of the requests: a slice of a KILL or FLUSH. */
 void dp_req_slice(struct dp_wctx *c);
 
+/*
+ * How far a side of a synced state may lag the connection: its last update
+ * came at most maxupd packets ago, each at most a full unscaled window
+ * (64 KiB) of data.  maxupd 0 (updates at level changes only) counts as 255.
+ */
+#define DP_SYNC_SLACK(maxupd) ((uint32_t)(((maxupd) != 0 ? (maxupd) : 255) + 1) * 65535u)
+
 #endif /* DPF_DP_FILTER_PRIV_H */

@@ -228,7 +228,7 @@ tcp_slide(struct pf_peer *src, struct pf_peer *dst, uint16_t win,
 
 static enum pf_track_verdict
 tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
-		const struct pf_tcp_seg *s, uint8_t *timeout, bool *refresh)
+		const struct pf_tcp_seg *s, uint32_t slack, uint8_t *timeout, bool *refresh)
 {
 	const int64_t maxack = PF_MAXACKWINDOW;
 	uint32_t seq, orig_seq, ack, end, data_end, dwin;
@@ -325,9 +325,9 @@ tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
 		 (s->flags & (PF_TH_ACK | PF_TH_RST)) ==
 		 (PF_TH_ACK | PF_TH_RST));
 
-	if (SEQ_GEQ(src->seqhi, data_end) &&	/* 1: within what dst allows */
+	if (SEQ_GEQ(src->seqhi + slack, data_end) && /* 1: within what dst allows */
 	    SEQ_GEQ(seq, src->seqlo - dwin) &&	/* 2: <= one window back */
-	    ackskew >= -maxack &&		/* 3: ack not too far ahead */
+	    ackskew >= -(maxack + slack) &&	/* 3: ack not too far ahead */
 	    ackskew <= (maxack << sws) &&	/* 4: nor too far behind */
 	    rst_ok) {				/* 5 */
 		tcp_slide(src, dst, win, sws, end, ack);
@@ -372,6 +372,13 @@ enum pf_track_verdict
 pf_tcp_track(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
 		bool sloppy, uint8_t *timeout, bool *refresh)
 {
+	return pf_tcp_track_slack(t, dir, s, sloppy, 0, timeout, refresh);
+}
+
+enum pf_track_verdict
+pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
+		bool sloppy, uint32_t slack, uint8_t *timeout, bool *refresh)
+{
 	struct pf_peer *src = &t->peer[dir ? 1 : 0];
 	struct pf_peer *dst = &t->peer[dir ? 0 : 1];
 
@@ -389,7 +396,7 @@ pf_tcp_track(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
 	}
 	if (sloppy)
 		return tcp_track_sloppy(src, dst, s, timeout, refresh);
-	return tcp_track_full(src, dst, s, timeout, refresh);
+	return tcp_track_full(src, dst, s, slack, timeout, refresh);
 }
 
 bool

@@ -145,6 +145,19 @@ enum pf_track_verdict pf_tcp_track(struct pf_track *t, unsigned int dir,
  * Sloppy states skip this check; that is the caller's call
  * [protocols.md 5.3; OpenBSD pf.c pf_test_state_icmp].
  */
+/*
+ * pf_tcp_track() with `slack` more room ahead: a segment may end up to
+ * slack bytes past the window the state allows (check 1) and ack up to
+ * slack bytes more than the other side sent (check 3).  For a state whose
+ * last view came from a pfsync peer: that view is at most maxupd packets
+ * behind the connection [OpenBSD if_pfsync.c pfsync_update_state], so a
+ * node that takes over lets the connection catch up by that much once per
+ * side instead of dropping it (filter.c).  slack 0 is pf_tcp_track().
+ */
+enum pf_track_verdict pf_tcp_track_slack(struct pf_track *t, unsigned int dir,
+		const struct pf_tcp_seg *s, bool sloppy, uint32_t slack, uint8_t *timeout,
+		bool *refresh);
+
 bool pf_tcp_quoted_ok(const struct pf_track *t, unsigned int dir,
 		uint32_t seq);
 

@@ -675,6 +675,9 @@ dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_
 	/* The key, flags and counters stay ours [OpenBSD if_pfsync.c pfsync_in_updates]. */
 	unsigned int stale = pf_track_merge(&st->track, track, st->proto == 6);
 
+	/* Both sides may now hold the peer's view (pf_track_merge() took the
+	 * sides that were not stale; a stale side was ours and newer). */
+	st->flags |= DP_STF_SYNCED;
 	if (stale < 2)
 		dp_state_touch(tbl, st, now, timeout);
 	return stale != 0 ? DP_APPLY_STALE : DP_APPLY_UPDATED;
@@ -705,7 +708,7 @@ dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32
 	 * state dies when the sender's copy would. */
 	st->expire = now + d->expire_in;
 	st->creation = now - RTE_MIN(d->age, now);
-	st->flags |= d->flags;
+	st->flags |= d->flags | DP_STF_SYNCED;
 	st->iface[0] = d->iface[0];
 	st->iface[1] = d->iface[1];
 	for (dir = 0; dir < 2; dir++)

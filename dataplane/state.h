@@ -82,6 +82,15 @@ union dp_state_key {
 #define DP_STF_SLOPPY 0x04	/* keep state (sloppy) */
 #define DP_STF_PEER 0x08	/* learned from a peer: `ident` is its peer-index slot */
 #define DP_STF_LOG 0x10		/* log packets matching the state */
+/*
+ * Side 0 / side 1 of the state was last set by a pfsync peer and no packet
+ * from that side has passed here since: its windows may lag the connection
+ * by up to maxupd packets, and its first packets may catch up
+ * (pf_tcp_track_slack()).  Set by dp_state_apply() and dp_state_merge().
+ */
+#define DP_STF_SYNCED0 0x20
+#define DP_STF_SYNCED1 0x40
+#define DP_STF_SYNCED (DP_STF_SYNCED0 | DP_STF_SYNCED1)
 
 #define DP_STATE_NO_RULE UINT32_MAX
 

@@ -615,6 +615,8 @@ filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_sta
 		   (double)s->sev_ring_full / secs);
 	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "taken", s->sev_taken,
 		   (double)s->sev_taken / secs);
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "sync-catch-up", s->sync_catchup,
+		   (double)s->sync_catchup / secs);
 }
 
 void
@@ -670,6 +672,7 @@ filter_info_json(const struct app *app, const struct dp_stats *s)
 	json_object_set_new(ev, "nosync", json_integer((json_int_t)s->sev_nosync));
 	json_object_set_new(ev, "ring_full", json_integer((json_int_t)s->sev_ring_full));
 	json_object_set_new(ev, "taken", json_integer((json_int_t)s->sev_taken));
+	json_object_set_new(ev, "sync_catchup", json_integer((json_int_t)s->sync_catchup));
 	json_object_set_new(o, "requests", rq);
 	json_object_set_new(rq, "posted", json_integer((json_int_t)s->req_posted));
 	json_object_set_new(rq, "done", json_integer((json_int_t)s->req_done));

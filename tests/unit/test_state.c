@@ -1072,7 +1072,7 @@ test_apply(void **state)
 	assert_int_equal(st->timeout, PFTM_UDP_SINGLE);
 	assert_int_equal(st->expire, 125);
 	assert_int_equal(st->creation, 60);
-	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY);
+	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY | DP_STF_SYNCED);
 	assert_int_equal(st->iface[1], 2);
 	assert_int_equal(st->rule[0], DP_STATE_NO_RULE);
 	assert_true(dp_state_packets(st, 0) == (1ULL << 33) + 5);
@@ -1096,8 +1096,8 @@ test_apply(void **state)
 	assert_int_equal(st->track.peer[1].state, PF_PEER_MULTIPLE);
 	assert_int_equal(st->timeout, PFTM_UDP_MULTIPLE);
 	assert_int_equal(st->expire, 200 + t->scaled[PFTM_UDP_MULTIPLE]);
-	/* key, flags, counters stay ours (pfsync_in_updates leaves them) */
-	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY);
+	/* key, flags (but the synced marks), counters stay ours [pfsync_in_updates] */
+	assert_int_equal(st->flags, DP_STF_PEER | DP_STF_SWAPPED | DP_STF_SLOPPY | DP_STF_SYNCED);
 	assert_true(dp_state_packets(st, 1) == 3);
 
 	/* One of ours newer: STALE, that peer kept, the rest applied. */

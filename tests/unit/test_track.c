@@ -809,6 +809,48 @@ test_names(void **state)
 }
 
 /*
+ * pf_tcp_track_slack: a segment ending past the window the state allows is
+ * dropped, and passes with enough slack (a synced state catching up after
+ * a takeover), which moves the window on; not with too little.
+ */
+static void
+test_slack(void **state)
+{
+	struct pf_track t, t2;
+	struct pf_tcp_seg s;
+	uint8_t tmo = PFTM_TCP_ESTABLISHED;
+	bool refresh;
+
+	(void)state;
+	run_scenario(&scenarios[0], &t);
+	memset(&s, 0, sizeof(s));
+	s.flags = PF_TH_ACK;
+	s.seq = t.peer[0].seqlo;
+	s.len = (uint16_t)1000;
+	s.seq = t.peer[0].seqhi + 500 - s.len;	/* ends 500 past what side 1 allows */
+	s.ack = t.peer[1].seqlo;
+	s.win = 1000;
+	s.wscale = -1;
+	t2 = t;
+	assert_int_equal(pf_tcp_track(&t2, 0, &s, false, &tmo, &refresh), PF_TRACK_DROP_BADSTATE);
+	assert_memory_equal(&t2, &t, sizeof(t));
+	assert_int_equal(pf_tcp_track_slack(&t2, 0, &s, false, 499, &tmo, &refresh),
+			 PF_TRACK_DROP_BADSTATE);
+	assert_int_equal(pf_tcp_track_slack(&t2, 0, &s, false, 500, &tmo, &refresh),
+			 PF_TRACK_PASS);
+	assert_true(refresh);
+	assert_int_equal(t2.peer[0].seqlo, s.seq + s.len);
+	/* The next segment is past side 1's window too (only side 1's ACKs move
+	 * it): dropped without slack, passed with it. */
+	s.seq += s.len;
+	s.len = 100;
+	s.ack = t2.peer[1].seqlo;
+	assert_int_equal(pf_tcp_track(&t2, 0, &s, false, &tmo, &refresh), PF_TRACK_DROP_BADSTATE);
+	assert_int_equal(pf_tcp_track_slack(&t2, 0, &s, false, 600, &tmo, &refresh),
+			 PF_TRACK_PASS);
+}
+
+/*
  * pf_track_merge: OpenBSD's stale rules [if_pfsync.c pfsync_upd_tcp], one
  * row per case: our (level, seqlo) and the received (level, seqlo) for
  * each peer, and which peers stay ours.
@@ -885,7 +927,7 @@ test_merge(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[N_SCENARIOS + 6];
+	struct CMUnitTest tests[N_SCENARIOS + 7];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
@@ -900,6 +942,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_adaptive);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_merge);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_slack);
 
 	return _cmocka_run_group_tests("track", tests, n, NULL, NULL);
 }
