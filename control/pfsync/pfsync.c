@@ -628,7 +628,8 @@ ps_bulk_act(struct pfsync *ps, const struct pfsync_bulk_act *act)
 	if (act->to == PFSYNC_BULK_SENT && act->from != PFSYNC_BULK_SENT)
 		printf("pfsync: bulk update requested\n");
 	else if (act->to == PFSYNC_BULK_DONE && ps->breq.result == PFSYNC_BULK_RES_OK)
-		printf("pfsync: bulk update done (%lu ms)\n",
+		printf("pfsync: bulk update done (%lu states in %lu ms)\n",
+		       (unsigned long)ps->bulk_rx,
 		       (unsigned long)((ps->breq.ended - ps->breq.started) / 1000));
 	else if (act->to == PFSYNC_BULK_DONE)
 		printf("pfsync: bulk update timed out\n");
@@ -771,8 +772,11 @@ ps_in_clr(struct pfsync *ps, const struct pfsync_clr_host *c)
 static void
 ps_in_bus(struct pfsync *ps, const struct pfsync_bus_host *b)
 {
-	if (b->status == PFSYNC_BUS_START)
+	if (b->status == PFSYNC_BUS_START) {
+		if (ps->breq.state == PFSYNC_BULK_START || ps->breq.state == PFSYNC_BULK_SENT)
+			ps->bulk_rx = 0;
 		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_START);
+	}
 	else if (b->status == PFSYNC_BUS_END)
 		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_END);
 }
@@ -795,6 +799,8 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 			break;
 		case PFSYNC_ACT_INS:
 		case PFSYNC_ACT_UPD:
+			if (ps->breq.state == PFSYNC_BULK_BULK)
+				ps->bulk_rx++;
 			ps_in_state(ps, &h.state, sec->action);
 			break;
 		case PFSYNC_ACT_UPD_C:

@@ -47,6 +47,7 @@ show_json(const struct pfsync *ps)
 	json_object_set_new(bulk, "state", json_string(pfsync_bulk_state_name(ps->breq.state)));
 	json_object_set_new(bulk, "result", json_string(pfsync_bulk_result_name(ps->breq.result)));
 	json_object_set_new(bulk, "duration_ms", json_integer((json_int_t)bulk_ms(ps)));
+	json_object_set_new(bulk, "states", json_integer((json_int_t)ps->bulk_rx));
 	json_object_set_new(bulk, "demotion", json_integer(bulk_demotion(ps)));
 	json_object_set_new(bulk, "bulks", json_integer((json_int_t)ps->breq.bulks));
 	json_object_set_new(bulk, "timeouts", json_integer((json_int_t)ps->breq.timeouts));
@@ -98,9 +99,10 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 		   ps->conf.defer ? "on" : "off");
 	ctl_printf(out, "\tlink %s, arrives by %s\n", ps->link_up ? "up" : "down",
 		   pfsync_path_name(ps));
-	ctl_printf(out, "\tbulk update: %s, last %s in %" PRIu64 " ms, demotion %d\n",
-		   pfsync_bulk_state_name(ps->breq.state), pfsync_bulk_result_name(ps->breq.result),
-		   bulk_ms(ps), bulk_demotion(ps));
+	ctl_printf(out, "\tbulk update: %s, last %s, %" PRIu64 " states in %" PRIu64
+		   " ms, demotion %d\n", pfsync_bulk_state_name(ps->breq.state),
+		   pfsync_bulk_result_name(ps->breq.result), ps->bulk_rx, bulk_ms(ps),
+		   bulk_demotion(ps));
 	ctl_printf(out, "\tbulk send: %s, last %" PRIu64 " states in %" PRIu64 " ms\n",
 		   ps->bsend.active ? "in progress" : "idle", ps->bsend.last_states,
 		   ps->bsend.last_ms);

@@ -91,6 +91,7 @@ struct pfsync {
 	struct pfsync_q *q;
 	struct pfsync_bulk breq;	/* bulk requester */
 	uint64_t bulk_req_sent;		/* requests sent (bulk and UPD_REQ 0/0) */
+	uint64_t bulk_rx;		/* states received in the current/last bulk */
 	struct {			/* bulk sender */
 		bool active;
 		bool again;		/* another request came during this one */
