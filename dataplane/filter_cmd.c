@@ -206,13 +206,24 @@ dp_req_slice(struct dp_wctx *c)
 {
 	struct dp_req_run *r = c->w->req_run;
 	struct dp_state_table *t = c->states;
-	unsigned int removed = 0;
+	unsigned int removed = 0, limit = DP_REQ_REMOVE_SLICE, room;
 	uint32_t end;
 
 	if (r == NULL || !r->active)
 		return;
+	/*
+	 * A KILL makes a DELETE event per state, faster than the control core
+	 * may drain them while another process has its CPU.  It removes no
+	 * more than the event ring has room for, beyond DP_SEV_RESERVE kept
+	 * for the packets' own events: the kill takes longer, no delete is
+	 * lost, and the worker never waits.
+	 */
+	if (r->req.kind == DP_REQ_KILL) {
+		room = rte_ring_free_count(c->w->sev);
+		limit = room > DP_SEV_RESERVE ? RTE_MIN(limit, room - DP_SEV_RESERVE) : 0;
+	}
 	end = RTE_MIN(r->pos + DP_REQ_SCAN_SLICE, t->total);
-	for (; r->pos < end && removed < DP_REQ_REMOVE_SLICE; r->pos++) {
+	for (; r->pos < end && removed < limit; r->pos++) {
 		struct dp_state *st = &t->st[r->pos];
 
 		if (st->af == 0 || !req_selects(c, &r->req, st))
