@@ -116,8 +116,9 @@ req_complete(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req, 
  * A peer's state, inserted or merged.  The hook sees it with the state
  * marked no-sync for the call, as OpenBSD's import inserts with
  * PFSTATE_NOSYNC set so the state is not sent back to where it came from
- * [if_pfsync.c 1.2xx pfsync_state_import; 1.332 pfsync_insert_state skips
- * PFSYNC_S_PFSYNC].  A merge that found ours newer is an UPDATE of ours.
+ * [if_pfsync.c 1.218 pfsync_state_import; in 1.332 pfsync_insert_state
+ * skips the states pfsync inserted, PFSYNC_S_PFSYNC].  A merge that found
+ * ours newer is an UPDATE of ours [1.332 pfsync_in_updates].
  */
 static int
 req_apply(struct dp_wctx *c, const struct dp_state_desc *d)
