@@ -125,8 +125,9 @@ req_complete(struct dp_wctx *c, struct dp_req_run *r, const struct dp_req *req, 
  * A peer's state, inserted or merged.  The hook sees it with the state
  * marked no-sync for the call, as OpenBSD's import inserts with
  * PFSTATE_NOSYNC set so the state is not sent back to where it came from
- * [if_pfsync.c 1.2xx pfsync_state_import; 1.332 pfsync_insert_state skips
- * PFSYNC_S_PFSYNC].  A merge that found ours newer is an UPDATE of ours.
+ * [if_pfsync.c 1.218 pfsync_state_import; in 1.332 pfsync_insert_state
+ * skips the states pfsync inserted, PFSYNC_S_PFSYNC].  A merge that found
+ * ours newer is an UPDATE of ours [1.332 pfsync_in_updates].
  */
 static int
 req_apply(struct dp_wctx *c, const struct dp_state_desc *d, uint32_t *pos)
@@ -256,13 +257,24 @@ dp_req_slice(struct dp_wctx *c)
 {
 	struct dp_req_run *r = c->w->req_run;
 	struct dp_state_table *t = c->states;
-	unsigned int removed = 0;
+	unsigned int removed = 0, limit = DP_REQ_REMOVE_SLICE, room;
 	uint32_t end;
 
 	if (r == NULL || !r->active)
 		return;
+	/*
+	 * A KILL makes a DELETE event per state, faster than the control core
+	 * may drain them while another process has its CPU.  It removes no
+	 * more than the event ring has room for, beyond DP_SEV_RESERVE kept
+	 * for the packets' own events: the kill takes longer, no delete is
+	 * lost, and the worker never waits.
+	 */
+	if (r->req.kind == DP_REQ_KILL) {
+		room = rte_ring_free_count(c->w->sev);
+		limit = room > DP_SEV_RESERVE ? RTE_MIN(limit, room - DP_SEV_RESERVE) : 0;
+	}
 	end = RTE_MIN(r->pos + DP_REQ_SCAN_SLICE, t->total);
-	for (; r->pos < end && removed < DP_REQ_REMOVE_SLICE; r->pos++) {
+	for (; r->pos < end && removed < limit; r->pos++) {
 		struct dp_state *st = &t->st[r->pos];
 
 		if (st->af == 0 || !req_selects(c, &r->req, st))

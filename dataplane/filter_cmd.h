@@ -18,9 +18,9 @@
  * a FLUSH followed by APPLYs (pfsync: CLR, then the bulk's states) leaves
  * exactly the applied states.  KILL and FLUSH walk the whole table in
  * slices during housekeeping (at most DP_REQ_SCAN_SLICE records looked at
- * and DP_REQ_REMOVE_SLICE states removed a millisecond), so packets never
- * wait long behind them; APPLY is one state, done in the poll that
- * dequeues it.
+ * and DP_REQ_REMOVE_SLICE states removed a millisecond, and a KILL no more
+ * than its DELETE events have room for), so packets never wait long behind
+ * them; APPLY is one state, done in the poll that dequeues it.
  *
  * Flow control: a worker's rings never overflow.  The control core keeps
  * at most DP_REQ_INFLIGHT requests outstanding per worker (posted, not yet

@@ -29,7 +29,8 @@
  *
  * Rings: one SPSC ring per worker (struct dp_worker.sev), drained by the
  * control core every loop; a full ring is counted (sev_ring_full), never
- * waited on.
+ * waited on.  A KILL, which can make thousands of DELETEs a millisecond,
+ * paces itself to the room in the ring (filter_cmd.c dp_req_slice()).
  */
 #ifndef DPF_DP_STATE_EVENT_H
 #define DPF_DP_STATE_EVENT_H
@@ -62,7 +63,10 @@ struct dp_sev {
 
 _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
 
-#define DP_SEV_RING_SIZE 16384		/* events per worker ring (power of 2) */
+/* Events per worker ring (power of 2, 1.5 MB): about 20 ms of inserts at
+ * 3M new states a second, the time the control core may be away. */
+#define DP_SEV_RING_SIZE 65536
+#define DP_SEV_RESERVE 16384		/* ring room a KILL leaves to the packet path */
 #define DP_SEV_MAXUPD_DEFAULT 128	/* pfsync maxupd [ifconfig(8) maxupd] */
 
 #endif /* DPF_DP_STATE_EVENT_H */

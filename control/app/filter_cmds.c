@@ -42,7 +42,7 @@
 #define FILTER_JOBS 16				/* kills under way at once */
 #define FILTER_KILL_TIMEOUT_US (5 * 1000000ull)	/* answer by then, done or not */
 #define FILTER_DONE_BURST 64			/* completions taken per poll */
-#define FILTER_SEV_BURST 1024			/* state events taken per poll */
+#define FILTER_SEV_BURST 4096			/* state events taken per poll */
 
 /*
  * A `state kill` under way: one KILL on every worker's ring, tagged with
@@ -64,6 +64,7 @@ struct filter_ctl {
 	struct filter_job jobs[FILTER_JOBS];
 	uint32_t seq;
 	uint64_t done_stray;		/* completions of no job (a bug if not 0) */
+	struct dp_sev ev[FILTER_SEV_BURST];	/* filter_cmds_poll()'s buffer */
 };
 
 #define FILTER_TAG(seq, slot) ((uint64_t)(seq) << 8 | (slot))
@@ -559,7 +560,6 @@ filter_cmds_poll(struct app *app)
 {
 	struct filter_ctl *f = app->filter;
 	struct dp_done done[FILTER_DONE_BURST];
-	struct dp_sev ev[FILTER_SEV_BURST];
 	unsigned int i, n, m;
 	uint64_t now = 0;
 
@@ -585,9 +585,9 @@ filter_cmds_poll(struct app *app)
 			kill_answer(job, -ETIMEDOUT);
 	}
 	/* pfsync sends them; without it they are only counted (sev_taken). */
-	m = dp_sev_poll(app->dp, ev, FILTER_SEV_BURST);
+	m = dp_sev_poll(app->dp, f->ev, FILTER_SEV_BURST);
 	if (app->pfsync != NULL)
-		pfsync_events(app->pfsync, ev, m);
+		pfsync_events(app->pfsync, f->ev, m);
 	return n + m;
 }
 

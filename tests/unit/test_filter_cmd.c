@@ -25,6 +25,7 @@
 #include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
@@ -434,6 +435,53 @@ test_kill_slices(void **state)
 	clear_table(&c);
 }
 
+/*
+ * A KILL paces itself to the room in the event ring: no DELETE is lost
+ * while the control core is slow to drain, and DP_SEV_RESERVE slots stay
+ * for the packets' events.
+ */
+static void
+test_kill_paced(void **state)
+{
+	struct dp_wctx c;
+	struct dp_req r;
+	struct dp_done d;
+	struct dp_sev *ev;
+	struct dp_state *st;
+	unsigned int i, n;
+
+	(void)state;
+	wctx(&c, 0, 100);
+	clear_table(&c);
+	for (i = 0; i < 100; i++)
+		st = local_state(&c, 2000 + i, 0);
+	/* The control core has not drained: 10 slots beyond the reserve left. */
+	n = rte_ring_free_count(c.w->sev) - DP_SEV_RESERVE - 10;
+	for (i = 0; i < n; i++)
+		dp_state_event(&c, st, DP_SEV_UPDATE);
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_REQ_KILL;
+	r.tag = 3;
+	r.u.kill.sel.all = true;
+	post(0, &r);
+	dp_filter_requests(&c);
+	dp_filter_housekeeping(&c);
+	assert_int_equal(c.states->count, 90);
+	dp_filter_housekeeping(&c);
+	assert_int_equal(c.states->count, 90);	/* at the reserve: waits, never blocks */
+	assert_int_equal(dp_done_poll(dp, &d, 1), 0);
+	ev = calloc(n + 100, sizeof(*ev));
+	assert_non_null(ev);
+	assert_int_equal(events(ev, n + 100), n + 10);
+	run_slices(&c, &d);
+	assert_int_equal(d.result, 100);
+	assert_int_equal(events(ev, n + 100), 90);
+	assert_int_equal(c.st->sev_ring_full, 0);
+	assert_int_equal(c.st->sev[DP_SEV_DELETE], 100);
+	free(ev);
+	clear_table(&c);
+}
+
 /* ---- flow control ---- */
 
 static void
@@ -556,6 +604,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_kill_slices),
+		cmocka_unit_test(test_kill_paced),
 		cmocka_unit_test(test_flow_control),
 		cmocka_unit_test(test_update_events),
 	};
