@@ -10,8 +10,8 @@
  * The worker never waits for the logger: a failed copy (pool empty) and a
  * full ring are counted (dp_stats.log_nombuf, log_ring_full) and the record
  * is lost; the packet itself is forwarded or dropped as the rule says,
- * whatever happens to its log record ([conventions.md 4]: "the logger must
- * never block forwarding ... with a log drops counter").
+ * whatever happens to its log record: logging never blocks forwarding,
+ * and what it loses is counted (as pflogd's and VPP's loggers do).
  */
 #ifndef DPF_DP_LOG_H
 #define DPF_DP_LOG_H

@@ -18,7 +18,7 @@
  * clock of clock.h at the start of the poll); a state's expire field is
  * the absolute second it dies, computed when a packet refreshes it with
  * the timeout of its level, adaptively scaled by the global state count
- * [protocols.md 5.2].
+ * [OpenBSD pfvar.h PFTM_*, pf_ioctl.c pfattach].
  *
  * Every change of a state goes through dp_state_event() (filter_priv.h):
  * INSERT in dp_filter_new_state(), UPDATE in dp_state_hit(), DELETE in
@@ -155,7 +155,7 @@ dp_log(struct dp_wctx *c, struct rte_mbuf *m, uint8_t dir, uint16_t iface, uint8
        uint8_t reason, int rule)
 {
 	const struct dp_mbuf_meta *md = dp_meta(m);
-	/* pflog's rule number is the rule's stable id (DESIGN.md "Rules"). */
+	/* pflog's rule number is the rule's stable id (docs/rules.md). */
 	uint32_t nr = rule >= 0 ? c->rules->rs->rules[rule].id : PFLOG_RULENR_NONE;
 
 	dp_log_packet(c->dp, c->w, c->st, m, md->l3_off, md->af, iface, dir, action, reason, nr);

@@ -5,7 +5,7 @@
  * compiled ruleset with pf's options (timeouts, limits, default action)
  * and the per-rule counters, in one object swapped by pointer [P].
  *
- * Semantics [DESIGN.md "Rules", pf.conf(5)]: a packet without a state is
+ * Semantics [pf.conf(5); docs/rules.md]: a packet without a state is
  * evaluated with dir=in against the rules of its ingress interface and, if
  * it passes and is routed, with dir=out against those of its egress
  * interface; both must pass.  If either matching rule keeps state, one

@@ -2,7 +2,7 @@
 /**
  * @file
  * Requests from the control core to the workers about their states, and
- * the workers' answers [DESIGN.md "Threads and ownership": control->worker
+ * the workers' answers [docs/ARCHITECTURE.md "Shared objects": control->worker
  * applies, kills, flushes].
  *
  * Only a worker writes its state table, so everything the control core

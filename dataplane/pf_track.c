@@ -2,7 +2,7 @@
 /*
  * DOC: pf's connection tracking, per state and per packet.
  *
- * TCP follows pf's full tracking [protocols.md 5.3; OpenBSD pf.c
+ * TCP follows pf's full tracking [OpenBSD pf.c pf_tcp_track_full; OpenBSD pf.c
  * pf_tcp_track_full], itself after Guido van Rooij's "Real Stateful TCP
  * Packet Filtering in IP Filter": each peer keeps the highest sequence it
  * sent (seqlo), the highest the other side allowed it to send (seqhi) and
@@ -143,7 +143,7 @@ pf_tcp_new(struct pf_track *t, const struct pf_tcp_seg *s)
 	return PFTM_TCP_FIRST_PACKET;
 }
 
-/* Timeout after an accepted segment [protocols.md 5.2]; symmetric. */
+/* Timeout after an accepted segment [OpenBSD pfvar.h PFTM_*, pf_ioctl.c pfattach]; symmetric. */
 static uint8_t
 tcp_timeout(const struct pf_peer *a, const struct pf_peer *b)
 {
@@ -158,7 +158,7 @@ tcp_timeout(const struct pf_peer *a, const struct pf_peer *b)
 	return PFTM_TCP_ESTABLISHED;
 }
 
-/* Level transitions of an accepted segment [protocols.md 5.1]. */
+/* Level transitions of an accepted segment [OpenBSD pf.c pf_tcp_track_full]. */
 static void
 tcp_levels(struct pf_peer *src, struct pf_peer *dst, uint8_t flags)
 {

@@ -3,7 +3,7 @@
  * @file
  * pf's per-connection tracking: TCP sequence/window checks and state
  * levels, UDP/ICMP/other peer levels, and the timeout chosen after each
- * accepted packet [protocols.md 5; OpenBSD pf.c pf_tcp_track_full,
+ * accepted packet [OpenBSD net/pf.c; OpenBSD pf.c pf_tcp_track_full,
  * pf_tcp_track_sloppy, pf_test_state, pf_test_state_icmp].
  *
  * Pure C: no DPDK, no allocation, no clock: the functions say which
@@ -68,7 +68,7 @@ struct pf_tcp_seg {
 /*
  * Verdicts of pf_tcp_track(): (symbol, name, pf reason for a drop).
  * Only PASS forwards the packet.
- *  - DROP_BADSTATE: outside the windows [protocols.md 5.3 "state mismatch"].
+ *  - DROP_BADSTATE: outside the windows [OpenBSD pf.c pf_tcp_track_full "state mismatch"].
  *  - DROP_REUSE: a SYN while both peers are >= FIN_WAIT_2: *timeout is set
  *    to PFTM_PURGE, levels stay; the caller unlinks the state so that the
  *    SYN's retransmission creates a fresh one [pf_test_state].
@@ -117,7 +117,7 @@ int pf_tcp_wscale_opt(const uint8_t *tcph, unsigned int hlen);
  * peer[0] SYN_SENT with seqlo = seq, seqhi = seq + len + 1 (+1 SYN, +1 FIN),
  * wscale from a SYN's option, max_win = max(win, 1) with a SYN's scale
  * removed (rounded up); peer[1] CLOSED, seqhi 1, max_win 1.  Returns the
- * timeout to store, PFTM_TCP_FIRST_PACKET [protocols.md 5.1; OpenBSD pf.c
+ * timeout to store, PFTM_TCP_FIRST_PACKET [OpenBSD pf.c pf_tcp_track_full; OpenBSD pf.c
  * pf_create_state].
  */
 uint8_t pf_tcp_new(struct pf_track *t, const struct pf_tcp_seg *s);
@@ -130,7 +130,7 @@ uint8_t pf_tcp_new(struct pf_track *t, const struct pf_tcp_seg *s);
  * to store (unchanged unless re-selected, PFTM_PURGE for DROP_REUSE).
  * *refresh tells whether the state's expire time is set to now: true for
  * a fully accepted segment, false for drops and loose acceptance.
- * [protocols.md 5.1, 5.3; OpenBSD pf.c pf_test_state, pf_tcp_track_full,
+ * [OpenBSD pf.c pf_tcp_track_full, 5.3; OpenBSD pf.c pf_test_state, pf_tcp_track_full,
  * pf_tcp_track_sloppy]
  */
 enum pf_track_verdict pf_tcp_track(struct pf_track *t, unsigned int dir,
@@ -143,7 +143,7 @@ enum pf_track_verdict pf_tcp_track(struct pf_track *t, unsigned int dir,
  * the side the error travels with.  The test: seq within [seqlo - (other max_win << scale),
  * seqhi] of that side (no ack test: the quote may stop after seq).
  * Sloppy states skip this check; that is the caller's call
- * [protocols.md 5.3; OpenBSD pf.c pf_test_state_icmp].
+ * [OpenBSD pf.c pf_tcp_track_full; OpenBSD pf.c pf_test_state_icmp].
  */
 /*
  * pf_tcp_track() with `slack` more room ahead: a segment may end up to
@@ -184,8 +184,8 @@ void pf_icmp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
 /*
  * Adaptive timeouts: `timeout_s` scaled by (end - states) / (end - start)
  * when states > start and start < end, 0 (expire now) when states >= end
- * as well, else unscaled.  64-bit intermediate [protocols.md 5.2; OpenBSD
- * pf.c pf_state_expires].
+ * as well, else unscaled.  64-bit intermediate [OpenBSD pf.c
+ * pf_state_expires].
  */
 uint32_t pf_timeout_scaled(uint32_t timeout_s, uint32_t states,
 		uint32_t start, uint32_t end);

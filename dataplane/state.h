@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The per-worker state table [DESIGN.md "State table"].
+ * The per-worker state table (docs/ARCHITECTURE.md, "The state table").
  *
  * One table per worker, written only by that worker [W].  IPv4 and IPv6
  * states live in two rte_hash indexes (16-byte and 40-byte canonical keys),
@@ -10,7 +10,7 @@
  * IPv4 position p is record p, IPv6 position p is record cap4 + p.  There
  * is no free list of our own; rte_hash's free-slot ring is the allocator.
  *
- * Identity [protocols.md 3.5]: a state is (id u64, creatorid u32).  Ids of
+ * Identity [OpenBSD pf.c pf_state_insert]: a state is (id u64, creatorid u32).  Ids of
  * states this node creates are self-locating (see DP_STATE_ID_*): finding
  * one is a decode and a generation check, no hash.  States learned from a
  * peer (pfsync) keep the peer's identity; a second rte_hash maps it to the
@@ -78,7 +78,7 @@ union dp_state_key {
 
 /* Record flags (struct dp_state.flags). */
 #define DP_STF_SWAPPED 0x01	/* the creator (peer[0]) is key address 1 */
-#define DP_STF_NOSYNC 0x02	/* never sent to pfsync peers [protocols.md 3.10] */
+#define DP_STF_NOSYNC 0x02	/* never sent to pfsync peers [OpenBSD pfvar.h PFSTATE_NOSYNC] */
 #define DP_STF_SLOPPY 0x04	/* keep state (sloppy) */
 #define DP_STF_PEER 0x08	/* learned from a peer: `ident` is its peer-index slot */
 #define DP_STF_LOG 0x10		/* log packets matching the state */
@@ -288,7 +288,7 @@ struct dp_state *dp_state_insert(struct dp_state_table *tbl, uint8_t af,
 /*
  * Inserts a state learned from a peer with its identity; as above, plus
  * -EEXIST when (id, creatorid) is already known, -EINVAL for creatorid 0
- * [protocols.md 3.5: imports with creatorid 0 are rejected], -ENOMEM when
+ * [OpenBSD pf.c pf_state_insert: imports with creatorid 0 are rejected], -ENOMEM when
  * the peer index cannot be created.
  */
 struct dp_state *dp_state_insert_peer(struct dp_state_table *tbl, uint8_t af,
@@ -331,7 +331,7 @@ unsigned int dp_state_expire(struct dp_state_table *tbl, uint32_t now,
  * Budget per call so a full sweep takes at most interval_s seconds when
  * called polls_per_s times a second: ceil(capacity / (interval_s *
  * polls_per_s)), at least 1.  pf looks at states/interval states a second
- * [protocols.md 5.2; OpenBSD pf_purge_states_tick]; we look at every
+ * [OpenBSD pfvar.h PFTM_*, pf_ioctl.c pfattach; OpenBSD pf_purge_states_tick]; we look at every
  * record (capacity, not states), because the walk is over the array.
  */
 unsigned int dp_state_expire_budget(uint32_t capacity, uint32_t interval_s,
@@ -340,8 +340,8 @@ unsigned int dp_state_expire_budget(uint32_t capacity, uint32_t interval_s,
 /*
  * Timeouts.  dp_state_tick() once per poll: once a second it reads the
  * global count and recomputes the adaptive-scaled timeouts
- * [protocols.md 5.2; pf_timeout_scaled()], so the per-packet path does not
- * touch the shared counter.  dp_state_touch() sets a state's timeout index
+ * [OpenBSD pf.c pf_state_expires; pf_timeout_scaled()], so the per-packet
+ * path does not touch the shared counter.  dp_state_touch() sets a state's timeout index
  * and expire = now + scaled timeout; dp_state_touch_s() does the same with
  * a rule's own timeout in seconds (scaled likewise).  Unlike pf, which
  * scales at purge time, the scale is fixed when the state is touched.
@@ -414,7 +414,7 @@ dp_state_set_counts(struct dp_state *st, unsigned int dir, uint64_t packets, uin
 
 /*
  * A whole state as a peer describes it, for dp_state_apply(): what pfsync
- * carries of a state [protocols.md 3.4: struct pfsync_state; OpenBSD
+ * carries of a state [OpenBSD pfvar.h struct pfsync_state: struct pfsync_state; OpenBSD
  * pf.c pf_state_import], in this table's terms.  Times are relative, as on
  * the wire, so the two nodes' clocks never meet.  A state learned from a
  * peer hangs off no rule, as OpenBSD's network-imported states hang off the

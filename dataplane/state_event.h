@@ -2,7 +2,7 @@
 /**
  * @file
  * State events: what a worker tells the control core about its states,
- * the deltas pfsync sends to the peers [DESIGN.md "pfsync engine"].
+ * the deltas pfsync sends to the peers (docs/pfsync.md).
  *
  * A state changes in five places, and each calls one hook,
  * dp_state_event() (dataplane/filter_priv.h): created by a packet
@@ -11,12 +11,12 @@
  * not echoed, see filter_cmd.c).  States flagged DP_STF_NOSYNC never
  * produce an event, as pf's insert/update/delete hooks return early for
  * PFSTATE_NOSYNC [OpenBSD if_pfsync.c 1.332 pfsync_insert_state,
- * pfsync_update_state, pfsync_delete_state; protocols.md 3.10].
+ * pfsync_update_state, pfsync_delete_state].
  *
  * Updates: pf queues an update for every packet that passes a state and
  * its queue holds each state once; the queue is sent within a second, or
  * at once when a TCP state has had maxupd (default 128) updates while
- * queued [if_pfsync.c pfsync_update_state; protocols.md 3.6].  A worker
+ * queued [if_pfsync.c pfsync_update_state].  A worker
  * at line rate cannot put every packet on a ring, so it does the
  * rate-limiting itself with a per-state count (struct dp_state.sync_upd):
  * an event when either peer's level changes (the handshake, the close:

@@ -2,7 +2,7 @@
 /*
  * DOC: dpfctl commands of the packet filter.
  *
- *   show states [-v|-vv]   pfctl -s states layout [conventions.md 2.1]
+ *   show states [-v|-vv]   pfctl -s states layout [OpenBSD pfctl_parser.c print_state]
  *   show rules [-v]        pfctl -s rules / -vs rules
  *   state kill SELECTOR    pfctl -k: all | id ID[/CREATORID] | host PREFIX |
  *                          from PREFIX [to PREFIX] | rule ID | proto NAME

@@ -655,7 +655,7 @@ local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
 	bool for_us = local_is_ours(l, md->iface, 4, pm->arp.tpa, false);
 	/* A CARP virtual address is answered only by its MASTER, with the
-	 * virtual MAC [OpenBSD carp_iamatch; protocols.md 2.7]. */
+	 * virtual MAC [OpenBSD carp_iamatch]. */
 	const struct dp_carp_vip *vip = for_us ? NULL :
 		dp_carp_vip_find(l->dp, md->iface, 4, pm->arp.tpa);
 	uint8_t vmac[6];
@@ -670,7 +670,7 @@ local_arp_input(struct local *l, struct rte_mbuf *m, const struct pkt_meta *pm)
 	 * a frame from the virtual MAC and pull the switch's entry for it back
 	 * to us just before we become BACKUP: traffic then black-holes until
 	 * the new MASTER's next advert [OpenBSD carp_master_down: the GARP is
-	 * what moves the MAC; protocols.md 2.7]. */
+	 * what moves the MAC]. */
 	if (pm->arp.op != 1 || (!for_us && vip == NULL) ||
 	    memcmp(pm->arp.spa, pm->arp.tpa, 4) == 0) {
 		rte_pktmbuf_free(m);

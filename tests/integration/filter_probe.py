@@ -137,7 +137,7 @@ def spoof(iface, host, port):
     src = s.getsockname()[0]
     ip = IPv6(src=src, dst=host) if v6 else IP(src=src, dst=host)
     # A RST three windows ahead and data ten megabytes ahead: pf drops both
-    # (state-mismatch) [protocols.md 5.3]; the connection must go on.
+    # (state-mismatch) [OpenBSD pf.c pf_tcp_track_full]; the connection must go on.
     rst_seq = (seq + 3 * 65535 + 1000) & 0xffffffff
     data_seq = (seq + 10000000) & 0xffffffff
     send(ip / TCP(sport=sport, dport=int(port), flags="RA", seq=rst_seq, ack=ack), iface=iface)

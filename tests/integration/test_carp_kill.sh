@@ -68,7 +68,7 @@ with open(sys.argv[2] + "/empty.pcap", "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
 PY
 
-# limits.states as in DESIGN.md's example: the kill walks every record of
+# limits.states as in docs/config.md's example (1,000,000): the kill walks every record of
 # the table, 2.5M here, not only the N live states.
 cat >"$TMP/dpf.json" <<JSON
 {

@@ -7,7 +7,7 @@
  * length, window-scale option) and what must come of it: the verdict, both
  * peers' levels, the timeout index, whether the expire time is refreshed,
  * and up to five seqlo/seqhi/max_win/wscale values.  The expected numbers
- * were worked out by hand from protocols.md 5 and OpenBSD pf.c
+ * were worked out by hand from OpenBSD net/pf.c and OpenBSD pf.c
  * (pf_create_state, pf_test_state, pf_tcp_track_full/_sloppy); the
  * comments next to the rows show the arithmetic.  Shorthand in comments:
  * "hi0" = peer[0].seqhi, "lo1" = peer[1].seqlo, "mw" = max_win.
