@@ -57,7 +57,7 @@ cfg_sanitize(char *s)
 }
 
 /* Fills e for node of pos (its key's position with at_key). */
-static void
+static void __attribute__((format(printf, 5, 0)))
 cfg_vfail(const struct jpos *pos, struct cfg_error *e, uint32_t node, bool at_key,
 	  const char *fmt, va_list ap)
 {
