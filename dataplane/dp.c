@@ -35,32 +35,16 @@
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
 #include "proto/pkt.h"
+#include "proto/proto.h"
 
 _Static_assert(PKT_ERR_MAX <= DP_PKT_ERR_SLOTS, "dp_stats.pkt_err too small for PKT_ERR_MAX");
 
-static const char *const dp_drop_names[DP_DROP_MAX] = {
-#define DP_DROP_NAME(sym, str, pf) [DP_DROP_##sym] = str,
-	DP_DROP_LIST(DP_DROP_NAME)
-#undef DP_DROP_NAME
-};
+PROTO_NAME_FN(dp_drop_name, unsigned int, DP_DROP_LIST, DP_DROP_MAX);
 
-static const uint8_t dp_drop_pf[DP_DROP_MAX] = {
-#define DP_DROP_PF(sym, str, pf) [DP_DROP_##sym] = PFRES_##pf,
-	DP_DROP_LIST(DP_DROP_PF)
+#define DP_DROP_PF(sym, str, pf) PFRES_##pf,
+PROTO_TABLE_FN(enum pfres, dp_drop_pfres, unsigned int, DP_DROP_MAX, PFRES_MATCH,
+	       DP_DROP_LIST(DP_DROP_PF));
 #undef DP_DROP_PF
-};
-
-const char *
-dp_drop_name(unsigned int d)
-{
-	return d < DP_DROP_MAX ? dp_drop_names[d] : "?";
-}
-
-enum pfres
-dp_drop_pfres(unsigned int d)
-{
-	return d < DP_DROP_MAX ? (enum pfres)dp_drop_pf[d] : PFRES_MATCH;
-}
 
 unsigned int
 dp_classify_malformed(const struct rte_mbuf *m)

@@ -164,6 +164,9 @@ enum dp_nh_kind {
 	DP_NH_MAX
 };
 
+/* Name of a next-hop kind ("gateway"), "?" when out of range. */
+const char *dp_nh_name(unsigned int kind);
+
 struct dp_nh {
 	uint8_t kind;			/* enum dp_nh_kind */
 	uint8_t af;

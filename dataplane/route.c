@@ -29,6 +29,9 @@
 #include <rte_fib6.h>
 
 #include "dataplane/dp.h"
+#include "proto/proto.h"
+
+PROTO_NAME_FN(dp_nh_name, unsigned int, DP_NH_LIST, DP_NH_MAX);
 
 struct fib_builder {
 	struct dp_main *dp;		/* for the gateways' neighbour entries */

@@ -29,13 +29,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/state.h"
-
-/* pf's defaults, in PFTM_* order [proto/pftm.h]. */
-static const uint32_t pftm_defaults[PFTM_MAX] = {
-#define PFTM_DEFAULT(sym, str, def) [PFTM_##sym] = def,
-	PFTM_LIST(PFTM_DEFAULT)
-#undef PFTM_DEFAULT
-};
+#include "proto/proto.h"
 
 /* Key of the peer index: identity as pfsync carries it (host order here). */
 struct dp_state_peer_key {
@@ -619,17 +613,7 @@ dp_state_global_count(const struct dp_state_table *tbl)
 	return atomic_load_explicit(tbl->global, memory_order_relaxed);
 }
 
-static const char *const dp_apply_names[DP_APPLY_MAX] = {
-#define DP_APPLY_NAME(sym, str) [DP_APPLY_##sym] = str,
-	DP_APPLY_LIST(DP_APPLY_NAME)
-#undef DP_APPLY_NAME
-};
-
-const char *
-dp_apply_name(unsigned int r)
-{
-	return r < DP_APPLY_MAX ? dp_apply_names[r] : "?";
-}
+PROTO_NAME_FN(dp_apply_name, unsigned int, DP_APPLY_LIST, DP_APPLY_MAX);
 
 /*
  * What pfsync_in_ins/pfsync_in_upd check before they touch the table, plus

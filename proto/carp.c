@@ -52,39 +52,15 @@ carp_vmac(uint8_t vhid, uint8_t mac[6])
 	mac[5] = vhid;
 }
 
-static const char *const carp_stat_names[CARP_STAT_MAX] = {
-#define CARP_STAT_NAME(sym, str) [CARP_STAT_##sym] = str,
-	CARP_STATS_LIST(CARP_STAT_NAME)
-#undef CARP_STAT_NAME
-};
+PROTO_NAME_FN(carp_stat_name, unsigned int, CARP_STATS_LIST, CARP_STAT_MAX);
 
-const char *
-carp_stat_name(unsigned int stat)
-{
-	return stat < CARP_STAT_MAX ? carp_stat_names[stat] : "?";
-}
-
-static const struct {
-	const char *name;
-	enum carp_stat stat;
-} carp_errs[CARP_ERR_MAX] = {
-	[CARP_OK] = { "ok", CARP_STAT_MAX },
-#define CARP_ERR_ENTRY(sym, st, str) [CARP_ERR_##sym] = { str, CARP_STAT_##st },
-	CARP_ERR_LIST(CARP_ERR_ENTRY)
-#undef CARP_ERR_ENTRY
-};
-
-const char *
-carp_err_name(unsigned int err)
-{
-	return err < CARP_ERR_MAX ? carp_errs[err].name : "?";
-}
-
-enum carp_stat
-carp_err_stat(unsigned int err)
-{
-	return err < CARP_ERR_MAX ? carp_errs[err].stat : CARP_STAT_MAX;
-}
+/* CARP_OK comes first, outside CARP_ERR_LIST. */
+#define CARP_ERR_STAT(sym, stat, str) CARP_STAT_##stat,
+PROTO_TABLE_FN(const char *, carp_err_name, unsigned int, CARP_ERR_MAX, "?",
+	       "ok", CARP_ERR_LIST(PROTO_XCOL3));
+PROTO_TABLE_FN(enum carp_stat, carp_err_stat, unsigned int, CARP_ERR_MAX, CARP_STAT_MAX,
+	       CARP_STAT_MAX, CARP_ERR_LIST(CARP_ERR_STAT));
+#undef CARP_ERR_STAT
 
 int
 carp_parse(const uint8_t *buf, size_t len, struct carp_advert *out)

@@ -24,33 +24,12 @@
 #include "proto/pkt_priv.h"
 #include "proto/proto.h"
 
-static const char *const pkt_err_names[] = {
-#define PKT_ERR_NAME(sym, name, res) name,
-	PKT_ERR_LIST(PKT_ERR_NAME)
-#undef PKT_ERR_NAME
-};
+PROTO_NAME_FN(pkt_err_name, enum pkt_err, PKT_ERR_LIST, PKT_ERR_MAX);
 
-static const uint8_t pkt_err_res[] = {
 #define PKT_ERR_RES(sym, name, res) PFRES_##res,
-	PKT_ERR_LIST(PKT_ERR_RES)
+PROTO_TABLE_FN(enum pfres, pkt_err_pfres, enum pkt_err, PKT_ERR_MAX, PFRES_NORM,
+	       PKT_ERR_LIST(PKT_ERR_RES));
 #undef PKT_ERR_RES
-};
-
-_Static_assert(PROTO_ARRAY_SIZE(pkt_err_names) == PKT_ERR_MAX, "a name for every pkt_err");
-_Static_assert(PROTO_ARRAY_SIZE(pkt_err_res) == PKT_ERR_MAX, "a pf reason for every pkt_err");
-_Static_assert(PFRES_MAX <= UINT8_MAX, "pf reasons fit the table");
-
-const char *
-pkt_err_name(enum pkt_err e)
-{
-	return (unsigned int)e < PKT_ERR_MAX ? pkt_err_names[e] : "?";
-}
-
-enum pfres
-pkt_err_pfres(enum pkt_err e)
-{
-	return (unsigned int)e < PKT_ERR_MAX ? (enum pfres)pkt_err_res[e] : PFRES_NORM;
-}
 
 /* IPv4 option types (RFC 791, RFC 2113) */
 #define IPOPT_EOL	0

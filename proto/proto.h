@@ -25,6 +25,41 @@ typedef uint64_t dpf_be64_t;
 #define PROTO_PACKED __attribute__((packed))
 #define PROTO_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Tables over an enum with names.  Every such enum is generated from one
+ * X-macro whose rows are _(SYM, "name", ...): the enum takes the rows in
+ * order from 0, so a table that the same X-macro initializes, in the same
+ * order, lines up with the enum without designators.
+ */
+
+/* An X-macro row's second column (its name) and third, as initializers. */
+#define PROTO_XNAME(sym, name, ...) name,
+#define PROTO_XCOL3(sym, c2, c3, ...) c3,
+
+/*
+ * Defines `rtype fn(atype v)`: the v-th of the initializers that follow
+ * dflt, or dflt when v is not below max (a value off the wire, from a newer
+ * peer, or corrupt).  The table is the function's own; the build fails
+ * unless it has exactly max entries.  Used as a declaration:
+ *
+ *	PROTO_TABLE_FN(uint32_t, pftm_default, unsigned int, PFTM_MAX, 0,
+ *		       PFTM_LIST(PROTO_XCOL3));
+ */
+#define PROTO_TABLE_FN(rtype, fn, atype, max, dflt, ...)			\
+rtype										\
+fn(atype v)									\
+{										\
+	static rtype const tbl[] = { __VA_ARGS__ };				\
+										\
+	return (unsigned int)v < (unsigned int)(max) ? tbl[v] : (dflt);	\
+}										\
+_Static_assert(sizeof((rtype[]){ __VA_ARGS__ }) == (max) * sizeof(rtype),	\
+	       #fn ": one table entry for every value")
+
+/* Defines `const char *fn(atype v)`: the name of value v, "?" when v >= max. */
+#define PROTO_NAME_FN(fn, atype, list, max) \
+	PROTO_TABLE_FN(const char *, fn, atype, max, "?", list(PROTO_XNAME))
+
 static inline uint16_t
 proto_rd16(const uint8_t *p)
 {

@@ -285,11 +285,6 @@ cmd_show_routes(struct ctl_out *out, int argc, char **argv, void *arg)
 	for (i = 0; i < fib->n_routes; i++) {
 		const struct dp_route *r = &fib->routes[i];
 		const struct dp_nh *nh = &fib->nh[r->nh];
-		static const char *const kinds[DP_NH_MAX] = {
-#define DP_NH_NAME(sym, str) [DP_NH_##sym] = str,
-			DP_NH_LIST(DP_NH_NAME)
-#undef DP_NH_NAME
-		};
 		const char *ifn = nh->kind == DP_NH_REJECT ? "-" : app->dp->ifaces[nh->iface].name;
 
 		fmt_prefix(&r->dst, dst, sizeof(dst));
@@ -305,10 +300,10 @@ cmd_show_routes(struct ctl_out *out, int argc, char **argv, void *arg)
 					    json_string(gw) : json_null());
 			json_object_set_new(o, "interface", nh->kind == DP_NH_REJECT ?
 					    json_null() : json_string(ifn));
-			json_object_set_new(o, "type", json_string(kinds[nh->kind]));
+			json_object_set_new(o, "type", json_string(dp_nh_name(nh->kind)));
 			json_array_append_new(arr, o);
 		} else {
-			ctl_printf(out, "%-44s %-28s %-12s %s\n", dst, gw, ifn, kinds[nh->kind]);
+			ctl_printf(out, "%-44s %-28s %-12s %s\n", dst, gw, ifn, dp_nh_name(nh->kind));
 		}
 	}
 	if (arr != NULL)

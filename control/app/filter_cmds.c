@@ -69,16 +69,11 @@ struct filter_ctl {
 
 #define FILTER_TAG(seq, slot) ((uint64_t)(seq) << 8 | (slot))
 
+/* A state's timeout index: PFTM_PURGE and PFTM_UNLINKED show as "purge". */
 static const char *
 timeout_name(unsigned int t)
 {
-	static const char *const names[PFTM_MAX] = {
-#define TM_NAME(sym, str, def) [PFTM_##sym] = str,
-		PFTM_LIST(TM_NAME)
-#undef TM_NAME
-	};
-
-	return t < PFTM_MAX ? names[t] : "purge";
+	return t < PFTM_MAX ? pftm_name(t) : "purge";
 }
 
 static void

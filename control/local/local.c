@@ -37,17 +37,7 @@
 #include "proto/pkt.h"
 #include "proto/proto.h"
 
-static const char *const neigh_state_names[NEIGH_STATE_MAX] = {
-#define NEIGH_STATE_NAME(sym, str) [NEIGH_##sym] = str,
-	NEIGH_STATE_LIST(NEIGH_STATE_NAME)
-#undef NEIGH_STATE_NAME
-};
-
-const char *
-neigh_state_name(unsigned int s)
-{
-	return s < NEIGH_STATE_MAX ? neigh_state_names[s] : "?";
-}
+PROTO_NAME_FN(neigh_state_name, unsigned int, NEIGH_STATE_LIST, NEIGH_STATE_MAX);
 
 #define L2_RESERVE 18		/* room for Ethernet + one VLAN tag before L3 */
 

@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 
 #include "control/rules/rules.h"
+#include "proto/pftm.h"
 
 enum tok_type {
 	T_END,
@@ -508,15 +509,10 @@ port_item(struct lex *l, void *arg)
 	void *m;
 
 	if (l->t.type == T_OP) {
-		static const char *const ops[] = {
-#define OPSTR(sym, str) str,
-			RULE_PORT_OP_LIST(OPSTR)
-#undef OPSTR
-		};
 		bool found = false;
 
 		for (unsigned int i = 0; i < RULE_PORT_OP_MAX; i++) {
-			if (is(l, ops[i]) && i != RULE_PORT_IN && i != RULE_PORT_OUT) {
+			if (is(l, rules_port_op_name(i)) && i != RULE_PORT_IN && i != RULE_PORT_OUT) {
 				rp.op = (uint8_t)i;
 				found = true;
 			}
@@ -715,14 +711,8 @@ icmp_item(struct lex *l, void *arg)
 static int
 timeout_index(const char *name)
 {
-	static const char *const names[] = {
-#define TM_NAME(sym, str, def) str,
-		PFTM_LIST(TM_NAME)
-#undef TM_NAME
-	};
-
 	for (int i = 0; i < PFTM_MAX; i++)
-		if (strcmp(names[i], name) == 0)
+		if (strcmp(pftm_name((unsigned int)i), name) == 0)
 			return i;
 	return -1;
 }
@@ -808,14 +798,8 @@ parse_string_rule(struct lex *l, struct dpf_rule *r)
 	if (next(l) < 0)
 		return -1;
 	if (r->action == RULE_BLOCK) {
-		static const char *const styles[] = {
-#define STYLE(sym, str) str,
-			RULE_BLOCK_LIST(STYLE)
-#undef STYLE
-		};
-
 		for (unsigned int i = 1; i < RULE_BLOCK_MAX; i++)
-			if (take(l, styles[i], &rc))
+			if (take(l, rules_block_name(i), &rc))
 				r->block = (uint8_t)i;
 		if (rc < 0)
 			return -1;
@@ -1244,18 +1228,12 @@ jrule(struct jctx *c, const json_t *o)
 	else
 		return jfail(c, "action", "expected \"pass\" or \"block\", got \"%s\"", s);
 	if ((v = json_object_get(o, "block_policy")) != NULL) {
-		static const char *const styles[] = {
-#define STYLE(sym, str) str,
-			RULE_BLOCK_LIST(STYLE)
-#undef STYLE
-		};
-
 		if (jstring(c, "block_policy", v, &s) < 0)
 			return -1;
 		if (r->action != RULE_BLOCK)
 			return jfail(c, "block_policy", "only a block rule has a block policy");
 		for (unsigned int i = 1; i < RULE_BLOCK_MAX; i++)
-			if (strcmp(s, styles[i]) == 0)
+			if (strcmp(s, rules_block_name(i)) == 0)
 				r->block = (uint8_t)i;
 		if (r->block == RULE_BLOCK_DEFAULT)
 			return jfail(c, "block_policy", "expected \"drop\", \"return\", "
