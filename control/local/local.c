@@ -51,28 +51,15 @@ local_drop(struct local *l, struct rte_mbuf *m, enum dp_drop why)
 void
 local_tx_flush(struct local *l, unsigned int p)
 {
-	struct local_txbuf *b = &l->tx[p];
-	uint16_t sent;
+	const struct dp_port *port = &l->dp->ports[p];
 
-	if (b->n == 0)
-		return;
-	sent = rte_eth_tx_burst(l->dp->ports[p].port_id, l->dp->ports[p].ctl_q, b->pkts, b->n);
-	if (sent < b->n) {
-		l->st->drop[DP_DROP_TX_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
-	}
-	b->n = 0;
+	l->st->drop[DP_DROP_TX_FULL] += dp_txbuf_send(&l->tx[p], port->port_id, port->ctl_q);
 }
 
 void
 local_tx(struct local *l, unsigned int p, struct rte_mbuf *m)
 {
-	struct local_txbuf *b = &l->tx[p];
-
-	l->st->port[p].tx_pkts++;
-	l->st->port[p].tx_bytes += m->pkt_len;
-	b->pkts[b->n++] = m;
-	if (b->n == DP_BURST_MAX)
+	if (dp_txbuf_put(&l->tx[p], l->st, p, m))
 		local_tx_flush(l, p);
 }
 
@@ -1050,24 +1037,14 @@ static void
 local_rx(struct local *l, unsigned int p, struct rte_mbuf *m)
 {
 	struct dp_main *dp = l->dp;
-	struct dp_mbuf_meta *md = dp_meta(m);
 	struct dp_parse pr;
 	unsigned int owner;
-	int rc;
 
 	l->st->rx_pkts++;
-	l->st->port[p].rx_pkts++;
-	l->st->port[p].rx_bytes += m->pkt_len;
-	rc = dp_parse_pkt(dp, p, m, &pr);
-	if (rc != DP_PARSE_OK) {
-		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
-			l->st->pkt_err[pr.err]++;
+	if (dp_rx_parse(dp, l->st, p, m, &pr) != DP_PARSE_OK) {
 		local_drop(l, m, pr.drop);
 		return;
 	}
-	dp_meta_fill(md, &pr);
-	l->st->iface[pr.iface].rx_pkts++;
-	l->st->iface[pr.iface].rx_bytes += m->pkt_len;
 	if (pr.local) {
 		l->st->local_pkts++;
 		local_input(l, m);
