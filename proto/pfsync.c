@@ -319,66 +319,62 @@ pfsync_tdb_decode(const uint8_t *rec, struct pfsync_tdb_host *t)
 	t->rdomain = proto_rd16(rec + offsetof(struct pfsync_tdb, rdomain));
 }
 
+/*
+ * The record codec of each action, one row for both directions, so that an
+ * action is coded both ways or not at all (the rest are only walked over by
+ * pfsync_iter: OINS, OUPD, the _F actions, EOF).  The thunks give the typed
+ * codecs the untyped signature of the table.
+ */
+#define PFSYNC_CODEC(rec)							\
+static void									\
+rec##_enc(uint8_t *wire, const void *host)					\
+{										\
+	pfsync_##rec##_encode(wire, host);					\
+}										\
+static void									\
+rec##_dec(const uint8_t *wire, void *host)					\
+{										\
+	pfsync_##rec##_decode(wire, host);					\
+}
+PFSYNC_CODEC(state)
+PFSYNC_CODEC(upd_c)
+PFSYNC_CODEC(id)
+PFSYNC_CODEC(clr)
+PFSYNC_CODEC(bus)
+PFSYNC_CODEC(tdb)
+#undef PFSYNC_CODEC
+
+static const struct {
+	void (*enc)(uint8_t *wire, const void *host);
+	void (*dec)(const uint8_t *wire, void *host);
+} pfsync_codecs[PFSYNC_ACT_MAX] = {
+	[PFSYNC_ACT_INS] = { state_enc, state_dec },
+	[PFSYNC_ACT_UPD] = { state_enc, state_dec },
+	[PFSYNC_ACT_DEL] = { state_enc, state_dec },
+	[PFSYNC_ACT_UPD_C] = { upd_c_enc, upd_c_dec },
+	[PFSYNC_ACT_INS_ACK] = { id_enc, id_dec },
+	[PFSYNC_ACT_UPD_REQ] = { id_enc, id_dec },
+	[PFSYNC_ACT_DEL_C] = { id_enc, id_dec },
+	[PFSYNC_ACT_CLR] = { clr_enc, clr_dec },
+	[PFSYNC_ACT_BUS] = { bus_enc, bus_dec },
+	[PFSYNC_ACT_TDB] = { tdb_enc, tdb_dec },
+};
+
 int
 pfsync_rec_decode(unsigned int action, const uint8_t *rec, void *host)
 {
-	switch (action) {
-	case PFSYNC_ACT_INS:
-	case PFSYNC_ACT_UPD:
-	case PFSYNC_ACT_DEL:
-		pfsync_state_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_UPD_C:
-		pfsync_upd_c_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_INS_ACK:
-	case PFSYNC_ACT_UPD_REQ:
-	case PFSYNC_ACT_DEL_C:
-		pfsync_id_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_CLR:
-		pfsync_clr_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_BUS:
-		pfsync_bus_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_TDB:
-		pfsync_tdb_decode(rec, host);
-		return 0;
-	default:
+	if (action >= PFSYNC_ACT_MAX || pfsync_codecs[action].dec == NULL)
 		return -1;
-	}
+	pfsync_codecs[action].dec(rec, host);
+	return 0;
 }
 
 size_t
 pfsync_rec_encode(unsigned int action, uint8_t *rec, const void *host)
 {
-	switch (action) {
-	case PFSYNC_ACT_INS:
-	case PFSYNC_ACT_UPD:
-	case PFSYNC_ACT_DEL:
-		pfsync_state_encode(rec, host);
-		break;
-	case PFSYNC_ACT_UPD_C:
-		pfsync_upd_c_encode(rec, host);
-		break;
-	case PFSYNC_ACT_INS_ACK:
-	case PFSYNC_ACT_UPD_REQ:
-	case PFSYNC_ACT_DEL_C:
-		pfsync_id_encode(rec, host);
-		break;
-	case PFSYNC_ACT_CLR:
-		pfsync_clr_encode(rec, host);
-		break;
-	case PFSYNC_ACT_BUS:
-		pfsync_bus_encode(rec, host);
-		break;
-	case PFSYNC_ACT_TDB:
-		pfsync_tdb_encode(rec, host);
-		break;
-	default:
+	if (action >= PFSYNC_ACT_MAX || pfsync_codecs[action].enc == NULL)
 		return 0;
-	}
+	pfsync_codecs[action].enc(rec, host);
 	return pfsync_act_size(action);
 }
 
