@@ -191,26 +191,29 @@ dp_state_free(struct dp_state_table *tbl)
 	rte_free(tbl);
 }
 
-struct dp_state *
-dp_state_lookup4(const struct dp_state_table *tbl, const struct dp_state_key4 *key)
+/* key in h, the index of one family, whose entries start at base in tbl->st. */
+static inline struct dp_state *
+lookup_one(const struct dp_state_table *tbl, const struct rte_hash *h, uint32_t base,
+	   const void *key)
 {
 	int32_t pos;
 
-	if (unlikely(tbl->h4 == NULL))
+	if (unlikely(h == NULL))
 		return NULL;
-	pos = rte_hash_lookup(tbl->h4, key);
-	return pos >= 0 ? &tbl->st[pos] : NULL;
+	pos = rte_hash_lookup(h, key);
+	return pos >= 0 ? &tbl->st[base + (uint32_t)pos] : NULL;
+}
+
+struct dp_state *
+dp_state_lookup4(const struct dp_state_table *tbl, const struct dp_state_key4 *key)
+{
+	return lookup_one(tbl, tbl->h4, 0, key);
 }
 
 struct dp_state *
 dp_state_lookup6(const struct dp_state_table *tbl, const struct dp_state_key6 *key)
 {
-	int32_t pos;
-
-	if (unlikely(tbl->h6 == NULL))
-		return NULL;
-	pos = rte_hash_lookup(tbl->h6, key);
-	return pos >= 0 ? &tbl->st[tbl->cap4 + (uint32_t)pos] : NULL;
+	return lookup_one(tbl, tbl->h6, tbl->cap4, key);
 }
 
 struct dp_state *

@@ -14,8 +14,10 @@
 #ifndef DPF_PROTO_H
 #define DPF_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Byte-order typed fields of packed wire structs (like rte_be16_t). */
 typedef uint16_t dpf_be16_t;
@@ -99,6 +101,17 @@ proto_wr64(uint8_t *p, uint64_t v)
 {
 	proto_wr32(p, (uint32_t)(v >> 32));
 	proto_wr32(p + 4, (uint32_t)v);
+}
+
+/* Does addr agree with net in the first plen bits (is it inside net/plen)? */
+static inline bool
+proto_prefix_match(const uint8_t *net, unsigned int plen, const uint8_t *addr)
+{
+	unsigned int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(net, addr, full) != 0)
+		return false;
+	return rest == 0 || ((net[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
 #endif /* DPF_PROTO_H */

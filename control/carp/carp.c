@@ -461,16 +461,7 @@ carp_reject(struct carp *c, struct carp_vh *vh, enum carp_rej why, const uint8_t
 static bool
 carp_from_self(const struct carp *c, uint16_t iface, uint8_t af, const uint8_t *src)
 {
-	const struct dp_iface *ifc = &c->dp->ifaces[iface];
-	unsigned int i;
-
-	if (af == 6 && memcmp(ifc->ll6, src, 16) == 0)
-		return true;
-	for (i = 0; i < ifc->n_addrs; i++)
-		if (ifc->addrs[i].af == af &&
-		    memcmp(ifc->addrs[i].addr, src, af == 4 ? 4 : 16) == 0)
-			return true;
-	return false;
+	return dp_iface_owns(&c->dp->ifaces[iface], af, src);
 }
 
 /*

@@ -156,20 +156,11 @@ local_src_addr(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *d
 static bool
 local_is_ours(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, bool any_if)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 0; i < l->dp->n_ifaces; i++) {
-		const struct dp_iface *ifc = &l->dp->ifaces[i];
-
-		if (!any_if && i != ifx)
-			continue;
-		if (af == 6 && memcmp(ifc->ll6, addr, 16) == 0)
+	for (i = 0; i < l->dp->n_ifaces; i++)
+		if ((any_if || i == ifx) && dp_iface_owns(&l->dp->ifaces[i], af, addr))
 			return true;
-		for (j = 0; j < ifc->n_addrs; j++)
-			if (ifc->addrs[j].af == af &&
-			    memcmp(ifc->addrs[j].addr, addr, af == 4 ? 4 : 16) == 0)
-				return true;
-	}
 	return false;
 }
 
