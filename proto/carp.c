@@ -295,12 +295,27 @@ carp_advert_verify(const struct carp_hmac *h, const struct carp_advert *a)
 	return carp_hmac_verify(h, counter, a->md);
 }
 
-static void
-carp_put_ether(uint8_t *p, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+/*
+ * What both families' frames share: the advert after an IP header of iplen
+ * bytes, and the Ethernet header, from src_mac or else the vhid's virtual
+ * MAC.  False if the advert cannot be built.
+ */
+static bool
+carp_put_advert(uint8_t *buf, size_t iplen, const uint8_t dst_mac[6], const uint8_t *src_mac,
+		uint16_t type, const struct carp_advert *a)
 {
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	proto_wr16(p + 12, type);
+	uint8_t smac[6];
+
+	if (src_mac == NULL) {
+		carp_vmac(a->vhid, smac);
+		src_mac = smac;
+	}
+	if (carp_build(buf + CARP_ETHER_LEN + iplen, CARP_HDR_LEN, a) == 0)
+		return false;
+	memcpy(buf, dst_mac, 6);
+	memcpy(buf + 6, src_mac, 6);
+	proto_wr16(buf + 12, type);
+	return true;
 }
 
 size_t
@@ -308,8 +323,8 @@ carp_build_frame4(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		  const uint8_t src_mac[6], const uint8_t src_ip[4],
 		  const uint8_t dst_ip[4], uint16_t ip_id, const struct carp_advert *a)
 {
-	uint8_t dmac[6], smac[6];
 	uint8_t *ip = buf + CARP_ETHER_LEN;
+	uint8_t dmac[6];
 
 	if (len < CARP_FRAME4_LEN || src_ip == NULL)
 		return 0;
@@ -327,14 +342,8 @@ carp_build_frame4(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		dmac[5] = dst_ip[3];
 		dst_mac = dmac;
 	}
-	if (src_mac == NULL) {
-		carp_vmac(a->vhid, smac);
-		src_mac = smac;
-	}
-	if (carp_build(ip + CARP_IP4_LEN, CARP_HDR_LEN, a) == 0)
+	if (!carp_put_advert(buf, CARP_IP4_LEN, dst_mac, src_mac, ETHERTYPE_IPV4, a))
 		return 0;
-
-	carp_put_ether(buf, dst_mac, src_mac, ETHERTYPE_IPV4);
 	ip[0] = 0x45;
 	ip[1] = CARP_IP4_TOS;
 	proto_wr16(ip + 2, CARP_IP4_LEN + CARP_HDR_LEN);
@@ -354,8 +363,8 @@ carp_build_frame6(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		  const uint8_t src_mac[6], const uint8_t src_ip[16],
 		  const uint8_t dst_ip[16], const struct carp_advert *a)
 {
-	uint8_t dmac[6], smac[6];
 	uint8_t *ip6 = buf + CARP_ETHER_LEN;
+	uint8_t dmac[6];
 
 	if (len < CARP_FRAME6_LEN || src_ip == NULL)
 		return 0;
@@ -370,14 +379,8 @@ carp_build_frame6(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		memcpy(dmac + 2, dst_ip + 12, 4);
 		dst_mac = dmac;
 	}
-	if (src_mac == NULL) {
-		carp_vmac(a->vhid, smac);
-		src_mac = smac;
-	}
-	if (carp_build(ip6 + CARP_IP6_LEN, CARP_HDR_LEN, a) == 0)
+	if (!carp_put_advert(buf, CARP_IP6_LEN, dst_mac, src_mac, ETHERTYPE_IPV6, a))
 		return 0;
-
-	carp_put_ether(buf, dst_mac, src_mac, ETHERTYPE_IPV6);
 	proto_wr32(ip6, 6u << 28);	/* version 6, traffic class 0, flow 0 */
 	proto_wr16(ip6 + 4, CARP_HDR_LEN);
 	ip6[6] = IPPROTO_CARP;

@@ -30,6 +30,7 @@
 #include "control/app/app.h"
 #include "control/app/filter_cmds.h"
 #include "control/pfsync/pfsync.h"
+#include "control/plan/plan.h"
 #include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/filter_cmd.h"
@@ -363,9 +364,7 @@ parse_prefix(const char *s, struct dp_addr *a)
 
 	if (cfg_prefix_parse(s, &p) != 0)
 		return -1;
-	a->af = p.af;
-	a->plen = p.plen;
-	memcpy(a->addr, p.addr, 16);
+	plan_addr(a, &p);
 	return 0;
 }
 
@@ -373,6 +372,17 @@ parse_prefix(const char *s, struct dp_addr *a)
 static const char *
 parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 {
+	/* The address selectors: where each goes and what a bad value says. */
+	const struct {
+		const char *key;
+		struct dp_addr *addr;
+		bool *has;
+		const char *bad;
+	} addrs[] = {
+		{ "host", &sel->host, &sel->has_host, "host: address or prefix expected" },
+		{ "from", &sel->src, &sel->has_src, "from: address or prefix expected" },
+		{ "to", &sel->dst, &sel->has_dst, "to: address or prefix expected" },
+	};
 	int i = 0;
 
 	memset(sel, 0, sizeof(*sel));
@@ -385,12 +395,22 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 		return "a selector is required";
 	while (i < argc) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned int a = 0;
 		char *end;
 
 		if (v == NULL)
 			return "a selector word needs a value";
 		i += 2;
-		if (strcmp(k, "id") == 0) {
+		while (a < RTE_DIM(addrs) && strcmp(k, addrs[a].key) != 0)
+			a++;
+		if (a < RTE_DIM(addrs)) {
+			if (parse_prefix(v, addrs[a].addr) != 0)
+				return addrs[a].bad;
+			*addrs[a].has = true;
+			if (sel->af != 0 && sel->af != addrs[a].addr->af)
+				return "addresses of different families";
+			sel->af = addrs[a].addr->af;
+		} else if (strcmp(k, "id") == 0) {
 			const char *slash = strchr(v, '/');
 
 			errno = 0;
@@ -405,18 +425,6 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 				sel->creatorid = (uint32_t)c;
 			}
 			sel->has_id = true;
-		} else if (strcmp(k, "host") == 0) {
-			if (parse_prefix(v, &sel->host) != 0)
-				return "host: address or prefix expected";
-			sel->has_host = true;
-		} else if (strcmp(k, "from") == 0) {
-			if (parse_prefix(v, &sel->src) != 0)
-				return "from: address or prefix expected";
-			sel->has_src = true;
-		} else if (strcmp(k, "to") == 0) {
-			if (parse_prefix(v, &sel->dst) != 0)
-				return "to: address or prefix expected";
-			sel->has_dst = true;
 		} else if (strcmp(k, "rule") == 0) {
 			unsigned long r = strtoul(v, &end, 10);
 
@@ -436,14 +444,6 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 			sel->proto = (uint8_t)p;
 		} else {
 			return "unknown selector (all, id, host, from, to, rule, proto)";
-		}
-		if (strcmp(k, "host") == 0 || strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
-			uint8_t af = strcmp(k, "host") == 0 ? sel->host.af :
-				     strcmp(k, "from") == 0 ? sel->src.af : sel->dst.af;
-
-			if (sel->af != 0 && sel->af != af)
-				return "addresses of different families";
-			sel->af = af;
 		}
 	}
 	return NULL;
