@@ -587,45 +587,50 @@ filter_cmds_poll(struct app *app)
 }
 
 void
+info_head(struct ctl_out *out, const char *title)
+{
+	ctl_printf(out, "%-27s%14s%16s\n", title, "Total", "Rate");
+}
+
+void
+info_count(struct ctl_out *out, const char *name, uint64_t n)
+{
+	ctl_printf(out, "  %-25s%14" PRIu64 "\n", name, n);
+}
+
+void
+info_rate(struct ctl_out *out, const char *name, uint64_t n, double secs)
+{
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", name, n, (double)n / secs);
+}
+
+void
 filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
 		 double secs)
 {
-	ctl_printf(out, "%-27s%14s%16s\n", "State Table", "Total", "Rate");
-	ctl_printf(out, "  %-25s%14u\n", "current entries",
-		   atomic_load(&app->dp->states_total));
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "searches", s->state_searches,
-		   (double)s->state_searches / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "inserts", s->state_inserts,
-		   (double)s->state_inserts / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "removals", s->state_removals,
-		   (double)s->state_removals / secs);
+	info_head(out, "State Table");
+	info_count(out, "current entries", atomic_load(&app->dp->states_total));
+	info_rate(out, "searches", s->state_searches, secs);
+	info_rate(out, "inserts", s->state_inserts, secs);
+	info_rate(out, "removals", s->state_removals, secs);
 	/* Not in pfctl: the deltas for pfsync (dataplane/state_event.h). */
-	ctl_printf(out, "%-27s%14s%16s\n", "State Events", "Total", "Rate");
+	info_head(out, "State Events");
 	for (unsigned int k = 0; k < DP_SEV_MAX; k++)
-		ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", dp_sev_name(k), s->sev[k],
-			   (double)s->sev[k] / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "no-sync", s->sev_nosync,
-		   (double)s->sev_nosync / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "ring-full", s->sev_ring_full,
-		   (double)s->sev_ring_full / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "taken", s->sev_taken,
-		   (double)s->sev_taken / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "sync-catch-up", s->sync_catchup,
-		   (double)s->sync_catchup / secs);
+		info_rate(out, dp_sev_name(k), s->sev[k], secs);
+	info_rate(out, "no-sync", s->sev_nosync, secs);
+	info_rate(out, "ring-full", s->sev_ring_full, secs);
+	info_rate(out, "taken", s->sev_taken, secs);
+	info_rate(out, "sync-catch-up", s->sync_catchup, secs);
 }
 
 void
 filter_info_frag_text(struct ctl_out *out, const struct dp_stats *s, double secs)
 {
-	ctl_printf(out, "%-27s%14s%16s\n", "Fragments", "Total", "Rate");
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "received", s->frag_in,
-		   (double)s->frag_in / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "reassembled", s->frag_reassembled,
-		   (double)s->frag_reassembled / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "dropped", s->drop[DP_DROP_FRAGMENT],
-		   (double)s->drop[DP_DROP_FRAGMENT] / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "refragmented (IPv6)", s->frag_out,
-		   (double)s->frag_out / secs);
+	info_head(out, "Fragments");
+	info_rate(out, "received", s->frag_in, secs);
+	info_rate(out, "reassembled", s->frag_reassembled, secs);
+	info_rate(out, "dropped", s->drop[DP_DROP_FRAGMENT], secs);
+	info_rate(out, "refragmented (IPv6)", s->frag_out, secs);
 }
 
 json_t *
@@ -644,8 +649,7 @@ void
 filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs)
 {
 	ctl_printf(out, "Limit Counters\n");
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "max states per rule",
-		   s->lcnt_max_states, (double)s->lcnt_max_states / secs);
+	info_rate(out, "max states per rule", s->lcnt_max_states, secs);
 }
 
 json_t *
