@@ -14,6 +14,7 @@
  * reported a quiescent state, so the control core never waits.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,32 +36,16 @@
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
 #include "proto/pkt.h"
+#include "proto/proto.h"
 
 _Static_assert(PKT_ERR_MAX <= DP_PKT_ERR_SLOTS, "dp_stats.pkt_err too small for PKT_ERR_MAX");
 
-static const char *const dp_drop_names[DP_DROP_MAX] = {
-#define DP_DROP_NAME(sym, str, pf) [DP_DROP_##sym] = str,
-	DP_DROP_LIST(DP_DROP_NAME)
-#undef DP_DROP_NAME
-};
+PROTO_NAME_FN(dp_drop_name, unsigned int, DP_DROP_LIST, DP_DROP_MAX);
 
-static const uint8_t dp_drop_pf[DP_DROP_MAX] = {
-#define DP_DROP_PF(sym, str, pf) [DP_DROP_##sym] = PFRES_##pf,
-	DP_DROP_LIST(DP_DROP_PF)
+#define DP_DROP_PF(sym, str, pf) PFRES_##pf,
+PROTO_TABLE_FN(enum pfres, dp_drop_pfres, unsigned int, DP_DROP_MAX, PFRES_MATCH,
+	       DP_DROP_LIST(DP_DROP_PF));
 #undef DP_DROP_PF
-};
-
-const char *
-dp_drop_name(unsigned int d)
-{
-	return d < DP_DROP_MAX ? dp_drop_names[d] : "?";
-}
-
-enum pfres
-dp_drop_pfres(unsigned int d)
-{
-	return d < DP_DROP_MAX ? (enum pfres)dp_drop_pf[d] : PFRES_MATCH;
-}
 
 unsigned int
 dp_classify_malformed(const struct rte_mbuf *m)
@@ -192,12 +177,32 @@ dp_port_steer_proto(struct dp_main *dp, unsigned int p, uint8_t proto, char *why
 	return 0;
 }
 
+/*
+ * A single-producer single-consumer ring of DP_RING_SIZE named by fmt, in
+ * *r; -ENOMEM with the reason in err if it cannot be made.
+ */
+static int __attribute__((format(printf, 4, 5)))
+dp_ring_new(struct rte_ring **r, char *err, size_t errlen, const char *fmt, ...)
+{
+	char name[RTE_RING_NAMESIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	*r = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (*r == NULL) {
+		snprintf(err, errlen, "cannot create ring %s", name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen)
 {
 	unsigned int i, j, nq = conf->n_workers + 1;
 	unsigned int mbufs = conf->mbufs;
-	char name[RTE_RING_NAMESIZE];
 	size_t sz;
 	int rc;
 
@@ -254,13 +259,9 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 		for (j = 0; j < dp->n_workers; j++) {
 			if (i == j)
 				continue;
-			snprintf(name, sizeof(name), "dpf_ho_%u_%u", i, j);
-			dp->handoff[i][j] = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
-							    RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (dp->handoff[i][j] == NULL) {
-				snprintf(err, errlen, "cannot create ring %s", name);
-				return -ENOMEM;
-			}
+			rc = dp_ring_new(&dp->handoff[i][j], err, errlen, "dpf_ho_%u_%u", i, j);
+			if (rc != 0)
+				return rc;
 		}
 	}
 	for (i = 0; i < dp->n_workers; i++) {
@@ -269,22 +270,14 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 		w->dp = dp;
 		w->id = i;
 		w->stats = &dp->stats[i];
-		snprintf(name, sizeof(name), "dpf_punt_%u", i);
-		w->punt = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
-					  RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->punt == NULL) {
-			snprintf(err, errlen, "cannot create ring %s", name);
-			return -ENOMEM;
-		}
+		rc = dp_ring_new(&w->punt, err, errlen, "dpf_punt_%u", i);
+		if (rc != 0)
+			return rc;
 		if (dp->log_snaplen == 0)
 			continue;
-		snprintf(name, sizeof(name), "dpf_log_%u", i);
-		w->log = rte_ring_create(name, DP_RING_SIZE, rte_socket_id(),
-					 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->log == NULL) {
-			snprintf(err, errlen, "cannot create ring %s", name);
-			return -ENOMEM;
-		}
+		rc = dp_ring_new(&w->log, err, errlen, "dpf_log_%u", i);
+		if (rc != 0)
+			return rc;
 	}
 	rc = dp_neigh_init(dp, conf->neigh_max ? conf->neigh_max : DP_NEIGH_MAX);
 	if (rc != 0) {

@@ -164,6 +164,9 @@ enum dp_nh_kind {
 	DP_NH_MAX
 };
 
+/* Name of a next-hop kind ("gateway"), "?" when out of range. */
+const char *dp_nh_name(unsigned int kind);
+
 struct dp_nh {
 	uint8_t kind;			/* enum dp_nh_kind */
 	uint8_t af;
@@ -370,6 +373,8 @@ void dp_reclaim(struct dp_main *dp, bool wait);
 void dp_defer_free(struct dp_main *dp, void *obj, void (*free_fn)(void *obj));
 /* True if addr is inside prefix p (same family). */
 bool dp_addr_in(const struct dp_addr *p, uint8_t af, const uint8_t *addr);
+/* True if addr is one of ifc's own: a configured address or the IPv6 link-local. */
+bool dp_iface_owns(const struct dp_iface *ifc, uint8_t af, const uint8_t *addr);
 
 /* True if mac is the virtual MAC of a vhid this node is MASTER for on port p. */
 static inline bool

@@ -195,4 +195,31 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 	return dp_parse_drop(pr, DP_DROP_NON_IP);
 }
 
+/*
+ * The first look at a frame from port p, the same on a worker and on the
+ * control core: counted as received by p, parsed into *pr, and then either
+ * counted under the parser's reason (DP_PARSE_BAD) and left for the caller
+ * to drop under pr->drop, or given its meta and counted as received by its
+ * interface.  Returns dp_parse_pkt()'s result.
+ */
+static inline int
+dp_rx_parse(const struct dp_main *dp, struct dp_stats *st, unsigned int p, struct rte_mbuf *m,
+	    struct dp_parse *pr)
+{
+	int rc;
+
+	st->port[p].rx_pkts++;
+	st->port[p].rx_bytes += m->pkt_len;
+	rc = dp_parse_pkt(dp, p, m, pr);
+	if (unlikely(rc != DP_PARSE_OK)) {
+		if (rc == DP_PARSE_BAD && pr->err != 0 && pr->err < DP_PKT_ERR_SLOTS)
+			st->pkt_err[pr->err]++;
+		return rc;
+	}
+	dp_meta_fill(dp_meta(m), pr);
+	st->iface[pr->iface].rx_pkts++;
+	st->iface[pr->iface].rx_bytes += m->pkt_len;
+	return rc;
+}
+
 #endif /* DPF_DP_PARSE_H */

@@ -10,11 +10,52 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/dp.h"
+
+/* Packets buffered for one burst: a port's TX queue, or a hand-off ring. */
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+};
+
+/*
+ * Buffers m for port p's TX queue and counts it as sent by p in st.
+ * Returns true when the buffer is full: the caller flushes it now.
+ */
+static inline bool
+dp_txbuf_put(struct dp_txbuf *b, struct dp_stats *st, unsigned int p, struct rte_mbuf *m)
+{
+	st->port[p].tx_pkts++;
+	st->port[p].tx_bytes += m->pkt_len;
+	b->pkts[b->n++] = m;
+	return b->n == DP_BURST_MAX;
+}
+
+/*
+ * Sends what b holds on (port_id, queue) and empties b.  Returns how many
+ * packets the queue did not take; they are freed, and the caller counts
+ * them (DP_DROP_TX_FULL and whatever else it keeps).
+ */
+static inline uint16_t
+dp_txbuf_send(struct dp_txbuf *b, uint16_t port_id, uint16_t queue)
+{
+	uint16_t sent, lost;
+
+	if (b->n == 0)
+		return 0;
+	sent = rte_eth_tx_burst(port_id, queue, b->pkts, b->n);
+	lost = (uint16_t)(b->n - sent);
+	if (unlikely(lost != 0))
+		rte_pktmbuf_free_bulk(&b->pkts[sent], lost);
+	b->n = 0;
+	return lost;
+}
 
 /*
  * Rewrites the L2 header for the egress interface: our MAC as source, the

@@ -32,30 +32,10 @@
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
 #include "dataplane/filter_stage.h"
+#include "proto/proto.h"
 
-static const char *const dp_req_names[DP_REQ_MAX] = {
-#define DP_REQ_NAME(sym, str) [DP_REQ_##sym] = str,
-	DP_REQ_LIST(DP_REQ_NAME)
-#undef DP_REQ_NAME
-};
-
-static const char *const dp_sev_names[DP_SEV_MAX] = {
-#define DP_SEV_NAME(sym, str) [DP_SEV_##sym] = str,
-	DP_SEV_LIST(DP_SEV_NAME)
-#undef DP_SEV_NAME
-};
-
-const char *
-dp_req_name(unsigned int kind)
-{
-	return kind < DP_REQ_MAX ? dp_req_names[kind] : "?";
-}
-
-const char *
-dp_sev_name(unsigned int kind)
-{
-	return kind < DP_SEV_MAX ? dp_sev_names[kind] : "?";
-}
+PROTO_NAME_FN(dp_req_name, unsigned int, DP_REQ_LIST, DP_REQ_MAX);
+PROTO_NAME_FN(dp_sev_name, unsigned int, DP_SEV_LIST, DP_SEV_MAX);
 
 /* A worker's current request and its progress [W]. */
 struct dp_req_run {

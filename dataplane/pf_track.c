@@ -21,6 +21,7 @@
 #include "dataplane/pf_track.h"
 #include "proto/pfres.h"
 #include "proto/pftm.h"
+#include "proto/proto.h"
 
 /* Sequence comparisons modulo 2^32 [RFC 9293 3.4; BSD tcp_seq.h]. */
 #define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
@@ -35,30 +36,10 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const verdict_names[PF_TRACK_VERDICT_MAX] = {
-#define PF_TRACK_VERDICT_NAME(sym, str, res) [PF_TRACK_##sym] = str,
-	PF_TRACK_VERDICT_LIST(PF_TRACK_VERDICT_NAME)
-#undef PF_TRACK_VERDICT_NAME
-};
-
-static const uint8_t verdict_pfres[PF_TRACK_VERDICT_MAX] = {
-#define PF_TRACK_VERDICT_RES(sym, str, res) [PF_TRACK_##sym] = res,
-	PF_TRACK_VERDICT_LIST(PF_TRACK_VERDICT_RES)
-#undef PF_TRACK_VERDICT_RES
-};
-
-const char *
-pf_track_verdict_name(enum pf_track_verdict v)
-{
-	return (unsigned int)v < PF_TRACK_VERDICT_MAX ? verdict_names[v] : "?";
-}
-
-unsigned int
-pf_track_verdict_pfres(enum pf_track_verdict v)
-{
-	return (unsigned int)v < PF_TRACK_VERDICT_MAX ? verdict_pfres[v] :
-		PFRES_MAX;
-}
+PROTO_NAME_FN(pf_track_verdict_name, enum pf_track_verdict, PF_TRACK_VERDICT_LIST,
+	      PF_TRACK_VERDICT_MAX);
+PROTO_TABLE_FN(unsigned int, pf_track_verdict_pfres, enum pf_track_verdict,
+	       PF_TRACK_VERDICT_MAX, PFRES_MAX, PF_TRACK_VERDICT_LIST(PROTO_XCOL3));
 
 int
 pf_tcp_wscale_opt(const uint8_t *tcph, unsigned int hlen)

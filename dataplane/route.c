@@ -29,6 +29,9 @@
 #include <rte_fib6.h>
 
 #include "dataplane/dp.h"
+#include "proto/proto.h"
+
+PROTO_NAME_FN(dp_nh_name, unsigned int, DP_NH_LIST, DP_NH_MAX);
 
 struct fib_builder {
 	struct dp_main *dp;		/* for the gateways' neighbour entries */
@@ -42,15 +45,21 @@ struct fib_builder {
 bool
 dp_addr_in(const struct dp_addr *p, uint8_t af, const uint8_t *addr)
 {
-	unsigned int full = p->plen / 8, rest = p->plen % 8;
+	return p->af == af && proto_prefix_match(p->addr, p->plen, addr);
+}
 
-	if (p->af != af)
-		return false;
-	if (memcmp(p->addr, addr, full) != 0)
-		return false;
-	if (rest == 0)
+bool
+dp_iface_owns(const struct dp_iface *ifc, uint8_t af, const uint8_t *addr)
+{
+	unsigned int i;
+
+	if (af == 6 && memcmp(ifc->ll6, addr, 16) == 0)
 		return true;
-	return ((p->addr[full] ^ addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+	for (i = 0; i < ifc->n_addrs; i++)
+		if (ifc->addrs[i].af == af &&
+		    memcmp(ifc->addrs[i].addr, addr, af == 4 ? 4 : 16) == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -68,23 +77,38 @@ prefix_mask(struct dp_addr *a)
 		memset(a->addr + 4, 0, 12);
 }
 
+/*
+ * Room for one more element of size sz in arr, which holds n and has room
+ * for *cap: arr itself, or arr grown to twice *cap (updated); NULL if out of
+ * memory (arr is then unchanged).
+ */
+static void *
+fib_grow(void *arr, unsigned int n, unsigned int *cap, size_t sz)
+{
+	void *bigger;
+
+	if (n < *cap)
+		return arr;
+	bigger = realloc(arr, sz * *cap * 2);
+	if (bigger != NULL)
+		*cap *= 2;
+	return bigger;
+}
+
 static int
 nh_add(struct fib_builder *b, const struct dp_nh *nh)
 {
 	struct dp_fib *f = b->fib;
+	struct dp_nh *grown;
 	unsigned int i;
 
 	for (i = 1; i < f->n_nh; i++)
 		if (memcmp(&f->nh[i], nh, sizeof(*nh)) == 0)
 			return (int)i;
-	if (f->n_nh == b->cap_nh) {
-		struct dp_nh *n = realloc(f->nh, sizeof(*n) * b->cap_nh * 2);
-
-		if (n == NULL)
-			return -ENOMEM;
-		f->nh = n;
-		b->cap_nh *= 2;
-	}
+	grown = fib_grow(f->nh, f->n_nh, &b->cap_nh, sizeof(*f->nh));
+	if (grown == NULL)
+		return -ENOMEM;
+	f->nh = grown;
 	f->nh[f->n_nh] = *nh;
 	return (int)f->n_nh++;
 }
@@ -94,6 +118,7 @@ route_add(struct fib_builder *b, const struct dp_addr *dst, uint32_t nh)
 {
 	struct dp_fib *f = b->fib;
 	struct dp_addr d = *dst;
+	struct dp_route *grown;
 	unsigned int i;
 	int rc;
 
@@ -115,14 +140,10 @@ route_add(struct fib_builder *b, const struct dp_addr *dst, uint32_t nh)
 			return 0;
 		}
 	}
-	if (f->n_routes == b->cap_routes) {
-		struct dp_route *n = realloc(f->routes, sizeof(*n) * b->cap_routes * 2);
-
-		if (n == NULL)
-			return -ENOMEM;
-		f->routes = n;
-		b->cap_routes *= 2;
-	}
+	grown = fib_grow(f->routes, f->n_routes, &b->cap_routes, sizeof(*f->routes));
+	if (grown == NULL)
+		return -ENOMEM;
+	f->routes = grown;
 	f->routes[f->n_routes].dst = d;
 	f->routes[f->n_routes].nh = nh;
 	f->n_routes++;

@@ -344,6 +344,21 @@ range_cmp(const void *a, const void *b)
 	return (int)x->lo - (int)y->lo;
 }
 
+/*
+ * Appends to r[n..] the ports below a and those above b, each range only if
+ * it is not empty; returns the new count.  The ports outside [a, b]: `!= a`
+ * is (a, a), `< a` is (a, 65535), `> b` is (0, b), `a <> b` is (a, b).
+ */
+static unsigned int
+range_outside(struct range *r, unsigned int n, uint16_t a, uint16_t b)
+{
+	if (a > 0)
+		r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
+	if (b < 65535)
+		r[n++] = (struct range){ (uint16_t)(b + 1), 65535 };
+	return n;
+}
+
 /* The port list as sorted, merged ranges; returns the count (0: matches nothing). */
 static unsigned int
 port_ranges(const struct rule_addr *s, struct range *r, unsigned int cap)
@@ -363,21 +378,16 @@ port_ranges(const struct rule_addr *s, struct range *r, unsigned int cap)
 			r[n++] = (struct range){ a, a };
 			break;
 		case RULE_PORT_NE:
-			if (a > 0)
-				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
-			if (a < 65535)
-				r[n++] = (struct range){ (uint16_t)(a + 1), 65535 };
+			n = range_outside(r, n, a, a);
 			break;
 		case RULE_PORT_LT:
-			if (a > 0)
-				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
+			n = range_outside(r, n, a, 65535);
 			break;
 		case RULE_PORT_LE:
 			r[n++] = (struct range){ 0, a };
 			break;
 		case RULE_PORT_GT:
-			if (a < 65535)
-				r[n++] = (struct range){ (uint16_t)(a + 1), 65535 };
+			n = range_outside(r, n, 0, a);
 			break;
 		case RULE_PORT_GE:
 			r[n++] = (struct range){ a, 65535 };
@@ -391,10 +401,7 @@ port_ranges(const struct rule_addr *s, struct range *r, unsigned int cap)
 				r[n++] = (struct range){ (uint16_t)(a + 1), (uint16_t)(b - 1) };
 			break;
 		case RULE_PORT_OUT:
-			if (a > 0)
-				r[n++] = (struct range){ 0, (uint16_t)(a - 1) };
-			if (b < 65535)
-				r[n++] = (struct range){ (uint16_t)(b + 1), 65535 };
+			n = range_outside(r, n, a, b);
 			break;
 		}
 	}
@@ -750,30 +757,32 @@ pkt_meta(const struct rule_pkt *p)
 			 (p->proto != 6 ? META_NOTTCP : 0));
 }
 
+/*
+ * The classifier's input for p, in an acl_in4 or acl_in6 (the same fields
+ * at each family's offsets); alen is the family's address length.
+ */
+#define ACL_FILL(in, p, alen)							\
+	do {									\
+		(in)->proto = (p)->proto;					\
+		memcpy((in)->src, (p)->src, (alen));				\
+		memcpy((in)->dst, (p)->dst, (alen));				\
+		(in)->sport = rte_cpu_to_be_16((p)->sport);			\
+		(in)->dport = rte_cpu_to_be_16((p)->dport);			\
+		(in)->flags = (p)->tcp_flags;					\
+		(in)->meta = pkt_meta(p);					\
+		(in)->iface = rte_cpu_to_be_16((p)->iface);			\
+	} while (0)
+
 static inline void
 fill4(struct acl_in4 *in, const struct rule_pkt *p)
 {
-	in->proto = p->proto;
-	memcpy(in->src, p->src, 4);
-	memcpy(in->dst, p->dst, 4);
-	in->sport = rte_cpu_to_be_16(p->sport);
-	in->dport = rte_cpu_to_be_16(p->dport);
-	in->flags = p->tcp_flags;
-	in->meta = pkt_meta(p);
-	in->iface = rte_cpu_to_be_16(p->iface);
+	ACL_FILL(in, p, 4);
 }
 
 static inline void
 fill6(struct acl_in6 *in, const struct rule_pkt *p)
 {
-	in->proto = p->proto;
-	memcpy(in->src, p->src, 16);
-	memcpy(in->dst, p->dst, 16);
-	in->sport = rte_cpu_to_be_16(p->sport);
-	in->dport = rte_cpu_to_be_16(p->dport);
-	in->flags = p->tcp_flags;
-	in->meta = pkt_meta(p);
-	in->iface = rte_cpu_to_be_16(p->iface);
+	ACL_FILL(in, p, 16);
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dataplane/rules.h"
+#include "proto/proto.h"
 
 bool
 rules_port_match(const struct rule_port *rp, uint16_t p)
@@ -53,19 +54,7 @@ ports_match(const struct rule_addr *a, uint16_t p)
 bool
 rules_prefix_match(const struct rule_prefix *pfx, uint8_t af, const uint8_t *addr)
 {
-	unsigned int full = pfx->plen / 8, rem = pfx->plen % 8;
-
-	if (pfx->af != af)
-		return false;
-	if (memcmp(pfx->addr, addr, full) != 0)
-		return false;
-	if (rem != 0) {
-		uint8_t m = (uint8_t)(0xff << (8 - rem));
-
-		if ((pfx->addr[full] & m) != (addr[full] & m))
-			return false;
-	}
-	return true;
+	return pfx->af == af && proto_prefix_match(pfx->addr, pfx->plen, addr);
 }
 
 static bool

@@ -29,13 +29,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/state.h"
-
-/* pf's defaults, in PFTM_* order [proto/pftm.h]. */
-static const uint32_t pftm_defaults[PFTM_MAX] = {
-#define PFTM_DEFAULT(sym, str, def) [PFTM_##sym] = def,
-	PFTM_LIST(PFTM_DEFAULT)
-#undef PFTM_DEFAULT
-};
+#include "proto/proto.h"
 
 /* Key of the peer index: identity as pfsync carries it (host order here). */
 struct dp_state_peer_key {
@@ -197,26 +191,29 @@ dp_state_free(struct dp_state_table *tbl)
 	rte_free(tbl);
 }
 
-struct dp_state *
-dp_state_lookup4(const struct dp_state_table *tbl, const struct dp_state_key4 *key)
+/* key in h, the index of one family, whose entries start at base in tbl->st. */
+static inline struct dp_state *
+lookup_one(const struct dp_state_table *tbl, const struct rte_hash *h, uint32_t base,
+	   const void *key)
 {
 	int32_t pos;
 
-	if (unlikely(tbl->h4 == NULL))
+	if (unlikely(h == NULL))
 		return NULL;
-	pos = rte_hash_lookup(tbl->h4, key);
-	return pos >= 0 ? &tbl->st[pos] : NULL;
+	pos = rte_hash_lookup(h, key);
+	return pos >= 0 ? &tbl->st[base + (uint32_t)pos] : NULL;
+}
+
+struct dp_state *
+dp_state_lookup4(const struct dp_state_table *tbl, const struct dp_state_key4 *key)
+{
+	return lookup_one(tbl, tbl->h4, 0, key);
 }
 
 struct dp_state *
 dp_state_lookup6(const struct dp_state_table *tbl, const struct dp_state_key6 *key)
 {
-	int32_t pos;
-
-	if (unlikely(tbl->h6 == NULL))
-		return NULL;
-	pos = rte_hash_lookup(tbl->h6, key);
-	return pos >= 0 ? &tbl->st[tbl->cap4 + (uint32_t)pos] : NULL;
+	return lookup_one(tbl, tbl->h6, tbl->cap4, key);
 }
 
 struct dp_state *
@@ -619,17 +616,7 @@ dp_state_global_count(const struct dp_state_table *tbl)
 	return atomic_load_explicit(tbl->global, memory_order_relaxed);
 }
 
-static const char *const dp_apply_names[DP_APPLY_MAX] = {
-#define DP_APPLY_NAME(sym, str) [DP_APPLY_##sym] = str,
-	DP_APPLY_LIST(DP_APPLY_NAME)
-#undef DP_APPLY_NAME
-};
-
-const char *
-dp_apply_name(unsigned int r)
-{
-	return r < DP_APPLY_MAX ? dp_apply_names[r] : "?";
-}
+PROTO_NAME_FN(dp_apply_name, unsigned int, DP_APPLY_LIST, DP_APPLY_MAX);
 
 /*
  * What pfsync_in_ins/pfsync_in_upd check before they touch the table, plus

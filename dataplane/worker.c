@@ -49,18 +49,12 @@
 void
 dp_tx_flush(struct dp_wctx *c, unsigned int p)
 {
-	struct dp_txbuf *b = &c->tx[p];
-	uint16_t sent;
+	uint16_t lost = dp_txbuf_send(&c->tx[p], c->dp->ports[p].port_id, c->w->id);
 
-	if (b->n == 0)
-		return;
-	sent = rte_eth_tx_burst(c->dp->ports[p].port_id, c->w->id, b->pkts, b->n);
-	if (unlikely(sent < b->n)) {
-		c->st->drop[DP_DROP_TX_FULL] += b->n - sent;
-		c->st->port[p].drops += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	if (unlikely(lost != 0)) {
+		c->st->drop[DP_DROP_TX_FULL] += lost;
+		c->st->port[p].drops += lost;
 	}
-	b->n = 0;
 }
 
 void
@@ -242,31 +236,20 @@ dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n)
 static bool
 dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 {
-	struct dp_main *dp = c->dp;
-	struct dp_mbuf_meta *md = dp_meta(m);
 	struct dp_parse pr;
 	unsigned int owner;
-	int rc;
 
-	c->st->port[p].rx_pkts++;
-	c->st->port[p].rx_bytes += m->pkt_len;
-	rc = dp_parse_pkt(dp, p, m, &pr);
-	if (unlikely(rc != DP_PARSE_OK)) {
+	if (unlikely(dp_rx_parse(c->dp, c->st, p, m, &pr) != DP_PARSE_OK)) {
 		c->st->port[p].drops++;
-		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
-			c->st->pkt_err[pr.err]++;
 		dp_drop(c, m, pr.drop);
 		return false;
 	}
-	dp_meta_fill(md, &pr);
-	c->st->iface[pr.iface].rx_pkts++;
-	c->st->iface[pr.iface].rx_bytes += m->pkt_len;
 	if (pr.local) {
 		c->st->local_pkts++;
 		dp_punt(c, m, DP_PUNT_LOCAL);
 		return false;
 	}
-	owner = dp_owner(dp, pr.hash);
+	owner = dp_owner(c->dp, pr.hash);
 	if (owner != c->w->id) {
 		dp_handoff(c, owner, m);
 		return false;

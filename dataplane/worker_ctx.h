@@ -20,11 +20,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/dp.h"
-
-struct dp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST_MAX];
-};
+#include "dataplane/dp_tx.h"
 
 struct dp_rules;
 struct dp_state_table;
@@ -75,12 +71,7 @@ void dp_tx_flush(struct dp_wctx *c, unsigned int p);
 static inline void
 dp_tx(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 {
-	struct dp_txbuf *b = &c->tx[p];
-
-	c->st->port[p].tx_pkts++;
-	c->st->port[p].tx_bytes += m->pkt_len;
-	b->pkts[b->n++] = m;
-	if (b->n == DP_BURST_MAX)
+	if (dp_txbuf_put(&c->tx[p], c->st, p, m))
 		dp_tx_flush(c, p);
 }
 

@@ -52,39 +52,15 @@ carp_vmac(uint8_t vhid, uint8_t mac[6])
 	mac[5] = vhid;
 }
 
-static const char *const carp_stat_names[CARP_STAT_MAX] = {
-#define CARP_STAT_NAME(sym, str) [CARP_STAT_##sym] = str,
-	CARP_STATS_LIST(CARP_STAT_NAME)
-#undef CARP_STAT_NAME
-};
+PROTO_NAME_FN(carp_stat_name, unsigned int, CARP_STATS_LIST, CARP_STAT_MAX);
 
-const char *
-carp_stat_name(unsigned int stat)
-{
-	return stat < CARP_STAT_MAX ? carp_stat_names[stat] : "?";
-}
-
-static const struct {
-	const char *name;
-	enum carp_stat stat;
-} carp_errs[CARP_ERR_MAX] = {
-	[CARP_OK] = { "ok", CARP_STAT_MAX },
-#define CARP_ERR_ENTRY(sym, st, str) [CARP_ERR_##sym] = { str, CARP_STAT_##st },
-	CARP_ERR_LIST(CARP_ERR_ENTRY)
-#undef CARP_ERR_ENTRY
-};
-
-const char *
-carp_err_name(unsigned int err)
-{
-	return err < CARP_ERR_MAX ? carp_errs[err].name : "?";
-}
-
-enum carp_stat
-carp_err_stat(unsigned int err)
-{
-	return err < CARP_ERR_MAX ? carp_errs[err].stat : CARP_STAT_MAX;
-}
+/* CARP_OK comes first, outside CARP_ERR_LIST. */
+#define CARP_ERR_STAT(sym, stat, str) CARP_STAT_##stat,
+PROTO_TABLE_FN(const char *, carp_err_name, unsigned int, CARP_ERR_MAX, "?",
+	       "ok", CARP_ERR_LIST(PROTO_XCOL3));
+PROTO_TABLE_FN(enum carp_stat, carp_err_stat, unsigned int, CARP_ERR_MAX, CARP_STAT_MAX,
+	       CARP_STAT_MAX, CARP_ERR_LIST(CARP_ERR_STAT));
+#undef CARP_ERR_STAT
 
 int
 carp_parse(const uint8_t *buf, size_t len, struct carp_advert *out)
@@ -319,12 +295,27 @@ carp_advert_verify(const struct carp_hmac *h, const struct carp_advert *a)
 	return carp_hmac_verify(h, counter, a->md);
 }
 
-static void
-carp_put_ether(uint8_t *p, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+/*
+ * What both families' frames share: the advert after an IP header of iplen
+ * bytes, and the Ethernet header, from src_mac or else the vhid's virtual
+ * MAC.  False if the advert cannot be built.
+ */
+static bool
+carp_put_advert(uint8_t *buf, size_t iplen, const uint8_t dst_mac[6], const uint8_t *src_mac,
+		uint16_t type, const struct carp_advert *a)
 {
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	proto_wr16(p + 12, type);
+	uint8_t smac[6];
+
+	if (src_mac == NULL) {
+		carp_vmac(a->vhid, smac);
+		src_mac = smac;
+	}
+	if (carp_build(buf + CARP_ETHER_LEN + iplen, CARP_HDR_LEN, a) == 0)
+		return false;
+	memcpy(buf, dst_mac, 6);
+	memcpy(buf + 6, src_mac, 6);
+	proto_wr16(buf + 12, type);
+	return true;
 }
 
 size_t
@@ -332,8 +323,8 @@ carp_build_frame4(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		  const uint8_t src_mac[6], const uint8_t src_ip[4],
 		  const uint8_t dst_ip[4], uint16_t ip_id, const struct carp_advert *a)
 {
-	uint8_t dmac[6], smac[6];
 	uint8_t *ip = buf + CARP_ETHER_LEN;
+	uint8_t dmac[6];
 
 	if (len < CARP_FRAME4_LEN || src_ip == NULL)
 		return 0;
@@ -351,14 +342,8 @@ carp_build_frame4(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		dmac[5] = dst_ip[3];
 		dst_mac = dmac;
 	}
-	if (src_mac == NULL) {
-		carp_vmac(a->vhid, smac);
-		src_mac = smac;
-	}
-	if (carp_build(ip + CARP_IP4_LEN, CARP_HDR_LEN, a) == 0)
+	if (!carp_put_advert(buf, CARP_IP4_LEN, dst_mac, src_mac, ETHERTYPE_IPV4, a))
 		return 0;
-
-	carp_put_ether(buf, dst_mac, src_mac, ETHERTYPE_IPV4);
 	ip[0] = 0x45;
 	ip[1] = CARP_IP4_TOS;
 	proto_wr16(ip + 2, CARP_IP4_LEN + CARP_HDR_LEN);
@@ -378,8 +363,8 @@ carp_build_frame6(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		  const uint8_t src_mac[6], const uint8_t src_ip[16],
 		  const uint8_t dst_ip[16], const struct carp_advert *a)
 {
-	uint8_t dmac[6], smac[6];
 	uint8_t *ip6 = buf + CARP_ETHER_LEN;
+	uint8_t dmac[6];
 
 	if (len < CARP_FRAME6_LEN || src_ip == NULL)
 		return 0;
@@ -394,14 +379,8 @@ carp_build_frame6(uint8_t *buf, size_t len, const uint8_t dst_mac[6],
 		memcpy(dmac + 2, dst_ip + 12, 4);
 		dst_mac = dmac;
 	}
-	if (src_mac == NULL) {
-		carp_vmac(a->vhid, smac);
-		src_mac = smac;
-	}
-	if (carp_build(ip6 + CARP_IP6_LEN, CARP_HDR_LEN, a) == 0)
+	if (!carp_put_advert(buf, CARP_IP6_LEN, dst_mac, src_mac, ETHERTYPE_IPV6, a))
 		return 0;
-
-	carp_put_ether(buf, dst_mac, src_mac, ETHERTYPE_IPV6);
 	proto_wr32(ip6, 6u << 28);	/* version 6, traffic class 0, flow 0 */
 	proto_wr16(ip6 + 4, CARP_HDR_LEN);
 	ip6[6] = IPPROTO_CARP;

@@ -10,6 +10,8 @@
 #ifndef DPF_PROTO_PFRES_H
 #define DPF_PROTO_PFRES_H
 
+#include "proto/proto.h"
+
 #define PFRES_LIST(_)                           \
 	_(MATCH, "match")                       \
 	_(BADOFF, "bad-offset")                 \
@@ -39,16 +41,6 @@ enum pfres {
 _Static_assert(PFRES_MAX == 17, "pf has 17 reasons (PFRES_MAX)");
 
 /* Name of a reason as pfctl prints it, "?" for an out-of-range value. */
-static inline const char *
-pfres_name(unsigned int r)
-{
-	static const char *const names[PFRES_MAX] = {
-#define PFRES_NAME(sym, str) [PFRES_##sym] = str,
-		PFRES_LIST(PFRES_NAME)
-#undef PFRES_NAME
-	};
-
-	return r < PFRES_MAX ? names[r] : "?";
-}
+static inline PROTO_NAME_FN(pfres_name, unsigned int, PFRES_LIST, PFRES_MAX);
 
 #endif /* DPF_PROTO_PFRES_H */

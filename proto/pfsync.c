@@ -41,90 +41,31 @@ _Static_assert(sizeof(struct pfsync_state) % 4 == 0 && sizeof(struct pfsync_upd_
 	       sizeof(struct pfsync_tdb) % 4 == 0 && sizeof(struct pfsync_clr) % 4 == 0,
 	       "records are whole 32-bit words");
 
-static const struct {
-	const char *name;
-	uint16_t size;
-} pfsync_acts[PFSYNC_ACT_MAX] = {
-#define PFSYNC_ACT_ROW(sym, n, sz) [PFSYNC_ACT_##sym] = { .name = n, .size = sz },
-	PFSYNC_ACT_LIST(PFSYNC_ACT_ROW)
-#undef PFSYNC_ACT_ROW
-};
+PROTO_NAME_FN(pfsync_act_name, unsigned int, PFSYNC_ACT_LIST, PFSYNC_ACT_MAX);
+PROTO_TABLE_FN(size_t, pfsync_act_size, unsigned int, PFSYNC_ACT_MAX, 0,
+	       PFSYNC_ACT_LIST(PROTO_XCOL3));
 
-const char *
-pfsync_act_name(unsigned int action)
-{
-	return action < PFSYNC_ACT_MAX ? pfsync_acts[action].name : "?";
-}
+PROTO_NAME_FN(pftm_name, unsigned int, PFTM_LIST, PFTM_MAX);
 
-size_t
-pfsync_act_size(unsigned int action)
-{
-	return action < PFSYNC_ACT_MAX ? pfsync_acts[action].size : 0;
-}
-
-static const struct {
-	const char *name;
-	uint32_t dflt;
-} pftm_table[PFTM_MAX] = {
-#define PFTM_ROW(sym, n, d) [PFTM_##sym] = { .name = n, .dflt = d },
-	PFTM_LIST(PFTM_ROW)
-#undef PFTM_ROW
-};
-
-const char *
-pftm_name(unsigned int t)
-{
-	return t < PFTM_MAX ? pftm_table[t].name : "?";
-}
+const uint32_t pftm_defaults[PFTM_MAX] = { PFTM_LIST(PROTO_XCOL3) };
 
 uint32_t
 pftm_default(unsigned int t)
 {
-	return t < PFTM_MAX ? pftm_table[t].dflt : 0;
+	return t < PFTM_MAX ? pftm_defaults[t] : 0;
 }
 
-static const struct {
-	const char *name;
-	const char *descr;
-} pfsync_stats[PFSYNC_STAT_MAX] = {
-#define PFSYNC_STAT_ROW(sym, n, d) [PFSYNC_STAT_##sym] = { .name = n, .descr = d },
-	PFSYNC_STATS_LIST(PFSYNC_STAT_ROW)
-#undef PFSYNC_STAT_ROW
-};
+PROTO_NAME_FN(pfsync_stat_name, unsigned int, PFSYNC_STATS_LIST, PFSYNC_STAT_MAX);
+PROTO_TABLE_FN(const char *, pfsync_stat_descr, unsigned int, PFSYNC_STAT_MAX, "?",
+	       PFSYNC_STATS_LIST(PROTO_XCOL3));
 
-const char *
-pfsync_stat_name(unsigned int s)
-{
-	return s < PFSYNC_STAT_MAX ? pfsync_stats[s].name : "?";
-}
-
-const char *
-pfsync_stat_descr(unsigned int s)
-{
-	return s < PFSYNC_STAT_MAX ? pfsync_stats[s].descr : "?";
-}
-
-static const struct {
-	enum pfsync_stat stat;
-	const char *descr;
-} pfsync_errs[PFSYNC_ERR_MAX] = {
-	[PFSYNC_OK] = { .stat = PFSYNC_STAT_IPACKETS, .descr = "ok" },
-#define PFSYNC_ERR_ROW(sym, st, d) [PFSYNC_ERR_##sym] = { .stat = PFSYNC_STAT_##st, .descr = d },
-	PFSYNC_ERR_LIST(PFSYNC_ERR_ROW)
-#undef PFSYNC_ERR_ROW
-};
-
-enum pfsync_stat
-pfsync_err_stat(enum pfsync_err err)
-{
-	return (unsigned int)err < PFSYNC_ERR_MAX ? pfsync_errs[err].stat : PFSYNC_STAT_HDROPS;
-}
-
-const char *
-pfsync_err_str(enum pfsync_err err)
-{
-	return (unsigned int)err < PFSYNC_ERR_MAX ? pfsync_errs[err].descr : "?";
-}
+/* PFSYNC_OK comes first, outside PFSYNC_ERR_LIST. */
+#define PFSYNC_ERR_STAT(sym, stat, descr) PFSYNC_STAT_##stat,
+PROTO_TABLE_FN(enum pfsync_stat, pfsync_err_stat, enum pfsync_err, PFSYNC_ERR_MAX,
+	       PFSYNC_STAT_HDROPS, PFSYNC_STAT_IPACKETS, PFSYNC_ERR_LIST(PFSYNC_ERR_STAT));
+PROTO_TABLE_FN(const char *, pfsync_err_str, enum pfsync_err, PFSYNC_ERR_MAX, "?",
+	       "ok", PFSYNC_ERR_LIST(PROTO_XCOL3));
+#undef PFSYNC_ERR_STAT
 
 /* ---------------------------------------------------------------------------
  * Records
@@ -378,66 +319,62 @@ pfsync_tdb_decode(const uint8_t *rec, struct pfsync_tdb_host *t)
 	t->rdomain = proto_rd16(rec + offsetof(struct pfsync_tdb, rdomain));
 }
 
+/*
+ * The record codec of each action, one row for both directions, so that an
+ * action is coded both ways or not at all (the rest are only walked over by
+ * pfsync_iter: OINS, OUPD, the _F actions, EOF).  The thunks give the typed
+ * codecs the untyped signature of the table.
+ */
+#define PFSYNC_CODEC(rec)							\
+static void									\
+rec##_enc(uint8_t *wire, const void *host)					\
+{										\
+	pfsync_##rec##_encode(wire, host);					\
+}										\
+static void									\
+rec##_dec(const uint8_t *wire, void *host)					\
+{										\
+	pfsync_##rec##_decode(wire, host);					\
+}
+PFSYNC_CODEC(state)
+PFSYNC_CODEC(upd_c)
+PFSYNC_CODEC(id)
+PFSYNC_CODEC(clr)
+PFSYNC_CODEC(bus)
+PFSYNC_CODEC(tdb)
+#undef PFSYNC_CODEC
+
+static const struct {
+	void (*enc)(uint8_t *wire, const void *host);
+	void (*dec)(const uint8_t *wire, void *host);
+} pfsync_codecs[PFSYNC_ACT_MAX] = {
+	[PFSYNC_ACT_INS] = { state_enc, state_dec },
+	[PFSYNC_ACT_UPD] = { state_enc, state_dec },
+	[PFSYNC_ACT_DEL] = { state_enc, state_dec },
+	[PFSYNC_ACT_UPD_C] = { upd_c_enc, upd_c_dec },
+	[PFSYNC_ACT_INS_ACK] = { id_enc, id_dec },
+	[PFSYNC_ACT_UPD_REQ] = { id_enc, id_dec },
+	[PFSYNC_ACT_DEL_C] = { id_enc, id_dec },
+	[PFSYNC_ACT_CLR] = { clr_enc, clr_dec },
+	[PFSYNC_ACT_BUS] = { bus_enc, bus_dec },
+	[PFSYNC_ACT_TDB] = { tdb_enc, tdb_dec },
+};
+
 int
 pfsync_rec_decode(unsigned int action, const uint8_t *rec, void *host)
 {
-	switch (action) {
-	case PFSYNC_ACT_INS:
-	case PFSYNC_ACT_UPD:
-	case PFSYNC_ACT_DEL:
-		pfsync_state_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_UPD_C:
-		pfsync_upd_c_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_INS_ACK:
-	case PFSYNC_ACT_UPD_REQ:
-	case PFSYNC_ACT_DEL_C:
-		pfsync_id_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_CLR:
-		pfsync_clr_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_BUS:
-		pfsync_bus_decode(rec, host);
-		return 0;
-	case PFSYNC_ACT_TDB:
-		pfsync_tdb_decode(rec, host);
-		return 0;
-	default:
+	if (action >= PFSYNC_ACT_MAX || pfsync_codecs[action].dec == NULL)
 		return -1;
-	}
+	pfsync_codecs[action].dec(rec, host);
+	return 0;
 }
 
 size_t
 pfsync_rec_encode(unsigned int action, uint8_t *rec, const void *host)
 {
-	switch (action) {
-	case PFSYNC_ACT_INS:
-	case PFSYNC_ACT_UPD:
-	case PFSYNC_ACT_DEL:
-		pfsync_state_encode(rec, host);
-		break;
-	case PFSYNC_ACT_UPD_C:
-		pfsync_upd_c_encode(rec, host);
-		break;
-	case PFSYNC_ACT_INS_ACK:
-	case PFSYNC_ACT_UPD_REQ:
-	case PFSYNC_ACT_DEL_C:
-		pfsync_id_encode(rec, host);
-		break;
-	case PFSYNC_ACT_CLR:
-		pfsync_clr_encode(rec, host);
-		break;
-	case PFSYNC_ACT_BUS:
-		pfsync_bus_encode(rec, host);
-		break;
-	case PFSYNC_ACT_TDB:
-		pfsync_tdb_encode(rec, host);
-		break;
-	default:
+	if (action >= PFSYNC_ACT_MAX || pfsync_codecs[action].enc == NULL)
 		return 0;
-	}
+	pfsync_codecs[action].enc(rec, host);
 	return pfsync_act_size(action);
 }
 

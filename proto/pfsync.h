@@ -146,10 +146,6 @@ size_t pfsync_act_size(unsigned int action);
 
 _Static_assert(PFTM_MAX == 20 && PFTM_UNLINKED == 22, "PFTM numbering is on the wire");
 
-/* pf.conf name of a timeout index, "?" when >= PFTM_MAX. */
-const char *pftm_name(unsigned int t);
-/* Default value of a timeout index, 0 when >= PFTM_MAX. */
-uint32_t pftm_default(unsigned int t);
 
 /* Peer states (pfsync_state_peer.state) are pf.h's PF_TCPS_* and PF_PEER_*. */
 

@@ -11,6 +11,8 @@
 #ifndef DPF_PROTO_PFTM_H
 #define DPF_PROTO_PFTM_H
 
+#include <stdint.h>
+
 #define PFTM_LIST(_)                                    \
 	_(TCP_FIRST_PACKET, "tcp.first", 120)           \
 	_(TCP_OPENING, "tcp.opening", 30)               \
@@ -41,6 +43,13 @@ enum pftm {
 };
 
 _Static_assert(PFTM_MAX == 20, "pf has 20 timeouts (PFTM_MAX)");
+
+/* pf.conf name of a timeout index, "?" when >= PFTM_MAX (proto/pfsync.c). */
+const char *pftm_name(unsigned int t);
+/* Default value of a timeout index, 0 when >= PFTM_MAX. */
+uint32_t pftm_default(unsigned int t);
+/* The defaults by index, a table of timeouts to point at. */
+extern const uint32_t pftm_defaults[PFTM_MAX];
 
 /* Special timeout values of a state, never configured [OpenBSD pfvar.h]. */
 #define PFTM_PURGE 21

@@ -24,43 +24,19 @@
 #include "proto/pkt_priv.h"
 #include "proto/proto.h"
 
-static const char *const pkt_err_names[] = {
-#define PKT_ERR_NAME(sym, name, res) name,
-	PKT_ERR_LIST(PKT_ERR_NAME)
-#undef PKT_ERR_NAME
-};
+PROTO_NAME_FN(pkt_err_name, enum pkt_err, PKT_ERR_LIST, PKT_ERR_MAX);
 
-static const uint8_t pkt_err_res[] = {
 #define PKT_ERR_RES(sym, name, res) PFRES_##res,
-	PKT_ERR_LIST(PKT_ERR_RES)
+PROTO_TABLE_FN(enum pfres, pkt_err_pfres, enum pkt_err, PKT_ERR_MAX, PFRES_NORM,
+	       PKT_ERR_LIST(PKT_ERR_RES));
 #undef PKT_ERR_RES
-};
-
-_Static_assert(PROTO_ARRAY_SIZE(pkt_err_names) == PKT_ERR_MAX, "a name for every pkt_err");
-_Static_assert(PROTO_ARRAY_SIZE(pkt_err_res) == PKT_ERR_MAX, "a pf reason for every pkt_err");
-_Static_assert(PFRES_MAX <= UINT8_MAX, "pf reasons fit the table");
-
-const char *
-pkt_err_name(enum pkt_err e)
-{
-	return (unsigned int)e < PKT_ERR_MAX ? pkt_err_names[e] : "?";
-}
-
-enum pfres
-pkt_err_pfres(enum pkt_err e)
-{
-	return (unsigned int)e < PKT_ERR_MAX ? (enum pfres)pkt_err_res[e] : PFRES_NORM;
-}
 
 /* IPv4 option types (RFC 791, RFC 2113) */
-#define IPOPT_EOL	0
-#define IPOPT_NOP	1
 #define IPOPT_LSRR	131
 #define IPOPT_SSRR	137
 #define IPOPT_RA	148
 
 /* IPv6 option types (RFC 8200 4.2, RFC 2711, RFC 2675, RFC 6275 6.3) */
-#define IP6OPT_PAD1	0x00
 #define IP6OPT_RA	0x05
 #define IP6OPT_JUMBO	0xc2
 #define IP6OPT_HAO	0xc9
@@ -78,36 +54,24 @@ pkt_err_pfres(enum pkt_err e)
 static enum pkt_err
 pkt_ip4_opts(const uint8_t *buf, size_t p, size_t end, struct pkt_meta *m)
 {
-	while (p < end) {
-		uint8_t type = buf[p];
-		size_t olen;
+	struct pkt_tlv o = { .buf = buf, .p = p, .end = end };
+	enum pkt_tlv_rc rc;
 
-		if (type == IPOPT_EOL)
-			break;
-		if (type == IPOPT_NOP) {
-			p++;
-			continue;
-		}
-		if (end - p < 2)
-			return PKT_ERR_IP4_OPT_BAD;
-		olen = buf[p + 1];
-		if (olen < 2 || olen > end - p)
-			return PKT_ERR_IP4_OPT_BAD;
-		switch (type) {
+	while ((rc = pkt_tlv_next(&pkt_tlv_ip4, &o)) == PKT_TLV_OPT) {
+		switch (buf[o.off]) {
 		case IPOPT_RA:
 			m->flags |= PKT_F_ROUTER_ALERT;
 			break;
 		case IPOPT_LSRR:
 		case IPOPT_SSRR:
-			if (olen >= 7 && (size_t)buf[p + 2] + 3 <= olen)
-				m->pseudo_dst_off = (uint16_t)(p + 3 + ((olen - 3) / 4 - 1) * 4);
+			if (o.len >= 7 && (size_t)buf[o.off + 2] + 3 <= o.len)
+				m->pseudo_dst_off = (uint16_t)(o.off + 3 + ((o.len - 3) / 4 - 1) * 4);
 			break;
 		default:
 			break;
 		}
-		p += olen;
 	}
-	return PKT_ERR_OK;
+	return rc == PKT_TLV_END ? PKT_ERR_OK : PKT_ERR_IP4_OPT_BAD;
 }
 
 static enum pkt_err
@@ -195,35 +159,25 @@ pkt_ip4(const uint8_t *buf, size_t len, int quoted, struct pkt_meta *m)
 static enum pkt_err
 pkt_ip6_opts(const uint8_t *buf, size_t p, size_t end, int is_dst, struct pkt_meta *m)
 {
-	while (p < end) {
-		uint8_t type = buf[p];
-		size_t olen;
+	struct pkt_tlv o = { .buf = buf, .p = p, .end = end };
+	enum pkt_tlv_rc rc;
 
-		if (type == IP6OPT_PAD1) {
-			p++;
-			continue;
-		}
-		if (end - p < 2)
-			return PKT_ERR_IP6_OPT_BAD;
-		olen = (size_t)buf[p + 1] + 2;
-		if (olen > end - p)
-			return PKT_ERR_IP6_OPT_BAD;
-		switch (type) {
+	while ((rc = pkt_tlv_next(&pkt_tlv_ip6, &o)) == PKT_TLV_OPT) {
+		switch (buf[o.off]) {
 		case IP6OPT_JUMBO:
 			return PKT_ERR_IP6_JUMBO;
 		case IP6OPT_RA:
 			m->flags |= PKT_F_ROUTER_ALERT;
 			break;
 		case IP6OPT_HAO:
-			if (is_dst && olen == 18)
-				m->pseudo_src_off = (uint16_t)(p + 2);
+			if (is_dst && o.len == 18)
+				m->pseudo_src_off = (uint16_t)(o.off + 2);
 			break;
 		default:
 			break;
 		}
-		p += olen;
 	}
-	return PKT_ERR_OK;
+	return rc == PKT_TLV_END ? PKT_ERR_OK : PKT_ERR_IP6_OPT_BAD;
 }
 
 /*

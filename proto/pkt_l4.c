@@ -15,9 +15,7 @@
 #include "proto/pkt_priv.h"
 #include "proto/proto.h"
 
-/* TCP option kinds (RFC 9293 3.2, RFC 2018, RFC 7323) */
-#define TCPOPT_EOL	0
-#define TCPOPT_NOP	1
+/* TCP option kinds (RFC 9293 3.2, RFC 2018, RFC 7323); EOL 0 and NOP 1 in pkt_tlv_tcp */
 #define TCPOPT_MSS	2
 #define TCPOPT_WSCALE	3
 #define TCPOPT_SACKOK	4
@@ -40,6 +38,14 @@ pkt_l4_short(const struct pkt_meta *m, enum pkt_err err)
 	return (m->flags & PKT_F_FRAG_FIRST) ? PKT_ERR_FRAG_TINY : err;
 }
 
+/* TCP and UDP both start with the source and destination ports. */
+static void
+pkt_l4_ports(const uint8_t *h, struct pkt_meta *m)
+{
+	m->sport = proto_rd16(h);
+	m->dport = proto_rd16(h + 2);
+}
+
 /*
  * TCP options in th[20, hlen).  Known kinds must have their exact length
  * (SACK: 2 + 8n) so that no value is read from a neighbouring option; any
@@ -49,61 +55,47 @@ pkt_l4_short(const struct pkt_meta *m, enum pkt_err err)
 static enum pkt_err
 pkt_tcp_opts(const uint8_t *th, size_t hlen, struct pkt_meta *m)
 {
-	size_t p = 20;
+	struct pkt_tlv o = { .buf = th, .p = 20, .end = hlen };
+	enum pkt_tlv_rc rc;
 
-	while (p < hlen) {
-		uint8_t kind = th[p];
-		size_t olen;
-
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			p++;
-			continue;
-		}
-		if (hlen - p < 2)
-			return PKT_ERR_TCP_OPT_BAD;
-		olen = th[p + 1];
-		if (olen < 2 || olen > hlen - p)
-			return PKT_ERR_TCP_OPT_BAD;
-		switch (kind) {
+	while ((rc = pkt_tlv_next(&pkt_tlv_tcp, &o)) == PKT_TLV_OPT) {
+		switch (th[o.off]) {
 		case TCPOPT_MSS:
-			if (olen != 4)
+			if (o.len != 4)
 				return PKT_ERR_TCP_OPT_BAD;
-			m->tcp.mss = proto_rd16(th + p + 2);
+			m->tcp.mss = proto_rd16(th + o.off + 2);
 			m->tcp.opts |= PKT_TCPO_MSS;
 			break;
 		case TCPOPT_WSCALE:
-			if (olen != 3)
+			if (o.len != 3)
 				return PKT_ERR_TCP_OPT_BAD;
-			m->tcp.wscale = th[p + 2];
+			m->tcp.wscale = th[o.off + 2];
 			m->tcp.opts |= PKT_TCPO_WSCALE;
 			break;
 		case TCPOPT_SACKOK:
-			if (olen != 2)
+			if (o.len != 2)
 				return PKT_ERR_TCP_OPT_BAD;
 			m->tcp.opts |= PKT_TCPO_SACKOK;
 			break;
 		case TCPOPT_SACK:
-			if (olen < 10 || (olen - 2) % 8 != 0)
+			if (o.len < 10 || (o.len - 2) % 8 != 0)
 				return PKT_ERR_TCP_OPT_BAD;
-			m->tcp.sack_off = (uint16_t)(m->l4_off + p + 2);
-			m->tcp.sack_n = (uint8_t)((olen - 2) / 8);
+			m->tcp.sack_off = (uint16_t)(m->l4_off + o.off + 2);
+			m->tcp.sack_n = (uint8_t)((o.len - 2) / 8);
 			m->tcp.opts |= PKT_TCPO_SACK;
 			break;
 		case TCPOPT_TS:
-			if (olen != 10)
+			if (o.len != 10)
 				return PKT_ERR_TCP_OPT_BAD;
-			m->tcp.ts_val = proto_rd32(th + p + 2);
-			m->tcp.ts_ecr = proto_rd32(th + p + 6);
+			m->tcp.ts_val = proto_rd32(th + o.off + 2);
+			m->tcp.ts_ecr = proto_rd32(th + o.off + 6);
 			m->tcp.opts |= PKT_TCPO_TS;
 			break;
 		default:
 			break;
 		}
-		p += olen;
 	}
-	return PKT_ERR_OK;
+	return rc == PKT_TLV_END ? PKT_ERR_OK : PKT_ERR_TCP_OPT_BAD;
 }
 
 /* TCP: pf_setup_pdesc()'s checks (data offset, port 0), then options. */
@@ -115,8 +107,7 @@ pkt_tcp(const uint8_t *buf, struct pkt_meta *m)
 
 	if (m->l4_len < 20)
 		return pkt_l4_short(m, PKT_ERR_TCP_SHORT);
-	m->sport = proto_rd16(th);
-	m->dport = proto_rd16(th + 2);
+	pkt_l4_ports(th, m);
 	m->tcp.seq = proto_rd32(th + 4);
 	m->tcp.ack = proto_rd32(th + 8);
 	hlen = (size_t)(th[12] >> 4) * 4;
@@ -148,8 +139,7 @@ pkt_udp(const uint8_t *buf, struct pkt_meta *m)
 
 	if (m->l4_len < 8)
 		return pkt_l4_short(m, PKT_ERR_UDP_SHORT);
-	m->sport = proto_rd16(uh);
-	m->dport = proto_rd16(uh + 2);
+	pkt_l4_ports(uh, m);
 	ulen = proto_rd16(uh + 4);
 	m->udp.ulen = ulen;
 	if (ulen < 8)
@@ -176,13 +166,31 @@ pkt_icmp_quote(struct pkt_meta *m)
 	m->icmp.inner_len = (uint16_t)(m->l4_len - 8);
 }
 
-/* Fields of the 8-byte ICMP header (RFC 792), shared with quoted parsing. */
+/*
+ * The 8-byte header that ICMP (RFC 792) and ICMPv6 (RFC 4443) share: type,
+ * code, checksum, then 4 bytes that the type gives a meaning to.
+ */
 static void
-pkt_icmp4_hdr(const uint8_t *ih, struct pkt_meta *m)
+pkt_icmp_hdr(const uint8_t *ih, struct pkt_meta *m)
 {
 	m->icmp.type = ih[0];
 	m->icmp.code = ih[1];
 	m->icmp.rest = proto_rd32(ih + 4);
+}
+
+/* Those 4 bytes of an echo and its kin: an identifier and a sequence number. */
+static void
+pkt_icmp_id_seq(struct pkt_meta *m)
+{
+	m->icmp.id = (uint16_t)(m->icmp.rest >> 16);
+	m->icmp.seq = (uint16_t)m->icmp.rest;
+}
+
+/* Fields of the 8-byte ICMP header (RFC 792), shared with quoted parsing. */
+static void
+pkt_icmp4_hdr(const uint8_t *ih, struct pkt_meta *m)
+{
+	pkt_icmp_hdr(ih, m);
 	switch (m->icmp.type) {
 	case PKT_ICMP_ECHOREPLY:
 	case PKT_ICMP_ECHO:
@@ -192,8 +200,7 @@ pkt_icmp4_hdr(const uint8_t *ih, struct pkt_meta *m)
 	case PKT_ICMP_IREQREPLY:
 	case PKT_ICMP_MASKREQ:
 	case PKT_ICMP_MASKREPLY:
-		m->icmp.id = (uint16_t)(m->icmp.rest >> 16);
-		m->icmp.seq = (uint16_t)m->icmp.rest;
+		pkt_icmp_id_seq(m);
 		break;
 	case PKT_ICMP_UNREACH:
 		/* RFC 1191: next-hop MTU in the low 16 bits. */
@@ -235,14 +242,11 @@ pkt_icmp4(const uint8_t *buf, struct pkt_meta *m)
 static void
 pkt_icmp6_hdr(const uint8_t *ih, struct pkt_meta *m)
 {
-	m->icmp.type = ih[0];
-	m->icmp.code = ih[1];
-	m->icmp.rest = proto_rd32(ih + 4);
+	pkt_icmp_hdr(ih, m);
 	switch (m->icmp.type) {
 	case PKT_ICMP6_ECHO_REQUEST:
 	case PKT_ICMP6_ECHO_REPLY:
-		m->icmp.id = (uint16_t)(m->icmp.rest >> 16);
-		m->icmp.seq = (uint16_t)m->icmp.rest;
+		pkt_icmp_id_seq(m);
 		break;
 	case PKT_ICMP6_PACKET_TOO_BIG:
 		m->icmp.mtu = m->icmp.rest;
@@ -275,6 +279,8 @@ pkt_nd(const uint8_t *nd, struct pkt_meta *m)
 	static const uint8_t nd_min[] = { 8, 16, 24, 24, 40 };
 	size_t l4 = m->l4_len, p = nd_min[m->icmp.type - PKT_ND_ROUTER_SOLICIT];
 	struct pkt_nd *n = &m->icmp.nd;
+	struct pkt_tlv o = { .buf = nd, .p = p, .end = l4 };
+	enum pkt_tlv_rc rc;
 
 	if (m->flags & PKT_F_IP6_FRAG_HDR)
 		return PKT_ERR_ND_FRAGMENTED;
@@ -311,33 +317,25 @@ pkt_nd(const uint8_t *nd, struct pkt_meta *m)
 		break;
 	}
 
-	while (p < l4) {
-		size_t olen;
-
-		if (l4 - p < 2)
-			return PKT_ERR_ND_OPT_TRUNCATED;
-		olen = (size_t)nd[p + 1] * 8;
-		if (olen == 0)
-			return PKT_ERR_ND_OPT_BAD_LEN;
-		if (olen > l4 - p)
-			return PKT_ERR_ND_OPT_TRUNCATED;
-		switch (nd[p]) {
+	while ((rc = pkt_tlv_next(&pkt_tlv_nd, &o)) == PKT_TLV_OPT) {
+		switch (nd[o.off]) {
 		case NDOPT_SLLA:
-			n->sll_off = (uint16_t)(m->l4_off + p + 2);
+			n->sll_off = (uint16_t)(m->l4_off + o.off + 2);
 			break;
 		case NDOPT_TLLA:
-			n->tll_off = (uint16_t)(m->l4_off + p + 2);
+			n->tll_off = (uint16_t)(m->l4_off + o.off + 2);
 			break;
 		case NDOPT_MTU:
-			if (olen == 8)
-				n->mtu = proto_rd32(nd + p + 4);
+			if (o.len == 8)
+				n->mtu = proto_rd32(nd + o.off + 4);
 			break;
 		default:
 			break;
 		}
-		p += olen;
 	}
-	return PKT_ERR_OK;
+	if (rc == PKT_TLV_END)
+		return PKT_ERR_OK;
+	return rc == PKT_TLV_BADLEN ? PKT_ERR_ND_OPT_BAD_LEN : PKT_ERR_ND_OPT_TRUNCATED;
 }
 
 static enum pkt_err
@@ -397,13 +395,11 @@ pkt_quoted_l4(const uint8_t *buf, struct pkt_meta *m)
 	}
 	switch (m->proto) {
 	case PKT_IPPROTO_TCP:
-		m->sport = proto_rd16(h);
-		m->dport = proto_rd16(h + 2);
+		pkt_l4_ports(h, m);
 		m->tcp.seq = proto_rd32(h + 4);
 		break;
 	case PKT_IPPROTO_UDP:
-		m->sport = proto_rd16(h);
-		m->dport = proto_rd16(h + 2);
+		pkt_l4_ports(h, m);
 		m->udp.ulen = proto_rd16(h + 4);
 		break;
 	case PKT_IPPROTO_ICMP:

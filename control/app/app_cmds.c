@@ -87,15 +87,15 @@ info_pflog_text(struct ctl_out *out, const struct app *app, const struct dp_stat
 	pflog_writer_get_stats(app->pflog, &ws);
 	ctl_printf(out, "Logging (pflog %s%s)\n", app->cfg->logging.pflog,
 		   ws.open ? "" : ", not open");
-	ctl_printf(out, "  %-25s%14lu\n", "queued", (unsigned long)s->log_pkts);
-	ctl_printf(out, "  %-25s%14lu\n", "written", (unsigned long)ws.written);
-	ctl_printf(out, "  %-25s%14lu\n", "ring-full", (unsigned long)s->log_ring_full);
-	ctl_printf(out, "  %-25s%14lu\n", "no-mbuf", (unsigned long)s->log_nombuf);
-	ctl_printf(out, "  %-25s%14lu\n", "write-errors", (unsigned long)ws.write_errors);
-	ctl_printf(out, "  %-25s%14lu\n", "lost-no-file", (unsigned long)ws.lost);
-	ctl_printf(out, "  %-25s%14lu\n", "reopens", (unsigned long)ws.reopens);
-	ctl_printf(out, "  %-25s%14lu\n", "open-errors", (unsigned long)ws.open_errors);
-	ctl_printf(out, "  %-25s%14lu\n", "moved-aside", (unsigned long)ws.moved_aside);
+	info_count(out, "queued", s->log_pkts);
+	info_count(out, "written", ws.written);
+	info_count(out, "ring-full", s->log_ring_full);
+	info_count(out, "no-mbuf", s->log_nombuf);
+	info_count(out, "write-errors", ws.write_errors);
+	info_count(out, "lost-no-file", ws.lost);
+	info_count(out, "reopens", ws.reopens);
+	info_count(out, "open-errors", ws.open_errors);
+	info_count(out, "moved-aside", ws.moved_aside);
 }
 
 static int
@@ -158,30 +158,24 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 	ctl_printf(out, "Hostid:   0x%08x\n", app->host_id);
 	ctl_printf(out, "Hostname: %s\n", app->cfg->system.hostname);
 	ctl_printf(out, "Workers:  %u\n\n", app->dp->n_workers);
-	ctl_printf(out, "%-27s%14s%16s\n", "Packets", "Total", "Rate");
-	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "received", (unsigned long)s->rx_pkts,
-		   (double)s->rx_pkts / secs);
-	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "forwarded", (unsigned long)s->fwd_pkts,
-		   (double)s->fwd_pkts / secs);
-	ctl_printf(out, "  %-25s%14lu%14.1f/s\n", "to the appliance", (unsigned long)s->local_pkts,
-		   (double)s->local_pkts / secs);
+	info_head(out, "Packets");
+	info_rate(out, "received", s->rx_pkts, secs);
+	info_rate(out, "forwarded", s->fwd_pkts, secs);
+	info_rate(out, "to the appliance", s->local_pkts, secs);
 	filter_info_text(out, app, s, secs);
 	filter_info_frag_text(out, s, secs);
 	ctl_printf(out, "Counters\n");
 	for (i = 0; i < PFRES_MAX; i++)
-		ctl_printf(out, "  %-25s%14lu%14.1f/s\n", pfres_name(i), (unsigned long)pf[i],
-			   (double)pf[i] / secs);
+		info_rate(out, pfres_name(i), pf[i], secs);
 	if (verbose) {
 		filter_info_limits_text(out, s, secs);
 		ctl_printf(out, "Drop reasons\n");
 		for (i = 0; i < DP_DROP_MAX; i++)
 			if (s->drop[i])
-				ctl_printf(out, "  %-25s%14lu\n", dp_drop_name(i),
-					   (unsigned long)s->drop[i]);
+				info_count(out, dp_drop_name(i), s->drop[i]);
 		for (i = 1; i < PKT_ERR_MAX; i++)
 			if (s->pkt_err[i])
-				ctl_printf(out, "  %-25s%14lu\n", pkt_err_name(i),
-					   (unsigned long)s->pkt_err[i]);
+				info_count(out, pkt_err_name(i), s->pkt_err[i]);
 		info_pflog_text(out, app, s);
 	}
 	rte_free(s);
@@ -285,11 +279,6 @@ cmd_show_routes(struct ctl_out *out, int argc, char **argv, void *arg)
 	for (i = 0; i < fib->n_routes; i++) {
 		const struct dp_route *r = &fib->routes[i];
 		const struct dp_nh *nh = &fib->nh[r->nh];
-		static const char *const kinds[DP_NH_MAX] = {
-#define DP_NH_NAME(sym, str) [DP_NH_##sym] = str,
-			DP_NH_LIST(DP_NH_NAME)
-#undef DP_NH_NAME
-		};
 		const char *ifn = nh->kind == DP_NH_REJECT ? "-" : app->dp->ifaces[nh->iface].name;
 
 		fmt_prefix(&r->dst, dst, sizeof(dst));
@@ -305,10 +294,10 @@ cmd_show_routes(struct ctl_out *out, int argc, char **argv, void *arg)
 					    json_string(gw) : json_null());
 			json_object_set_new(o, "interface", nh->kind == DP_NH_REJECT ?
 					    json_null() : json_string(ifn));
-			json_object_set_new(o, "type", json_string(kinds[nh->kind]));
+			json_object_set_new(o, "type", json_string(dp_nh_name(nh->kind)));
 			json_array_append_new(arr, o);
 		} else {
-			ctl_printf(out, "%-44s %-28s %-12s %s\n", dst, gw, ifn, kinds[nh->kind]);
+			ctl_printf(out, "%-44s %-28s %-12s %s\n", dst, gw, ifn, dp_nh_name(nh->kind));
 		}
 	}
 	if (arr != NULL)

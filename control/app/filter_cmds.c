@@ -30,6 +30,7 @@
 #include "control/app/app.h"
 #include "control/app/filter_cmds.h"
 #include "control/pfsync/pfsync.h"
+#include "control/plan/plan.h"
 #include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/filter_cmd.h"
@@ -69,16 +70,11 @@ struct filter_ctl {
 
 #define FILTER_TAG(seq, slot) ((uint64_t)(seq) << 8 | (slot))
 
+/* A state's timeout index: PFTM_PURGE and PFTM_UNLINKED show as "purge". */
 static const char *
 timeout_name(unsigned int t)
 {
-	static const char *const names[PFTM_MAX] = {
-#define TM_NAME(sym, str, def) [PFTM_##sym] = str,
-		PFTM_LIST(TM_NAME)
-#undef TM_NAME
-	};
-
-	return t < PFTM_MAX ? names[t] : "purge";
+	return t < PFTM_MAX ? pftm_name(t) : "purge";
 }
 
 static void
@@ -368,9 +364,7 @@ parse_prefix(const char *s, struct dp_addr *a)
 
 	if (cfg_prefix_parse(s, &p) != 0)
 		return -1;
-	a->af = p.af;
-	a->plen = p.plen;
-	memcpy(a->addr, p.addr, 16);
+	plan_addr(a, &p);
 	return 0;
 }
 
@@ -378,6 +372,17 @@ parse_prefix(const char *s, struct dp_addr *a)
 static const char *
 parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 {
+	/* The address selectors: where each goes and what a bad value says. */
+	const struct {
+		const char *key;
+		struct dp_addr *addr;
+		bool *has;
+		const char *bad;
+	} addrs[] = {
+		{ "host", &sel->host, &sel->has_host, "host: address or prefix expected" },
+		{ "from", &sel->src, &sel->has_src, "from: address or prefix expected" },
+		{ "to", &sel->dst, &sel->has_dst, "to: address or prefix expected" },
+	};
 	int i = 0;
 
 	memset(sel, 0, sizeof(*sel));
@@ -390,12 +395,22 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 		return "a selector is required";
 	while (i < argc) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned int a = 0;
 		char *end;
 
 		if (v == NULL)
 			return "a selector word needs a value";
 		i += 2;
-		if (strcmp(k, "id") == 0) {
+		while (a < RTE_DIM(addrs) && strcmp(k, addrs[a].key) != 0)
+			a++;
+		if (a < RTE_DIM(addrs)) {
+			if (parse_prefix(v, addrs[a].addr) != 0)
+				return addrs[a].bad;
+			*addrs[a].has = true;
+			if (sel->af != 0 && sel->af != addrs[a].addr->af)
+				return "addresses of different families";
+			sel->af = addrs[a].addr->af;
+		} else if (strcmp(k, "id") == 0) {
 			const char *slash = strchr(v, '/');
 
 			errno = 0;
@@ -410,18 +425,6 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 				sel->creatorid = (uint32_t)c;
 			}
 			sel->has_id = true;
-		} else if (strcmp(k, "host") == 0) {
-			if (parse_prefix(v, &sel->host) != 0)
-				return "host: address or prefix expected";
-			sel->has_host = true;
-		} else if (strcmp(k, "from") == 0) {
-			if (parse_prefix(v, &sel->src) != 0)
-				return "from: address or prefix expected";
-			sel->has_src = true;
-		} else if (strcmp(k, "to") == 0) {
-			if (parse_prefix(v, &sel->dst) != 0)
-				return "to: address or prefix expected";
-			sel->has_dst = true;
 		} else if (strcmp(k, "rule") == 0) {
 			unsigned long r = strtoul(v, &end, 10);
 
@@ -441,14 +444,6 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 			sel->proto = (uint8_t)p;
 		} else {
 			return "unknown selector (all, id, host, from, to, rule, proto)";
-		}
-		if (strcmp(k, "host") == 0 || strcmp(k, "from") == 0 || strcmp(k, "to") == 0) {
-			uint8_t af = strcmp(k, "host") == 0 ? sel->host.af :
-				     strcmp(k, "from") == 0 ? sel->src.af : sel->dst.af;
-
-			if (sel->af != 0 && sel->af != af)
-				return "addresses of different families";
-			sel->af = af;
 		}
 	}
 	return NULL;
@@ -592,45 +587,50 @@ filter_cmds_poll(struct app *app)
 }
 
 void
+info_head(struct ctl_out *out, const char *title)
+{
+	ctl_printf(out, "%-27s%14s%16s\n", title, "Total", "Rate");
+}
+
+void
+info_count(struct ctl_out *out, const char *name, uint64_t n)
+{
+	ctl_printf(out, "  %-25s%14" PRIu64 "\n", name, n);
+}
+
+void
+info_rate(struct ctl_out *out, const char *name, uint64_t n, double secs)
+{
+	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", name, n, (double)n / secs);
+}
+
+void
 filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
 		 double secs)
 {
-	ctl_printf(out, "%-27s%14s%16s\n", "State Table", "Total", "Rate");
-	ctl_printf(out, "  %-25s%14u\n", "current entries",
-		   atomic_load(&app->dp->states_total));
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "searches", s->state_searches,
-		   (double)s->state_searches / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "inserts", s->state_inserts,
-		   (double)s->state_inserts / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "removals", s->state_removals,
-		   (double)s->state_removals / secs);
+	info_head(out, "State Table");
+	info_count(out, "current entries", atomic_load(&app->dp->states_total));
+	info_rate(out, "searches", s->state_searches, secs);
+	info_rate(out, "inserts", s->state_inserts, secs);
+	info_rate(out, "removals", s->state_removals, secs);
 	/* Not in pfctl: the deltas for pfsync (dataplane/state_event.h). */
-	ctl_printf(out, "%-27s%14s%16s\n", "State Events", "Total", "Rate");
+	info_head(out, "State Events");
 	for (unsigned int k = 0; k < DP_SEV_MAX; k++)
-		ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", dp_sev_name(k), s->sev[k],
-			   (double)s->sev[k] / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "no-sync", s->sev_nosync,
-		   (double)s->sev_nosync / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "ring-full", s->sev_ring_full,
-		   (double)s->sev_ring_full / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "taken", s->sev_taken,
-		   (double)s->sev_taken / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "sync-catch-up", s->sync_catchup,
-		   (double)s->sync_catchup / secs);
+		info_rate(out, dp_sev_name(k), s->sev[k], secs);
+	info_rate(out, "no-sync", s->sev_nosync, secs);
+	info_rate(out, "ring-full", s->sev_ring_full, secs);
+	info_rate(out, "taken", s->sev_taken, secs);
+	info_rate(out, "sync-catch-up", s->sync_catchup, secs);
 }
 
 void
 filter_info_frag_text(struct ctl_out *out, const struct dp_stats *s, double secs)
 {
-	ctl_printf(out, "%-27s%14s%16s\n", "Fragments", "Total", "Rate");
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "received", s->frag_in,
-		   (double)s->frag_in / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "reassembled", s->frag_reassembled,
-		   (double)s->frag_reassembled / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "dropped", s->drop[DP_DROP_FRAGMENT],
-		   (double)s->drop[DP_DROP_FRAGMENT] / secs);
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "refragmented (IPv6)", s->frag_out,
-		   (double)s->frag_out / secs);
+	info_head(out, "Fragments");
+	info_rate(out, "received", s->frag_in, secs);
+	info_rate(out, "reassembled", s->frag_reassembled, secs);
+	info_rate(out, "dropped", s->drop[DP_DROP_FRAGMENT], secs);
+	info_rate(out, "refragmented (IPv6)", s->frag_out, secs);
 }
 
 json_t *
@@ -649,8 +649,7 @@ void
 filter_info_limits_text(struct ctl_out *out, const struct dp_stats *s, double secs)
 {
 	ctl_printf(out, "Limit Counters\n");
-	ctl_printf(out, "  %-25s%14" PRIu64 "%14.1f/s\n", "max states per rule",
-		   s->lcnt_max_states, (double)s->lcnt_max_states / secs);
+	info_rate(out, "max states per rule", s->lcnt_max_states, secs);
 }
 
 json_t *

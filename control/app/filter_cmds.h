@@ -25,6 +25,13 @@ unsigned int filter_cmds_poll(struct app *app);
 /* At exit, after the workers stopped: answers what is under way, frees app->filter. */
 void filter_cmds_fini(struct app *app);
 
+/*
+ * `show info` lines as pfctl -s info prints them: a section title over the
+ * Total and Rate columns, a counter, a counter with its rate over secs.
+ */
+void info_head(struct ctl_out *out, const char *title);
+void info_count(struct ctl_out *out, const char *name, uint64_t n);
+void info_rate(struct ctl_out *out, const char *name, uint64_t n, double secs);
 /* `show info`: the "State Table" section (pfctl -s info), rates over secs. */
 void filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_stats *s,
 		      double secs);

@@ -56,40 +56,15 @@
 #define CARP_ARP_LEN 28
 #define CARP_NA_LEN 32
 
-static const char *const carp_rej_names[CARP_REJ_MAX] = {
-#define CARP_REJ_NAME(sym, str) [CARP_REJ_##sym] = str,
-	CARP_REJ_LIST(CARP_REJ_NAME)
-#undef CARP_REJ_NAME
-};
+PROTO_NAME_FN(carp_rej_name, unsigned int, CARP_REJ_LIST, CARP_REJ_MAX);
 
-/* The carpstats counter each rejection bumps. */
-static const uint8_t carp_rej_stat[CARP_REJ_MAX] = {
-	[CARP_REJ_SHORT] = CARP_STAT_BADLEN,
-	[CARP_REJ_TTL] = CARP_STAT_BADTTL,
-	[CARP_REJ_CKSUM] = CARP_STAT_BADSUM,
-	[CARP_REJ_VERSION] = CARP_STAT_BADVER,
-	[CARP_REJ_AUTH] = CARP_STAT_BADAUTH,
-	[CARP_REJ_VHID] = CARP_STAT_BADVHID,
-	[CARP_REJ_ADDRS] = CARP_STAT_BADADDRS,
-	[CARP_REJ_REPLAY] = CARP_STAT_BADAUTH,
-};
-
-static const uint8_t carp_rej_prio[CARP_REJ_MAX] = {
-	[CARP_REJ_SHORT] = CARP_LOG_INFO,
-	[CARP_REJ_TTL] = CARP_LOG_NOTICE,
-	[CARP_REJ_CKSUM] = CARP_LOG_INFO,
-	[CARP_REJ_VERSION] = CARP_LOG_NOTICE,
-	[CARP_REJ_AUTH] = CARP_LOG_INFO,
-	[CARP_REJ_VHID] = CARP_LOG_INFO,
-	[CARP_REJ_ADDRS] = CARP_LOG_INFO,
-	[CARP_REJ_REPLAY] = CARP_LOG_WARNING,
-};
-
-const char *
-carp_rej_name(unsigned int r)
-{
-	return r < CARP_REJ_MAX ? carp_rej_names[r] : "?";
-}
+/* The carpstats counter each rejection bumps, and its log priority. */
+#define CARP_REJ_STAT(sym, str, stat, prio) CARP_STAT_##stat,
+#define CARP_REJ_PRIO(sym, str, stat, prio) CARP_LOG_##prio,
+static const uint8_t carp_rej_stat[CARP_REJ_MAX] = { CARP_REJ_LIST(CARP_REJ_STAT) };
+static const uint8_t carp_rej_prio[CARP_REJ_MAX] = { CARP_REJ_LIST(CARP_REJ_PRIO) };
+#undef CARP_REJ_PRIO
+#undef CARP_REJ_STAT
 
 /*
  * Timers run on the dataplane's clock (dataplane/clock.h), in
@@ -486,16 +461,7 @@ carp_reject(struct carp *c, struct carp_vh *vh, enum carp_rej why, const uint8_t
 static bool
 carp_from_self(const struct carp *c, uint16_t iface, uint8_t af, const uint8_t *src)
 {
-	const struct dp_iface *ifc = &c->dp->ifaces[iface];
-	unsigned int i;
-
-	if (af == 6 && memcmp(ifc->ll6, src, 16) == 0)
-		return true;
-	for (i = 0; i < ifc->n_addrs; i++)
-		if (ifc->addrs[i].af == af &&
-		    memcmp(ifc->addrs[i].addr, src, af == 4 ? 4 : 16) == 0)
-			return true;
-	return false;
+	return dp_iface_owns(&c->dp->ifaces[iface], af, src);
 }
 
 /*

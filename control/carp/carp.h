@@ -39,19 +39,22 @@
  * our key over a different address list (a subset of ours: one address,
  * only the IPv4 or only the IPv6 ones), so the key is right and the
  * configured addresses differ.
+ *
+ * Rows: symbol, name, the carpstats counter (CARP_STAT_*) and the log
+ * priority (carp.c's CARP_LOG_*) of a rejection.
  */
-#define CARP_REJ_LIST(_)				\
-	_(SHORT, "short")				\
-	_(TTL, "bad-ttl")				\
-	_(CKSUM, "checksum")				\
-	_(VERSION, "version")				\
-	_(AUTH, "auth")					\
-	_(VHID, "unknown-vhid")				\
-	_(ADDRS, "address-list")			\
-	_(REPLAY, "replay")
+#define CARP_REJ_LIST(_)					\
+	_(SHORT,	"short",	BADLEN,		INFO)	\
+	_(TTL,		"bad-ttl",	BADTTL,		NOTICE)	\
+	_(CKSUM,	"checksum",	BADSUM,		INFO)	\
+	_(VERSION,	"version",	BADVER,		NOTICE)	\
+	_(AUTH,		"auth",		BADAUTH,	INFO)	\
+	_(VHID,		"unknown-vhid",	BADVHID,	INFO)	\
+	_(ADDRS,	"address-list",	BADADDRS,	INFO)	\
+	_(REPLAY,	"replay",	BADAUTH,	WARNING)
 
 enum carp_rej {
-#define CARP_REJ_ENUM(sym, str) CARP_REJ_##sym,
+#define CARP_REJ_ENUM(sym, str, stat, prio) CARP_REJ_##sym,
 	CARP_REJ_LIST(CARP_REJ_ENUM)
 #undef CARP_REJ_ENUM
 	CARP_REJ_MAX

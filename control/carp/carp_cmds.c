@@ -256,28 +256,27 @@ do_down(struct carp *c, struct carp_vh *vh, void *arg)
 	return carp_set_down(c, vh, *(bool *)arg);
 }
 
+/* `carp down VHID` and `carp up VHID`. */
 static int
-cmd_carp_down(struct ctl_out *out, int argc, char **argv, void *arg)
+carp_updown(struct ctl_out *out, int argc, char **argv, void *arg, bool down)
 {
-	bool down = true;
-
 	if (argc != 1) {
-		ctl_error(out, CTL_BAD_ARG, "usage: carp down VHID");
+		ctl_error(out, CTL_BAD_ARG, down ? "usage: carp down VHID" : "usage: carp up VHID");
 		return -1;
 	}
 	return for_vhids(arg, out, argv[0], do_down, &down) < 0 ? -1 : 0;
 }
 
 static int
+cmd_carp_down(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	return carp_updown(out, argc, argv, arg, true);
+}
+
+static int
 cmd_carp_up(struct ctl_out *out, int argc, char **argv, void *arg)
 {
-	bool down = false;
-
-	if (argc != 1) {
-		ctl_error(out, CTL_BAD_ARG, "usage: carp up VHID");
-		return -1;
-	}
-	return for_vhids(arg, out, argv[0], do_down, &down) < 0 ? -1 : 0;
+	return carp_updown(out, argc, argv, arg, false);
 }
 
 static int

@@ -11,20 +11,11 @@
 #include <stddef.h>
 
 #include "control/carp/carp_fsm.h"
+#include "proto/proto.h"
 
 #define USEC 1000000ull
 
-static const char *const carp_state_names[CARP_ST_MAX] = {
-#define CARP_STATE_NAME(sym, str) [CARP_ST_##sym] = str,
-	CARP_STATE_LIST(CARP_STATE_NAME)
-#undef CARP_STATE_NAME
-};
-
-const char *
-carp_state_name(unsigned int s)
-{
-	return s < CARP_ST_MAX ? carp_state_names[s] : "?";
-}
+PROTO_NAME_FN(carp_state_name, unsigned int, CARP_STATE_LIST, CARP_ST_MAX);
 
 /* (base s, skew/256 s) in µs, without OpenBSD's "0 means 1/256 s" floor. */
 static uint64_t

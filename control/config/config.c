@@ -742,6 +742,10 @@ cfg_load_key(struct cfg_ld *ld, const struct cfg_key *k, const struct cfg_val *v
 		return cfg_walk(ld, v, k->sub, f);
 	case CK_ARR:
 		return cfg_load_array(ld, k, v, obj);
+	case CK_IFACE:
+		if (cfg_load_iface_ref(ld, v, f) < 0)
+			return -1;
+		break;
 	case CK_CUSTOM:
 		abort();	/* CK_CUSTOM without load: a schema table bug */
 	}

@@ -279,6 +279,12 @@ out_key_generic(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 		cfg_out_end(o, ']');
 		break;
 	}
+	case CK_IFACE: {
+		int idx = *(const int *)f;
+
+		cfg_out_str(o, idx >= 0 ? o->cfg->ifaces[idx].name : NULL);
+		break;
+	}
 	case CK_CUSTOM:
 		abort();	/* CK_CUSTOM without print: a schema table bug */
 	}

@@ -32,6 +32,7 @@ enum cfg_kind {
 	CK_NAME,		/* char[CFG_NAME_MAX]: a port, interface or group name */
 	CK_OBJ,			/* an embedded struct described by `sub` */
 	CK_ARR,			/* an array of `sub` objects: pointer at off, count at n_off */
+	CK_IFACE,		/* int: an interface named by the value, its index; -1 if absent */
 	CK_CUSTOM,		/* `load` and `print` do everything */
 };
 
@@ -51,6 +52,9 @@ struct cfg_val {
 	json_t *j;
 	uint32_t node;
 };
+
+/* An interface named by v: its index in *idx, or -1 when v is absent (config_schema.c). */
+int cfg_load_iface_ref(struct cfg_ld *ld, const struct cfg_val *v, int *idx);
 
 struct cfg_key {
 	const char *name;

@@ -12,6 +12,22 @@
 #include "control/config/config.h"
 #include "control/rules/rules.h"
 
+/* The n prefixes at src as the rule language's, in a new array; NULL if out of memory. */
+static struct rule_prefix *
+prefixes_dup(const struct cfg_prefix *src, unsigned int n)
+{
+	struct rule_prefix *p = calloc(n, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	for (unsigned int k = 0; k < n; k++) {
+		p[k].af = src[k].af;
+		p[k].plen = src[k].plen;
+		memcpy(p[k].addr, src[k].addr, 16);
+	}
+	return p;
+}
+
 int
 cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env)
 {
@@ -30,14 +46,9 @@ cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env)
 		ifs[i].index = i;
 		if (ci->n_addrs == 0)
 			continue;
-		p = calloc(ci->n_addrs, sizeof(*p));
+		p = prefixes_dup(ci->addrs, ci->n_addrs);
 		if (p == NULL)
 			goto fail;
-		for (unsigned int k = 0; k < ci->n_addrs; k++) {
-			p[k].af = ci->addrs[k].af;
-			p[k].plen = ci->addrs[k].plen;
-			memcpy(p[k].addr, ci->addrs[k].addr, 16);
-		}
 		ifs[i].addrs = p;
 		ifs[i].n_addrs = ci->n_addrs;
 		env->n_ifaces = i + 1;
@@ -53,14 +64,9 @@ cfg_rules_env(const struct dpf_config *cfg, struct rules_env *env)
 		env->n_tables = i + 1;
 		if (t->n == 0)
 			continue;
-		p = calloc(t->n, sizeof(*p));
+		p = prefixes_dup(t->entries, t->n);
 		if (p == NULL)
 			goto fail;
-		for (unsigned int k = 0; k < t->n; k++) {
-			p[k].af = t->entries[k].af;
-			p[k].plen = t->entries[k].plen;
-			memcpy(p[k].addr, t->entries[k].addr, 16);
-		}
 		tbs[i].pfx = p;
 		tbs[i].n = t->n;
 	}

@@ -49,6 +49,8 @@
 #define K_ARR(n, T, f, cnt, o, lo, hi, ...) \
 	{ .name = n, .kind = CK_ARR, .off = offsetof(T, f), .n_off = offsetof(T, cnt), \
 	  .size = sizeof(*((T *)0)->f), .min = lo, .max = hi, .sub = o, __VA_ARGS__ }
+#define K_IFACE(n, T, f, ...) \
+	{ .name = n, .kind = CK_IFACE, .off = offsetof(T, f), __VA_ARGS__ }
 #define K_CUSTOM(n, ld, pr, ...) \
 	{ .name = n, .kind = CK_CUSTOM, .load = ld, .print = pr, __VA_ARGS__ }
 
@@ -81,9 +83,8 @@ names_list(char *buf, size_t len, const char *what, const char *first, size_t st
 				       first + i * stride);
 }
 
-/* A reference to an interface by name: its index, or -1 when v is absent. */
-static int
-load_iface_ref(struct cfg_ld *ld, const struct cfg_val *v, int *idx)
+int
+cfg_load_iface_ref(struct cfg_ld *ld, const struct cfg_val *v, int *idx)
 {
 	const struct dpf_config *cfg = ld->cfg;
 	const char *s;
@@ -695,22 +696,6 @@ print_route_via(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 	print_peer(o, k->name, r->has_via, &gw);
 }
 
-static int
-load_route_iface(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
-{
-	struct cfg_route *r = obj;
-
-	return load_iface_ref(ld, v, &r->iface);
-}
-
-static void
-print_route_iface(struct cfg_out *o, const struct cfg_key *k, const void *obj)
-{
-	const struct cfg_route *r = obj;
-
-	print_iface_ref(o, k->name, r->iface);
-}
-
 static uint32_t
 route_hash(const struct cfg_prefix *p)
 {
@@ -785,7 +770,7 @@ check_route(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 static const struct cfg_key route_keys[] = {
 	K_CUSTOM("prefix", load_route_prefix, print_route_prefix, .flags = CF_REQUIRED),
 	K_CUSTOM("via", load_route_via, print_route_via, .flags = CF_NULL),
-	K_CUSTOM("interface", load_route_iface, print_route_iface, .flags = CF_NULL),
+	K_IFACE("interface", struct cfg_route, iface, .flags = CF_NULL),
 	K_BOOL("reject", struct cfg_route, reject, false),
 };
 
@@ -1116,7 +1101,7 @@ load_vhid_iface(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	struct cfg_vhid *vh = obj;
 	int idx;
 
-	if (load_iface_ref(ld, v, &idx) < 0)
+	if (cfg_load_iface_ref(ld, v, &idx) < 0)
 		return -1;
 	vh->iface = (unsigned int)idx;
 	return 0;
@@ -1297,22 +1282,6 @@ static const struct cfg_obj carp_obj = { "carp", carp_keys, NKEYS(carp_keys), NU
 /* --- sync --- */
 
 static int
-load_sync_iface(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
-{
-	struct cfg_sync *s = obj;
-
-	return load_iface_ref(ld, v, &s->iface);
-}
-
-static void
-print_sync_iface(struct cfg_out *o, const struct cfg_key *k, const void *obj)
-{
-	const struct cfg_sync *s = obj;
-
-	print_iface_ref(o, k->name, s->iface);
-}
-
-static int
 load_sync_peer(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
 	struct cfg_sync *s = obj;
@@ -1331,7 +1300,7 @@ print_sync_peer(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 }
 
 static const struct cfg_key sync_keys[] = {
-	K_CUSTOM("interface", load_sync_iface, print_sync_iface, .flags = CF_NULL),
+	K_IFACE("interface", struct cfg_sync, iface, .flags = CF_NULL),
 	K_CUSTOM("peer", load_sync_peer, print_sync_peer, .flags = CF_NULL),
 	K_BOOL("defer", struct cfg_sync, defer, false),
 	K_UINT("maxupd", struct cfg_sync, maxupd, 0, 255, 128),

@@ -220,18 +220,25 @@ buf_add(struct ctl_buf *b, const void *data, size_t n, size_t limit)
  * Handler output
  */
 
+/* A handler's result as it starts: no message, no value, no error. */
+static void
+out_clear(struct ctl_out *out)
+{
+	out->o_msg = NULL;
+	out->o_value = NULL;
+	out->o_code = CTL_OK;
+	out->o_cut = false;
+	out->o_nomem = false;
+}
+
 static void
 out_reset(struct ctl_out *out, bool json)
 {
 	free(out->o_msg);
 	json_decref(out->o_value);
 	buf_reset(&out->o_text);
-	out->o_msg = NULL;
-	out->o_value = NULL;
+	out_clear(out);
 	out->o_json = json;
-	out->o_cut = false;
-	out->o_nomem = false;
-	out->o_code = CTL_OK;
 }
 
 bool
@@ -993,11 +1000,7 @@ ctl_defer(struct ctl_out *out)
 	/* Move what the handler produced so far; the server's out starts over. */
 	p->p_out = *out;
 	memset(&out->o_text, 0, sizeof(out->o_text));
-	out->o_msg = NULL;
-	out->o_value = NULL;
-	out->o_code = CTL_OK;
-	out->o_cut = false;
-	out->o_nomem = false;
+	out_clear(out);
 	out->o_defer = p;
 	return p;
 }

@@ -37,17 +37,7 @@
 #include "proto/pkt.h"
 #include "proto/proto.h"
 
-static const char *const neigh_state_names[NEIGH_STATE_MAX] = {
-#define NEIGH_STATE_NAME(sym, str) [NEIGH_##sym] = str,
-	NEIGH_STATE_LIST(NEIGH_STATE_NAME)
-#undef NEIGH_STATE_NAME
-};
-
-const char *
-neigh_state_name(unsigned int s)
-{
-	return s < NEIGH_STATE_MAX ? neigh_state_names[s] : "?";
-}
+PROTO_NAME_FN(neigh_state_name, unsigned int, NEIGH_STATE_LIST, NEIGH_STATE_MAX);
 
 #define L2_RESERVE 18		/* room for Ethernet + one VLAN tag before L3 */
 
@@ -61,28 +51,15 @@ local_drop(struct local *l, struct rte_mbuf *m, enum dp_drop why)
 void
 local_tx_flush(struct local *l, unsigned int p)
 {
-	struct local_txbuf *b = &l->tx[p];
-	uint16_t sent;
+	const struct dp_port *port = &l->dp->ports[p];
 
-	if (b->n == 0)
-		return;
-	sent = rte_eth_tx_burst(l->dp->ports[p].port_id, l->dp->ports[p].ctl_q, b->pkts, b->n);
-	if (sent < b->n) {
-		l->st->drop[DP_DROP_TX_FULL] += b->n - sent;
-		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
-	}
-	b->n = 0;
+	l->st->drop[DP_DROP_TX_FULL] += dp_txbuf_send(&l->tx[p], port->port_id, port->ctl_q);
 }
 
 void
 local_tx(struct local *l, unsigned int p, struct rte_mbuf *m)
 {
-	struct local_txbuf *b = &l->tx[p];
-
-	l->st->port[p].tx_pkts++;
-	l->st->port[p].tx_bytes += m->pkt_len;
-	b->pkts[b->n++] = m;
-	if (b->n == DP_BURST_MAX)
+	if (dp_txbuf_put(&l->tx[p], l->st, p, m))
 		local_tx_flush(l, p);
 }
 
@@ -179,20 +156,11 @@ local_src_addr(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *d
 static bool
 local_is_ours(const struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, bool any_if)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 0; i < l->dp->n_ifaces; i++) {
-		const struct dp_iface *ifc = &l->dp->ifaces[i];
-
-		if (!any_if && i != ifx)
-			continue;
-		if (af == 6 && memcmp(ifc->ll6, addr, 16) == 0)
+	for (i = 0; i < l->dp->n_ifaces; i++)
+		if ((any_if || i == ifx) && dp_iface_owns(&l->dp->ifaces[i], af, addr))
 			return true;
-		for (j = 0; j < ifc->n_addrs; j++)
-			if (ifc->addrs[j].af == af &&
-			    memcmp(ifc->addrs[j].addr, addr, af == 4 ? 4 : 16) == 0)
-				return true;
-	}
 	return false;
 }
 
@@ -1060,24 +1028,14 @@ static void
 local_rx(struct local *l, unsigned int p, struct rte_mbuf *m)
 {
 	struct dp_main *dp = l->dp;
-	struct dp_mbuf_meta *md = dp_meta(m);
 	struct dp_parse pr;
 	unsigned int owner;
-	int rc;
 
 	l->st->rx_pkts++;
-	l->st->port[p].rx_pkts++;
-	l->st->port[p].rx_bytes += m->pkt_len;
-	rc = dp_parse_pkt(dp, p, m, &pr);
-	if (rc != DP_PARSE_OK) {
-		if (rc == DP_PARSE_BAD && pr.err != 0 && pr.err < DP_PKT_ERR_SLOTS)
-			l->st->pkt_err[pr.err]++;
+	if (dp_rx_parse(dp, l->st, p, m, &pr) != DP_PARSE_OK) {
 		local_drop(l, m, pr.drop);
 		return;
 	}
-	dp_meta_fill(md, &pr);
-	l->st->iface[pr.iface].rx_pkts++;
-	l->st->iface[pr.iface].rx_bytes += m->pkt_len;
 	if (pr.local) {
 		l->st->local_pkts++;
 		local_input(l, m);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/dp_tx.h"
 #include "proto/pkt.h"
 
 #define LOCAL_PENDING_MAX 1024		/* packets waiting for ARP/ND, all neighbours */
@@ -50,11 +51,6 @@ struct local_neigh {
 	uint16_t pending;
 	uint64_t next_us;		/* next solicitation (dp clock, clock.h) */
 	uint64_t confirmed_us;		/* last reply */
-};
-
-struct local_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST_MAX];
 };
 
 struct local_pending {
@@ -91,7 +87,7 @@ struct local {
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
-	struct local_txbuf tx[DP_MAX_PORTS];
+	struct dp_txbuf tx[DP_MAX_PORTS];
 	unsigned int n_pending;
 	struct local_pending pending[LOCAL_PENDING_MAX];
 	uint64_t icmp_tokens;

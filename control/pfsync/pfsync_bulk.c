@@ -6,42 +6,13 @@
 
 #include "control/pfsync/pfsync_bulk.h"
 #include "proto/pfsync.h"
+#include "proto/proto.h"
 
-const char *
-pfsync_bulk_state_name(unsigned int s)
-{
-	static const char *const names[PFSYNC_BULK_STATE_MAX] = {
-#define PFSYNC_BULK_STATE_NAME(sym, str) [PFSYNC_BULK_##sym] = str,
-		PFSYNC_BULK_STATE_LIST(PFSYNC_BULK_STATE_NAME)
-#undef PFSYNC_BULK_STATE_NAME
-	};
-
-	return s < PFSYNC_BULK_STATE_MAX ? names[s] : "?";
-}
-
-const char *
-pfsync_bulk_evt_name(unsigned int e)
-{
-	static const char *const names[PFSYNC_BULK_EVT_MAX] = {
-#define PFSYNC_BULK_EVT_NAME(sym, str) [PFSYNC_BULK_EV_##sym] = str,
-		PFSYNC_BULK_EVT_LIST(PFSYNC_BULK_EVT_NAME)
-#undef PFSYNC_BULK_EVT_NAME
-	};
-
-	return e < PFSYNC_BULK_EVT_MAX ? names[e] : "?";
-}
-
-const char *
-pfsync_bulk_result_name(unsigned int r)
-{
-	static const char *const names[PFSYNC_BULK_RESULT_MAX] = {
-#define PFSYNC_BULK_RESULT_NAME(sym, str) [PFSYNC_BULK_RES_##sym] = str,
-		PFSYNC_BULK_RESULT_LIST(PFSYNC_BULK_RESULT_NAME)
-#undef PFSYNC_BULK_RESULT_NAME
-	};
-
-	return r < PFSYNC_BULK_RESULT_MAX ? names[r] : "?";
-}
+PROTO_NAME_FN(pfsync_bulk_state_name, unsigned int, PFSYNC_BULK_STATE_LIST,
+	      PFSYNC_BULK_STATE_MAX);
+PROTO_NAME_FN(pfsync_bulk_evt_name, unsigned int, PFSYNC_BULK_EVT_LIST, PFSYNC_BULK_EVT_MAX);
+PROTO_NAME_FN(pfsync_bulk_result_name, unsigned int, PFSYNC_BULK_RESULT_LIST,
+	      PFSYNC_BULK_RESULT_MAX);
 
 void
 pfsync_bulk_init(struct pfsync_bulk *b, uint64_t bulk_us)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "control/pfsync/pfsync_q.h"
+#include "proto/proto.h"
 
 #define Q_NONE UINT32_MAX
 
@@ -48,26 +49,9 @@ struct pfsync_q {
 	struct q_list list[PFSYNC_Q_MAX];
 };
 
-static const struct {
-	const char *name;
-	unsigned int action;
-} q_kinds[PFSYNC_Q_MAX] = {
-#define PFSYNC_Q_ROW(sym, n, act) [PFSYNC_Q_##sym] = { n, act },
-	PFSYNC_Q_LIST(PFSYNC_Q_ROW)
-#undef PFSYNC_Q_ROW
-};
-
-const char *
-pfsync_q_name(unsigned int kind)
-{
-	return kind < PFSYNC_Q_MAX ? q_kinds[kind].name : "?";
-}
-
-unsigned int
-pfsync_q_action(unsigned int kind)
-{
-	return kind < PFSYNC_Q_MAX ? q_kinds[kind].action : 0;
-}
+PROTO_NAME_FN(pfsync_q_name, unsigned int, PFSYNC_Q_LIST, PFSYNC_Q_MAX);
+PROTO_TABLE_FN(unsigned int, pfsync_q_action, unsigned int, PFSYNC_Q_MAX, 0,
+	       PFSYNC_Q_LIST(PROTO_XCOL3));
 
 static unsigned int
 q_link(unsigned int kind)
@@ -302,7 +286,7 @@ pfsync_q_drain(struct pfsync_q *q, struct pfsync_builder *b, pfsync_q_export_fn 
 	unsigned int kind, written = 0;
 
 	for (kind = 0; kind < PFSYNC_Q_MAX; kind++) {
-		unsigned int action = q_kinds[kind].action;
+		unsigned int action = pfsync_q_action(kind);
 
 		while (q->list[kind].head != Q_NONE) {
 			uint32_t i = q->list[kind].head;

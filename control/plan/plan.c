@@ -186,6 +186,14 @@ iface_addr_path(const struct cfg_iface *ci, unsigned int i, unsigned int j, char
 		snprintf(buf, len, "interfaces[%u].ipv6[%u]", i, j - n4);
 }
 
+void
+plan_addr(struct dp_addr *d, const struct cfg_prefix *c)
+{
+	d->af = c->af;
+	d->plen = c->plen;
+	memcpy(d->addr, c->addr, 16);
+}
+
 static int
 plan_ifaces(struct dpf_plan *p, struct cfg_error *err)
 {
@@ -216,11 +224,8 @@ plan_ifaces(struct dpf_plan *p, struct cfg_error *err)
 		di->port = (uint16_t)ci->port;
 		di->vlan = ci->vlan;
 		di->mtu = ci->mtu;
-		for (unsigned int j = 0; j < ci->n_addrs; j++) {
-			di->addrs[j].af = ci->addrs[j].af;
-			di->addrs[j].plen = ci->addrs[j].plen;
-			memcpy(di->addrs[j].addr, ci->addrs[j].addr, 16);
-		}
+		for (unsigned int j = 0; j < ci->n_addrs; j++)
+			plan_addr(&di->addrs[j], &ci->addrs[j]);
 		di->n_addrs = ci->n_addrs;
 		p->n_ifaces++;
 	}
@@ -244,9 +249,7 @@ plan_routes(struct dpf_plan *p, struct cfg_error *err)
 		const struct cfg_route *r = &cfg->routes[i];
 		struct dp_route_conf *dr = &p->routes[i];
 
-		dr->dst.af = r->dst.af;
-		dr->dst.plen = r->dst.plen;
-		memcpy(dr->dst.addr, r->dst.addr, 16);
+		plan_addr(&dr->dst, &r->dst);
 		dr->has_via = r->has_via;
 		memcpy(dr->via, r->via, 16);
 		dr->iface = r->iface;

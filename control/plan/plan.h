@@ -88,6 +88,9 @@ struct dpf_plan {
  */
 unsigned int plan_port_queues(const struct dpf_config *cfg, unsigned int i);
 
+/* A config prefix as the dataplane's address. */
+void plan_addr(struct dp_addr *d, const struct cfg_prefix *c);
+
 int plan_compile(struct dpf_config *cfg, const struct plan_opts *opts, struct dpf_plan **out,
 		 struct cfg_error *err);
 /* cfg_load_file() (path NULL: the embedded default) and plan_compile(). */

@@ -41,6 +41,22 @@ lc_blank(const char *s)
 	return s;
 }
 
+/* Refuses lcore id lc, which EAL cannot have; returns -1. */
+static int
+lc_over(char *why, size_t len, long lc)
+{
+	snprintf(why, len, "lcore %ld is not below %d (RTE_MAX_LCORE)", lc, RTE_MAX_LCORE);
+	return -1;
+}
+
+/* Refuses a value that is not an EAL `what` (like example); returns -1. */
+static int
+lc_syntax(char *why, size_t len, const char *what, const char *example)
+{
+	snprintf(why, len, "not an EAL %s (e.g. \"%s\")", what, example);
+	return -1;
+}
+
 static void
 lc_range(struct lc_set *set, unsigned long a, unsigned long b)
 {
@@ -64,11 +80,8 @@ lc_corelist(const char *s, struct lc_set *set, char *why, size_t len)
 		idx = strtol(s, &end, 10);
 		if (errno != 0 || end == NULL)
 			goto syntax;
-		if (idx < 0 || idx >= RTE_MAX_LCORE) {
-			snprintf(why, len, "lcore %ld is not below %d (RTE_MAX_LCORE)", idx,
-				 RTE_MAX_LCORE);
-			return -1;
-		}
+		if (idx < 0 || idx >= RTE_MAX_LCORE)
+			return lc_over(why, len, idx);
 		end = (char *)lc_blank(end);
 		if (*end == '-') {
 			min = idx;
@@ -82,8 +95,7 @@ lc_corelist(const char *s, struct lc_set *set, char *why, size_t len)
 	} while (*end != '\0');
 	return 0;
 syntax:
-	snprintf(why, len, "not an EAL core list (e.g. \"0-2,4\")");
-	return -1;
+	return lc_syntax(why, len, "core list", "0-2,4");
 }
 
 /*
@@ -188,19 +200,15 @@ lc_lcores(const char *s, struct lc_set *set, char *why, size_t len)
 		for (unsigned int i = 0; i < LC_CPUS; i++) {
 			if (!one.bit[i])
 				continue;
-			if (i >= RTE_MAX_LCORE) {
-				snprintf(why, len, "lcore %u is not below %d (RTE_MAX_LCORE)", i,
-					 RTE_MAX_LCORE);
-				return -1;
-			}
+			if (i >= RTE_MAX_LCORE)
+				return lc_over(why, len, (long)i);
 			set->bit[i] = 1;
 		}
 		s = end + 1;
 	} while (*end != '\0');
 	return 0;
 syntax:
-	snprintf(why, len, "not an EAL lcore map (e.g. \"0@0,(1-3)@1\")");
-	return -1;
+	return lc_syntax(why, len, "lcore map", "0@0,(1-3)@1");
 }
 
 /* -c: a hexadecimal core mask (eal_parse_coremask), "0x" optional. */
@@ -228,11 +236,8 @@ lc_coremask(const char *s, struct lc_set *set, char *why, size_t len)
 		for (unsigned int b = 0; b < 4; b++) {
 			if (!(v & (1 << b)))
 				continue;
-			if (bit + b >= RTE_MAX_LCORE) {
-				snprintf(why, len, "lcore %u is not below %d (RTE_MAX_LCORE)",
-					 bit + b, RTE_MAX_LCORE);
-				return -1;
-			}
+			if (bit + b >= RTE_MAX_LCORE)
+				return lc_over(why, len, (long)(bit + b));
 			set->bit[bit + b] = 1;
 		}
 	}

@@ -92,6 +92,9 @@ void rules_ruleset_free(struct dpf_ruleset *rs);
  */
 struct dpf_ruleset *rules_ruleset_dup(const struct dpf_ruleset *rs);
 
+/* pf.conf words of a block policy and a port operator; "?" if out of range. */
+const char *rules_block_name(unsigned int block);
+const char *rules_port_op_name(unsigned int op);
 /* Protocol and service names of the built-in tables; NULL if none. */
 const char *rules_proto_name(uint8_t proto);
 int rules_proto_lookup(const char *name);	/* -1 if unknown */

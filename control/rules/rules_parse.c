@@ -26,6 +26,8 @@
 #include <arpa/inet.h>
 
 #include "control/rules/rules.h"
+#include "proto/pftm.h"
+#include "proto/proto.h"
 
 enum tok_type {
 	T_END,
@@ -508,15 +510,10 @@ port_item(struct lex *l, void *arg)
 	void *m;
 
 	if (l->t.type == T_OP) {
-		static const char *const ops[] = {
-#define OPSTR(sym, str) str,
-			RULE_PORT_OP_LIST(OPSTR)
-#undef OPSTR
-		};
 		bool found = false;
 
 		for (unsigned int i = 0; i < RULE_PORT_OP_MAX; i++) {
-			if (is(l, ops[i]) && i != RULE_PORT_IN && i != RULE_PORT_OUT) {
+			if (is(l, rules_port_op_name(i)) && i != RULE_PORT_IN && i != RULE_PORT_OUT) {
 				rp.op = (uint8_t)i;
 				found = true;
 			}
@@ -715,14 +712,8 @@ icmp_item(struct lex *l, void *arg)
 static int
 timeout_index(const char *name)
 {
-	static const char *const names[] = {
-#define TM_NAME(sym, str, def) str,
-		PFTM_LIST(TM_NAME)
-#undef TM_NAME
-	};
-
 	for (int i = 0; i < PFTM_MAX; i++)
-		if (strcmp(names[i], name) == 0)
+		if (strcmp(pftm_name((unsigned int)i), name) == 0)
 			return i;
 	return -1;
 }
@@ -808,14 +799,8 @@ parse_string_rule(struct lex *l, struct dpf_rule *r)
 	if (next(l) < 0)
 		return -1;
 	if (r->action == RULE_BLOCK) {
-		static const char *const styles[] = {
-#define STYLE(sym, str) str,
-			RULE_BLOCK_LIST(STYLE)
-#undef STYLE
-		};
-
 		for (unsigned int i = 1; i < RULE_BLOCK_MAX; i++)
-			if (take(l, styles[i], &rc))
+			if (take(l, rules_block_name(i), &rc))
 				r->block = (uint8_t)i;
 		if (rc < 0)
 			return -1;
@@ -1111,6 +1096,38 @@ jstring(struct jctx *c, const char *key, const json_t *v, const char **out)
 	return 0;
 }
 
+/* A word a JSON key may take, and what it stands for. */
+struct jword {
+	const char *word;
+	uint8_t val;
+};
+
+/*
+ * The string v at key must be one of the n words: *out gets its value, or
+ * this fails with `expected "w1", "w2" or "w3", got "s"`.
+ */
+static int
+jword(struct jctx *c, const char *key, const json_t *v, const struct jword *words,
+      unsigned int n, uint8_t *out)
+{
+	const char *s = NULL;
+	char list[128];
+	size_t at = 0;
+
+	if (jstring(c, key, v, &s) < 0)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		if (strcmp(s, words[i].word) == 0) {
+			*out = words[i].val;
+			return 0;
+		}
+	}
+	for (unsigned int i = 0; i < n && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s\"%s\"",
+				       i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i].word);
+	return jfail(c, key, "expected %s, got \"%s\"", list, s);
+}
+
 static int
 jbool(struct jctx *c, const char *key, const json_t *v, bool *out)
 {
@@ -1219,6 +1236,12 @@ jrule(struct jctx *c, const json_t *o)
 		"from", "to", "flags", "icmp_type", "icmp6_type", "state", "state_options",
 		"label", "id",
 	};
+	static const struct jword actions[] = { { "pass", RULE_PASS }, { "block", RULE_BLOCK } };
+	static const struct jword dirs[] = {
+		{ "in", RULE_DIR_IN }, { "out", RULE_DIR_OUT }, { "both", RULE_DIR_BOTH },
+	};
+	static const struct jword afs[] = { { "inet", 4 }, { "inet6", 6 } };
+	static const struct jword states[] = { { "keep", 1 }, { "no", 0 } };
 	const char *k, *s = NULL;
 	json_t *v;
 
@@ -1235,44 +1258,24 @@ jrule(struct jctx *c, const json_t *o)
 	v = json_object_get(o, "action");
 	if (v == NULL)
 		return jfail(c, "", "a rule needs \"action\": \"pass\" or \"block\"");
-	if (jstring(c, "action", v, &s) < 0)
+	if (jword(c, "action", v, actions, PROTO_ARRAY_SIZE(actions), &r->action) < 0)
 		return -1;
-	if (strcmp(s, "pass") == 0)
-		r->action = RULE_PASS;
-	else if (strcmp(s, "block") == 0)
-		r->action = RULE_BLOCK;
-	else
-		return jfail(c, "action", "expected \"pass\" or \"block\", got \"%s\"", s);
 	if ((v = json_object_get(o, "block_policy")) != NULL) {
-		static const char *const styles[] = {
-#define STYLE(sym, str) str,
-			RULE_BLOCK_LIST(STYLE)
-#undef STYLE
-		};
-
 		if (jstring(c, "block_policy", v, &s) < 0)
 			return -1;
 		if (r->action != RULE_BLOCK)
 			return jfail(c, "block_policy", "only a block rule has a block policy");
 		for (unsigned int i = 1; i < RULE_BLOCK_MAX; i++)
-			if (strcmp(s, styles[i]) == 0)
+			if (strcmp(s, rules_block_name(i)) == 0)
 				r->block = (uint8_t)i;
 		if (r->block == RULE_BLOCK_DEFAULT)
 			return jfail(c, "block_policy", "expected \"drop\", \"return\", "
 				     "\"return-rst\" or \"return-icmp\", got \"%s\"", s);
 	}
 	r->dir = RULE_DIR_BOTH;
-	if ((v = json_object_get(o, "direction")) != NULL) {
-		if (jstring(c, "direction", v, &s) < 0)
-			return -1;
-		if (strcmp(s, "in") == 0)
-			r->dir = RULE_DIR_IN;
-		else if (strcmp(s, "out") == 0)
-			r->dir = RULE_DIR_OUT;
-		else if (strcmp(s, "both") != 0)
-			return jfail(c, "direction", "expected \"in\", \"out\" or \"both\", got "
-				     "\"%s\"", s);
-	}
+	if ((v = json_object_get(o, "direction")) != NULL &&
+	    jword(c, "direction", v, dirs, PROTO_ARRAY_SIZE(dirs), &r->dir) < 0)
+		return -1;
 	if ((v = json_object_get(o, "log")) != NULL) {
 		if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)
 			r->log = r->log_all = true;
@@ -1286,16 +1289,9 @@ jrule(struct jctx *c, const json_t *o)
 	if ((v = json_object_get(o, "on")) != NULL &&
 	    jlist(c, "on", v, on_fn, r, "an interface name") < 0)
 		return -1;
-	if ((v = json_object_get(o, "af")) != NULL) {
-		if (jstring(c, "af", v, &s) < 0)
-			return -1;
-		if (strcmp(s, "inet") == 0)
-			r->af = 4;
-		else if (strcmp(s, "inet6") == 0)
-			r->af = 6;
-		else
-			return jfail(c, "af", "expected \"inet\" or \"inet6\", got \"%s\"", s);
-	}
+	if ((v = json_object_get(o, "af")) != NULL &&
+	    jword(c, "af", v, afs, PROTO_ARRAY_SIZE(afs), &r->af) < 0)
+		return -1;
 	if ((v = json_object_get(o, "proto")) != NULL &&
 	    jlist(c, "proto", v, proto_fn, r, "a protocol name or number") < 0)
 		return -1;
@@ -1324,15 +1320,15 @@ jrule(struct jctx *c, const json_t *o)
 			return -1;
 	}
 	if ((v = json_object_get(o, "state")) != NULL) {
-		if (jstring(c, "state", v, &s) < 0)
+		uint8_t keep;
+
+		if (jword(c, "state", v, states, PROTO_ARRAY_SIZE(states), &keep) < 0)
 			return -1;
 		c->sn.state = true;
-		if (strcmp(s, "keep") == 0)
+		if (keep)
 			r->keep_state = true;
-		else if (strcmp(s, "no") == 0)
-			r->no_state_written = true;
 		else
-			return jfail(c, "state", "expected \"keep\" or \"no\", got \"%s\"", s);
+			r->no_state_written = true;
 	}
 	if ((v = json_object_get(o, "state_options")) != NULL) {
 		char text[64], path[96];

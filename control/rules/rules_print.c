@@ -21,6 +21,8 @@
 #include <arpa/inet.h>
 
 #include "control/rules/rules.h"
+#include "proto/pftm.h"
+#include "proto/proto.h"
 
 struct name_num {
 	const char *name;
@@ -233,11 +235,7 @@ put_addr_item(struct out *o, const struct rule_addr_item *it)
 	}
 }
 
-static const char *const port_ops[] = {
-#define RULE_PORT_OP_STR(sym, str) str,
-	RULE_PORT_OP_LIST(RULE_PORT_OP_STR)
-#undef RULE_PORT_OP_STR
-};
+PROTO_NAME_FN(rules_port_op_name, unsigned int, RULE_PORT_OP_LIST, RULE_PORT_OP_MAX);
 
 static void
 put_port(struct out *o, const struct rule_port *p)
@@ -251,10 +249,10 @@ put_port(struct out *o, const struct rule_port *p)
 		break;
 	case RULE_PORT_IN:
 	case RULE_PORT_OUT:
-		put(o, "%u %s %u", p->a, port_ops[p->op], p->b);
+		put(o, "%u %s %u", p->a, rules_port_op_name(p->op), p->b);
 		break;
 	default:
-		put(o, "%s %u", port_ops[p->op], p->a);
+		put(o, "%s %u", rules_port_op_name(p->op), p->a);
 		break;
 	}
 }
@@ -325,17 +323,7 @@ has_tcp(const struct dpf_rule *r)
 	return r->n_proto == 0 || memchr(r->proto, 6, r->n_proto) != NULL;
 }
 
-static const char *const tm_names[] = {
-#define TM_NAME(sym, str, def) str,
-	PFTM_LIST(TM_NAME)
-#undef TM_NAME
-};
-
-static const char *const block_names[] = {
-#define BLOCK_NAME(sym, str) str,
-	RULE_BLOCK_LIST(BLOCK_NAME)
-#undef BLOCK_NAME
-};
+PROTO_NAME_FN(rules_block_name, unsigned int, RULE_BLOCK_LIST, RULE_BLOCK_MAX);
 
 size_t
 rules_print(const struct dpf_rule *r, char *buf, size_t len)
@@ -347,7 +335,7 @@ rules_print(const struct dpf_rule *r, char *buf, size_t len)
 		buf[0] = '\0';
 	put(&o, "%s", r->action == RULE_PASS ? "pass" : "block");
 	if (r->action == RULE_BLOCK && r->block != RULE_BLOCK_DEFAULT)
-		put(&o, " %s", block_names[r->block]);
+		put(&o, " %s", rules_block_name(r->block));
 	if (r->dir == RULE_DIR_IN)
 		put(&o, " in");
 	else if (r->dir == RULE_DIR_OUT)
@@ -433,7 +421,7 @@ rules_print(const struct dpf_rule *r, char *buf, size_t len)
 		}
 		for (unsigned int i = 0; i < PFTM_MAX; i++) {
 			if (r->timeouts[i] != 0) {
-				put(&o, "%s%s %u", sep, tm_names[i], r->timeouts[i]);
+				put(&o, "%s%s %u", sep, pftm_name(i), r->timeouts[i]);
 				sep = ", ";
 			}
 		}

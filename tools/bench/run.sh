@@ -189,7 +189,7 @@ sample() {
 	# In the background with wait, so that TERM/INT are handled at once.
 	# shellcheck disable=SC2086
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
-import json, os, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 sys.path.insert(0, os.environ["BENCH_HERE"])
 import benchlib
 kind, pid, out, dpfctl, dsock, tag, secs, warm = sys.argv[1:9]
@@ -208,15 +208,8 @@ def counter():
                 return int(w["forwarded"])
         raise RuntimeError("no worker 0")
     if tsock is None:
-        for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
-            p = os.path.join(d, tprefix, "dpdk_telemetry.v2")
-            if os.path.exists(p):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                s.connect(p)
-                s.recv(4096)
-                tsock = s
-                break
-        else:
+        tsock = benchlib.telemetry(tprefix)
+        if tsock is None:
             raise RuntimeError("no telemetry socket")
     if kind == "gen":
         return ethstats(2)["ipackets"]
@@ -470,17 +463,13 @@ PYEOF
 # telemetry_alloc PREFIX: DPDK heap 0 Alloc_size of the process with PREFIX.
 telemetry_alloc() {
 	"$PY" - "$1" <<'PYEOF'
-import json, os, socket, sys
-for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
-    p = os.path.join(d, sys.argv[1], "dpdk_telemetry.v2")
-    if os.path.exists(p):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.connect(p)
-        s.recv(4096)
-        s.send(b"/eal/heap_info,0")
-        print(json.loads(s.recv(65536))["/eal/heap_info"]["Alloc_size"])
-        sys.exit(0)
-sys.exit("no telemetry socket for " + sys.argv[1])
+import os, sys
+sys.path.insert(0, os.environ["BENCH_HERE"])
+import benchlib
+v = benchlib.heap_alloc(sys.argv[1])
+if v is None:
+    sys.exit("no telemetry socket for " + sys.argv[1])
+print(v)
 PYEOF
 }
 
@@ -507,7 +496,7 @@ sample_new() {
 	# shellcheck disable=SC2086
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-dpf" "$NSTATES" "$STATES_PERIOD" \
 		"$SECS" "$WARM" "$STATES_REFILLS" <<'PYEOF' &
-import json, os, socket, subprocess, sys, time
+import json, os, subprocess, sys, time
 sys.path.insert(0, os.environ["BENCH_HERE"])
 import benchlib
 pid, out, mode, dpfctl, dsock, prefix, n, period, secs, warm, refills = sys.argv[1:12]
@@ -536,15 +525,8 @@ def sched(tid):
 steal_ticks = benchlib.steal_ticks
 
 def heap_alloc():
-    for d in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/x"), "dpdk")):
-        p = os.path.join(d, prefix, "dpdk_telemetry.v2")
-        if os.path.exists(p):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.connect(p)
-            s.recv(4096)
-            s.send(b"/eal/heap_info,0")
-            return int(json.loads(s.recv(65536))["/eal/heap_info"]["Alloc_size"])
-    return 0
+    v = benchlib.heap_alloc(prefix)
+    return 0 if v is None else v
 
 def snap(tid):
     r0 = sched(tid)[0]
@@ -694,6 +676,18 @@ states_round() {
 	done
 }
 
+# awk functions of the summary tables: the median, minimum and maximum of
+# a[1..n], and "median (min-max)" of them printed with format f.
+AWK_STATS='
+	function med(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
+	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+	function rng(a, n, f) { return n ? sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) : "-" }
+'
+
 # The states harness's new-state table: per ruleset, median (min-max) over
 # every warm pass of every round; "extra" = a pass's cycles per new state
 # minus the median cycles per packet of the no-state run's warm passes in
@@ -703,14 +697,7 @@ states_table() {
 	echo
 	echo "| ruleset (remaking $NLABEL states) | passes | M new states/s | cycles per new state | extra over no state | Mpps | cold first pass: cycles per new state | min CPU share | heap MB |"
 	echo "|---|---|---|---|---|---|---|---|---|"
-	awk -v tsc="$TSC_MHZ" '
-	function med(a, n,   i, j, t) {
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
-	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
-	function rng(a, n, f) { return n ? sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) : "-" }
+	awk -v tsc="$TSC_MHZ" "$AWK_STATS"'
 	{
 		if (!($1 in seen)) { seen[$1] = 1; order[ns++] = $1 }
 		cpp = tsc * 1e6 * $7 / $4; cps = $5 ? tsc * 1e6 * $7 / $5 : 0
@@ -751,6 +738,16 @@ states_table() {
 		"(heap Alloc_size at limits.states $ST_LIMIT minus at 1000)."
 }
 
+# mix_pcap MIX ROUND: the pcap of frame mix MIX (64B or IMIX); fails for an
+# IMIX round past IMIX_ROUNDS (IMIX gets fewer rounds to stay within the
+# time bound).
+mix_pcap() {
+	case "$1" in
+	IMIX) [ "$2" -le "$IMIX_ROUNDS" ] && echo fwd-imix.pcap ;;
+	*) echo fwd-64.pcap ;;
+	esac
+}
+
 # One result line: scenario dut round pkts wall run steal wait
 RESULTS=$TMP/results
 : >"$RESULTS"
@@ -773,10 +770,7 @@ ROUNDS_PCAP=0
 case "$HARNESS" in pcap|all) ROUNDS_PCAP=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_PCAP"); do
 	for s in $SCEN; do
-		f=fwd-64.pcap
-		[ "$s" = IMIX ] && f=fwd-imix.pcap
-		# IMIX gets IMIX_ROUNDS rounds to stay within the time bound.
-		[ "$s" = IMIX ] && [ "$r" -gt "$IMIX_ROUNDS" ] && continue
+		f=$(mix_pcap "$s" "$r") || continue
 		run_testpmd "tp-$s-$r" "$TMP/$f"
 		record "$s" testpmd "$r" "tp-$s-$r"
 		run_dpf "dpf-$s-$r" "$f"
@@ -796,9 +790,7 @@ ROUNDS_MEMIF=0
 case "$HARNESS" in memif|all) ROUNDS_MEMIF=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_MEMIF"); do
 	for s in $SCEN; do
-		f=fwd-64.pcap
-		[ "$s" = IMIX ] && f=fwd-imix.pcap
-		[ "$s" = IMIX ] && [ "$r" -gt "$IMIX_ROUNDS" ] && continue
+		f=$(mix_pcap "$s" "$r") || continue
 		for d in testpmd dpf; do
 			run_memif "m$d-$s-$r" "$d" "$TMP/$f"
 			record "memif-$s" "$d" "$r" "m$d-$s-$r"
@@ -837,13 +829,7 @@ echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	echo "| $([ "$HARNESS" = states ] && echo "flows (64 B)" || echo frames) | rounds | testpmd io-fwd Mpps | dpf Mpps | dpf/testpmd | testpmd cycles/pkt | dpf cycles/pkt | min CPU share (testpmd, dpf) |"
 	echo "|---|---|---|---|---|---|---|---|"
-	awk -v tsc="$TSC_MHZ" '
-	function med(a, n,   i, j, t) {
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
-	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+	awk -v tsc="$TSC_MHZ" "$AWK_STATS"'
 	{
 		if (!($1 in seen)) { seen[$1] = 1; order[ns++] = $1 }
 		k = $1 SUBSEP $2 SUBSEP $3
