@@ -30,6 +30,7 @@
 #include "dataplane/dp_hash.h"
 #include "dataplane/state.h"
 #include "proto/pf.h"
+#include "proto/proto.h"
 
 #define PFSYNC_TAG_BIT (1ULL << 63)	/* tags of pfsync's requests (filter_cmds: bit clear) */
 #define PFSYNC_Q_CAPACITY 65536		/* distinct states queued at once */
@@ -49,17 +50,7 @@
 
 static const uint8_t pfsync_group[4] = { 224, 0, 0, 240 };
 
-static const char *const xstat_names[PFSYNC_X_MAX] = {
-#define PFSYNC_XSTAT_NAME(sym, name, descr) [PFSYNC_X_##sym] = name,
-	PFSYNC_XSTAT_LIST(PFSYNC_XSTAT_NAME)
-#undef PFSYNC_XSTAT_NAME
-};
-
-const char *
-pfsync_xstat_name(unsigned int s)
-{
-	return s < PFSYNC_X_MAX ? xstat_names[s] : "?";
-}
+PROTO_NAME_FN(pfsync_xstat_name, unsigned int, PFSYNC_XSTAT_LIST, PFSYNC_X_MAX);
 
 static uint64_t
 ps_now_us(const struct pfsync *ps)
@@ -72,106 +63,65 @@ ps_now_us(const struct pfsync *ps)
 static int
 idmap_init(struct pfsync_idmap *m, uint32_t capacity)
 {
-	uint32_t nb = 1, i;
-
-	while (nb < capacity && nb < (1u << 30))
-		nb <<= 1;
 	m->e = calloc(capacity, sizeof(*m->e));
-	m->bucket = malloc(sizeof(*m->bucket) * nb);
-	if (m->e == NULL || m->bucket == NULL)
+	if (m->e == NULL || pfsync_ident_init(&m->ids, capacity) != 0)
 		return -ENOMEM;
-	for (i = 0; i < nb; i++)
-		m->bucket[i] = UINT32_MAX;
-	for (i = 0; i < capacity; i++)
-		m->e[i].next = i + 1 < capacity ? i + 1 : UINT32_MAX;
-	m->mask = nb - 1;
-	m->capacity = capacity;
-	m->free = 0;
 	return 0;
 }
 
-static uint32_t
-idmap_hash(const struct pfsync_idmap *m, uint64_t id, uint32_t cid)
+static void
+idmap_fini(struct pfsync_idmap *m)
 {
-	return (uint32_t)(((id ^ ((uint64_t)cid << 23)) * 0x9e3779b97f4a7c15ULL) >> 32) & m->mask;
+	free(m->e);
+	m->e = NULL;
+	pfsync_ident_fini(&m->ids);
 }
 
-static struct pfsync_idmap_ent *
+static const struct pfsync_idmap_ent *
 idmap_find(const struct pfsync_idmap *m, uint64_t id, uint32_t cid)
 {
-	uint32_t i = m->bucket[idmap_hash(m, id, cid)];
+	uint32_t i = pfsync_ident_find(&m->ids, id, cid);
 
-	while (i != UINT32_MAX && (m->e[i].id != id || m->e[i].creatorid != cid))
-		i = m->e[i].next;
-	return i != UINT32_MAX ? &m->e[i] : NULL;
+	return i != PFSYNC_IDENT_NONE ? &m->e[i] : NULL;
 }
 
 static int
 idmap_set(struct pfsync_idmap *m, uint64_t id, uint32_t cid, unsigned int worker, uint32_t pos)
 {
-	struct pfsync_idmap_ent *e = idmap_find(m, id, cid);
-	uint32_t i, b;
+	bool added;
+	uint32_t i = pfsync_ident_get(&m->ids, id, cid, &added);
 
-	if (e == NULL) {
-		if (m->free == UINT32_MAX)
-			return -ENOSPC;
-		i = m->free;
-		e = &m->e[i];
-		m->free = e->next;
-		b = idmap_hash(m, id, cid);
-		e->id = id;
-		e->creatorid = cid;
-		e->next = m->bucket[b];
-		m->bucket[b] = i;
-		m->count++;
-	}
-	e->worker = (uint8_t)worker;
-	e->pos = pos;
+	if (i == PFSYNC_IDENT_NONE)
+		return -ENOSPC;
+	m->e[i].worker = (uint8_t)worker;
+	m->e[i].pos = pos;
 	return 0;
 }
 
 static void
 idmap_del(struct pfsync_idmap *m, uint64_t id, uint32_t cid)
 {
-	uint32_t *p = &m->bucket[idmap_hash(m, id, cid)];
+	uint32_t i = pfsync_ident_find(&m->ids, id, cid);
 
-	while (*p != UINT32_MAX) {
-		struct pfsync_idmap_ent *e = &m->e[*p];
-
-		if (e->id == id && e->creatorid == cid) {
-			uint32_t i = *p;
-
-			*p = e->next;
-			e->next = m->free;
-			m->free = i;
-			m->count--;
-			return;
-		}
-		p = &e->next;
-	}
+	if (i != PFSYNC_IDENT_NONE)
+		pfsync_ident_put(&m->ids, i);
 }
 
-/* Drops every entry of creator cid (a CLR). */
+/* Drops every entry of creator cid (a CLR): a walk over the chains. */
 static void
 idmap_del_creator(struct pfsync_idmap *m, uint32_t cid)
 {
 	uint32_t b;
 
-	for (b = 0; b <= m->mask; b++) {
-		uint32_t *p = &m->bucket[b];
+	for (b = 0; b <= m->ids.mask; b++) {
+		uint32_t i = m->ids.bucket[b];
 
-		while (*p != UINT32_MAX) {
-			struct pfsync_idmap_ent *e = &m->e[*p];
-			uint32_t i = *p;
+		while (i != PFSYNC_IDENT_NONE) {
+			uint32_t next = m->ids.next[i];
 
-			if (e->creatorid != cid) {
-				p = &e->next;
-				continue;
-			}
-			*p = e->next;
-			e->next = m->free;
-			m->free = i;
-			m->count--;
+			if (m->ids.creatorid[i] == cid)
+				pfsync_ident_put(&m->ids, i);
+			i = next;
 		}
 	}
 }
@@ -1034,8 +984,7 @@ pfsync_destroy(struct pfsync *ps)
 			free(ps->backlog[w].req);
 	free(ps->backlog);
 	free(ps->pend);
-	free(ps->idmap.e);
-	free(ps->idmap.bucket);
+	idmap_fini(&ps->idmap);
 	pfsync_q_free(ps->q);
 	free(ps);
 }

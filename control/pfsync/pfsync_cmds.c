@@ -83,7 +83,7 @@ show_json(const struct pfsync *ps)
 	json_object_set_new(top, "stats", st);
 	for (i = 0; i < PFSYNC_X_MAX; i++)
 		json_object_set_new(x, pfsync_xstat_name(i), json_integer((json_int_t)ps->xstats[i]));
-	json_object_set_new(x, "peer-states-indexed", json_integer(ps->idmap.count));
+	json_object_set_new(x, "peer-states-indexed", json_integer(ps->idmap.ids.count));
 	json_object_set_new(top, "dpf", x);
 	return top;
 }

@@ -14,6 +14,7 @@
 
 #include "control/pfsync/pfsync.h"
 #include "control/pfsync/pfsync_bulk.h"
+#include "control/pfsync/pfsync_ident.h"
 #include "control/pfsync/pfsync_q.h"
 #include "dataplane/filter_cmd.h"
 
@@ -62,17 +63,13 @@ struct pfsync_backlog {
 
 /* Where a peer's state lives here: (id, creatorid) -> worker, record. */
 struct pfsync_idmap_ent {
-	uint64_t id;
-	uint32_t creatorid;
 	uint32_t pos;
-	uint32_t next;			/* chain or free list */
 	uint8_t worker;
 };
 
 struct pfsync_idmap {
-	struct pfsync_idmap_ent *e;
-	uint32_t *bucket;
-	uint32_t mask, capacity, count, free;
+	struct pfsync_ident ids;
+	struct pfsync_idmap_ent *e;	/* by identity slot */
 };
 
 struct pfsync {

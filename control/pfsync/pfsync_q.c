@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/pfsync/pfsync_ident.h"
 #include "control/pfsync/pfsync_q.h"
 #include "proto/proto.h"
 
@@ -27,7 +28,6 @@
 
 struct q_entry {
 	struct pfsync_qref ref;
-	uint32_t hnext;			/* hash chain, or the free list */
 	uint32_t next[LINK_MAX];
 	uint32_t prev[LINK_MAX];
 	uint8_t main;			/* PFSYNC_Q_* of the main queue, or PFSYNC_Q_MAX */
@@ -39,11 +39,8 @@ struct q_list {
 };
 
 struct pfsync_q {
-	struct q_entry *e;
-	uint32_t *bucket;
-	uint32_t mask;			/* buckets - 1 */
-	uint32_t capacity;
-	uint32_t free;			/* free list head */
+	struct q_entry *e;		/* by identity slot */
+	struct pfsync_ident ids;	/* identity -> slot */
 	uint32_t total;			/* records on all queues */
 	uint64_t first_us;		/* when the queues last became non-empty */
 	struct q_list list[PFSYNC_Q_MAX];
@@ -59,35 +56,17 @@ q_link(unsigned int kind)
 	return kind == PFSYNC_Q_INS_ACK ? LINK_ACK : kind == PFSYNC_Q_UPD_REQ ? LINK_REQ : LINK_MAIN;
 }
 
-static uint32_t
-q_hash(const struct pfsync_q *q, uint64_t id, uint32_t creatorid)
-{
-	uint64_t h = (id ^ ((uint64_t)creatorid << 17)) * 0x9e3779b97f4a7c15ULL;
-
-	return (uint32_t)(h >> 32) & q->mask;
-}
-
 struct pfsync_q *
 pfsync_q_create(uint32_t capacity)
 {
 	struct pfsync_q *q = calloc(1, sizeof(*q));
-	uint32_t nb = 1, i;
+	uint32_t i;
 
-	if (q == NULL || capacity == 0 || capacity >= Q_NONE)
+	if (q == NULL || pfsync_ident_init(&q->ids, capacity) != 0)
 		goto fail;
-	while (nb < capacity && nb < (1u << 31))
-		nb <<= 1;
 	q->e = calloc(capacity, sizeof(*q->e));
-	q->bucket = malloc(sizeof(*q->bucket) * nb);
-	if (q->e == NULL || q->bucket == NULL)
+	if (q->e == NULL)
 		goto fail;
-	for (i = 0; i < nb; i++)
-		q->bucket[i] = Q_NONE;
-	for (i = 0; i < capacity; i++)
-		q->e[i].hnext = i + 1 < capacity ? i + 1 : Q_NONE;
-	q->mask = nb - 1;
-	q->capacity = capacity;
-	q->free = 0;
 	q->first_us = UINT64_MAX;
 	for (i = 0; i < PFSYNC_Q_MAX; i++)
 		q->list[i] = (struct q_list){ Q_NONE, Q_NONE, 0 };
@@ -103,18 +82,14 @@ pfsync_q_free(struct pfsync_q *q)
 	if (q == NULL)
 		return;
 	free(q->e);
-	free(q->bucket);
+	pfsync_ident_fini(&q->ids);
 	free(q);
 }
 
 static uint32_t
 q_find(const struct pfsync_q *q, uint64_t id, uint32_t creatorid)
 {
-	uint32_t i = q->bucket[q_hash(q, id, creatorid)];
-
-	while (i != Q_NONE && (q->e[i].ref.id != id || q->e[i].ref.creatorid != creatorid))
-		i = q->e[i].hnext;
-	return i;
+	return pfsync_ident_find(&q->ids, id, creatorid);
 }
 
 static void
@@ -166,17 +141,8 @@ q_unlink(struct pfsync_q *q, uint32_t i, unsigned int kind)
 static void
 q_release(struct pfsync_q *q, uint32_t i)
 {
-	struct q_entry *e = &q->e[i];
-	uint32_t *p;
-
-	if (e->on != 0)
-		return;
-	p = &q->bucket[q_hash(q, e->ref.id, e->ref.creatorid)];
-	while (*p != i)
-		p = &q->e[*p].hnext;
-	*p = e->hnext;
-	e->hnext = q->free;
-	q->free = i;
+	if (q->e[i].on == 0)
+		pfsync_ident_put(&q->ids, i);
 }
 
 int
@@ -184,24 +150,20 @@ pfsync_q_add(struct pfsync_q *q, unsigned int kind, const struct pfsync_qref *re
 	     uint64_t now_us)
 {
 	struct q_entry *e;
-	uint32_t i, b;
+	bool added;
+	uint32_t i;
 
 	if (kind >= PFSYNC_Q_MAX)
 		return -EINVAL;
-	i = q_find(q, ref->id, ref->creatorid);
-	if (i == Q_NONE) {
+	i = pfsync_ident_get(&q->ids, ref->id, ref->creatorid, &added);
+	if (i == PFSYNC_IDENT_NONE)
+		return -ENOSPC;
+	if (added) {
 		/* First delta for this identity: a fresh entry. */
-		if (q->free == Q_NONE)
-			return -ENOSPC;
-		i = q->free;
 		e = &q->e[i];
-		q->free = e->hnext;
 		memset(e, 0, sizeof(*e));
 		e->ref = *ref;
 		e->main = PFSYNC_Q_MAX;
-		b = q_hash(q, ref->id, ref->creatorid);
-		e->hnext = q->bucket[b];
-		q->bucket[b] = i;
 		q_push(q, i, kind, now_us);
 		return PFSYNC_Q_ADD_QUEUED;
 	}
