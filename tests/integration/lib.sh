@@ -209,3 +209,34 @@ finish() {
 	echo "1..$T_N"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# veth NS_A IF_A NS_B IF_B: a veth pair between two namespaces, up, with
+# offloads and IPv6 off (af_packet must see finished checksums).
+veth() { # NS_A IF_A NS_B IF_B
+	ip link add "$2" type veth peer name "$4"
+	ip link set "$2" netns "$1"
+	ip link set "$4" netns "$3"
+	for x in "$1 $2" "$3 $4"; do
+		set -- $x
+		in_ns "$1" ip link set "$2" up
+		in_ns "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1
+		in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+	done
+}
+
+# cluster_bridges: two firewalls $P-fw1/$P-fw2 with a leg each on two
+# bridges in $P-sw, br0 (LAN: $P-f<n>l) and br1 (WAN: $P-f<n>w); the
+# namespaces exist already.
+cluster_bridges() {
+	local i
+	in_ns "$P-sw" ip link add br0 type bridge mcast_snooping 0
+	in_ns "$P-sw" ip link add br1 type bridge mcast_snooping 0
+	in_ns "$P-sw" ip link set br0 up
+	in_ns "$P-sw" ip link set br1 up
+	for i in 1 2; do
+		veth "$P-fw$i" "$P-f${i}l" "$P-sw" "$P-s${i}l"
+		veth "$P-fw$i" "$P-f${i}w" "$P-sw" "$P-s${i}w"
+		in_ns "$P-sw" ip link set "$P-s${i}l" master br0
+		in_ns "$P-sw" ip link set "$P-s${i}w" master br1
+	done
+}

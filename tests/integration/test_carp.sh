@@ -32,29 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-veth() { # NS_A IF_A NS_B IF_B
-	ip link add "$2" type veth peer name "$4"
-	ip link set "$2" netns "$1"
-	ip link set "$4" netns "$3"
-	for x in "$1 $2" "$3 $4"; do
-		set -- $x
-		in_ns "$1" ip link set "$2" up
-		in_ns "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1
-		in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-	done
-}
-
 for ns in sw cli srv uc fw1 fw2; do ip netns add "$P-$ns"; in_ns "$P-$ns" ip link set lo up; done
-in_ns "$P-sw" ip link add br0 type bridge mcast_snooping 0
-in_ns "$P-sw" ip link add br1 type bridge mcast_snooping 0
-in_ns "$P-sw" ip link set br0 up
-in_ns "$P-sw" ip link set br1 up
-for i in 1 2; do
-	veth "$P-fw$i" "$P-f${i}l" "$P-sw" "$P-s${i}l"
-	veth "$P-fw$i" "$P-f${i}w" "$P-sw" "$P-s${i}w"
-	in_ns "$P-sw" ip link set "$P-s${i}l" master br0
-	in_ns "$P-sw" ip link set "$P-s${i}w" master br1
-done
+cluster_bridges
 veth "$P-cli" "$P-c0" "$P-sw" "$P-sc"
 veth "$P-uc" "$P-u0" "$P-sw" "$P-su"
 veth "$P-srv" "$P-v0" "$P-sw" "$P-sv"
