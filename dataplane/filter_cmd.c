@@ -64,6 +64,7 @@ dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 	ev.pos = dp_state_pos(c->states, st);
 	ev.kind = (uint8_t)kind;
 	ev.worker = (uint8_t)c->w->id;
+	ev.t_us = (uint32_t)dp_clock_us_at(&c->dp->clock, c->tsc);
 	if (unlikely(rte_ring_sp_enqueue_elem(c->w->sev, &ev, sizeof(ev)) != 0)) {
 		c->st->sev_ring_full++;
 		return;

@@ -58,7 +58,9 @@ struct dp_sev {
 	uint32_t pos;		/* record index in the worker's table */
 	uint8_t kind;		/* enum dp_sev_kind */
 	uint8_t worker;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t t_us;		/* when: the dp clock's microseconds, low 32 bits
+				 * (the worker's poll time; for sync latency) */
 };
 
 _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");

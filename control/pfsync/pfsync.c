@@ -107,9 +107,22 @@ idmap_del(struct pfsync_idmap *m, uint64_t id, uint32_t cid)
 		pfsync_ident_put(&m->ids, i);
 }
 
-/* Drops every entry of creator cid (a CLR): a walk over the chains. */
+/* Drops the in-flight entry of (id, cid), if it is still one. */
 static void
-idmap_del_creator(struct pfsync_idmap *m, uint32_t cid)
+idmap_del_pending(struct pfsync_idmap *m, uint64_t id, uint32_t cid)
+{
+	uint32_t i = pfsync_ident_find(&m->ids, id, cid);
+
+	if (i != PFSYNC_IDENT_NONE && m->e[i].pos == PFSYNC_POS_PENDING)
+		pfsync_ident_put(&m->ids, i);
+}
+
+/*
+ * Drops every entry of creator cid on worker w (w's part of a CLR done):
+ * a walk over the chains.
+ */
+static void
+idmap_del_creator(struct pfsync_idmap *m, uint32_t cid, unsigned int w)
 {
 	uint32_t b;
 
@@ -119,7 +132,7 @@ idmap_del_creator(struct pfsync_idmap *m, uint32_t cid)
 		while (i != PFSYNC_IDENT_NONE) {
 			uint32_t next = m->ids.next[i];
 
-			if (m->ids.creatorid[i] == cid)
+			if (m->ids.creatorid[i] == cid && m->e[i].worker == w)
 				pfsync_ident_put(&m->ids, i);
 			i = next;
 		}
@@ -127,8 +140,29 @@ idmap_del_creator(struct pfsync_idmap *m, uint32_t cid)
 }
 
 /*
+ * Whether (id, cid) names a state this process created (its worker from
+ * the id's bits).  Our own states from before a restart (another epoch)
+ * that the peer synced back are peer states in the id map.
+ */
+static bool
+ps_id_local(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *worker)
+{
+	unsigned int w;
+
+	if (cid != ps->conf.hostid || !(id & DP_STATE_ID_LOCAL))
+		return false;
+	w = (unsigned int)(id >> DP_STATE_ID_WORKER_SHIFT) & DP_STATE_MAX_WORKER;
+	if (w >= ps->dp->n_workers ||
+	    (id & ~((1ULL << DP_STATE_ID_EPOCH_SHIFT) - 1)) != ps->dp->workers[w].states->id_hi)
+		return false;
+	*worker = w;
+	return true;
+}
+
+/*
  * Where state (id, cid) lives: its worker and record.  false when we do
- * not know it.
+ * not know it.  An identity whose APPLY is in flight is in the id map
+ * with pos PFSYNC_POS_PENDING: its worker is known, its record not yet.
  */
 static bool
 ps_locate(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *worker,
@@ -136,10 +170,9 @@ ps_locate(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *work
 {
 	const struct pfsync_idmap_ent *e;
 
-	if (cid == ps->conf.hostid && (id & DP_STATE_ID_LOCAL)) {
-		*worker = (unsigned int)(id >> DP_STATE_ID_WORKER_SHIFT) & DP_STATE_MAX_WORKER;
+	if (ps_id_local(ps, id, cid, worker)) {
 		*pos = (uint32_t)(id & (DP_STATE_MAX_RECORDS - 1));
-		return *worker < ps->dp->n_workers;
+		return true;
 	}
 	e = idmap_find(&ps->idmap, id, cid);
 	if (e == NULL)
@@ -152,7 +185,7 @@ ps_locate(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *work
 /* --- requests to the workers -------------------------------------------- */
 
 static bool
-ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req)
+ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req, uint64_t rx_us, bool bulk)
 {
 	struct pfsync_pending *p;
 	uint32_t slot = ps->pend_free;
@@ -186,23 +219,54 @@ ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req)
 	ps->pend_free = p->next_free;
 	p->kind = req->kind;
 	p->used = true;
+	p->rx_us = rx_us;
+	p->bulk = bulk;
 	return true;
 }
 
 /* Posts req to worker w, or queues it behind what w still has to take. */
-static void
+/*
+ * Posts req to worker w, or queues it behind what w still has to take.
+ * The record being read (cur_rx_us, cur_bulk) is what it comes from.
+ * false when the backlog is full and req is lost.
+ */
+static bool
 ps_post(struct pfsync *ps, unsigned int w, struct dp_req *req)
 {
 	struct pfsync_backlog *b = &ps->backlog[w];
+	struct pfsync_bl_ent *e;
 
-	if (b->count == 0 && ps_post_now(ps, w, req))
-		return;
+	if (b->count == 0 && ps_post_now(ps, w, req, ps->cur_rx_us, ps->cur_bulk)) {
+		ps->brx.outstanding += ps->cur_bulk;
+		return true;
+	}
 	if (b->count == PFSYNC_BACKLOG) {
 		ps->xstats[PFSYNC_X_BACKLOG_FULL]++;
-		return;
+		return false;
 	}
-	b->req[(b->head + b->count) % PFSYNC_BACKLOG] = *req;
+	e = &b->e[(b->head + b->count) % PFSYNC_BACKLOG];
+	e->req = *req;
+	e->rx_us = ps->cur_rx_us;
+	e->bulk = ps->cur_bulk;
 	b->count++;
+	ps->brx.outstanding += ps->cur_bulk;
+	return true;
+}
+
+/*
+ * local's budget for the sync port (local_port_budget()): as many packets
+ * as the fullest backlog has room for, each holding at most rec_max
+ * requests for one worker.
+ */
+static unsigned int
+ps_rx_budget(void *arg)
+{
+	struct pfsync *ps = arg;
+	unsigned int w, room = PFSYNC_BACKLOG;
+
+	for (w = 0; w < ps->dp->n_workers; w++)
+		room = RTE_MIN(room, PFSYNC_BACKLOG - ps->backlog[w].count);
+	return room / ps->rec_max;
 }
 
 static unsigned int
@@ -213,7 +277,8 @@ ps_backlog_run(struct pfsync *ps)
 	for (w = 0; w < ps->dp->n_workers; w++) {
 		struct pfsync_backlog *b = &ps->backlog[w];
 
-		while (b->count > 0 && ps_post_now(ps, w, &b->req[b->head])) {
+		while (b->count > 0 && ps_post_now(ps, w, &b->e[b->head].req, b->e[b->head].rx_us,
+						   b->e[b->head].bulk)) {
 			b->head = (b->head + 1) % PFSYNC_BACKLOG;
 			b->count--;
 			n++;
@@ -222,15 +287,23 @@ ps_backlog_run(struct pfsync *ps)
 	return n;
 }
 
+/* Queues a record about (id, cid); t_us: when its delta happened. */
+static void
+ps_queue_at(struct pfsync *ps, unsigned int kind, uint64_t id, uint32_t cid, unsigned int worker,
+	    uint32_t pos, uint64_t t_us)
+{
+	struct pfsync_qref ref = { .id = id, .creatorid = cid, .worker = (uint16_t)worker,
+				   .idx = pos, .t_us = t_us };
+
+	if (pfsync_q_add(ps->q, kind, &ref, ps_now_us(ps)) < 0)
+		ps->xstats[PFSYNC_X_QFULL]++;
+}
+
 static void
 ps_queue(struct pfsync *ps, unsigned int kind, uint64_t id, uint32_t cid, unsigned int worker,
 	 uint32_t pos)
 {
-	struct pfsync_qref ref = { .id = id, .creatorid = cid, .worker = (uint16_t)worker,
-				   .idx = pos };
-
-	if (pfsync_q_add(ps->q, kind, &ref, ps_now_us(ps)) < 0)
-		ps->xstats[PFSYNC_X_QFULL]++;
+	ps_queue_at(ps, kind, id, cid, worker, pos, ps_now_us(ps));
 }
 
 bool
@@ -245,18 +318,30 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 	if (slot >= ps->pend_cap || !ps->pend[slot].used)
 		return true;
 	p = &ps->pend[slot];
+	if (p->rx_us != 0 && p->kind != DP_REQ_FLUSH)
+		pfsync_hist_add(&ps->lat_apply, ps_now_us(ps) - p->rx_us);
+	if (p->bulk) {
+		ps->brx.outstanding--;
+		ps->brx.applied += d->result >= 0;
+	}
 	switch (p->kind) {
-	case DP_REQ_APPLY:
+	case DP_REQ_APPLY: {
+		unsigned int w;
+
 		if (d->result < 0) {
 			ps->stats[PFSYNC_STAT_BADSTATE]++;
+			/* Its in-flight entry, unless another APPLY of it completed. */
+			if (!ps_id_local(ps, p->id, p->creatorid, &w))
+				idmap_del_pending(&ps->idmap, p->id, p->creatorid);
 			break;
 		}
 		if (d->result == DP_APPLY_STALE)
 			ps->stats[PFSYNC_STAT_STALE]++;
-		if (p->creatorid != ps->conf.hostid &&
+		if (!ps_id_local(ps, p->id, p->creatorid, &w) &&
 		    idmap_set(&ps->idmap, p->id, p->creatorid, d->worker, d->pos) != 0)
 			ps->xstats[PFSYNC_X_IDMAP_FULL]++;
 		break;
+	}
 	case DP_REQ_UPDATE:
 		if (d->result == -ENOENT) {
 			/* Gone meanwhile (or never ours): ask for the whole state. */
@@ -272,6 +357,9 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 		idmap_del(&ps->idmap, p->id, p->creatorid);
 		break;
 	case DP_REQ_FLUSH:
+		/* Now, not at post: an APPLY of that creator posted before the
+		 * FLUSH completed before it and entered its state [fuzz]. */
+		idmap_del_creator(&ps->idmap, p->creatorid, d->worker);
 		break;
 	default:
 		break;
@@ -287,22 +375,25 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 void
 pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 {
+	uint64_t now = ps_now_us(ps);
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		const struct dp_sev *e = &ev[i];
+		/* The event's time from its low 32 bits (it is < 71 min old). */
+		uint64_t t = now - (uint32_t)((uint32_t)now - e->t_us);
 
 		switch (e->kind) {
 		case DP_SEV_INSERT:
-			ps_queue(ps, PFSYNC_Q_INS, e->id, e->creatorid, e->worker, e->pos);
+			ps_queue_at(ps, PFSYNC_Q_INS, e->id, e->creatorid, e->worker, e->pos, t);
 			break;
 		case DP_SEV_UPDATE:
-			ps_queue(ps, PFSYNC_Q_UPD_C, e->id, e->creatorid, e->worker, e->pos);
+			ps_queue_at(ps, PFSYNC_Q_UPD_C, e->id, e->creatorid, e->worker, e->pos, t);
 			break;
 		case DP_SEV_DELETE:
 			if (e->creatorid != ps->conf.hostid)
 				idmap_del(&ps->idmap, e->id, e->creatorid);
-			ps_queue(ps, PFSYNC_Q_DEL_C, e->id, e->creatorid, e->worker, e->pos);
+			ps_queue_at(ps, PFSYNC_Q_DEL_C, e->id, e->creatorid, e->worker, e->pos, t);
 			break;
 		default:
 			break;
@@ -333,6 +424,8 @@ ps_export(void *arg, unsigned int kind, const struct pfsync_qref *ref, void *rec
 		pfsync_upd_c_export(&d, &rec->upd_c);
 	else
 		pfsync_state_export(&d, &rec->state);
+	if (ref->t_us != UINT64_MAX)
+		pfsync_hist_add(&ps->lat_out, ps_now_us(ps) - RTE_MIN(ref->t_us, ps_now_us(ps)));
 	return true;
 }
 
@@ -521,6 +614,7 @@ ps_bulk_run(struct pfsync *ps)
 			scanned++;
 			ref.worker = (uint16_t)ps->bsend.worker;
 			ref.idx = ps->bsend.pos;
+			ref.t_us = UINT64_MAX;	/* not a delta: no latency */
 			if (dp_state_snapshot(t, ref.idx, &copy, &key, &ref.id, &ref.creatorid) != 0 ||
 			    !ps_export(ps, PFSYNC_Q_UPD, &ref, &rec)) {
 				ps->bsend.pos++;
@@ -579,7 +673,7 @@ ps_bulk_act(struct pfsync *ps, const struct pfsync_bulk_act *act)
 		printf("pfsync: bulk update requested\n");
 	else if (act->to == PFSYNC_BULK_DONE && ps->breq.result == PFSYNC_BULK_RES_OK)
 		printf("pfsync: bulk update done (%lu states in %lu ms)\n",
-		       (unsigned long)ps->bulk_rx,
+		       (unsigned long)ps->brx.applied,
 		       (unsigned long)((ps->breq.ended - ps->breq.started) / 1000));
 	else if (act->to == PFSYNC_BULK_DONE)
 		printf("pfsync: bulk update timed out\n");
@@ -612,6 +706,8 @@ ps_in_state(struct pfsync *ps, const struct pfsync_state_host *sp, unsigned int 
 	struct dp_req req;
 	struct dp_state_desc *d = &req.u.apply.st;
 	const uint8_t *a0, *a1;
+	unsigned int w;
+	uint32_t pos;
 	int ifa, ifb;
 
 	if (!ps_rec_ok(ps, act == PFSYNC_ACT_INS ? pfsync_state_check_ins(sp) :
@@ -641,7 +737,25 @@ ps_in_state(struct pfsync *ps, const struct pfsync_state_host *sp, unsigned int 
 	ifb = local_route_iface(ps->local, d->af, a1);
 	d->iface[0] = (uint8_t)(ifa >= 0 ? ifa : ps->ifx);
 	d->iface[1] = (uint8_t)(ifb >= 0 ? ifb : ps->ifx);
-	ps_post(ps, dp_owner_key(ps->dp, d->af, &d->key), &req);
+	/*
+	 * One state per identity [OpenBSD pfsync_in_upd: pf_find_state_byid()
+	 * merges; pfsync_in_ins: pf_state_insert() refuses a known id].  A
+	 * known identity goes to its worker, which merges by identity; an
+	 * unknown one to its key's owner, entered as in flight so that a
+	 * second record of it before the first is applied follows it.
+	 */
+	if (ps_locate(ps, d->id, d->creatorid, &w, &pos)) {
+		if (act == PFSYNC_ACT_INS) {
+			ps->stats[PFSYNC_STAT_BADSTATE]++;
+			return;
+		}
+		ps_post(ps, w, &req);
+		return;
+	}
+	w = dp_owner_key(ps->dp, d->af, &d->key);
+	if (ps_post(ps, w, &req) &&
+	    idmap_set(&ps->idmap, d->id, d->creatorid, w, PFSYNC_POS_PENDING) != 0)
+		ps->xstats[PFSYNC_X_IDMAP_FULL]++;
 }
 
 static void
@@ -714,21 +828,74 @@ ps_in_clr(struct pfsync *ps, const struct pfsync_clr_host *c)
 	memset(&req, 0, sizeof(req));
 	req.kind = DP_REQ_FLUSH;
 	req.u.flush.creatorid = c->creatorid;
+	/* Each worker's entries go when its FLUSH completes (pfsync_done). */
 	for (w = 0; w < ps->dp->n_workers; w++)
 		ps_post(ps, w, &req);
-	idmap_del_creator(&ps->idmap, c->creatorid);
 }
 
+/* Records the sync port dropped for want of RX descriptors (own port). */
+static uint64_t
+ps_port_missed(const struct pfsync *ps)
+{
+	struct rte_eth_stats st;
+
+	if (!ps->dp->ports[ps->port].ctl_only ||
+	    rte_eth_stats_get(ps->dp->ports[ps->port].port_id, &st) != 0)
+		return 0;
+	return st.imissed;
+}
+
+/*
+ * BUS START opens the count of a bulk's records; BUS END is fed to the
+ * bulk machine only once every record before it is applied (pfsync_poll),
+ * and if some were lost on the way (backlog full, port missed) the bulk is
+ * asked for again instead (PFSYNC_BULK_EV_RETRY): the demotion stays until
+ * this node holds the peer's table [OpenBSD ends the bulk at BUS END].
+ */
 static void
 ps_in_bus(struct pfsync *ps, const struct pfsync_bus_host *b)
 {
 	if (b->status == PFSYNC_BUS_START) {
-		if (ps->breq.state == PFSYNC_BULK_START || ps->breq.state == PFSYNC_BULK_SENT)
+		if (ps->breq.state == PFSYNC_BULK_START || ps->breq.state == PFSYNC_BULK_SENT) {
 			ps->bulk_rx = 0;
+			ps->brx.applied = 0;
+			ps->brx.end_seen = false;
+			ps->brx.lost0 = ps->xstats[PFSYNC_X_BACKLOG_FULL];
+			ps->brx.missed0 = ps_port_missed(ps);
+		}
 		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_START);
+	} else if (b->status == PFSYNC_BUS_END) {
+		if (ps->breq.state == PFSYNC_BULK_BULK)
+			ps->brx.end_seen = true;
+		else
+			ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_END);
 	}
-	else if (b->status == PFSYNC_BUS_END)
-		ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_END);
+}
+
+/* A bulk whose BUS END was read: end it once its records are applied. */
+static void
+ps_bulk_rx_end(struct pfsync *ps)
+{
+	if (!ps->brx.end_seen)
+		return;
+	if (ps->breq.state != PFSYNC_BULK_BULK) {
+		ps->brx.end_seen = false;	/* timed out or went down meanwhile */
+		return;
+	}
+	if (ps->brx.outstanding != 0)
+		return;
+	ps->brx.end_seen = false;
+	ps->brx.lost = ps->xstats[PFSYNC_X_BACKLOG_FULL] - ps->brx.lost0 +
+		       (ps_port_missed(ps) - ps->brx.missed0);
+	if (ps->brx.lost != 0 && ps->breq.retries < PFSYNC_BULK_RETRIES) {
+		printf("pfsync: bulk update incomplete (%lu records lost), asking again\n",
+		       (unsigned long)ps->brx.lost);
+		fflush(stdout);
+		ps->xstats[PFSYNC_X_BULK_RETRIES]++;
+		ps_bulk_event(ps, PFSYNC_BULK_EV_RETRY);
+		return;
+	}
+	ps_bulk_event(ps, PFSYNC_BULK_EV_BUS_END);
 }
 
 static void
@@ -749,9 +916,10 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 			break;
 		case PFSYNC_ACT_INS:
 		case PFSYNC_ACT_UPD:
-			if (ps->breq.state == PFSYNC_BULK_BULK)
-				ps->bulk_rx++;
+			ps->cur_bulk = ps->breq.state == PFSYNC_BULK_BULK;
+			ps->bulk_rx += ps->cur_bulk;
 			ps_in_state(ps, &h.state, sec->action);
+			ps->cur_bulk = false;
 			break;
 		case PFSYNC_ACT_UPD_C:
 			ps_in_upd_c(ps, &h.upd_c);
@@ -820,8 +988,10 @@ pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
 		ps->peer_seen = true;
 	}
 	ps->last_rx_us = ps_now_us(ps);
+	ps->cur_rx_us = ps->last_rx_us;
 	while (pfsync_iter_next(&it, &sec) > 0)
 		ps_in_section(ps, &sec);
+	ps->cur_rx_us = 0;
 	if (it.it_err != PFSYNC_OK)
 		ps->stats[pfsync_err_stat(it.it_err)]++;
 done:
@@ -878,10 +1048,12 @@ pfsync_create(struct dp_main *dp, struct local *l, struct carp *carp,
 		ps->pend[i].next_free = i + 1 < ps->pend_cap ? i + 1 : UINT32_MAX;
 	ps->pend_free = 0;
 	for (w = 0; w < dp->n_workers; w++) {
-		ps->backlog[w].req = calloc(PFSYNC_BACKLOG, sizeof(struct dp_req));
-		if (ps->backlog[w].req == NULL)
+		ps->backlog[w].e = calloc(PFSYNC_BACKLOG, sizeof(struct pfsync_bl_ent));
+		if (ps->backlog[w].e == NULL)
 			goto nomem;
 	}
+	/* Most records that make a request one packet holds (DEL_C, 12 bytes). */
+	ps->rec_max = (ps->mtu - PFSYNC_MINPKT - PFSYNC_SUBHLEN) / 12 + 1;
 	pfsync_bulk_init(&ps->breq, pfsync_bulk_timeout_us(conf->limit_states, ps->mtu));
 	if (local_proto_register(l, IPPROTO_PFSYNC, pfsync_input, ps) != 0) {
 		snprintf(err, errlen, "pfsync: IP protocol %u has another handler", IPPROTO_PFSYNC);
@@ -919,6 +1091,14 @@ pfsync_start(struct pfsync *ps)
 	       ps->dp->ifaces[ps->ifx].name, pfsync_path_name(ps), ps->dst_ip[0], ps->dst_ip[1],
 	       ps->dst_ip[2], ps->dst_ip[3], ps->conf.hostid);
 	fflush(stdout);
+	/*
+	 * Where the control core has its own queue for sync, read it only as
+	 * fast as the workers take what it holds: a bulk then waits in the
+	 * NIC's ring, not lost in a full backlog.
+	 */
+	if ((ps->dp->ports[ps->port].ctl_only || ps->dp->ports[ps->port].sync_steered) &&
+	    local_port_budget(ps->local, ps->port, ps_rx_budget, ps) == 0)
+		ps->budgeted = true;
 	ps->started = true;
 	ps->link_up = atomic_load(&ps->dp->ports[ps->port].link_up);
 	ps_bulk_event(ps, PFSYNC_BULK_EV_UP);
@@ -952,6 +1132,7 @@ pfsync_poll(struct pfsync *ps)
 		ps->peer_seen = false;
 	}
 	work += ps_backlog_run(ps);
+	ps_bulk_rx_end(ps);
 	work += ps_flush(ps, false);
 	work += ps_bulk_run(ps);
 	return work;
@@ -979,9 +1160,11 @@ pfsync_destroy(struct pfsync *ps)
 		return;
 	if (ps->local != NULL)
 		local_proto_register(ps->local, IPPROTO_PFSYNC, NULL, NULL);
+	if (ps->budgeted)
+		local_port_budget(ps->local, ps->port, NULL, NULL);
 	if (ps->backlog != NULL)
 		for (w = 0; w < ps->dp->n_workers; w++)
-			free(ps->backlog[w].req);
+			free(ps->backlog[w].e);
 	free(ps->backlog);
 	free(ps->pend);
 	idmap_fini(&ps->idmap);

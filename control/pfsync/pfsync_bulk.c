@@ -65,6 +65,7 @@ bulk_request(struct pfsync_bulk *b, uint64_t now, struct pfsync_bulk_act *act)
 {
 	act->send_req = true;
 	b->tries = 1;
+	b->retries = 0;
 	b->started = now;
 	bulk_to(b, PFSYNC_BULK_SENT, now + PFSYNC_BULK_REQ_US, act);
 }
@@ -127,6 +128,15 @@ pfsync_bulk_event(struct pfsync_bulk *b, enum pfsync_bulk_evt ev, uint64_t now,
 	case PFSYNC_BULK_EV_BUS_END:
 		if (b->state == PFSYNC_BULK_SENT || b->state == PFSYNC_BULK_BULK)
 			bulk_done(b, PFSYNC_BULK_RES_OK, now, act);
+		break;
+	case PFSYNC_BULK_EV_RETRY:
+		/* Same wait, same demotion; the duration counts from the first request. */
+		if (b->state != PFSYNC_BULK_BULK || b->retries >= PFSYNC_BULK_RETRIES)
+			break;
+		b->retries++;
+		b->tries = 1;
+		act->send_req = true;
+		bulk_to(b, PFSYNC_BULK_SENT, now + PFSYNC_BULK_REQ_US, act);
 		break;
 	case PFSYNC_BULK_EV_DOWN:
 		if (b->demoted)

@@ -12,7 +12,10 @@
  *   NONE --up--> START (demote +32; waits for the sync link, 30 s)
  *   START --link-up--> SENT (send UPD_REQ; resend every 2 s, 12 tries)
  *   SENT --bus-start--> BULK (timeout 4 x the time a full table takes)
- *   BULK --bus-end--> DONE (demote -32)
+ *   BULK --bus-end--> DONE (demote -32; the engine feeds bus-end once
+ *                     every state of the bulk is applied, not on receipt)
+ *   BULK --retry--> SENT (the engine lost records of this bulk: ask again,
+ *                     still demoted; at most PFSYNC_BULK_RETRIES times)
  *   SENT --bus-end--> DONE (an empty table is a lone BUS END)
  *   any timeout that ends the wait --> DONE, timed out (demote -32)
  *   DONE --link-up--> SENT again (the link came back: ask for what we
@@ -53,6 +56,7 @@ enum pfsync_bulk_state {
 	_(TIMEOUT, "timeout")			\
 	_(BUS_START, "bus-start")		\
 	_(BUS_END, "bus-end")			\
+	_(RETRY, "retry")			\
 	_(DOWN, "down")
 
 enum pfsync_bulk_evt {
@@ -71,6 +75,7 @@ const char *pfsync_bulk_evt_name(unsigned int e);
 #define PFSYNC_BULK_START_US (30ULL * 1000000)	/* wait for the link */
 #define PFSYNC_BULK_REQ_US (2ULL * 1000000)	/* between requests */
 #define PFSYNC_BULK_TRIES 12			/* PFSYNC_MAX_BULKTRIES */
+#define PFSYNC_BULK_RETRIES 2			/* dpf: lossy bulks asked again */
 #define PFSYNC_BULK_NEVER UINT64_MAX
 
 /* How the last bulk ended. */
@@ -98,6 +103,7 @@ struct pfsync_bulk_act {
 struct pfsync_bulk {
 	uint8_t state;			/* enum pfsync_bulk_state */
 	uint8_t tries;			/* requests sent in SENT */
+	uint8_t retries;		/* RETRYs in this bulk (PFSYNC_BULK_RETRIES) */
 	uint8_t result;			/* enum pfsync_bulk_result of the last bulk */
 	bool demoted;			/* holding PFSYNC_BULK_DEMOTE */
 	bool link_demoted;		/* holding PFSYNC_BULK_LINK_DEMOTE */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "control/ctl/ctl.h"
+#include "control/local/local.h"
 #include "control/pfsync/pfsync_priv.h"
 #include "dataplane/dp.h"
 
@@ -26,12 +27,33 @@ bulk_ms(const struct pfsync *ps)
 	return ps->breq.ended > ps->breq.started ? (ps->breq.ended - ps->breq.started) / 1000 : 0;
 }
 
+/* p50 / p99 / max and the sample count of a latency histogram (us). */
+static json_t *
+hist_json(const struct pfsync_hist *h)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "p50", json_integer((json_int_t)pfsync_hist_pct(h, 500)));
+	json_object_set_new(j, "p99", json_integer((json_int_t)pfsync_hist_pct(h, 990)));
+	json_object_set_new(j, "max", json_integer((json_int_t)h->max));
+	json_object_set_new(j, "samples", json_integer((json_int_t)h->n));
+	return j;
+}
+
+static void
+hist_text(struct ctl_out *out, const char *what, const struct pfsync_hist *h)
+{
+	ctl_printf(out, "	%s: p50 %" PRIu64 " us, p99 %" PRIu64 " us, max %" PRIu64
+		   " us (%" PRIu64 " records)\n", what, pfsync_hist_pct(h, 500),
+		   pfsync_hist_pct(h, 990), h->max, h->n);
+}
+
 static json_t *
 show_json(const struct pfsync *ps)
 {
 	json_t *top = json_object(), *bulk = json_object(), *q = json_object();
 	json_t *sent = json_object(), *rcvd = json_object(), *st = json_object();
-	json_t *x = json_object(), *bs = json_object();
+	json_t *x = json_object(), *bs = json_object(), *lat = json_object();
 	char peer[16];
 	unsigned int i;
 
@@ -48,6 +70,9 @@ show_json(const struct pfsync *ps)
 	json_object_set_new(bulk, "result", json_string(pfsync_bulk_result_name(ps->breq.result)));
 	json_object_set_new(bulk, "duration_ms", json_integer((json_int_t)bulk_ms(ps)));
 	json_object_set_new(bulk, "states", json_integer((json_int_t)ps->bulk_rx));
+	json_object_set_new(bulk, "applied", json_integer((json_int_t)ps->brx.applied));
+	json_object_set_new(bulk, "lost", json_integer((json_int_t)ps->brx.lost));
+	json_object_set_new(bulk, "retries", json_integer(ps->breq.retries));
 	json_object_set_new(bulk, "demotion", json_integer(bulk_demotion(ps)));
 	json_object_set_new(bulk, "bulks", json_integer((json_int_t)ps->breq.bulks));
 	json_object_set_new(bulk, "timeouts", json_integer((json_int_t)ps->breq.timeouts));
@@ -58,6 +83,9 @@ show_json(const struct pfsync *ps)
 				ps->bsend.states : ps->bsend.last_states)));
 	json_object_set_new(bs, "duration_ms", json_integer((json_int_t)ps->bsend.last_ms));
 	json_object_set_new(top, "bulk_send", bs);
+	json_object_set_new(lat, "out_us", hist_json(&ps->lat_out));
+	json_object_set_new(lat, "apply_us", hist_json(&ps->lat_apply));
+	json_object_set_new(top, "latency", lat);
 	for (i = 0; i < PFSYNC_Q_MAX; i++)
 		json_object_set_new(q, pfsync_q_name(i),
 				    json_integer(pfsync_q_count(ps->q, i)));
@@ -84,6 +112,7 @@ show_json(const struct pfsync *ps)
 	for (i = 0; i < PFSYNC_X_MAX; i++)
 		json_object_set_new(x, pfsync_xstat_name(i), json_integer((json_int_t)ps->xstats[i]));
 	json_object_set_new(x, "peer-states-indexed", json_integer(ps->idmap.ids.count));
+	json_object_set_new(x, "rx-held", json_integer((json_int_t)ps->local->rx_held));
 	json_object_set_new(top, "dpf", x);
 	return top;
 }
@@ -100,12 +129,15 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 	ctl_printf(out, "\tlink %s, arrives by %s\n", ps->link_up ? "up" : "down",
 		   pfsync_path_name(ps));
 	ctl_printf(out, "\tbulk update: %s, last %s, %" PRIu64 " states in %" PRIu64
-		   " ms, demotion %d\n", pfsync_bulk_state_name(ps->breq.state),
+		   " ms (%" PRIu64 " applied, %" PRIu64 " lost, %u retries), demotion %d\n",
+		   pfsync_bulk_state_name(ps->breq.state),
 		   pfsync_bulk_result_name(ps->breq.result), ps->bulk_rx, bulk_ms(ps),
-		   bulk_demotion(ps));
+		   ps->brx.applied, ps->brx.lost, ps->breq.retries, bulk_demotion(ps));
 	ctl_printf(out, "\tbulk send: %s, last %" PRIu64 " states in %" PRIu64 " ms\n",
 		   ps->bsend.active ? "in progress" : "idle", ps->bsend.last_states,
 		   ps->bsend.last_ms);
+	hist_text(out, "state change to record sent", &ps->lat_out);
+	hist_text(out, "record received to applied", &ps->lat_apply);
 	ctl_printf(out, "\tqueued:");
 	for (i = 0; i < PFSYNC_Q_MAX; i++)
 		ctl_printf(out, " %s %u", pfsync_q_name(i), pfsync_q_count(ps->q, i));
@@ -119,6 +151,8 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 			   pfsync_stat_name(i));
 	for (i = 0; i < PFSYNC_X_MAX; i++)
 		ctl_printf(out, "\t%" PRIu64 " %s\n", ps->xstats[i], pfsync_xstat_name(i));
+	ctl_printf(out, "\t%" PRIu64 " rx-held (polls that left the sync port unread)\n",
+		   ps->local->rx_held);
 }
 
 static int

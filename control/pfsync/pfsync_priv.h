@@ -14,6 +14,7 @@
 
 #include "control/pfsync/pfsync.h"
 #include "control/pfsync/pfsync_bulk.h"
+#include "control/pfsync/pfsync_hist.h"
 #include "control/pfsync/pfsync_ident.h"
 #include "control/pfsync/pfsync_q.h"
 #include "dataplane/filter_cmd.h"
@@ -30,6 +31,7 @@
 	_(TDB, "tdb-ignored", "TDB records received (no IPsec)")	\
 	_(BULK_SENT, "bulk-states-sent", "states sent in bulk updates")	\
 	_(BULK_RUNS, "bulk-sends", "bulk updates sent")			\
+	_(BULK_RETRIES, "bulk-retries", "bulk updates asked again: records lost") \
 	_(REC_IN, "records-in", "records received")			\
 	_(REC_OUT, "records-out", "records sent")
 
@@ -52,18 +54,36 @@ struct pfsync_pending {
 	uint32_t creatorid;
 	uint8_t kind;			/* enum dp_req_kind */
 	bool used;
+	bool bulk;			/* a record of the bulk update in progress */
 	uint32_t next_free;
+	uint64_t rx_us;			/* its packet's arrival (dp clock), or 0 */
 };
 
-/* Requests a worker could not take yet, in order (a ring). */
+/* A request a worker could not take yet. */
+struct pfsync_bl_ent {
+	struct dp_req req;
+	uint64_t rx_us;
+	bool bulk;
+};
+
+/*
+ * Requests a worker could not take yet, in order (a ring of
+ * PFSYNC_BACKLOG).  The sync port is read only while every backlog has
+ * room for what a burst of packets can hold (local_port_budget()), so on
+ * the own-port and rte_flow paths it never overflows; on the worker-punt
+ * path it can (backlog-full).
+ */
 struct pfsync_backlog {
-	struct dp_req *req;
+	struct pfsync_bl_ent *e;
 	uint32_t head, count;
 };
 
 /* Where a peer's state lives here: (id, creatorid) -> worker, record. */
+/* An identity whose APPLY is in flight: worker known, record not yet. */
+#define PFSYNC_POS_PENDING UINT32_MAX
+
 struct pfsync_idmap_ent {
-	uint32_t pos;
+	uint32_t pos;			/* record index, or PFSYNC_POS_PENDING */
 	uint8_t worker;
 };
 
@@ -103,6 +123,20 @@ struct pfsync {
 	} bsend;
 	struct pfsync_pending *pend;
 	uint32_t pend_cap, pend_free;
+	uint32_t rec_max;		/* most records one packet can hold */
+	uint64_t cur_rx_us;		/* the packet being read: its arrival, else 0 */
+	bool cur_bulk;			/* the record being read belongs to the bulk */
+	bool budgeted;			/* local_port_budget() set on our port */
+	struct {			/* the bulk being received */
+		bool end_seen;		/* BUS END read, its records not all applied */
+		uint64_t outstanding;	/* records posted or waiting, not completed */
+		uint64_t applied;	/* records applied */
+		uint64_t lost0;		/* backlog-full at BUS START */
+		uint64_t missed0;	/* the port's imissed at BUS START */
+		uint64_t lost;		/* records lost in the last one */
+	} brx;
+	struct pfsync_hist lat_out;	/* state event -> its record sent (us) */
+	struct pfsync_hist lat_apply;	/* packet in -> its record applied (us) */
 	struct pfsync_backlog *backlog;	/* one per worker */
 	struct pfsync_idmap idmap;
 	uint64_t stats[PFSYNC_STAT_MAX];

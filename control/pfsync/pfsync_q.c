@@ -177,6 +177,8 @@ pfsync_q_add(struct pfsync_q *q, unsigned int kind, const struct pfsync_qref *re
 	/* Our view may have moved to another record slot (a re-insert). */
 	e->ref.worker = ref->worker;
 	e->ref.idx = ref->idx;
+	if (e->main == PFSYNC_Q_MAX)
+		e->ref.t_us = ref->t_us;	/* the first delta still to send */
 	switch (kind) {
 	case PFSYNC_Q_INS:
 	case PFSYNC_Q_UPD_C:

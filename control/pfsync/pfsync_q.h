@@ -64,6 +64,8 @@ struct pfsync_qref {
 	uint32_t creatorid;		/* host order */
 	uint16_t worker;		/* owner; unused on INS_ACK / UPD_REQ */
 	uint32_t idx;			/* record index in the owner's table */
+	uint64_t t_us;			/* when the delta happened (the caller's clock);
+					 * an identity keeps its first queued delta's */
 };
 
 /* What pfsync_q_add() did. */

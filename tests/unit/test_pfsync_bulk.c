@@ -99,6 +99,25 @@ static const struct scenario scenarios[] = {
 		{ 3, E(LINK_UP), B(SENT), 1, 32 },
 		{ 4, E(LINK_UP), B(SENT), 1, 32 },
 		{ 0, -1, 0, 0, 0 } } },
+	{ "a lossy bulk is asked again, demoted, at most twice", {
+		{ 0, E(UP), B(START), 0, 32 },
+		{ 0, E(LINK_UP), B(SENT), 1, 32 },
+		{ 1 * S, E(BUS_START), B(BULK), 1, 32 },
+		{ 2 * S, E(RETRY), B(SENT), 2, 32 },
+		{ 2 * S + 1, E(RETRY), B(SENT), 2, 32 },	/* only from BULK */
+		{ 3 * S, E(BUS_START), B(BULK), 2, 32 },
+		{ 4 * S, E(RETRY), B(SENT), 3, 32 },
+		{ 5 * S, E(BUS_START), B(BULK), 3, 32 },
+		{ 6 * S, E(RETRY), B(BULK), 3, 32 },	/* retries spent */
+		{ 7 * S, E(BUS_END), B(DONE), 3, 0 },
+		{ 0, -1, 0, 0, 0 } } },
+	{ "a retry that goes unanswered times out like a request", {
+		{ 0, E(UP), B(START), 0, 32 },
+		{ 0, E(LINK_UP), B(SENT), 1, 32 },
+		{ 1 * S, E(BUS_START), B(BULK), 1, 32 },
+		{ 2 * S, E(RETRY), B(SENT), 2, 32 },
+		{ 4 * S, TICK, B(SENT), 3, 32 },
+		{ 0, -1, 0, 0, 0 } } },
 	{ "down releases every demotion", {
 		{ 0, E(UP), B(START), 0, 32 },
 		{ 1, E(LINK_DOWN), B(START), 0, 33 },
