@@ -188,7 +188,12 @@ check "dpf still runs and answers" eval 'kill -0 $DPF_PID && ctl ping'
 # --- the capture, decoded -----------------------------------------------------------------
 # Let the last records leave (flush_us is 1 ms), then stop tcpdump; SIGINT
 # makes it write out what it holds.
-wait_for 3 "the send queues to empty" eval '[ "$(pf_get queued.del_c)" = 0 ]' || :
+queues_empty() {
+	pf_get queued >/dev/null && "$PY" -c 'import json, sys
+q = json.load(open(sys.argv[1]))["queued"]
+print(q); sys.exit(0 if not any(q.values()) else 1)' "$TMP/pfsync.json"
+}
+wait_for 3 "the send queues to empty" queues_empty || :
 stop_pid "$CAP_PID" INT
 CAP_PID=
 "$PY" - "$TMP/states.before.json" "$TMP/expect.json" "$SYNC_IP" "$HOSTID" "$killed" <<'PY'
