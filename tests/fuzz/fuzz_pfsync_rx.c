@@ -19,8 +19,8 @@
  *  - the tables: every live record has af 4 or 6 in the part of the table
  *    of its family, a canonical key of that family with pad 0, its proto,
  *    a timeout index, a creator, is found by its own identity, and lives on
- *    the worker its key hashes to (dp_owner_key()); per-table and global
- *    counts agree with the records;
+ *    the worker its key hashes to (dp_owner_key()); no identity is held by
+ *    two states; per-table and global counts agree with the records;
  *  - the id map: every entry names a worker and a record holding exactly
  *    that identity;
  *  - counters: records-in is the sum of the per-action receive counts,
@@ -120,17 +120,33 @@ static struct {
 } fz;
 
 /*
- * Known bug in control/pfsync/pfsync.c (found by this target, seed
- * clr-same-packet): ps_in_clr() drops the creator's id map entries when it
- * posts the FLUSH, but an APPLY of that creator posted before it (an INS
- * earlier in the same packet, or still in the backlog) completes later and
- * pfsync_done() enters it; the FLUSH then removes the state and the entry
- * stays, naming an empty or reused record.  The fix: drop a creator's
- * entries of worker w when w's FLUSH completes (pfsync_done, DP_REQ_FLUSH,
- * d->worker), not at post time.  Until then a CLR in the input excuses
- * such entries; set DPF_FUZZ_STRICT_CLR=1 to make them fail.
+ * Known bugs in control/pfsync/pfsync.c, found by this target; until they
+ * are fixed the checks that catch them are waived unless DPF_FUZZ_STRICT=1
+ * (a replay with it set fails on the seeds named):
+ *
+ * 1. CLR vs APPLY (seed clr-same-packet): ps_in_clr() drops the creator's
+ *    id map entries when it posts the FLUSH, but an APPLY of that creator
+ *    posted before it (an INS earlier in the same packet, or one still in
+ *    the backlog) completes later and pfsync_done() enters it; the FLUSH
+ *    then removes the state and the entry stays, naming an empty or reused
+ *    record.  Fix: drop a creator's entries of worker w when w's FLUSH
+ *    completes (pfsync_done, DP_REQ_FLUSH, d->worker), not at post time.
+ *    Waived: stale id map entries when the input held a CLR.
+ *
+ * 2. One identity, two states (seed ins-same-id-two-keys): ps_in_state()
+ *    posts every INS/UPD to the worker its key hashes to, so a record whose
+ *    (id, creatorid) a state with another key already holds makes a second
+ *    state with that identity on another worker (the id map then names one
+ *    of them; a DEL_C removes only that one).  OpenBSD looks the identity
+ *    up first [if_pfsync.c pfsync_in_upd: pf_find_state_byid() -> merge;
+ *    pfsync_in_ins -> pf_state_insert() refuses a known id].  Fix: in
+ *    ps_in_state(), when ps_locate() finds the identity, post to that
+ *    worker (dp_state_apply() merges by identity there; UPD) or count
+ *    badstate (INS), and keep identities with an APPLY in flight in the
+ *    pending table so two records of one packet cannot both insert.
+ *    Waived: two states with one identity whose keys differ.
  */
-static bool fz_clr_race = true;
+static bool fz_strict;
 
 static void
 fz_fail(const char *what)
@@ -268,9 +284,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *strict = getenv("DPF_FUZZ_STRICT_CLR");
+	const char *strict = getenv("DPF_FUZZ_STRICT");
 
-	fz_clr_race = strict == NULL || strcmp(strict, "1") != 0;
+	fz_strict = strict != NULL && strcmp(strict, "1") == 0;
 	if (!fz.ready && fz_setup() != 0) {
 		fprintf(stderr, "fuzz_pfsync_rx: cannot set up EAL and the dataplane\n");
 		abort();
@@ -513,10 +529,28 @@ fz_key_canonical(uint8_t af, const union dp_state_key *k)
 	return !sw && memcmp(&c.k6, &k->k6, sizeof(c.k6)) == 0;
 }
 
+struct fz_ident {
+	uint64_t id;
+	uint32_t creatorid;
+	uint8_t af;
+	union dp_state_key key;
+};
+
+static int
+fz_ident_cmp(const void *a, const void *b)
+{
+	const struct fz_ident *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->creatorid < y->creatorid ? -1 : x->creatorid > y->creatorid;
+}
+
 static void
 fz_check_tables(void)
 {
-	uint32_t total = 0;
+	static struct fz_ident seen[FZ_WORKERS * 2 * FZ_LIMIT_STATES * 2];
+	uint32_t total = 0, n = 0, i;
 	unsigned int w;
 
 	for (w = 0; w < fz.dp->n_workers; w++) {
@@ -546,11 +580,29 @@ fz_check_tables(void)
 				 "a state is not found by its identity");
 			FZ_CHECK(dp_owner_key(fz.dp, st.af, &key) == w,
 				 "a state lives on a worker its key does not hash to");
+			FZ_CHECK(n < RTE_DIM(seen), "more states than the tables hold");
+			seen[n].id = id;
+			seen[n].creatorid = cid;
+			seen[n].af = st.af;
+			seen[n++].key = key;
 		}
 		FZ_CHECK(live == t->count, "a table's count is not its live records");
 		total += live;
 	}
 	FZ_CHECK(total == atomic_load(&fz.dp->states_total), "the global state count is off");
+	/* pf keeps one state per identity [OpenBSD pf.c pf_state_insert]. */
+	qsort(seen, n, sizeof(seen[0]), fz_ident_cmp);
+	for (i = 1; i < n; i++) {
+		const struct fz_ident *a = &seen[i - 1], *b = &seen[i];
+
+		if (fz_ident_cmp(a, b) != 0)
+			continue;
+		/* XXX known bug 2 (fz_strict): waived when the keys differ. */
+		FZ_CHECK(!fz_strict && (a->af != b->af ||
+					memcmp(&a->key, &b->key, a->af == 4 ? sizeof(a->key.k4) :
+					       sizeof(a->key.k6)) != 0),
+			 "two states with one identity");
+	}
 }
 
 static void
@@ -575,11 +627,8 @@ fz_check_idmap(const struct pfsync *ps)
 					      &id, &cid) == 0 &&
 			    id == ids->id[i] && cid == ids->creatorid[i])
 				continue;
-			/*
-			 * XXX known bug, see fz_clr_race: an APPLY that completes after
-			 * the CLR of its creator was posted leaves an entry behind.
-			 */
-			FZ_CHECK(fz_clr_race && ps->rx_act[PFSYNC_ACT_CLR] > 0,
+			/* XXX known bug 1 (fz_strict). */
+			FZ_CHECK(!fz_strict && ps->rx_act[PFSYNC_ACT_CLR] > 0,
 				 "an id map entry names a record without that state");
 		}
 	}

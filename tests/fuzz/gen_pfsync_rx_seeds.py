@@ -132,6 +132,8 @@ def main():
                                           ("CLR", [clr(PEER)]))),
         "clr-later": seed(0, pfsync(("INS", [tcp(15), tcp(16, cid=0x88)])),
                           pfsync(("CLR", [clr(PEER)]))),
+        "ins-same-id-two-keys": seed(0, pfsync(("INS", [tcp(30)] + [
+            state(0x100 + 30, PEER, CLI, SRV, 40030 + j, 80) for j in range(1, 5)]))),
         "bus": seed(0, pfsync(("BUS", [bus(PEER, 1)])), pfsync(("INS", [tcp(17)])),
                     pfsync(("BUS", [bus(PEER, 2)]))),
         "mixed-sections": seed(0, pfsync(("INS_ACK", [idrec(0x101, PEER)]), ("TDB", [tdb()]),
