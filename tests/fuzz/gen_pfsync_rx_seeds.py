@@ -33,7 +33,8 @@ def ip6(s):
 
 
 def peer(state, seqlo=1000, seqhi=70000, win=65535, wscale=0):
-    """pfsync_state_peer (32): scrub 8, seqlo, seqhi, seqdiff, max_win, mss, state, wscale, pad 6."""
+    """pfsync_state_peer (32): scrub 8, seqlo, seqhi, seqdiff, max_win, mss, state,
+    wscale, pad 6."""
     return bytes(8) + struct.pack(">IIIHHBB", seqlo, seqhi, 0, win, 1460, state, wscale) + bytes(6)
 
 

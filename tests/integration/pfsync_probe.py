@@ -438,7 +438,8 @@ if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     {"tcp-server": tcp_server, "tcp-client": tcp_client, "xfer-check": xfer_check,
      "udp-recv": udp_recv, "udp-send": udp_send, "udp-once": udp_once,
-     "garbage": garbage, "bulk-req": bulk_req, "states-flows": states_flows, "states-sync": states_sync,
+     "garbage": garbage, "bulk-req": bulk_req,
+     "states-flows": states_flows, "states-sync": states_sync,
      "states-own": states_own, "states-find": states_find,
      "states-has": states_has, "sample": sample,
      "json-get": json_get}[mode](*args)
