@@ -43,9 +43,12 @@
  * FZ_F_BATCH hands every packet over before the workers run, so the rings
  * fill and the backlog takes the rest.
  *
- * EAL: initialised once, --no-huge --no-pci --no-shconf (--in-memory
- * needs hugepages in DPDK 22.11: it implies no legacy memory), one net_ring
- * port (the sync port).
+ * EAL: initialised once (LLVMFuzzerInitialize(), or the first input under
+ * the replay driver), --no-huge --no-pci --no-shconf, one net_ring port
+ * (the sync port).  Not --in-memory: DPDK 22.11 refuses it with --no-huge,
+ * which implies legacy memory ("--legacy-mem is not compatible").
+ *
+ * Known engine bugs this target found are described at fz_strict below.
  */
 #include <errno.h>
 #include <fcntl.h>
