@@ -949,7 +949,7 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 }
 
 /* local's handler for IP protocol 240 [OpenBSD if_pfsync.c pfsync_input]. */
-static bool
+bool
 pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	struct pfsync *ps = arg;

@@ -45,6 +45,19 @@ enum pfsync_xstat {
 const char *pfsync_xstat_name(unsigned int s);
 
 struct pfsync;
+struct pkt_meta;
+struct rte_mbuf;
+
+/*
+ * local's handler for IP protocol 240 (a local_proto_fn, arg the engine):
+ * m holds a parsed, checksummed frame (pm) that arrived on interface
+ * dp_meta(m)->iface; it is consumed (always true).  Records become requests
+ * on the owning workers' rings or queued answers; nothing is sent here.
+ * Not static so that the fuzz target (tests/fuzz/fuzz_pfsync_rx.c) can
+ * call it as local_input() would.
+ */
+bool pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm);
+
 /* "own port", "rte_flow queue" or "worker punt" (dataplane/dp.h). */
 const char *pfsync_path_name(const struct pfsync *ps);
 

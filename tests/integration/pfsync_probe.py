@@ -26,6 +26,9 @@ UDP and single states:
 
 Garbage on the sync link (scapy; run in the namespace that holds IFACE):
 
+  bulk-req IFACE SRC [DST]        one bulk request (UPD_REQ id 0 creatorid 0),
+                                  TTL 255, to DST (default 224.0.0.240)
+
   garbage IFACE SRC COUNT         COUNT of each: bad TTL, short header, bad
                                   version, pfsync length beyond the data,
                                   subheader records beyond the packet
@@ -309,6 +312,20 @@ def garbage(iface, src, count):
     print(json.dumps(sent))
 
 
+def bulk_req(iface, src, dst="224.0.0.240"):
+    """One pfsync packet holding UPD_REQ id 0, creatorid 0: a bulk request
+    [OpenBSD if_pfsync.c pfsync_bulk_req_send], TTL 255, to dst."""
+    from scapy.all import Ether, IP, Raw, sendp, conf  # noqa: E402 - slow import
+    conf.verb = 0
+    rec = struct.pack("!QI", 0, 0)
+    sub = struct.pack("!BBH", 5, 3, 1)      # UPD_REQ, 3 words, 1 record
+    hdr = struct.pack("!BBH16s", 6, 0, 20 + len(sub) + len(rec), bytes(16))
+    mac = "01:00:5e:00:00:f0" if dst == "224.0.0.240" else "ff:ff:ff:ff:ff:ff"
+    sendp(Ether(dst=mac, src="02:00:5e:00:f0:02") /
+          IP(src=src, dst=dst, ttl=255, proto=240, tos=0x10) / Raw(hdr + sub + rec),
+          iface=iface)
+
+
 def load_states(path):
     try:
         with open(path) as f:
@@ -421,7 +438,8 @@ if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     {"tcp-server": tcp_server, "tcp-client": tcp_client, "xfer-check": xfer_check,
      "udp-recv": udp_recv, "udp-send": udp_send, "udp-once": udp_once,
-     "garbage": garbage, "states-flows": states_flows, "states-sync": states_sync,
+     "garbage": garbage, "bulk-req": bulk_req,
+     "states-flows": states_flows, "states-sync": states_sync,
      "states-own": states_own, "states-find": states_find,
      "states-has": states_has, "sample": sample,
      "json-get": json_get}[mode](*args)

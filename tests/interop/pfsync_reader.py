@@ -1,17 +1,27 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Independent pfsync v6 reader for the pfsync-reader interop test.
+"""Independent pfsync v6 reader, for two interop checks.
 
-Usage: pfsync_reader.py DIR   (DIR holds pfsync.pcap and records.json
-written by tests/interop/pfsync_dump).
+Usage: pfsync_reader.py DIR
+           DIR holds pfsync.pcap and records.json written by
+           tests/interop/pfsync_dump (test_pfsync_reader.sh).
+       pfsync_reader.py capture PCAP EXPECT.json
+           PCAP was captured by a Linux peer on dpf's sync link
+           (tests/integration/test_pfsync_wire.sh); EXPECT.json says what
+           dpf must have sent (see capture_main()).
 
-Everything below is written from OpenBSD's and FreeBSD's published sources alone:
-the IPv4 transport facts of section 3.1, the header/subheader table and the
-parsing rule of 3.2, the action/size table of 3.3 and the record offset
-tables of 3.3 and 3.4.  Nothing comes from proto/pfsync.h: every field is
-unpacked with struct at its documented offset and compared with the value
-pfsync_dump says it gave the builder.  Output is TAP, one line per packet
-check, per record (per field group for full states), per batch check.
+Everything below is written from OpenBSD's published sources alone, never
+from proto/pfsync.h: the IPv4 transport (sys/netinet/in.h IPPROTO_PFSYNC,
+INADDR_PFSYNC_GROUP; sys/net/if_pfsync.c pfsync_sendout and its IP header
+template: TTL 255, DF, TOS LOWDELAY), the header and subheader layouts and
+the parsing rule (sys/net/if_pfsync.h struct pfsync_header,
+pfsync_subheader; if_pfsync.c pfsync_input: records at stride len * 4,
+unknown actions skipped), the action codes and record sizes (if_pfsync.h
+PFSYNC_ACT_* and the packed record structs), and struct pfsync_state,
+pfsync_state_key, pfsync_state_peer (sys/net/pfvar.h).  Every field is
+unpacked with struct at its offset there and compared with the value
+expected.  Output is TAP, one line per packet check, per record (per field
+group for full states), per batch check.
 """
 
 import json
@@ -220,7 +230,7 @@ def check_frame(tap, i, frame, batch):
         problems.append("protocol %d" % proto)
     if not ip_cksum_ok(ip[:20]):
         problems.append("header checksum")
-    if dotted(ip[12:16]) != SRC_IP or dotted(ip[16:20]) != dst:
+    if dotted(ip[12:16]) != batch.get("src", SRC_IP) or dotted(ip[16:20]) != dst:
         problems.append("addresses %s > %s" % (dotted(ip[12:16]), dotted(ip[16:20])))
     if tot > batch["mtu"]:
         problems.append("%d bytes exceed MTU %d" % (tot, batch["mtu"]))
@@ -339,7 +349,103 @@ def tshark_ip_checks(tap, pcap, batches_of_pkt):
                "dst %s" % (i, batch["dst"]), line)
 
 
+def capture_main(pcap, expect_path):
+    """dpf's packets as a peer captured them on the sync link.
+
+    EXPECT.json: {"src": dpf's sync address, "hostid": "8 hex", "mtu": N,
+    "states": [`dpfctl -j show states -vv` entries: id, creatorid, proto,
+    src, src_port, dst, dst_port], "bulk": true if the peer asked for a
+    bulk (UPD_REQ 0/0), "killed": "ID/CREATORID" of a state killed on dpf}.
+    """
+    tap = Tap()
+    try:
+        with open(expect_path) as f:
+            exp = json.load(f)
+        frames = read_pcap(pcap)
+    except (OSError, ValueError) as e:
+        tap.bail("cannot read the capture: %s" % e)
+    hostid = int(exp["hostid"], 16)
+    batch = {"dst": GROUP, "src": exp["src"], "mtu": exp["mtu"], "what": "captured"}
+    if not tap.ok(len(frames) > 0, "the capture holds %d pfsync packets from dpf" % len(frames)):
+        tap.bail("nothing captured")
+    recs = []           # (packet, action, record bytes) in wire order
+    for i, fr in enumerate(frames):
+        payload = check_frame(tap, i, fr, batch)
+        problems, precs, sections, skipped, end = parse_pfsync(payload)
+        strides = [sec for sec in sections if sec[2] != SIZES[sec[0]]]
+        tap.ok(not problems and end == "ok" and skipped == 0 and not strides,
+               "packet %d: pfsync version 6, len %d = the IP payload, sections %s parse to "
+               "the end" % (i, len(payload), [(a, c) for a, c, _ in sections]),
+               "; ".join(problems) + " end=%s skipped=%d strides=%s" % (end, skipped, strides))
+        recs.extend((i, a, r) for a, r in precs)
+
+    def key_of(rec):
+        k = unpack(KEY, rec[24:64])
+        return k
+
+    def flow_ok(rec, st):
+        """Key 0 (wire) holds the flow's two ends, each address with its port."""
+        k = key_of(rec)
+        ends = {(dotted(k["addr0"][:4]), k["port0"]), (dotted(k["addr1"][:4]), k["port1"])}
+        want = {(st["src"], st["src_port"]), (st["dst"], st["dst_port"])}
+        return ends == want and k["af"] == 2 and not any(k["addr0"][4:] + k["addr1"][4:])
+
+    protos = {"tcp": 6, "udp": 17, "icmp": 1}
+    for st in exp["states"]:
+        sid, cid = int(st["id"], 16), int(st["creatorid"], 16)
+        what = "%s %s:%s -> %s:%s id %s" % (st["proto"], st["src"], st["src_port"], st["dst"],
+                                             st["dst_port"], st["id"])
+        ins = [r for _, a, r in recs if a == 13 and struct.unpack_from(">Q", r, 0)[0] == sid]
+        if not tap.ok(len(ins) >= 1, "INS for %s" % what, "no INS with that id"):
+            continue
+        f = unpack(STATE, ins[0])
+        tap.ok(f["creatorid"] == hostid == cid and f["af"] == 2 and
+               f["proto"] == protos.get(st["proto"], -1) and flow_ok(ins[0], st) and
+               f["nat_rule"] == 0xFFFFFFFF,
+               "INS for %s: creatorid = host_id %08x, af 2 (AF_INET), proto, key 0 "
+               "addresses and ports" % (what, hostid),
+               "creatorid %08x af %d proto %d key %s" % (f["creatorid"], f["af"], f["proto"],
+                                                         key_of(ins[0])))
+
+    if exp.get("bulk"):
+        bus = [(k, struct.unpack_from(">IIB", r, 0)) for k, (_, a, r) in enumerate(recs)
+               if a == 10]
+        starts = [k for k, (c, _, stt) in bus if stt == 1 and c == hostid]
+        ends = [k for k, (c, _, stt) in bus if stt == 2 and c == hostid]
+        good = bool(starts) and any(e > starts[0] for e in ends)
+        tap.ok(good, "BUS START then BUS END, creatorid = host_id, in answer to the bulk "
+               "request", bus)
+        if good:
+            a, b = starts[0], min(e for e in ends if e > starts[0])
+            inside = recs[a + 1:b]
+            upd = {struct.unpack_from(">Q", r, 0)[0] for _, act, r in inside if act == 14}
+            want = {int(st["id"], 16) for st in exp["states"]}
+            tap.ok(want <= upd, "between BUS START and BUS END: a full UPD for each of the "
+                   "%d states" % len(want), "missing %s" % sorted(want - upd))
+    if exp.get("killed"):
+        sid, _, cid = exp["killed"].partition("/")
+        tap.ok(any(a == 7 and struct.unpack_from(">QI", r, 0) == (int(sid, 16), int(cid, 16))
+                   for _, a, r in recs),
+               "DEL_C for the killed state %s" % exp["killed"])
+
+    try:
+        out = subprocess.run(
+            ["tshark", "-r", pcap, "-o", "ip.check_checksum:TRUE", "-T", "fields",
+             "-E", "separator=|", "-e", "ip.proto", "-e", "ip.checksum.status", "-e", "ip.ttl"],
+            capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError) as e:
+        tap.ok(False, "tshark runs", e)
+        out = []
+    bad = [ln for ln in out if ln.split("|")[:2] not in (["240", "1"], ["240", "Good"])]
+    tap.ok(len(out) == len(frames) and not bad, "tshark: all %d packets IP protocol 240 with a "
+           "good IP checksum" % len(frames), "%d lines; bad: %s" % (len(out), bad[:5]))
+    print("1..%d" % tap.n)
+    return 1 if tap.failed else 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "capture":
+        return capture_main(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 2:
         print("Bail out! usage: pfsync_reader.py DIR")
         return 1
