@@ -5,7 +5,8 @@
 #
 #   tools/bench/linux_ha.sh [ADVERT_INT [ROUNDS]]      (defaults: 1 and 1)
 #   e.g.  tools/bench/linux_ha.sh 1 3;  tools/bench/linux_ha.sh 0.1 3
-#   KEEP=1 keeps the temp dir (logs, samples) of the last round.
+#   KEEP=1 keeps each round's temp dir; LOGDIR=DIR copies each round's logs,
+#   configs and conntrack samples to DIR/<namespace prefix>/.
 #
 # Needs keepalived, conntrackd, conntrack, nftables, iperf3 and ethtool; the
 # script installs the missing ones itself with
@@ -364,7 +365,7 @@ SH
 # --- one round ------------------------------------------------------------------------
 
 round() { # R
-	local r=$1 t0 t1 tk='' ns s sent lost gap before commit_ms='' c_ms='' m_ms='' secs=$((XFER_SIZE / XFER_RATE))
+	local r=$1 t0 t1 tk='' pids ns s sent lost gap before commit_ms='' c_ms='' m_ms='' secs=$((XFER_SIZE / XFER_RATE))
 	P=lha$$r$r
 	TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
 	diag "round $r, advert_int $ADV, namespaces $P-*, logs in $TMP"
@@ -409,7 +410,13 @@ round() { # R
 	# and fw1 off the network, as `kill -9` of a dpf node takes its ports.
 	now_ms
 	t0=$NOW_MS
-	for s in $(ip netns pids "$P-fw1"); do kill -9 "$s" 2>/dev/null; done
+	# SIGSTOP first: keepalived's VRRP child has PR_SET_PDEATHSIG, so a
+	# SIGKILL reaching the parent first would let the child shut down
+	# cleanly and send priority-0 adverts (fw2 would then take over after
+	# its skew time only, not after the master-down interval).
+	pids=$(ip netns pids "$P-fw1")
+	for s in $pids; do kill -STOP "$s" 2>/dev/null; done
+	for s in $pids; do kill -9 "$s" 2>/dev/null; done
 	in_ns "$P-fw1" ip link set "$P-f1l" down
 	in_ns "$P-fw1" ip link set "$P-f1w" down
 	if wait_for 15 "fw2 to hold both VIPs" has_vips 2; then
@@ -433,7 +440,13 @@ round() { # R
 	res="advert_int $ADV round $r: takeover ${tk:-none} ms; notify primary +${m_ms:-?} ms, -c done +${c_ms:-?} ms;"
 	res+=" fw2 kernel holds all $((N_XFER + 2)) TCP entries at +${commit_ms:-never} ms (external cache before: $before);"
 	res+=" ping $lost/$sent lost, longest gap $gap ms; UDP $(cat "$TMP/ur.out");"
-	res+=" transfers: $XFER_SUMMARY; iperf3: $(iperf_res)"
+	res+=" transfers: $XFER_SUMMARY; iperf3: $(iperf_res);"
+	res+=" fw2 conntrackd: $(grep -oE 'Committed [0-9]+ new entries|commit has taken [0-9.]+ seconds' "$TMP/ctd2.log" | tr '\n' ' ')"
+	grep -qi 'priority 0' "$TMP/ka2.log" && res+="; fw2 saw a priority-0 advert (not a silent death)"
+	if [ -n "${LOGDIR:-}" ]; then
+		mkdir -p "$LOGDIR/$P"
+		cp "$TMP"/*.log "$TMP/samples" "$TMP"/*.conf "$TMP/notify.sh" "$TMP/fw1.nft" "$LOGDIR/$P/" 2>/dev/null
+	fi
 	echo "# result: $res"
 	echo "$res" >>"$ALL_RESULTS"
 }
