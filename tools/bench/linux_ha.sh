@@ -5,6 +5,9 @@
 #
 #   tools/bench/linux_ha.sh [ADVERT_INT [ROUNDS]]      (defaults: 1 and 1)
 #   e.g.  tools/bench/linux_ha.sh 1 3;  tools/bench/linux_ha.sh 0.1 3
+#   LHA_NO_SYNC=1 is the baseline: the same, but the notify script does not
+#   commit conntrackd's external cache (no -c), so every established transfer
+#   must stall: shows that the ruleset drops what fw2 has no entry for.
 #   KEEP=1 keeps each round's temp dir; LOGDIR=DIR copies each round's logs,
 #   configs and conntrack samples to DIR/<namespace prefix>/.
 #
@@ -344,7 +347,9 @@ ctd() { conntrackd -C "$cfg" "$@" >>"$dir/notify.out" 2>&1 || st "conntrackd $* 
 st "$2 begin"
 case "$2" in
 primary)
-	ctd -c; st "-c done (commit external cache to the kernel)"
+	if [ -z "@NO_SYNC@" ]; then
+		ctd -c; st "-c done (commit external cache to the kernel)"
+	else st "-c skipped (LHA_NO_SYNC baseline)"; fi
 	ctd -f; st "-f done"
 	ctd -R; st "-R done"
 	ctd -B; st "-B done" ;;
@@ -359,13 +364,15 @@ fault)
 	ctd -t; st "-t done" ;;
 esac
 SH
+	# keepalived's environment is not the script's: the switch is baked in.
+	sed -i "s/@NO_SYNC@/${LHA_NO_SYNC:+1}/" "$TMP/notify.sh"
 	chmod 755 "$TMP/notify.sh"
 }
 
 # --- one round ------------------------------------------------------------------------
 
 round() { # R
-	local r=$1 t0 t1 tk='' pids ns s sent lost gap before commit_ms='' c_ms='' m_ms='' secs=$((XFER_SIZE / XFER_RATE))
+	local r=$1 t0 tk='' pids ns s sent lost gap before commit_ms='' c_ms='' m_ms='' secs=$((XFER_SIZE / XFER_RATE))
 	P=lha$$r$r
 	TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
 	diag "round $r, advert_int $ADV, namespaces $P-*, logs in $TMP"
@@ -429,7 +436,7 @@ round() { # R
 	awk -v t0="$t0" '$2 == "fw2" && $1 >= t0 { printf "#   +%d ms %s\n", $1 - t0, substr($0, index($0, $3)) }' \
 		"$TMP/notify.log"
 	m_ms=$(awk -v t0="$t0" '$2 == "fw2" && $3 == "primary" && $1 >= t0 { print $1 - t0; exit }' "$TMP/notify.log")
-	c_ms=$(awk -v t0="$t0" '$2 == "fw2" && $3 == "-c" && $1 >= t0 { print $1 - t0; exit }' "$TMP/notify.log")
+	c_ms=$(awk -v t0="$t0" '$2 == "fw2" && $3 == "-c" && $4 == "done" && $1 >= t0 { print $1 - t0; exit }' "$TMP/notify.log")
 	# TCP entries in fw2's kernel: samples where the count changed.
 	awk -v t0="$t0" 'BEGIN { p = -1 } $2 != p { printf "%s%+d ms: %d", (n++ ? ", " : "#   fw2 TCP entries: "), $1 - t0, $2; p = $2 }
 		END { print "" }' "$TMP/samples" | cut -c1-600
@@ -437,7 +444,7 @@ round() { # R
 	read -r sent lost gap < <(ping_result)
 	xfer_result
 	local res
-	res="advert_int $ADV round $r: takeover ${tk:-none} ms; notify primary +${m_ms:-?} ms, -c done +${c_ms:-?} ms;"
+	res="${LHA_NO_SYNC:+baseline without commit, }advert_int $ADV round $r: takeover ${tk:-none} ms; notify primary +${m_ms:-?} ms, -c done +${c_ms:-?} ms;"
 	res+=" fw2 kernel holds all $((N_XFER + 2)) TCP entries at +${commit_ms:-never} ms (external cache before: $before);"
 	res+=" ping $lost/$sent lost, longest gap $gap ms; UDP $(cat "$TMP/ur.out");"
 	res+=" transfers: $XFER_SUMMARY; iperf3: $(iperf_res);"
