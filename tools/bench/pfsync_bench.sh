@@ -211,10 +211,8 @@ queues_empty() {
 	ctl a -j show pfsync >"$TMP/q.json" 2>/dev/null || return 1
 	"$PY" -c 'import json,sys; q=json.load(open(sys.argv[1]))["queued"]; sys.exit(1 if any(q.values()) else 0)' "$TMP/q.json"
 }
-bulk_done() {
-	ctl b -j show pfsync >"$TMP/bq.json" 2>/dev/null || return 1
-	grep -q "bulk update done\|bulk update timed out" "$TMP/b.log"
-}
+# bulk_done NODE: NODE's own bulk request ended (done or timed out).
+bulk_done() { grep -q "bulk update done\|bulk update timed out" "$TMP/$1.log"; }
 
 # netns ROUND: namespaces and the sync veth (and lan veth for latency).
 netns() {
@@ -271,7 +269,7 @@ run_bulk() {
 	wait_until 60 queues_empty || say "  round $R: A's pfsync queues not empty after 60 s"
 	snap a before
 	start b
-	wait_until $((60 + n / 2000)) bulk_done || say "  round $R: B's bulk not done after $((60 + n / 2000)) s"
+	wait_until $((60 + n / 2000)) bulk_done b || say "  round $R: B's bulk not done after $((60 + n / 2000)) s"
 	# B's count settles once the last packet is applied.
 	wait_until 10 has_states b "$na"
 	nb=$(states_of b)
@@ -301,13 +299,15 @@ print(sum(1 for x in s if str(x.get("creatorid", "")).lower().lstrip("0x") == "a
 }
 
 run_latency() {
-	local rate=$ARG mac gline na nb
+	local rate=$ARG mac gline na nb nsent
 	netns
 	conf a "--vdev=net_af_packet0,iface=$P-al"
 	conf b "--vdev=net_pcap0,rx_pcap=$TMP/empty.pcap,rx_pcap=$TMP/empty.pcap"
 	start a
 	start b
-	wait_until 30 bulk_done || say "  round $R: B's start-up bulk not done after 30 s"
+	# Both start-up bulks (each node asks the other) over before the flows.
+	wait_until 40 bulk_done a || say "  round $R: A's start-up bulk not done after 40 s"
+	wait_until 40 bulk_done b || say "  round $R: B's start-up bulk not done after 40 s"
 	ip netns exec "$P-b" tcpdump -i "$P-bs" -n -s 0 -B 131072 --time-stamp-precision=nano \
 		-w "$TMP/sync.$R.pcap" "ip proto 240" 2>"$TMP/tcpdump.$R.err" &
 	BG+=($!)
@@ -316,7 +316,9 @@ run_latency() {
 	snap a before
 	snap b before
 	gline=$(ip netns exec "$P-g" "$FLOWGEN" "$P-g0" "$mac" "$rate" "$LAT_SECS" "$TMP/sendlog.$R.bin")
-	# Everything A made must reach B; then the capture stops.
+	# Every flow sent must be a state on A, then on B; then the capture stops.
+	nsent=$(echo "$gline" | sed -n 's/^flowgen: sent \([0-9]*\) .*/\1/p')
+	wait_until 30 has_states a "${nsent:-0}" || say "  round $R: A has $(states_of a) states of $nsent flows"
 	wait_until 30 has_states b "$(states_of a)"
 	sleep 0.5
 	kill -INT "${BG[-1]}" 2>/dev/null
