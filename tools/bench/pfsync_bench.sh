@@ -287,7 +287,7 @@ run_bulk() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d if isinstance(d, list) else d.get("states", [])
-print(sum(1 for x in s if str(x.get("creatorid", "")).lower().lstrip("0x") == "a001"))
+print(sum(1 for x in s if x.get("creatorid") == "0000a001"))
 ' "$TMP/states.b.json" 2>/dev/null || echo "?")
 	fi
 	say "  round $R: A states $na; B states $nb (with A's creatorid 0000a001: $bcount); lost $((na - nb))"
@@ -312,7 +312,7 @@ run_latency() {
 	# Both start-up bulks (each node asks the other) over before the flows.
 	wait_until 40 bulk_done a || say "  round $R: A's start-up bulk not done after 40 s"
 	wait_until 40 bulk_done b || say "  round $R: B's start-up bulk not done after 40 s"
-	ip netns exec "$P-b" tcpdump -i "$P-bs" -n -s 0 -B 131072 --time-stamp-precision=nano \
+	ip netns exec "$P-b" tcpdump -i "$P-bs" -n -s 0 -B 131072 --immediate-mode --time-stamp-precision=nano \
 		-w "$TMP/sync.$R.pcap" "ip proto 240" 2>"$TMP/tcpdump.$R.err" &
 	BG+=($!)
 	wait_until 10 grep -q listening "$TMP/tcpdump.$R.err"
