@@ -48,7 +48,7 @@
  * (the sync port).  Not --in-memory: DPDK 22.11 refuses it with --no-huge,
  * which implies legacy memory ("--legacy-mem is not compatible").
  *
- * Known engine bugs this target found are described at fz_strict below.
+ * Engine bugs this target found are described below fz (now fixed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,36 +122,18 @@ static struct {
 	/* What came back from the sync port during this input. */
 	uint64_t out_pkts, out_recs;
 	uint64_t out_act[PFSYNC_ACT_MAX];
+	uint32_t now_s;			/* the workers' clock during this input */
 } fz;
 
 /*
- * Known bugs in control/pfsync/pfsync.c, found by this target; until they
- * are fixed the checks that catch them are waived unless DPF_FUZZ_STRICT=1
- * (a replay with it set fails on the seeds named):
- *
- * 1. CLR vs APPLY (seed clr-same-packet): ps_in_clr() drops the creator's
- *    id map entries when it posts the FLUSH, but an APPLY of that creator
- *    posted before it (an INS earlier in the same packet, or one still in
- *    the backlog) completes later and pfsync_done() enters it; the FLUSH
- *    then removes the state and the entry stays, naming an empty or reused
- *    record.  Fix: drop a creator's entries of worker w when w's FLUSH
- *    completes (pfsync_done, DP_REQ_FLUSH, d->worker), not at post time.
- *    Waived: stale id map entries when the input held a CLR.
- *
- * 2. One identity, two states (seed ins-same-id-two-keys): ps_in_state()
- *    posts every INS/UPD to the worker its key hashes to, so a record whose
- *    (id, creatorid) a state with another key already holds makes a second
- *    state with that identity on another worker (the id map then names one
- *    of them; a DEL_C removes only that one).  OpenBSD looks the identity
- *    up first [if_pfsync.c pfsync_in_upd: pf_find_state_byid() -> merge;
- *    pfsync_in_ins -> pf_state_insert() refuses a known id].  Fix: in
- *    ps_in_state(), when ps_locate() finds the identity, post to that
- *    worker (dp_state_apply() merges by identity there; UPD) or count
- *    badstate (INS), and keep identities with an APPLY in flight in the
- *    pending table so two records of one packet cannot both insert.
- *    Waived: two states with one identity whose keys differ.
+ * Two engine bugs this target found, now fixed and checked strictly (the
+ * seeds named fail on the engine before the fix):
+ *  1. clr-same-packet: a CLR dropped its creator's id map entries at post
+ *     time, so an APPLY posted before the FLUSH entered a state the FLUSH
+ *     then removed (an entry naming an empty record).
+ *  2. ins-same-id-two-keys: records were posted by key only, so one
+ *     identity with two keys made two states on two workers.
  */
-static bool fz_strict;
 
 static void
 fz_fail(const char *what)
@@ -289,9 +271,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *strict = getenv("DPF_FUZZ_STRICT");
-
-	fz_strict = strict != NULL && strcmp(strict, "1") == 0;
 	if (!fz.ready && fz_setup() != 0) {
 		fprintf(stderr, "fuzz_pfsync_rx: cannot set up EAL and the dataplane\n");
 		abort();
@@ -439,22 +418,29 @@ fz_deliver(struct pfsync *ps, const uint8_t *b, size_t n, uint8_t flags)
 	FZ_CHECK(pfsync_input(ps, m, &pm), "pfsync_input refused a packet");
 }
 
+#define FZ_W_DONE 1u		/* completions came back */
+#define FZ_W_SEV 2u		/* state events came up */
+#define FZ_W_POLL 4u		/* pfsync_poll() did something */
+#define FZ_W_OUT 8u		/* packets left on the sync port */
+
 /*
- * One round of the workers and the control loop.  Returns whether anything
- * happened; *idle says whether the engine has nothing left to do.
+ * One round of the workers and the control loop.  Returns what happened
+ * (FZ_W_*, 0 for nothing); *idle says whether the engine has nothing left
+ * to do.  The workers' clock (seconds) stands still during an input
+ * (fz.now_s), so that no state expires between two rounds: an input's
+ * outcome does not depend on how fast it runs.
  */
-static bool
+static unsigned int
 fz_round(struct pfsync *ps, bool *idle)
 {
 	struct dp_done done[64];
 	struct dp_sev ev[256];
-	unsigned int w, n, i;
-	bool work = false;
+	unsigned int w, n, i, work = 0;
 
 	for (w = 0; w < fz.dp->n_workers; w++) {
 		struct dp_wctx *c = &fz.wc[w];
 
-		c->now = dp_clock_s(&fz.dp->clock);
+		c->now = fz.now_s;
 		dp_state_tick(c->states, c->now);
 		dp_filter_requests(c);
 		dp_filter_housekeeping(c);
@@ -462,16 +448,16 @@ fz_round(struct pfsync *ps, bool *idle)
 	while ((n = dp_done_poll(fz.dp, done, RTE_DIM(done))) > 0) {
 		for (i = 0; i < n; i++)
 			FZ_CHECK(pfsync_done(ps, &done[i]), "a completion pfsync did not claim");
-		work = true;
+		work |= FZ_W_DONE;
 	}
 	while ((n = dp_sev_poll(fz.dp, ev, RTE_DIM(ev))) > 0) {
 		pfsync_events(ps, ev, n);
-		work = true;
+		work |= FZ_W_SEV;
 	}
 	if (pfsync_poll(ps) > 0)
-		work = true;
+		work |= FZ_W_POLL;
 	if (fz_out_drain() > 0)
-		work = true;
+		work |= FZ_W_OUT;
 	*idle = !ps->bsend.active && pfsync_q_total(ps->q) == 0;
 	for (w = 0; w < fz.dp->n_workers; w++)
 		if (ps->backlog[w].count != 0 || dp_req_inflight(fz.dp, w) != 0)
@@ -482,7 +468,7 @@ fz_round(struct pfsync *ps, bool *idle)
 static void
 fz_drain(struct pfsync *ps)
 {
-	unsigned int i;
+	unsigned int i, w;
 	bool idle = false;
 
 	for (i = 0; i < FZ_DRAIN_LOOPS; i++) {
@@ -492,7 +478,12 @@ fz_drain(struct pfsync *ps)
 	}
 	FZ_CHECK(idle, "the engine never went idle");
 	/* Once more: an idle engine stays idle and sends nothing. */
-	FZ_CHECK(!fz_round(ps, &idle) && idle, "an idle engine still works");
+	w = fz_round(ps, &idle);
+	FZ_CHECK(idle, "an idle engine has work again");
+	FZ_CHECK(!(w & FZ_W_DONE), "an idle engine got completions");
+	FZ_CHECK(!(w & FZ_W_SEV), "an idle engine got state events");
+	FZ_CHECK(!(w & FZ_W_POLL), "an idle engine's poll did something");
+	FZ_CHECK(!(w & FZ_W_OUT), "an idle engine sent packets");
 }
 
 /* --- invariants ----------------------------------------------------------------- */
@@ -602,11 +593,7 @@ fz_check_tables(void)
 
 		if (fz_ident_cmp(a, b) != 0)
 			continue;
-		/* XXX known bug 2 (fz_strict): waived when the keys differ. */
-		FZ_CHECK(!fz_strict && (a->af != b->af ||
-					memcmp(&a->key, &b->key, a->af == 4 ? sizeof(a->key.k4) :
-					       sizeof(a->key.k6)) != 0),
-			 "two states with one identity");
+		FZ_CHECK(false, "two states with one identity");
 	}
 }
 
@@ -632,9 +619,7 @@ fz_check_idmap(const struct pfsync *ps)
 					      &id, &cid) == 0 &&
 			    id == ids->id[i] && cid == ids->creatorid[i])
 				continue;
-			/* XXX known bug 1 (fz_strict). */
-			FZ_CHECK(!fz_strict && ps->rx_act[PFSYNC_ACT_CLR] > 0,
-				 "an id map entry names a record without that state");
+			FZ_CHECK(false, "an id map entry names a record without that state");
 		}
 	}
 	FZ_CHECK(n == ids->count, "the id map's count is not its entries");
@@ -734,6 +719,7 @@ fz_one(const uint8_t *data, size_t size)
 	unsigned int k;
 
 	flags = data[0];
+	fz.now_s = dp_clock_s(&fz.dp->clock);
 	memset(fz.out_act, 0, sizeof(fz.out_act));
 	fz.out_pkts = fz.out_recs = 0;
 	ps = fz_engine();
