@@ -292,7 +292,7 @@ print(sum(1 for x in s if x.get("creatorid") == "0000a001"))
 	fi
 	say "  round $R: A states $na; B states $nb (with A's creatorid 0000a001: $bcount); lost $((na - nb))"
 	say "    B log: ${line:-no bulk line}"
-	say "    B show pfsync: bulk.state $(jget "$TMP/r$R-b-after.pfsync.json" bulk.state) result $(jget "$TMP/r$R-b-after.pfsync.json" bulk.result) duration_ms $(jget "$TMP/r$R-b-after.pfsync.json" bulk.duration_ms) states $(jget "$TMP/r$R-b-after.pfsync.json" bulk.states)"
+	say "    B show pfsync: bulk.state $(jget "$TMP/r$R-b-after.pfsync.json" bulk.state) result $(jget "$TMP/r$R-b-after.pfsync.json" bulk.result) duration_ms $(jget "$TMP/r$R-b-after.pfsync.json" bulk.duration_ms) states $(jget "$TMP/r$R-b-after.pfsync.json" bulk.states) applied $(jget "$TMP/r$R-b-after.pfsync.json" bulk.applied) lost $(jget "$TMP/r$R-b-after.pfsync.json" bulk.lost) retries $(jget "$TMP/r$R-b-after.pfsync.json" bulk.retries)"
 	say "    A bulk_send: $(jget "$TMP/r$R-a-after.pfsync.json" bulk_send)"
 	say "    A log: $(grep -o "pfsync: bulk update for the peer sent.*" "$TMP/a.log" | head -1)"
 	say "  A (sender):"
