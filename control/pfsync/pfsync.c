@@ -504,6 +504,9 @@ ps_flush(struct pfsync *ps, bool force)
 {
 	unsigned int sent = 0;
 
+	/* A packet's room for records (pfsync_build_init's limit). */
+	size_t room = ps->mtu - PFSYNC_IP4_HLEN - PFSYNC_HDRLEN;
+
 	while (pfsync_q_total(ps->q) > 0) {
 		uint64_t oldest = pfsync_q_oldest(ps->q), now = ps_now_us(ps);
 		struct pfsync_builder b;
@@ -511,8 +514,9 @@ ps_flush(struct pfsync *ps, bool force)
 		bool due = force || now - oldest >= ps->conf.flush_us;
 		unsigned int n;
 
-		if (!due && sent == 0)
-			return 0;
+		/* Not due: only full packets go, the rest waits for its time. */
+		if (!due && pfsync_q_bytes(ps->q) < room)
+			return sent;
 		m = ps_pkt_new(ps, &b);
 		if (m == NULL)
 			return sent;
@@ -525,9 +529,6 @@ ps_flush(struct pfsync *ps, bool force)
 		}
 		ps_pkt_send(ps, m, &b);
 		sent++;
-		/* Not due: only full packets go (the rest waits for its time). */
-		if (!due && pfsync_q_total(ps->q) == 0)
-			break;
 	}
 	return sent;
 }

@@ -236,6 +236,19 @@ pfsync_q_total(const struct pfsync_q *q)
 	return q->total;
 }
 
+size_t
+pfsync_q_bytes(const struct pfsync_q *q)
+{
+	size_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < PFSYNC_Q_MAX; k++)
+		if (q->list[k].count != 0)
+			n += PFSYNC_SUBHLEN +
+			     (size_t)q->list[k].count * pfsync_act_size(pfsync_q_action(k));
+	return n;
+}
+
 uint64_t
 pfsync_q_oldest(const struct pfsync_q *q)
 {

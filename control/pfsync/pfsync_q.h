@@ -103,6 +103,12 @@ void pfsync_q_forget(struct pfsync_q *q, uint64_t id, uint32_t creatorid);
 uint32_t pfsync_q_count(const struct pfsync_q *q, unsigned int kind);
 uint32_t pfsync_q_total(const struct pfsync_q *q);
 
+/*
+ * Bytes the queued records take on the wire, with one subheader per
+ * non-empty queue: at least a packet's worth means a full packet can go.
+ */
+size_t pfsync_q_bytes(const struct pfsync_q *q);
+
 /* Time the oldest queued record was queued; UINT64_MAX when empty. */
 uint64_t pfsync_q_oldest(const struct pfsync_q *q);
 

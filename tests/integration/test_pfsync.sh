@@ -23,7 +23,8 @@
 #     paced to 20 s), an iperf3 stream, a UDP flow and a 10 ms ping: every
 #     transfer completes with its SHA-256, none reset; iperf3, UDP and ping
 #     go on; the backup makes no state of its own for them; "# outage" line.
-#     Run with advbase 1 and again with advbase 0 (advskew 16 / 32).
+#     Run with advbase 1 and again with advbase 0 (advskew 16 / 32; SKEW0="M B"
+#     sets the two advskews of that run, e.g. "2 6": master-down 3 x 6/256 s).
 #  4  the old master comes back: asks for a bulk, stays BACKUP (demoted 32)
 #     until the bulk is done, then preempts; transfers started on fw2 while
 #     fw1 was away go on through fw1
@@ -90,6 +91,13 @@ in_ns "$P-cli" ip addr add 198.18.1.2/24 dev "$P-c0"
 in_ns "$P-cli" ip route add default via 198.18.1.1
 in_ns "$P-srv" ip addr add 198.18.2.2/24 dev "$P-v0"
 in_ns "$P-srv" ip route add default via 198.18.2.1
+# CAPTURE=1 (with KEEP=1): the LAN bridge's CARP, ARP and ICMP in
+# $TMP/lan.pcap, to take a failover's outage apart afterwards.
+if [ -n "${CAPTURE:-}" ]; then
+	in_ns "$P-sw" tcpdump -i br0 -s 128 -w "$TMP/lan.pcap" -U 'proto 112 or arp or icmp' \
+		>/dev/null 2>&1 &
+	BG+=($!)
+fi
 
 # fw_config N ADVBASE ADVSKEW
 fw_config() {
@@ -560,15 +568,16 @@ fi
 
 # --- 3 again: sub-second timers, advbase 0, advskew 16 / 32 -------------------------
 for n in 2 1; do [ -n "${FWPID[$n]:-}" ] && fw_kill $n 9; done
-fw_start 1 0 16 || notok "fw1 starts (advbase 0)"
-fw_start 2 0 32 || notok "fw2 starts (advbase 0)"
+read -r SKM SKB <<<"${SKEW0:-16 32}"
+fw_start 1 0 "$SKM" || notok "fw1 starts (advbase 0)"
+fw_start 2 0 "$SKB" || notok "fw2 starts (advbase 0)"
 if poll 30 roles 1 2; then ok "advbase 0: election, fw1 MASTER, fw2 BACKUP"
 else notok "advbase 0 election: $(roles_str)"; fi
 [ -z "$NOSYNC" ] && { poll "$(pb 30)" eval 'bulk_done 1 && bulk_done 2' || diag "start-up bulks not done"; }
-failover C 5003 "kill -9, advbase 0 advskew 16/32" 0 3000
+failover C 5003 "kill -9, advbase 0 advskew $SKM/$SKB" 0 3000
 if [ -z "$NOSYNC" ]; then
 	L0=$(wc -l <"$TMP/fw1.log")
-	fw_start 1 0 16 || notok "fw1 restarts (advbase 0)"
+	fw_start 1 0 "$SKM" || notok "fw1 restarts (advbase 0)"
 	check "advbase 0: fw1 back, bulk done, MASTER again" \
 		poll "$(pb 30)" eval 'tail -n +$((L0 + 1)) "$TMP/fw1.log" | grep -q "pfsync: bulk update done" && roles 1 2'
 fi

@@ -262,6 +262,48 @@ test_drain_order_and_mtu(void **state)
 	pfsync_q_free(q);
 }
 
+/*
+ * pfsync_q_bytes() is what a drain writes after the pfsync header (all
+ * records exporting, one packet big enough): the engine sends a packet
+ * before its flush time once this reaches a packet's room.
+ */
+static void
+test_bytes(void **state)
+{
+	struct pfsync_q *q = pfsync_q_create(256);
+	static uint8_t buf[16384];
+	struct pfsync_builder b;
+	uint64_t skipped = 0;
+	size_t want, len;
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(pfsync_q_bytes(q), 0);
+	for (uint64_t i = 0; i < 12; i += 2) {	/* even ids: all export */
+		struct pfsync_qref r = ref_of(200 + i);
+
+		pfsync_q_add(q, Q(UPD), &r, 0);
+		r = ref_of(400 + i);
+		pfsync_q_add(q, Q(DEL_C), &r, 0);
+		if (i < 6) {
+			r = ref_of(500 + i);
+			pfsync_q_add(q, Q(UPD_C), &r, 0);
+		}
+	}
+	want = pfsync_q_bytes(q);
+	assert_int_equal(want, 3 * 4 + 6 * pfsync_act_size(PFSYNC_ACT_UPD) +
+			 6 * pfsync_act_size(PFSYNC_ACT_DEL_C) +
+			 3 * pfsync_act_size(PFSYNC_ACT_UPD_C));
+	assert_int_equal(pfsync_build_init(&b, buf, sizeof(buf), sizeof(buf)), 0);
+	n = pfsync_q_drain(q, &b, export_fn, NULL, &skipped);
+	len = pfsync_build_finish(&b);
+	assert_int_equal(n, 15);
+	assert_int_equal(skipped, 0);
+	assert_int_equal(len - PFSYNC_HDRLEN, want);
+	assert_int_equal(pfsync_q_bytes(q), 0);
+	pfsync_q_free(q);
+}
+
 /* Model check: random adds against a reference of the per-state rules. */
 static void
 test_model(void **state)
@@ -411,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_bytes),
 	};
 
 	return cmocka_run_group_tests_name("pfsync_q", tests, NULL, NULL);
