@@ -168,7 +168,7 @@ req_delete(struct dp_wctx *c, const struct dp_req_delete *d)
 	return 0;
 }
 
-void
+unsigned int
 dp_filter_requests(struct dp_wctx *c)
 {
 	struct dp_req_run *r = c->w->req_run;
@@ -176,14 +176,14 @@ dp_filter_requests(struct dp_wctx *c)
 	unsigned int n;
 
 	if (unlikely(r == NULL))
-		return;		/* no state table: dp_filter_init() never ran */
+		return 0;	/* no state table: dp_filter_init() never ran */
 	if (unlikely(r->done_pending) && !req_send_done(c, r))
-		return;
+		return 0;
 	if (r->active)
-		return;		/* housekeeping is working through it */
+		return 0;	/* housekeeping is working through it */
 	for (n = 0; n < DP_REQ_APPLY_BURST; n++) {
 		if (rte_ring_sc_dequeue_elem(c->w->req, &req, sizeof(req)) != 0)
-			return;
+			return n;
 		switch (req.kind) {
 		case DP_REQ_APPLY: {
 			uint32_t pos = UINT32_MAX;
@@ -204,14 +204,15 @@ dp_filter_requests(struct dp_wctx *c)
 			r->active = true;
 			r->pos = 0;
 			r->removed = 0;
-			return;
+			return n + 1;
 		default:
 			req_complete(c, r, &req, -EINVAL);
 			break;
 		}
 		if (r->done_pending)
-			return;
+			return n + 1;
 	}
+	return n;
 }
 
 /* Does the live state st fall under the current KILL or FLUSH? */

@@ -31,8 +31,10 @@ void dp_filter_housekeeping(struct dp_wctx *c);
 
 /*
  * Every poll: the control core's requests (filter_cmd.h), unless a KILL or
- * FLUSH is under way: APPLYs at once, a KILL or FLUSH started.
+ * FLUSH is under way: APPLYs at once, a KILL or FLUSH started.  Returns
+ * the requests taken (at most DP_REQ_APPLY_BURST), so that the worker does
+ * not sleep while its ring holds more.
  */
-void dp_filter_requests(struct dp_wctx *c);
+unsigned int dp_filter_requests(struct dp_wctx *c);
 
 #endif /* DPF_DP_FILTER_STAGE_H */

@@ -316,7 +316,7 @@ dp_worker_main(void *arg)
 			dp_handoff_flush(&c, i);
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
-		dp_filter_requests(&c);
+		work += dp_filter_requests(&c);
 		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
 		 * takes a few microseconds, and their work is paced by time. */
 		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {

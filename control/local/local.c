@@ -836,19 +836,6 @@ local_proto_register(struct local *l, unsigned int proto, local_proto_fn fn, voi
 	return 0;
 }
 
-int
-local_port_budget(struct local *l, unsigned int p, local_budget_fn fn, void *arg)
-{
-	if (p >= DP_MAX_PORTS)
-		return -EINVAL;
-	if (fn != NULL && l->budget[p].fn != NULL &&
-	    (l->budget[p].fn != fn || l->budget[p].arg != arg))
-		return -EEXIST;
-	l->budget[p].fn = fn;
-	l->budget[p].arg = fn != NULL ? arg : NULL;
-	return 0;
-}
-
 static void
 local_input(struct local *l, struct rte_mbuf *m)
 {
@@ -1175,19 +1162,7 @@ local_poll(struct local *l)
 			local_punt(l, pkts[i]);
 	}
 	for (p = 0; p < dp->n_ports; p++) {
-		uint16_t want = DP_BURST_MAX;
-
-		if (l->budget[p].fn != NULL) {
-			unsigned int b = l->budget[p].fn(l->budget[p].arg);
-
-			if (b == 0) {
-				l->rx_held++;
-				continue;
-			}
-			if (b < DP_BURST_MAX)
-				want = (uint16_t)b;
-		}
-		n = rte_eth_rx_burst(dp->ports[p].port_id, dp->ports[p].ctl_q, pkts, want);
+		n = rte_eth_rx_burst(dp->ports[p].port_id, dp->ports[p].ctl_q, pkts, DP_BURST_MAX);
 		work += n;
 		for (i = 0; i < n; i++)
 			local_rx(l, p, pkts[i]);

@@ -81,27 +81,9 @@ struct local_proto {
 	void *arg;
 };
 
-/*
- * Back-pressure on a port's control queue: before reading port p, local
- * asks budget(arg) how many packets its handler can take now, and reads at
- * most that many (0: none this poll; the packets wait in the port's RX
- * queue, the NIC's ring being the buffer).  pfsync budgets its sync port
- * by the room left in the workers' request backlogs, so that a bulk update
- * waits in the NIC instead of being dropped on the control core.  Each
- * poll that leaves the port unread is counted (rx_held).
- */
-typedef unsigned int (*local_budget_fn)(void *arg);
-
-struct local_budget {
-	local_budget_fn fn;
-	void *arg;
-};
-
 struct local {
 	struct dp_main *dp;
 	struct local_proto proto[LOCAL_PROTO_MAX];
-	struct local_budget budget[DP_MAX_PORTS];
-	uint64_t rx_held;		/* polls that left a port unread (budget 0) */
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
@@ -132,12 +114,6 @@ unsigned int local_poll(struct local *l);
  * holds it.
  */
 int local_proto_register(struct local *l, unsigned int proto, local_proto_fn fn, void *arg);
-
-/*
- * Sets the budget of port p's control queue (fn NULL removes it).
- * -EINVAL for a bad port, -EEXIST if another budget is set.
- */
-int local_port_budget(struct local *l, unsigned int p, local_budget_fn fn, void *arg);
 
 /*
  * Queues a complete frame for port p on the control core's TX queue

@@ -253,22 +253,6 @@ ps_post(struct pfsync *ps, unsigned int w, struct dp_req *req)
 	return true;
 }
 
-/*
- * local's budget for the sync port (local_port_budget()): as many packets
- * as the fullest backlog has room for, each holding at most rec_max
- * requests for one worker.
- */
-static unsigned int
-ps_rx_budget(void *arg)
-{
-	struct pfsync *ps = arg;
-	unsigned int w, room = PFSYNC_BACKLOG;
-
-	for (w = 0; w < ps->dp->n_workers; w++)
-		room = RTE_MIN(room, PFSYNC_BACKLOG - ps->backlog[w].count);
-	return room / ps->rec_max;
-}
-
 static unsigned int
 ps_backlog_run(struct pfsync *ps)
 {
@@ -1053,8 +1037,6 @@ pfsync_create(struct dp_main *dp, struct local *l, struct carp *carp,
 		if (ps->backlog[w].e == NULL)
 			goto nomem;
 	}
-	/* Most records that make a request one packet holds (DEL_C, 12 bytes). */
-	ps->rec_max = (ps->mtu - PFSYNC_MINPKT - PFSYNC_SUBHLEN) / 12 + 1;
 	pfsync_bulk_init(&ps->breq, pfsync_bulk_timeout_us(conf->limit_states, ps->mtu));
 	if (local_proto_register(l, IPPROTO_PFSYNC, pfsync_input, ps) != 0) {
 		snprintf(err, errlen, "pfsync: IP protocol %u has another handler", IPPROTO_PFSYNC);
@@ -1092,14 +1074,6 @@ pfsync_start(struct pfsync *ps)
 	       ps->dp->ifaces[ps->ifx].name, pfsync_path_name(ps), ps->dst_ip[0], ps->dst_ip[1],
 	       ps->dst_ip[2], ps->dst_ip[3], ps->conf.hostid);
 	fflush(stdout);
-	/*
-	 * Where the control core has its own queue for sync, read it only as
-	 * fast as the workers take what it holds: a bulk then waits in the
-	 * NIC's ring, not lost in a full backlog.
-	 */
-	if ((ps->dp->ports[ps->port].ctl_only || ps->dp->ports[ps->port].sync_steered) &&
-	    local_port_budget(ps->local, ps->port, ps_rx_budget, ps) == 0)
-		ps->budgeted = true;
 	ps->started = true;
 	ps->link_up = atomic_load(&ps->dp->ports[ps->port].link_up);
 	ps_bulk_event(ps, PFSYNC_BULK_EV_UP);
@@ -1161,8 +1135,6 @@ pfsync_destroy(struct pfsync *ps)
 		return;
 	if (ps->local != NULL)
 		local_proto_register(ps->local, IPPROTO_PFSYNC, NULL, NULL);
-	if (ps->budgeted)
-		local_port_budget(ps->local, ps->port, NULL, NULL);
 	if (ps->backlog != NULL)
 		for (w = 0; w < ps->dp->n_workers; w++)
 			free(ps->backlog[w].e);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 
 #include "control/ctl/ctl.h"
-#include "control/local/local.h"
 #include "control/pfsync/pfsync_priv.h"
 #include "dataplane/dp.h"
 
@@ -112,7 +111,6 @@ show_json(const struct pfsync *ps)
 	for (i = 0; i < PFSYNC_X_MAX; i++)
 		json_object_set_new(x, pfsync_xstat_name(i), json_integer((json_int_t)ps->xstats[i]));
 	json_object_set_new(x, "peer-states-indexed", json_integer(ps->idmap.ids.count));
-	json_object_set_new(x, "rx-held", json_integer((json_int_t)ps->local->rx_held));
 	json_object_set_new(top, "dpf", x);
 	return top;
 }
@@ -151,8 +149,6 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 			   pfsync_stat_name(i));
 	for (i = 0; i < PFSYNC_X_MAX; i++)
 		ctl_printf(out, "\t%" PRIu64 " %s\n", ps->xstats[i], pfsync_xstat_name(i));
-	ctl_printf(out, "\t%" PRIu64 " rx-held (polls that left the sync port unread)\n",
-		   ps->local->rx_held);
 }
 
 static int

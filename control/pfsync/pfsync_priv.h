@@ -81,10 +81,8 @@ struct pfsync_bl_ent {
 
 /*
  * Requests a worker could not take yet, in order (a ring of
- * PFSYNC_BACKLOG).  The sync port is read only while every backlog has
- * room for what a burst of packets can hold (local_port_budget()), so on
- * the own-port and rte_flow paths it never overflows; on the worker-punt
- * path it can (backlog-full).
+ * PFSYNC_BACKLOG); what overflows it is lost and counted (backlog-full),
+ * and a bulk that lost records is asked for again.
  */
 struct pfsync_backlog {
 	struct pfsync_bl_ent *e;
@@ -136,10 +134,8 @@ struct pfsync {
 	} bsend;
 	struct pfsync_pending *pend;
 	uint32_t pend_cap, pend_free;
-	uint32_t rec_max;		/* most records one packet can hold */
 	uint64_t cur_rx_us;		/* the packet being read: its arrival, else 0 */
 	bool cur_bulk;			/* the record being read belongs to the bulk */
-	bool budgeted;			/* local_port_budget() set on our port */
 	struct {			/* the bulk being received */
 		bool end_seen;		/* BUS END read, its records not all applied */
 		uint64_t outstanding;	/* records posted or waiting, not completed */
