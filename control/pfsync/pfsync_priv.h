@@ -81,7 +81,7 @@ struct pfsync_bl_ent {
 
 /*
  * Requests a worker could not take yet, in order (a ring of
- * PFSYNC_BACKLOG); what overflows it is lost and counted (backlog-full),
+ * bl_cap); what overflows it is lost and counted (backlog-full),
  * and a bulk that lost records is asked for again.
  */
 struct pfsync_backlog {
@@ -147,6 +147,7 @@ struct pfsync {
 	struct pfsync_hist lat_out;	/* state event -> its record sent (us) */
 	struct pfsync_hist lat_apply;	/* packet in -> its record applied (us) */
 	struct pfsync_backlog *backlog;	/* one per worker */
+	uint32_t bl_cap;		/* requests each backlog holds */
 	struct pfsync_idmap idmap;
 	uint64_t stats[PFSYNC_STAT_MAX];
 	uint64_t xstats[PFSYNC_X_MAX];
