@@ -1171,8 +1171,10 @@ local_poll(struct local *l)
 		n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST_MAX,
 					      NULL);
 		work += n;
+		l->punted = true;
 		for (i = 0; i < n; i++)
 			local_punt(l, pkts[i]);
+		l->punted = false;
 	}
 	for (p = 0; p < dp->n_ports; p++) {
 		uint16_t want = DP_BURST_MAX;

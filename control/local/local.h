@@ -102,6 +102,9 @@ struct local {
 	struct local_proto proto[LOCAL_PROTO_MAX];
 	struct local_budget budget[DP_MAX_PORTS];
 	uint64_t rx_held;		/* polls that left a port unread (budget 0) */
+	bool punted;			/* the packet being handled came off a worker's
+					 * punt ring (else a control-core RX queue); read
+					 * by a local_proto_fn during its call only */
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
