@@ -1158,8 +1158,10 @@ local_poll(struct local *l)
 		n = rte_ring_sc_dequeue_burst(dp->workers[w].punt, (void **)pkts, DP_BURST_MAX,
 					      NULL);
 		work += n;
+		l->punted = true;
 		for (i = 0; i < n; i++)
 			local_punt(l, pkts[i]);
+		l->punted = false;
 	}
 	for (p = 0; p < dp->n_ports; p++) {
 		n = rte_eth_rx_burst(dp->ports[p].port_id, dp->ports[p].ctl_q, pkts, DP_BURST_MAX);

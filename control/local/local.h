@@ -84,6 +84,9 @@ struct local_proto {
 struct local {
 	struct dp_main *dp;
 	struct local_proto proto[LOCAL_PROTO_MAX];
+	bool punted;			/* the packet being handled came off a worker's
+					 * punt ring (else a control-core RX queue); read
+					 * by a local_proto_fn during its call only */
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	struct local_neigh *neigh;	/* dp->neigh_max slots */

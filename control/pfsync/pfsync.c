@@ -966,6 +966,15 @@ pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
 		ps->xstats[PFSYNC_X_OWN]++;
 		goto done;
 	}
+	/*
+	 * On a port that neither is sync's own nor steers pfsync, sync shares
+	 * the data path: a packet reaches us on a worker's punt ring, or on
+	 * our own queue of the port where its RSS spread puts it.  Each
+	 * counts (with ipackets) so that an operator sees which way the
+	 * peer's packets come, and that they compete with data to get here.
+	 */
+	if (!ps->dp->ports[ps->port].ctl_only && !ps->dp->ports[ps->port].sync_steered)
+		ps->xstats[ps->local->punted ? PFSYNC_X_PUNTED : PFSYNC_X_RX_SHARED]++;
 	ps->stats[PFSYNC_STAT_IPACKETS]++;
 	e = pfsync_check_ip4(ip, len, &hoff, &plen);
 	if (e == PFSYNC_OK)

@@ -33,7 +33,10 @@
 	_(BULK_RUNS, "bulk-sends", "bulk updates sent")			\
 	_(BULK_RETRIES, "bulk-retries", "bulk updates asked again: records lost") \
 	_(REC_IN, "records-in", "records received")			\
-	_(REC_OUT, "records-out", "records sent")
+	_(REC_OUT, "records-out", "records sent")			\
+	_(PUNTED, "punted", "packets a worker punted (path worker punt)") \
+	_(RX_SHARED, "rx-shared", "packets read from the control core's queue of the " \
+	  "shared port (path worker punt)")
 
 enum pfsync_xstat {
 #define PFSYNC_XSTAT_ENUM(sym, name, descr) PFSYNC_X_##sym,

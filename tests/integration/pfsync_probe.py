@@ -24,14 +24,21 @@ UDP and single states:
   udp-send HOST PORT PPS SECONDS  sequence-numbered datagrams from one port
   udp-once HOST PORT SPORT        one datagram from source port SPORT
 
-Garbage on the sync link (scapy; run in the namespace that holds IFACE):
+A peer on the sync link (scapy; run in the namespace that holds IFACE).
+VLAN, where given and not 0, tags every frame with that 802.1Q VLAN id (a
+sync interface that is a VLAN of a port shared with data):
 
-  bulk-req IFACE SRC [DST]        one bulk request (UPD_REQ id 0 creatorid 0),
+  bulk-req IFACE SRC [DST [VLAN]] one bulk request (UPD_REQ id 0 creatorid 0),
                                   TTL 255, to DST (default 224.0.0.240)
 
-  garbage IFACE SRC COUNT         COUNT of each: bad TTL, short header, bad
+  garbage IFACE SRC COUNT [VLAN]  COUNT of each: bad TTL, short header, bad
                                   version, pfsync length beyond the data,
                                   subheader records beyond the packet
+
+  ins IFACE SRC VLAN ID CREATORID A:PA B:PB
+                                  one INS of a UDP state A:PA -> B:PB (both
+                                  sides MULTIPLE, direction in), id and
+                                  creatorid in hex, to 224.0.0.240
 
 `dpfctl -j show states` checks (FILE is its output):
 
@@ -284,8 +291,15 @@ def udp_once(host, port, sport):
     s.sendto(b"state", (host, int(port)))
 
 
-def garbage(iface, src, count):
-    from scapy.all import Ether, IP, Raw, sendp, conf  # noqa: E402 - slow import
+def l2(dst_mac, src_mac, vlan):
+    """Ethernet to dst_mac, tagged with 802.1Q VLAN vlan unless it is 0."""
+    from scapy.all import Dot1Q, Ether  # noqa: E402 - slow import
+    e = Ether(dst=dst_mac, src=src_mac)
+    return e / Dot1Q(vlan=int(vlan)) if int(vlan) else e
+
+
+def garbage(iface, src, count, vlan=0):
+    from scapy.all import IP, Raw, sendp, conf  # noqa: E402 - slow import
     conf.verb = 0
 
     def hdr(version=6, length=20):
@@ -293,7 +307,7 @@ def garbage(iface, src, count):
         return struct.pack("!BBH16s", version, 0, length, bytes(16))
 
     def pkt(payload, ttl=255):
-        return (Ether(dst="01:00:5e:00:00:f0", src="02:00:5e:00:f0:01") /
+        return (l2("01:00:5e:00:00:f0", "02:00:5e:00:f0:01", vlan) /
                 IP(src=src, dst="224.0.0.240", ttl=ttl, proto=240, tos=0x10) / Raw(payload))
 
     # DEL_C (7), 3 words a record, 50 records announced, none present.
@@ -312,18 +326,55 @@ def garbage(iface, src, count):
     print(json.dumps(sent))
 
 
-def bulk_req(iface, src, dst="224.0.0.240"):
+def bulk_req(iface, src, dst="224.0.0.240", vlan=0):
     """One pfsync packet holding UPD_REQ id 0, creatorid 0: a bulk request
     [OpenBSD if_pfsync.c pfsync_bulk_req_send], TTL 255, to dst."""
-    from scapy.all import Ether, IP, Raw, sendp, conf  # noqa: E402 - slow import
+    from scapy.all import IP, Raw, sendp, conf  # noqa: E402 - slow import
     conf.verb = 0
     rec = struct.pack("!QI", 0, 0)
     sub = struct.pack("!BBH", 5, 3, 1)      # UPD_REQ, 3 words, 1 record
     hdr = struct.pack("!BBH16s", 6, 0, 20 + len(sub) + len(rec), bytes(16))
     mac = "01:00:5e:00:00:f0" if dst == "224.0.0.240" else "ff:ff:ff:ff:ff:ff"
-    sendp(Ether(dst=mac, src="02:00:5e:00:f0:02") /
+    sendp(l2(mac, "02:00:5e:00:f0:02", vlan) /
           IP(src=src, dst=dst, ttl=255, proto=240, tos=0x10) / Raw(hdr + sub + rec),
           iface=iface)
+
+
+# OpenBSD pfvar.h struct pfsync_state (264 bytes): id, ifname, key[2]
+# (pfsync_state_key: addr[2] as 16 bytes each, port[2], rdomain, af, pad),
+# src and dst (pfsync_state_peer: scrub 8, seqlo, seqhi, seqdiff, max_win,
+# mss, state, wscale, pad 6), rt_addr, rule, anchor, nat_rule, creation,
+# expire, packets[2][2], bytes[2][2], creatorid, rtableid[2], max_mss, af,
+# proto, direction, log, rt, timeout, sync_flags, updates, min_ttl,
+# set_tos, state_flags, set_prio[2].  Written from OpenBSD, not from dpf.
+PFSYNC_STATE = "!Q16s40s40s32s32s16sIIIII4I4IIiiHBBBBBBBBBBHBB"
+assert struct.calcsize(PFSYNC_STATE) == 264
+
+
+def ins(iface, src, vlan, sid, cid, a, b):
+    """One pfsync packet holding one INS (action 13) of a UDP state a -> b,
+    as an OpenBSD peer sends a state it created [if_pfsync.c
+    pfsync_state_export]: both sides PFUDPS_MULTIPLE (2), timeout
+    PFTM_UDP_MULTIPLE (8), direction PF_IN (1), wire key = stack key."""
+    from scapy.all import IP, Raw, sendp, conf  # noqa: E402 - slow import
+    conf.verb = 0
+
+    def end(x):
+        host, _, port = x.rpartition(":")
+        return socket.inet_aton(host) + bytes(12), int(port)
+
+    (aa, pa), (ab, pb) = end(a), end(b)
+    key = aa + ab + struct.pack("!HHHBB", pa, pb, 0, 2, 0)        # af AF_INET
+    peer = bytes(8) + struct.pack("!IIIHHBB6s", 0, 0, 0, 0, 0, 2, 0, bytes(6))
+    none = 0xFFFFFFFF
+    rec = struct.pack(PFSYNC_STATE, int(sid, 16), b"all", key, key, peer, peer, bytes(16),
+                      none, none, none, 5, 60, 0, 1, 0, 1, 0, 64, 0, 64,
+                      int(cid, 16), 0, 0, 0, 2, 17, 1, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0)
+    sub = struct.pack("!BBH", 13, len(rec) // 4, 1)   # INS, 66 words, 1 record
+    hdr = struct.pack("!BBH16s", 6, 0, 20 + len(sub) + len(rec), bytes(16))
+    sendp(l2("01:00:5e:00:00:f0", "02:00:5e:00:f0:02", vlan) /
+          IP(src=src, dst="224.0.0.240", ttl=255, proto=240, tos=0x10) /
+          Raw(hdr + sub + rec), iface=iface)
 
 
 def load_states(path):
@@ -438,7 +489,7 @@ if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     {"tcp-server": tcp_server, "tcp-client": tcp_client, "xfer-check": xfer_check,
      "udp-recv": udp_recv, "udp-send": udp_send, "udp-once": udp_once,
-     "garbage": garbage, "bulk-req": bulk_req,
+     "garbage": garbage, "bulk-req": bulk_req, "ins": ins,
      "states-flows": states_flows, "states-sync": states_sync,
      "states-own": states_own, "states-find": states_find,
      "states-has": states_has, "sample": sample,

@@ -206,13 +206,25 @@ def dotted(b):
 
 
 def check_frame(tap, i, frame, batch):
-    """Ethernet + IPv4 as OpenBSD sends (if_pfsync.c); returns the pfsync bytes."""
-    ip = frame[14:]
+    """Ethernet + IPv4 as OpenBSD sends (if_pfsync.c); returns the pfsync bytes.
+
+    batch["vlan"], where set and not 0: the frame must carry one IEEE 802.1Q
+    tag (TPID 0x8100) with that VLAN id before the IPv4 ethertype (a sync
+    interface on a VLAN: OpenBSD's vlan(4) under pfsync's syncdev).
+    """
+    vlan = batch.get("vlan") or 0
+    problems = []
+    l2len = 14
+    if vlan:
+        l2len = 18
+        tpid, tci = struct.unpack_from(">HH", frame, 12)
+        if tpid != 0x8100 or tci & 0x0FFF != vlan:
+            problems.append("802.1Q tag %#06x/%#06x (want VLAN %d)" % (tpid, tci, vlan))
+    ip = frame[l2len:]
     dst = batch["dst"]
     mac_ok = frame[0:6] == GROUP_MAC if dst == GROUP else frame[0:6] == bytes([2, 0, 0, 0, 0, 2])
     ver_ihl, tos, tot, _, frag, ttl, proto = struct.unpack_from(">BBHHHBB", ip, 0)
-    problems = []
-    if frame[12:14] != b"\x08\x00":
+    if frame[l2len - 2:l2len] != b"\x08\x00":
         problems.append("ethertype")
     if not mac_ok:
         problems.append("dst MAC %s" % frame[0:6].hex(":"))
@@ -234,8 +246,8 @@ def check_frame(tap, i, frame, batch):
         problems.append("addresses %s > %s" % (dotted(ip[12:16]), dotted(ip[16:20])))
     if tot > batch["mtu"]:
         problems.append("%d bytes exceed MTU %d" % (tot, batch["mtu"]))
-    tap.ok(not problems, "packet %d (%s): Ethernet/IPv4 header as OpenBSD sends it" %
-           (i, batch["what"]), "; ".join(problems))
+    tap.ok(not problems, "packet %d (%s): Ethernet%s/IPv4 header as OpenBSD sends it" %
+           (i, batch["what"], " 802.1Q VLAN %d" % vlan if vlan else ""), "; ".join(problems))
     return ip[20:tot]
 
 
@@ -355,7 +367,8 @@ def capture_main(pcap, expect_path):
     EXPECT.json: {"src": dpf's sync address, "hostid": "8 hex", "mtu": N,
     "states": [`dpfctl -j show states -vv` entries: id, creatorid, proto,
     src, src_port, dst, dst_port], "bulk": true if the peer asked for a
-    bulk (UPD_REQ 0/0), "killed": "ID/CREATORID" of a state killed on dpf}.
+    bulk (UPD_REQ 0/0), "killed": "ID/CREATORID" of a state killed on dpf,
+    "vlan": the sync interface's 802.1Q VLAN id, 0 or absent if untagged}.
     """
     tap = Tap()
     try:
@@ -365,7 +378,8 @@ def capture_main(pcap, expect_path):
     except (OSError, ValueError) as e:
         tap.bail("cannot read the capture: %s" % e)
     hostid = int(exp["hostid"], 16)
-    batch = {"dst": GROUP, "src": exp["src"], "mtu": exp["mtu"], "what": "captured"}
+    batch = {"dst": GROUP, "src": exp["src"], "mtu": exp["mtu"], "what": "captured",
+             "vlan": exp.get("vlan", 0)}
     if not tap.ok(len(frames) > 0, "the capture holds %d pfsync packets from dpf" % len(frames)):
         tap.bail("nothing captured")
     recs = []           # (packet, action, record bytes) in wire order
