@@ -277,7 +277,8 @@ struct dp_main {
 	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
-	unsigned int neigh_max;		/* [I] */
+	unsigned int neigh_max;		/* [I] slot numbers 0..neigh_max-1 */
+	unsigned int neigh_entries;	/* [I] keys the hash holds */
 	struct dp_clock clock;		/* [I] the one clock (clock.h), from dp_init() */
 };
 
@@ -429,5 +430,14 @@ int dp_neigh_get(struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *
 int dp_neigh_lookup(const struct dp_main *dp, uint16_t iface, uint8_t af,
 		    const uint8_t *addr);
 void dp_neigh_key_decode(const void *key, uint16_t *iface, uint8_t *af, uint8_t *addr);
+/*
+ * Removes slot's key, its MAC word zeroed first; the slot stays taken
+ * until dp_neigh_free(), which the control core calls only after an RCU
+ * grace period (the contract is in neigh.c).  -ENOENT if slot is free.
+ */
+int dp_neigh_del(struct dp_main *dp, uint32_t slot);
+void dp_neigh_free(struct dp_main *dp, uint32_t slot);
+/* Keys in the table (not counting deleted slots awaiting dp_neigh_free). */
+unsigned int dp_neigh_count(const struct dp_main *dp);
 
 #endif /* DPF_DP_H */
