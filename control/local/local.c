@@ -419,11 +419,12 @@ local_out_nh(struct local *l, struct rte_mbuf *m, const struct dp_nh *nh, uint8_
 	uint64_t mac;
 	int slot;
 
-	/* A route's gateway is needed; a host on a connected prefix is asked
-	 * for by whoever sent the packet, and spends that sender's budget. */
+	/* A route's gateway, or the next hop of a state both sides have sent
+	 * on, is needed; any other host on a connected prefix is asked for by
+	 * whoever sent the packet, and spends that sender's budget. */
 	slot = local_neigh_slot(l, nh->iface, af, target,
-				nh->kind == DP_NH_GATEWAY ? NBR_NEEDED : NBR_SPECULATIVE,
-				af == 4 ? ip + 12 : ip + 8);
+				nh->kind == DP_NH_GATEWAY || dp_meta(m)->established ?
+				NBR_NEEDED : NBR_SPECULATIVE, af == 4 ? ip + 12 : ip + 8);
 	if (slot < 0) {
 		local_drop(l, m, DP_DROP_NEIGH_REFUSED);
 		return;

@@ -14,8 +14,8 @@
  * gc_thresh1..3 and a garbage collector; FreeBSD with a per-entry timer
  * and max_age.  Here, on top of that:
  *
- *  - Classes.  NBR_NEEDED (the gateway of a route) is never refused and
- *    may evict; NBR_SPECULATIVE (a destination on a connected prefix, the
+ *  - Classes.  NBR_NEEDED (the gateway of a route, the next hop of a state
+ *    both sides have sent on, CARP's) is never refused and may evict; NBR_SPECULATIVE (a destination on a connected prefix, the
  *    appliance's own packets) passes three budgets: a per-source token
  *    bucket keyed by the address that sent the packet which needs the
  *    resolution (one host cannot drain what its neighbours need), a global
