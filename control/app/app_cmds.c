@@ -99,7 +99,8 @@ info_pflog_text(struct ctl_out *out, const struct app *app, const struct dp_stat
 }
 
 /*
- * The neighbour table: entries, its size, and nbr's counters (nbr.h).
+ * The neighbour table: entries (all keys), hosts (those nbr manages: all
+ * but the gateways route.c made), the hosts' limit, and nbr's counters.
  * JSON keys are the counter names less "neighbor-", with underscores,
  * and "refused" sums the refusals.
  */
@@ -113,6 +114,7 @@ info_neigh_json(struct app *app)
 	char key[48], *c;
 
 	json_object_set_new(o, "entries", json_integer(dp_neigh_count(app->dp)));
+	json_object_set_new(o, "hosts", json_integer(t->n_entries));
 	json_object_set_new(o, "max", json_integer(t->max_entries));
 	json_object_set_new(o, "deleting", json_integer(app->local.nfree_n));
 	for (i = 0; i < NBR_C_MAX; i++) {
@@ -136,6 +138,7 @@ info_neigh_text(struct ctl_out *out, struct app *app)
 
 	ctl_printf(out, "Neighbors\n");
 	info_count(out, "entries", dp_neigh_count(app->dp));
+	info_count(out, "hosts", t->n_entries);
 	info_count(out, "max", t->max_entries);
 	for (i = 0; i < NBR_C_MAX; i++)
 		info_count(out, nbr_counter_name(i), t->counters[i]);

@@ -363,9 +363,9 @@ local_neigh_slot(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr,
 		return slot;
 	if (!nbr_admit(&l->nbr, cls, ifx, nbr_src_hash(&l->nbr, src, af == 4 ? 4 : 16), now))
 		return -1;
-	/* Slots in use: managed ones, the gateways route.c made, and the
-	 * deleted ones still in their grace period. */
-	if (dp_neigh_count(l->dp) + l->nfree_n >= l->nbr.max_entries && !local_neigh_evict(l)) {
+	/* Slots in use: the managed ones and the deleted ones still in their
+	 * grace period (the gateways route.c made have their own quarter). */
+	if (nbr_full(&l->nbr, l->nfree_n) && !local_neigh_evict(l)) {
 		l->nbr.counters[NBR_C_REFUSED_FULL]++;
 		return -1;
 	}
@@ -1284,9 +1284,12 @@ local_init(struct local *l, struct dp_main *dp)
 	l->icmp_us = dp_clock_us(&dp->clock);
 	l->neigh = rte_zmalloc("dpf_local_neigh", sizeof(*l->neigh) * dp->neigh_max, 0);
 	l->nfree = rte_zmalloc("dpf_local_nfree", sizeof(*l->nfree) * dp->neigh_max, 0);
-	/* The policy's table size: the hash's, less a sixteenth of room for
-	 * deleted slots in their grace period and for full hash buckets. */
-	if (nbr_init(&l->nbr, dp->neigh_max, dp->neigh_entries - dp->neigh_entries / 16,
+	/* The policy's table size: the hash's, less the quarter route.c may
+	 * give static routes' gateways (DP_NEIGH_GATEWAYS_MAX: a reload that
+	 * adds gateways never finds the table full of hosts) and a sixteenth
+	 * of room for full hash buckets. */
+	if (nbr_init(&l->nbr, dp->neigh_max,
+		     dp->neigh_entries - dp->neigh_entries / 4 - dp->neigh_entries / 16,
 		     (uint32_t)rte_rand(), dp_clock_us(&dp->clock)) != 0)
 		return -ENOMEM;
 	l->indirect = rte_pktmbuf_pool_create("dpf_indirect", 4096, 32, 0, 0,

@@ -93,7 +93,7 @@ check "show info counts neighbour evictions or refusals" \
 cat >"$TMP/nj.py" <<'PY'
 import json, sys
 d = json.load(sys.stdin)["neighbors"]
-assert d["entries"] <= d["max"] and d["evicted"] + d["refused"] > 0, d
+assert d["hosts"] <= d["max"] and d["evicted"] + d["refused"] > 0, d
 PY
 check "dpfctl -j show info has the neighbour table counters" \
 	sh -c "'$DPFCTL' -s '$SOCK' -j show info | $PY '$TMP/nj.py'"
