@@ -91,6 +91,8 @@ struct dp_mbuf_meta {
 	uint8_t frag;		/* any fragment */
 	uint32_t rule;		/* rule id for punts caused by a rule */
 	uint16_t fragsz;	/* reassembled IPv6: largest fragment, else 0 (frag.c) */
+	uint8_t established;	/* it hit a state both sides have sent on (filter.c):
+				 * a PUNT_RESOLVE for it is needed, not speculative */
 	rte_be32_t frag_id;	/* IPv6 fragment: its identification (frag.c) */
 };
 _Static_assert(sizeof(struct dp_mbuf_meta) <= DP_MBUF_PRIV, "mbuf priv area too small");
@@ -277,7 +279,8 @@ struct dp_main {
 	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
-	unsigned int neigh_max;		/* [I] */
+	unsigned int neigh_max;		/* [I] slot numbers 0..neigh_max-1 */
+	unsigned int neigh_entries;	/* [I] keys the hash holds */
 	struct dp_clock clock;		/* [I] the one clock (clock.h), from dp_init() */
 };
 
@@ -429,5 +432,14 @@ int dp_neigh_get(struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *
 int dp_neigh_lookup(const struct dp_main *dp, uint16_t iface, uint8_t af,
 		    const uint8_t *addr);
 void dp_neigh_key_decode(const void *key, uint16_t *iface, uint8_t *af, uint8_t *addr);
+/*
+ * Removes slot's key, its MAC word zeroed first; the slot stays taken
+ * until dp_neigh_free(), which the control core calls only after an RCU
+ * grace period (the contract is in neigh.c).  -ENOENT if slot is free.
+ */
+int dp_neigh_del(struct dp_main *dp, uint32_t slot);
+void dp_neigh_free(struct dp_main *dp, uint32_t slot);
+/* Keys in the table (not counting deleted slots awaiting dp_neigh_free). */
+unsigned int dp_neigh_count(const struct dp_main *dp);
 
 #endif /* DPF_DP_H */

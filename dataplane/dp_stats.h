@@ -44,6 +44,7 @@
 	_(TX_FULL, "tx-queue-full", CONGEST)                    \
 	_(NEIGH_QUEUE_FULL, "neighbor-queue-full", MEMORY)      \
 	_(NEIGH_FAILED, "neighbor-unresolved", NOROUTE)         \
+	_(NEIGH_REFUSED, "neighbor-refused", MEMORY)            \
 	_(NO_MBUF, "no-mbuf", MEMORY)                           \
 	_(LOCAL_UNHANDLED, "local-unhandled", NONE)            \
 	_(ICMP_RATELIMIT, "icmp-ratelimited", NONE)            \

@@ -644,6 +644,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		const struct dp_flow *f = &flow[i];
 		bool pass;
 
+		dp_meta(m)->established = 0;
 		/*
 		 * Traffic to the appliance itself (ARP/ND answers, echo, CARP,
 		 * pfsync, the control plane) is the control core's and is not
@@ -675,6 +676,11 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 						       DP_RULE_EVAL, DP_RULE_EVAL);
 		} else if (st[i] != NULL) {
 			pass = dp_state_hit(c, m, f, st[i], dp_state_dir(st[i], swapped[i]));
+			/* Both sides answered: its neighbours exist, and resolving
+			 * them again (after aging) must not wait behind a flood of
+			 * unknown destinations (control/local/nbr.h, NBR_NEEDED). */
+			if (pass && st[i]->pkts_lo[0] != 0 && st[i]->pkts_lo[1] != 0)
+				dp_meta(m)->established = 1;
 		} else {
 			pass = dp_state_miss(c, m, f, &keys[i], swapped[i], &c->fib->nh[nh[i]],
 					     res_in[i], res_out[i]);

@@ -5,10 +5,25 @@
  * An rte_hash with lock-free concurrent readers (workers) and a single
  * writer (the control core) maps (interface, family, address) to a slot;
  * the slot's 64-bit MAC word is what workers read, with one atomic load.
- * Entries are never deleted, only invalidated (MAC word 0) and reused for
- * the same key, so a worker can never see a slot that changed owner; the
- * table is sized for every neighbour an appliance has on its segments.
- * Resolution state (retries, queued packets) lives on the control core.
+ * Resolution state (retries, queued packets) and the policy of who gets a
+ * slot and which one goes (control/local/nbr.h) live on the control core.
+ *
+ * Deleting, the contract with the readers: a worker may hold a slot number
+ * from rte_hash_lookup (or a gateway's, from the FIB) while the control core
+ * deletes the key, and read the slot's MAC word after it.  So
+ *  1. dp_neigh_del() first stores 0 in the MAC word (a late reader sees an
+ *     unresolved neighbour and punts, or the old MAC, which was right for
+ *     the key it looked up), then removes the key.  The hash was created
+ *     with RW_CONCURRENCY_LF, which implies NO_FREE_ON_DEL: the slot stays
+ *     allocated and no new key can take it;
+ *  2. the caller frees the slot with dp_neigh_free() only after every
+ *     worker has passed a quiescent point since the delete (rte_rcu_qsbr
+ *     token taken after step 1, as FIB swaps do).  No worker can then hold
+ *     the old slot number, so a reused slot never shows a reader another
+ *     neighbour's MAC;
+ *  3. a slot a FIB names as a gateway's is never deleted (local.c pins the
+ *     current FIB's), and a new key starts with MAC word 0 (still 0 from
+ *     step 1).
  */
 #include <errno.h>
 #include <string.h>
@@ -61,6 +76,7 @@ dp_neigh_init(struct dp_main *dp, unsigned int max)
 	if (dp->neigh_hash == NULL)
 		return -ENOMEM;
 	/* Positions returned by rte_hash range over 0..entries (+ per-lcore caches). */
+	dp->neigh_entries = max;
 	dp->neigh_max = max * 2;
 	dp->neigh = rte_zmalloc("dpf_neigh_mac", sizeof(*dp->neigh) * dp->neigh_max,
 				RTE_CACHE_LINE_SIZE);
@@ -93,4 +109,32 @@ dp_neigh_get(struct dp_main *dp, uint16_t iface, uint8_t af, const uint8_t *addr
 		return -1;
 	atomic_store_explicit(&dp->neigh[pos].mac, 0, memory_order_release);
 	return pos;
+}
+
+int
+dp_neigh_del(struct dp_main *dp, uint32_t slot)
+{
+	void *key;
+	int pos;
+
+	if (slot >= dp->neigh_max ||
+	    rte_hash_get_key_with_position(dp->neigh_hash, (int32_t)slot, &key) != 0)
+		return -ENOENT;
+	atomic_store_explicit(&dp->neigh[slot].mac, 0, memory_order_release);
+	pos = rte_hash_del_key(dp->neigh_hash, key);
+	return pos == (int)slot ? 0 : -ENOENT;
+}
+
+void
+dp_neigh_free(struct dp_main *dp, uint32_t slot)
+{
+	rte_hash_free_key_with_position(dp->neigh_hash, (int32_t)slot);
+}
+
+unsigned int
+dp_neigh_count(const struct dp_main *dp)
+{
+	int32_t n = rte_hash_count(dp->neigh_hash);
+
+	return n > 0 ? (unsigned int)n : 0;
 }

@@ -98,6 +98,52 @@ info_pflog_text(struct ctl_out *out, const struct app *app, const struct dp_stat
 	info_count(out, "moved-aside", ws.moved_aside);
 }
 
+/*
+ * The neighbour table: entries (all keys), hosts (those nbr manages: all
+ * but the gateways route.c made), the hosts' limit, and nbr's counters.
+ * JSON keys are the counter names less "neighbor-", with underscores,
+ * and "refused" sums the refusals.
+ */
+static json_t *
+info_neigh_json(struct app *app)
+{
+	const struct nbr *t = &app->local.nbr;
+	json_t *o = json_object();
+	uint64_t refused = 0;
+	unsigned int i;
+	char key[48], *c;
+
+	json_object_set_new(o, "entries", json_integer(dp_neigh_count(app->dp)));
+	json_object_set_new(o, "hosts", json_integer(t->n_entries));
+	json_object_set_new(o, "max", json_integer(t->max_entries));
+	json_object_set_new(o, "deleting", json_integer(app->local.nfree_n));
+	for (i = 0; i < NBR_C_MAX; i++) {
+		snprintf(key, sizeof(key), "%s", nbr_counter_name(i) + strlen("neighbor-"));
+		for (c = key; *c != '\0'; c++)
+			if (*c == '-')
+				*c = '_';
+		json_object_set_new(o, key, json_integer((json_int_t)t->counters[i]));
+		if (strncmp(key, "refused", 7) == 0)
+			refused += t->counters[i];
+	}
+	json_object_set_new(o, "refused", json_integer((json_int_t)refused));
+	return o;
+}
+
+static void
+info_neigh_text(struct ctl_out *out, struct app *app)
+{
+	const struct nbr *t = &app->local.nbr;
+	unsigned int i;
+
+	ctl_printf(out, "Neighbors\n");
+	info_count(out, "entries", dp_neigh_count(app->dp));
+	info_count(out, "hosts", t->n_entries);
+	info_count(out, "max", t->max_entries);
+	for (i = 0; i < NBR_C_MAX; i++)
+		info_count(out, nbr_counter_name(i), t->counters[i]);
+}
+
 static int
 cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 {
@@ -148,6 +194,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		json_object_set_new(j, "states", filter_info_json(app, s));
 		json_object_set_new(j, "fragments", filter_info_frag_json(s));
 		json_object_set_new(j, "pflog", info_pflog_json(app, s));
+		json_object_set_new(j, "neighbors", info_neigh_json(app));
 		ctl_json(out, j);
 		rte_free(s);
 		return 0;
@@ -177,6 +224,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 			if (s->pkt_err[i])
 				info_count(out, pkt_err_name(i), s->pkt_err[i]);
 		info_pflog_text(out, app, s);
+		info_neigh_text(out, app);
 	}
 	rte_free(s);
 	return 0;

@@ -26,6 +26,8 @@
 #include <rte_ip_frag.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "control/local/local.h"
@@ -271,6 +273,114 @@ local_solicit(struct local *l, uint32_t slot, uint16_t ifx, uint8_t af, const ui
 		local_send_ns(l, ifx, addr);
 }
 
+/* --- the neighbour table: create, delete, reclaim ---------------------- */
+
+static void local_drop_pending(struct local *l, uint32_t slot);
+
+/*
+ * Pins the current FIB's gateways in nbr (never evicted nor aged: a FIB
+ * names their slots, neigh.c contract 3) when the FIB changed.  Called
+ * before anything is deleted, on the control core that also swaps FIBs.
+ */
+static void
+local_neigh_pin(struct local *l)
+{
+	const struct dp_fib *fib = atomic_load_explicit(&l->dp->fib, memory_order_acquire);
+	uint32_t i;
+
+	if (fib == NULL || fib->gen == l->pin_gen)
+		return;
+	for (i = 0; i < l->nbr.n_slots; i++)
+		nbr_pin(&l->nbr, i, false);
+	for (i = 0; i < fib->n_nh; i++)
+		if (fib->nh[i].kind == DP_NH_GATEWAY)
+			nbr_pin(&l->nbr, fib->nh[i].neigh, true);
+	l->pin_gen = fib->gen;
+}
+
+/*
+ * Deletes slot (neigh.c contract 1), drops what waited for it, and queues
+ * the slot for dp_neigh_free() after a grace period.
+ */
+static void
+local_neigh_delete(struct local *l, uint32_t slot, bool evicted)
+{
+	struct local_neigh *n = &l->neigh[slot];
+
+	if (n->pending)
+		local_drop_pending(l, slot);
+	if (dp_neigh_del(l->dp, slot) != 0)
+		return;
+	nbr_remove(&l->nbr, slot, evicted);
+	memset(n, 0, sizeof(*n));
+	/* Never more deleted slots than slots: the FIFO cannot overflow. */
+	l->nfree[(l->nfree_head + l->nfree_n++) % l->dp->neigh_max] = (struct local_nfree){
+		.slot = slot, .token = rte_rcu_qsbr_start(l->dp->rcu) };
+}
+
+/* Frees the deleted slots every worker has stopped looking at (contract 2). */
+static void
+local_neigh_reclaim(struct local *l)
+{
+	while (l->nfree_n > 0) {
+		struct local_nfree *f = &l->nfree[l->nfree_head];
+
+		if (rte_rcu_qsbr_check(l->dp->rcu, f->token, false) != 1)
+			break;		/* tokens grow: the later ones are not due either */
+		dp_neigh_free(l->dp, f->slot);
+		l->nfree_head = (l->nfree_head + 1) % l->dp->neigh_max;
+		l->nfree_n--;
+	}
+}
+
+/* Makes room for one entry: the LRU unresolved or stale one goes. */
+static bool
+local_neigh_evict(struct local *l)
+{
+	uint32_t v;
+
+	local_neigh_pin(l);
+	v = nbr_victim(&l->nbr);
+	if (v == NBR_NIL)
+		return false;
+	local_neigh_delete(l, v, true);
+	return true;
+}
+
+/*
+ * The slot of (ifx, af, addr), created if the policy admits it: cls says
+ * why it is wanted, src (af's length) is the address that sent the packet
+ * which needs it (the per-source budget).  -1 when refused (counted in nbr).
+ */
+static int
+local_neigh_slot(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr,
+		 enum nbr_class cls, const uint8_t *src)
+{
+	uint64_t now = dp_clock_us(&l->dp->clock);
+	int slot = dp_neigh_get(l->dp, ifx, af, addr, false);
+
+	if (slot >= 0)
+		return slot;
+	if (!nbr_admit(&l->nbr, cls, ifx, nbr_src_hash(&l->nbr, src, af == 4 ? 4 : 16), now))
+		return -1;
+	/* Slots in use: the managed ones and the deleted ones still in their
+	 * grace period (the gateways route.c made have their own quarter). */
+	if (nbr_full(&l->nbr, l->nfree_n) && !local_neigh_evict(l)) {
+		l->nbr.counters[NBR_C_REFUSED_FULL]++;
+		return -1;
+	}
+	slot = dp_neigh_get(l->dp, ifx, af, addr, true);
+	if (slot < 0 && local_neigh_evict(l))	/* a full hash bucket */
+		slot = dp_neigh_get(l->dp, ifx, af, addr, true);
+	if (slot < 0) {
+		l->nbr.counters[NBR_C_REFUSED_FULL]++;
+		return -1;
+	}
+	memset(&l->neigh[slot], 0, sizeof(l->neigh[slot]));
+	nbr_insert(&l->nbr, (uint32_t)slot, ifx, cls, now);
+	return slot;
+}
+
 /* --- output of routed packets ------------------------------------------ */
 
 /*
@@ -293,6 +403,7 @@ local_pend(struct local *l, struct rte_mbuf *m, uint32_t slot, uint16_t ifx, uin
 	if (n->state != NEIGH_INCOMPLETE && n->state != NEIGH_PROBE) {
 		n->state = NEIGH_INCOMPLETE;
 		n->tries = 0;
+		nbr_resolving(&l->nbr, slot, dp_clock_us(&l->dp->clock));
 		local_solicit(l, slot, ifx, af, addr);
 	}
 }
@@ -304,12 +415,18 @@ local_out_nh(struct local *l, struct rte_mbuf *m, const struct dp_nh *nh, uint8_
 {
 	const uint8_t *target = nh->kind == DP_NH_GATEWAY ? nh->gw : dst;
 	uint16_t l3_off = dp_meta(m)->l3_off;
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3_off);
 	uint64_t mac;
 	int slot;
 
-	slot = dp_neigh_get(l->dp, nh->iface, af, target, true);
+	/* A route's gateway, or the next hop of a state both sides have sent
+	 * on, is needed; any other host on a connected prefix is asked for by
+	 * whoever sent the packet, and spends that sender's budget. */
+	slot = local_neigh_slot(l, nh->iface, af, target,
+				nh->kind == DP_NH_GATEWAY || dp_meta(m)->established ?
+				NBR_NEEDED : NBR_SPECULATIVE, af == 4 ? ip + 12 : ip + 8);
 	if (slot < 0) {
-		local_drop(l, m, DP_DROP_NEIGH_QUEUE_FULL);
+		local_drop(l, m, DP_DROP_NEIGH_REFUSED);
 		return;
 	}
 	mac = atomic_load_explicit(&l->dp->neigh[slot].mac, memory_order_acquire);
@@ -416,23 +533,47 @@ local_drop_pending(struct local *l, uint32_t slot)
 }
 
 /*
- * Learns (iface, af, addr) -> mac.  create: make an entry if there is none
- * (the sender asked for one of our addresses, so it will talk to us).
+ * Learns (iface, af, addr) -> mac.  create: the sender asked for one of our
+ * addresses (an ARP request, an NS with a source link-layer option), so it
+ * will talk to us: a new entry is STALE [RFC 4861 7.2.3], within the
+ * unsolicited cap.  Only an entry we were resolving (incomplete, probe,
+ * failed) becomes REACHABLE; an unsolicited packet updates the MAC of the
+ * others and leaves their state.
  */
 static void
 local_learn(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr, const uint8_t *mac,
 	    bool create)
 {
-	uint64_t w = mac_word(mac);
-	int slot = dp_neigh_get(l->dp, ifx, af, addr, create);
+	uint64_t w = mac_word(mac), now = dp_clock_us(&l->dp->clock);
+	int slot = dp_neigh_get(l->dp, ifx, af, addr, false);
+	struct local_neigh *n;
 
+	if (slot < 0 && create) {
+		slot = local_neigh_slot(l, ifx, af, addr, NBR_UNSOLICITED, addr);
+		if (slot < 0)
+			return;
+		l->neigh[slot].state = NEIGH_STALE;
+		l->neigh[slot].confirmed_us = now;
+	}
 	if (slot < 0)
 		return;
+	n = &l->neigh[slot];
 	atomic_store_explicit(&l->dp->neigh[slot].mac, w, memory_order_release);
-	l->neigh[slot].state = NEIGH_REACHABLE;
-	l->neigh[slot].tries = 0;
-	l->neigh[slot].confirmed_us = dp_clock_us(&l->dp->clock);
-	if (l->neigh[slot].pending)
+	switch (n->state) {
+	case NEIGH_STALE:
+		break;
+	case NEIGH_REACHABLE:
+		if (create)
+			break;		/* unsolicited: no confirmation */
+		/* fall through */
+	default:
+		n->state = NEIGH_REACHABLE;
+		n->tries = 0;
+		n->confirmed_us = now;
+		nbr_resolved(&l->nbr, (uint32_t)slot, now);
+		break;
+	}
+	if (n->pending)
 		local_flush_pending(l, (uint32_t)slot, w);
 }
 
@@ -1049,15 +1190,23 @@ local_rx(struct local *l, unsigned int p, struct rte_mbuf *m)
 	l->st->handoff_out++;
 }
 
-/* Once a second: retries, failures, re-probes of old entries. */
+/*
+ * Ten times a second: retries, failures, re-probes of old entries, and
+ * the deletion of failed and stale entries past their time (nbr.h).
+ * Deletions are collected and done after the walk, not under the iterator.
+ */
+#define LOCAL_EXPIRE_BATCH 256
+
 static void
 local_timers(struct local *l, uint64_t now)
 {
+	uint32_t expire[LOCAL_EXPIRE_BATCH], n_expire = 0, i;
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
 	int32_t pos;
 
+	local_neigh_pin(l);
 	while ((pos = rte_hash_iterate(l->dp->neigh_hash, &key, &data, &iter)) >= 0) {
 		struct local_neigh *n = &l->neigh[pos];
 		uint8_t addr[16], af;
@@ -1076,6 +1225,7 @@ local_timers(struct local *l, uint64_t now)
 				atomic_store_explicit(&l->dp->neigh[pos].mac, 0,
 						      memory_order_release);
 				local_drop_pending(l, (uint32_t)pos);
+				nbr_failed(&l->nbr, (uint32_t)pos, now);
 				break;
 			}
 			local_solicit(l, (uint32_t)pos, ifx, af, addr);
@@ -1092,16 +1242,24 @@ local_timers(struct local *l, uint64_t now)
 				local_solicit(l, (uint32_t)pos, ifx, af, addr);
 			}
 			break;
+		case NEIGH_FAILED:
+		case NEIGH_STALE:
+			if (n_expire < LOCAL_EXPIRE_BATCH && nbr_expired(&l->nbr, (uint32_t)pos, now))
+				expire[n_expire++] = (uint32_t)pos;
+			break;
 		default:
 			break;
 		}
 	}
+	for (i = 0; i < n_expire; i++)
+		local_neigh_delete(l, expire[i], false);
 }
 
+/* CARP asks for a peer's or a virtual address's neighbour: needed. */
 void
 local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr)
 {
-	int slot = dp_neigh_get(l->dp, ifx, af, addr, true);
+	int slot = local_neigh_slot(l, ifx, af, addr, NBR_NEEDED, addr);
 	struct local_neigh *n;
 
 	if (slot < 0)
@@ -1112,6 +1270,7 @@ local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr)
 		return;
 	n->state = NEIGH_INCOMPLETE;
 	n->tries = 0;
+	nbr_resolving(&l->nbr, (uint32_t)slot, dp_clock_us(&l->dp->clock));
 	local_solicit(l, (uint32_t)slot, ifx, af, addr);
 }
 
@@ -1124,12 +1283,21 @@ local_init(struct local *l, struct dp_main *dp)
 	l->icmp_tokens = LOCAL_ICMP_RATE;
 	l->icmp_us = dp_clock_us(&dp->clock);
 	l->neigh = rte_zmalloc("dpf_local_neigh", sizeof(*l->neigh) * dp->neigh_max, 0);
+	l->nfree = rte_zmalloc("dpf_local_nfree", sizeof(*l->nfree) * dp->neigh_max, 0);
+	/* The policy's table size: the hash's, less the quarter route.c may
+	 * give static routes' gateways (DP_NEIGH_GATEWAYS_MAX: a reload that
+	 * adds gateways never finds the table full of hosts) and a sixteenth
+	 * of room for full hash buckets. */
+	if (nbr_init(&l->nbr, dp->neigh_max,
+		     dp->neigh_entries - dp->neigh_entries / 4 - dp->neigh_entries / 16,
+		     (uint32_t)rte_rand(), dp_clock_us(&dp->clock)) != 0)
+		return -ENOMEM;
 	l->indirect = rte_pktmbuf_pool_create("dpf_indirect", 4096, 32, 0, 0,
 					      (int)rte_socket_id());
 	local_proto_register(l, LOCAL_PROTO_ARP, local_proto_arp, l);
 	local_proto_register(l, PKT_IPPROTO_ICMP, local_proto_icmp, l);
 	local_proto_register(l, PKT_IPPROTO_ICMPV6, local_proto_icmp6, l);
-	return l->neigh == NULL || l->indirect == NULL ? -ENOMEM : 0;
+	return l->neigh == NULL || l->nfree == NULL || l->indirect == NULL ? -ENOMEM : 0;
 }
 
 void
@@ -1144,6 +1312,9 @@ local_fini(struct local *l)
 		local_tx_flush(l, i);
 	rte_free(l->neigh);
 	l->neigh = NULL;
+	rte_free(l->nfree);
+	l->nfree = NULL;
+	nbr_fini(&l->nbr);
 }
 
 unsigned int
@@ -1169,6 +1340,7 @@ local_poll(struct local *l)
 		for (i = 0; i < n; i++)
 			local_rx(l, p, pkts[i]);
 	}
+	local_neigh_reclaim(l);
 	if (now - l->timer_us > DP_CLOCK_US_PER_S / 10) {
 		l->timer_us = now;
 		local_timers(l, now);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "control/local/nbr.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_tx.h"
 #include "proto/pkt.h"
@@ -28,11 +29,18 @@
 #define LOCAL_REACHABLE_S 300		/* re-probe a neighbour after this long */
 #define LOCAL_ICMP_RATE 100		/* ICMP errors per second, burst as many */
 
-/* Neighbour resolution state per slot [C]. */
+/*
+ * Neighbour resolution state per slot [C].  REACHABLE is entered only by
+ * an answer to our own solicitation (from INCOMPLETE, PROBE or FAILED);
+ * an ARP request or NS that names a sender we had no entry for makes a
+ * STALE one [RFC 4861 7.2.3, RFC 826 merge], which a later unsolicited
+ * packet keeps STALE: a host cannot make its own entries permanent.
+ */
 #define NEIGH_STATE_LIST(_)                     \
 	_(NONE, "none")                         \
 	_(INCOMPLETE, "incomplete")             \
 	_(REACHABLE, "reachable")               \
+	_(STALE, "stale")                       \
 	_(PROBE, "probe")                       \
 	_(FAILED, "failed")
 
@@ -51,6 +59,12 @@ struct local_neigh {
 	uint16_t pending;
 	uint64_t next_us;		/* next solicitation (dp clock, clock.h) */
 	uint64_t confirmed_us;		/* last reply */
+};
+
+/* A deleted neighbour slot waiting for its RCU grace period (neigh.c). */
+struct local_nfree {
+	uint32_t slot;
+	uint64_t token;			/* rte_rcu_qsbr_start() after the delete */
 };
 
 struct local_pending {
@@ -90,6 +104,10 @@ struct local {
 	struct dp_stats *st;
 	struct rte_mempool *indirect;	/* for IPv4 fragmentation */
 	struct local_neigh *neigh;	/* dp->neigh_max slots */
+	struct nbr nbr;			/* who gets a slot, which goes (nbr.h) */
+	struct local_nfree *nfree;	/* FIFO of deleted slots, dp->neigh_max */
+	uint32_t nfree_head, nfree_n;
+	unsigned int pin_gen;		/* dp_fib.gen whose gateways nbr has pinned */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	unsigned int n_pending;
 	struct local_pending pending[LOCAL_PENDING_MAX];
