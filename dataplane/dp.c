@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_ethdev.h>
 #include <rte_flow.h>
@@ -47,6 +48,18 @@ PROTO_TABLE_FN(enum pfres, dp_drop_pfres, unsigned int, DP_DROP_MAX, PFRES_MATCH
 	       DP_DROP_LIST(DP_DROP_PF));
 #undef DP_DROP_PF
 
+void
+dp_stats_pfres(const struct dp_stats *s, uint64_t pf[PFRES_MAX])
+{
+	unsigned int i;
+
+	for (i = 0; i < DP_DROP_MAX; i++)
+		if (dp_drop_pfres(i) != PFRES_NONE)
+			pf[dp_drop_pfres(i)] += s->drop[i];
+	for (i = 1; i < PKT_ERR_MAX; i++)
+		pf[pkt_err_pfres(i)] += s->pkt_err[i];
+}
+
 unsigned int
 dp_classify_malformed(const struct rte_mbuf *m)
 {
@@ -57,6 +70,35 @@ dp_classify_malformed(const struct rte_mbuf *m)
 	/* PKT_ERR_OK: the fast path refused what the full parser accepts (a
 	 * header split across segments); only the "malformed" drop counts it. */
 	return (unsigned int)e;
+}
+
+unsigned int
+dp_parse_full(const struct rte_mbuf *m)
+{
+	const uint8_t *buf = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct pkt_meta pm, qm;
+	enum pkt_err e;
+	int af;
+
+	e = pkt_parse(buf, m->data_len, &pm);
+	if (e != PKT_ERR_OK || !(pm.flags & PKT_F_ICMP_ERR))
+		return (unsigned int)e;
+	/*
+	 * The quote must be the error's own family [RFC 792, RFC 4443 2.4]
+	 * and hold the IP header and the first 8 bytes of L4 [RFC 792; pf's
+	 * pf_test_state_icmp() drops an error whose quote it cannot pull
+	 * with PFRES_SHORT].  Other defects of the quoted datagram (its
+	 * options, fragment fields) are not the error's: the state lookup
+	 * decides those, as in pf.
+	 */
+	af = pm.l3_proto == PKT_L3_IPV4 ? AF_INET : AF_INET6;
+	if (pm.icmp.inner_len > 0 &&
+	    (buf[pm.icmp.inner_off] >> 4) != (pm.l3_proto == PKT_L3_IPV4 ? 4 : 6))
+		return PKT_ERR_QUOTE_BAD_AF;
+	e = pkt_parse_quoted(buf + pm.icmp.inner_off, pm.icmp.inner_len, af, &qm);
+	if (e == PKT_ERR_ICMP_WRONG_AF)
+		return PKT_ERR_QUOTE_BAD_AF;
+	return pkt_err_pfres(e) == PFRES_SHORT ? PKT_ERR_QUOTE_SHORT : PKT_ERR_OK;
 }
 
 /* The symmetric Toeplitz key: 0x6d5a repeated gives the same hash for both

@@ -5,7 +5,12 @@
  * the symmetric flow hash (dp_hash.h).  Anything it refuses is classified
  * precisely by proto/pkt.c's full parser (dp_classify_malformed(), the slow
  * path), so the counters carry the parser's named reason without the hot
- * path paying for a full validation of every option.
+ * path paying for a full validation of every option.  Hostile packets
+ * (docs/ARCHITECTURE.md "Hostile packets") are refused here, before any
+ * state or rule: the cheap checks inline (IPv4 header checksum, martian
+ * sources, link-layer broadcast, TCP flags, the IPv6 chain's length), the
+ * rare packets (IPv4 options, IPv6 extension headers, ICMP) through the
+ * full parser (dp_parse_full()).
  */
 #ifndef DPF_DP_PARSE_H
 #define DPF_DP_PARSE_H
@@ -16,10 +21,12 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/dp_hash.h"
+#include "proto/pkt.h"
 
 enum {
 	DP_PARSE_OK = 0,
@@ -37,7 +44,8 @@ struct dp_parse {
 	uint32_t hash;
 	uint16_t l4_off;	/* from the IP header; valid when OK and !local */
 	uint8_t proto;		/* L4 protocol */
-	uint8_t frag;		/* any fragment */
+	uint8_t frag;		/* any fragment (not an IPv6 atomic one: RFC 6946) */
+	uint8_t ipopts;		/* IPv4 options: refused unless the rule has allow-opts */
 };
 
 /* Copies what later stages need from a parse into the mbuf's meta. */
@@ -51,20 +59,83 @@ dp_meta_fill(struct dp_mbuf_meta *md, const struct dp_parse *pr)
 	md->l4_off = pr->l4_off;
 	md->proto = pr->proto;
 	md->frag = pr->frag;
+	md->ipopts = pr->ipopts;
 	md->fragsz = 0;
 }
 
 /* Slow path: the parser's reason for a packet the fast path refused. */
 unsigned int dp_classify_malformed(const struct rte_mbuf *m);
 
-#define DP_IP6_EXT_MAX 8
+/*
+ * Slow path for the rare packets the fast path does not validate itself:
+ * IPv4 with options, IPv6 with extension headers, ICMP and ICMPv6.  Runs
+ * the full parser (proto/pkt.h) on the frame and, for an ICMP error, on
+ * the datagram it quotes (a quote of the other family is QUOTE_BAD_AF).
+ * Returns 0 (PKT_ERR_OK) or the parser's reason.
+ */
+unsigned int dp_parse_full(const struct rte_mbuf *m);
+
+#define DP_IP6_EXT_MAX 8	/* as PKT_IP6_EXT_MAX: 8 pass, a 9th is refused */
+
+/*
+ * Malformed: counted under the parser's reason.  A frame the full parser
+ * accepts (headers split across segments) has no parser reason and is
+ * counted as "headers-segmented" instead, so that every malformed frame is
+ * counted once, under exactly one pf reason.
+ */
+static inline int
+dp_parse_bad_err(struct dp_parse *pr, unsigned int err)
+{
+	pr->err = (uint16_t)err;
+	pr->drop = err != 0 ? DP_DROP_MALFORMED : DP_DROP_SEGMENTED;
+	return DP_PARSE_BAD;
+}
 
 static inline int
 dp_parse_bad(struct dp_parse *pr, const struct rte_mbuf *m)
 {
-	pr->drop = DP_DROP_MALFORMED;
-	pr->err = (uint16_t)dp_classify_malformed(m);
-	return DP_PARSE_BAD;
+	return dp_parse_bad_err(pr, dp_classify_malformed(m));
+}
+
+/*
+ * Martian sources a router must not forward from [RFC 1812 5.3.7, RFC
+ * 6890]: IPv4 0/8 ("this network"), 127/8 (loopback), 224/4 (multicast)
+ * and 240/4 (reserved, with the limited broadcast 255.255.255.255).
+ */
+static inline bool
+dp_martian_src4(const uint8_t *a)
+{
+	return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+}
+
+/*
+ * IPv6 [RFC 4291 2.5.2, 2.5.3, 2.7, 2.5.5.2; RFC 6890]: the unspecified
+ * address, loopback ::1, multicast ff00::/8 and IPv4-mapped ::ffff:0:0/96.
+ */
+static inline bool
+dp_martian_src6(const uint8_t *a)
+{
+	static const uint8_t zero[12];
+
+	if (a[0] == 0xff)
+		return true;
+	if (memcmp(a, zero, 10) != 0)
+		return false;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return true;
+	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 &&
+	       a[15] <= 1;
+}
+
+/*
+ * TCP flags pf's normalisation drops (pkt_tcp_flags_bad()), read from a
+ * TCP header at l4 with seg bytes in the first segment.  A fragment with
+ * no TCP header (or too few bytes, left to the filter) is not looked at.
+ */
+static inline bool
+dp_tcp_flags_bad(const uint8_t *l4, uint32_t seg)
+{
+	return seg >= 14 && pkt_tcp_flags_bad(l4[13]);
 }
 
 static inline int
@@ -94,6 +165,7 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 	pr->l4_off = 0;
 	pr->proto = 0;
 	pr->frag = 0;
+	pr->ipopts = 0;
 	if (unlikely(avail < 14))
 		return dp_parse_bad(pr, m);
 	/* Unicast not to our port MAC nor to a CARP virtual MAC we are MASTER
@@ -131,13 +203,36 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		tot = rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 2));
 		if (unlikely(hl < 20 || tot < hl || avail < off + hl || pkt_len < off + tot))
 			return dp_parse_bad(pr, m);
+		/* RFC 1812 5.2.2: a bad header checksum is silently discarded. */
+		if (unlikely(!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+			     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+			      RTE_MBUF_F_RX_IP_CKSUM_BAD || rte_raw_cksum(ip, hl) != 0xffff)))
+			return dp_parse_bad_err(pr, PKT_ERR_IP4_BAD_CKSUM);
 		pr->af = 4;
 		/* Multicast, limited broadcast: the control core's business. */
 		if (ip[16] >= 224) {
 			pr->local = true;
 			return DP_PARSE_OK;
 		}
+		/* RFC 1812 5.3.4: no unicast datagram from a link-layer
+		 * broadcast or multicast frame is forwarded. */
+		if (unlikely(eth[0] & 1))
+			return dp_parse_drop(pr, DP_DROP_L2_BCAST);
+		if (unlikely(dp_martian_src4(ip + 12)))
+			return dp_parse_drop(pr, DP_DROP_MARTIAN_SRC);
 		frag = (rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 6)) & 0x3fff) != 0;
+		/* Options and ICMP (quotes, families) get the full parser. */
+		if (unlikely(hl > 20 || ip[9] == DP_IPPROTO_ICMP)) {
+			unsigned int e = dp_parse_full(m);
+
+			if (e != 0)
+				return dp_parse_bad_err(pr, e);
+			pr->ipopts = hl > 20;
+		} else if (ip[9] == DP_IPPROTO_TCP &&
+			   !(rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 6)) & 0x1fff) &&
+			   unlikely(dp_tcp_flags_bad(ip + hl, RTE_MIN(tot, avail - off) - hl))) {
+			return dp_parse_bad_err(pr, PKT_ERR_TCP_BAD_FLAGS);
+		}
 		pr->hash = dp_hash_l3(ip, RTE_MIN(tot, avail - off), 4, ip[9], hl, frag);
 		pr->l4_off = (uint16_t)hl;
 		pr->proto = ip[9];
@@ -161,17 +256,25 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			pr->local = true;
 			return DP_PARSE_OK;
 		}
+		if (unlikely(eth[0] & 1))
+			return dp_parse_drop(pr, DP_DROP_L2_BCAST);
+		if (unlikely(dp_martian_src6(ip + 8)))
+			return dp_parse_drop(pr, DP_DROP_MARTIAN_SRC);
 		nxt = ip[6];
-		for (n = 0; n < DP_IP6_EXT_MAX; n++) {
+		for (n = 0;; n++) {
 			const uint8_t *x = ip + l4;
 
 			if (nxt != DP_IPPROTO_HOPOPTS && nxt != DP_IPPROTO_ROUTING &&
 			    nxt != DP_IPPROTO_FRAGMENT && nxt != DP_IPPROTO_DSTOPTS)
 				break;
-			if (unlikely(avail < off + l4 + 8 || 40 + plen < l4 + 8))
+			if (unlikely(n == DP_IP6_EXT_MAX ||
+				     avail < off + l4 + 8 || 40 + plen < l4 + 8))
 				return dp_parse_bad(pr, m);
 			if (nxt == DP_IPPROTO_FRAGMENT) {
-				frag = true;
+				/* Offset 0 without M is an atomic fragment: it is
+				 * processed as a whole datagram (RFC 6946 4). */
+				if (x[2] != 0 || (x[3] & 0xf9) != 0)
+					frag = true;
 				nxt = x[0];
 				l4 += 8;
 			} else {
@@ -179,8 +282,19 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 				l4 += (x[1] + 1u) * 8;
 			}
 		}
-		if (unlikely(n == DP_IP6_EXT_MAX || 40 + plen < l4))
+		if (unlikely(40 + plen < l4))
 			return dp_parse_bad(pr, m);
+		/* Extension headers (order, RH0, options) and ICMP get the full
+		 * parser, as IPv4 options do. */
+		if (unlikely(n != 0 || nxt == DP_IPPROTO_ICMPV6 || nxt == DP_IPPROTO_ICMP)) {
+			unsigned int e = dp_parse_full(m);
+
+			if (e != 0)
+				return dp_parse_bad_err(pr, e);
+		} else if (nxt == DP_IPPROTO_TCP &&
+			   unlikely(dp_tcp_flags_bad(ip + 40, RTE_MIN(40 + plen, avail - off) - 40))) {
+			return dp_parse_bad_err(pr, PKT_ERR_TCP_BAD_FLAGS);
+		}
 		pr->hash = dp_hash_l3(ip, RTE_MIN(40 + plen, avail - off), 6, nxt, l4, frag);
 		pr->l4_off = (uint16_t)l4;
 		pr->proto = nxt;

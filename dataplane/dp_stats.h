@@ -26,14 +26,22 @@
 /*
  * Drop and punt reasons of the forwarding path: (symbol, name, pf reason).
  * Parser reasons are counted separately per PKT_ERR (proto/pkt.h); both
- * roll up into pf's reason counters for `show info`.
+ * roll up into pf's reason counters for `show info`.  "malformed" is the
+ * total of the parser's reasons, each counted under its own pf reason, so
+ * it has none itself (else "short" would count those packets twice).
+ * "martian-source" and "l2-broadcast-unicast-ip" are the IP stack's checks
+ * in pf's world (RFC 1812 5.3.7, 5.3.4), not pf's: no pf reason.
  */
 #define DP_DROP_LIST(_)                                         \
 	_(NOT_FOR_US, "l2-not-for-us", NONE)                   \
 	_(OWN_SRC_MAC, "l2-own-source", NONE)                  \
 	_(NO_IFACE, "no-interface", NONE)                      \
 	_(NON_IP, "non-ip", NONE)                              \
-	_(MALFORMED, "malformed", SHORT)                        \
+	_(MALFORMED, "malformed", NONE)                         \
+	_(SEGMENTED, "headers-segmented", SHORT)                \
+	_(L2_BCAST, "l2-broadcast-unicast-ip", NONE)            \
+	_(MARTIAN_SRC, "martian-source", NONE)                  \
+	_(IP_OPTIONS, "ip-option", IPOPTIONS)                   \
 	_(LINK_LOCAL_FWD, "link-local-forward", NOROUTE)        \
 	_(NO_ROUTE, "no-route", NOROUTE)                        \
 	_(REJECT_ROUTE, "reject-route", NOROUTE)                \
@@ -111,5 +119,12 @@ struct dp_stats {
 	struct dp_if_counters port[DP_MAX_PORTS];
 	struct dp_if_counters iface[DP_MAX_IFACES];
 } __rte_cache_aligned;
+
+/*
+ * Adds the drops of s to pf's reason counters pf[]: each drop reason and
+ * each parser reason under its pf reason, none twice ("malformed" is the
+ * parser reasons' total and has no pf reason of its own).
+ */
+void dp_stats_pfres(const struct dp_stats *s, uint64_t pf[PFRES_MAX]);
 
 #endif /* DPF_DP_STATS_H */

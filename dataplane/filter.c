@@ -342,6 +342,27 @@ dp_state_init(struct dp_state *st, const struct dp_flow *f)
 }
 
 /*
+ * An IPv4 packet with options passed by rule (index, -1 = the default
+ * rule): refused unless the rule says allow-opts, counted as pf counts it
+ * [OpenBSD pf.c pf_test(): pd.badopts && !r->allow_opts drops with
+ * PFRES_IPOPTIONS, for a rule match and a state match alike].  Returns
+ * true if the packet was dropped (and consumed).
+ */
+static bool
+dp_badopts(struct dp_wctx *c, struct rte_mbuf *m, int rule, uint8_t dir, uint16_t iface)
+{
+	const struct dpf_rule *r = rule >= 0 ? &c->rules->rs->rules[rule] : NULL;
+
+	if (r != NULL && r->allow_opts)
+		return false;
+	c->st->drop[DP_DROP_IP_OPTIONS]++;
+	if (r != NULL && r->log)
+		dp_log(c, m, dir, iface, PF_DROP, PFRES_IPOPTIONS, rule);
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+/*
  * A packet of an existing state, from side dir (0: the side that created
  * it).  Returns true if it may be forwarded.
  */
@@ -357,6 +378,10 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 	uint16_t levels = dp_state_levels(st);
 	bool refresh = true;
 
+	/* pf checks IP options against the state's rule too [pf_test]. */
+	if (unlikely(dp_meta(m)->ipopts) && dp_badopts(c, m, ri, dir == 0 ? PF_IN : PF_OUT,
+						   dp_meta(m)->iface))
+		return false;
 	switch (f->proto) {
 	case DP_IPPROTO_TCP:
 		dp_tcp_seg(f, &s);
@@ -539,6 +564,8 @@ dp_rules_dir(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f, uin
 		dp_block(c, m, f, r, dir, iface);
 		return DP_BLOCKED;
 	}
+	if (unlikely(dp_meta(m)->ipopts) && dp_badopts(c, m, r, dir, iface))
+		return DP_BLOCKED;
 	if (r >= 0) {
 		row[r].pkts++;
 		row[r].bytes += m->pkt_len;
@@ -659,9 +686,9 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		if (unlikely(!ok[i])) {
 			unsigned int e = dp_classify_malformed(m);
 
-			if (e < DP_PKT_ERR_SLOTS)
+			if (e != 0 && e < DP_PKT_ERR_SLOTS)
 				c->st->pkt_err[e]++;
-			dp_drop(c, m, DP_DROP_MALFORMED);
+			dp_drop(c, m, e != 0 ? DP_DROP_MALFORMED : DP_DROP_SEGMENTED);
 			continue;
 		}
 		/* A state an earlier packet of this burst created is a hit. */

@@ -78,6 +78,7 @@
 	_(TCP_BAD_DOFF, "tcp-bad-doff", SHORT)                          \
 	_(TCP_DOFF_TRUNCATED, "tcp-doff-truncated", SHORT)              \
 	_(TCP_OPT_BAD, "tcp-opt-bad", NORM)                             \
+	_(TCP_BAD_FLAGS, "tcp-bad-flags", NORM)                         \
 	_(UDP_SHORT, "udp-short", SHORT)                                \
 	_(UDP_BAD_LEN, "udp-bad-len", SHORT)                            \
 	_(UDP_TRUNCATED, "udp-truncated", SHORT)                        \
@@ -328,6 +329,8 @@ struct pkt_meta {
  *    a UDP length shorter than the IP payload is accepted and the trailing
  *    bytes ignored (payload_len follows the UDP length), as pf does.
  *  - TCP/UDP destination port 0 is an error, as in pf.
+ *  - TCP flag combinations pf's normalisation drops are TCP_BAD_FLAGS
+ *    (pkt_tcp_flags_bad()).
  *  - A non-first fragment ends the parse after L3 (PKT_F_FRAG set, no L4).
  *    A first fragment must hold the whole L4 header (TCP with options) and,
  *    for IPv6, the whole extension chain (RFC 7112): else FRAG_TINY.  A
@@ -356,6 +359,24 @@ enum pkt_err pkt_parse(const uint8_t *buf, size_t len, struct pkt_meta *m);
  * recursion.  l3_off is 0 and l2 fields are 0.
  */
 enum pkt_err pkt_parse_quoted(const uint8_t *buf, size_t len, int af, struct pkt_meta *m);
+
+/*
+ * True if TCP flags `fl` are a combination pf's normalisation drops
+ * [OpenBSD sys/net/pf_norm.c pf_normalize_tcp(), reason "normalize"]:
+ * SYN with RST; no SYN and neither ACK nor RST (this includes no flags at
+ * all); FIN, PSH or URG without ACK.  SYN with FIN is dropped too: OpenBSD
+ * strips the FIN and passes the SYN, FreeBSD drops it; dpf does not rewrite
+ * flags, so it drops, as FreeBSD does.  ECE and CWR are not looked at.
+ */
+static inline int
+pkt_tcp_flags_bad(uint8_t fl)
+{
+	if (fl & PKT_TCP_SYN)
+		return (fl & (PKT_TCP_RST | PKT_TCP_FIN)) != 0;
+	if (!(fl & (PKT_TCP_ACK | PKT_TCP_RST)))
+		return 1;
+	return !(fl & PKT_TCP_ACK) && (fl & (PKT_TCP_FIN | PKT_TCP_PSH | PKT_TCP_URG));
+}
 
 /*
  * Verify the checksums of a frame pkt_parse() accepted into *m: the IPv4

@@ -120,6 +120,8 @@ pkt_tcp(const uint8_t *buf, struct pkt_meta *m)
 		return pkt_l4_short(m, PKT_ERR_TCP_DOFF_TRUNCATED);
 	if (m->dport == 0)
 		return PKT_ERR_L4_DPORT_ZERO;
+	if (pkt_tcp_flags_bad(m->tcp.flags))
+		return PKT_ERR_TCP_BAD_FLAGS;
 	m->tcp.hlen = (uint8_t)hlen;
 	m->payload_len = (uint16_t)(m->l4_len - hlen);
 	m->flags |= PKT_F_L4;

@@ -164,11 +164,7 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		ctl_error(out, CTL_FAILED, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < DP_DROP_MAX; i++)
-		if (dp_drop_pfres(i) != PFRES_NONE)
-			pf[dp_drop_pfres(i)] += s->drop[i];
-	for (i = 1; i < PKT_ERR_MAX; i++)
-		pf[pkt_err_pfres(i)] += s->pkt_err[i];
+	dp_stats_pfres(s, pf);
 	pf[PFRES_MATCH] += s->rule_match;	/* pf counts every rule match */
 	if (ctl_out_json(out)) {
 		json_t *j = json_object(), *c = json_object(), *d = json_object();

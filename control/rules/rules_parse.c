@@ -894,6 +894,13 @@ parse_string_rule(struct lex *l, struct dpf_rule *r)
 			r->no_state_written = !keep;
 			if (keep && is(l, "(") && parse_state_opts(l, r) < 0)
 				return -1;
+		} else if (is(l, "allow-opts")) {
+			/* pf.conf(5): pass IPv4 packets with IP options. */
+			if (r->allow_opts)
+				return fail_at(l, at, "\"allow-opts\" is given twice");
+			r->allow_opts = true;
+			if (next(l) < 0)
+				return -1;
 		} else if (is(l, "label")) {
 			if (sn.label)
 				return fail_at(l, at, "\"label\" is given twice");
@@ -924,7 +931,7 @@ parse_string_rule(struct lex *l, struct dpf_rule *r)
 				return -1;
 		} else {
 			return expected(l, "flags, icmp-type, icmp6-type, keep state, no state, "
-					"label, id or the end of the rule");
+					"allow-opts, label, id or the end of the rule");
 		}
 	}
 	return finish_rule(l, r, &sn);
@@ -1225,7 +1232,7 @@ state_opt_fn(struct lex *l, void *arg)
 }
 
 #define RULE_KEYS "action, block_policy, direction, log, quick, on, af, proto, from, to, " \
-	"flags, icmp_type, icmp6_type, state, state_options, label, id"
+	"flags, icmp_type, icmp6_type, state, state_options, allow_opts, label, id"
 
 static int
 jrule(struct jctx *c, const json_t *o)
@@ -1234,7 +1241,7 @@ jrule(struct jctx *c, const json_t *o)
 	static const char *const keys[] = {
 		"action", "block_policy", "direction", "log", "quick", "on", "af", "proto",
 		"from", "to", "flags", "icmp_type", "icmp6_type", "state", "state_options",
-		"label", "id",
+		"allow_opts", "label", "id",
 	};
 	static const struct jword actions[] = { { "pass", RULE_PASS }, { "block", RULE_BLOCK } };
 	static const struct jword dirs[] = {
@@ -1361,6 +1368,9 @@ jrule(struct jctx *c, const json_t *o)
 				return -1;
 		}
 	}
+	if ((v = json_object_get(o, "allow_opts")) != NULL &&
+	    jbool(c, "allow_opts", v, &r->allow_opts) < 0)
+		return -1;
 	if ((v = json_object_get(o, "label")) != NULL) {
 		if (jstring(c, "label", v, &s) < 0)
 			return -1;

@@ -427,6 +427,9 @@ rules_print(const struct dpf_rule *r, char *buf, size_t len)
 		}
 		put(&o, ")");
 	}
+	/* pfctl prints allow-opts after the state options, before the label. */
+	if (r->allow_opts)
+		put(&o, " allow-opts");
 	if (r->label[0] != '\0')
 		put(&o, " label \"%s\"", r->label);
 	if (r->id_set)

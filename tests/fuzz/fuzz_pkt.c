@@ -8,6 +8,7 @@
  * which must name the same flow wherever the full parser accepts the quote.
  * The input is also read as a quote itself (family from its version
  * nibble), so that the quoted path is fuzzed from its start.
+ * An accepted TCP segment never has flags pf's normalisation drops.
  * Whatever the bytes, every offset and length a meta reports must lie in
  * the buffer, reasons must be in range and named, and parsing twice must
  * give the same meta; a breach aborts, which libFuzzer reports as a crash.
@@ -50,6 +51,10 @@ fuzz_check_meta(const struct pkt_meta *m, size_t size, int quoted)
 		abort();
 	if ((m->flags & PKT_F_ICMP_ERR) &&
 	    (quoted || (size_t)m->icmp.inner_off + m->icmp.inner_len > size))
+		abort();
+	/* pf's normalisation drops never pass (pkt_tcp_flags_bad()). */
+	if (!quoted && (m->flags & PKT_F_L4) && m->proto == PKT_IPPROTO_TCP &&
+	    pkt_tcp_flags_bad(m->tcp.flags))
 		abort();
 	if (!quoted && (m->flags & PKT_F_L4) && m->proto == PKT_IPPROTO_TCP &&
 	    (m->tcp.hlen < 20 || m->tcp.hlen > m->l4_len ||

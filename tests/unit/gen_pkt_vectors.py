@@ -429,9 +429,16 @@ vec("tcp4-ack-sack-data",
         options=[("NOP", None), ("NOP", None), ("Timestamp", (0xdeadbeef, 123456)),
                  ("NOP", None), ("NOP", None),
                  ("SAck", (1000, 2000, 3000, 4000))]) / (b"x" * 33))
-vec("tcp4-fin-urg-ece-cwr",
+vec("tcp4-fin-ack-urg-ece-cwr",
     eth / IP(src=V4_A, dst=V4_B) /
-    TCP(sport=1, dport=2, seq=5, ack=6, flags="FUEC", urgptr=9) / b"u")
+    TCP(sport=1, dport=2, seq=5, ack=6, flags="FAUEC", urgptr=9) / b"u")
+vec("tcp4-rst-no-ack", eth / IP(src=V4_A, dst=V4_B) / TCP(sport=1, dport=2, seq=5, flags="R"))
+vec("tcp4-syn-psh-urg", eth / IP(src=V4_A, dst=V4_B) / TCP(sport=1, dport=2, flags="SPU"))
+# Exactly PKT_IP6_EXT_MAX (8) extension headers: the most that pass.
+vec("ip6-ext-8-udp", eth / IPv6(src=V6_A, dst=V6_B) / IPv6ExtHdrHopByHop() /
+    IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() /
+    IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() /
+    UDP(sport=1234, dport=5678) / b"eight")
 vec("tcp4-options-eol",
     eth / IP(src=V4_A, dst=V4_B) /
     TCP(sport=1024, dport=22, flags="S",
@@ -669,6 +676,13 @@ vec("bad-tcp-opt-sack-len-6", eth / ip4 / TCP(dataofs=7) / b"\x05\x06\0\0\0\0\0\
 vec("bad-tcp-opt-kind-at-end", eth / ip4 / TCP(dataofs=6) / b"\x01\x01\x01\x03",
     err="TCP_OPT_BAD")
 vec("bad-tcp-dport-0", eth / ip4 / TCP(sport=1, dport=0), err="L4_DPORT_ZERO")
+# pf_normalize_tcp()'s drops (proto/pkt.h pkt_tcp_flags_bad()).
+vec("bad-tcp-syn-rst", eth / ip4 / TCP(sport=1, dport=2, flags="SR"), err="TCP_BAD_FLAGS")
+vec("bad-tcp-syn-fin", eth / ip4 / TCP(sport=1, dport=2, flags="SF"), err="TCP_BAD_FLAGS")
+vec("bad-tcp-no-flags", eth / ip4 / TCP(sport=1, dport=2, flags=""), err="TCP_BAD_FLAGS")
+vec("bad-tcp-fin-no-ack", eth / ip4 / TCP(sport=1, dport=2, flags="F"), err="TCP_BAD_FLAGS")
+vec("bad-tcp-xmas", eth / ip4 / TCP(sport=1, dport=2, flags="FPU"), err="TCP_BAD_FLAGS")
+vec("bad-tcp6-syn-rst", eth / ip6 / TCP(sport=1, dport=2, flags="SRA"), err="TCP_BAD_FLAGS")
 vec("bad-udp-short", eth / I4(proto=17) / udp.build()[:7], err="UDP_SHORT")
 vec("bad-udp-len-7", eth / ip4 / UDP(len=7) / b"x", err="UDP_BAD_LEN")
 vec("bad-udp-len-beyond", eth / ip4 / UDP(len=100) / (b"x" * 10), err="UDP_TRUNCATED")

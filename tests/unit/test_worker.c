@@ -68,12 +68,16 @@ static const char *const rule_texts[] = {
 	"pass in on lan proto tcp to port 80",
 	"pass in on lan proto udp to port 53",
 	"pass out on wan",
+	"pass in on lan proto udp to port 5353 allow-opts",
+	"pass out on wan proto udp to port 5353 allow-opts",
 };
 
 #define R_BLOCK 0
 #define R_TCP80 1
 #define R_UDP53 2
 #define R_OUT 3
+#define R_OPTS_IN 4
+#define R_OPTS_OUT 5
 
 static struct dp_main *dp;
 static struct dp_wctx c;
@@ -96,6 +100,17 @@ put_eth(uint8_t *p, unsigned int port, uint16_t type)
 	return 14;
 }
 
+/* The IPv4 header checksum at p. */
+static void
+ip4_sum(uint8_t *p)
+{
+	uint16_t ck;
+
+	p[10] = p[11] = 0;
+	ck = (uint16_t)~rte_raw_cksum(p, (size_t)(p[0] & 0xf) * 4);
+	memcpy(p + 10, &ck, 2);
+}
+
 /* An IPv4 header of hl bytes (NOP options past 20) for l4len bytes of proto. */
 static size_t
 put_ip4(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint8_t proto, size_t hl,
@@ -111,7 +126,8 @@ put_ip4(uint8_t *p, const uint8_t *src, const uint8_t *dst, uint8_t proto, size_
 	p[9] = proto;
 	memcpy(p + 12, src, 4);
 	memcpy(p + 16, dst, 4);
-	/* The filter does not verify it; frag.c's reassembly recomputes it. */
+	/* The fast path verifies it (RFC 1812 5.2.2); frag.c recomputes it. */
+	ip4_sum(p);
 	return hl;
 }
 
@@ -585,6 +601,361 @@ test_frag_then_filter(void **state)
 	assert_non_null(state_of(4, PKT_IPPROTO_UDP, cli4, srv4, 40007, 53));
 }
 
+/* --- hostile packets (the fast path's checks, dp_parse.h) --- */
+
+/* The fast-path parse of k as dp_input() runs it. */
+static int
+parse(const struct pkt *k, struct dp_parse *pr)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	int rc;
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, (uint16_t)k->len));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), k->b, k->len);
+	memset(pr, 0, sizeof(*pr));
+	rc = dp_parse_pkt(dp, k->port, m, pr);
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+/* k is refused as malformed with parser reason err. */
+static void
+expect_bad(const char *what, const struct pkt *k, unsigned int err)
+{
+	struct dp_parse pr;
+	int rc = parse(k, &pr);
+
+	if (rc != DP_PARSE_BAD || pr.err != err || pr.drop != DP_DROP_MALFORMED)
+		fail_msg("%s: rc %d err %s drop %s, want malformed %s", what, rc,
+			 pkt_err_name(pr.err), dp_drop_name(pr.drop), pkt_err_name(err));
+}
+
+/* k is dropped (not malformed) as drop reason d. */
+static void
+expect_drop(const char *what, const struct pkt *k, unsigned int d)
+{
+	struct dp_parse pr;
+	int rc = parse(k, &pr);
+
+	if (rc != DP_PARSE_DROP || pr.drop != d)
+		fail_msg("%s: rc %d drop %s, want %s", what, rc, dp_drop_name(pr.drop),
+			 dp_drop_name(d));
+}
+
+/* RFC 1812 5.2.2: an IPv4 header checksum that does not add up. */
+static void
+test_ip4_bad_cksum(void **state)
+{
+	struct pkt k = udp4(LAN, cli4, srv4, 41000, 53);
+
+	(void)state;
+	k.b[14 + 10] ^= 0x01;
+	expect_bad("bad header checksum", &k, PKT_ERR_IP4_BAD_CKSUM);
+	k.b[14 + 10] ^= 0x01;
+	assert_int_equal(filter1(k), 1);
+}
+
+/* An IPv4 UDP packet with hl bytes of header: NOPs, or LSRR via dst. */
+static struct pkt
+udp4_opts(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport, size_t hl,
+	  bool lsrr)
+{
+	struct pkt k = { .port = LAN };
+	size_t n = put_eth(k.b, LAN, PKT_ETHERTYPE_IPV4);
+	uint8_t *ip = k.b + n;
+
+	n += put_ip4(ip, src, dst, PKT_IPPROTO_UDP, hl, 0, 8 + 12);
+	if (lsrr) {
+		/* RFC 791 3.1: type 131, length 7, pointer 4, one address. */
+		ip[20] = 131;
+		ip[21] = 7;
+		ip[22] = 4;
+		memcpy(ip + 23, rtr4, 4);
+		ip[27] = 1;
+		ip4_sum(ip);
+	}
+	n += put_udp(k.b + n, sport, dport, 12);
+	k.len = n;
+	return k;
+}
+
+/*
+ * IPv4 options are pf's "badopts": refused with reason ip-option unless
+ * the deciding rule says allow-opts, in each direction, for a new flow and
+ * for a packet of an existing state alike [pf.c pf_test()].
+ */
+static void
+test_ip_options_allow_opts(void **state)
+{
+	struct dp_parse pr;
+	struct pkt k;
+
+	(void)state;
+	k = udp4_opts(cli4, srv4, 41001, 53, 28, true);
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_int_equal(pr.ipopts, 1);
+	assert_int_equal(filter1(k), 0);
+	assert_int_equal(c.st->drop[DP_DROP_IP_OPTIONS], 1);
+	assert_int_equal(c.st->drop[DP_DROP_RULE_BLOCK], 0);
+	assert_null(state_of(4, PKT_IPPROTO_UDP, cli4, srv4, 41001, 53));
+	/* The same flow without options makes a state; options still refused. */
+	assert_int_equal(filter1(udp4(LAN, cli4, srv4, 41001, 53)), 1);
+	assert_non_null(state_of(4, PKT_IPPROTO_UDP, cli4, srv4, 41001, 53));
+	assert_int_equal(filter1(udp4_opts(cli4, srv4, 41001, 53, 24, false)), 0);
+	assert_int_equal(c.st->drop[DP_DROP_IP_OPTIONS], 2);
+	/* allow-opts in and out: passes, makes a state, its packets pass. */
+	assert_int_equal(filter1(udp4_opts(cli4, srv4, 41002, 5353, 28, true)), 1);
+	assert_non_null(state_of(4, PKT_IPPROTO_UDP, cli4, srv4, 41002, 5353));
+	assert_int_equal(filter1(udp4_opts(cli4, srv4, 41002, 5353, 24, false)), 1);
+	assert_int_equal(c.st->drop[DP_DROP_IP_OPTIONS], 2);
+	assert_int_equal(ctr(R_OPTS_IN)->states, 1);
+	/* Malformed options stay the parser's. */
+	k = udp4_opts(cli4, srv4, 41003, 5353, 24, false);
+	k.b[14 + 20] = 7;	/* record route, length 1 */
+	k.b[14 + 21] = 1;
+	ip4_sum(k.b + 14);
+	expect_bad("bad option", &k, PKT_ERR_IP4_OPT_BAD);
+}
+
+/* An IPv6 UDP packet behind the extension headers `ext` names, in order:
+ * h hop-by-hop, d destination options, a atomic fragment, 0 routing type 0,
+ * 4 routing type 4 (segment routing) with no segments left. */
+static struct pkt
+udp6_ext(uint16_t sport, uint16_t dport, const char *ext)
+{
+	struct pkt k = { .port = LAN };
+	size_t n = put_eth(k.b, LAN, PKT_ETHERTYPE_IPV6), l3 = n;
+	uint8_t *nh = k.b + l3 + 6;
+
+	n += put_ip6(k.b + n, cli6, srv6, 0, 0);
+	for (; *ext != '\0'; ext++) {
+		size_t len = *ext == '0' || *ext == '4' ? 24 : 8;
+		uint8_t *x = k.b + n;
+
+		memset(x, 0, len);
+		switch (*ext) {
+		case 'h':
+		case 'd':
+			*nh = *ext == 'h' ? PKT_IPPROTO_HOPOPTS : PKT_IPPROTO_DSTOPTS;
+			x[2] = 1;	/* PadN of 4 */
+			x[3] = 4;
+			break;
+		case 'a':
+			*nh = PKT_IPPROTO_FRAGMENT;
+			proto_wr32(x + 4, 0x600d);	/* offset 0, M 0: RFC 6946 */
+			break;
+		default:
+			*nh = PKT_IPPROTO_ROUTING;
+			x[1] = 2;
+			x[2] = (uint8_t)(*ext - '0');
+			x[3] = *ext == '0' ? 1 : 0;
+			memcpy(x + 8, srv6, 16);
+			break;
+		}
+		nh = x;
+		n += len;
+	}
+	*nh = PKT_IPPROTO_UDP;
+	n += put_udp(k.b + n, sport, dport, 12);
+	proto_wr16(k.b + l3 + 4, (uint16_t)(n - l3 - 40));
+	k.len = n;
+	return k;
+}
+
+/*
+ * IPv6 extension chains: exactly 8 headers pass (a 9th is too many), a
+ * hop-by-hop header must be first (RFC 8200 4.1), routing type 0 is
+ * refused (RFC 5095 3), each counted under the parser's reason.
+ */
+static void
+test_ip6_ext_chain(void **state)
+{
+	struct pkt k;
+
+	(void)state;
+	assert_int_equal(filter1(udp6_ext(41010, 53, "hddddddd")), 1);
+	assert_non_null(state_of(6, PKT_IPPROTO_UDP, cli6, srv6, 41010, 53));
+	k = udp6_ext(41011, 53, "hdddddddd");
+	expect_bad("9 extension headers", &k, PKT_ERR_IP6_EXT_TOO_MANY);
+	k = udp6_ext(41012, 53, "dh");
+	expect_bad("hop-by-hop second", &k, PKT_ERR_IP6_HBH_NOT_FIRST);
+	k = udp6_ext(41013, 53, "0");
+	expect_bad("routing type 0", &k, PKT_ERR_IP6_RH0);
+	k = udp6_ext(41014, 53, "h0d");
+	expect_bad("routing type 0 in a chain", &k, PKT_ERR_IP6_RH0);
+	k = udp6_ext(41015, 53, "44");
+	expect_bad("two routing headers", &k, PKT_ERR_IP6_RH_MULTI);
+	assert_int_equal(filter1(udp6_ext(41016, 53, "4")), 1);
+}
+
+/*
+ * An atomic fragment (offset 0, M 0) is a whole datagram (RFC 6946 4):
+ * no reassembly, matched and kept state with its ports.
+ */
+static void
+test_ip6_atomic_fragment(void **state)
+{
+	struct dp_parse pr;
+	struct pkt k = udp6_ext(41020, 53, "a");
+
+	(void)state;
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_int_equal(pr.frag, 0);
+	assert_int_equal(pr.proto, PKT_IPPROTO_UDP);
+	assert_int_equal(pr.l4_off, 48);
+	assert_int_equal(filter1(k), 1);
+	assert_non_null(state_of(6, PKT_IPPROTO_UDP, cli6, srv6, 41020, 53));
+	/* The answer, without a fragment header, is the same flow. */
+	assert_int_equal(filter1(udp6(WAN, srv6, cli6, 53, 41020)), 1);
+	assert_int_equal(c.st->drop[DP_DROP_RULE_BLOCK], 0);
+	assert_int_equal(c.st->frag_in, 0);
+}
+
+/* Sources a router must not forward from (RFC 1812 5.3.7, RFC 6890). */
+static void
+test_martian_sources(void **state)
+{
+	static const uint8_t src4[][4] = {
+		{ 127, 0, 0, 1 }, { 0, 1, 2, 3 }, { 224, 0, 0, 5 }, { 239, 1, 1, 1 },
+		{ 255, 255, 255, 255 }, { 240, 0, 0, 1 },
+	};
+	static const uint8_t src6[][16] = {
+		{ [15] = 1 },				/* ::1 */
+		{ 0 },					/* :: */
+		{ 0xff, 0x02, [15] = 1 },		/* ff02::1 */
+		{ [10] = 0xff, [11] = 0xff, 198, 18, 1, 10 },	/* ::ffff:198.18.1.10 */
+	};
+	unsigned int i;
+	struct pkt k;
+
+	(void)state;
+	for (i = 0; i < PROTO_ARRAY_SIZE(src4); i++) {
+		k = udp4(LAN, src4[i], srv4, 41030, 53);
+		expect_drop("IPv4 martian source", &k, DP_DROP_MARTIAN_SRC);
+	}
+	for (i = 0; i < PROTO_ARRAY_SIZE(src6); i++) {
+		k = udp6(LAN, src6[i], srv6, 41030, 53);
+		expect_drop("IPv6 martian source", &k, DP_DROP_MARTIAN_SRC);
+	}
+	assert_int_equal(filter1(udp4(LAN, cli4, srv4, 41030, 53)), 1);
+}
+
+/* RFC 1812 5.3.4: unicast IP in a link-layer broadcast or multicast frame. */
+static void
+test_l2_broadcast_unicast_ip(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast4[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	static const uint8_t mcast6[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+	struct dp_parse pr;
+	struct pkt k;
+
+	(void)state;
+	k = udp4(LAN, cli4, srv4, 41040, 53);
+	memcpy(k.b, bcast, 6);
+	expect_drop("IPv4 in a broadcast frame", &k, DP_DROP_L2_BCAST);
+	memcpy(k.b, mcast4, 6);
+	expect_drop("IPv4 in a multicast frame", &k, DP_DROP_L2_BCAST);
+	k = udp6(LAN, cli6, srv6, 41040, 53);
+	memcpy(k.b, mcast6, 6);
+	expect_drop("IPv6 in a multicast frame", &k, DP_DROP_L2_BCAST);
+	/* Broadcast IP in a broadcast frame is the control core's. */
+	k = udp4(LAN, cli4, (const uint8_t[4]){ 255, 255, 255, 255 }, 68, 67);
+	memcpy(k.b, bcast, 6);
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_true(pr.local);
+}
+
+/* pf_normalize_tcp()'s drops, IPv4 and IPv6; normal flags pass. */
+static void
+test_tcp_bad_flags(void **state)
+{
+	static const uint8_t bad[] = {
+		PF_TH_SYN | PF_TH_RST, PF_TH_SYN | PF_TH_FIN, 0, PF_TH_FIN,
+		PF_TH_FIN | PF_TH_PUSH | PF_TH_URG, PF_TH_SYN | PF_TH_RST | PF_TH_ACK,
+	};
+	unsigned int i;
+	struct pkt k;
+
+	(void)state;
+	for (i = 0; i < PROTO_ARRAY_SIZE(bad); i++) {
+		k = tcp4(LAN, cli4, srv4, 41050, 80, bad[i], 1, 0);
+		expect_bad("IPv4 TCP flags", &k, PKT_ERR_TCP_BAD_FLAGS);
+		k = udp6(LAN, cli6, srv6, 41050, 80);
+		k.b[14 + 6] = PKT_IPPROTO_TCP;
+		proto_wr16(k.b + 14 + 4, 20);
+		put_tcp(k.b + 14 + 40, 41050, 80, bad[i], 1, 0);
+		k.len = 14 + 40 + 20;
+		expect_bad("IPv6 TCP flags", &k, PKT_ERR_TCP_BAD_FLAGS);
+	}
+	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 41050, 80, PF_TH_SYN, 1, 0)), 1);
+	assert_int_equal(filter1(tcp4(WAN, srv4, cli4, 80, 41050, PF_TH_SYN | PF_TH_ACK, 9, 2)),
+			 1);
+	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 41050, 80, PF_TH_RST, 2, 0)), 1);
+}
+
+/*
+ * ICMP errors whose quote is cut before 8 bytes of L4, or is of the other
+ * family, and ICMP inside IPv6: refused before any state or rule.
+ */
+static void
+test_icmp_bad_quotes(void **state)
+{
+	uint8_t q[128];
+	size_t n;
+	struct pkt k;
+
+	(void)state;
+	n = quote_udp4(q, 41060, 20, 0);
+	k = icmp_error(4, cli4, q, n - 12 - 4);	/* IP header + 4 bytes of UDP */
+	expect_bad("quote cut in L4", &k, PKT_ERR_QUOTE_SHORT);
+	k = icmp_error(4, cli4, q, 12);
+	expect_bad("quote cut in IP", &k, PKT_ERR_QUOTE_SHORT);
+	n = quote_udp6(q, 41060, "", 0);
+	k = icmp_error(4, cli4, q, n);
+	expect_bad("IPv6 quoted in ICMPv4", &k, PKT_ERR_QUOTE_BAD_AF);
+	n = quote_udp4(q, 41060, 20, 0);
+	k = icmp_error(6, cli6, q, n);
+	expect_bad("IPv4 quoted in ICMPv6", &k, PKT_ERR_QUOTE_BAD_AF);
+	k = icmp_error(6, cli6, q, n);
+	k.b[14 + 6] = PKT_IPPROTO_ICMP;
+	expect_bad("ICMP in IPv6", &k, PKT_ERR_ICMP_WRONG_AF);
+	assert_int_equal(c.st->rule_evals, 0);
+}
+
+/*
+ * A malformed packet counts once in pf's reasons: under its parser
+ * reason's, not again as "malformed" (it was counted under "short" twice).
+ */
+static void
+test_malformed_counted_once(void **state)
+{
+	struct pkt k = tcp4(LAN, cli4, srv4, 41070, 80, PF_TH_SYN, 1000, 0);
+	uint64_t pf[PFRES_MAX] = { 0 };
+	struct rte_mbuf *m;
+	struct dp_parse pr;
+	unsigned int i;
+	uint64_t sum = 0;
+
+	(void)state;
+	proto_wr16(k.b + 14 + 2, 400);	/* longer than the frame */
+	ip4_sum(k.b + 14);
+	m = rte_pktmbuf_alloc(pool);
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, (uint16_t)k.len));
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), k.b, k.len);
+	assert_int_equal(dp_rx_parse(dp, c.st, LAN, m, &pr), DP_PARSE_BAD);
+	c.st->drop[pr.drop]++;	/* as dp_drop() */
+	rte_pktmbuf_free(m);
+	assert_int_equal(pr.err, PKT_ERR_IP4_TRUNCATED);
+	dp_stats_pfres(c.st, pf);
+	for (i = 0; i < PFRES_MAX; i++)
+		sum += pf[i];
+	assert_int_equal(pf[PFRES_SHORT], 1);
+	assert_int_equal(sum, 1);
+}
+
 /* --- the dataplane --- */
 
 static const uint32_t timeouts[PFTM_MAX] = {
@@ -755,6 +1126,15 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_icmp6_error_finds_state, reset_counters),
 		cmocka_unit_test_setup(test_icmp_error_bad_tcp_seq, reset_counters),
 		cmocka_unit_test_setup(test_frag_then_filter, reset_counters),
+		cmocka_unit_test_setup(test_ip4_bad_cksum, reset_counters),
+		cmocka_unit_test_setup(test_ip_options_allow_opts, reset_counters),
+		cmocka_unit_test_setup(test_ip6_ext_chain, reset_counters),
+		cmocka_unit_test_setup(test_ip6_atomic_fragment, reset_counters),
+		cmocka_unit_test_setup(test_martian_sources, reset_counters),
+		cmocka_unit_test_setup(test_l2_broadcast_unicast_ip, reset_counters),
+		cmocka_unit_test_setup(test_tcp_bad_flags, reset_counters),
+		cmocka_unit_test_setup(test_icmp_bad_quotes, reset_counters),
+		cmocka_unit_test_setup(test_malformed_counted_once, reset_counters),
 	};
 	int rc;
 
