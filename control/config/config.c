@@ -354,6 +354,34 @@ pfx_unicast(const struct cfg_prefix *p)
 	return memcmp(p->addr, zero, 16) != 0 && p->addr[0] != 0xff;
 }
 
+/* The CFG_PFX_IFADDR rules beyond unicast (see config_priv.h). */
+static int
+pfx_check_ifaddr(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_prefix *p,
+		 const char *s)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+	struct cfg_prefix net, bcast;
+	char b[64];
+
+	if (p->plen == 0)
+		return cfg_fail_val(ld, v, "%s: an interface address needs a prefix length "
+				    "above 0", s);
+	if ((p->af == 4 && p->addr[0] == 127) ||
+	    (p->af == 6 && memcmp(p->addr, v6_loop, 16) == 0))
+		return cfg_fail_val(ld, v, "%s is a loopback address", s);
+	if (p->af != 4 || p->plen > 30)
+		return 0;
+	/* The broadcast address: the network with every host bit set. */
+	pfx_host_bits(p, &net);
+	bcast = net;
+	for (unsigned int i = p->plen; i < 32; i++)
+		bcast.addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	if (memcmp(bcast.addr, p->addr, 4) != 0)
+		return 0;
+	cfg_prefix_format(&net, true, b, sizeof(b));
+	return cfg_fail_val(ld, v, "%s is the broadcast address of %s", s, b);
+}
+
 int
 cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 	       struct cfg_prefix *p)
@@ -392,8 +420,10 @@ cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 		cfg_prefix_format(&net, true, b, sizeof(b));
 		return cfg_fail_val(ld, v, "host bits set in %s (the network is %s)", a, b);
 	}
-	if ((flags & CFG_PFX_UNICAST) && !pfx_unicast(p))
+	if ((flags & (CFG_PFX_UNICAST | CFG_PFX_IFADDR)) && !pfx_unicast(p))
 		return cfg_fail_val(ld, v, "%s is not a unicast address", s);
+	if (flags & CFG_PFX_IFADDR)
+		return pfx_check_ifaddr(ld, v, p, s);
 	return 0;
 }
 
