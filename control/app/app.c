@@ -39,7 +39,7 @@
 /* SIGHUP: reopen the pflog file (log rotation); acted on by the loop. */
 static volatile sig_atomic_t app_hup;
 
-static void
+void
 app_on_hup(int sig)
 {
 	(void)sig;
@@ -215,12 +215,6 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 					       sizeof(err));
 		if (app->pflog == NULL)
 			goto fail;
-	}
-	{
-		struct sigaction sa = { .sa_handler = app_on_hup, .sa_flags = SA_RESTART };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGHUP, &sa, NULL);
 	}
 	app_link_poll(app);
 	if (dp_start(app->dp, err, sizeof(err)) != 0)

@@ -41,6 +41,12 @@ struct app {
 };
 
 /* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */
+/*
+ * SIGHUP's handler: asks the loop to reopen the pflog file.  main() installs
+ * it before anything else; one that comes before the loop runs (or with no
+ * pflog file) is acted on at the first iteration, or ignored.
+ */
+void app_on_hup(int sig);
 int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 
 /* Registers the dataplane's dpfctl commands (show info, interfaces, ...). */
