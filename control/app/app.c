@@ -153,7 +153,8 @@ app_sockets(struct app *app, char *err, size_t errlen)
 {
 	const struct cfg_control *cc = &app->cfg->system.control;
 
-	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->group, false, err, errlen);
+	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->owner, cc->group, false, err,
+				   errlen);
 	if (app->ctl == NULL)
 		return -1;
 	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
@@ -162,8 +163,12 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	if (cc->ro_socket != NULL) {
-		app->ctl_ro = ctl_server_open(cc->ro_socket, cc->mode, cc->group, true, err,
-					      errlen);
+		/* Its own owner, group and mode: monitoring users reach this one only. */
+		app->ctl_ro = ctl_server_open(cc->ro_socket,
+					      cc->ro_mode_set ? cc->ro_mode : cc->mode,
+					      cc->ro_owner != NULL ? cc->ro_owner : cc->owner,
+					      cc->ro_group != NULL ? cc->ro_group : cc->group,
+					      true, err, errlen);
 		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0 ||
 		    filter_cmds_register(app, app->ctl_ro) != 0 ||
 		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))

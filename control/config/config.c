@@ -952,6 +952,9 @@ cfg_free(struct dpf_config *cfg)
 	free(cfg->system.control.socket);
 	free(cfg->system.control.ro_socket);
 	free(cfg->system.control.group);
+	free(cfg->system.control.owner);
+	free(cfg->system.control.ro_owner);
+	free(cfg->system.control.ro_group);
 	free(cfg->dataplane.eal.lcores);
 	for (unsigned int i = 0; i < cfg->dataplane.eal.n_args; i++)
 		free(cfg->dataplane.eal.args[i]);

@@ -254,9 +254,8 @@ check_ro_socket(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 
 /* File mode bits: "0660" (octal, as chmod takes it) or an integer. */
 static int
-load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+parse_mode(struct cfg_ld *ld, const struct cfg_val *v, unsigned int *out)
 {
-	struct cfg_control *c = obj;
 	uint64_t mode = 0660;
 
 	if (v->j != NULL && json_is_integer(v->j)) {
@@ -280,8 +279,28 @@ load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	} else if (v->j != NULL) {
 		return cfg_fail_type(ld, v, "an octal string (\"0660\") or an integer");
 	}
-	c->mode = (unsigned int)mode;
+	*out = (unsigned int)mode;
 	return 0;
+}
+
+static int
+load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_control *c = obj;
+
+	return parse_mode(ld, v, &c->mode);
+}
+
+/* ro_mode: null (absent) is `mode`. */
+static int
+load_ro_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_control *c = obj;
+
+	c->ro_mode_set = v->j != NULL && !json_is_null(v->j);
+	if (!c->ro_mode_set)
+		return 0;
+	return parse_mode(ld, v, &c->ro_mode);
 }
 
 static void
@@ -295,6 +314,21 @@ print_mode(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 	cfg_out_str(o, buf);
 }
 
+static void
+print_ro_mode(struct cfg_out *o, const struct cfg_key *k, const void *obj)
+{
+	const struct cfg_control *c = obj;
+	char buf[8];
+
+	cfg_out_key(o, k->name);
+	if (!c->ro_mode_set) {
+		cfg_out_null(o);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04o", c->ro_mode);
+	cfg_out_str(o, buf);
+}
+
 static int
 check_group(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
@@ -304,12 +338,28 @@ check_group(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 			     "and '-'");
 }
 
+static int
+check_owner(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	(void)obj;
+	return check_charset(ld, v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789._-", "a user name holds letters, digits, '.', '_' "
+			     "and '-'");
+}
+
 static const struct cfg_key control_keys[] = {
 	K_STR("socket", struct cfg_control, socket, 1, 107, "/run/dpf/dpf.sock"),
 	K_STR("ro_socket", struct cfg_control, ro_socket, 1, 107, NULL, .flags = CF_NULL,
 	      .check = check_ro_socket),
 	K_CUSTOM("mode", load_mode, print_mode),
+	K_STR("owner", struct cfg_control, owner, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_owner),
 	K_STR("group", struct cfg_control, group, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_group),
+	K_CUSTOM("ro_mode", load_ro_mode, print_ro_mode, .flags = CF_NULL),
+	K_STR("ro_owner", struct cfg_control, ro_owner, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_owner),
+	K_STR("ro_group", struct cfg_control, ro_group, 1, 32, NULL, .flags = CF_NULL,
 	      .check = check_group),
 };
 

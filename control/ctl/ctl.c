@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1191,11 +1192,12 @@ remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 }
 
 static int
-ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *group,
-	   char *err, size_t errlen)
+ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *owner,
+	   const char *group, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	gid_t gid = (gid_t)-1;
+	uid_t uid = (uid_t)-1;
 	struct stat st;
 	mode_t old;
 	int rc;
@@ -1215,6 +1217,16 @@ ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const ch
 			return fail(err, errlen, "unknown group \"%s\"", group);
 		}
 		gid = gr->gr_gid;
+	}
+	if (owner != NULL) {
+		struct passwd *pw = getpwnam(owner);
+
+		if (pw == NULL) {
+			if (errno == 0)
+				errno = ENOENT;
+			return fail(err, errlen, "unknown user \"%s\"", owner);
+		}
+		uid = pw->pw_uid;
 	}
 	rc = make_parent(path, gid, err, errlen);
 	if (rc == 0)
@@ -1247,14 +1259,17 @@ ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const ch
 	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
 		return fail(err, errlen, "cannot chgrp %s to %s: %s", path, group,
 			    strerror(errno));
+	if (uid != (uid_t)-1 && chown(path, uid, (gid_t)-1) != 0)
+		return fail(err, errlen, "cannot chown %s to %s: %s", path, owner,
+			    strerror(errno));
 	if (listen(srv->s_fd, CTL_MAX_CLIENTS) != 0)
 		return fail(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 	return 0;
 }
 
 struct ctl_server *
-ctl_server_open(const char *path, unsigned int mode, const char *group, bool readonly,
-		char *err, size_t errlen)
+ctl_server_open(const char *path, unsigned int mode, const char *owner, const char *group,
+		bool readonly, char *err, size_t errlen)
 {
 	struct ctl_server *srv = calloc(1, sizeof(*srv));
 
@@ -1272,7 +1287,7 @@ ctl_server_open(const char *path, unsigned int mode, const char *group, bool rea
 		ctl_server_close(srv);
 		return NULL;
 	}
-	if (path != NULL && ctl_listen(srv, path, mode, group, err, errlen) != 0) {
+	if (path != NULL && ctl_listen(srv, path, mode, owner, group, err, errlen) != 0) {
 		int e = errno;
 
 		ctl_server_close(srv);

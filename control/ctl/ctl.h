@@ -121,14 +121,15 @@ struct ctl_server;
 
 /*
  * Opens a listening socket at path (replacing a stale socket file, creating
- * the parent directory), chmod to mode, chgrp to group (NULL = unchanged).
+ * the parent directory), chmod to mode, chown to owner and group (user and
+ * group names; NULL = unchanged).
  * readonly: only CTL_F_READONLY commands are accepted.
  * Returns NULL with a message in err on failure.
  * path NULL opens a server without a listening socket, which only serves the
  * connections given to ctl_server_adopt_fd() (tests, the fuzzer).
  */
-struct ctl_server *ctl_server_open(const char *path, unsigned int mode, const char *group,
-				   bool readonly, char *err, size_t errlen);
+struct ctl_server *ctl_server_open(const char *path, unsigned int mode, const char *owner,
+				   const char *group, bool readonly, char *err, size_t errlen);
 void ctl_server_close(struct ctl_server *srv);
 
 /* Registers n commands (the table must outlive the server); arg is passed to fn. */

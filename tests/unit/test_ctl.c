@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -379,7 +380,8 @@ static struct ctl_server *
 open_server(const char *path, bool readonly)
 {
 	char err[256] = "";
-	struct ctl_server *srv = ctl_server_open(path, 0660, NULL, readonly, err, sizeof(err));
+	struct ctl_server *srv = ctl_server_open(path, 0660, NULL, NULL, readonly, err,
+						 sizeof(err));
 
 	if (srv == NULL)
 		fail_msg("ctl_server_open %s: %s", path, err);
@@ -1051,7 +1053,7 @@ test_socket_files(void **state)
 
 	/* A live server's socket is not stolen. */
 	err[0] = '\0';
-	assert_null(ctl_server_open(f->path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(f->path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "in use"));
 	c = cl_open(f->srv, f->path);
 	ask(f->srv, c, "ping\n", "0000 ok\n");
@@ -1089,20 +1091,20 @@ test_socket_files(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	err[0] = '\0';
-	assert_null(ctl_server_open(path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "not a socket"));
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 
 	/* Missing grandparent, path too long. */
 	snprintf(path, sizeof(path), "%s/no/such/dir/s.sock", f->dir);
-	assert_null(ctl_server_open(path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "cannot create directory"));
 	memset(longpath, 'x', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_null(ctl_server_open(longpath, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(longpath, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "invalid socket path"));
-	assert_null(ctl_server_open("", 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open("", 0660, NULL, NULL, false, err, sizeof(err)));
 }
 
 static void
@@ -1118,7 +1120,7 @@ test_mode_group(void **state)
 	assert_non_null(gr);
 	snprintf(dir, sizeof(dir), "%s/a", f->dir);
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
-	srv = ctl_server_open(path, 0660, gr->gr_name, false, err, sizeof(err));
+	srv = ctl_server_open(path, 0660, NULL, gr->gr_name, false, err, sizeof(err));
 	if (srv == NULL)
 		fail_msg("open: %s", err);
 	assert_int_equal(lstat(path, &st), 0);
@@ -1137,7 +1139,7 @@ test_mode_group(void **state)
 	snprintf(dir, sizeof(dir), "%s/b", f->dir);
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	srv = ctl_server_open(path, 0600, NULL, true, err, sizeof(err));
+	srv = ctl_server_open(path, 0600, NULL, NULL, true, err, sizeof(err));
 	if (srv == NULL)
 		fail_msg("open: %s", err);
 	assert_int_equal(lstat(path, &st), 0);
@@ -1147,9 +1149,57 @@ test_mode_group(void **state)
 	ctl_server_close(srv);
 
 	err[0] = '\0';
-	assert_null(ctl_server_open(path, 0660, "dpf-no-such-group-x", false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, "dpf-no-such-group-x", false, err,
+				    sizeof(err)));
 	assert_non_null(strstr(err, "unknown group \"dpf-no-such-group-x\""));
 	assert_true(lstat(path, &st) != 0);
+}
+
+/*
+ * Each socket has its own owner, group and mode: an admin socket 0600 of
+ * root beside a read-only one 0660 of another user and group, so that
+ * monitoring users reach only the read-only one.  Changing the owner needs
+ * root; without it only the errors are checked.
+ */
+static void
+test_owner(void **state)
+{
+	struct fix *f = *state;
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("nogroup");
+	struct ctl_server *adm, *ro;
+	char apath[200], rpath[200], err[256];
+	struct stat st;
+
+	snprintf(apath, sizeof(apath), "%s/adm/a.sock", f->dir);
+	snprintf(rpath, sizeof(rpath), "%s/ro/r.sock", f->dir);
+	err[0] = '\0';
+	assert_null(ctl_server_open(apath, 0600, "dpf-no-such-user-x", NULL, false, err,
+				    sizeof(err)));
+	assert_non_null(strstr(err, "unknown user \"dpf-no-such-user-x\""));
+	if (geteuid() != 0 || pw == NULL || gr == NULL) {
+		skip();
+		return;
+	}
+	adm = ctl_server_open(apath, 0600, "root", NULL, false, err, sizeof(err));
+	if (adm == NULL)
+		fail_msg("open: %s", err);
+	ro = ctl_server_open(rpath, 0660, "nobody", "nogroup", true, err, sizeof(err));
+	if (ro == NULL)
+		fail_msg("open: %s", err);
+	assert_int_equal(lstat(apath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(lstat(rpath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(st.st_gid, gr->gr_gid);
+	/* The read-only socket's directory is in its own group. */
+	snprintf(rpath, sizeof(rpath), "%s/ro", f->dir);
+	assert_int_equal(stat(rpath, &st), 0);
+	assert_int_equal(st.st_gid, gr->gr_gid);
+	ctl_server_close(ro);
+	ctl_server_close(adm);
 }
 
 /* A server without a path serves connections handed to it. */
@@ -1162,7 +1212,7 @@ test_adopt(void **state)
 	int sv[2];
 
 	(void)state;
-	srv = ctl_server_open(NULL, 0, NULL, false, err, sizeof(err));
+	srv = ctl_server_open(NULL, 0, NULL, NULL, false, err, sizeof(err));
 	assert_non_null(srv);
 	memset(c, 0, sizeof(c));
 	for (int i = 0; i <= CTL_MAX_CLIENTS; i++) {
@@ -1300,7 +1350,7 @@ test_deferred(void **state)
 		struct cl c = { 0 };
 		char err[128];
 
-		srv = ctl_server_open(NULL, 0, NULL, false, err, sizeof(err));
+		srv = ctl_server_open(NULL, 0, NULL, NULL, false, err, sizeof(err));
 		assert_non_null(srv);
 		assert_int_equal(ctl_register(srv, later_cmds, 1, NULL), 0);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
@@ -1350,6 +1400,7 @@ main(void)
 		FIX_TEST(test_register),
 		FIX_TEST(test_socket_files),
 		FIX_TEST(test_mode_group),
+		FIX_TEST(test_owner),
 		FIX_TEST(test_deferred),
 		cmocka_unit_test(test_adopt),
 	};

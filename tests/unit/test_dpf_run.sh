@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# dpf handles its signals from its first instruction: a SIGHUP (log
-# rotation) at any time after start leaves it running, a SIGTERM at any
-# time stops it cleanly (exit 0).  Before, both killed it by default
-# action during the ~0.7 s of EAL and dataplane bring-up.  dpf runs on a
-# net_null port without hugepages, its socket in a private directory.
+# dpf itself, on a net_null port without hugepages, its sockets in a
+# private directory:
+#  - each control socket has its own owner, group and mode (monitoring
+#    users reach the read-only one only);
+#  - dpf handles its signals from its first instruction: a SIGHUP (log
+#    rotation) at any time after start leaves it running, a SIGTERM at any
+#    time stops it cleanly (exit 0).  Before, both killed it by default
+#    action during the ~0.7 s of EAL and dataplane bring-up.
 # TAP output.
 #
-# usage: test_signals.sh DPF DPFCTL
+# usage: test_dpf_run.sh DPF DPFCTL
 set -u
-dpf=${1:?usage: test_signals.sh DPF DPFCTL}
-dpfctl=${2:?usage: test_signals.sh DPF DPFCTL}
+dpf=${1:?usage: test_dpf_run.sh DPF DPFCTL}
+dpfctl=${2:?usage: test_dpf_run.sh DPF DPFCTL}
 
-tmp=$(mktemp -d /tmp/dpf-signals-XXXXXX)
+tmp=$(mktemp -d /tmp/dpf-run-XXXXXX)
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -21,10 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The read-only socket's group: one that is not ours when there is one.
+ro_group=$(getent group nogroup >/dev/null && echo nogroup || id -gn)
 cat >"$tmp/dpf.json" <<JSON
 {
   "schema_version": 1,
-  "system": { "hostname": "sigtest", "control": { "socket": "$tmp/dpf.sock" } },
+  "system": { "hostname": "runtest",
+              "control": { "socket": "$tmp/dpf.sock", "mode": "0600",
+                           "ro_socket": "$tmp/ro/ro.sock", "ro_mode": "0640",
+                           "ro_group": "$ro_group" } },
   "dataplane": {
     "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
              "args": [ "--vdev=net_null0", "--no-pci", "--log-level=lib.eal:error" ] },
@@ -73,6 +81,28 @@ stop() {
 	rc=$?
 	pid=
 }
+
+# The two sockets, each with its own mode and group.
+start
+if wait_up; then
+	a=$(stat -c '%a %G' "$tmp/dpf.sock")
+	r=$(stat -c '%a %G' "$tmp/ro/ro.sock")
+	if [ "$a" = "600 $(id -gn)" ] && [ "$r" = "640 $ro_group" ]; then
+		ok "admin socket $a, read-only socket $r"
+	else
+		notok "admin socket $a (want 600 $(id -gn)), read-only socket $r (want 640 $ro_group)"
+	fi
+	if "$dpfctl" -s "$tmp/ro/ro.sock" show info >/dev/null 2>&1 &&
+	   ! "$dpfctl" -s "$tmp/ro/ro.sock" state kill all >/dev/null 2>&1; then
+		ok "the read-only socket answers show, refuses state kill"
+	else
+		notok "the read-only socket: show or state kill not as expected"
+	fi
+	stop
+else
+	notok "dpf did not start"
+	notok "the read-only socket"
+fi
 
 # A SIGHUP during bring-up, at several points of it, leaves dpf running.
 for delay in 0.02 0.05 0.15 0.3 0.5; do
