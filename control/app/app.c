@@ -15,9 +15,12 @@
  * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -62,6 +65,54 @@ app_pflog_poll(struct app *app, unsigned int *work)
 	*work += pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET);
 }
 /* --- end pflog --- */
+
+int
+app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen)
+{
+	const struct cfg_dataplane *cd = &plan->cfg->dataplane;
+	char path[512], pid[32];
+
+	if (mkdir(cd->lock_dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the lock directory %s: %s", cd->lock_dir,
+			 strerror(errno));
+		return -1;
+	}
+	for (unsigned int i = 0; i < cd->n_ports; i++) {
+		int fd, n;
+
+		snprintf(path, sizeof(path), "%s/%s", cd->lock_dir, plan->port_lock[i]);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "port %s: cannot open its lock %s: %s",
+				 cd->ports[i].name, path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			int e = errno;
+
+			n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			close(fd);
+			if (e == EWOULDBLOCK)
+				snprintf(err, errlen, "port %s (device %s) is in use by another dpf "
+					 "(pid %s, lock %s)", cd->ports[i].name,
+					 cd->ports[i].device, pid[0] != '\0' ? pid : "unknown",
+					 path);
+			else
+				snprintf(err, errlen, "port %s: cannot lock %s: %s",
+					 cd->ports[i].name, path, strerror(e));
+			return -1;
+		}
+		/* The holder's pid, for the message of the next one. */
+		n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+			/* The lock holds without the pid; only the next message is poorer. */
+			fprintf(stderr, "dpf: warning: cannot write the pid into %s: %s\n",
+				path, strerror(errno));
+	}
+	return 0;
+}
 
 /* The interfaces, in the plan's order: their indexes are the config's. */
 static int

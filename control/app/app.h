@@ -47,6 +47,14 @@ struct app {
  * pflog file) is acted on at the first iteration, or ignored.
  */
 void app_on_hup(int sig);
+/*
+ * Takes each port's device lock (lock_dir/plan->port_lock[i], flock) before
+ * EAL touches the devices, so that a second dpf on the same interfaces is
+ * refused instead of duplicating every packet.  The locks are held until
+ * exit (their descriptors stay open, close-on-exec).  0, or -1 with err
+ * naming the port, the lock file and the holder's pid.
+ */
+int app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen);
 int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 
 /* Registers the dataplane's dpfctl commands (show info, interfaces, ...). */

@@ -240,6 +240,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	{
+		char err[768];
+
+		if (app_port_locks(plan, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dpf: %s\n", err);
+			plan_free(plan);
+			return 1;
+		}
+	}
 	eal_build(&ea, plan->cfg, xargc, xargv);
 	rc = rte_eal_init(ea.argc, ea.argv);
 	if (rc < 0) {

@@ -956,6 +956,7 @@ cfg_free(struct dpf_config *cfg)
 	free(cfg->system.control.ro_owner);
 	free(cfg->system.control.ro_group);
 	free(cfg->dataplane.eal.lcores);
+	free(cfg->dataplane.lock_dir);
 	for (unsigned int i = 0; i < cfg->dataplane.eal.n_args; i++)
 		free(cfg->dataplane.eal.args[i]);
 	free(cfg->dataplane.eal.args);

@@ -92,6 +92,7 @@ struct cfg_dataplane {
 	unsigned int idle_sleep_us; /* default 0: busy poll */
 	unsigned int mbufs;	/* mbufs per socket; 0 = sized from ports and queues */
 	unsigned int burst;	/* rx burst, default 32, at most 64 */
+	char *lock_dir;		/* port lock files (default /run/dpf) */
 	unsigned int n_ports;
 	struct cfg_port *ports;
 };

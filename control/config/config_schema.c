@@ -518,6 +518,7 @@ static const struct cfg_key dataplane_keys[] = {
 	K_UINT("idle_sleep_us", struct cfg_dataplane, idle_sleep_us, 0, 1000000, 0),
 	K_UINT("mbufs", struct cfg_dataplane, mbufs, 0, CFG_MBUFS_MAX, 0, .check = check_mbufs),
 	K_UINT("burst", struct cfg_dataplane, burst, 1, 64, 32),
+	K_STR("lock_dir", struct cfg_dataplane, lock_dir, 1, 200, "/run/dpf"),
 	K_ARR("ports", struct cfg_dataplane, ports, n_ports, &port_obj, 1, CFG_MAX_PORTS,
 	      .flags = CF_REQUIRED),
 };

@@ -5,6 +5,7 @@
 # private directory:
 #  - each control socket has its own owner, group and mode (monitoring
 #    users reach the read-only one only);
+#  - a second dpf on the same port device is refused (its port lock);
 #  - dpf handles its signals from its first instruction: a SIGHUP (log
 #    rotation) at any time after start leaves it running, a SIGTERM at any
 #    time stops it cleanly (exit 0).  Before, both killed it by default
@@ -37,6 +38,7 @@ cat >"$tmp/dpf.json" <<JSON
     "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
              "args": [ "--vdev=net_null0", "--no-pci", "--log-level=lib.eal:error" ] },
     "workers": 1,
+    "lock_dir": "$tmp/locks",
     "ports": [ { "name": "p0", "device": "net_null0" } ]
   },
   "interfaces": [ { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1/24" ] } ],
@@ -102,6 +104,31 @@ if wait_up; then
 else
 	notok "dpf did not start"
 	notok "the read-only socket"
+fi
+
+# A second dpf on the same device, with its own sockets, is refused: the
+# message names the port, the other's pid and the lock file.
+sed -e "s|$tmp/dpf.sock|$tmp/b.sock|" -e "s|$tmp/ro/ro.sock|$tmp/ro/b.sock|" \
+	"$tmp/dpf.json" >"$tmp/b.json"
+start
+if wait_up; then
+	timeout 30 "$dpf" -c "$tmp/b.json" >"$tmp/b.log" 2>&1
+	brc=$?
+	want="port p0 (device net_null0) is in use by another dpf (pid $pid, lock $tmp/locks/port-net_null0.lock)"
+	if [ "$brc" = 1 ] && grep -qF "$want" "$tmp/b.log"; then
+		ok "a second dpf on the same device is refused: $want"
+	else
+		notok "a second dpf on the same device: exit $brc, $(head -c 300 "$tmp/b.log")"
+	fi
+	stop
+	if [ "$rc" = 0 ]; then
+		ok "the first one runs on and stops cleanly"
+	else
+		notok "the first one: exit $rc"
+	fi
+else
+	notok "dpf did not start"
+	notok "the first one"
 fi
 
 # A SIGHUP during bring-up, at several points of it, leaves dpf running.
