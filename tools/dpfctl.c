@@ -14,6 +14,7 @@
  * See docs/dpfctl.md and docs/control-protocol.md.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -118,6 +119,67 @@ wait_fd(struct conn *c, short events, const char *what)
 		die(EXIT_TROUBLE, "timed out %s %s", what, c->path);
 }
 
+/* The pid of a process named dpf on this machine, or 0 (none, or /proc unreadable). */
+static long
+dpf_running(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long pid = 0;
+
+	while (d != NULL && pid == 0 && (e = readdir(d)) != NULL) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, "dpf\n") == 0)
+			pid = strtol(e->d_name, NULL, 10);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return pid;
+}
+
+/*
+ * Why a connect failed, and what to do: is a dpf running at all, and how
+ * to name another socket.  A newcomer otherwise sees only "No such file".
+ */
+static void __attribute__((noreturn))
+die_connect(const struct conn *c, int e)
+{
+	long pid = dpf_running();
+	char running[96];
+
+	if (pid != 0)
+		snprintf(running, sizeof(running), "a dpf runs (pid %ld): is its socket "
+			 "another one (system.control.socket)?", pid);
+	else
+		snprintf(running, sizeof(running), "no dpf process runs on this machine");
+	switch (e) {
+	case ENOENT:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: %s; name the socket with -s SOCKET "
+		    "or DPF_SOCKET", c->path, strerror(e), running);
+	case ECONNREFUSED:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: nobody listens on it (dpf stopped "
+		    "or crashed); %s; name the socket with -s SOCKET or DPF_SOCKET", c->path,
+		    strerror(e), running);
+	case EACCES:
+	case EPERM:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: its mode and group are "
+		    "system.control's (mode, group; ro_mode, ro_group for the read-only "
+		    "socket): join the group, or use the read-only socket for show commands",
+		    c->path, strerror(e));
+	default:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s", c->path, strerror(e));
+	}
+}
+
 static void
 conn_open(struct conn *c)
 {
@@ -136,7 +198,7 @@ conn_open(struct conn *c)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN || ms_left(c) == 0)
-			die(EXIT_TROUBLE, "cannot connect to %s: %s", c->path, strerror(errno));
+			die_connect(c, errno);
 		nanosleep(&ten_ms, NULL);
 	}
 }

@@ -278,6 +278,11 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	carp_start(app->carp);
 	if (app->pfsync != NULL)
 		pfsync_start(app->pfsync);
+	for (unsigned int i = 0; i < cfg->dataplane.n_ports; i++)
+		if (plan->port_af_packet[i])
+			printf("dpf: port %s (%s): the kernel reassembles IPv4 fragments before "
+			       "dpf sees them; limits.frags and timeouts frag do not apply to "
+			       "it\n", cfg->dataplane.ports[i].name, cfg->dataplane.ports[i].device);
 	printf("dpf: running: %u ports, %u interfaces, %u workers, control socket %s\n",
 	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
 	       cfg->system.control.socket);

@@ -54,6 +54,13 @@ void app_on_hup(int sig);
  * exit (their descriptors stay open, close-on-exec).  0, or -1 with err
  * naming the port, the lock file and the holder's pid.
  */
+/*
+ * rte_eal_init() with messages one can act on: on failure one line per
+ * distinct EAL error, no usage dump for a bad argument, and a last line
+ * that says what to do (reserve hugepages or set no_huge, `dpf -- --help`).
+ * Returns rte_eal_init()'s result.
+ */
+int app_eal_init(int argc, char **argv);
 int app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen);
 int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 

@@ -250,9 +250,8 @@ main(int argc, char **argv)
 		}
 	}
 	eal_build(&ea, plan->cfg, xargc, xargv);
-	rc = rte_eal_init(ea.argc, ea.argv);
+	rc = app_eal_init(ea.argc, ea.argv);
 	if (rc < 0) {
-		fprintf(stderr, "dpf: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		plan_free(plan);
 		return 1;
 	}

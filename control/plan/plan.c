@@ -147,6 +147,7 @@ plan_port_device(struct dpf_plan *p, const struct plan_opts *opts, unsigned int 
 
 	v = plan_eal_vdev(&cd->eal, opts->eal_argc, opts->eal_argv, dev);
 	plan_port_lock_name(v, dev, p->port_lock[i], sizeof(p->port_lock[i]));
+	p->port_af_packet[i] = strncmp(dev, "net_af_packet", 13) == 0;
 	if (v == NULL || strstr(v, "af_packet") == NULL || (q = strstr(v, ",qpairs=")) == NULL)
 		return 0;
 	n = strtoul(q + 8, NULL, 10);

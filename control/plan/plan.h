@@ -77,6 +77,12 @@ struct dpf_plan {
 	uint32_t timeouts[PFTM_MAX];	/* [I] pf's `set timeout`, adaptive filled in */
 	/* [I] per port: the name of its device's lock file (plan_port_lock_name()) */
 	char port_lock[CFG_MAX_PORTS][PLAN_LOCK_NAME_MAX];
+	/*
+	 * [I] per port: a net_af_packet vdev.  The kernel reassembles IPv4
+	 * fragments on such a socket (PACKET_FANOUT with defrag) before dpf
+	 * sees them, so limits.frags and timeouts.frag do not apply there.
+	 */
+	bool port_af_packet[CFG_MAX_PORTS];
 };
 
 /*

@@ -163,5 +163,32 @@ for delay in 0.05 0.3; do
 	fi
 done
 
+# EAL's failures in a line or two that say what to do: a bad EAL argument
+# names itself, without EAL's 110 lines of usage; no "failed: Success".
+"$dpf" -c "$tmp/dpf.json" -- --bogus-eal-arg >"$tmp/out" 2>"$tmp/log"
+brc=$?
+if [ "$brc" = 1 ] && [ "$(wc -l <"$tmp/log")" -le 2 ] && grep -q -- "--bogus-eal-arg" "$tmp/log" &&
+   ! grep -q "Usage" "$tmp/out" "$tmp/log" && ! grep -q "Success" "$tmp/log"; then
+	ok "a bad EAL argument: one line names it"
+else
+	notok "a bad EAL argument: exit $brc, $(wc -l <"$tmp/out") + $(wc -l <"$tmp/log") lines"
+fi
+# Without hugepages (when this machine has none free): say so and what to do.
+free=$(cat /sys/kernel/mm/hugepages/hugepages-*/free_hugepages 2>/dev/null |
+	awk '{ s += $1 } END { print s + 0 }')
+if [ "${free:-1}" = 0 ]; then
+	sed 's/"no_huge": true, //' "$tmp/dpf.json" >"$tmp/huge.json"
+	"$dpf" -c "$tmp/huge.json" >"$tmp/out" 2>"$tmp/log"
+	brc=$?
+	if [ "$brc" = 1 ] && grep -q "no free hugepages" "$tmp/log" &&
+	   grep -q "nr_hugepages" "$tmp/log" && grep -q '"no_huge": true' "$tmp/log"; then
+		ok "no hugepages: says so, how to reserve them, or no_huge"
+	else
+		notok "no hugepages: exit $brc, $(tail -1 "$tmp/log")"
+	fi
+else
+	ok "# SKIP the machine has free hugepages"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

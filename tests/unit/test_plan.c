@@ -617,6 +617,25 @@ test_port_lock_name(void **state)
 	assert_string_equal(buf, "port-iface-.._x.lock");
 }
 
+/* The compiled plan: each port's lock name, and which ports the kernel defragments. */
+static void
+test_port_plan(void **state)
+{
+	struct dpf_plan *p;
+
+	(void)state;
+	p = compile_ok("{\"schema_version\": 1, \"dataplane\": {"
+		       " \"eal\": {\"args\": [\"--vdev=net_af_packet0,iface=veth9\","
+		       " \"--vdev=net_null0\"]},"
+		       " \"ports\": [{\"name\": \"p0\", \"device\": \"net_af_packet0\"},"
+		       " {\"name\": \"p1\", \"device\": \"net_null0\"}]}}");
+	assert_string_equal(p->port_lock[0], "port-iface-veth9.lock");
+	assert_string_equal(p->port_lock[1], "port-net_null0.lock");
+	assert_true(p->port_af_packet[0]);
+	assert_false(p->port_af_packet[1]);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -628,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_acl_check_counts_build),
 		cmocka_unit_test(test_two_plans),
 		cmocka_unit_test(test_port_lock_name),
+		cmocka_unit_test(test_port_plan),
 	};
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
