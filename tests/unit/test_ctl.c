@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1202,6 +1203,123 @@ test_owner(void **state)
 	ctl_server_close(adm);
 }
 
+/*
+ * Abuse (the hardening issue): 32 connections that only sit there locked
+ * everyone else out (9006) for good, and clients that never read held a
+ * full reply each without end (31 x `show states -vv`: 540 MB).
+ */
+
+/* Polls srv for ms milliseconds. */
+static void
+poll_for(struct ctl_server *srv, unsigned int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		assert_true(ctl_server_poll(srv) >= 0);
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* All slots held by idle clients: a new one takes the slot of the idlest. */
+static void
+test_idle_evicted(void **state)
+{
+	struct fix *f = *state;
+	struct cl *c[CTL_MAX_CLIENTS], *extra;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		c[i] = cl_open(f->srv, f->path);
+	/* The others are not idle: they just spoke. */
+	poll_for(f->srv, 1100);
+	for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+		ask(f->srv, c[i], "ping\n", "0000 ok\n");
+	extra = cl_open(f->srv, f->path);
+	ask(f->srv, extra, "ping\n", "0000 ok\n");
+	assert_true(cl_closed(f->srv, c[0]));
+	for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+		ask(f->srv, c[i], "ping\n", "0000 ok\n");
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		cl_close(c[i]);
+	cl_close(extra);
+}
+
+/*
+ * Idle clients (a partial request included) are dropped after the idle
+ * timeout, clients that do not read after the stall timeout; a client that
+ * keeps talking and reading stays.
+ */
+static void
+test_idle_stall_timeouts(void **state)
+{
+	struct fix *f = *state;
+	struct cl *idle, *partial, *stalled, *busy;
+	int small = 4096;
+
+	ctl_server_timeouts(f->srv, 300, 300);
+	idle = cl_open(f->srv, f->path);
+	partial = cl_open(f->srv, f->path);
+	stalled = cl_open(f->srv, f->path);
+	busy = cl_open(f->srv, f->path);
+	assert_int_equal(setsockopt(stalled->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
+			 0);
+	cl_say(f->srv, partial, "ech");
+	cl_say(f->srv, stalled, "big\n");
+	for (int i = 0; i < 5; i++) {
+		poll_for(f->srv, 100);
+		ask(f->srv, busy, "ping\n", "0000 ok\n");
+	}
+	assert_true(cl_closed(f->srv, idle));
+	assert_true(cl_closed(f->srv, partial));
+	/* The stalled one got part of its reply, then the connection closed. */
+	assert_true(cl_closed(f->srv, stalled));
+	ask(f->srv, busy, "ping\n", "0000 ok\n");
+	cl_close(idle);
+	cl_close(partial);
+	cl_close(stalled);
+	cl_close(busy);
+}
+
+/*
+ * Large replies that nobody reads stop at CTL_OUT_BUDGET in all: the next
+ * large one is `8003 busy`, while small replies still go.
+ */
+static void
+test_out_budget(void **state)
+{
+	struct fix *f = *state;
+	enum { READERS = 2, HOARDERS = CTL_OUT_BUDGET / CTL_REPLY_MAX };
+	struct cl *h[HOARDERS], *r[READERS], *normal;
+	int small = 4096;
+
+	for (int i = 0; i < HOARDERS; i++) {
+		h[i] = cl_open(f->srv, f->path);
+		assert_int_equal(setsockopt(h[i]->fd, SOL_SOCKET, SO_RCVBUF, &small,
+					    sizeof(small)), 0);
+		cl_say(f->srv, h[i], "big\n");
+		poll_for(f->srv, 20);
+	}
+	for (int i = 0; i < READERS; i++) {
+		char *reply;
+
+		r[i] = cl_open(f->srv, f->path);
+		cl_say(f->srv, r[i], "big\n");
+		reply = cl_reply(f->srv, r[i]);
+		assert_memory_equal(reply, "8003 busy: ", 11);
+		assert_non_null(strstr(reply, "do not read them"));
+		free(reply);
+	}
+	normal = cl_open(f->srv, f->path);
+	ask(f->srv, normal, "echo hi\n", "0000-hi\n0000 ok\n");
+	for (int i = 0; i < HOARDERS; i++)
+		cl_close(h[i]);
+	for (int i = 0; i < READERS; i++)
+		cl_close(r[i]);
+	cl_close(normal);
+}
+
 /* A server without a path serves connections handed to it. */
 static void
 test_adopt(void **state)
@@ -1401,6 +1519,9 @@ main(void)
 		FIX_TEST(test_socket_files),
 		FIX_TEST(test_mode_group),
 		FIX_TEST(test_owner),
+		FIX_TEST(test_idle_evicted),
+		FIX_TEST(test_idle_stall_timeouts),
+		FIX_TEST(test_out_budget),
 		FIX_TEST(test_deferred),
 		cmocka_unit_test(test_adopt),
 	};
