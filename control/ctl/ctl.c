@@ -68,8 +68,14 @@
  * loop goes on; requests wait in their client's input buffer).
  */
 #define CTL_POLL_BYTES (1u << 20)
-/* A client idle this long or longer may be evicted for a new one when all slots are taken. */
-#define CTL_EVICT_IDLE_MS 1000
+/*
+ * A client idle this long or longer may be evicted for a new one when all
+ * slots are taken, unless a request of its waits in the kernel.  A real
+ * client sends its request as soon as it has the greeting (dpfctl: within a
+ * millisecond), and the idlest goes first: connections that reconnect as
+ * soon as they are closed never push out one that is talking.
+ */
+#define CTL_EVICT_IDLE_MS 20
 
 /* A byte buffer: [b_off, b_len) is pending, b_len - b_off <= CTL_REPLY_MAX. */
 struct ctl_buf {
@@ -787,9 +793,10 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 reply:
 	rc = frame_reply(&c->c_out, out, cmd);
 	out_reset(out, false);
+	/* What was made counts, even when the budget refuses to send it. */
+	srv->s_poll_bytes += c->c_out.b_len - mark;
 	if (rc == 0)
 		rc = reply_budget(srv, c, mark);
-	srv->s_poll_bytes += buf_pending(&c->c_out);
 	return rc != 0 ? rc : 1;
 }
 
@@ -962,11 +969,16 @@ evict_idle(struct ctl_server *srv)
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		const struct ctl_client *c = srv->s_clients[i];
 
-		if (c != NULL && client_idle(c) && c->c_active_ms + CTL_EVICT_IDLE_MS <= now &&
-		    c->c_active_ms < oldest) {
-			oldest = c->c_active_ms;
-			slot = i;
-		}
+		char b;
+
+		if (c == NULL || !client_idle(c) || c->c_active_ms + CTL_EVICT_IDLE_MS > now ||
+		    c->c_active_ms >= oldest)
+			continue;
+		/* Bytes waiting: a request the next poll reads; 0: gone already. */
+		if (recv(c->c_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+			continue;
+		oldest = c->c_active_ms;
+		slot = i;
 	}
 	if (slot >= 0) {
 		client_free(srv->s_clients[slot]);
