@@ -427,6 +427,58 @@ cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 	return 0;
 }
 
+/* --- interface addresses --- */
+
+/* Where addrs[a] of ifc is in the JSON: its element of "ipv4" or "ipv6". */
+static struct cfg_val
+iface_addr_val(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_iface *ifc,
+	       unsigned int a)
+{
+	struct cfg_val arr = cfg_member(ld, v, ifc->addrs[a].af == 4 ? "ipv4" : "ipv6");
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < a; i++)
+		k += ifc->addrs[i].af == ifc->addrs[a].af;
+	return cfg_element(ld, &arr, k);
+}
+
+/*
+ * An address on two interfaces (or twice on one) makes the local table
+ * answer for one of them only, and forwarding to the other's subnet breaks
+ * without a word; the prefix length does not matter.
+ */
+int
+cfg_check_iface_addrs(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_iface *ifc)
+{
+	const struct dpf_config *cfg = ld->cfg;
+	unsigned int idx = (unsigned int)(ifc - cfg->ifaces);
+	char buf[64];
+
+	for (unsigned int a = 0; a < ifc->n_addrs; a++) {
+		const struct cfg_prefix *p = &ifc->addrs[a];
+		size_t n = p->af == 4 ? 4 : 16;
+		struct cfg_val e;
+
+		for (unsigned int i = 0; i <= idx; i++) {
+			const struct cfg_iface *o = &cfg->ifaces[i];
+			unsigned int end = i == idx ? a : o->n_addrs;
+
+			for (unsigned int b = 0; b < end; b++) {
+				if (o->addrs[b].af != p->af || memcmp(o->addrs[b].addr, p->addr, n))
+					continue;
+				e = iface_addr_val(ld, v, ifc, a);
+				cfg_prefix_format(p, false, buf, sizeof(buf));
+				if (i == idx)
+					return cfg_fail_val(ld, &e, "address %s is listed twice",
+							    buf);
+				return cfg_fail_val(ld, &e, "address %s is already on interface "
+						    "%s (interfaces[%u])", buf, o->name, i);
+			}
+		}
+	}
+	return 0;
+}
+
 /* --- key files --- */
 
 /*

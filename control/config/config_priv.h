@@ -136,6 +136,14 @@ int cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flag
 
 bool cfg_prefix_equal(const struct cfg_prefix *a, const struct cfg_prefix *b);
 
+/*
+ * interfaces[]: no address of ifc (at v) on an interface before it, or
+ * twice on ifc; the prefix length does not matter.  0, or -1 with the
+ * error at the address's element.
+ */
+int cfg_check_iface_addrs(struct cfg_ld *ld, const struct cfg_val *v,
+			  const struct cfg_iface *ifc);
+
 /* Reads the first line of a key file (at most 256 bytes are read). */
 int cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char *why,
 		      size_t whylen);
