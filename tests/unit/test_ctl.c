@@ -1339,6 +1339,8 @@ test_adopt(void **state)
 	for (int i = 0; i <= CTL_MAX_CLIENTS; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 		c[i].fd = sv[0];
+		/* An empty line waiting: not idle, so none is evicted for the 33rd. */
+		assert_int_equal(write(sv[0], "\n", 1), 1);
 		assert_int_equal(ctl_server_adopt_fd(srv, sv[1]),
 				 i < CTL_MAX_CLIENTS ? 0 : -EBUSY);
 	}
