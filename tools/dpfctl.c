@@ -40,6 +40,8 @@
 #define EXIT_TROUBLE 2			/* usage, connection, timeout, protocol */
 #define LINE_MAX_BYTES (CTL_REPLY_MAX + 16)
 
+#define CTL_RETRY_MS 50	/* pause before connecting again after 9006 */
+
 struct conn {
 	int fd;
 	const char *path;
@@ -323,7 +325,12 @@ reply_free(struct reply *r)
 	free(r->detail);
 }
 
-static void
+/*
+ * Reads and checks the greeting.  Returns false for `9006 too many
+ * clients` (the caller may try again); exits on anything else that is not
+ * a greeting it can speak to.
+ */
+static bool
 check_greeting(struct conn *c)
 {
 	struct reply r = { .quiet = true };
@@ -332,6 +339,10 @@ check_greeting(struct conn *c)
 	long v;
 
 	read_reply(c, &r);
+	if (r.code == CTL_TOO_MANY && ms_left(c) > CTL_RETRY_MS) {
+		reply_free(&r);
+		return false;
+	}
 	if (r.code != 0) {
 		fprintf(stderr, "dpfctl: %s (code %04d)\n", r.final, r.code);
 		exit(EXIT_REFUSED);
@@ -348,6 +359,7 @@ check_greeting(struct conn *c)
 		die(EXIT_TROUBLE, "%s speaks control protocol %ld, this dpfctl speaks %d",
 		    c->path, v, CTL_PROTO_VERSION);
 	reply_free(&r);
+	return true;
 }
 
 static double
@@ -417,8 +429,21 @@ main(int argc, char **argv)
 		c.deadline.tv_sec++;
 		c.deadline.tv_nsec -= 1000000000L;
 	}
-	conn_open(&c);
-	check_greeting(&c);
+	/*
+	 * 9006 is passing: the server gives the slot of an idle client to a new
+	 * one, and drops idle and stalled ones; try again until the deadline.
+	 */
+	for (;;) {
+		struct timespec pause = { 0, CTL_RETRY_MS * 1000L * 1000L };
+
+		conn_open(&c);
+		if (check_greeting(&c))
+			break;
+		close(c.fd);
+		c.off = 0;
+		c.len = 0;
+		nanosleep(&pause, NULL);
+	}
 	conn_send(&c, request, (size_t)n);
 
 	r.json = json;

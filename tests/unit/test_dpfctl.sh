@@ -171,8 +171,12 @@ run -s "$tmp/future.sock" ping
 check "protocol version mismatch: exit 2, clear message" \
 	eval 'is_rc 2 && err_has "speaks control protocol 2, this dpfctl speaks 1"'
 start_server full --raw "$tmp/full.sock" "9006 too many clients"
-run -s "$tmp/full.sock" ping
-check "refused at the greeting (9006): exit 1" eval 'is_rc 1 && err_has "too many clients (code 9006)"'
+start=$(date +%s%N)
+run -t 0.6 -s "$tmp/full.sock" ping
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "refused at the greeting (9006): tries again until -t, then exit 1" \
+	eval 'is_rc 1 && err_has "too many clients (code 9006)" && [ "$elapsed" -ge 500 ] &&
+	[ "$elapsed" -lt 3000 ]'
 start_server http --raw "$tmp/http.sock" "HTTP/1.0 400 Bad Request"
 run -s "$tmp/http.sock" ping
 check "not a dpf socket: exit 2" eval 'is_rc 2 && err_has "protocol error"'
