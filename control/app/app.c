@@ -80,6 +80,8 @@ app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen)
 	for (unsigned int i = 0; i < cd->n_ports; i++) {
 		int fd, n;
 
+		if (plan->port_lock[i][0] == '\0')
+			continue;	/* a device of this process alone */
 		snprintf(path, sizeof(path), "%s/%s", cd->lock_dir, plan->port_lock[i]);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {

@@ -119,6 +119,11 @@ plan_port_lock_name(const char *vdev, const char *device, char *buf, size_t len)
 	if (ifc != NULL) {
 		name = ifc;
 		n = strcspn(ifc, ",");
+	} else if (strncmp(device, "net_", 4) == 0) {
+		/* A vdev of its own (net_null, net_ring, net_pcap on files): nothing shared. */
+		if (len > 0)
+			buf[0] = '\0';
+		return;
 	}
 	k = (size_t)snprintf(buf, len, "port-%s%.*s.lock", ifc != NULL ? "iface-" : "", (int)n,
 			     name);

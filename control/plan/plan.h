@@ -103,8 +103,10 @@ unsigned int plan_port_queues(const struct dpf_config *cfg, unsigned int i);
  * drive the same device (with in_memory, EAL itself does not stop them, and
  * every packet is seen twice): "port-iface-NAME.lock" for a vdev bound to a
  * kernel interface (iface= of its --vdev argument: af_packet, af_xdp, ...),
- * else "port-DEVICE.lock" (a PCI address or a vdev's name).  Bytes other
- * than [A-Za-z0-9._-] become '_'.  vdev may be NULL.
+ * "port-DEVICE.lock" for a PCI device, and "" (no lock) for any other vdev
+ * (net_null, net_ring, net_pcap on files: each process has its own, and
+ * tests run several side by side).  Bytes other than [A-Za-z0-9._-]
+ * become '_'.  vdev may be NULL.
  */
 void plan_port_lock_name(const char *vdev, const char *device, char *buf, size_t len);
 

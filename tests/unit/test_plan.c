@@ -610,8 +610,13 @@ test_port_lock_name(void **state)
 	assert_string_equal(buf, "port-iface-eth1.lock");
 	plan_port_lock_name(NULL, "0000:01:00.0", buf, sizeof(buf));
 	assert_string_equal(buf, "port-0000_01_00.0.lock");
+	/* A vdev without a kernel interface is the process's own: no lock. */
 	plan_port_lock_name("net_null0", "net_null0", buf, sizeof(buf));
-	assert_string_equal(buf, "port-net_null0.lock");
+	assert_string_equal(buf, "");
+	plan_port_lock_name("net_pcap0,rx_pcap=a.pcap", "net_pcap0", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	plan_port_lock_name("net_pcap0,iface=eth2", "net_pcap0", buf, sizeof(buf));
+	assert_string_equal(buf, "port-iface-eth2.lock");
 	/* Nothing can climb out of the lock directory. */
 	plan_port_lock_name("net_af_packet0,iface=../x", "net_af_packet0", buf, sizeof(buf));
 	assert_string_equal(buf, "port-iface-.._x.lock");
@@ -630,7 +635,7 @@ test_port_plan(void **state)
 		       " \"ports\": [{\"name\": \"p0\", \"device\": \"net_af_packet0\"},"
 		       " {\"name\": \"p1\", \"device\": \"net_null0\"}]}}");
 	assert_string_equal(p->port_lock[0], "port-iface-veth9.lock");
-	assert_string_equal(p->port_lock[1], "port-net_null0.lock");
+	assert_string_equal(p->port_lock[1], "");
 	assert_true(p->port_af_packet[0]);
 	assert_false(p->port_af_packet[1]);
 	plan_free(p);
