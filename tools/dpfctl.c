@@ -14,6 +14,7 @@
  * See docs/dpfctl.md and docs/control-protocol.md.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -38,6 +39,8 @@
 #define EXIT_REFUSED 1			/* the server answered with an error code */
 #define EXIT_TROUBLE 2			/* usage, connection, timeout, protocol */
 #define LINE_MAX_BYTES (CTL_REPLY_MAX + 16)
+
+#define CTL_RETRY_MS 50	/* pause before connecting again after 9006 */
 
 struct conn {
 	int fd;
@@ -118,6 +121,67 @@ wait_fd(struct conn *c, short events, const char *what)
 		die(EXIT_TROUBLE, "timed out %s %s", what, c->path);
 }
 
+/* The pid of a process named dpf on this machine, or 0 (none, or /proc unreadable). */
+static long
+dpf_running(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long pid = 0;
+
+	while (d != NULL && pid == 0 && (e = readdir(d)) != NULL) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, "dpf\n") == 0)
+			pid = strtol(e->d_name, NULL, 10);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return pid;
+}
+
+/*
+ * Why a connect failed, and what to do: is a dpf running at all, and how
+ * to name another socket.  A newcomer otherwise sees only "No such file".
+ */
+static void __attribute__((noreturn))
+die_connect(const struct conn *c, int e)
+{
+	long pid = dpf_running();
+	char running[96];
+
+	if (pid != 0)
+		snprintf(running, sizeof(running), "a dpf runs (pid %ld): is its socket "
+			 "another one (system.control.socket)?", pid);
+	else
+		snprintf(running, sizeof(running), "no dpf process runs on this machine");
+	switch (e) {
+	case ENOENT:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: %s; name the socket with -s SOCKET "
+		    "or DPF_SOCKET", c->path, strerror(e), running);
+	case ECONNREFUSED:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: nobody listens on it (dpf stopped "
+		    "or crashed); %s; name the socket with -s SOCKET or DPF_SOCKET", c->path,
+		    strerror(e), running);
+	case EACCES:
+	case EPERM:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s\ndpfctl: its mode and group are "
+		    "system.control's (mode, group; ro_mode, ro_group for the read-only "
+		    "socket): join the group, or use the read-only socket for show commands",
+		    c->path, strerror(e));
+	default:
+		die(EXIT_TROUBLE, "cannot connect to %s: %s", c->path, strerror(e));
+	}
+}
+
 static void
 conn_open(struct conn *c)
 {
@@ -136,7 +200,7 @@ conn_open(struct conn *c)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN || ms_left(c) == 0)
-			die(EXIT_TROUBLE, "cannot connect to %s: %s", c->path, strerror(errno));
+			die_connect(c, errno);
 		nanosleep(&ten_ms, NULL);
 	}
 }
@@ -261,7 +325,12 @@ reply_free(struct reply *r)
 	free(r->detail);
 }
 
-static void
+/*
+ * Reads and checks the greeting.  Returns false for `9006 too many
+ * clients` (the caller may try again); exits on anything else that is not
+ * a greeting it can speak to.
+ */
+static bool
 check_greeting(struct conn *c)
 {
 	struct reply r = { .quiet = true };
@@ -270,6 +339,10 @@ check_greeting(struct conn *c)
 	long v;
 
 	read_reply(c, &r);
+	if (r.code == CTL_TOO_MANY && ms_left(c) > CTL_RETRY_MS) {
+		reply_free(&r);
+		return false;
+	}
 	if (r.code != 0) {
 		fprintf(stderr, "dpfctl: %s (code %04d)\n", r.final, r.code);
 		exit(EXIT_REFUSED);
@@ -286,6 +359,7 @@ check_greeting(struct conn *c)
 		die(EXIT_TROUBLE, "%s speaks control protocol %ld, this dpfctl speaks %d",
 		    c->path, v, CTL_PROTO_VERSION);
 	reply_free(&r);
+	return true;
 }
 
 static double
@@ -355,8 +429,21 @@ main(int argc, char **argv)
 		c.deadline.tv_sec++;
 		c.deadline.tv_nsec -= 1000000000L;
 	}
-	conn_open(&c);
-	check_greeting(&c);
+	/*
+	 * 9006 is passing: the server gives the slot of an idle client to a new
+	 * one, and drops idle and stalled ones; try again until the deadline.
+	 */
+	for (;;) {
+		struct timespec pause = { 0, CTL_RETRY_MS * 1000L * 1000L };
+
+		conn_open(&c);
+		if (check_greeting(&c))
+			break;
+		close(c.fd);
+		c.off = 0;
+		c.len = 0;
+		nanosleep(&pause, NULL);
+	}
 	conn_send(&c, request, (size_t)n);
 
 	r.json = json;

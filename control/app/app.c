@@ -15,9 +15,12 @@
  * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -39,7 +42,7 @@
 /* SIGHUP: reopen the pflog file (log rotation); acted on by the loop. */
 static volatile sig_atomic_t app_hup;
 
-static void
+void
 app_on_hup(int sig)
 {
 	(void)sig;
@@ -62,6 +65,56 @@ app_pflog_poll(struct app *app, unsigned int *work)
 	*work += pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET);
 }
 /* --- end pflog --- */
+
+int
+app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen)
+{
+	const struct cfg_dataplane *cd = &plan->cfg->dataplane;
+	char path[512], pid[32];
+
+	if (mkdir(cd->lock_dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create the lock directory %s: %s", cd->lock_dir,
+			 strerror(errno));
+		return -1;
+	}
+	for (unsigned int i = 0; i < cd->n_ports; i++) {
+		int fd, n;
+
+		if (plan->port_lock[i][0] == '\0')
+			continue;	/* a device of this process alone */
+		snprintf(path, sizeof(path), "%s/%s", cd->lock_dir, plan->port_lock[i]);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "port %s: cannot open its lock %s: %s",
+				 cd->ports[i].name, path, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			int e = errno;
+
+			n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			close(fd);
+			if (e == EWOULDBLOCK)
+				snprintf(err, errlen, "port %s (device %s) is in use by another dpf "
+					 "(pid %s, lock %s)", cd->ports[i].name,
+					 cd->ports[i].device, pid[0] != '\0' ? pid : "unknown",
+					 path);
+			else
+				snprintf(err, errlen, "port %s: cannot lock %s: %s",
+					 cd->ports[i].name, path, strerror(e));
+			return -1;
+		}
+		/* The holder's pid, for the message of the next one. */
+		n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+			/* The lock holds without the pid; only the next message is poorer. */
+			fprintf(stderr, "dpf: warning: cannot write the pid into %s: %s\n",
+				path, strerror(errno));
+	}
+	return 0;
+}
 
 /* The interfaces, in the plan's order: their indexes are the config's. */
 static int
@@ -153,7 +206,8 @@ app_sockets(struct app *app, char *err, size_t errlen)
 {
 	const struct cfg_control *cc = &app->cfg->system.control;
 
-	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->group, false, err, errlen);
+	app->ctl = ctl_server_open(cc->socket, cc->mode, cc->owner, cc->group, false, err,
+				   errlen);
 	if (app->ctl == NULL)
 		return -1;
 	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
@@ -162,8 +216,12 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	if (cc->ro_socket != NULL) {
-		app->ctl_ro = ctl_server_open(cc->ro_socket, cc->mode, cc->group, true, err,
-					      errlen);
+		/* Its own owner, group and mode: monitoring users reach this one only. */
+		app->ctl_ro = ctl_server_open(cc->ro_socket,
+					      cc->ro_mode_set ? cc->ro_mode : cc->mode,
+					      cc->ro_owner != NULL ? cc->ro_owner : cc->owner,
+					      cc->ro_group != NULL ? cc->ro_group : cc->group,
+					      true, err, errlen);
 		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0 ||
 		    filter_cmds_register(app, app->ctl_ro) != 0 ||
 		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))
@@ -216,18 +274,17 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		if (app->pflog == NULL)
 			goto fail;
 	}
-	{
-		struct sigaction sa = { .sa_handler = app_on_hup, .sa_flags = SA_RESTART };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGHUP, &sa, NULL);
-	}
 	app_link_poll(app);
 	if (dp_start(app->dp, err, sizeof(err)) != 0)
 		goto fail;
 	carp_start(app->carp);
 	if (app->pfsync != NULL)
 		pfsync_start(app->pfsync);
+	for (unsigned int i = 0; i < cfg->dataplane.n_ports; i++)
+		if (plan->port_af_packet[i])
+			printf("dpf: port %s (%s): the kernel reassembles IPv4 fragments before "
+			       "dpf sees them; limits.frags and timeouts frag do not apply to "
+			       "it\n", cfg->dataplane.ports[i].name, cfg->dataplane.ports[i].device);
 	printf("dpf: running: %u ports, %u interfaces, %u workers, control socket %s\n",
 	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
 	       cfg->system.control.socket);

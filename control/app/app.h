@@ -41,6 +41,27 @@ struct app {
 };
 
 /* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */
+/*
+ * SIGHUP's handler: asks the loop to reopen the pflog file.  main() installs
+ * it before anything else; one that comes before the loop runs (or with no
+ * pflog file) is acted on at the first iteration, or ignored.
+ */
+void app_on_hup(int sig);
+/*
+ * Takes each port's device lock (lock_dir/plan->port_lock[i], flock) before
+ * EAL touches the devices, so that a second dpf on the same interfaces is
+ * refused instead of duplicating every packet.  The locks are held until
+ * exit (their descriptors stay open, close-on-exec).  0, or -1 with err
+ * naming the port, the lock file and the holder's pid.
+ */
+/*
+ * rte_eal_init() with messages one can act on: on failure one line per
+ * distinct EAL error, no usage dump for a bad argument, and a last line
+ * that says what to do (reserve hugepages or set no_huge, `dpf -- --help`).
+ * Returns rte_eal_init()'s result.
+ */
+int app_eal_init(int argc, char **argv);
+int app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen);
 int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 
 /* Registers the dataplane's dpfctl commands (show info, interfaces, ...). */

@@ -368,9 +368,14 @@ parse_prefix(const char *s, struct dp_addr *a)
 	return 0;
 }
 
-/* Parses a kill selector; NULL or a static message. */
-static const char *
-parse_sel(int argc, char **argv, struct dp_state_sel *sel)
+/*
+ * Parses a kill selector; NULL or a static message.  Every condition given
+ * must hold, so a key given twice is refused: `proto tcp proto udp` would
+ * select nothing, and keeping only the last one (as this did) killed every
+ * UDP state.
+ */
+const char *
+filter_sel_parse(int argc, char **argv, struct dp_state_sel *sel)
 {
 	/* The address selectors: where each goes and what a bad value says. */
 	const struct {
@@ -400,6 +405,10 @@ parse_sel(int argc, char **argv, struct dp_state_sel *sel)
 
 		if (v == NULL)
 			return "a selector word needs a value";
+		/* The keys before this one were all known (parsed). */
+		for (int j = 0; j < i; j += 2)
+			if (strcmp(argv[j], k) == 0)
+				return "a selector key is given twice (all given must hold)";
 		i += 2;
 		while (a < RTE_DIM(addrs) && strcmp(k, addrs[a].key) != 0)
 			a++;
@@ -485,7 +494,7 @@ cmd_state_kill(struct ctl_out *out, int argc, char **argv, void *arg)
 
 	memset(&req, 0, sizeof(req));
 	req.kind = DP_REQ_KILL;
-	why = parse_sel(argc, argv, &req.u.kill.sel);
+	why = filter_sel_parse(argc, argv, &req.u.kill.sel);
 	if (why != NULL) {
 		ctl_error(out, CTL_BAD_ARG, "%s; usage: state kill all | id ID[/CREATORID] | "
 			  "host PREFIX | from PREFIX [to PREFIX] | rule ID | proto P", why);

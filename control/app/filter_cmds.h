@@ -22,6 +22,12 @@ int filter_cmds_register(struct app *app, struct ctl_server *srv);
  * never waits.  Returns the work done.
  */
 unsigned int filter_cmds_poll(struct app *app);
+/*
+ * Parses a `state kill` selector (argv after "kill") into sel; NULL, or a
+ * static message saying what is wrong (an unknown or repeated key, a bad value).
+ */
+struct dp_state_sel;
+const char *filter_sel_parse(int argc, char **argv, struct dp_state_sel *sel);
 /* At exit, after the workers stopped: answers what is under way, frees app->filter. */
 void filter_cmds_fini(struct app *app);
 

@@ -10,7 +10,8 @@
  * after "--" overriding it, sets up the dataplane from the plan, and runs
  * the control core's loop on the main lcore: the control sockets, the
  * punt and RX work of control/local/local.c, link state, and deferred
- * frees.  SIGINT and SIGTERM stop it cleanly.
+ * frees.  SIGINT and SIGTERM stop it cleanly, at any time from its first
+ * instruction; SIGHUP reopens the pflog file and never kills it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +40,29 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/*
+ * The handlers go in before anything else runs: the default action of
+ * SIGHUP and SIGTERM is to kill, and bring-up (EAL, pools, ports) takes
+ * most of a second, so a log rotation's SIGHUP at start killed dpf.  A
+ * SIGTERM or SIGINT before the loop stops it as soon as the loop starts.
+ * SA_RESTART: EAL's and the config's reads must not see EINTR.
+ */
+static void
+signals_init(void)
+{
+	struct sigaction stop = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct sigaction hup = { .sa_handler = app_on_hup, .sa_flags = SA_RESTART };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&hup.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &hup, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
 }
 
 static void
@@ -173,6 +197,7 @@ main(int argc, char **argv)
 	int opt, xargc = 0, rc;
 	char **xargv = NULL;
 
+	signals_init();
 	/* Our options stop at "--"; what follows goes to EAL. */
 	for (opt = 1; opt < argc; opt++) {
 		if (strcmp(argv[opt], "--") == 0) {
@@ -215,17 +240,21 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	{
+		char err[768];
+
+		if (app_port_locks(plan, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dpf: %s\n", err);
+			plan_free(plan);
+			return 1;
+		}
+	}
 	eal_build(&ea, plan->cfg, xargc, xargv);
-	rc = rte_eal_init(ea.argc, ea.argv);
+	rc = app_eal_init(ea.argc, ea.argv);
 	if (rc < 0) {
-		fprintf(stderr, "dpf: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 		plan_free(plan);
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-
 	rc = app_run(plan, &stop_requested);
 	plan_free(plan);
 	rte_eal_cleanup();

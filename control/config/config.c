@@ -354,6 +354,34 @@ pfx_unicast(const struct cfg_prefix *p)
 	return memcmp(p->addr, zero, 16) != 0 && p->addr[0] != 0xff;
 }
 
+/* The CFG_PFX_IFADDR rules beyond unicast (see config_priv.h). */
+static int
+pfx_check_ifaddr(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_prefix *p,
+		 const char *s)
+{
+	static const uint8_t v6_loop[16] = { [15] = 1 };
+	struct cfg_prefix net, bcast;
+	char b[64];
+
+	if (p->plen == 0)
+		return cfg_fail_val(ld, v, "%s: an interface address needs a prefix length "
+				    "above 0", s);
+	if ((p->af == 4 && p->addr[0] == 127) ||
+	    (p->af == 6 && memcmp(p->addr, v6_loop, 16) == 0))
+		return cfg_fail_val(ld, v, "%s is a loopback address", s);
+	if (p->af != 4 || p->plen > 30)
+		return 0;
+	/* The broadcast address: the network with every host bit set. */
+	pfx_host_bits(p, &net);
+	bcast = net;
+	for (unsigned int i = p->plen; i < 32; i++)
+		bcast.addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	if (memcmp(bcast.addr, p->addr, 4) != 0)
+		return 0;
+	cfg_prefix_format(&net, true, b, sizeof(b));
+	return cfg_fail_val(ld, v, "%s is the broadcast address of %s", s, b);
+}
+
 int
 cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 	       struct cfg_prefix *p)
@@ -392,8 +420,62 @@ cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 		cfg_prefix_format(&net, true, b, sizeof(b));
 		return cfg_fail_val(ld, v, "host bits set in %s (the network is %s)", a, b);
 	}
-	if ((flags & CFG_PFX_UNICAST) && !pfx_unicast(p))
+	if ((flags & (CFG_PFX_UNICAST | CFG_PFX_IFADDR)) && !pfx_unicast(p))
 		return cfg_fail_val(ld, v, "%s is not a unicast address", s);
+	if (flags & CFG_PFX_IFADDR)
+		return pfx_check_ifaddr(ld, v, p, s);
+	return 0;
+}
+
+/* --- interface addresses --- */
+
+/* Where addrs[a] of ifc is in the JSON: its element of "ipv4" or "ipv6". */
+static struct cfg_val
+iface_addr_val(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_iface *ifc,
+	       unsigned int a)
+{
+	struct cfg_val arr = cfg_member(ld, v, ifc->addrs[a].af == 4 ? "ipv4" : "ipv6");
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < a; i++)
+		k += ifc->addrs[i].af == ifc->addrs[a].af;
+	return cfg_element(ld, &arr, k);
+}
+
+/*
+ * An address on two interfaces (or twice on one) makes the local table
+ * answer for one of them only, and forwarding to the other's subnet breaks
+ * without a word; the prefix length does not matter.
+ */
+int
+cfg_check_iface_addrs(struct cfg_ld *ld, const struct cfg_val *v, const struct cfg_iface *ifc)
+{
+	const struct dpf_config *cfg = ld->cfg;
+	unsigned int idx = (unsigned int)(ifc - cfg->ifaces);
+	char buf[64];
+
+	for (unsigned int a = 0; a < ifc->n_addrs; a++) {
+		const struct cfg_prefix *p = &ifc->addrs[a];
+		size_t n = p->af == 4 ? 4 : 16;
+		struct cfg_val e;
+
+		for (unsigned int i = 0; i <= idx; i++) {
+			const struct cfg_iface *o = &cfg->ifaces[i];
+			unsigned int end = i == idx ? a : o->n_addrs;
+
+			for (unsigned int b = 0; b < end; b++) {
+				if (o->addrs[b].af != p->af || memcmp(o->addrs[b].addr, p->addr, n))
+					continue;
+				e = iface_addr_val(ld, v, ifc, a);
+				cfg_prefix_format(p, false, buf, sizeof(buf));
+				if (i == idx)
+					return cfg_fail_val(ld, &e, "address %s is listed twice",
+							    buf);
+				return cfg_fail_val(ld, &e, "address %s is already on interface "
+						    "%s (interfaces[%u])", buf, o->name, i);
+			}
+		}
+	}
 	return 0;
 }
 
@@ -922,7 +1004,11 @@ cfg_free(struct dpf_config *cfg)
 	free(cfg->system.control.socket);
 	free(cfg->system.control.ro_socket);
 	free(cfg->system.control.group);
+	free(cfg->system.control.owner);
+	free(cfg->system.control.ro_owner);
+	free(cfg->system.control.ro_group);
 	free(cfg->dataplane.eal.lcores);
+	free(cfg->dataplane.lock_dir);
 	for (unsigned int i = 0; i < cfg->dataplane.eal.n_args; i++)
 		free(cfg->dataplane.eal.args[i]);
 	free(cfg->dataplane.eal.args);

@@ -92,15 +92,27 @@ struct cfg_dataplane {
 	unsigned int idle_sleep_us; /* default 0: busy poll */
 	unsigned int mbufs;	/* mbufs per socket; 0 = sized from ports and queues */
 	unsigned int burst;	/* rx burst, default 32, at most 64 */
+	char *lock_dir;		/* port lock files (default /run/dpf) */
 	unsigned int n_ports;
 	struct cfg_port *ports;
 };
 
+/*
+ * The control sockets.  Each has its own owner, group and mode, so that
+ * monitoring users can reach the read-only socket without the admin one
+ * (where `state kill all` is allowed); the ro_ ones default to the admin
+ * socket's.
+ */
 struct cfg_control {
 	char *socket;		/* default /run/dpf/dpf.sock */
 	char *ro_socket;	/* read-only monitoring socket; NULL = none */
 	unsigned int mode;	/* default 0660 */
+	char *owner;		/* NULL = the process's user */
 	char *group;		/* NULL = the process's group */
+	bool ro_mode_set;	/* false: ro_mode is mode */
+	unsigned int ro_mode;
+	char *ro_owner;		/* NULL = owner */
+	char *ro_group;		/* NULL = group */
 };
 
 struct cfg_system {

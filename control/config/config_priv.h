@@ -125,10 +125,24 @@ int cfg_get_array(struct cfg_ld *ld, const struct cfg_val *v, size_t max, size_t
 #define CFG_PFX_NOLEN 0x8	/* "/len" not allowed: an address */
 #define CFG_PFX_NET 0x10	/* host bits must be zero */
 #define CFG_PFX_UNICAST 0x20	/* not unspecified, multicast or broadcast */
+/*
+ * An interface's own address: unicast, not loopback, a prefix length above 0,
+ * and (IPv4, /30 and wider) not its subnet's broadcast address.  Any of these
+ * on an interface silently breaks forwarding or answers for the whole net.
+ */
+#define CFG_PFX_IFADDR 0x40
 int cfg_get_prefix(struct cfg_ld *ld, const struct cfg_val *v, unsigned int flags,
 		   struct cfg_prefix *p);
 
 bool cfg_prefix_equal(const struct cfg_prefix *a, const struct cfg_prefix *b);
+
+/*
+ * interfaces[]: no address of ifc (at v) on an interface before it, or
+ * twice on ifc; the prefix length does not matter.  0, or -1 with the
+ * error at the address's element.
+ */
+int cfg_check_iface_addrs(struct cfg_ld *ld, const struct cfg_val *v,
+			  const struct cfg_iface *ifc);
 
 /* Reads the first line of a key file (at most 256 bytes are read). */
 int cfg_read_key_file(const char *path, uint8_t *key, size_t max, size_t *len, char *why,

@@ -26,6 +26,7 @@
 #define CFG_MAX_RULES (1u << 20)
 #define CFG_MAX_VHIDS 4096
 #define CFG_MAX_ADDRS 1024	/* per interface and per vhid */
+#define CFG_MAX_FRAGS 1000000u	/* limits.frags: datagrams in reassembly at a time */
 #define CFG_MAX_GROUPS 32	/* per interface */
 #define CFG_MAX_EAL_ARGS 256
 #define CFG_MBUFS_MIN 1024
@@ -253,9 +254,8 @@ check_ro_socket(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 
 /* File mode bits: "0660" (octal, as chmod takes it) or an integer. */
 static int
-load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+parse_mode(struct cfg_ld *ld, const struct cfg_val *v, unsigned int *out)
 {
-	struct cfg_control *c = obj;
 	uint64_t mode = 0660;
 
 	if (v->j != NULL && json_is_integer(v->j)) {
@@ -279,8 +279,28 @@ load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 	} else if (v->j != NULL) {
 		return cfg_fail_type(ld, v, "an octal string (\"0660\") or an integer");
 	}
-	c->mode = (unsigned int)mode;
+	*out = (unsigned int)mode;
 	return 0;
+}
+
+static int
+load_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_control *c = obj;
+
+	return parse_mode(ld, v, &c->mode);
+}
+
+/* ro_mode: null (absent) is `mode`. */
+static int
+load_ro_mode(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_control *c = obj;
+
+	c->ro_mode_set = v->j != NULL && !json_is_null(v->j);
+	if (!c->ro_mode_set)
+		return 0;
+	return parse_mode(ld, v, &c->ro_mode);
 }
 
 static void
@@ -294,6 +314,21 @@ print_mode(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 	cfg_out_str(o, buf);
 }
 
+static void
+print_ro_mode(struct cfg_out *o, const struct cfg_key *k, const void *obj)
+{
+	const struct cfg_control *c = obj;
+	char buf[8];
+
+	cfg_out_key(o, k->name);
+	if (!c->ro_mode_set) {
+		cfg_out_null(o);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04o", c->ro_mode);
+	cfg_out_str(o, buf);
+}
+
 static int
 check_group(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
@@ -303,12 +338,28 @@ check_group(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 			     "and '-'");
 }
 
+static int
+check_owner(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	(void)obj;
+	return check_charset(ld, v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789._-", "a user name holds letters, digits, '.', '_' "
+			     "and '-'");
+}
+
 static const struct cfg_key control_keys[] = {
 	K_STR("socket", struct cfg_control, socket, 1, 107, "/run/dpf/dpf.sock"),
 	K_STR("ro_socket", struct cfg_control, ro_socket, 1, 107, NULL, .flags = CF_NULL,
 	      .check = check_ro_socket),
 	K_CUSTOM("mode", load_mode, print_mode),
+	K_STR("owner", struct cfg_control, owner, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_owner),
 	K_STR("group", struct cfg_control, group, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_group),
+	K_CUSTOM("ro_mode", load_ro_mode, print_ro_mode, .flags = CF_NULL),
+	K_STR("ro_owner", struct cfg_control, ro_owner, 1, 32, NULL, .flags = CF_NULL,
+	      .check = check_owner),
+	K_STR("ro_group", struct cfg_control, ro_group, 1, 32, NULL, .flags = CF_NULL,
 	      .check = check_group),
 };
 
@@ -467,6 +518,7 @@ static const struct cfg_key dataplane_keys[] = {
 	K_UINT("idle_sleep_us", struct cfg_dataplane, idle_sleep_us, 0, 1000000, 0),
 	K_UINT("mbufs", struct cfg_dataplane, mbufs, 0, CFG_MBUFS_MAX, 0, .check = check_mbufs),
 	K_UINT("burst", struct cfg_dataplane, burst, 1, 64, 32),
+	K_STR("lock_dir", struct cfg_dataplane, lock_dir, 1, 200, "/run/dpf"),
 	K_ARR("ports", struct cfg_dataplane, ports, n_ports, &port_obj, 1, CFG_MAX_PORTS,
 	      .flags = CF_REQUIRED),
 };
@@ -531,8 +583,8 @@ load_iface_v4(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
 	struct cfg_iface *ifc = obj;
 
-	return load_prefixes(ld, v, CFG_PFX_V4 | CFG_PFX_LEN, CFG_MAX_ADDRS, &ifc->addrs,
-			     &ifc->n_addrs);
+	return load_prefixes(ld, v, CFG_PFX_V4 | CFG_PFX_LEN | CFG_PFX_IFADDR, CFG_MAX_ADDRS,
+			     &ifc->addrs, &ifc->n_addrs);
 }
 
 static int
@@ -540,8 +592,8 @@ load_iface_v6(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 {
 	struct cfg_iface *ifc = obj;
 
-	return load_prefixes(ld, v, CFG_PFX_V6 | CFG_PFX_LEN, CFG_MAX_ADDRS, &ifc->addrs,
-			     &ifc->n_addrs);
+	return load_prefixes(ld, v, CFG_PFX_V6 | CFG_PFX_LEN | CFG_PFX_IFADDR, CFG_MAX_ADDRS,
+			     &ifc->addrs, &ifc->n_addrs);
 }
 
 static void
@@ -627,7 +679,7 @@ check_iface(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 					    cfg->dataplane.ports[ifc->port].name, o->name);
 		}
 	}
-	return 0;
+	return cfg_check_iface_addrs(ld, v, ifc);
 }
 
 static const struct cfg_key iface_keys[] = {
@@ -1348,6 +1400,16 @@ check_config(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 
 		cfg->timeouts[PFTM_ADAPTIVE_START] = (uint32_t)start;
 		cfg->timeouts[PFTM_ADAPTIVE_END] = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+	}
+	/*
+	 * Every worker's reassembly table is allocated at start for its share of
+	 * limits.frags (some 200 bytes a datagram): 4 billion would ask for
+	 * hundreds of GB and fail late, inside EAL memory.
+	 */
+	if (cfg->limits[PFLIMIT_FRAGS] > CFG_MAX_FRAGS) {
+		m = cfg_member(ld, &lim, "frags");
+		return cfg_fail_val(ld, &m, "%" PRIu32 " datagrams in reassembly, at most %u",
+				    cfg->limits[PFLIMIT_FRAGS], CFG_MAX_FRAGS);
 	}
 	m = cfg_member(ld, v, "tables");
 	if (cfg->n_tables > cfg->limits[PFLIMIT_TABLES])

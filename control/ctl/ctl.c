@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/ctl/ctl.h"
@@ -60,6 +62,20 @@
 #define CTL_ERR_MAX 16384	/* bytes of an error message, details included */
 #define CTL_BUF_KEEP 65536	/* an emptied buffer larger than this is freed */
 #define CTL_HELP_WIDTH 40
+/*
+ * Replies framed per ctl_server_poll(), all clients together: once past
+ * this, no further request runs until the next call (the control core's
+ * loop goes on; requests wait in their client's input buffer).
+ */
+#define CTL_POLL_BYTES (1u << 20)
+/*
+ * A client idle this long or longer may be evicted for a new one when all
+ * slots are taken, unless a request of its waits in the kernel.  A real
+ * client sends its request as soon as it has the greeting (dpfctl: within a
+ * millisecond), and the idlest goes first: connections that reconnect as
+ * soon as they are closed never push out one that is talking.
+ */
+#define CTL_EVICT_IDLE_MS 20
 
 /* A byte buffer: [b_off, b_len) is pending, b_len - b_off <= CTL_REPLY_MAX. */
 struct ctl_buf {
@@ -84,6 +100,8 @@ struct ctl_out {
 
 struct ctl_client {
 	int c_fd;
+	uint64_t c_active_ms;		/* last request byte received, or accepted */
+	uint64_t c_sent_ms;		/* last output byte sent, or output became pending */
 	bool c_eof;			/* the peer will send no more */
 	bool c_closing;			/* read no more; close once c_out is sent */
 	bool c_broken;			/* a deferred reply could not be framed: drop */
@@ -123,7 +141,21 @@ struct ctl_server {
 	unsigned int s_cmdcap;
 	struct ctl_out s_out;		/* the reply being built */
 	struct ctl_req s_req;		/* the request being run */
+	unsigned int s_idle_ms;		/* drop a client idle this long; 0: never */
+	unsigned int s_stall_ms;	/* drop a client that reads nothing this long */
+	uint64_t s_now_ms;		/* this poll's time */
+	size_t s_poll_bytes;		/* replies framed during this poll */
+	unsigned int s_next;		/* the slot served first by the next poll */
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 const char *
 ctl_code_name(enum ctl_code code)
@@ -676,12 +708,43 @@ frame_reply(struct ctl_buf *b, struct ctl_out *out, const struct ctl_cmd *cmd)
  * Runs one request line and frames its reply into c's output buffer.
  * Returns 1 if a reply was framed, 0 for an empty line, -ENOMEM.
  */
+static size_t
+out_total(const struct ctl_server *srv)
+{
+	size_t sum = 0;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (srv->s_clients[i] != NULL)
+			sum += buf_pending(&srv->s_clients[i]->c_out);
+	return sum;
+}
+
+/*
+ * A large reply just framed from mark on in c's buffer, while the clients'
+ * buffers together would pass CTL_OUT_BUDGET: it is replaced by `8003`.
+ * Returns 0 or -ENOMEM.
+ */
+static int
+reply_budget(struct ctl_server *srv, struct ctl_client *c, size_t mark)
+{
+	size_t len = c->c_out.b_len - mark, total = out_total(srv);
+	char msg[160];
+
+	if (len <= CTL_SMALL_REPLY || total <= CTL_OUT_BUDGET)
+		return 0;
+	buf_truncate(&c->c_out, mark);
+	snprintf(msg, sizeof(msg), "busy: %zu MB of replies wait for clients that do not "
+		 "read them; try again", (total - len) >> 20);
+	return frame_line(&c->c_out, CTL_BUSY, true, msg, strlen(msg));
+}
+
 static int
 ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_t len)
 {
 	struct ctl_req *req = &srv->s_req;
 	struct ctl_out *out = &srv->s_out;
 	const struct ctl_cmd *cmd = NULL;
+	size_t mark = c->c_out.b_len;
 	const struct ctl_reg *r;
 	enum ctl_code code;
 	int rc, nargs;
@@ -730,6 +793,10 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 reply:
 	rc = frame_reply(&c->c_out, out, cmd);
 	out_reset(out, false);
+	/* What was made counts, even when the budget refuses to send it. */
+	srv->s_poll_bytes += c->c_out.b_len - mark;
+	if (rc == 0)
+		rc = reply_budget(srv, c, mark);
 	return rc != 0 ? rc : 1;
 }
 
@@ -874,9 +941,50 @@ client_flush(struct ctl_client *c)
 			return -errno;
 		}
 		b->b_off += (size_t)n;
+		if (n > 0)
+			c->c_sent_ms = now_ms();
 	}
 	buf_reset(b);
 	return 0;
+}
+
+/* An idle client: nothing to read from it, to send to it or to wait for. */
+static bool
+client_idle(const struct ctl_client *c)
+{
+	return c->c_pending == NULL && buf_pending(&c->c_out) == 0 && c->c_rlen == 0;
+}
+
+/*
+ * All slots taken: frees the slot of the client idle longest (at least
+ * CTL_EVICT_IDLE_MS), so that connections that only sit there can never
+ * lock everyone else out (9006).  Returns the slot, or -1.
+ */
+static int
+evict_idle(struct ctl_server *srv)
+{
+	uint64_t now = now_ms(), oldest = UINT64_MAX;
+	int slot = -1;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct ctl_client *c = srv->s_clients[i];
+
+		char b;
+
+		if (c == NULL || !client_idle(c) || c->c_active_ms + CTL_EVICT_IDLE_MS > now ||
+		    c->c_active_ms >= oldest)
+			continue;
+		/* Bytes waiting: a request the next poll reads; 0: gone already. */
+		if (recv(c->c_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+			continue;
+		oldest = c->c_active_ms;
+		slot = i;
+	}
+	if (slot >= 0) {
+		client_free(srv->s_clients[slot]);
+		srv->s_clients[slot] = NULL;
+	}
+	return slot;
 }
 
 int
@@ -889,7 +997,9 @@ ctl_server_adopt_fd(struct ctl_server *srv, int fd)
 
 	for (slot = 0; slot < CTL_MAX_CLIENTS && srv->s_clients[slot] != NULL; slot++)
 		;
-	if (slot == CTL_MAX_CLIENTS) {
+	if (slot == CTL_MAX_CLIENTS)
+		slot = evict_idle(srv);
+	if (slot < 0) {
 		/* Best effort: the line fits in any socket buffer. */
 		(void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
@@ -908,6 +1018,8 @@ ctl_server_adopt_fd(struct ctl_server *srv, int fd)
 		return -ENOMEM;
 	}
 	c->c_fd = fd;
+	c->c_active_ms = now_ms();
+	c->c_sent_ms = c->c_active_ms;
 	n = snprintf(greeting, sizeof(greeting), "dpf %s protocol %d", DPF_VERSION,
 		     CTL_PROTO_VERSION);
 	n = frame_line(&c->c_out, CTL_OK, true, greeting, (size_t)n);
@@ -919,6 +1031,24 @@ ctl_server_adopt_fd(struct ctl_server *srv, int fd)
 	}
 	srv->s_clients[slot] = c;
 	return 0;
+}
+
+/*
+ * A client that does not read what it is sent (stall_ms without a byte
+ * going out), or that sends nothing while nothing is under way for it
+ * (idle_ms, a partial request included), is dropped: each holds a slot and
+ * up to a reply's memory.  One waiting for a deferred reply is not idle.
+ */
+static bool
+client_timed_out(const struct ctl_server *srv, const struct ctl_client *c)
+{
+	uint64_t now = srv->s_now_ms;
+
+	/* The stamps may be later than this poll's time (sends during it). */
+	if (buf_pending(&c->c_out) > 0)
+		return srv->s_stall_ms != 0 && now >= c->c_sent_ms + srv->s_stall_ms;
+	return c->c_pending == NULL && srv->s_idle_ms != 0 &&
+	       now >= c->c_active_ms + srv->s_idle_ms;
 }
 
 /*
@@ -941,15 +1071,16 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 		ssize_t n = recv(c->c_fd, c->c_rbuf + c->c_rlen, CTL_REQ_MAX - c->c_rlen,
 				 MSG_DONTWAIT);
 
-		if (n > 0)
+		if (n > 0) {
 			c->c_rlen += (size_t)n;
-		else if (n == 0)
+			c->c_active_ms = srv->s_now_ms;
+		} else if (n == 0)
 			c->c_eof = true;
 		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 	}
 	for (int i = 0; i < CTL_REQS_PER_POLL && !c->c_closing && c->c_pending == NULL &&
-	     buf_pending(&c->c_out) == 0; i++) {
+	     buf_pending(&c->c_out) == 0 && srv->s_poll_bytes < CTL_POLL_BYTES; i++) {
 		char *nl = memchr(c->c_rbuf, '\n', c->c_rlen);
 		size_t len;
 
@@ -974,13 +1105,15 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 		} else {
 			break;
 		}
+		/* Output pending from now: the stall clock starts. */
+		c->c_sent_ms = srv->s_now_ms;
 		if (rc < 0 || client_flush(c) != 0)
 			return -1;
 		answered += rc;
 	}
 	if (c->c_closing && buf_pending(&c->c_out) == 0 && c->c_pending == NULL)
 		return -1;
-	return answered;
+	return client_timed_out(srv, c) ? -1 : answered;
 }
 
 /*
@@ -1026,6 +1159,9 @@ ctl_pending_finish(struct ctl_pending *p)
 		c->c_pending = NULL;
 		/* Send now what the socket takes; the next poll does the rest, and
 		 * runs the client's next request. */
+		/* The wait was no idleness, and the stall clock starts now. */
+		c->c_active_ms = now_ms();
+		c->c_sent_ms = c->c_active_ms;
 		if (frame_reply(&c->c_out, &p->p_out, p->p_cmd) != 0 || client_flush(c) != 0)
 			c->c_broken = true;
 	}
@@ -1039,7 +1175,7 @@ ctl_server_poll(struct ctl_server *srv)
 {
 	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
 	int slot[CTL_MAX_CLIENTS + 1];
-	int n = 0, answered = 0;
+	int n = 0, nc, answered = 0;
 
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = srv->s_clients[i];
@@ -1066,13 +1202,19 @@ ctl_server_poll(struct ctl_server *srv)
 	if (poll(pfd, (nfds_t)n, 0) < 0)
 		return errno == EINTR ? 0 : -errno;
 
-	/* Clients run even without events: requests may wait in c_rbuf. */
-	for (int k = 0; k < n; k++) {
+	/*
+	 * Clients run even without events: requests may wait in c_rbuf.  The
+	 * first one served turns, so that the CTL_POLL_BYTES bound never
+	 * starves the clients after a busy one.
+	 */
+	srv->s_now_ms = now_ms();
+	srv->s_poll_bytes = 0;
+	nc = srv->s_fd >= 0 ? n - 1 : n;
+	for (int j = 0; j < nc; j++) {
+		int k = (int)((srv->s_next + (unsigned int)j) % (unsigned int)nc);
 		struct ctl_client *c;
 		int rc;
 
-		if (slot[k] < 0)
-			continue;
 		c = srv->s_clients[slot[k]];
 		rc = client_service(srv, c, pfd[k].revents);
 		if (rc < 0) {
@@ -1082,6 +1224,7 @@ ctl_server_poll(struct ctl_server *srv)
 			answered += rc;
 		}
 	}
+	srv->s_next++;
 	if (srv->s_fd >= 0 && (pfd[n - 1].revents & POLLIN) != 0) {
 		for (int i = 0; i < CTL_ACCEPT_PER_POLL; i++) {
 			int fd = accept4(srv->s_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -1191,11 +1334,12 @@ remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 }
 
 static int
-ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *group,
-	   char *err, size_t errlen)
+ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *owner,
+	   const char *group, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	gid_t gid = (gid_t)-1;
+	uid_t uid = (uid_t)-1;
 	struct stat st;
 	mode_t old;
 	int rc;
@@ -1215,6 +1359,16 @@ ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const ch
 			return fail(err, errlen, "unknown group \"%s\"", group);
 		}
 		gid = gr->gr_gid;
+	}
+	if (owner != NULL) {
+		struct passwd *pw = getpwnam(owner);
+
+		if (pw == NULL) {
+			if (errno == 0)
+				errno = ENOENT;
+			return fail(err, errlen, "unknown user \"%s\"", owner);
+		}
+		uid = pw->pw_uid;
 	}
 	rc = make_parent(path, gid, err, errlen);
 	if (rc == 0)
@@ -1247,14 +1401,17 @@ ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const ch
 	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
 		return fail(err, errlen, "cannot chgrp %s to %s: %s", path, group,
 			    strerror(errno));
+	if (uid != (uid_t)-1 && chown(path, uid, (gid_t)-1) != 0)
+		return fail(err, errlen, "cannot chown %s to %s: %s", path, owner,
+			    strerror(errno));
 	if (listen(srv->s_fd, CTL_MAX_CLIENTS) != 0)
 		return fail(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 	return 0;
 }
 
 struct ctl_server *
-ctl_server_open(const char *path, unsigned int mode, const char *group, bool readonly,
-		char *err, size_t errlen)
+ctl_server_open(const char *path, unsigned int mode, const char *owner, const char *group,
+		bool readonly, char *err, size_t errlen)
 {
 	struct ctl_server *srv = calloc(1, sizeof(*srv));
 
@@ -1265,6 +1422,8 @@ ctl_server_open(const char *path, unsigned int mode, const char *group, bool rea
 	}
 	srv->s_fd = -1;
 	srv->s_readonly = readonly;
+	srv->s_idle_ms = CTL_IDLE_MS;
+	srv->s_stall_ms = CTL_STALL_MS;
 	if (ctl_register(srv, ctl_builtins, sizeof(ctl_builtins) / sizeof(ctl_builtins[0]),
 			 srv) != 0) {
 		errno = ENOMEM;
@@ -1272,7 +1431,7 @@ ctl_server_open(const char *path, unsigned int mode, const char *group, bool rea
 		ctl_server_close(srv);
 		return NULL;
 	}
-	if (path != NULL && ctl_listen(srv, path, mode, group, err, errlen) != 0) {
+	if (path != NULL && ctl_listen(srv, path, mode, owner, group, err, errlen) != 0) {
 		int e = errno;
 
 		ctl_server_close(srv);
@@ -1280,6 +1439,13 @@ ctl_server_open(const char *path, unsigned int mode, const char *group, bool rea
 		return NULL;
 	}
 	return srv;
+}
+
+void
+ctl_server_timeouts(struct ctl_server *srv, unsigned int idle_ms, unsigned int stall_ms)
+{
+	srv->s_idle_ms = idle_ms;
+	srv->s_stall_ms = stall_ms;
 }
 
 void

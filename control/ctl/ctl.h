@@ -34,11 +34,27 @@
 #define CTL_MAX_ARGS 32
 #define CTL_MAX_CLIENTS 32
 /*
+ * A client that sends nothing while nothing is under way for it is dropped
+ * after CTL_IDLE_MS; one that reads nothing of a reply sent to it, after
+ * CTL_STALL_MS (ctl_server_timeouts() changes them).
+ */
+#define CTL_IDLE_MS 30000
+#define CTL_STALL_MS 10000
+/*
  * Bytes of one framed reply (codes, separators and newlines included), and so
  * the most a client's output buffer holds: a longer reply is cut and ends
  * with `8002 reply too large`.
  */
 #define CTL_REPLY_MAX (16u << 20)
+/*
+ * Output waiting in all of a server's client buffers together.  A reply
+ * above CTL_SMALL_REPLY that would take it past this is answered `8003
+ * busy` instead: 31 clients asking for `show states -vv` and never reading
+ * held 31 full replies (540 MB).  Small replies always go, so a normal
+ * dpfctl is served.
+ */
+#define CTL_OUT_BUDGET (64u << 20)
+#define CTL_SMALL_REPLY (64u << 10)
 
 /*
  * Reply codes, BIRD-style classes: 0xxx success, 8xxx run-time errors of a
@@ -121,15 +137,18 @@ struct ctl_server;
 
 /*
  * Opens a listening socket at path (replacing a stale socket file, creating
- * the parent directory), chmod to mode, chgrp to group (NULL = unchanged).
+ * the parent directory), chmod to mode, chown to owner and group (user and
+ * group names; NULL = unchanged).
  * readonly: only CTL_F_READONLY commands are accepted.
  * Returns NULL with a message in err on failure.
  * path NULL opens a server without a listening socket, which only serves the
  * connections given to ctl_server_adopt_fd() (tests, the fuzzer).
  */
-struct ctl_server *ctl_server_open(const char *path, unsigned int mode, const char *group,
-				   bool readonly, char *err, size_t errlen);
+struct ctl_server *ctl_server_open(const char *path, unsigned int mode, const char *owner,
+				   const char *group, bool readonly, char *err, size_t errlen);
 void ctl_server_close(struct ctl_server *srv);
+/* Sets the idle and stall timeouts of srv's clients, milliseconds; 0: never. */
+void ctl_server_timeouts(struct ctl_server *srv, unsigned int idle_ms, unsigned int stall_ms);
 
 /* Registers n commands (the table must outlive the server); arg is passed to fn. */
 int ctl_register(struct ctl_server *srv, const struct ctl_cmd *cmds, unsigned int n, void *arg);

@@ -104,6 +104,37 @@ plan_port_queues(const struct dpf_config *cfg, unsigned int i)
 	return n > 0 ? 1 : cfg->dataplane.workers + 1;
 }
 
+void
+plan_port_lock_name(const char *vdev, const char *device, char *buf, size_t len)
+{
+	const char *ifc = NULL, *name = device;
+	size_t n = strlen(device), k;
+	char *c;
+
+	/* iface= is a kvarg of the vdev: after a comma, up to the next one. */
+	for (const char *a = vdev != NULL ? strchr(vdev, ',') : NULL; a != NULL;
+	     a = strchr(a + 1, ','))
+		if (strncmp(a + 1, "iface=", 6) == 0)
+			ifc = a + 7;
+	if (ifc != NULL) {
+		name = ifc;
+		n = strcspn(ifc, ",");
+	} else if (strncmp(device, "net_", 4) == 0) {
+		/* A vdev of its own (net_null, net_ring, net_pcap on files): nothing shared. */
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	k = (size_t)snprintf(buf, len, "port-%s%.*s.lock", ifc != NULL ? "iface-" : "", (int)n,
+			     name);
+	if (k >= len)
+		k = len - 1;
+	for (c = buf + 5; c < buf + k - 5; c++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-",
+			   *c) == NULL)
+			*c = '_';
+}
+
 /*
  * af_packet opens one socket per queue pair and fans traffic out to all of
  * them, and dp_init() polls plan_port_queues() of them: a --vdev that sets
@@ -120,6 +151,8 @@ plan_port_device(struct dpf_plan *p, const struct plan_opts *opts, unsigned int 
 	char path[48];
 
 	v = plan_eal_vdev(&cd->eal, opts->eal_argc, opts->eal_argv, dev);
+	plan_port_lock_name(v, dev, p->port_lock[i], sizeof(p->port_lock[i]));
+	p->port_af_packet[i] = strncmp(dev, "net_af_packet", 13) == 0;
 	if (v == NULL || strstr(v, "af_packet") == NULL || (q = strstr(v, ",qpairs=")) == NULL)
 		return 0;
 	n = strtoul(q + 8, NULL, 10);

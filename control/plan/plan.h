@@ -60,6 +60,8 @@ struct plan_opts {
 	char *const *eal_argv;
 };
 
+#define PLAN_LOCK_NAME_MAX 96	/* a port's lock file name, NUL included */
+
 struct dpf_plan {
 	struct dpf_config *cfg;		/* [I] owned: the config as loaded */
 	const struct dpf_ruleset *rs;	/* [I] cfg->ruleset: the parsed rules */
@@ -73,6 +75,14 @@ struct dpf_plan {
 	unsigned int acl_entries[2];	/* [I] classifier entries, IPv4 and IPv6 */
 	uint32_t limits[PFLIMIT_MAX];	/* [I] pf's `set limit` */
 	uint32_t timeouts[PFTM_MAX];	/* [I] pf's `set timeout`, adaptive filled in */
+	/* [I] per port: the name of its device's lock file (plan_port_lock_name()) */
+	char port_lock[CFG_MAX_PORTS][PLAN_LOCK_NAME_MAX];
+	/*
+	 * [I] per port: a net_af_packet vdev.  The kernel reassembles IPv4
+	 * fragments on such a socket (PACKET_FANOUT with defrag) before dpf
+	 * sees them, so limits.frags and timeouts.frag do not apply there.
+	 */
+	bool port_af_packet[CFG_MAX_PORTS];
 };
 
 /*
@@ -87,6 +97,18 @@ struct dpf_plan {
  * worker and the control core's.
  */
 unsigned int plan_port_queues(const struct dpf_config *cfg, unsigned int i);
+
+/*
+ * The lock file name of a port's device, so that two dpf processes never
+ * drive the same device (with in_memory, EAL itself does not stop them, and
+ * every packet is seen twice): "port-iface-NAME.lock" for a vdev bound to a
+ * kernel interface (iface= of its --vdev argument: af_packet, af_xdp, ...),
+ * "port-DEVICE.lock" for a PCI device, and "" (no lock) for any other vdev
+ * (net_null, net_ring, net_pcap on files: each process has its own, and
+ * tests run several side by side).  Bytes other than [A-Za-z0-9._-]
+ * become '_'.  vdev may be NULL.
+ */
+void plan_port_lock_name(const char *vdev, const char *device, char *buf, size_t len);
 
 /* A config prefix as the dataplane's address. */
 void plan_addr(struct dp_addr *d, const struct cfg_prefix *c);

@@ -99,7 +99,7 @@ server(bool readonly)
 	char err[128];
 
 	if (srv[readonly] == NULL) {
-		srv[readonly] = ctl_server_open(NULL, 0, NULL, readonly, err, sizeof(err));
+		srv[readonly] = ctl_server_open(NULL, 0, NULL, NULL, readonly, err, sizeof(err));
 		CHECK(srv[readonly] != NULL);
 		CHECK(ctl_register(srv[readonly], fuzz_cmds,
 				   sizeof(fuzz_cmds) / sizeof(fuzz_cmds[0]), NULL) == 0);

@@ -63,6 +63,7 @@ def base(tmp, ports=1):
                     "args": [f"--vdev=net_null{i}" for i in range(ports)] +
                             ["--no-pci", "--log-level=lib.eal:error"]},
             "idle_sleep_us": 100,
+            "lock_dir": tmp,
             "ports": [{"name": f"p{i}", "device": f"net_null{i}", "rx_desc": 64,
                        "tx_desc": 64} for i in range(ports)],
         },

@@ -163,7 +163,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i + 1 < argc; i++) {
-		srv[i] = ctl_server_open(argv[i + 1], 0660, NULL, i == 1, err, sizeof(err));
+		srv[i] = ctl_server_open(argv[i + 1], 0660, NULL, NULL, i == 1, err, sizeof(err));
 		if (srv[i] == NULL) {
 			fprintf(stderr, "ctl_echo_server: %s\n", err);
 			return 1;

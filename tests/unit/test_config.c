@@ -206,7 +206,8 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown key in control",
 	  CFG(", \"system\": {\"control\": {\"readonly_socket\": \"/x\"}}"),
 	  "system.control.readonly_socket", "\"readonly_socket\"",
-	  "unknown key \"readonly_socket\" (known: socket, ro_socket, mode, group)" },
+	  "unknown key \"readonly_socket\" (known: socket, ro_socket, mode, owner, group, "
+	  "ro_mode, ro_owner, ro_group)" },
 
 	/* dataplane */
 	{ "dataplane missing", "{\"schema_version\": 1}", "", "{",

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -379,7 +381,8 @@ static struct ctl_server *
 open_server(const char *path, bool readonly)
 {
 	char err[256] = "";
-	struct ctl_server *srv = ctl_server_open(path, 0660, NULL, readonly, err, sizeof(err));
+	struct ctl_server *srv = ctl_server_open(path, 0660, NULL, NULL, readonly, err,
+						 sizeof(err));
 
 	if (srv == NULL)
 		fail_msg("ctl_server_open %s: %s", path, err);
@@ -829,15 +832,18 @@ test_too_many_clients(void **state)
 	struct fix *f = *state;
 	struct cl *c[CTL_MAX_CLIENTS], *extra;
 
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	/* None is idle (each has half a request in): none can be evicted. */
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		c[i] = cl_open(f->srv, f->path);
+		cl_say(f->srv, c[i], "pi");
+	}
 	extra = cl_connect(f->path);
 	cl_expect(f->srv, extra, "9006 too many clients\n");
 	assert_true(cl_closed(f->srv, extra));
 	cl_close(extra);
 	/* Everyone admitted still works. */
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
-		ask(f->srv, c[i], "ping\n", "0000 ok\n");
+		ask(f->srv, c[i], "ng\n", "0000 ok\n");
 	/* A freed slot admits the next one. */
 	cl_close(c[0]);
 	c[0] = cl_open(f->srv, f->path);
@@ -1051,7 +1057,7 @@ test_socket_files(void **state)
 
 	/* A live server's socket is not stolen. */
 	err[0] = '\0';
-	assert_null(ctl_server_open(f->path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(f->path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "in use"));
 	c = cl_open(f->srv, f->path);
 	ask(f->srv, c, "ping\n", "0000 ok\n");
@@ -1089,20 +1095,20 @@ test_socket_files(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	err[0] = '\0';
-	assert_null(ctl_server_open(path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "not a socket"));
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 
 	/* Missing grandparent, path too long. */
 	snprintf(path, sizeof(path), "%s/no/such/dir/s.sock", f->dir);
-	assert_null(ctl_server_open(path, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "cannot create directory"));
 	memset(longpath, 'x', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_null(ctl_server_open(longpath, 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open(longpath, 0660, NULL, NULL, false, err, sizeof(err)));
 	assert_non_null(strstr(err, "invalid socket path"));
-	assert_null(ctl_server_open("", 0660, NULL, false, err, sizeof(err)));
+	assert_null(ctl_server_open("", 0660, NULL, NULL, false, err, sizeof(err)));
 }
 
 static void
@@ -1118,7 +1124,7 @@ test_mode_group(void **state)
 	assert_non_null(gr);
 	snprintf(dir, sizeof(dir), "%s/a", f->dir);
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
-	srv = ctl_server_open(path, 0660, gr->gr_name, false, err, sizeof(err));
+	srv = ctl_server_open(path, 0660, NULL, gr->gr_name, false, err, sizeof(err));
 	if (srv == NULL)
 		fail_msg("open: %s", err);
 	assert_int_equal(lstat(path, &st), 0);
@@ -1137,7 +1143,7 @@ test_mode_group(void **state)
 	snprintf(dir, sizeof(dir), "%s/b", f->dir);
 	snprintf(path, sizeof(path), "%s/s.sock", dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	srv = ctl_server_open(path, 0600, NULL, true, err, sizeof(err));
+	srv = ctl_server_open(path, 0600, NULL, NULL, true, err, sizeof(err));
 	if (srv == NULL)
 		fail_msg("open: %s", err);
 	assert_int_equal(lstat(path, &st), 0);
@@ -1147,9 +1153,174 @@ test_mode_group(void **state)
 	ctl_server_close(srv);
 
 	err[0] = '\0';
-	assert_null(ctl_server_open(path, 0660, "dpf-no-such-group-x", false, err, sizeof(err)));
+	assert_null(ctl_server_open(path, 0660, NULL, "dpf-no-such-group-x", false, err,
+				    sizeof(err)));
 	assert_non_null(strstr(err, "unknown group \"dpf-no-such-group-x\""));
 	assert_true(lstat(path, &st) != 0);
+}
+
+/*
+ * Each socket has its own owner, group and mode: an admin socket 0600 of
+ * root beside a read-only one 0660 of another user and group, so that
+ * monitoring users reach only the read-only one.  Changing the owner needs
+ * root; without it only the errors are checked.
+ */
+static void
+test_owner(void **state)
+{
+	struct fix *f = *state;
+	struct passwd *pw = getpwnam("nobody");
+	struct group *gr = getgrnam("nogroup");
+	struct ctl_server *adm, *ro;
+	char apath[200], rpath[200], err[256];
+	struct stat st;
+
+	snprintf(apath, sizeof(apath), "%s/adm/a.sock", f->dir);
+	snprintf(rpath, sizeof(rpath), "%s/ro/r.sock", f->dir);
+	err[0] = '\0';
+	assert_null(ctl_server_open(apath, 0600, "dpf-no-such-user-x", NULL, false, err,
+				    sizeof(err)));
+	assert_non_null(strstr(err, "unknown user \"dpf-no-such-user-x\""));
+	if (geteuid() != 0 || pw == NULL || gr == NULL) {
+		skip();
+		return;
+	}
+	adm = ctl_server_open(apath, 0600, "root", NULL, false, err, sizeof(err));
+	if (adm == NULL)
+		fail_msg("open: %s", err);
+	ro = ctl_server_open(rpath, 0660, "nobody", "nogroup", true, err, sizeof(err));
+	if (ro == NULL)
+		fail_msg("open: %s", err);
+	assert_int_equal(lstat(apath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(lstat(rpath, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(st.st_gid, gr->gr_gid);
+	/* The read-only socket's directory is in its own group. */
+	snprintf(rpath, sizeof(rpath), "%s/ro", f->dir);
+	assert_int_equal(stat(rpath, &st), 0);
+	assert_int_equal(st.st_gid, gr->gr_gid);
+	ctl_server_close(ro);
+	ctl_server_close(adm);
+}
+
+/*
+ * Abuse (the hardening issue): 32 connections that only sit there locked
+ * everyone else out (9006) for good, and clients that never read held a
+ * full reply each without end (31 x `show states -vv`: 540 MB).
+ */
+
+/* Polls srv for ms milliseconds. */
+static void
+poll_for(struct ctl_server *srv, unsigned int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		assert_true(ctl_server_poll(srv) >= 0);
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* All slots held by idle clients: a new one takes the slot of the idlest. */
+static void
+test_idle_evicted(void **state)
+{
+	struct fix *f = *state;
+	struct cl *c[CTL_MAX_CLIENTS], *extra;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		c[i] = cl_open(f->srv, f->path);
+	/* The others are not idle: they just spoke. */
+	poll_for(f->srv, 600);
+	for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+		ask(f->srv, c[i], "ping\n", "0000 ok\n");
+	extra = cl_open(f->srv, f->path);
+	ask(f->srv, extra, "ping\n", "0000 ok\n");
+	assert_true(cl_closed(f->srv, c[0]));
+	for (int i = 1; i < CTL_MAX_CLIENTS; i++)
+		ask(f->srv, c[i], "ping\n", "0000 ok\n");
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		cl_close(c[i]);
+	cl_close(extra);
+}
+
+/*
+ * Idle clients (a partial request included) are dropped after the idle
+ * timeout, clients that do not read after the stall timeout; a client that
+ * keeps talking and reading stays.
+ */
+static void
+test_idle_stall_timeouts(void **state)
+{
+	struct fix *f = *state;
+	struct cl *idle, *partial, *stalled, *busy;
+	int small = 4096;
+
+	ctl_server_timeouts(f->srv, 300, 300);
+	idle = cl_open(f->srv, f->path);
+	partial = cl_open(f->srv, f->path);
+	stalled = cl_open(f->srv, f->path);
+	busy = cl_open(f->srv, f->path);
+	assert_int_equal(setsockopt(stalled->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
+			 0);
+	cl_say(f->srv, partial, "ech");
+	cl_say(f->srv, stalled, "big\n");
+	for (int i = 0; i < 5; i++) {
+		poll_for(f->srv, 100);
+		ask(f->srv, busy, "ping\n", "0000 ok\n");
+	}
+	assert_true(cl_closed(f->srv, idle));
+	assert_true(cl_closed(f->srv, partial));
+	/* The stalled one got part of its reply, then the connection closed. */
+	assert_true(cl_closed(f->srv, stalled));
+	ask(f->srv, busy, "ping\n", "0000 ok\n");
+	cl_close(idle);
+	cl_close(partial);
+	cl_close(stalled);
+	cl_close(busy);
+}
+
+/*
+ * Large replies that nobody reads stop at CTL_OUT_BUDGET in all: the next
+ * large one is `8003 busy`, while small replies still go.
+ */
+static void
+test_out_budget(void **state)
+{
+	struct fix *f = *state;
+	enum { READERS = 2, HOARDERS = CTL_OUT_BUDGET / CTL_REPLY_MAX };
+	struct cl *h[HOARDERS], *r[READERS], *normal;
+	int small = 4096;
+
+	for (int i = 0; i < HOARDERS; i++) {
+		h[i] = cl_open(f->srv, f->path);
+		assert_int_equal(setsockopt(h[i]->fd, SOL_SOCKET, SO_RCVBUF, &small,
+					    sizeof(small)), 0);
+		cl_say(f->srv, h[i], "big\n");
+		poll_for(f->srv, 20);
+	}
+	for (int i = 0; i < READERS; i++) {
+		char *reply;
+
+		r[i] = cl_open(f->srv, f->path);
+		cl_say(f->srv, r[i], "big\n");
+		reply = cl_reply(f->srv, r[i]);
+		assert_memory_equal(reply, "8003 busy: ", 11);
+		assert_non_null(strstr(reply, "do not read them"));
+		free(reply);
+	}
+	normal = cl_open(f->srv, f->path);
+	ask(f->srv, normal, "echo hi\n", "0000-hi\n0000 ok\n");
+	for (int i = 0; i < HOARDERS; i++)
+		cl_close(h[i]);
+	for (int i = 0; i < READERS; i++)
+		cl_close(r[i]);
+	cl_close(normal);
 }
 
 /* A server without a path serves connections handed to it. */
@@ -1162,12 +1333,14 @@ test_adopt(void **state)
 	int sv[2];
 
 	(void)state;
-	srv = ctl_server_open(NULL, 0, NULL, false, err, sizeof(err));
+	srv = ctl_server_open(NULL, 0, NULL, NULL, false, err, sizeof(err));
 	assert_non_null(srv);
 	memset(c, 0, sizeof(c));
 	for (int i = 0; i <= CTL_MAX_CLIENTS; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 		c[i].fd = sv[0];
+		/* An empty line waiting: not idle, so none is evicted for the 33rd. */
+		assert_int_equal(write(sv[0], "\n", 1), 1);
 		assert_int_equal(ctl_server_adopt_fd(srv, sv[1]),
 				 i < CTL_MAX_CLIENTS ? 0 : -EBUSY);
 	}
@@ -1300,7 +1473,7 @@ test_deferred(void **state)
 		struct cl c = { 0 };
 		char err[128];
 
-		srv = ctl_server_open(NULL, 0, NULL, false, err, sizeof(err));
+		srv = ctl_server_open(NULL, 0, NULL, NULL, false, err, sizeof(err));
 		assert_non_null(srv);
 		assert_int_equal(ctl_register(srv, later_cmds, 1, NULL), 0);
 		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
@@ -1350,6 +1523,10 @@ main(void)
 		FIX_TEST(test_register),
 		FIX_TEST(test_socket_files),
 		FIX_TEST(test_mode_group),
+		FIX_TEST(test_owner),
+		FIX_TEST(test_idle_evicted),
+		FIX_TEST(test_idle_stall_timeouts),
+		FIX_TEST(test_out_budget),
 		FIX_TEST(test_deferred),
 		cmocka_unit_test(test_adopt),
 	};

@@ -74,7 +74,7 @@ err_empty() { [ ! -s "$err" ]; }
 json_is() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$out"; }
 indented() { [ "$(sed -n 2p "$out" | cut -c1-3)" = "  \"" ] || [ "$(sed -n 2p "$out" | cut -c1-3)" = "  [" ]; }
 
-echo "1..32"
+echo "1..34"
 
 start_server echo "$sock" "$rosock"
 
@@ -149,7 +149,13 @@ check "read-only socket serves read-only commands" eval 'is_rc 0 && out_is ro'
 
 run -s "$tmp/nothing.sock" ping
 check "no server: exit 2, cannot connect" eval 'is_rc 2 && out_empty &&
-	err_is "dpfctl: cannot connect to $tmp/nothing.sock: No such file or directory"'
+	[ "$(head -1 "$err")" = "dpfctl: cannot connect to $tmp/nothing.sock: No such file or directory" ]'
+check "no server: says whether dpf runs and how to name another socket" eval '
+	err_has "name the socket with -s SOCKET or DPF_SOCKET" &&
+	{ err_has "no dpf process runs" || err_has "a dpf runs (pid"; }'
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$tmp/stale.sock"
+run -s "$tmp/stale.sock" ping
+check "a stale socket: nobody listens on it" eval 'is_rc 2 && err_has "nobody listens on it"'
 run -s "$sock" echo "$(printf 'a\nb')"
 check "a newline in an argument is refused before sending: exit 2" \
 	eval 'is_rc 2 && err_has "control characters"'
@@ -165,8 +171,12 @@ run -s "$tmp/future.sock" ping
 check "protocol version mismatch: exit 2, clear message" \
 	eval 'is_rc 2 && err_has "speaks control protocol 2, this dpfctl speaks 1"'
 start_server full --raw "$tmp/full.sock" "9006 too many clients"
-run -s "$tmp/full.sock" ping
-check "refused at the greeting (9006): exit 1" eval 'is_rc 1 && err_has "too many clients (code 9006)"'
+start=$(date +%s%N)
+run -t 0.6 -s "$tmp/full.sock" ping
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "refused at the greeting (9006): tries again until -t, then exit 1" \
+	eval 'is_rc 1 && err_has "too many clients (code 9006)" && [ "$elapsed" -ge 500 ] &&
+	[ "$elapsed" -lt 3000 ]'
 start_server http --raw "$tmp/http.sock" "HTTP/1.0 400 Bad Request"
 run -s "$tmp/http.sock" ping
 check "not a dpf socket: exit 2" eval 'is_rc 2 && err_has "protocol error"'

@@ -27,6 +27,8 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "control/app/filter_cmds.h"
+#include "dataplane/filter.h"
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
 #include "dataplane/filter_stage.h"
@@ -594,6 +596,42 @@ test_update_events(void **state)
 	clear_table(&c);
 }
 
+/*
+ * `state kill` selectors: every condition given must hold, so a key given
+ * twice is refused (it used to replace the first: `proto tcp proto udp`
+ * killed every UDP state); different keys combine.
+ */
+static void
+test_sel_parse(void **state)
+{
+	char *twice_proto[] = { "proto", "tcp", "proto", "udp" };
+	char *twice_host[] = { "host", "10.0.0.1", "proto", "tcp", "host", "10.0.0.2" };
+	char *twice_rule[] = { "rule", "1", "rule", "1" };
+	char *both[] = { "proto", "tcp", "from", "10.0.0.0/8" };
+	char *all[] = { "all" };
+	char *odd[] = { "proto" };
+	char *unknown[] = { "bogus", "1", "bogus", "1" };
+	struct dp_state_sel sel;
+	const char *why;
+
+	(void)state;
+	why = filter_sel_parse(4, twice_proto, &sel);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "twice"));
+	assert_non_null(filter_sel_parse(6, twice_host, &sel));
+	assert_non_null(filter_sel_parse(4, twice_rule, &sel));
+	assert_null(filter_sel_parse(4, both, &sel));
+	assert_int_equal(sel.proto, 6);
+	assert_true(sel.has_src);
+	assert_false(sel.all);
+	assert_null(filter_sel_parse(1, all, &sel));
+	assert_true(sel.all);
+	assert_non_null(filter_sel_parse(1, odd, &sel));
+	why = filter_sel_parse(4, unknown, &sel);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "unknown"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -611,6 +649,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_kill_paced),
 		cmocka_unit_test(test_flow_control),
 		cmocka_unit_test(test_update_events),
+		cmocka_unit_test(test_sel_parse),
 	};
 	int rc;
 

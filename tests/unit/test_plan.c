@@ -596,6 +596,51 @@ eal_setup(void **state)
 	return rte_eal_init(9, argv) < 0 ? -1 : 0;
 }
 
+/* Port lock names: the kernel interface of an af_packet vdev, else the device. */
+static void
+test_port_lock_name(void **state)
+{
+	char buf[PLAN_LOCK_NAME_MAX];
+
+	(void)state;
+	plan_port_lock_name("net_af_packet0,iface=veth-a0", "net_af_packet0", buf, sizeof(buf));
+	assert_string_equal(buf, "port-iface-veth-a0.lock");
+	plan_port_lock_name("net_af_packet1,qpairs=2,iface=eth1,blocksz=4096", "net_af_packet1",
+			    buf, sizeof(buf));
+	assert_string_equal(buf, "port-iface-eth1.lock");
+	plan_port_lock_name(NULL, "0000:01:00.0", buf, sizeof(buf));
+	assert_string_equal(buf, "port-0000_01_00.0.lock");
+	/* A vdev without a kernel interface is the process's own: no lock. */
+	plan_port_lock_name("net_null0", "net_null0", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	plan_port_lock_name("net_pcap0,rx_pcap=a.pcap", "net_pcap0", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	plan_port_lock_name("net_pcap0,iface=eth2", "net_pcap0", buf, sizeof(buf));
+	assert_string_equal(buf, "port-iface-eth2.lock");
+	/* Nothing can climb out of the lock directory. */
+	plan_port_lock_name("net_af_packet0,iface=../x", "net_af_packet0", buf, sizeof(buf));
+	assert_string_equal(buf, "port-iface-.._x.lock");
+}
+
+/* The compiled plan: each port's lock name, and which ports the kernel defragments. */
+static void
+test_port_plan(void **state)
+{
+	struct dpf_plan *p;
+
+	(void)state;
+	p = compile_ok("{\"schema_version\": 1, \"dataplane\": {"
+		       " \"eal\": {\"args\": [\"--vdev=net_af_packet0,iface=veth9\","
+		       " \"--vdev=net_null0\"]},"
+		       " \"ports\": [{\"name\": \"p0\", \"device\": \"net_af_packet0\"},"
+		       " {\"name\": \"p1\", \"device\": \"net_null0\"}]}}");
+	assert_string_equal(p->port_lock[0], "port-iface-veth9.lock");
+	assert_string_equal(p->port_lock[1], "");
+	assert_true(p->port_af_packet[0]);
+	assert_false(p->port_af_packet[1]);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -606,6 +651,8 @@ main(void)
 		cmocka_unit_test(test_fib_fit),
 		cmocka_unit_test(test_acl_check_counts_build),
 		cmocka_unit_test(test_two_plans),
+		cmocka_unit_test(test_port_lock_name),
+		cmocka_unit_test(test_port_plan),
 	};
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]), n = 0;
