@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "control/pfsync/pfsync.h"
+#include "control/pfsync/pfsync_auth.h"
 #include "control/pfsync/pfsync_bulk.h"
 #include "control/pfsync/pfsync_hist.h"
 #include "control/pfsync/pfsync_ident.h"
@@ -33,7 +34,8 @@
 	_(BULK_RUNS, "bulk-sends", "bulk updates sent")			\
 	_(BULK_RETRIES, "bulk-retries", "bulk updates asked again: records lost") \
 	_(REC_IN, "records-in", "records received")			\
-	_(REC_OUT, "records-out", "records sent")
+	_(REC_OUT, "records-out", "records sent")				\
+	_(REPLAY, "replay", "authenticated packets not newer than the last (replays)")
 
 enum pfsync_xstat {
 #define PFSYNC_XSTAT_ENUM(sym, name, descr) PFSYNC_X_##sym,
@@ -155,6 +157,8 @@ struct pfsync {
 	uint64_t tx_act[PFSYNC_ACT_MAX];	/* records sent per action */
 	uint64_t last_rx_us;		/* last valid packet from the peer */
 	bool peer_seen;
+	struct pfsync_auth *auth;	/* sync.key_file; NULL: the wire is OpenBSD's */
+	enum pfsync_auth_err auth_last_err;	/* why the last packet failed, for show */
 };
 
 #endif /* DPF_CONTROL_PFSYNC_PRIV_H */
