@@ -197,7 +197,13 @@ app_pfsync(struct app *app, char *err, size_t errlen)
 	pc.defer = cs->defer;
 	pc.limit_states = app->plan->limits[PFLIMIT_STATES];
 	pc.hostid = app->host_id;
+	if (cs->key_file != NULL) {
+		pc.auth = true;
+		pc.key_len = cs->key_len;
+		memcpy(pc.key, cs->key, cs->key_len);
+	}
 	app->pfsync = pfsync_create(app->dp, &app->local, app->carp, &pc, err, errlen);
+	explicit_bzero(pc.key, sizeof(pc.key));
 	return app->pfsync != NULL ? 0 : -1;
 }
 

@@ -1036,6 +1036,8 @@ cfg_free(struct dpf_config *cfg)
 	if (cfg->carp.vhids != NULL)
 		explicit_bzero(cfg->carp.vhids, cfg->carp.n_vhids * sizeof(*cfg->carp.vhids));
 	free(cfg->carp.vhids);
+	free(cfg->sync.key_file);
+	explicit_bzero(cfg->sync.key, sizeof(cfg->sync.key));
 	free(cfg->logging.pflog);
 	if (cfg->pos != NULL)
 		jpos_free(cfg->pos);

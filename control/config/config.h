@@ -157,6 +157,9 @@ struct cfg_sync {
 	bool defer;
 	uint8_t maxupd;		/* default 128 */
 	uint32_t flush_us;	/* default 1000 */
+	char *key_file;		/* authenticated pfsync; NULL: off (OpenBSD's wire) */
+	uint8_t key_len;	/* 16..64 */
+	uint8_t key[64];	/* read at load; never printed */
 };
 
 struct cfg_logging {

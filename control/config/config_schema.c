@@ -14,9 +14,12 @@
  * checked against the elements before it (uniqueness), so an error always
  * points at the second of two clashing values.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "control/config/config_priv.h"
 #include "control/rules/rules.h"
@@ -1351,6 +1354,84 @@ print_sync_peer(struct cfg_out *o, const struct cfg_key *k, const void *obj)
 	print_peer(o, k->name, s->has_peer, &s->peer);
 }
 
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * sync.key_file: the key is the file's first line: hex when it holds
+ * only hex digits (32 to 128 of them: 16 to 64 bytes), else the raw bytes
+ * (16 to 64).  Like ssh with a private key, a file that group or others may
+ * access is refused: the key lets anyone on the sync link write states.
+ * Read at load, so `dpf -n` checks it.
+ */
+static int
+load_sync_key_file(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	struct cfg_sync *sy = obj;
+	uint8_t raw[2 * 64 + 1];
+	char why[128];
+	struct stat st;
+	const char *s;
+	size_t len, i;
+	bool hex;
+
+	if (v->j == NULL)
+		return 0;
+	if (cfg_get_str(ld, v, &s) < 0)
+		return -1;
+	if (*s == '\0')
+		return cfg_fail_val(ld, v, "must not be empty");
+	if (sy->iface < 0)
+		return cfg_fail_val(ld, v, "a sync key needs sync.interface");
+	sy->key_file = strdup(s);
+	if (sy->key_file == NULL)
+		return cfg_fail_val(ld, v, "out of memory");
+	if (stat(s, &st) < 0)
+		return cfg_fail_val(ld, v, "key file \"%s\": %s", s, strerror(errno));
+	if (st.st_mode & 077)
+		return cfg_fail_val(ld, v, "key file \"%s\" is accessible by group or others "
+				    "(mode %04o): chmod 600 it", s, (unsigned int)(st.st_mode & 07777));
+	if (cfg_read_key_file(s, raw, sizeof(raw) - 1, &len, why, sizeof(why)) < 0)
+		return cfg_fail_val(ld, v, "key file \"%s\": %s", s, why);
+	hex = len > 0;
+	for (i = 0; hex && i < len; i++)
+		hex = hexval(raw[i]) >= 0;
+	if (hex && len % 2 != 0) {
+		explicit_bzero(raw, sizeof(raw));
+		return cfg_fail_val(ld, v, "key file \"%s\": an odd number of hex digits", s);
+	}
+	if (hex) {
+		for (i = 0; i < len / 2; i++)
+			raw[i] = (uint8_t)(hexval(raw[2 * i]) << 4 | hexval(raw[2 * i + 1]));
+		len /= 2;
+	}
+	if (len < 16 || len > sizeof(sy->key)) {
+		explicit_bzero(raw, sizeof(raw));
+		return cfg_fail_val(ld, v, "key file \"%s\": the key is %zu bytes; it must be "
+				    "16 to 64 bytes (or 32 to 128 hex digits)", s, len);
+	}
+	memcpy(sy->key, raw, len);
+	sy->key_len = (uint8_t)len;
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+static void
+print_sync_key_file(struct cfg_out *o, const struct cfg_key *k, const void *obj)
+{
+	const struct cfg_sync *sy = obj;
+
+	cfg_out_key(o, k->name);
+	if (sy->key_file != NULL)
+		cfg_out_str(o, sy->key_file);
+	else
+		cfg_out_null(o);
+}
+
 static const struct cfg_key sync_keys[] = {
 	K_IFACE("interface", struct cfg_sync, iface, .flags = CF_NULL),
 	K_CUSTOM("peer", load_sync_peer, print_sync_peer, .flags = CF_NULL),
@@ -1359,6 +1440,7 @@ static const struct cfg_key sync_keys[] = {
 	/* A packet that is not full leaves when its oldest record is this old:
 	 * 100 us .. 1 s (OpenBSD's timeout). */
 	K_UINT("flush_us", struct cfg_sync, flush_us, 100, 1000000, 1000),
+	K_CUSTOM("key_file", load_sync_key_file, print_sync_key_file, .flags = CF_NULL),
 };
 
 static const struct cfg_obj sync_obj = { "sync", sync_keys, NKEYS(sync_keys), NULL };

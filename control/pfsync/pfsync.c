@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_fib.h>
 #include <rte_mbuf.h>
@@ -58,12 +59,29 @@
 
 static const uint8_t pfsync_group[4] = { 224, 0, 0, 240 };
 
+_Static_assert(sizeof(((struct pfsync_conf *)0)->key) == PFSYNC_AUTH_KEY_MAX,
+	       "pfsync_conf holds the longest sync key");
+
 PROTO_NAME_FN(pfsync_xstat_name, unsigned int, PFSYNC_XSTAT_LIST, PFSYNC_X_MAX);
 
 static uint64_t
 ps_now_us(const struct pfsync *ps)
 {
 	return dp_clock_us(&ps->dp->clock);
+}
+
+/* Wall clock seconds: the epoch of our authenticated sequence numbers. */
+static uint32_t
+ps_wall_s(void)
+{
+	return (uint32_t)time(NULL);
+}
+
+/* The IP MTU the builder may fill: the trailer of an authenticated packet is kept free. */
+static size_t
+ps_build_mtu(const struct pfsync *ps)
+{
+	return ps->mtu - (ps->auth != NULL ? PFSYNC_AUTH_LEN : 0);
 }
 
 /* --- id map ------------------------------------------------------------ */
@@ -437,7 +455,7 @@ ps_pkt_new(struct pfsync *ps, struct pfsync_builder *b)
 	room = (uint16_t)(rte_pktmbuf_tailroom(m) - PFSYNC_FRAME4_HLEN);
 	memset(dp_meta(m), 0, sizeof(struct dp_mbuf_meta));
 	if (pfsync_build_init(b, rte_pktmbuf_mtod(m, uint8_t *) + PFSYNC_FRAME4_HLEN, room,
-			      ps->mtu) != 0) {
+			      ps_build_mtu(ps)) != 0) {
 		rte_pktmbuf_free(m);
 		ps->stats[PFSYNC_STAT_OERRORS]++;
 		return NULL;
@@ -468,6 +486,19 @@ ps_pkt_send(struct pfsync *ps, struct rte_mbuf *m, struct pfsync_builder *b)
 	struct pfsync_frame4 f;
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 
+	ps_count_out(ps, frame + PFSYNC_FRAME4_HLEN, plen);
+	if (ps->auth != NULL) {
+		plen = pfsync_auth_seal(&ps->auth->a_key, frame + PFSYNC_FRAME4_HLEN, plen,
+					rte_pktmbuf_tailroom(m) - PFSYNC_FRAME4_HLEN, ps->src_ip,
+					ps->dst_ip, ps->conf.hostid,
+					pfsync_auth_next_seq(ps->auth, ps_wall_s()));
+		if (plen == 0) {
+			rte_pktmbuf_free(m);
+			ps->stats[PFSYNC_STAT_OERRORS]++;
+			return;
+		}
+	}
+
 	memset(&f, 0, sizeof(f));
 	memcpy(f.src_mac, ps->dp->ports[ps->port].mac.addr_bytes, 6);
 	memcpy(f.src_ip, ps->src_ip, 4);
@@ -479,7 +510,6 @@ ps_pkt_send(struct pfsync *ps, struct rte_mbuf *m, struct pfsync_builder *b)
 		ps->stats[PFSYNC_STAT_OERRORS]++;
 		return;
 	}
-	ps_count_out(ps, frame + PFSYNC_FRAME4_HLEN, plen);
 	ps->stats[PFSYNC_STAT_OPACKETS]++;
 	dp_meta(m)->af = 4;
 	dp_meta(m)->l3_off = PFSYNC_ETH_HLEN;
@@ -497,7 +527,7 @@ ps_flush(struct pfsync *ps, bool force)
 	unsigned int sent = 0;
 
 	/* A packet's room for records (pfsync_build_init's limit). */
-	size_t room = ps->mtu - PFSYNC_IP4_HLEN - PFSYNC_HDRLEN;
+	size_t room = ps_build_mtu(ps) - PFSYNC_IP4_HLEN - PFSYNC_HDRLEN;
 
 	while (pfsync_q_total(ps->q) > 0) {
 		uint64_t oldest = pfsync_q_oldest(ps->q), now = ps_now_us(ps);
@@ -941,6 +971,35 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 	}
 }
 
+/*
+ * With sync.key_file, the packet at pf (plen bytes, from IPv4 header ip)
+ * must be authenticated with our key and newer than the last from its
+ * sender; then *it is set over its sections.  Failures are counted
+ * (hdrops, badlen, badauth for a missing or wrong MAC or key, replay) and
+ * nothing of the packet is read.
+ */
+static bool
+ps_auth_in(struct pfsync *ps, const uint8_t *ip, const uint8_t *pf, size_t plen,
+	   struct pfsync_iter *it)
+{
+	struct pfsync_auth_info info;
+	enum pfsync_auth_err e;
+
+	e = pfsync_auth_open(&ps->auth->a_key, pf, plen, ip + 12, ip + 16, &info, it);
+	if (e != PFSYNC_AUTH_OK) {
+		ps->auth_last_err = e;
+		ps->stats[e == PFSYNC_AUTH_ERR_SHORT ? PFSYNC_STAT_HDROPS :
+			  e == PFSYNC_AUTH_ERR_BADLEN ? PFSYNC_STAT_BADLEN :
+			  PFSYNC_STAT_BADAUTH]++;
+		return false;
+	}
+	if (!pfsync_auth_accept(ps->auth, info.sender, info.seq, ps_now_us(ps))) {
+		ps->xstats[PFSYNC_X_REPLAY]++;
+		return false;
+	}
+	return true;
+}
+
 /* local's handler for IP protocol 240 [OpenBSD if_pfsync.c pfsync_input]. */
 bool
 pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
@@ -977,9 +1036,11 @@ pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
 		ps->xstats[ps->local->punted ? PFSYNC_X_PUNTED : PFSYNC_X_RX_SHARED]++;
 	ps->stats[PFSYNC_STAT_IPACKETS]++;
 	e = pfsync_check_ip4(ip, len, &hoff, &plen);
-	if (e == PFSYNC_OK)
+	if (e == PFSYNC_OK && ps->auth == NULL)
 		e = pfsync_iter_init(&it, ip + hoff, plen);
 	if (!ps_rec_ok(ps, e))
+		goto done;
+	if (ps->auth != NULL && !ps_auth_in(ps, ip, ip + hoff, plen, &it))
 		goto done;
 	if (!ps->peer_seen) {
 		char a[16];
@@ -1017,6 +1078,7 @@ pfsync_create(struct dp_main *dp, struct local *l, struct carp *carp,
 	ps->local = l;
 	ps->carp = carp;
 	ps->conf = *conf;
+	explicit_bzero(ps->conf.key, sizeof(ps->conf.key));	/* kept in ps->auth only */
 	if (ps->conf.flush_us == 0)
 		ps->conf.flush_us = PFSYNC_FLUSH_US_DEFAULT;
 	if (conf->iface < 0 || (unsigned int)conf->iface >= dp->n_ifaces) {
@@ -1039,6 +1101,17 @@ pfsync_create(struct dp_main *dp, struct local *l, struct carp *carp,
 	}
 	memcpy(ps->src_ip, ifc->addrs[i].addr, 4);
 	memcpy(ps->dst_ip, conf->has_peer ? conf->peer : pfsync_group, 4);
+	if (conf->auth) {
+		ps->auth = calloc(1, sizeof(*ps->auth));
+		if (ps->auth == NULL)
+			goto nomem;
+		if (pfsync_auth_init(ps->auth, conf->key, conf->key_len, ps_wall_s()) != 0) {
+			snprintf(err, errlen, "pfsync: the sync key must be %u to %u bytes",
+				 PFSYNC_AUTH_KEY_MIN, PFSYNC_AUTH_KEY_MAX);
+			pfsync_destroy(ps);
+			return NULL;
+		}
+	}
 	ps->q = pfsync_q_create(PFSYNC_Q_CAPACITY);
 	ps->pend_cap = dp->n_workers * DP_REQ_RING_SIZE;
 	ps->pend = calloc(ps->pend_cap, sizeof(*ps->pend));
@@ -1162,5 +1235,8 @@ pfsync_destroy(struct pfsync *ps)
 	free(ps->pend);
 	idmap_fini(&ps->idmap);
 	pfsync_q_free(ps->q);
+	if (ps->auth != NULL)
+		pfsync_auth_fini(ps->auth);
+	free(ps->auth);
 	free(ps);
 }

@@ -55,6 +55,9 @@ struct pfsync_conf {
 	bool defer;
 	uint32_t limit_states;			/* limits.states: bulk timeout, id map */
 	uint32_t hostid;			/* our creator id */
+	bool auth;				/* sync.key_file: authenticated pfsync */
+	uint8_t key_len;
+	uint8_t key[64];			/* PFSYNC_AUTH_KEY_MAX; the engine keeps no copy here */
 };
 
 struct pfsync;

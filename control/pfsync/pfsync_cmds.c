@@ -47,6 +47,40 @@ hist_text(struct ctl_out *out, const char *what, const struct pfsync_hist *h)
 		   pfsync_hist_pct(h, 990), h->max, h->n);
 }
 
+/* Authentication: on or off, the key id and our sequence; never the key. */
+static json_t *
+auth_json(const struct pfsync *ps)
+{
+	json_t *j = json_object();
+	char id[16];
+
+	json_object_set_new(j, "enabled", json_boolean(ps->auth != NULL));
+	if (ps->auth == NULL)
+		return j;
+	snprintf(id, sizeof(id), "0x%08x", ps->auth->a_key.ak_id);
+	json_object_set_new(j, "keyid", json_string(id));
+	json_object_set_new(j, "epoch", json_integer(ps->auth->a_epoch));
+	json_object_set_new(j, "counter", json_integer(ps->auth->a_counter));
+	json_object_set_new(j, "last_failure", ps->auth_last_err == PFSYNC_AUTH_OK ? json_null() :
+			    json_string(pfsync_auth_err_str(ps->auth_last_err)));
+	return j;
+}
+
+static void
+auth_text(struct ctl_out *out, const struct pfsync *ps)
+{
+	if (ps->auth == NULL) {
+		ctl_printf(out, "\tauth off\n");
+		return;
+	}
+	ctl_printf(out, "\tauth on: HMAC-SHA256, key id 0x%08x, sequence %u:%u, "
+		   "%" PRIu64 " bad, %" PRIu64 " replayed, last failure %s\n",
+		   ps->auth->a_key.ak_id, ps->auth->a_epoch, ps->auth->a_counter,
+		   ps->stats[PFSYNC_STAT_BADAUTH], ps->xstats[PFSYNC_X_REPLAY],
+		   ps->auth_last_err == PFSYNC_AUTH_OK ? "none" :
+		   pfsync_auth_err_str(ps->auth_last_err));
+}
+
 static json_t *
 show_json(const struct pfsync *ps)
 {
@@ -65,6 +99,7 @@ show_json(const struct pfsync *ps)
 	json_object_set_new(top, "defer", json_boolean(ps->conf.defer));
 	json_object_set_new(top, "link", json_string(ps->link_up ? "up" : "down"));
 	json_object_set_new(top, "path", json_string(pfsync_path_name(ps)));
+	json_object_set_new(top, "auth", auth_json(ps));
 	json_object_set_new(bulk, "state", json_string(pfsync_bulk_state_name(ps->breq.state)));
 	json_object_set_new(bulk, "result", json_string(pfsync_bulk_result_name(ps->breq.result)));
 	json_object_set_new(bulk, "duration_ms", json_integer((json_int_t)bulk_ms(ps)));
@@ -126,6 +161,7 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 		   ps->conf.defer ? "on" : "off");
 	ctl_printf(out, "\tlink %s, arrives by %s\n", ps->link_up ? "up" : "down",
 		   pfsync_path_name(ps));
+	auth_text(out, ps);
 	ctl_printf(out, "\tbulk update: %s, last %s, %" PRIu64 " states in %" PRIu64
 		   " ms (%" PRIu64 " applied, %" PRIu64 " lost, %u retries), demotion %d\n",
 		   pfsync_bulk_state_name(ps->breq.state),

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "control/pfsync/pfsync.h"
+#include "control/pfsync/pfsync_auth.h"
 #include "control/pfsync/pfsync_bulk.h"
 #include "control/pfsync/pfsync_hist.h"
 #include "control/pfsync/pfsync_ident.h"
@@ -36,7 +37,8 @@
 	_(REC_OUT, "records-out", "records sent")			\
 	_(PUNTED, "punted", "packets a worker punted (path worker punt)") \
 	_(RX_SHARED, "rx-shared", "packets read from the control core's queue of the " \
-	  "shared port (path worker punt)")
+	  "shared port (path worker punt)")					\
+	_(REPLAY, "replay", "authenticated packets not newer than the last (replays)")
 
 enum pfsync_xstat {
 #define PFSYNC_XSTAT_ENUM(sym, name, descr) PFSYNC_X_##sym,
@@ -158,6 +160,8 @@ struct pfsync {
 	uint64_t tx_act[PFSYNC_ACT_MAX];	/* records sent per action */
 	uint64_t last_rx_us;		/* last valid packet from the peer */
 	bool peer_seen;
+	struct pfsync_auth *auth;	/* sync.key_file; NULL: the wire is OpenBSD's */
+	enum pfsync_auth_err auth_last_err;	/* why the last packet failed, for show */
 };
 
 #endif /* DPF_CONTROL_PFSYNC_PRIV_H */

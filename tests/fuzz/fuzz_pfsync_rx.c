@@ -41,7 +41,10 @@
  * (198.18.3.2 to 224.0.0.240, TTL 255); with it they are the whole IPv4
  * packet, whose header checksum the harness sets unless FZ_F_KEEPSUM.
  * FZ_F_BATCH hands every packet over before the workers run, so the rings
- * fill and the backlog takes the rest.
+ * fill and the backlog takes the rest.  FZ_F_AUTH keys the engine
+ * (sync.key_file) with fz_key: what it sends must then open with the key,
+ * from our host id with rising sequence numbers; the seeds seal their
+ * packets (gen_pfsync_rx_seeds.py), mutations mostly test the refusal.
  *
  * EAL: initialised once (LLVMFuzzerInitialize(), or the first input under
  * the replay driver), --no-huge --no-pci --no-shconf, one net_ring port
@@ -79,6 +82,7 @@
 #include "proto/cksum.h"
 #include "proto/pf.h"
 #include "proto/pfsync.h"
+#include "proto/pfsync_auth.h"
 #include "proto/pftm.h"
 #include "proto/pkt.h"
 #include "proto/proto.h"
@@ -89,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_F_RAW 0x01		/* the bytes are a whole IPv4 packet */
 #define FZ_F_KEEPSUM 0x02	/* ... with its header checksum as given */
 #define FZ_F_BATCH 0x04		/* all packets in before the workers run */
+#define FZ_F_AUTH 0x08		/* the engine is keyed with fz_key (sync.key_file) */
 
 #define FZ_MAX_PKTS 16
 #define FZ_WORKERS 2
@@ -123,7 +128,16 @@ static struct {
 	uint64_t out_pkts, out_recs;
 	uint64_t out_act[PFSYNC_ACT_MAX];
 	uint32_t now_s;			/* the workers' clock during this input */
+	bool auth;			/* FZ_F_AUTH: what is sent must open with akey */
+	struct pfsync_auth_key akey;
+	uint64_t out_seq;		/* the last sequence number sent */
 } fz;
+
+/* FZ_F_AUTH's key: the first known answer's (tests/unit/pfsync_auth_vectors.h). */
+static const uint8_t fz_key[16] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+};
 
 /*
  * Two engine bugs this target found, now fixed and checked strictly (the
@@ -280,7 +294,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* The engine as app.c makes it for a `sync` section on interface sync. */
 static struct pfsync *
-fz_engine(void)
+fz_engine(bool auth)
 {
 	struct pfsync_conf pc;
 	struct pfsync *ps;
@@ -292,6 +306,11 @@ fz_engine(void)
 	pc.flush_us = 1;		/* due at once: the harness does not wait */
 	pc.limit_states = FZ_LIMIT_STATES;
 	pc.hostid = FZ_HOSTID;
+	pc.auth = auth;
+	if (auth) {
+		pc.key_len = sizeof(fz_key);
+		memcpy(pc.key, fz_key, sizeof(fz_key));
+	}
 	ps = pfsync_create(fz.dp, &fz.local, NULL, &pc, err, sizeof(err));
 	if (ps == NULL) {
 		fprintf(stderr, "fuzz_pfsync_rx: %s\n", err);
@@ -327,7 +346,18 @@ fz_out_check(const uint8_t *f, size_t len)
 	FZ_CHECK(tot == len - PFSYNC_ETH_HLEN, "sent IPv4 total length");
 	FZ_CHECK(tot <= fz.dp->ifaces[FZ_IF_SYNC].mtu, "sent packet exceeds the MTU");
 	FZ_CHECK(pfsync_check_ip4(ip, tot, &hoff, &plen) == PFSYNC_OK, "sent packet refused");
-	FZ_CHECK(pfsync_iter_init(&it, ip + hoff, plen) == PFSYNC_OK, "sent pfsync header");
+	if (fz.auth) {
+		struct pfsync_auth_info info;
+
+		FZ_CHECK(pfsync_auth_open(&fz.akey, ip + hoff, plen, ip + 12, ip + 16, &info,
+					  &it) == PFSYNC_AUTH_OK, "sent keyed packet does not open");
+		FZ_CHECK(info.sender == FZ_HOSTID && info.seq > fz.out_seq,
+			 "sent keyed packet: sender or sequence");
+		fz.out_seq = info.seq;
+	} else {
+		FZ_CHECK(pfsync_iter_init(&it, ip + hoff, plen) == PFSYNC_OK,
+			 "sent pfsync header");
+	}
 	while (pfsync_iter_next(&it, &sec) > 0) {
 		FZ_CHECK(sec.action < PFSYNC_ACT_MAX && sec.count > 0 &&
 			 sec.stride == pfsync_act_size(sec.action),
@@ -722,7 +752,11 @@ fz_one(const uint8_t *data, size_t size)
 	fz.now_s = dp_clock_s(&fz.dp->clock);
 	memset(fz.out_act, 0, sizeof(fz.out_act));
 	fz.out_pkts = fz.out_recs = 0;
-	ps = fz_engine();
+	fz.auth = (flags & FZ_F_AUTH) != 0;
+	fz.out_seq = 0;
+	if (fz.auth && pfsync_auth_key_init(&fz.akey, fz_key, sizeof(fz_key)) != 0)
+		abort();
+	ps = fz_engine(fz.auth);
 	for (k = 0; k < FZ_MAX_PKTS && off < size; k++) {
 		size_t n = size - off;
 

@@ -14,7 +14,8 @@ INS_ACK, TDB, and a few packets OpenBSD's pfsync_input drops.
 import os
 import struct
 
-F_RAW, F_KEEPSUM, F_BATCH = 0x01, 0x02, 0x04
+F_RAW, F_KEEPSUM, F_BATCH, F_AUTH = 0x01, 0x02, 0x04, 0x08
+AUTH_KEY = bytes(range(16))  # the harness's fz_key
 HOSTID = 0x0A0B0C0D          # the harness's own creator id
 PEER = 0x00000077            # the peer's
 AF_INET, AF_INET6 = 2, 24    # OpenBSD's
@@ -97,6 +98,17 @@ def ipv4(payload, ttl=255, proto=240, src="198.18.3.2", dst="224.0.0.240"):
     return hdr + payload
 
 
+def sealed(pkt, seq, sender=PEER, key=AUTH_KEY, src="198.18.3.2", dst="224.0.0.240"):
+    """pkt (v6) as an authenticated packet (docs/pfsync.md, "Authentication"),
+    for the harness's addresses; computed with hmac/hashlib, not dpf's code."""
+    import hashlib
+    import hmac
+    body = bytes([0x86, pkt[1]]) + struct.pack(">H", len(pkt) + 48) + pkt[4:]
+    body += hashlib.sha256(key).digest()[:4] + struct.pack(">IQ", sender, seq)
+    addrs = b"".join(bytes(int(x) for x in a.split(".")) for a in (src, dst))
+    return body + hmac.new(key, addrs + body, hashlib.sha256).digest()
+
+
 def seed(flags, *pkts):
     return bytes([flags]) + b"".join(struct.pack(">H", len(p)) + p for p in pkts)
 
@@ -150,6 +162,18 @@ def main():
         "bad-version": seed(0, pfsync(("INS", [tcp(19)]), version=5)),
         "bad-len": seed(0, pfsync(("INS", [tcp(19)]), extra_len=4)),
         "short-header": seed(0, bytes([6, 0, 0, 20]) + bytes(8)),
+        "auth-ins-updc-delc": seed(F_AUTH, sealed(pfsync(("INS", [tcp(1), tcp(2)])), 1),
+                                   sealed(pfsync(("UPD_C", [upd_c(0x101, PEER)])), 2),
+                                   sealed(pfsync(("DEL_C", [idrec(0x102, PEER)])), 3)),
+        "auth-upd-req-bulk": seed(F_AUTH, sealed(pfsync(("INS", [tcp(i) for i in range(5, 12)])),
+                                                 1 << 32 | 1),
+                                  sealed(pfsync(("UPD_REQ", [idrec(0, 0)])), 1 << 32 | 2)),
+        "auth-replay-wrong-key-plain": seed(F_AUTH, sealed(pfsync(("INS", [tcp(3)])), 5),
+                                            sealed(pfsync(("INS", [tcp(3)])), 5),
+                                            sealed(pfsync(("INS", [tcp(4)])), 4),
+                                            sealed(pfsync(("INS", [tcp(4)])), 6,
+                                                   key=bytes(16)),
+                                            pfsync(("INS", [tcp(4)]))),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -940,6 +941,89 @@ test_key_files(void **state)
 	}
 }
 
+/* sync.key_file: hex or raw, 16 to 64 bytes, a file only its owner may read. */
+static void
+test_sync_key_files(void **state)
+{
+	static const char hex64[] =
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292A2B2C2D2E2F303132333435363738393a3b3c3d3e3f\n";
+	static const struct {
+		const char *what;
+		const char *data;
+		unsigned int mode;
+		int rc;
+		size_t key_len;
+		const char *key;	/* expected key bytes, or the end of the error message */
+	} v[] = {
+		{ "hex, 16 bytes", "00112233445566778899aabbccddeeff\n", 0600, 0, 16,
+		  "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff" },
+		{ "hex, 64 bytes, mixed case", hex64, 0400, 0, 64, NULL },
+		{ "raw, 19 bytes", "not hex: twenty byt\n", 0600, 0, 19, "not hex: twenty byt" },
+		{ "raw, 16 bytes", "0123456789abcdeZ", 0600, 0, 16, "0123456789abcdeZ" },
+		{ "raw, 15 bytes", "0123456789abcdZ\n", 0600, -1, 0,
+		  ": the key is 15 bytes; it must be 16 to 64 bytes (or 32 to 128 hex digits)" },
+		{ "hex, 15 bytes", "00112233445566778899aabbccddee\n", 0600, -1, 0,
+		  ": the key is 15 bytes; it must be 16 to 64 bytes (or 32 to 128 hex digits)" },
+		{ "raw, 65 bytes",
+		  "0123456789012345678901234567890123456789012345678901234567890123x\n", 0600,
+		  -1, 0, ": the key is 65 bytes; it must be 16 to 64 bytes (or 32 to 128 hex "
+		  "digits)" },
+		{ "hex, odd", "00112233445566778899aabbccddeeff0\n", 0600, -1, 0,
+		  ": an odd number of hex digits" },
+		{ "group-readable", "00112233445566778899aabbccddeeff\n", 0640, -1, 0,
+		  " is accessible by group or others (mode 0640): chmod 600 it" },
+		{ "world-readable", "00112233445566778899aabbccddeeff\n", 0604, -1, 0,
+		  " is accessible by group or others (mode 0604): chmod 600 it" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char path[64], text[1024];
+		struct dpf_config *cfg = NULL;
+		struct cfg_error err;
+		int rc;
+
+		write_tmp(path, v[i].data, strlen(v[i].data));
+		assert_int_equal(chmod(path, v[i].mode), 0);
+		snprintf(text, sizeof(text), CFG_LAN(", \"sync\": {\"interface\": \"lan\", "
+						     "\"key_file\": \"%s\"}"), path);
+		rc = cfg_load_string(text, &cfg, &err);
+		unlink(path);
+		if (rc != v[i].rc)
+			print_error("%s: %s\n", v[i].what, rc != 0 ? err.msg : "loaded");
+		assert_int_equal(rc, v[i].rc);
+		if (rc != 0) {
+			size_t ml = strlen(err.msg), kl = strlen(v[i].key);
+
+			assert_string_equal(err.path, "sync.key_file");
+			if (ml < kl || strcmp(err.msg + ml - kl, v[i].key) != 0)
+				print_error("%s: %s\n", v[i].what, err.msg);
+			assert_true(ml >= kl);
+			assert_string_equal(err.msg + ml - kl, v[i].key);
+			continue;
+		}
+		assert_int_equal(cfg->sync.key_len, v[i].key_len);
+		if (v[i].key != NULL)
+			assert_memory_equal(cfg->sync.key, v[i].key, v[i].key_len);
+		else
+			for (size_t b = 0; b < 64; b++)
+				assert_int_equal(cfg->sync.key[b], b);
+		assert_string_equal(cfg->sync.key_file, path);
+		cfg_free(cfg);
+	}
+	/* A key without a sync interface is a mistake, not ignored. */
+	{
+		struct dpf_config *cfg = NULL;
+		struct cfg_error err;
+
+		assert_int_equal(cfg_load_string(CFG_LAN(", \"sync\": {\"key_file\": \"/x\"}"),
+						 &cfg, &err), -1);
+		assert_string_equal(err.path, "sync.key_file");
+		assert_string_equal(err.msg, "a sync key needs sync.interface");
+	}
+}
+
 /* The entries of table "t" of cfg, formatted and joined by spaces. */
 static void
 table_entries_str(const struct dpf_config *cfg, char *buf, size_t len)
@@ -1478,6 +1562,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_sync_key_files),
 		cmocka_unit_test(test_table_files),
 		cmocka_unit_test(test_null_means_absent),
 		cmocka_unit_test(test_jsonpos),
