@@ -217,8 +217,13 @@ nbr_remove(struct nbr *t, uint32_t s, bool evicted)
 	e->prev = e->next = NBR_NIL;
 }
 
-void
-nbr_resolved(struct nbr *t, uint32_t s, uint64_t now_us)
+/*
+ * Slot s enters kind (with failed), dated now_us; an unresolved one is
+ * also the youngest in the LRU (it is what eviction takes first).
+ */
+static void
+enter(struct nbr *t, uint32_t s, uint8_t kind, bool incomplete, uint8_t failed,
+      uint64_t now_us)
 {
 	struct nbr_slot *e;
 
@@ -227,44 +232,30 @@ nbr_resolved(struct nbr *t, uint32_t s, uint64_t now_us)
 	e = &t->slot[s];
 	lru_unlink(t, s);
 	leave_stale(t, e);
-	set_incomplete(t, e, false);
-	e->kind = NBR_K_RESOLVED;
-	e->failed = 0;
+	set_incomplete(t, e, incomplete);
+	e->kind = kind;
+	e->failed = failed;
 	e->since_us = now_us;
+	if (kind == NBR_K_UNRESOLVED)
+		lru_append(t, s);	/* used now: the youngest */
+}
+
+void
+nbr_resolved(struct nbr *t, uint32_t s, uint64_t now_us)
+{
+	enter(t, s, NBR_K_RESOLVED, false, 0, now_us);
 }
 
 void
 nbr_resolving(struct nbr *t, uint32_t s, uint64_t now_us)
 {
-	struct nbr_slot *e;
-
-	if (!nbr_managed(t, s))
-		return;
-	e = &t->slot[s];
-	lru_unlink(t, s);
-	leave_stale(t, e);
-	set_incomplete(t, e, true);
-	e->kind = NBR_K_UNRESOLVED;
-	e->failed = 0;
-	e->since_us = now_us;
-	lru_append(t, s);		/* used now: the youngest */
+	enter(t, s, NBR_K_UNRESOLVED, true, 0, now_us);
 }
 
 void
 nbr_failed(struct nbr *t, uint32_t s, uint64_t now_us)
 {
-	struct nbr_slot *e;
-
-	if (!nbr_managed(t, s))
-		return;
-	e = &t->slot[s];
-	lru_unlink(t, s);
-	leave_stale(t, e);
-	set_incomplete(t, e, false);
-	e->kind = NBR_K_UNRESOLVED;
-	e->failed = 1;
-	e->since_us = now_us;
-	lru_append(t, s);
+	enter(t, s, NBR_K_UNRESOLVED, false, 1, now_us);
 }
 
 bool
