@@ -78,14 +78,29 @@ usage(FILE *f)
 /* argv for rte_eal_init: config values unless the command line has the option. */
 struct eal_argv {
 	int argc;
-	char *argv[256];
+	char *argv[256];		/* rte_eal_init() permutes and overwrites it */
+	char *own[256];			/* the same strings, to free */
 };
 
 static void
 eal_push(struct eal_argv *a, const char *s)
 {
-	if (a->argc < (int)RTE_DIM(a->argv) - 1)
-		a->argv[a->argc++] = strdup(s);
+	if (a->argc < (int)RTE_DIM(a->argv) - 1) {
+		a->own[a->argc] = strdup(s);
+		a->argv[a->argc] = a->own[a->argc];
+		a->argc++;
+	}
+}
+
+/* After rte_eal_cleanup() (or a failed init): EAL no longer reads them. */
+static void
+eal_argv_free(struct eal_argv *a)
+{
+	int i;
+
+	for (i = 0; i < a->argc; i++)
+		free(a->own[i]);
+	a->argc = 0;
 }
 
 static bool
@@ -252,11 +267,13 @@ main(int argc, char **argv)
 	eal_build(&ea, plan->cfg, xargc, xargv);
 	rc = app_eal_init(ea.argc, ea.argv);
 	if (rc < 0) {
+		eal_argv_free(&ea);
 		plan_free(plan);
 		return 1;
 	}
 	rc = app_run(plan, &stop_requested);
 	plan_free(plan);
 	rte_eal_cleanup();
+	eal_argv_free(&ea);
 	return rc == 0 ? 0 : 1;
 }
