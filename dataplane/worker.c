@@ -38,6 +38,8 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "dataplane/defer.h"
+#include "dataplane/defer_stage.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
@@ -263,6 +265,7 @@ dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
+	uint32_t nh[DP_BURST_MAX];
 	struct dp_wctx c;
 	unsigned int i, p, src;
 
@@ -317,6 +320,20 @@ dp_worker_main(void *arg)
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
 		work += dp_filter_requests(&c);
+		/* First packets released by the peer's ack or the timeout
+		 * (sync.defer): routed now, then forwarded and sent at once. */
+		if (unlikely(w->defer != NULL && dp_defer_busy(w->defer))) {
+			unsigned int n = dp_defer_poll(&c, pkts, DP_BURST_MAX);
+
+			work += 1;	/* a held packet's deadline: no idle sleep */
+			if (n != 0) {
+				dp_route_burst(&c, pkts, nh, n);
+				for (i = 0; i < n; i++)
+					dp_forward(&c, pkts[i], nh[i]);
+				for (p = 0; p < dp->n_ports; p++)
+					dp_tx_flush(&c, p);
+			}
+		}
 		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
 		 * takes a few microseconds, and their work is paced by time. */
 		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {
@@ -335,6 +352,8 @@ dp_worker_main(void *arg)
 			rte_rcu_qsbr_thread_online(dp->rcu, w->id);
 		}
 	}
+	if (w->defer != NULL)
+		dp_defer_clear(w->defer, dp_defer_free_pkt);
 	rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_unregister(dp->rcu, w->id);
 	return 0;
