@@ -113,7 +113,7 @@ pfsync_defer_json(const struct pfsync *ps)
 	defer_sum(ps, st, &held, &h);
 	json_object_set_new(j, "enabled", json_boolean(ps->conf.defer));
 	json_object_set_new(j, "timeout_us", json_integer(DP_DEFER_TIMEOUT_US));
-	json_object_set_new(j, "limit", json_integer(DP_DEFER_LIMIT));
+	json_object_set_new(j, "max_held", json_integer(DP_DEFER_LIMIT));
 	json_object_set_new(j, "held_now", json_integer((json_int_t)held));
 	for (i = 0; i < DP_DEFER_S_MAX; i++)
 		json_object_set_new(j, dp_defer_stat_name(i), json_integer((json_int_t)st[i]));
