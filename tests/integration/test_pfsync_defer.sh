@@ -19,7 +19,7 @@
 #  2  one TCP connection through fw1 transfers 200 kB intact; fw1 held its
 #     first packet and released it on the peer's ack (released-ack > 0,
 #     INS_ACK received); fw2 was asked for and sent the INS_ACK
-#  3  DEFER_N (default 200) new connections, one after the other, all
+#  3  DEFER_N (default 200; docs/BENCHMARKS.md uses 1000) new connections, one after the other, all
 #     intact; every held packet released (held = by ack + by timeout,
 #     none held now), at least 90% by ack; the deferral delay (show
 #     pfsync p50/p99/max) and the clients' connect times as "# delay" lines
@@ -37,6 +37,11 @@ TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
 declare -A FWPID=() HOSTID=([1]=0000d001 [2]=0000d002)
 BG=()
 DEFER_N=${DEFER_N:-200}
+# DEFER_LCORES="L1 L2": EAL lcores of fw1 and fw2 (default both "0-1"), e.g.
+# "0@0,1@0 0@1,1@1" puts each node's control core and worker on a CPU of
+# its own (docs/BENCHMARKS.md, "pfsync defer").
+read -r LCORES1 LCORES2 <<<"${DEFER_LCORES:-0-1 0-1}"
+declare -A LCORES=([1]=$LCORES1 [2]=${LCORES2:-$LCORES1})
 PORT=5201
 
 cleanup() {
@@ -73,7 +78,7 @@ fw_config() {
   "system": { "hostname": "$P-fw$1", "host_id": "0x${HOSTID[$1]}",
               "control": { "socket": "$TMP/fw$1.sock" } },
   "dataplane": {
-    "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
+    "eal": { "lcores": "${LCORES[$1]}", "no_huge": true, "memory_mb": 512, "in_memory": true,
              "file_prefix": "$P-fw$1",
              "args": [ "--vdev=net_af_packet0,iface=$P-f$1l", "--vdev=net_af_packet1,iface=$P-f$1w",
                        "--vdev=net_af_packet2,iface=$P-f$1s", "--no-pci",
