@@ -326,10 +326,8 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 
 	if (ps == NULL || !(d->tag & PFSYNC_TAG_BIT))
 		return false;
-	if (d->kind == DP_REQ_RELEASE) {
-		pfsync_defer_done(ps, d);
-		return true;
-	}
+	if (d->kind == DP_REQ_RELEASE)
+		return true;	/* the worker counted it: released, or ack-unknown */
 	slot = (uint32_t)(d->tag & 0xffffffffu);
 	if (slot >= ps->pend_cap || !ps->pend[slot].used)
 		return true;

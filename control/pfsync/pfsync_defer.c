@@ -54,7 +54,8 @@ pfsync_defer_ack_in(struct pfsync *ps, uint64_t id, uint32_t creatorid)
 	}
 	memset(&req, 0, sizeof(req));
 	req.kind = DP_REQ_RELEASE;
-	req.tag = PFSYNC_TAG_BIT | UINT32_MAX;	/* no pending slot: pfsync_defer_done() */
+	/* No pending slot: pfsync_done() consumes the completion by its kind. */
+	req.tag = PFSYNC_TAG_BIT | UINT32_MAX;
 	req.u.release.id = id;
 	req.u.release.creatorid = creatorid;
 	if (dp_req_post(ps->dp, w, &req) != 0)
@@ -71,14 +72,6 @@ pfsync_defer_ack_out(struct pfsync *ps, uint64_t id, uint32_t creatorid)
 		return;
 	}
 	ps->flush_now = true;
-}
-
-void
-pfsync_defer_done(struct pfsync *ps, const struct dp_done *d)
-{
-	/* The worker counted it (released, or ack-unknown). */
-	(void)ps;
-	(void)d;
 }
 
 /* The workers' counters and delays, summed. */

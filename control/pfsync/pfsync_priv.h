@@ -182,8 +182,6 @@ struct json_t;
 void pfsync_defer_ack_in(struct pfsync *ps, uint64_t id, uint32_t creatorid);
 /* A state that asked for an INS_ACK is applied: the ack goes out now. */
 void pfsync_defer_ack_out(struct pfsync *ps, uint64_t id, uint32_t creatorid);
-/* A RELEASE request's completion (consumed). */
-void pfsync_defer_done(struct pfsync *ps, const struct dp_done *d);
 /* `show pfsync`: the deferrals, summed over the workers. */
 struct json_t *pfsync_defer_json(const struct pfsync *ps);
 void pfsync_defer_text(struct ctl_out *out, const struct pfsync *ps);
