@@ -5,7 +5,8 @@
  * One worker per worker lcore.  Each iteration: RX burst from queue w of
  * every port, then the hand-off rings from the other workers and the
  * control core; flush TX and hand-off buffers; the control core's requests
- * (filter_cmd.h); once a millisecond the timers (expiry, a slice of a
+ * (filter_cmd.h); the first packets sync.defer held and now released, by
+ * the peer's ack or the timeout (defer_stage.h); once a millisecond the timers (expiry, a slice of a
  * KILL or FLUSH, fragments); report a quiescent state.  Time is the dp
  * clock (clock.h), read once per iteration.
  *
