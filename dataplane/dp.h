@@ -248,6 +248,8 @@ struct dp_worker {
 					 * (state_event.h) */
 	struct dp_req_run *req_run;	/* [W] the request being carried out (filter_cmd.c) */
 	struct dp_frag *frag;		/* [W] reassembly table (frag.c); NULL = none */
+	struct dp_defer *defer;		/* [W] pfsync defer hold queue (defer.h); the
+					 * control core reads its counters */
 	unsigned int expire_budget;	/* [I] state positions checked a millisecond */
 	volatile bool stop;		/* [A] set by the control core */
 } __rte_cache_aligned;
@@ -276,6 +278,7 @@ struct dp_main {
 	uint32_t host_id;		/* [I] pfsync creatorid of states made here */
 	unsigned int sev_maxupd;	/* [I] an UPDATE event every this many updates
 					 * of a state (sync.maxupd, state_event.h) */
+	bool sync_defer;		/* [I] sync.defer: hold first packets (defer.h) */
 	uint32_t req_inflight[DP_MAX_WORKERS]; /* [C] requests outstanding (filter_cmd.h) */
 	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */

@@ -36,6 +36,7 @@
 #include <rte_random.h>
 #include <stdio.h>
 
+#include "dataplane/defer_stage.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
@@ -521,6 +522,9 @@ dp_filter_new_state(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow 
 		     (r->no_sync || f->proto == IPPROTO_PFSYNC ? DP_STF_NOSYNC : 0) |
 		     (r->log_all ? DP_STF_LOG : 0);
 	dp_state_account(st, 0, m->pkt_len);
+	/* sync.defer: the first packet may wait for the peer (defer_stage.h). */
+	if (unlikely(c->dp->sync_defer))
+		return !dp_defer_first(c, m, st);
 	dp_state_event(c, st, DP_SEV_INSERT);
 	return true;
 refused:
@@ -727,6 +731,8 @@ dp_filter_removed(void *arg, struct dp_state *st)
 	int ri;
 
 	c->st->state_removals++;
+	if (unlikely(st->flags & DP_STF_DEFER))
+		dp_defer_removed(c, st);
 	dp_state_event(c, st, DP_SEV_DELETE);
 	if (c->rules == NULL)
 		return;

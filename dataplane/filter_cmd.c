@@ -29,6 +29,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dataplane/defer.h"
+#include "dataplane/defer_stage.h"
 #include "dataplane/filter_cmd.h"
 #include "dataplane/filter_priv.h"
 #include "dataplane/filter_stage.h"
@@ -49,27 +51,29 @@ struct dp_req_run {
 
 /* --- the state event hook ---------------------------------------------- */
 
-void
+bool
 dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 {
 	struct dp_sev ev;
 
 	if (st->flags & DP_STF_NOSYNC) {
 		c->st->sev_nosync++;
-		return;
+		return false;
 	}
 	memset(&ev, 0, sizeof(ev));
 	if (unlikely(dp_state_id(c->states, st, &ev.id, &ev.creatorid) != 0))
-		return;		/* not a live state: nothing to tell */
+		return false;	/* not a live state: nothing to tell */
 	ev.pos = dp_state_pos(c->states, st);
 	ev.kind = (uint8_t)kind;
 	ev.worker = (uint8_t)c->w->id;
+	ev.flags = (st->flags & DP_STF_DEFER) && kind == DP_SEV_INSERT ? DP_SEV_F_DEFER : 0;
 	ev.t_us = (uint32_t)dp_clock_us_at(&c->dp->clock, c->tsc);
 	if (unlikely(rte_ring_sp_enqueue_elem(c->w->sev, &ev, sizeof(ev)) != 0)) {
 		c->st->sev_ring_full++;
-		return;
+		return false;
 	}
 	c->st->sev[kind]++;
+	return true;
 }
 
 /* --- worker side ------------------------------------------------------ */
@@ -198,6 +202,10 @@ dp_filter_requests(struct dp_wctx *c)
 		case DP_REQ_DELETE:
 			req_complete(c, r, &req, req_delete(c, &req.u.del));
 			break;
+		case DP_REQ_RELEASE:
+			req_complete(c, r, &req, dp_defer_release(c, req.u.release.id,
+								  req.u.release.creatorid));
+			break;
 		case DP_REQ_KILL:
 		case DP_REQ_FLUSH:
 			r->req = req;
@@ -295,8 +303,13 @@ dp_req_rings_create(struct dp_main *dp, unsigned int w, char *err, size_t errlen
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	wk->req_run = rte_zmalloc_socket("dpf_req_run", sizeof(*wk->req_run), RTE_CACHE_LINE_SIZE,
 					 socket);
+	wk->defer = rte_zmalloc_socket("dpf_defer", sizeof(*wk->defer), RTE_CACHE_LINE_SIZE,
+				       socket);
+	if (wk->defer != NULL)
+		dp_defer_init(wk->defer, DP_DEFER_TIMEOUT_US);
 	dp->req_inflight[w] = 0;
-	if (wk->req == NULL || wk->done == NULL || wk->sev == NULL || wk->req_run == NULL) {
+	if (wk->req == NULL || wk->done == NULL || wk->sev == NULL || wk->req_run == NULL ||
+	    wk->defer == NULL) {
 		snprintf(err, errlen, "worker %u: cannot create its request and event rings", w);
 		dp_req_rings_free(dp, w);
 		return -ENOMEM;
@@ -313,8 +326,12 @@ dp_req_rings_free(struct dp_main *dp, unsigned int w)
 	rte_ring_free(wk->done);
 	rte_ring_free(wk->sev);
 	rte_free(wk->req_run);
+	if (wk->defer != NULL)
+		dp_defer_clear(wk->defer, dp_defer_free_pkt);
+	rte_free(wk->defer);
 	wk->req = wk->done = wk->sev = NULL;
 	wk->req_run = NULL;
+	wk->defer = NULL;
 }
 
 /* --- control side ------------------------------------------------------- */

@@ -47,7 +47,8 @@
 	_(FLUSH, "flush")	/* all states of one creator (pfsync CLR) */ \
 	_(APPLY, "apply")	/* insert or update one state from a peer */ \
 	_(UPDATE, "update")	/* merge a peer's tracking into a known state */ \
-	_(DELETE, "delete")	/* remove a known state a peer removed */
+	_(DELETE, "delete")	/* remove a known state a peer removed */ \
+	_(RELEASE, "release")	/* send the packet held for a state (defer) */
 
 enum dp_req_kind {
 #define DP_REQ_ENUM(sym, str) DP_REQ_##sym,
@@ -111,6 +112,17 @@ struct dp_req_delete {
 	uint32_t creatorid;
 };
 
+/*
+ * RELEASE: the peer acknowledged the insert of our state with this
+ * identity (pfsync INS_ACK): the first packet the worker holds for it
+ * (sync.defer, defer.h) is sent now.  Result: 0, or -ENOENT when nothing
+ * is held for it (released by the timeout already, or never held).
+ */
+struct dp_req_release {
+	uint64_t id;
+	uint32_t creatorid;
+};
+
 struct dp_req {
 	uint64_t tag;			/* the poster's, returned in the completion */
 	uint8_t kind;			/* enum dp_req_kind */
@@ -120,6 +132,7 @@ struct dp_req {
 		struct dp_req_apply apply;
 		struct dp_req_update update;
 		struct dp_req_delete del;
+		struct dp_req_release release;
 	} u;
 };
 

@@ -10,6 +10,7 @@
 #ifndef DPF_DP_FILTER_PRIV_H
 #define DPF_DP_FILTER_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_branch_prediction.h>
@@ -39,9 +40,10 @@ dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
  * (counted by kind, or as sev_ring_full).  A DELETE is made before the
  * record is removed, while its identity can still be read.
  * Out of line: it runs once per state created or removed, and once per
- * maxupd packets of one, never on every packet.
+ * maxupd packets of one, never on every packet.  Returns whether the
+ * event is on the ring.
  */
-void dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind);
+bool dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind);
 
 /* Both peers' levels in one word, to see whether a packet changed either. */
 static inline uint16_t

@@ -91,6 +91,12 @@ union dp_state_key {
 #define DP_STF_SYNCED0 0x20
 #define DP_STF_SYNCED1 0x40
 #define DP_STF_SYNCED (DP_STF_SYNCED0 | DP_STF_SYNCED1)
+/*
+ * The state's first packet is held in the worker's defer queue
+ * (dataplane/defer.h): its pfsync records carry PFSTATE_ACK, and its
+ * removal drops the packet.  Cleared when the packet is released.
+ */
+#define DP_STF_DEFER 0x80
 
 #define DP_STATE_NO_RULE UINT32_MAX
 

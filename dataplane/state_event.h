@@ -58,10 +58,15 @@ struct dp_sev {
 	uint32_t pos;		/* record index in the worker's table */
 	uint8_t kind;		/* enum dp_sev_kind */
 	uint8_t worker;
-	uint8_t pad[2];
+	uint8_t flags;		/* DP_SEV_F_* */
+	uint8_t pad;
 	uint32_t t_us;		/* when: the dp clock's microseconds, low 32 bits
 				 * (the worker's poll time; for sync latency) */
 };
+
+/* An INSERT whose first packet the worker holds (sync.defer, defer.h):
+ * its record goes out at once, with PFSTATE_ACK. */
+#define DP_SEV_F_DEFER 0x01
 
 _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
 

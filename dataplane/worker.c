@@ -5,7 +5,8 @@
  * One worker per worker lcore.  Each iteration: RX burst from queue w of
  * every port, then the hand-off rings from the other workers and the
  * control core; flush TX and hand-off buffers; the control core's requests
- * (filter_cmd.h); once a millisecond the timers (expiry, a slice of a
+ * (filter_cmd.h); the first packets sync.defer held and now released, by
+ * the peer's ack or the timeout (defer_stage.h); once a millisecond the timers (expiry, a slice of a
  * KILL or FLUSH, fragments); report a quiescent state.  Time is the dp
  * clock (clock.h), read once per iteration.
  *
@@ -38,6 +39,8 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "dataplane/defer.h"
+#include "dataplane/defer_stage.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/dp_tx.h"
@@ -263,6 +266,7 @@ dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
+	uint32_t nh[DP_BURST_MAX];
 	struct dp_wctx c;
 	unsigned int i, p, src;
 
@@ -317,6 +321,20 @@ dp_worker_main(void *arg)
 		for (p = 0; p < dp->n_ports; p++)
 			dp_tx_flush(&c, p);
 		work += dp_filter_requests(&c);
+		/* First packets released by the peer's ack or the timeout
+		 * (sync.defer): routed now, then forwarded and sent at once. */
+		if (unlikely(w->defer != NULL && dp_defer_busy(w->defer))) {
+			unsigned int n = dp_defer_poll(&c, pkts, DP_BURST_MAX);
+
+			work += 1;	/* a held packet's deadline: no idle sleep */
+			if (n != 0) {
+				dp_route_burst(&c, pkts, nh, n);
+				for (i = 0; i < n; i++)
+					dp_forward(&c, pkts[i], nh[i]);
+				for (p = 0; p < dp->n_ports; p++)
+					dp_tx_flush(&c, p);
+			}
+		}
 		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
 		 * takes a few microseconds, and their work is paced by time. */
 		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {
@@ -335,6 +353,8 @@ dp_worker_main(void *arg)
 			rte_rcu_qsbr_thread_online(dp->rcu, w->id);
 		}
 	}
+	if (w->defer != NULL)
+		dp_defer_clear(w->defer, dp_defer_free_pkt);
 	rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_unregister(dp->rcu, w->id);
 	return 0;

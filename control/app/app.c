@@ -195,6 +195,7 @@ app_pfsync(struct app *app, char *err, size_t errlen)
 	pc.maxupd = cs->maxupd;
 	pc.flush_us = cs->flush_us;
 	pc.defer = cs->defer;
+	app->dp->sync_defer = cs->defer;	/* [I]: before dp_start() */
 	pc.limit_states = app->plan->limits[PFLIMIT_STATES];
 	pc.hostid = app->host_id;
 	if (cs->key_file != NULL) {

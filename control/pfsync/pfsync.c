@@ -33,7 +33,6 @@
 #include "proto/pf.h"
 #include "proto/proto.h"
 
-#define PFSYNC_TAG_BIT (1ULL << 63)	/* tags of pfsync's requests (filter_cmds: bit clear) */
 #define PFSYNC_Q_CAPACITY 65536		/* distinct states queued at once */
 /*
  * Requests waiting per worker: a 32nd of the worker's share of
@@ -211,7 +210,8 @@ ps_locate(const struct pfsync *ps, uint64_t id, uint32_t cid, unsigned int *work
 /* --- requests to the workers -------------------------------------------- */
 
 static bool
-ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req, uint64_t rx_us, bool bulk)
+ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req, uint64_t rx_us, bool bulk,
+	    bool ack)
 {
 	struct pfsync_pending *p;
 	uint32_t slot = ps->pend_free;
@@ -247,6 +247,7 @@ ps_post_now(struct pfsync *ps, unsigned int w, struct dp_req *req, uint64_t rx_u
 	p->used = true;
 	p->rx_us = rx_us;
 	p->bulk = bulk;
+	p->ack = ack;
 	return true;
 }
 
@@ -262,7 +263,7 @@ ps_post(struct pfsync *ps, unsigned int w, struct dp_req *req)
 	struct pfsync_backlog *b = &ps->backlog[w];
 	struct pfsync_bl_ent *e;
 
-	if (b->count == 0 && ps_post_now(ps, w, req, ps->cur_rx_us, ps->cur_bulk)) {
+	if (b->count == 0 && ps_post_now(ps, w, req, ps->cur_rx_us, ps->cur_bulk, ps->cur_ack)) {
 		ps->brx.outstanding += ps->cur_bulk;
 		return true;
 	}
@@ -274,6 +275,7 @@ ps_post(struct pfsync *ps, unsigned int w, struct dp_req *req)
 	e->req = *req;
 	e->rx_us = ps->cur_rx_us;
 	e->bulk = ps->cur_bulk;
+	e->ack = ps->cur_ack;
 	b->count++;
 	ps->brx.outstanding += ps->cur_bulk;
 	return true;
@@ -288,7 +290,7 @@ ps_backlog_run(struct pfsync *ps)
 		struct pfsync_backlog *b = &ps->backlog[w];
 
 		while (b->count > 0 && ps_post_now(ps, w, &b->e[b->head].req, b->e[b->head].rx_us,
-						   b->e[b->head].bulk)) {
+						   b->e[b->head].bulk, b->e[b->head].ack)) {
 			b->head = (b->head + 1) % ps->bl_cap;
 			b->count--;
 			n++;
@@ -324,6 +326,8 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 
 	if (ps == NULL || !(d->tag & PFSYNC_TAG_BIT))
 		return false;
+	if (d->kind == DP_REQ_RELEASE)
+		return true;	/* the worker counted it: released, or ack-unknown */
 	slot = (uint32_t)(d->tag & 0xffffffffu);
 	if (slot >= ps->pend_cap || !ps->pend[slot].used)
 		return true;
@@ -347,6 +351,8 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 		}
 		if (d->result == DP_APPLY_STALE)
 			ps->stats[PFSYNC_STAT_STALE]++;
+		if (p->ack)
+			pfsync_defer_ack_out(ps, p->id, p->creatorid);
 		if (!ps_id_local(ps, p->id, p->creatorid, &w) &&
 		    idmap_set(&ps->idmap, p->id, p->creatorid, d->worker, d->pos) != 0)
 			ps->xstats[PFSYNC_X_IDMAP_FULL]++;
@@ -396,6 +402,8 @@ pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 		switch (e->kind) {
 		case DP_SEV_INSERT:
 			ps_queue_at(ps, PFSYNC_Q_INS, e->id, e->creatorid, e->worker, e->pos, t);
+			/* Its first packet waits for the peer's ack [pfsync_defer]. */
+			ps->flush_now |= (e->flags & DP_SEV_F_DEFER) != 0;
 			break;
 		case DP_SEV_UPDATE:
 			ps_queue_at(ps, PFSYNC_Q_UPD_C, e->id, e->creatorid, e->worker, e->pos, t);
@@ -430,10 +438,14 @@ ps_export(void *arg, unsigned int kind, const struct pfsync_qref *ref, void *rec
 		return false;
 	dp_state_desc_fill(&copy, &key, id, cid, (uint32_t)(ps_now_us(ps) / DP_CLOCK_US_PER_S),
 			   &d);
-	if (kind == PFSYNC_Q_UPD_C)
+	if (kind == PFSYNC_Q_UPD_C) {
 		pfsync_upd_c_export(&d, &rec->upd_c);
-	else
+	} else {
 		pfsync_state_export(&d, &rec->state);
+		/* A packet is held for this state: the peer is to ack at once. */
+		if (copy.flags & DP_STF_DEFER)
+			rec->state.state_flags |= PFSTATE_ACK;
+	}
 	if (ref->t_us != UINT64_MAX)
 		pfsync_hist_add(&ps->lat_out, ps_now_us(ps) - RTE_MIN(ref->t_us, ps_now_us(ps)));
 	return true;
@@ -941,8 +953,11 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 		case PFSYNC_ACT_UPD:
 			ps->cur_bulk = ps->breq.state == PFSYNC_BULK_BULK;
 			ps->bulk_rx += ps->cur_bulk;
+			/* The sender holds a packet until we ack [pfsync_in_ins]. */
+			ps->cur_ack = (h.state.state_flags & PFSTATE_ACK) != 0;
+			ps->xstats[PFSYNC_X_ACK_ASKED] += ps->cur_ack;
 			ps_in_state(ps, &h.state, sec->action);
-			ps->cur_bulk = false;
+			ps->cur_bulk = ps->cur_ack = false;
 			break;
 		case PFSYNC_ACT_UPD_C:
 			ps_in_upd_c(ps, &h.upd_c);
@@ -957,7 +972,7 @@ ps_in_section(struct pfsync *ps, const struct pfsync_section *sec)
 			ps_in_del(ps, h.id.id, h.id.creatorid);
 			break;
 		case PFSYNC_ACT_INS_ACK:
-			ps->xstats[PFSYNC_X_DEFER_ACK]++;
+			pfsync_defer_ack_in(ps, h.id.id, h.id.creatorid);
 			break;
 		case PFSYNC_ACT_BUS:
 			ps_in_bus(ps, &h.bus);
@@ -1201,7 +1216,8 @@ pfsync_poll(struct pfsync *ps)
 	}
 	work += ps_backlog_run(ps);
 	ps_bulk_rx_end(ps);
-	work += ps_flush(ps, false);
+	work += ps_flush(ps, ps->flush_now);
+	ps->flush_now = false;
 	work += ps_bulk_run(ps);
 	return work;
 }

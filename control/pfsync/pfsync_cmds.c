@@ -120,6 +120,7 @@ show_json(const struct pfsync *ps)
 	json_object_set_new(lat, "out_us", hist_json(&ps->lat_out));
 	json_object_set_new(lat, "apply_us", hist_json(&ps->lat_apply));
 	json_object_set_new(top, "latency", lat);
+	json_object_set_new(top, "deferrals", pfsync_defer_json(ps));
 	for (i = 0; i < PFSYNC_Q_MAX; i++)
 		json_object_set_new(q, pfsync_q_name(i),
 				    json_integer(pfsync_q_count(ps->q, i)));
@@ -172,6 +173,7 @@ show_text(struct ctl_out *out, const struct pfsync *ps)
 		   ps->bsend.last_ms);
 	hist_text(out, "state change to record sent", &ps->lat_out);
 	hist_text(out, "record received to applied", &ps->lat_apply);
+	pfsync_defer_text(out, ps);
 	ctl_printf(out, "\tqueued:");
 	for (i = 0; i < PFSYNC_Q_MAX; i++)
 		ctl_printf(out, " %s %u", pfsync_q_name(i), pfsync_q_count(ps->q, i));

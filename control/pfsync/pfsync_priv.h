@@ -15,7 +15,7 @@
 #include "control/pfsync/pfsync.h"
 #include "control/pfsync/pfsync_auth.h"
 #include "control/pfsync/pfsync_bulk.h"
-#include "control/pfsync/pfsync_hist.h"
+#include "proto/pfsync_hist.h"
 #include "control/pfsync/pfsync_ident.h"
 #include "control/pfsync/pfsync_q.h"
 #include "dataplane/filter_cmd.h"
@@ -29,6 +29,9 @@
 	_(UPD_REQ_SENT, "upd-req-sent", "updates asked for (unknown states)") \
 	_(IDMAP_FULL, "idmap-full", "peer states not indexed: map full")	\
 	_(DEFER_ACK, "ins-ack-ignored", "INS_ACK received (defer is off)")	\
+	_(ACK_ASKED, "ins-ack-asked", "inserts received asking for an INS_ACK (defer)") \
+	_(ACK_RELEASE_LOST, "ins-ack-unposted", "INS_ACKs not passed to the worker "	\
+	  "(its ring full; the timeout releases the packet)")			\
 	_(TDB, "tdb-ignored", "TDB records received (no IPsec)")	\
 	_(BULK_SENT, "bulk-states-sent", "states sent in bulk updates")	\
 	_(BULK_RUNS, "bulk-sends", "bulk updates sent")			\
@@ -48,6 +51,8 @@ enum pfsync_xstat {
 };
 
 const char *pfsync_xstat_name(unsigned int s);
+
+#define PFSYNC_TAG_BIT (1ULL << 63)	/* tags of pfsync's requests (filter_cmds: bit clear) */
 
 struct pfsync;
 struct pkt_meta;
@@ -73,6 +78,7 @@ struct pfsync_pending {
 	uint8_t kind;			/* enum dp_req_kind */
 	bool used;
 	bool bulk;			/* a record of the bulk update in progress */
+	bool ack;			/* its record asked for an INS_ACK (pfsync_defer.c) */
 	uint32_t next_free;
 	uint64_t rx_us;			/* its packet's arrival (dp clock), or 0 */
 };
@@ -82,6 +88,7 @@ struct pfsync_bl_ent {
 	struct dp_req req;
 	uint64_t rx_us;
 	bool bulk;
+	bool ack;
 };
 
 /*
@@ -141,6 +148,9 @@ struct pfsync {
 	uint32_t pend_cap, pend_free;
 	uint64_t cur_rx_us;		/* the packet being read: its arrival, else 0 */
 	bool cur_bulk;			/* the record being read belongs to the bulk */
+	bool cur_ack;			/* the record being read asks for an INS_ACK */
+	bool flush_now;			/* send what is queued now, not after flush_us
+					 * (a deferred insert, an INS_ACK owed) */
 	struct {			/* the bulk being received */
 		bool end_seen;		/* BUS END read, its records not all applied */
 		uint64_t outstanding;	/* records posted or waiting, not completed */
@@ -163,5 +173,17 @@ struct pfsync {
 	struct pfsync_auth *auth;	/* sync.key_file; NULL: the wire is OpenBSD's */
 	enum pfsync_auth_err auth_last_err;	/* why the last packet failed, for show */
 };
+
+/* pfsync_defer.c: sync.defer's control-core side (docs/pfsync.md "Defer"). */
+struct ctl_out;
+struct json_t;
+
+/* An INS_ACK received: the owning worker releases the held packet. */
+void pfsync_defer_ack_in(struct pfsync *ps, uint64_t id, uint32_t creatorid);
+/* A state that asked for an INS_ACK is applied: the ack goes out now. */
+void pfsync_defer_ack_out(struct pfsync *ps, uint64_t id, uint32_t creatorid);
+/* `show pfsync`: the deferrals, summed over the workers. */
+struct json_t *pfsync_defer_json(const struct pfsync *ps);
+void pfsync_defer_text(struct ctl_out *out, const struct pfsync *ps);
 
 #endif /* DPF_CONTROL_PFSYNC_PRIV_H */

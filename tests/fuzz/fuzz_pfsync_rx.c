@@ -45,6 +45,11 @@
  * (sync.key_file) with fz_key: what it sends must then open with the key,
  * from our host id with rising sequence numbers; the seeds seal their
  * packets (gen_pfsync_rx_seeds.py), mutations mostly test the refusal.
+ * FZ_F_DEFER turns sync.defer on: an INS_ACK naming one of our states is
+ * a RELEASE request to the worker its id names (nothing is held here, so
+ * each answers -ENOENT).  Whatever the flag, an INS or UPD asking for an
+ * ack (PFSTATE_ACK) is acknowledged once applied: no more INS_ACKs may
+ * leave than records asked for one.
  *
  * EAL: initialised once (LLVMFuzzerInitialize(), or the first input under
  * the replay driver), --no-huge --no-pci --no-shconf, one net_ring port
@@ -94,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_F_KEEPSUM 0x02	/* ... with its header checksum as given */
 #define FZ_F_BATCH 0x04		/* all packets in before the workers run */
 #define FZ_F_AUTH 0x08		/* the engine is keyed with fz_key (sync.key_file) */
+#define FZ_F_DEFER 0x10		/* sync.defer on: INS_ACKs become RELEASE requests */
 
 #define FZ_MAX_PKTS 16
 #define FZ_WORKERS 2
@@ -294,7 +300,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* The engine as app.c makes it for a `sync` section on interface sync. */
 static struct pfsync *
-fz_engine(bool auth)
+fz_engine(bool auth, bool defer)
 {
 	struct pfsync_conf pc;
 	struct pfsync *ps;
@@ -307,6 +313,7 @@ fz_engine(bool auth)
 	pc.limit_states = FZ_LIMIT_STATES;
 	pc.hostid = FZ_HOSTID;
 	pc.auth = auth;
+	pc.defer = defer;
 	if (auth) {
 		pc.key_len = sizeof(fz_key);
 		memcpy(pc.key, fz_key, sizeof(fz_key));
@@ -671,6 +678,8 @@ fz_check_counters(const struct pfsync *ps, uint64_t fed)
 	FZ_CHECK(out == fz.out_recs, "records-out is not what left the port");
 	FZ_CHECK(ps->stats[PFSYNC_STAT_OPACKETS] == fz.out_pkts, "opackets is not what left");
 	FZ_CHECK(ps->stats[PFSYNC_STAT_IPACKETS] <= fed, "ipackets exceeds the packets fed");
+	FZ_CHECK(fz.out_act[PFSYNC_ACT_INS_ACK] <= ps->xstats[PFSYNC_X_ACK_ASKED],
+		 "more INS_ACKs sent than records asked for");
 }
 
 /* Empties every table, as the worker would (it owns them; no events). */
@@ -756,7 +765,7 @@ fz_one(const uint8_t *data, size_t size)
 	fz.out_seq = 0;
 	if (fz.auth && pfsync_auth_key_init(&fz.akey, fz_key, sizeof(fz_key)) != 0)
 		abort();
-	ps = fz_engine(fz.auth);
+	ps = fz_engine(fz.auth, (flags & FZ_F_DEFER) != 0);
 	for (k = 0; k < FZ_MAX_PKTS && off < size; k++) {
 		size_t n = size - off;
 

@@ -14,7 +14,8 @@ INS_ACK, TDB, and a few packets OpenBSD's pfsync_input drops.
 import os
 import struct
 
-F_RAW, F_KEEPSUM, F_BATCH, F_AUTH = 0x01, 0x02, 0x04, 0x08
+F_RAW, F_KEEPSUM, F_BATCH, F_AUTH, F_DEFER = 0x01, 0x02, 0x04, 0x08, 0x10
+PFSTATE_ACK = 0x0010         # the sender holds a deferred packet
 AUTH_KEY = bytes(range(16))  # the harness's fz_key
 HOSTID = 0x0A0B0C0D          # the harness's own creator id
 PEER = 0x00000077            # the peer's
@@ -45,7 +46,7 @@ def key(a0, a1, p0, p1, af):
 
 
 def state(sid, cid, a0, a1, p0, p1, proto=6, af=AF_INET, timeout=2, levels=(4, 4),
-          expire=86000):
+          expire=86000, state_flags=0):
     """pfsync_state (264), an "in" state of a TCP/UDP flow from a0:p0 to a1:p1."""
     k = key(a0, a1, p0, p1, af)
     rec = struct.pack(">Q", sid) + b"any".ljust(16, b"\0") + k + k
@@ -53,7 +54,7 @@ def state(sid, cid, a0, a1, p0, p1, proto=6, af=AF_INET, timeout=2, levels=(4, 4
     rec += bytes(16) + struct.pack(">IIIII", 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 30, expire)
     rec += struct.pack(">IIII", 0, 10, 0, 9) + struct.pack(">IIII", 0, 1500, 0, 900)
     rec += struct.pack(">IiiHBBBBBBBBBBHBB", cid, 0, 0, 0, af, proto, 1, 0, 0, timeout,
-                       0, 0, 0, 0, 0, 0, 0)
+                       0, 0, 0, 0, state_flags, 0, 0)
     assert len(rec) == 264
     return rec
 
@@ -162,6 +163,12 @@ def main():
         "bad-version": seed(0, pfsync(("INS", [tcp(19)]), version=5)),
         "bad-len": seed(0, pfsync(("INS", [tcp(19)]), extra_len=4)),
         "short-header": seed(0, bytes([6, 0, 0, 20]) + bytes(8)),
+        "ins-ack-asked": seed(0, pfsync(("INS", [tcp(40, state_flags=PFSTATE_ACK), tcp(41)])),
+                              pfsync(("UPD", [tcp(42, state_flags=PFSTATE_ACK)])),
+                              pfsync(("INS", [tcp(40, state_flags=PFSTATE_ACK)]))),
+        "defer-ins-ack": seed(F_DEFER, pfsync(("INS_ACK", [idrec(i, HOSTID) for i in own[:3]]
+                                                + [idrec(0x101, PEER), idrec(5, HOSTID)])),
+                              pfsync(("INS", [tcp(43, state_flags=PFSTATE_ACK)]))),
         "auth-ins-updc-delc": seed(F_AUTH, sealed(pfsync(("INS", [tcp(1), tcp(2)])), 1),
                                    sealed(pfsync(("UPD_C", [upd_c(0x101, PEER)])), 2),
                                    sealed(pfsync(("DEL_C", [idrec(0x102, PEER)])), 3)),

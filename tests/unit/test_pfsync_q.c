@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control/pfsync/pfsync_hist.h"
+#include "proto/pfsync_hist.h"
 #include "control/pfsync/pfsync_q.h"
 
 #define Q(x) PFSYNC_Q_##x

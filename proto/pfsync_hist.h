@@ -5,11 +5,14 @@
  * latency p50/p99): microsecond values in log-linear buckets, 16 per power
  * of two (at most 1/16 = 6.25% above the value), exact below 16 us.  Pure:
  * no clock, no I/O; adding is a few instructions, so it runs per record.
+ * In proto/ so that the dataplane's defer hold queues (dataplane/defer.h)
+ * keep their deferral delays in the same buckets.
  *
- * Ownership: [C] the control core only.
+ * Ownership: one writer per histogram (the control core's sync latencies;
+ * each worker's deferral delays); readers sum or read them without locks.
  */
-#ifndef DPF_CONTROL_PFSYNC_HIST_H
-#define DPF_CONTROL_PFSYNC_HIST_H
+#ifndef DPF_PROTO_PFSYNC_HIST_H
+#define DPF_PROTO_PFSYNC_HIST_H
 
 #include <stdint.h>
 #include <string.h>
@@ -87,10 +90,23 @@ pfsync_hist_pct(const struct pfsync_hist *h, unsigned int permille)
 	return h->max;
 }
 
+/* Adds src's values to dst (sums of several writers' histograms). */
+static inline void
+pfsync_hist_merge(struct pfsync_hist *dst, const struct pfsync_hist *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < PFSYNC_HIST_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+	dst->n += src->n;
+	if (src->max > dst->max)
+		dst->max = src->max;
+}
+
 static inline void
 pfsync_hist_reset(struct pfsync_hist *h)
 {
 	memset(h, 0, sizeof(*h));
 }
 
-#endif /* DPF_CONTROL_PFSYNC_HIST_H */
+#endif /* DPF_PROTO_PFSYNC_HIST_H */
