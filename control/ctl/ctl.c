@@ -28,6 +28,11 @@
  *   request until ctl_pending_finish() frames it.  A client that hangs up
  *   meanwhile (POLLHUP: a shut-down sending side alone still reads) is
  *   dropped and its pending reply orphaned, never freed here.
+ * - A streamed reply (ctl_stream(), ctl_stream.c) is made a step at a
+ *   time, only while the client's output holds less than CTL_STREAM_LOW:
+ *   a client that does not read gets no steps, whatever the reply's size.
+ * - When all slots are taken and none is idle, the newest client holds the
+ *   reserved slot (evict_newest()).
  * - The request tokenizer and formatter are in ctl_req.c.
  *
  * Nothing here logs: failures are returned (err strings, -errno) or become

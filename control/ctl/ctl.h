@@ -36,7 +36,8 @@
 /*
  * A client that sends nothing while nothing is under way for it is dropped
  * after CTL_IDLE_MS; one that reads nothing of a reply sent to it, after
- * CTL_STALL_MS (ctl_server_timeouts() changes them).
+ * CTL_STALL_MS (ctl_server_timeouts() changes them: dpf sets them from
+ * system.control.idle_timeout_ms and stall_timeout_ms).
  */
 #define CTL_IDLE_MS 30000
 #define CTL_STALL_MS 10000
