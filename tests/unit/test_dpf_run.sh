@@ -9,13 +9,18 @@
 #  - dpf handles its signals from its first instruction: a SIGHUP (log
 #    rotation) at any time after start leaves it running, a SIGTERM at any
 #    time stops it cleanly (exit 0).  Before, both killed it by default
-#    action during the ~0.7 s of EAL and dataplane bring-up.
+#    action during the ~0.7 s of EAL and dataplane bring-up, and then
+#    while the shared libraries' constructors ran, before main(): a signal
+#    raised from a constructor (RAISE_SO, an LD_PRELOAD shim) stands for
+#    one that comes then; one pending and blocked at exec is handled.
 # TAP output.
 #
-# usage: test_dpf_run.sh DPF DPFCTL
+# usage: test_dpf_run.sh DPF DPFCTL RAISE_SO
 set -u
-dpf=${1:?usage: test_dpf_run.sh DPF DPFCTL}
-dpfctl=${2:?usage: test_dpf_run.sh DPF DPFCTL}
+dpf=${1:?usage: test_dpf_run.sh DPF DPFCTL RAISE_SO}
+dpfctl=${2:?usage: test_dpf_run.sh DPF DPFCTL RAISE_SO}
+raise_so=${3:?usage: test_dpf_run.sh DPF DPFCTL RAISE_SO}
+[ -f "$raise_so" ] || { echo "Bail out! no $raise_so"; exit 1; }
 
 tmp=$(mktemp -d /tmp/dpf-run-XXXXXX)
 pid=
@@ -183,6 +188,69 @@ for delay in 0.05 0.3; do
 		notok "SIGTERM ${delay}s after start: exit $rc"
 	fi
 done
+
+# Before main(): a SIGHUP raised while the shared libraries' constructors
+# run (where DPDK's do) leaves dpf running, a SIGTERM stops it cleanly.
+# ASan wants its runtime first in the library list: not with a preload.
+# Run in a subshell (background or $(...)): it becomes the command (exec),
+# so $! is dpf's pid.
+preload() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	LD_PRELOAD="$raise_so" DPF_TEST_RAISE="$1" exec "${@:2}"
+}
+out=$(preload HUP "$dpf" -V 2>"$tmp/log")
+vrc=$?
+if [ "$vrc" = 0 ] && [ "${out#dpf }" != "$out" ]; then
+	ok "SIGHUP in a library constructor, before main: dpf -V runs on"
+else
+	notok "SIGHUP in a library constructor, before main: exit $vrc ($out)"
+fi
+rm -f "$tmp/dpf.sock"
+preload HUP "$dpf" -c "$tmp/dpf.json" >"$tmp/log" 2>&1 &
+pid=$!
+if wait_up; then
+	stop
+	[ "$rc" = 0 ] && ok "SIGHUP before main: dpf runs on, then stops cleanly" ||
+		notok "SIGHUP before main: exit $rc after SIGTERM"
+else
+	wait "$pid"
+	rc=$?
+	pid=
+	notok "SIGHUP before main killed dpf (exit $rc)"
+fi
+# waited_exit SECONDS: dpf's exit status in $rc, or 124 (then killed).
+waited_exit() {
+	for _ in $(seq $(($1 * 20))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null
+		rc=124
+	else
+		wait "$pid"
+		rc=$?
+	fi
+	pid=
+}
+preload TERM "$dpf" -c "$tmp/dpf.json" >"$tmp/log" 2>&1 &
+pid=$!
+waited_exit 20
+[ "$rc" = 0 ] && ok "SIGTERM before main: clean exit" ||
+	notok "SIGTERM before main: exit $rc (124: still running after 20 s)"
+# A SIGTERM pending and blocked when dpf is exec'd (a blocked mask is
+# inherited across exec): unblocked once the handlers are in, it stops dpf
+# cleanly instead of staying blocked in dpf and every EAL thread.
+/usr/bin/python3 -c '
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+os.kill(os.getpid(), signal.SIGTERM)
+os.execv(sys.argv[1], sys.argv[1:])' "$dpf" -c "$tmp/dpf.json" >"$tmp/log" 2>&1 &
+pid=$!
+waited_exit 20
+[ "$rc" = 0 ] && ok "SIGTERM pending and blocked at exec: clean exit" ||
+	notok "SIGTERM pending and blocked at exec: exit $rc (124: still running after 20 s)"
 
 # EAL's failures in a line or two that say what to do: a bad EAL argument
 # names itself, without EAL's 110 lines of usage; no "failed: Success".
