@@ -1320,169 +1320,6 @@ ctl_server_poll(struct ctl_server *srv)
  * Opening and closing
  */
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	int e = errno;
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return e != 0 ? -e : -EINVAL;
-}
-
-/*
- * Creates the socket's directory if missing: 0750, in the socket's group, so
- * that the group can reach the socket and nobody else can.  An existing
- * directory is the administrator's and left alone.
- */
-static int
-make_parent(const char *path, gid_t gid, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0750) != 0) {
-		if (errno == EEXIST)
-			return 0;
-		return fail(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-	}
-	/* mkdir() applied the umask; and the group is ours to set. */
-	if (chmod(dir, 0750) != 0 || (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0))
-		return fail(err, errlen, "cannot set up directory %s: %s", dir, strerror(errno));
-	return 0;
-}
-
-/*
- * Removes a socket file nobody listens on (left by a crash).  A live server
- * keeps its socket; a file that is not a socket is never removed.
- */
-static int
-remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	const char *path = sa->sun_path;
-	struct stat st;
-	int fd, rc, e;
-
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return fail(err, errlen, "%s exists and is not a socket", path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	/* EAGAIN: a live listener with a full backlog. */
-	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		errno = EADDRINUSE;
-		return fail(err, errlen, "socket %s in use by a running server", path);
-	}
-	if (e == ENOENT)
-		return 0;
-	if (e != ECONNREFUSED) {
-		errno = e;
-		return fail(err, errlen, "cannot probe %s: %s", path, strerror(e));
-	}
-	if (unlink(path) != 0 && errno != ENOENT)
-		return fail(err, errlen, "cannot remove stale socket %s: %s", path,
-			    strerror(errno));
-	return 0;
-}
-
-static int
-ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *owner,
-	   const char *group, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	gid_t gid = (gid_t)-1;
-	uid_t uid = (uid_t)-1;
-	struct stat st;
-	mode_t old;
-	int rc;
-
-	errno = 0;
-	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return fail(err, errlen, "invalid socket path \"%s\"", path);
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (group != NULL) {
-		struct group *gr = getgrnam(group);
-
-		if (gr == NULL) {
-			if (errno == 0)
-				errno = ENOENT;
-			return fail(err, errlen, "unknown group \"%s\"", group);
-		}
-		gid = gr->gr_gid;
-	}
-	if (owner != NULL) {
-		struct passwd *pw = getpwnam(owner);
-
-		if (pw == NULL) {
-			if (errno == 0)
-				errno = ENOENT;
-			return fail(err, errlen, "unknown user \"%s\"", owner);
-		}
-		uid = pw->pw_uid;
-	}
-	rc = make_parent(path, gid, err, errlen);
-	if (rc == 0)
-		rc = remove_stale(&sa, err, errlen);
-	if (rc != 0)
-		return rc;
-
-	srv->s_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (srv->s_fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
-	/*
-	 * bind() creates the file with the umask's mode; a tight umask makes
-	 * sure it is never more open than asked, even for a moment.  The umask
-	 * is process-wide, but only ever narrowed here, and at startup.
-	 */
-	old = umask(0177);
-	rc = bind(srv->s_fd, (const struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc != 0)
-		return fail(err, errlen, "cannot bind %s: %s", path, strerror(errno));
-	if (stat(path, &st) != 0)
-		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-	srv->s_own_file = true;
-	srv->s_dev = st.st_dev;
-	srv->s_ino = st.st_ino;
-	snprintf(srv->s_path, sizeof(srv->s_path), "%s", path);
-	/* Permissions first: connect() fails until listen(). */
-	if (chmod(path, (mode_t)(mode & 07777)) != 0)
-		return fail(err, errlen, "cannot chmod %s: %s", path, strerror(errno));
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
-		return fail(err, errlen, "cannot chgrp %s to %s: %s", path, group,
-			    strerror(errno));
-	if (uid != (uid_t)-1 && chown(path, uid, (gid_t)-1) != 0)
-		return fail(err, errlen, "cannot chown %s to %s: %s", path, owner,
-			    strerror(errno));
-	if (listen(srv->s_fd, CTL_MAX_CLIENTS) != 0)
-		return fail(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-	return 0;
-}
-
 struct ctl_server *
 ctl_server_open(const char *path, unsigned int mode, const char *owner, const char *group,
 		bool readonly, char *err, size_t errlen)
@@ -1491,7 +1328,7 @@ ctl_server_open(const char *path, unsigned int mode, const char *owner, const ch
 
 	if (srv == NULL) {
 		errno = ENOMEM;
-		fail(err, errlen, "out of memory");
+		ctl_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	srv->s_fd = -1;
@@ -1501,16 +1338,25 @@ ctl_server_open(const char *path, unsigned int mode, const char *owner, const ch
 	if (ctl_register(srv, ctl_builtins, sizeof(ctl_builtins) / sizeof(ctl_builtins[0]),
 			 srv) != 0) {
 		errno = ENOMEM;
-		fail(err, errlen, "out of memory");
+		ctl_fail(err, errlen, "out of memory");
 		ctl_server_close(srv);
 		return NULL;
 	}
-	if (path != NULL && ctl_listen(srv, path, mode, owner, group, err, errlen) != 0) {
-		int e = errno;
+	if (path != NULL) {
+		struct ctl_sock k;
+		int rc = ctl_sock_listen(&k, path, mode, owner, group, err, errlen), e = errno;
 
-		ctl_server_close(srv);
-		errno = e;
-		return NULL;
+		/* What was made is the server's to close, also on failure. */
+		srv->s_fd = k.k_fd;
+		srv->s_own_file = k.k_own_file;
+		srv->s_dev = k.k_dev;
+		srv->s_ino = k.k_ino;
+		snprintf(srv->s_path, sizeof(srv->s_path), "%s", k.k_path);
+		if (rc != 0) {
+			ctl_server_close(srv);
+			errno = e;
+			return NULL;
+		}
 	}
 	return srv;
 }

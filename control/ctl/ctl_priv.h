@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/un.h>
 
 #include <jansson.h>
 
@@ -49,6 +51,25 @@ int frame_line(struct ctl_buf *b, enum ctl_code code, bool final, const char *te
 int frame_text(struct ctl_buf *b, enum ctl_code code, const char *p, size_t len, bool cut);
 /* out's error as its detail lines and final line (cmd: for a 9005's usage; may be NULL). */
 int frame_error(struct ctl_buf *b, const struct ctl_out *out, const struct ctl_cmd *cmd);
+
+/*
+ * The listening socket (ctl_listen.c).  ctl_sock_listen() fills k as far
+ * as it got, also on failure (k_fd -1 if no socket; k_own_file once the
+ * file is ours to unlink), so the caller can close and unlink.  Returns 0,
+ * or -errno with a message in err.
+ */
+struct ctl_sock {
+	int k_fd;
+	bool k_own_file;		/* k_path is ours to unlink (k_dev, k_ino) */
+	dev_t k_dev;
+	ino_t k_ino;
+	char k_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+int ctl_sock_listen(struct ctl_sock *k, const char *path, unsigned int mode, const char *owner,
+		    const char *group, char *err, size_t errlen);
+/* Writes the message into err; returns -errno (-EINVAL if errno is 0). */
+int ctl_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * Streamed replies (ctl_stream.c).  ctl.c owns the client and decides when
