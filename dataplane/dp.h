@@ -93,7 +93,8 @@ struct dp_mbuf_meta {
 	uint16_t fragsz;	/* reassembled IPv6: largest fragment, else 0 (frag.c) */
 	uint8_t established;	/* it hit a state both sides have sent on (filter.c):
 				 * a PUNT_RESOLVE for it is needed, not speculative */
-	uint8_t ipopts;		/* IPv4 options (pf's badopts): needs allow-opts */
+	uint8_t ipopts;		/* IPv4 options or an IPv6 routing header (pf's
+				 * badopts): needs allow-opts */
 	rte_be32_t frag_id;	/* IPv6 fragment: its identification (frag.c) */
 };
 _Static_assert(sizeof(struct dp_mbuf_meta) <= DP_MBUF_PRIV, "mbuf priv area too small");

@@ -45,7 +45,8 @@ struct dp_parse {
 	uint16_t l4_off;	/* from the IP header; valid when OK and !local */
 	uint8_t proto;		/* L4 protocol */
 	uint8_t frag;		/* any fragment (not an IPv6 atomic one: RFC 6946) */
-	uint8_t ipopts;		/* IPv4 options: refused unless the rule has allow-opts */
+	uint8_t ipopts;		/* IPv4 options or an IPv6 routing header: pf's
+				 * badopts, refused unless the rule has allow-opts */
 };
 
 /* Copies what later stages need from a parse into the mbuf's meta. */
@@ -125,6 +126,33 @@ dp_martian_src6(const uint8_t *a)
 		return true;
 	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 &&
 	       a[15] <= 1;
+}
+
+/*
+ * Martian destinations, unicast ones a router must not forward to [RFC
+ * 1812 5.3.7 (127/8, 0/8), RFC 1122 3.2.1.3 (0/8 is a source only), RFC
+ * 6890 (0/8, 127/8, 240/4: "Forwardable: False")].  IPv4 240/4 less the
+ * limited broadcast 255.255.255.255, which is the control core's, as
+ * multicast 224/4 is.  Called for destinations below 224 or at 240 and up.
+ */
+static inline bool
+dp_martian_dst4(const uint8_t *a)
+{
+	if (a[0] >= 240)
+		return !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+	return a[0] == 0 || a[0] == 127;
+}
+
+/*
+ * IPv6 [RFC 4291 2.5.2: the unspecified address "must never be used as the
+ * destination address"; 2.5.3: loopback "must never be ... forwarded by an
+ * IPv6 router"; RFC 6890: ::ffff:0:0/96 is "Forwardable: False"].  Multicast
+ * (ff00::/8) is the control core's and never gets here.
+ */
+static inline bool
+dp_martian_dst6(const uint8_t *a)
+{
+	return a[0] != 0xff && dp_martian_src6(a);
 }
 
 /*
@@ -210,7 +238,7 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			return dp_parse_bad_err(pr, PKT_ERR_IP4_BAD_CKSUM);
 		pr->af = 4;
 		/* Multicast, limited broadcast: the control core's business. */
-		if (ip[16] >= 224) {
+		if (ip[16] >= 224 && !(ip[16] >= 240 && dp_martian_dst4(ip + 16))) {
 			pr->local = true;
 			return DP_PARSE_OK;
 		}
@@ -220,6 +248,8 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			return dp_parse_drop(pr, DP_DROP_L2_BCAST);
 		if (unlikely(dp_martian_src4(ip + 12)))
 			return dp_parse_drop(pr, DP_DROP_MARTIAN_SRC);
+		if (unlikely(dp_martian_dst4(ip + 16)))
+			return dp_parse_drop(pr, DP_DROP_MARTIAN_DST);
 		frag = (rte_be_to_cpu_16(*(const rte_be16_t *)(ip + 6)) & 0x3fff) != 0;
 		/* Options and ICMP (quotes, families) get the full parser. */
 		if (unlikely(hl > 20 || ip[9] == DP_IPPROTO_ICMP)) {
@@ -243,7 +273,7 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		const uint8_t *ip = eth + off;
 		uint32_t plen, l4 = 40, n;
 		uint8_t nxt;
-		bool frag = false;
+		bool frag = false, rh = false;
 
 		if (unlikely(avail < off + 40u || (ip[0] >> 4) != 6))
 			return dp_parse_bad(pr, m);
@@ -260,6 +290,8 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			return dp_parse_drop(pr, DP_DROP_L2_BCAST);
 		if (unlikely(dp_martian_src6(ip + 8)))
 			return dp_parse_drop(pr, DP_DROP_MARTIAN_SRC);
+		if (unlikely(dp_martian_dst6(ip + 24)))
+			return dp_parse_drop(pr, DP_DROP_MARTIAN_DST);
 		nxt = ip[6];
 		for (n = 0;; n++) {
 			const uint8_t *x = ip + l4;
@@ -278,6 +310,7 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 				nxt = x[0];
 				l4 += 8;
 			} else {
+				rh |= nxt == DP_IPPROTO_ROUTING;
 				nxt = x[0];
 				l4 += (x[1] + 1u) * 8;
 			}
@@ -291,6 +324,16 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 
 			if (e != 0)
 				return dp_parse_bad_err(pr, e);
+			/*
+			 * A routing header (type 0 is refused above) is pf's
+			 * IPv6 counterpart of IPv4 options: dropped as
+			 * ip-option unless the rule has allow-opts [OpenBSD
+			 * pf.c 1.734 pf_setup_pdesc() counts rh_cnt, pf_test6()
+			 * drops "dangerous v6 headers"; later pf's pd->badopts
+			 * is "v4 options or v6 routing headers"].  Hop-by-hop
+			 * and destination options need no allow-opts.
+			 */
+			pr->ipopts = rh;
 		} else if (nxt == DP_IPPROTO_TCP &&
 			   unlikely(dp_tcp_flags_bad(ip + 40, RTE_MIN(40 + plen, avail - off) - 40))) {
 			return dp_parse_bad_err(pr, PKT_ERR_TCP_BAD_FLAGS);

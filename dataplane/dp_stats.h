@@ -29,8 +29,9 @@
  * roll up into pf's reason counters for `show info`.  "malformed" is the
  * total of the parser's reasons, each counted under its own pf reason, so
  * it has none itself (else "short" would count those packets twice).
- * "martian-source" and "l2-broadcast-unicast-ip" are the IP stack's checks
- * in pf's world (RFC 1812 5.3.7, 5.3.4), not pf's: no pf reason.
+ * "martian-source", "martian-destination" and "l2-broadcast-unicast-ip" are
+ * the IP stack's checks in pf's world (RFC 1812 5.3.7, 5.3.4), not pf's: no
+ * pf reason.
  */
 #define DP_DROP_LIST(_)                                         \
 	_(NOT_FOR_US, "l2-not-for-us", NONE)                   \
@@ -41,6 +42,7 @@
 	_(SEGMENTED, "headers-segmented", SHORT)                \
 	_(L2_BCAST, "l2-broadcast-unicast-ip", NONE)            \
 	_(MARTIAN_SRC, "martian-source", NONE)                  \
+	_(MARTIAN_DST, "martian-destination", NONE)             \
 	_(IP_OPTIONS, "ip-option", IPOPTIONS)                   \
 	_(LINK_LOCAL_FWD, "link-local-forward", NOROUTE)        \
 	_(NO_ROUTE, "no-route", NOROUTE)                        \

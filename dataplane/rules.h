@@ -158,7 +158,7 @@ struct dpf_rule {
 	bool no_state_written;	/* "no state" was written on a pass rule */
 	uint32_t max_states;	/* 0: no limit */
 	bool no_sync, sloppy;
-	bool allow_opts;	/* pass IPv4 packets with options [pf.conf(5) allow-opts] */
+	bool allow_opts;	/* pass IPv4 options, IPv6 routing headers [pf.conf(5) allow-opts] */
 	uint32_t timeouts[PFTM_MAX]; /* 0: the global value */
 	char label[RULE_LABEL_MAX];
 	bool id_set;		/* "id N" written; else id is the 1-based position */

@@ -38,7 +38,12 @@
 #define DPFCTL_TIMEOUT 10.0
 #define EXIT_REFUSED 1			/* the server answered with an error code */
 #define EXIT_TROUBLE 2			/* usage, connection, timeout, protocol */
-#define LINE_MAX_BYTES (CTL_REPLY_MAX + 16)
+/*
+ * A reply line: a whole reply is at most CTL_REPLY_MAX, but a streamed one
+ * (`-j show states` of a large table) is one JSON line of any length; this
+ * only keeps a broken server from eating all memory.
+ */
+#define LINE_MAX_BYTES ((size_t)1 << 32)
 
 #define CTL_RETRY_MS 50	/* pause before connecting again after 9006 */
 

@@ -217,6 +217,7 @@ app_sockets(struct app *app, char *err, size_t errlen)
 				   errlen);
 	if (app->ctl == NULL)
 		return -1;
+	ctl_server_timeouts(app->ctl, cc->idle_timeout_ms, cc->stall_timeout_ms);
 	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
 	    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl) != 0)) {
 		snprintf(err, errlen, "cannot register control commands");
@@ -229,7 +230,10 @@ app_sockets(struct app *app, char *err, size_t errlen)
 					      cc->ro_owner != NULL ? cc->ro_owner : cc->owner,
 					      cc->ro_group != NULL ? cc->ro_group : cc->group,
 					      true, err, errlen);
-		if (app->ctl_ro == NULL || app_cmds_register(app, app->ctl_ro) != 0 ||
+		if (app->ctl_ro == NULL)
+			return -1;
+		ctl_server_timeouts(app->ctl_ro, cc->idle_timeout_ms, cc->stall_timeout_ms);
+		if (app_cmds_register(app, app->ctl_ro) != 0 ||
 		    filter_cmds_register(app, app->ctl_ro) != 0 ||
 		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))
 			return -1;

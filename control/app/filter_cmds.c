@@ -38,8 +38,6 @@
 #include "dataplane/state.h"
 #include "proto/pftm.h"
 
-#define STATES_SHOW_MAX 100000	/* states listed per request */
-
 #define FILTER_JOBS 16				/* kills under way at once */
 #define FILTER_KILL_TIMEOUT_US (5 * 1000000ull)	/* answer by then, done or not */
 #define FILTER_DONE_BURST 64			/* completions taken per poll */
@@ -244,15 +242,75 @@ app_now(const struct app *app)
 	return dp_clock_s(&app->dp->clock);	/* the workers' seconds (clock.h) */
 }
 
+/*
+ * `show states` is streamed (ctl_stream()): a cursor over the workers'
+ * tables, each step at most STATES_SCAN_STEP slots and one chunk of output,
+ * so a table of any size costs the control loop a bounded slice per
+ * iteration and a client that does not read costs nothing.  Each state is
+ * a consistent snapshot; the listing as a whole is not one (a state made
+ * or removed while it runs may be listed or not), as with pfctl.
+ */
+#define STATES_SCAN_STEP 16384	/* table slots looked at per step */
+
+struct states_cursor {
+	struct app *app;
+	int verbose;
+	unsigned int worker;
+	uint32_t pos;
+};
+
+static void
+states_fini(void *ctx)
+{
+	free(ctx);
+}
+
+static int
+states_step(struct ctl_out *out, void *ctx)
+{
+	struct states_cursor *k = ctx;
+	struct dp_main *dp = k->app->dp;
+	uint32_t now = app_now(k->app), scanned = 0;
+	json_t *arr = NULL;
+
+	if (ctl_out_json(out)) {
+		arr = json_array();
+		ctl_json(out, arr);
+		if (arr == NULL)
+			return -1;
+	}
+	while (k->worker < dp->n_workers) {
+		const struct dp_state_table *t = dp->workers[k->worker].states;
+		struct dp_state st;
+		union dp_state_key key;
+		uint64_t id;
+		uint32_t cid;
+
+		if (t == NULL || k->pos >= t->total) {
+			k->worker++;
+			k->pos = 0;
+			continue;
+		}
+		if (scanned++ == STATES_SCAN_STEP || ctl_stream_full(out))
+			return 1;
+		if (t->st[k->pos].af != 0 &&
+		    dp_state_snapshot(t, k->pos, &st, &key, &id, &cid) == 0) {
+			if (arr != NULL)
+				json_array_append_new(arr, state_json(k->app, &st, &key, id, cid,
+								      now, k->worker));
+			else
+				state_text(out, k->app, &st, &key, id, cid, now, k->verbose);
+		}
+		k->pos++;
+	}
+	return 0;
+}
+
 static int
 cmd_show_states(struct ctl_out *out, int argc, char **argv, void *arg)
 {
-	struct app *app = arg;
-	struct dp_main *dp = app->dp;
+	struct states_cursor *k;
 	int verbose = 0;
-	json_t *arr = NULL;
-	uint32_t now = app_now(app), shown = 0;
-	unsigned int w;
 
 	if (argc == 1 && strcmp(argv[0], "-v") == 0)
 		verbose = 1;
@@ -262,33 +320,14 @@ cmd_show_states(struct ctl_out *out, int argc, char **argv, void *arg)
 		ctl_error(out, CTL_BAD_ARG, "usage: show states [-v|-vv]");
 		return -1;
 	}
-	if (ctl_out_json(out))
-		arr = json_array();
-	for (w = 0; w < dp->n_workers; w++) {
-		const struct dp_state_table *t = dp->workers[w].states;
-		uint32_t pos;
-
-		if (t == NULL)
-			continue;
-		for (pos = 0; pos < t->total && shown < STATES_SHOW_MAX; pos++) {
-			struct dp_state st;
-			union dp_state_key key;
-			uint64_t id;
-			uint32_t cid;
-
-			if (t->st[pos].af == 0 ||
-			    dp_state_snapshot(t, pos, &st, &key, &id, &cid) != 0)
-				continue;
-			shown++;
-			if (arr != NULL)
-				json_array_append_new(arr, state_json(app, &st, &key, id, cid, now, w));
-			else
-				state_text(out, app, &st, &key, id, cid, now, verbose);
-		}
+	k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		ctl_error(out, CTL_FAILED, "out of memory");
+		return -1;
 	}
-	if (arr != NULL)
-		ctl_json(out, arr);
-	return 0;
+	k->app = arg;
+	k->verbose = verbose;
+	return ctl_stream(out, states_step, states_fini, k);
 }
 
 static int

@@ -48,6 +48,20 @@ on_signal(int sig)
  * most of a second, so a log rotation's SIGHUP at start killed dpf.  A
  * SIGTERM or SIGINT before the loop stops it as soon as the loop starts.
  * SA_RESTART: EAL's and the config's reads must not see EINTR.
+ *
+ * They go in from the executable's .preinit_array (signals_preinit()),
+ * not from main(): the dynamic loader runs preinit functions after it has
+ * relocated everything and before any shared library's constructor
+ * (System V gABI, "Initialization and Termination Functions"), and DPDK's
+ * libraries run about a hundred constructors (drivers, log types,
+ * telemetry) that took dpf -V's first ~8 ms, during which a SIGHUP killed
+ * it.  Only the loader's own mapping is left unprotected; a parent that
+ * cares can start dpf with the signals blocked: they are unblocked here,
+ * after the handlers are in, so one pending since exec is handled, not
+ * lost (a blocked mask is inherited across exec, and would also be by
+ * every EAL thread).  No thread exists yet, so every thread EAL makes
+ * later inherits the unblocked mask; the handlers only set flags, so
+ * which thread takes a signal does not matter.
  */
 static void
 signals_init(void)
@@ -55,6 +69,7 @@ signals_init(void)
 	struct sigaction stop = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct sigaction hup = { .sa_handler = app_on_hup, .sa_flags = SA_RESTART };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
 
 	sigemptyset(&stop.sa_mask);
 	sigemptyset(&hup.sa_mask);
@@ -63,7 +78,25 @@ signals_init(void)
 	sigaction(SIGTERM, &stop, NULL);
 	sigaction(SIGHUP, &hup, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
+
+static void
+signals_preinit(int argc, char **argv, char **envp)
+{
+	(void)argc;
+	(void)argv;
+	(void)envp;
+	signals_init();
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const dpf_preinit)(int, char **, char **) = signals_preinit;
 
 static void
 usage(FILE *f)
@@ -212,7 +245,7 @@ main(int argc, char **argv)
 	int opt, xargc = 0, rc;
 	char **xargv = NULL;
 
-	signals_init();
+	/* Signals are handled already: signals_preinit(). */
 	/* Our options stop at "--"; what follows goes to EAL. */
 	for (opt = 1; opt < argc; opt++) {
 		if (strcmp(argv[opt], "--") == 0) {

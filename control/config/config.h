@@ -113,6 +113,8 @@ struct cfg_control {
 	unsigned int ro_mode;
 	char *ro_owner;		/* NULL = owner */
 	char *ro_group;		/* NULL = group */
+	unsigned int idle_timeout_ms;	/* drop a client idle this long; 0: never */
+	unsigned int stall_timeout_ms;	/* drop a client that reads nothing this long */
 };
 
 struct cfg_system {

@@ -318,6 +318,22 @@ check_owner(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
 			     "and '-'");
 }
 
+/*
+ * A client timeout is 0 (never) or at least 100 ms: below that a client on a
+ * loaded machine would be dropped between the greeting and its request.
+ */
+static int
+check_client_timeout(struct cfg_ld *ld, const struct cfg_val *v, void *obj)
+{
+	json_int_t n = json_integer_value(v->j);
+
+	(void)obj;
+	if (n != 0 && n < 100)
+		return cfg_fail_val(ld, v, "%" JSON_INTEGER_FORMAT " ms is too short: 0 (never) or "
+				    "100..3600000", n);
+	return 0;
+}
+
 static const struct cfg_key control_keys[] = {
 	K_STR("socket", struct cfg_control, socket, 1, 107, "/run/dpf/dpf.sock"),
 	K_STR("ro_socket", struct cfg_control, ro_socket, 1, 107, NULL, .flags = CF_NULL,
@@ -332,6 +348,10 @@ static const struct cfg_key control_keys[] = {
 	      .check = check_owner),
 	K_STR("ro_group", struct cfg_control, ro_group, 1, 32, NULL, .flags = CF_NULL,
 	      .check = check_group),
+	K_UINT("idle_timeout_ms", struct cfg_control, idle_timeout_ms, 0, 3600000, 30000,
+	       .check = check_client_timeout),
+	K_UINT("stall_timeout_ms", struct cfg_control, stall_timeout_ms, 0, 3600000, 10000,
+	       .check = check_client_timeout),
 };
 
 static const struct cfg_obj control_obj = { "control", control_keys, NKEYS(control_keys), NULL };

@@ -28,6 +28,11 @@
  *   request until ctl_pending_finish() frames it.  A client that hangs up
  *   meanwhile (POLLHUP: a shut-down sending side alone still reads) is
  *   dropped and its pending reply orphaned, never freed here.
+ * - A streamed reply (ctl_stream(), ctl_stream.c) is made a step at a
+ *   time, only while the client's output holds less than CTL_STREAM_LOW:
+ *   a client that does not read gets no steps, whatever the reply's size.
+ * - When all slots are taken and none is idle, the newest client holds the
+ *   reserved slot (evict_newest()).
  * - The request tokenizer and formatter are in ctl_req.c.
  *
  * Nothing here logs: failures are returned (err strings, -errno) or become
@@ -53,6 +58,7 @@
 #include <unistd.h>
 
 #include "control/ctl/ctl.h"
+#include "control/ctl/ctl_priv.h"
 
 
 #define CTL_ACCEPT_PER_POLL 4
@@ -77,27 +83,6 @@
  */
 #define CTL_EVICT_IDLE_MS 20
 
-/* A byte buffer: [b_off, b_len) is pending, b_len - b_off <= CTL_REPLY_MAX. */
-struct ctl_buf {
-	char *b_data;
-	size_t b_off;
-	size_t b_len;
-	size_t b_cap;
-};
-
-struct ctl_pending;
-
-struct ctl_out {
-	bool o_json;			/* the request had -j */
-	bool o_cut;			/* text went past CTL_REPLY_MAX */
-	bool o_nomem;			/* an allocation failed while printing */
-	enum ctl_code o_code;		/* CTL_OK until ctl_error() */
-	char *o_msg;			/* ctl_error()'s message, may be NULL */
-	json_t *o_value;		/* ctl_json()'s value */
-	struct ctl_buf o_text;		/* ctl_printf()'s text */
-	struct ctl_pending *o_defer;	/* set by ctl_defer() in the handler */
-};
-
 struct ctl_client {
 	int c_fd;
 	uint64_t c_active_ms;		/* last request byte received, or accepted */
@@ -106,6 +91,8 @@ struct ctl_client {
 	bool c_closing;			/* read no more; close once c_out is sent */
 	bool c_broken;			/* a deferred reply could not be framed: drop */
 	struct ctl_pending *c_pending;	/* the deferred reply it waits for, or NULL */
+	struct ctl_stream *c_stream;	/* the streamed reply being made, or NULL */
+	uint64_t c_born_ms;		/* accepted */
 	size_t c_rlen;
 	struct ctl_buf c_out;
 	char c_rbuf[CTL_REQ_MAX];
@@ -235,7 +222,7 @@ buf_room(struct ctl_buf *b, size_t n, size_t limit)
 	return 0;
 }
 
-static int
+int
 buf_add(struct ctl_buf *b, const void *data, size_t n, size_t limit)
 {
 	int rc = buf_room(b, n, limit);
@@ -263,7 +250,7 @@ out_clear(struct ctl_out *out)
 	out->o_nomem = false;
 }
 
-static void
+void
 out_reset(struct ctl_out *out, bool json)
 {
 	free(out->o_msg);
@@ -509,7 +496,7 @@ cmd_lookup(struct ctl_server *srv, const struct ctl_req *req, struct ctl_out *ou
  */
 
 /* Appends one reply line; a continuation line must leave CTL_FINAL_MAX. */
-static int
+int
 frame_line(struct ctl_buf *b, enum ctl_code code, bool final, const char *text, size_t len)
 {
 	char head[8];
@@ -541,7 +528,7 @@ frame_line(struct ctl_buf *b, enum ctl_code code, bool final, const char *text, 
  * without '\n' counts unless the text was cut).  Returns 0, -ENOSPC after
  * framing what fits, or -ENOMEM.
  */
-static int
+int
 frame_text(struct ctl_buf *b, enum ctl_code code, const char *p, size_t len, bool cut)
 {
 	const char *end = p + len;
@@ -640,7 +627,7 @@ text_from_json(struct ctl_out *out)
 	}
 }
 
-static int
+int
 frame_error(struct ctl_buf *b, const struct ctl_out *out, const struct ctl_cmd *cmd)
 {
 	const char *msg = out->o_msg != NULL ? out->o_msg : ctl_code_name(out->o_code);
@@ -790,6 +777,20 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 		out_reset(out, false);
 		return 1;
 	}
+	if (out->o_stream != NULL) {
+		struct ctl_stream *s = out->o_stream;
+
+		out->o_stream = NULL;
+		if (out->o_code == CTL_OK) {
+			/* The rest comes in steps from client_service(). */
+			c->c_stream = s;
+			rc = ctl_stream_start(s, &c->c_out, out);
+			out_reset(out, false);
+			srv->s_poll_bytes += c->c_out.b_len - mark;
+			return rc != 0 ? rc : 1;
+		}
+		ctl_stream_free(s);
+	}
 reply:
 	rc = frame_reply(&c->c_out, out, cmd);
 	out_reset(out, false);
@@ -918,6 +919,7 @@ client_free(struct ctl_client *c)
 {
 	if (c->c_pending != NULL)
 		c->c_pending->p_client = NULL;	/* its owner still finishes it */
+	ctl_stream_free(c->c_stream);
 	close(c->c_fd);
 	buf_free(&c->c_out);
 	free(c);
@@ -952,13 +954,46 @@ client_flush(struct ctl_client *c)
 static bool
 client_idle(const struct ctl_client *c)
 {
-	return c->c_pending == NULL && buf_pending(&c->c_out) == 0 && c->c_rlen == 0;
+	return c->c_pending == NULL && c->c_stream == NULL && buf_pending(&c->c_out) == 0 &&
+	       c->c_rlen == 0;
+}
+
+/*
+ * The reserved slot.  With every slot taken and none idle (32 clients with
+ * half a request in, or 32 streams nobody reads: each is dropped only at
+ * its timeout), the newest connection is on probation: once it has been
+ * there CTL_EVICT_IDLE_MS, a new client takes its slot.  So the 31 older
+ * ones are kept, and a client that asks at once (dpfctl: within a
+ * millisecond of the greeting) is answered before the next newcomer can
+ * push it out, however fast the slots are refilled.  A client waiting for
+ * a deferred reply is not pushed out (its wait is bounded by its module).
+ * Returns the slot to free, or -1.
+ */
+static int
+evict_newest(const struct ctl_server *srv, uint64_t now)
+{
+	uint64_t newest = 0;
+	int slot = -1;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct ctl_client *c = srv->s_clients[i];
+
+		if (c != NULL && c->c_born_ms >= newest) {
+			newest = c->c_born_ms;
+			slot = i;
+		}
+	}
+	if (slot < 0 || srv->s_clients[slot]->c_pending != NULL ||
+	    newest + CTL_EVICT_IDLE_MS > now)
+		return -1;
+	return slot;
 }
 
 /*
  * All slots taken: frees the slot of the client idle longest (at least
  * CTL_EVICT_IDLE_MS), so that connections that only sit there can never
- * lock everyone else out (9006).  Returns the slot, or -1.
+ * lock everyone else out (9006); with none idle, the reserved slot's
+ * (evict_newest()).  Returns the slot, or -1.
  */
 static int
 evict_idle(struct ctl_server *srv)
@@ -980,6 +1015,8 @@ evict_idle(struct ctl_server *srv)
 		oldest = c->c_active_ms;
 		slot = i;
 	}
+	if (slot < 0)
+		slot = evict_newest(srv, now);
 	if (slot >= 0) {
 		client_free(srv->s_clients[slot]);
 		srv->s_clients[slot] = NULL;
@@ -1019,6 +1056,7 @@ ctl_server_adopt_fd(struct ctl_server *srv, int fd)
 	}
 	c->c_fd = fd;
 	c->c_active_ms = now_ms();
+	c->c_born_ms = c->c_active_ms;
 	c->c_sent_ms = c->c_active_ms;
 	n = snprintf(greeting, sizeof(greeting), "dpf %s protocol %d", DPF_VERSION,
 		     CTL_PROTO_VERSION);
@@ -1047,8 +1085,40 @@ client_timed_out(const struct ctl_server *srv, const struct ctl_client *c)
 	/* The stamps may be later than this poll's time (sends during it). */
 	if (buf_pending(&c->c_out) > 0)
 		return srv->s_stall_ms != 0 && now >= c->c_sent_ms + srv->s_stall_ms;
-	return c->c_pending == NULL && srv->s_idle_ms != 0 &&
+	return c->c_pending == NULL && c->c_stream == NULL && srv->s_idle_ms != 0 &&
 	       now >= c->c_active_ms + srv->s_idle_ms;
+}
+
+/*
+ * A streamed reply's steps: while the client's buffer holds less than
+ * CTL_STREAM_LOW (it reads) and the poll's bound is not reached.  A client
+ * that does not read gets no step at all, and is dropped when stalled.
+ * Returns 0, or -1: drop the client.
+ */
+static int
+stream_pump(struct ctl_server *srv, struct ctl_client *c)
+{
+	while (c->c_stream != NULL && buf_pending(&c->c_out) < CTL_STREAM_LOW &&
+	       srv->s_poll_bytes < CTL_POLL_BYTES) {
+		size_t mark = c->c_out.b_len;
+		bool empty = buf_pending(&c->c_out) == 0;
+		int rc = ctl_stream_step(c->c_stream, &c->c_out, &srv->s_out);
+
+		out_reset(&srv->s_out, false);
+		srv->s_poll_bytes += c->c_out.b_len - mark;
+		if (rc <= 0) {
+			ctl_stream_free(c->c_stream);
+			c->c_stream = NULL;
+			if (rc < 0)
+				return -1;
+		}
+		/* Output pending from now: the stall clock starts. */
+		if (empty)
+			c->c_sent_ms = srv->s_now_ms;
+		if (client_flush(c) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1079,8 +1149,11 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
 	}
+	if (c->c_stream != NULL && stream_pump(srv, c) != 0)
+		return -1;
 	for (int i = 0; i < CTL_REQS_PER_POLL && !c->c_closing && c->c_pending == NULL &&
-	     buf_pending(&c->c_out) == 0 && srv->s_poll_bytes < CTL_POLL_BYTES; i++) {
+	     c->c_stream == NULL && buf_pending(&c->c_out) == 0 &&
+	     srv->s_poll_bytes < CTL_POLL_BYTES; i++) {
 		char *nl = memchr(c->c_rbuf, '\n', c->c_rlen);
 		size_t len;
 
@@ -1111,7 +1184,8 @@ client_service(struct ctl_server *srv, struct ctl_client *c, short revents)
 			return -1;
 		answered += rc;
 	}
-	if (c->c_closing && buf_pending(&c->c_out) == 0 && c->c_pending == NULL)
+	if (c->c_closing && buf_pending(&c->c_out) == 0 && c->c_pending == NULL &&
+	    c->c_stream == NULL)
 		return -1;
 	return client_timed_out(srv, c) ? -1 : answered;
 }
@@ -1246,169 +1320,6 @@ ctl_server_poll(struct ctl_server *srv)
  * Opening and closing
  */
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	int e = errno;
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return e != 0 ? -e : -EINVAL;
-}
-
-/*
- * Creates the socket's directory if missing: 0750, in the socket's group, so
- * that the group can reach the socket and nobody else can.  An existing
- * directory is the administrator's and left alone.
- */
-static int
-make_parent(const char *path, gid_t gid, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0750) != 0) {
-		if (errno == EEXIST)
-			return 0;
-		return fail(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-	}
-	/* mkdir() applied the umask; and the group is ours to set. */
-	if (chmod(dir, 0750) != 0 || (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0))
-		return fail(err, errlen, "cannot set up directory %s: %s", dir, strerror(errno));
-	return 0;
-}
-
-/*
- * Removes a socket file nobody listens on (left by a crash).  A live server
- * keeps its socket; a file that is not a socket is never removed.
- */
-static int
-remove_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	const char *path = sa->sun_path;
-	struct stat st;
-	int fd, rc, e;
-
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return fail(err, errlen, "%s exists and is not a socket", path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	e = errno;
-	close(fd);
-	/* EAGAIN: a live listener with a full backlog. */
-	if (rc == 0 || e == EAGAIN || e == EINPROGRESS) {
-		errno = EADDRINUSE;
-		return fail(err, errlen, "socket %s in use by a running server", path);
-	}
-	if (e == ENOENT)
-		return 0;
-	if (e != ECONNREFUSED) {
-		errno = e;
-		return fail(err, errlen, "cannot probe %s: %s", path, strerror(e));
-	}
-	if (unlink(path) != 0 && errno != ENOENT)
-		return fail(err, errlen, "cannot remove stale socket %s: %s", path,
-			    strerror(errno));
-	return 0;
-}
-
-static int
-ctl_listen(struct ctl_server *srv, const char *path, unsigned int mode, const char *owner,
-	   const char *group, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	gid_t gid = (gid_t)-1;
-	uid_t uid = (uid_t)-1;
-	struct stat st;
-	mode_t old;
-	int rc;
-
-	errno = 0;
-	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return fail(err, errlen, "invalid socket path \"%s\"", path);
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (group != NULL) {
-		struct group *gr = getgrnam(group);
-
-		if (gr == NULL) {
-			if (errno == 0)
-				errno = ENOENT;
-			return fail(err, errlen, "unknown group \"%s\"", group);
-		}
-		gid = gr->gr_gid;
-	}
-	if (owner != NULL) {
-		struct passwd *pw = getpwnam(owner);
-
-		if (pw == NULL) {
-			if (errno == 0)
-				errno = ENOENT;
-			return fail(err, errlen, "unknown user \"%s\"", owner);
-		}
-		uid = pw->pw_uid;
-	}
-	rc = make_parent(path, gid, err, errlen);
-	if (rc == 0)
-		rc = remove_stale(&sa, err, errlen);
-	if (rc != 0)
-		return rc;
-
-	srv->s_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (srv->s_fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
-	/*
-	 * bind() creates the file with the umask's mode; a tight umask makes
-	 * sure it is never more open than asked, even for a moment.  The umask
-	 * is process-wide, but only ever narrowed here, and at startup.
-	 */
-	old = umask(0177);
-	rc = bind(srv->s_fd, (const struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc != 0)
-		return fail(err, errlen, "cannot bind %s: %s", path, strerror(errno));
-	if (stat(path, &st) != 0)
-		return fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-	srv->s_own_file = true;
-	srv->s_dev = st.st_dev;
-	srv->s_ino = st.st_ino;
-	snprintf(srv->s_path, sizeof(srv->s_path), "%s", path);
-	/* Permissions first: connect() fails until listen(). */
-	if (chmod(path, (mode_t)(mode & 07777)) != 0)
-		return fail(err, errlen, "cannot chmod %s: %s", path, strerror(errno));
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) != 0)
-		return fail(err, errlen, "cannot chgrp %s to %s: %s", path, group,
-			    strerror(errno));
-	if (uid != (uid_t)-1 && chown(path, uid, (gid_t)-1) != 0)
-		return fail(err, errlen, "cannot chown %s to %s: %s", path, owner,
-			    strerror(errno));
-	if (listen(srv->s_fd, CTL_MAX_CLIENTS) != 0)
-		return fail(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-	return 0;
-}
-
 struct ctl_server *
 ctl_server_open(const char *path, unsigned int mode, const char *owner, const char *group,
 		bool readonly, char *err, size_t errlen)
@@ -1417,7 +1328,7 @@ ctl_server_open(const char *path, unsigned int mode, const char *owner, const ch
 
 	if (srv == NULL) {
 		errno = ENOMEM;
-		fail(err, errlen, "out of memory");
+		ctl_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	srv->s_fd = -1;
@@ -1427,16 +1338,25 @@ ctl_server_open(const char *path, unsigned int mode, const char *owner, const ch
 	if (ctl_register(srv, ctl_builtins, sizeof(ctl_builtins) / sizeof(ctl_builtins[0]),
 			 srv) != 0) {
 		errno = ENOMEM;
-		fail(err, errlen, "out of memory");
+		ctl_fail(err, errlen, "out of memory");
 		ctl_server_close(srv);
 		return NULL;
 	}
-	if (path != NULL && ctl_listen(srv, path, mode, owner, group, err, errlen) != 0) {
-		int e = errno;
+	if (path != NULL) {
+		struct ctl_sock k;
+		int rc = ctl_sock_listen(&k, path, mode, owner, group, err, errlen), e = errno;
 
-		ctl_server_close(srv);
-		errno = e;
-		return NULL;
+		/* What was made is the server's to close, also on failure. */
+		srv->s_fd = k.k_fd;
+		srv->s_own_file = k.k_own_file;
+		srv->s_dev = k.k_dev;
+		srv->s_ino = k.k_ino;
+		snprintf(srv->s_path, sizeof(srv->s_path), "%s", k.k_path);
+		if (rc != 0) {
+			ctl_server_close(srv);
+			errno = e;
+			return NULL;
+		}
 	}
 	return srv;
 }

@@ -36,7 +36,8 @@
 /*
  * A client that sends nothing while nothing is under way for it is dropped
  * after CTL_IDLE_MS; one that reads nothing of a reply sent to it, after
- * CTL_STALL_MS (ctl_server_timeouts() changes them).
+ * CTL_STALL_MS (ctl_server_timeouts() changes them: dpf sets them from
+ * system.control.idle_timeout_ms and stall_timeout_ms).
  */
 #define CTL_IDLE_MS 30000
 #define CTL_STALL_MS 10000
@@ -122,6 +123,40 @@ struct ctl_pending *ctl_defer(struct ctl_out *out) __attribute__((warn_unused_re
 struct ctl_out *ctl_pending_out(struct ctl_pending *p);
 bool ctl_pending_gone(const struct ctl_pending *p);
 void ctl_pending_finish(struct ctl_pending *p);
+
+/*
+ * Streamed replies, for output too large to build whole (`show states` of
+ * a large table): the reply is made in steps as the client reads it, so a
+ * client holds at most about CTL_STREAM_LOW + CTL_STREAM_CHUNK bytes of
+ * output and a loop iteration makes at most the poll's bound of bytes,
+ * whatever the size of the reply and whether or not the client reads.
+ *
+ * The handler calls ctl_stream(out, fn, fini, ctx) and returns 0; what it
+ * printed before is the reply's first text (a JSON handler prints
+ * nothing).  Then, from the control loop, each time the client's output
+ * buffer has room, the server calls fn(out, ctx) with an empty out: fn
+ * appends the next part of the reply, text with ctl_printf() (whole lines)
+ * or, for a JSON request, a JSON array with ctl_json() whose elements are
+ * the next elements of the reply (the reply's document is one array made
+ * of all of them), and returns 1 while more is to come, 0 when the reply
+ * is over, or -1 after ctl_error() (the lines already sent stay sent; a
+ * JSON reply's array is closed, then the error is the final line).  fn
+ * stops once ctl_stream_full(out) says the step holds enough, and keeps
+ * its own work per step bounded too (e.g. slots looked at).  fini(ctx)
+ * runs once, when the reply is over or the client gone.  Between steps
+ * anything may change: fn keeps a cursor, not pointers into tables.
+ * The client's later requests wait until the stream is over.
+ * ctl_stream() returns 0, or -1 after calling fini(ctx) and ctl_error()
+ * (out of memory); it cannot be combined with ctl_defer().
+ */
+#define CTL_STREAM_CHUNK (32u << 10)	/* text bytes of one step */
+#define CTL_STREAM_ITEMS 64		/* JSON elements of one step */
+
+typedef int (*ctl_stream_fn)(struct ctl_out *out, void *ctx);
+
+int ctl_stream(struct ctl_out *out, ctl_stream_fn fn, void (*fini)(void *ctx), void *ctx)
+	__attribute__((warn_unused_result));
+bool ctl_stream_full(const struct ctl_out *out);
 
 #define CTL_F_READONLY 0x1	/* allowed on the read-only socket */
 

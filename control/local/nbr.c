@@ -71,6 +71,9 @@ nbr_init(struct nbr *t, uint32_t n_slots, uint32_t max_entries, uint32_t seed, u
 	t->global = (struct nbr_bucket){ .tokens = NBR_RATE * TOKEN, .at_us = now_us };
 	for (i = 0; i < NBR_SRC_BUCKETS; i++)
 		t->src[i] = (struct nbr_bucket){ .tokens = NBR_SRC_BURST * TOKEN, .at_us = now_us };
+	for (i = 0; i < NBR_MAX_IFACES; i++)
+		t->ifrate[i] = (struct nbr_bucket){ .tokens = NBR_IFACE_RATE * TOKEN,
+						    .at_us = now_us };
 	return 0;
 }
 
@@ -109,6 +112,7 @@ bool
 nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, uint64_t now_us)
 {
 	struct nbr_bucket *sb = &t->src[src_hash % NBR_SRC_BUCKETS];
+	struct nbr_bucket *ib = &t->ifrate[iface % NBR_MAX_IFACES];
 
 	switch (cls) {
 	case NBR_NEEDED:
@@ -131,11 +135,18 @@ nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, 
 		t->counters[NBR_C_REFUSED_SOURCE]++;
 		return false;
 	}
+	/* Then the interface's share: forged sources each have a full
+	 * bucket, but they all come in on one interface. */
+	if (!bucket_has(ib, NBR_IFACE_RATE, NBR_IFACE_RATE, now_us)) {
+		t->counters[NBR_C_REFUSED_IFACE_RATE]++;
+		return false;
+	}
 	if (!bucket_has(&t->global, NBR_RATE, NBR_RATE, now_us)) {
 		t->counters[NBR_C_REFUSED_RATE]++;
 		return false;
 	}
 	sb->tokens -= TOKEN;
+	ib->tokens -= TOKEN;
 	t->global.tokens -= TOKEN;
 	return true;
 }

@@ -16,11 +16,14 @@
  *
  *  - Classes.  NBR_NEEDED (the gateway of a route, the next hop of a state
  *    both sides have sent on, CARP's) is never refused and may evict; NBR_SPECULATIVE (a destination on a connected prefix, the
- *    appliance's own packets) passes three budgets: a per-source token
+ *    appliance's own packets) passes four budgets: a per-source token
  *    bucket keyed by the address that sent the packet which needs the
- *    resolution (one host cannot drain what its neighbours need), a global
- *    token bucket (resolutions per second), and a cap on incomplete entries
- *    per interface; NBR_UNSOLICITED (learned from an ARP request or an NS
+ *    resolution (one host cannot drain what its neighbours need), a
+ *    per-interface token bucket of a quarter of the global rate (a host
+ *    that forges thousands of sources defeats the per-source buckets, but
+ *    its interface's share is all it can spend: the other interfaces keep
+ *    three quarters), a global token bucket (resolutions per second), and
+ *    a cap on incomplete entries per interface; NBR_UNSOLICITED (learned from an ARP request or an NS
  *    for our address, RFC 826 merge, RFC 4861 7.2.3 STALE) is capped in
  *    number and refused, never evicting, past the cap.
  *  - Eviction.  Unresolved (incomplete, failed) and stale entries sit on
@@ -46,6 +49,7 @@
 #define NBR_RATE 1000			/* speculative resolutions per second, all sources */
 #define NBR_SRC_RATE 50			/* ... per source */
 #define NBR_SRC_BURST 100
+#define NBR_IFACE_RATE (NBR_RATE / 4)	/* ... per interface, and its burst */
 #define NBR_FAILED_HOLD_S 3		/* a failed entry stays this long, then goes */
 #define NBR_STALE_S 60			/* an unsolicited (stale) entry goes after this */
 #define NBR_US_PER_S 1000000ull
@@ -58,6 +62,7 @@
 	_(REFUSED_SOURCE, "neighbor-refused-source")            \
 	_(REFUSED_RATE, "neighbor-refused-rate")                \
 	_(REFUSED_IFACE, "neighbor-refused-iface")              \
+	_(REFUSED_IFACE_RATE, "neighbor-refused-iface-rate")    \
 	_(REFUSED_UNSOLICITED, "neighbor-refused-stale")        \
 	_(REFUSED_FULL, "neighbor-refused-full")
 
@@ -112,6 +117,7 @@ struct nbr {
 	uint16_t incomplete[NBR_MAX_IFACES];
 	struct nbr_slot *slot;
 	struct nbr_bucket global;
+	struct nbr_bucket ifrate[NBR_MAX_IFACES];
 	struct nbr_bucket src[NBR_SRC_BUCKETS];
 	uint64_t counters[NBR_C_MAX];
 };

@@ -12,7 +12,9 @@
  *     byte stream that comes back must be well framed: every line "NNNN-"
  *     or "NNNN ", valid UTF-8 with no control character but tab, a greeting
  *     first, "0000 ok" as the only successful final line, no more replies
- *     than request lines; and the server must hang up after our EOF.
+ *     than request lines; and the server must hang up after our EOF.  One
+ *     command (`show count N`) streams its reply (ctl_stream()); its
+ *     cursors must all be freed once the server has hung up.
  * Any violation aborts, which libFuzzer reports as a crash.
  */
 #include <errno.h>
@@ -84,7 +86,70 @@ cmd_json(struct ctl_out *out, int argc, char **argv, void *arg)
 	return 0;
 }
 
+/*
+ * "show count N [fail]": a streamed reply (ctl_stream()) of N lines, at
+ * most 500, 7 a step; with "fail", the third step fails.  Every cursor
+ * is freed once the connection is gone (checked after each input).
+ */
+struct counter {
+	unsigned int next, n, steps;
+	bool fail;
+};
+
+static unsigned int cursors_live;
+
+static void
+count_fini(void *ctx)
+{
+	free(ctx);
+	cursors_live--;
+}
+
+static int
+count_step(struct ctl_out *out, void *ctx)
+{
+	struct counter *k = ctx;
+	json_t *a = NULL;
+
+	if (k->fail && ++k->steps == 3) {
+		ctl_error(out, CTL_NOT_FOUND, "gone\ndetail");
+		return -1;
+	}
+	if (ctl_out_json(out)) {
+		a = json_array();
+		ctl_json(out, a);
+	}
+	for (int i = 0; i < 7 && k->next < k->n && !ctl_stream_full(out); i++, k->next++) {
+		if (a != NULL)
+			json_array_append_new(a, json_pack("{si}", "n", k->next));
+		else
+			ctl_printf(out, "line %u\n", k->next);
+	}
+	return k->next < k->n ? 1 : 0;
+}
+
+static int
+cmd_count(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	struct counter *k;
+
+	(void)arg;
+	if (argc < 1 || argc > 2) {
+		ctl_error(out, CTL_BAD_ARG, "expected N");
+		return -1;
+	}
+	k = calloc(1, sizeof(*k));
+	CHECK(k != NULL);
+	k->n = (unsigned int)strtoul(argv[0], NULL, 10) % 501;
+	k->fail = argc == 2;
+	cursors_live++;
+	if (!ctl_out_json(out))
+		ctl_printf(out, "head %s\n", argv[0]);
+	return ctl_stream(out, count_step, count_fini, k);
+}
+
 static const struct ctl_cmd fuzz_cmds[] = {
+	{ "show count", "N [fail]", "stream N lines", cmd_count, CTL_F_READONLY },
 	{ "echo", "[WORD...]", "print the words", cmd_echo, CTL_F_READONLY },
 	{ "set", "NAME VALUE", "change", cmd_set, 0 },
 	{ "show fail", "[WORD]", "fail", cmd_fail, CTL_F_READONLY },
@@ -231,6 +296,8 @@ run_server(const uint8_t *data, size_t size)
 	CHECK(!open);
 	CHECK(k.len == 0 && k.lines > 0);
 	CHECK(k.finals <= newlines + 2);	/* greeting, and a last unterminated line */
+	/* The server hung up: no streamed reply's cursor is left. */
+	CHECK(cursors_live == 0);
 	close(sv[0]);
 }
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Abuses a dpf control socket for a while (tests/integration/test_ctl_abuse.sh).
 
-usage: ctl_abuser.py SOCKET SECONDS RESULT.json
+usage: ctl_abuser.py SOCKET SECONDS RESULT.json [PARTIALS]
 
   hoarders: 31 clients ask for `show states -vv` with a tiny receive buffer
             and never read; at the end, which ones the server had closed
             (dropped as stalled) and which got `8003 busy`
   idlers:   40 connections that only sit there (reconnecting when closed)
+  partials: PARTIALS (default 8) connections that send half a request and
+            nothing more (not idle, so not evicted as idle ones are: with the
+            hoarders they fill every slot), reconnecting when closed
   longs:    clients that send a request line over 4096 bytes (9003, closed)
 """
 import json
@@ -15,6 +18,7 @@ import sys
 import time
 
 path, seconds, result = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+n_partials = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 
 
 def connect(rcvbuf=None):
@@ -31,6 +35,15 @@ for _ in range(31):
     s.sendall(b"show states -vv\n")
     hoarders.append(s)
     time.sleep(0.02)
+
+
+def partial():
+    s = connect()
+    s.sendall(b"sho")
+    return s
+
+
+partials = [partial() for _ in range(n_partials)]
 idlers = [connect() for _ in range(40)]
 longs = 0
 end = time.monotonic() + seconds
@@ -42,17 +55,21 @@ while time.monotonic() < end:
         longs += 1
     except OSError:
         pass
-    # Idle connections closed by the server come back.
-    for i, s in enumerate(idlers):
-        s.setblocking(False)
-        try:
-            if s.recv(65536) == b"":
-                s.close()
-                idlers[i] = connect()
-        except BlockingIOError:
-            pass
-        except OSError:
-            idlers[i] = connect()
+    # Idle and partial connections closed by the server come back.
+    for group, make in ((idlers, connect), (partials, partial)):
+        for i, s in enumerate(group):
+            s.setblocking(False)
+            try:
+                if s.recv(65536) == b"":
+                    s.close()
+                    group[i] = make()
+            except BlockingIOError:
+                pass
+            except OSError:
+                try:
+                    group[i] = make()
+                except OSError:
+                    pass
     time.sleep(0.2)
 
 # What the hoarders got: read to the end (the server closed the dropped ones).

@@ -21,7 +21,8 @@ logging.getLogger("scapy").setLevel(logging.ERROR)
 
 from scapy.all import (ICMP, IP, IPOption_LSRR, IPOption_SSRR, IPv6,  # noqa: E402
                        ICMPv6DestUnreach, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
-                       IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Ether, TCP, UDP, conf,
+                       IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting,
+                       Ether, TCP, UDP, conf,
                        sendp)
 
 conf.verb = 0
@@ -48,6 +49,9 @@ def hostile(gw):
          e / IP(src=CLI4, dst=SRV4, options=[IPOption_SSRR(routers=["198.18.2.9"])]) / udp),
         # RFC 5095, RFC 8200 4.1
         ("ip6-rh0", "ip6-rh0", e / u6 / IPv6ExtHdrRouting(addresses=["2001:db8:2::9"]) / udp),
+        # pf: a routing header (not type 0) is IPv6's "IP options": allow-opts
+        ("ip6-rh4", "ip-option",
+         e / u6 / IPv6ExtHdrSegmentRouting(addresses=[SRV6], segleft=0) / udp),
         ("ip6-hbh-second", "ip6-hbh-not-first",
          e / u6 / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / udp),
         ("ip6-9-ext", "ip6-ext-too-many", e / u6 / IPv6ExtHdrHopByHop() /
@@ -69,6 +73,15 @@ def hostile(gw):
         ("src6-loopback", "martian-source", e / IPv6(src="::1", dst=SRV6) / udp),
         ("src6-multicast", "martian-source", e / IPv6(src="ff02::1", dst=SRV6) / udp),
         ("src6-v4mapped", "martian-source", e / IPv6(src="::ffff:198.18.1.2", dst=SRV6) / udp),
+        # destinations a router does not forward to, default route or not
+        # (RFC 1812 5.3.7, RFC 4291 2.5.2/2.5.3, RFC 6890 "Forwardable: False")
+        ("dst-127", "martian-destination", e / IP(src=CLI4, dst="127.0.0.1") / udp),
+        ("dst-0", "martian-destination", e / IP(src=CLI4, dst="0.1.2.3") / udp),
+        ("dst-240", "martian-destination", e / IP(src=CLI4, dst="240.0.0.1") / udp),
+        ("dst6-loopback", "martian-destination", e / IPv6(src=CLI6, dst="::1") / udp),
+        ("dst6-unspecified", "martian-destination", e / IPv6(src=CLI6, dst="::") / udp),
+        ("dst6-v4mapped", "martian-destination",
+         e / IPv6(src=CLI6, dst="::ffff:198.18.2.2") / udp),
         # RFC 1812 5.3.4
         ("l2-broadcast", "l2-broadcast-unicast-ip", Ether(dst="ff:ff:ff:ff:ff:ff") / u4 / udp),
         ("l2-multicast6", "l2-broadcast-unicast-ip", Ether(dst="33:33:00:00:00:09") / u6 / udp),
@@ -89,6 +102,8 @@ def good(gw):
         # allow-opts on the rules for port 7100
         e / IP(src=CLI4, dst=SRV4, options=[IPOption_LSRR(routers=["198.18.2.9"])]) /
         UDP(sport=40100, dport=7100) / b"opts",
+        e / IPv6(src=CLI6, dst=SRV6) / IPv6ExtHdrSegmentRouting(addresses=[SRV6], segleft=0) /
+        UDP(sport=40103, dport=7100) / b"rh4",
         # RFC 6946: an atomic fragment is a whole datagram
         e / IPv6(src=CLI6, dst=SRV6) / IPv6ExtHdrFragment(m=0, offset=0, id=0x1234) /
         UDP(sport=40101, dport=7101) / b"atomic",

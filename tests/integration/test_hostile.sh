@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Hostile traffic: scapy sends every class of packet dpf must not forward
 # (hostile_probe.py: bad IPv4 header checksum, IP options without
-# allow-opts, IPv6 routing type 0, hop-by-hop not first, 9 extension
-# headers, ICMPv4 in IPv6, ICMP errors with cut or wrong-family quotes,
-# martian sources, unicast IP in link-layer broadcast/multicast frames, TCP
-# flags pf's normalisation drops, a truncated datagram) from the client
-# namespace through dpf, under a ruleset that passes everything.  A capture
-# on the server's interface must hold none of them, and each class's named
-# drop reason and pf counter must move by exactly its number of packets
-# ("short" once per packet).  Then what must still pass: IP options under a
-# rule with allow-opts, an IPv6 atomic fragment (RFC 6946: no reassembly),
-# exactly 8 extension headers, and ordinary ping and TCP.  Needs root;
-# cleans up on exit.
+# allow-opts, an IPv6 routing header without allow-opts, IPv6 routing type
+# 0, hop-by-hop not first, 9 extension headers, ICMPv4 in IPv6, ICMP errors
+# with cut or wrong-family quotes, martian sources and destinations (with
+# default routes to the server), unicast IP in link-layer
+# broadcast/multicast frames, TCP flags pf's normalisation drops, a
+# truncated datagram) from the client namespace through dpf, under a
+# ruleset that passes everything.  A capture on the server's interface must
+# hold none of them, and each class's named drop reason and pf counter must
+# move by exactly its number of packets ("short" once per packet).  Then
+# what must still pass: IP options and an IPv6 routing header (type 4)
+# under a rule with allow-opts, an IPv6 atomic fragment (RFC 6946: no
+# reassembly), exactly 8 extension headers, and ordinary ping and TCP.
+# Needs root; cleans up on exit.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROBE="$HERE/hostile_probe.py"
@@ -26,7 +28,11 @@ DPF_RULES='[
     { "action": "pass", "direction": "out", "on": "wan", "proto": "udp",
       "to": { "address": "any", "port": 7100 }, "allow_opts": true }
   ]'
-dpf_config 1 "0-1"
+# Default routes to the server: martian destinations must be dropped for
+# what they are, not for want of a route (before, 127.0.0.1 went out).
+dpf_config 1 "0-1" "" ',
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "198.18.2.2" },
+              { "prefix": "::/0", "via": "2001:db8:2::2" } ]'
 if ! dpf_start; then notok "dpf starts"; finish; exit 1; fi
 ok "dpf starts with a ruleset that passes everything"
 check "dpfctl show rules prints allow-opts" sh -c "'$DPFCTL' -s '$SOCK' show rules |
@@ -71,7 +77,7 @@ in_ns "$P-cli" "$PY" "$PROBE" good "$P-c0" "$GW"
 # tshark decodes the extension chains: a packet is told by its UDP port.
 seen() { tshark -r "$TMP/srv.pcap" -Y "$1" 2>/dev/null | grep -c .; }
 GOOD='udp.dstport >= 7100 && udp.dstport <= 7102'
-good_seen() { [ "$(seen "$GOOD")" -ge 3 ]; }
+good_seen() { [ "$(seen "$GOOD")" -ge 4 ]; }
 wait_for 10 "the good packets at the server" good_seen
 stop_pid "$td"
 
@@ -106,8 +112,9 @@ if [ -z "$leaks" ] && [ "$n_classes" -ge 20 ]; then
 else
 	notok "hostile packets reached the server:"; echo "$leaks" | head -30 | sed 's/^/# /'
 fi
-[ "$(seen 'udp.dstport == 7100')" = 1 ] && ok "IP options pass under a rule with allow-opts" ||
-	notok "IP options with allow-opts: $(seen 'udp.dstport == 7100') packets at the server"
+[ "$(seen 'udp.dstport == 7100')" = 2 ] &&
+	ok "IP options and an IPv6 routing header pass under a rule with allow-opts" ||
+	notok "IP options, routing header with allow-opts: $(seen 'udp.dstport == 7100') of 2 at the server"
 [ "$(seen 'udp.dstport == 7101')" = 1 ] && ok "an IPv6 atomic fragment is forwarded" ||
 	notok "atomic fragment: $(seen 'udp.dstport == 7101') packets at the server"
 [ "$(seen 'udp.dstport == 7102')" = 1 ] && ok "exactly 8 extension headers are forwarded" ||

@@ -208,7 +208,17 @@ static const struct bad_case bad_cases[] = {
 	  CFG(", \"system\": {\"control\": {\"readonly_socket\": \"/x\"}}"),
 	  "system.control.readonly_socket", "\"readonly_socket\"",
 	  "unknown key \"readonly_socket\" (known: socket, ro_socket, mode, owner, group, "
-	  "ro_mode, ro_owner, ro_group)" },
+	  "ro_mode, ro_owner, ro_group, idle_timeout_ms, stall_timeout_ms)" },
+	{ "idle timeout too short",
+	  CFG(", \"system\": {\"control\": {\"idle_timeout_ms\": 5}}"),
+	  "system.control.idle_timeout_ms", "5",
+	  "5 ms is too short: 0 (never) or 100..3600000" },
+	{ "stall timeout above an hour",
+	  CFG(", \"system\": {\"control\": {\"stall_timeout_ms\": 3600001}}"),
+	  "system.control.stall_timeout_ms", "3600001", "3600001 is out of range 0..3600000" },
+	{ "stall timeout negative",
+	  CFG(", \"system\": {\"control\": {\"stall_timeout_ms\": -1}}"),
+	  "system.control.stall_timeout_ms", "-1", "-1 is out of range 0..3600000" },
 
 	/* dataplane */
 	{ "dataplane missing", "{\"schema_version\": 1}", "", "{",

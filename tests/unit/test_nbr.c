@@ -60,7 +60,10 @@ test_source_budget(void **state)
 	assert_true(nbr_admit(&t, NBR_NEEDED, 1, ha, T0 + S(1)));
 }
 
-/* Many sources: the global bucket caps resolutions per second. */
+/*
+ * Many sources on eight interfaces (none past its share): the global
+ * bucket caps resolutions per second.
+ */
 static void
 test_global_rate(void **state)
 {
@@ -68,12 +71,45 @@ test_global_rate(void **state)
 
 	(void)state;
 	for (i = 0; i < NBR_SRC_BUCKETS * 4; i++)
-		n += nbr_admit(&t, NBR_SPECULATIVE, (uint16_t)(i % 4), i, T0);
+		n += nbr_admit(&t, NBR_SPECULATIVE, (uint16_t)(i % 8), i, T0);
 	assert_int_equal(n, NBR_RATE);
 	assert_int_equal(t.counters[NBR_C_REFUSED_RATE], NBR_SRC_BUCKETS * 4 - NBR_RATE);
 	assert_false(nbr_admit(&t, NBR_SPECULATIVE, 0, 7, T0 + 500));
 	/* 1/NBR_RATE s later there is one more. */
 	assert_true(nbr_admit(&t, NBR_SPECULATIVE, 0, 7, T0 + NBR_US_PER_S / NBR_RATE));
+}
+
+/*
+ * Forged sources on one interface (each source with a full bucket) spend
+ * that interface's share, NBR_IFACE_RATE a second, and no more: another
+ * interface's hosts are resolved throughout.  Before the share, the flood
+ * drained the global bucket and the other interface got nothing.
+ */
+static void
+test_iface_share(void **state)
+{
+	unsigned int i, ms, flood = 0, other = 0, asked = 0;
+	uint32_t src = 0;
+
+	(void)state;
+	/* 3 s: 20 forged sources a millisecond on iface 0 (20,000/s), one
+	 * new destination on iface 1 every 10 ms (100/s). */
+	for (ms = 0; ms < 3000; ms++) {
+		uint64_t now = T0 + (uint64_t)ms * 1000;
+
+		for (i = 0; i < 20; i++)
+			flood += nbr_admit(&t, NBR_SPECULATIVE, 0, src++, now);
+		if (ms % 10 == 0) {
+			asked++;
+			other += nbr_admit(&t, NBR_SPECULATIVE, 1, 0x5eed0000u + ms, now);
+		}
+	}
+	assert_int_equal(other, asked);
+	/* The burst, then the rate: at most NBR_IFACE_RATE * (1 + 3 s). */
+	assert_true(flood <= NBR_IFACE_RATE * 4 + 1);
+	assert_true(flood >= NBR_IFACE_RATE * 3);
+	assert_int_equal(t.counters[NBR_C_REFUSED_RATE], 0);
+	assert_int_equal(t.counters[NBR_C_REFUSED_IFACE_RATE], 3000 * 20 - flood);
 }
 
 /* An interface holds at most incomplete_max unresolved entries. */
@@ -237,6 +273,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_source_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_global_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iface_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_per_iface, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsolicited_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lru_victim, setup, teardown),

@@ -766,11 +766,13 @@ udp6_ext(uint16_t sport, uint16_t dport, const char *ext)
 /*
  * IPv6 extension chains: exactly 8 headers pass (a 9th is too many), a
  * hop-by-hop header must be first (RFC 8200 4.1), routing type 0 is
- * refused (RFC 5095 3), each counted under the parser's reason.
+ * refused (RFC 5095 3), each counted under the parser's reason; another
+ * routing header is pf's badopts, refused without allow-opts.
  */
 static void
 test_ip6_ext_chain(void **state)
 {
+	struct dp_parse pr;
 	struct pkt k;
 
 	(void)state;
@@ -786,7 +788,21 @@ test_ip6_ext_chain(void **state)
 	expect_bad("routing type 0 in a chain", &k, PKT_ERR_IP6_RH0);
 	k = udp6_ext(41015, 53, "44");
 	expect_bad("two routing headers", &k, PKT_ERR_IP6_RH_MULTI);
-	assert_int_equal(filter1(udp6_ext(41016, 53, "4")), 1);
+	/* A routing header that is not type 0 needs allow-opts, as in pf. */
+	k = udp6_ext(41016, 53, "4");
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_int_equal(pr.ipopts, 1);
+	assert_int_equal(filter1(k), 0);
+	assert_int_equal(c.st->drop[DP_DROP_IP_OPTIONS], 1);
+	assert_null(state_of(6, PKT_IPPROTO_UDP, cli6, srv6, 41016, 53));
+	assert_int_equal(filter1(udp6_ext(41017, 5353, "h4d")), 1);
+	assert_non_null(state_of(6, PKT_IPPROTO_UDP, cli6, srv6, 41017, 5353));
+	/* Hop-by-hop and destination options need none. */
+	k = udp6_ext(41018, 53, "hd");
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_int_equal(pr.ipopts, 0);
+	assert_int_equal(filter1(k), 1);
+	assert_int_equal(c.st->drop[DP_DROP_IP_OPTIONS], 1);
 }
 
 /*
@@ -839,6 +855,50 @@ test_martian_sources(void **state)
 		expect_drop("IPv6 martian source", &k, DP_DROP_MARTIAN_SRC);
 	}
 	assert_int_equal(filter1(udp4(LAN, cli4, srv4, 41030, 53)), 1);
+}
+
+/*
+ * Destinations a router must not forward to (RFC 1812 5.3.7, RFC 4291 2.5.2,
+ * 2.5.3, RFC 6890): IPv4 127/8, 0/8, 240/4 but the limited broadcast;
+ * IPv6 ::1, ::, ::ffff:0:0/96.  Before, they were forwarded on the default
+ * route (240/4 went to the control core as if multicast).
+ */
+static void
+test_martian_destinations(void **state)
+{
+	static const uint8_t dst4[][4] = {
+		{ 127, 0, 0, 1 }, { 127, 255, 255, 254 }, { 0, 0, 0, 0 }, { 0, 1, 2, 3 },
+		{ 240, 0, 0, 1 }, { 255, 255, 255, 254 }, { 254, 1, 2, 3 },
+	};
+	static const uint8_t dst6[][16] = {
+		{ [15] = 1 },				/* ::1 */
+		{ 0 },					/* :: */
+		{ [10] = 0xff, [11] = 0xff, 198, 18, 2, 10 },	/* ::ffff:198.18.2.10 */
+	};
+	static const uint8_t bcast[4] = { 255, 255, 255, 255 };
+	static const uint8_t ok6[16] = { [10] = 0xff, [11] = 0xfe, 198, 18, 2, 10 };
+	unsigned int i;
+	struct pkt k;
+	struct dp_parse pr;
+
+	(void)state;
+	for (i = 0; i < PROTO_ARRAY_SIZE(dst4); i++) {
+		k = udp4(LAN, cli4, dst4[i], 41040, 53);
+		expect_drop("IPv4 martian destination", &k, DP_DROP_MARTIAN_DST);
+	}
+	for (i = 0; i < PROTO_ARRAY_SIZE(dst6); i++) {
+		k = udp6(LAN, cli6, dst6[i], 41040, 53);
+		expect_drop("IPv6 martian destination", &k, DP_DROP_MARTIAN_DST);
+	}
+	/* The limited broadcast is the control core's, not a martian. */
+	k = udp4(LAN, cli4, bcast, 41040, 67);
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_true(pr.local);
+	/* Next to the v4-mapped prefix is an ordinary address. */
+	k = udp6(LAN, cli6, ok6, 41040, 53);
+	assert_int_equal(parse(&k, &pr), DP_PARSE_OK);
+	assert_false(pr.local);
+	assert_int_equal(filter1(udp4(LAN, cli4, srv4, 41040, 53)), 1);
 }
 
 /* RFC 1812 5.3.4: unicast IP in a link-layer broadcast or multicast frame. */
@@ -1131,6 +1191,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_ip6_ext_chain, reset_counters),
 		cmocka_unit_test_setup(test_ip6_atomic_fragment, reset_counters),
 		cmocka_unit_test_setup(test_martian_sources, reset_counters),
+		cmocka_unit_test_setup(test_martian_destinations, reset_counters),
 		cmocka_unit_test_setup(test_l2_broadcast_unicast_ip, reset_counters),
 		cmocka_unit_test_setup(test_tcp_bad_flags, reset_counters),
 		cmocka_unit_test_setup(test_icmp_bad_quotes, reset_counters),
