@@ -660,11 +660,16 @@ dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_
 	       uint8_t timeout, uint32_t now)
 {
 	/* The key, flags and counters stay ours [OpenBSD if_pfsync.c pfsync_in_updates]. */
+	struct pf_track before = st->track;
 	unsigned int stale = (st->split & DP_SPLIT_ON) ?
 		pf_track_join(&st->track, track, st->proto == 6) :
 		pf_track_merge(&st->track, track, st->proto == 6);
 
-	dp_state_split_peer(st, now);
+	/* The peer knew something we did not: it forwards packets of this
+	 * state (a copy of our own view, as a bulk update brings back, is no
+	 * sign of that). */
+	if (memcmp(&before, &st->track, sizeof(before)) != 0)
+		dp_state_split_peer(st, now);
 
 	/* Both sides may now hold the peer's view (pf_track_merge() took the
 	 * sides that were not stale; a stale side was ours and newer). */

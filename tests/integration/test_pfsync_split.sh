@@ -36,11 +36,22 @@
 #
 # DEFER=1 adds "defer": true to the sync section (sync.defer: the first
 # packet of a state waits for the peer's INS_ACK).
+#
+# SPLIT_BENCH=SECONDS (tools/bench/split_bench.sh) measures instead of
+# checking: after check 1, one iperf3 TCP stream client -> server, SECONDS
+# long, through one node (the server's route back via fw1 too) and through
+# the split path, alternating, SPLIT_ROUNDS (2) times each; both dpf nodes
+# on CPU 0 (EAL lcores 0@0,1@0), iperf3 on CPU 1.  Prints "# bench ..."
+# lines: throughput, retransmissions, the nodes' state-mismatch drops and
+# split-updates.
 . "$(dirname "$0")/lib.sh"
 
 PROBE=$(cd "$(dirname "$0")" && pwd)/pfsync_probe.py
 SPROBE=$(cd "$(dirname "$0")" && pwd)/split_probe.py
 DEFER=${DEFER:-0}
+BENCH=${SPLIT_BENCH:-}
+LCORES=0-1
+[ -n "$BENCH" ] && LCORES=0@0,1@0
 P=sp$$
 TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
 declare -A FWPID=() HOSTID=([1]=0000f001 [2]=0000f002)
@@ -89,7 +100,7 @@ fw_config() {
   "system": { "hostname": "$P-fw$1", "host_id": "0x${HOSTID[$1]}",
               "control": { "socket": "$TMP/fw$1.sock" } },
   "dataplane": {
-    "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
+    "eal": { "lcores": "$LCORES", "no_huge": true, "memory_mb": 512, "in_memory": true,
              "file_prefix": "$P-fw$1",
              "args": [ "--vdev=net_af_packet0,iface=$P-f$1l", "--vdev=net_af_packet1,iface=$P-f$1w",
                        "--vdev=net_af_packet2,iface=$P-f$1s", "--no-pci",
@@ -210,12 +221,47 @@ xfer_result() {
 synacks() { "$PY" "$SPROBE" count-synack "$1"; }
 
 T0=$(date +%s)
+# bench_run MODE ROUND: one iperf3 stream; MODE single (both ways via fw1) or
+# split (replies via fw2)
+bench_run() {
+	local gw=198.18.2.12 j=$TMP/iperf.$1.$2.json bps retr mm1 mm2 su1 su2
+	[ "$1" = single ] && gw=198.18.2.11
+	in_ns "$P-srv" ip route replace default via $gw
+	mm1=$(drops 1 state-mismatch); mm2=$(drops 2 state-mismatch)
+	su1=$(xstat 1 split-updates); su2=$(xstat 2 split-updates)
+	st1=$(xstat 1 stale); st2=$(xstat 2 stale)
+	in_ns "$P-srv" taskset -c 1 timeout $((BENCH + 20)) iperf3 -s -1 -p 5301 >/dev/null 2>&1 &
+	BG+=($!)
+	poll 5 tcp_listening "$P-srv" 5301 >/dev/null
+	in_ns "$P-cli" taskset -c 1 timeout $((BENCH + 20)) iperf3 -c 198.18.2.2 -p 5301 \
+		-t "$BENCH" -J >"$j" 2>&1
+	bps=$("$PY" "$PROBE" json-get "$j" end.sum_received.bits_per_second 2>/dev/null || echo 0)
+	retr=$("$PY" "$PROBE" json-get "$j" end.sum_sent.retransmits 2>/dev/null || echo ?)
+	diag "bench $1 round $2: $(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 1e6 }') Mbit/s," \
+		"$retr retransmits; state-mismatch drops fw1 +$(($(drops 1 state-mismatch) - mm1))," \
+		"fw2 +$(($(drops 2 state-mismatch) - mm2)); split-updates fw1" \
+		"+$(($(xstat 1 split-updates) - su1)), fw2 +$(($(xstat 2 split-updates) - su2));" \
+		"stale fw1 +$(($(xstat 1 stale) - st1)), fw2 +$(($(xstat 2 stale) - st2))"
+	echo "$1 $bps" >>"$TMP/bench"
+	sleep 1
+}
 # --- 1. both nodes, sync up ---------------------------------------------------
 fw_start 1 1 || { notok "fw1 starts"; finish; exit 1; }
 fw_start 2 1 || { notok "fw2 starts"; finish; exit 1; }
 ok "two dpf nodes start (host ids 0x${HOSTID[1]} and 0x${HOSTID[2]}, sync on its own veth, defer $DEFER)"
 check "each node hears the other on the sync link" poll 15 eval 'peer_heard 1 && peer_heard 2'
 
+if [ -n "$BENCH" ]; then
+	diag "load before: $(uptime)"
+	for r in $(seq "${SPLIT_ROUNDS:-2}"); do for m in ${SPLIT_MODES:-single split}; do bench_run $m "$r"; done; done
+	diag "load after: $(uptime)"
+	awk '{ s[$1] += $2; n[$1]++ } END { if (n["single"] && n["split"]) {
+		a = s["single"] / n["single"]; b = s["split"] / n["split"]
+		printf "# bench mean: single node %.0f Mbit/s, split path %.0f Mbit/s (%.1f%%)\n",
+			a / 1e6, b / 1e6, a > 0 ? 100 * b / a : 0 } }' "$TMP/bench"
+	finish
+	exit
+fi
 # --- 2. TCP -------------------------------------------------------------------
 tcp_run A 5001
 if xfer_result A >"$TMP/xfer.out" 2>&1; then
