@@ -568,6 +568,23 @@ join_tcp_peer(struct pf_peer *p, const struct pf_peer *r, bool src, bool rx_scal
 	return ours;
 }
 
+bool
+pf_track_news(const struct pf_track *t, const struct pf_track *rx, bool tcp)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct pf_peer *p = &t->peer[i], *r = &rx->peer[i];
+
+		if (r->state > p->state)
+			return true;
+		if (tcp && (SEQ_GT(r->seqlo, p->seqlo) || SEQ_GT(r->seqhi, p->seqhi) ||
+			    r->max_win > p->max_win))
+			return true;
+	}
+	return false;
+}
+
 unsigned int
 pf_track_join(struct pf_track *t, const struct pf_track *rx, bool tcp)
 {

@@ -239,4 +239,12 @@ unsigned int pf_track_merge(struct pf_track *t, const struct pf_track *rx, bool 
  */
 unsigned int pf_track_join(struct pf_track *t, const struct pf_track *rx, bool tcp);
 
+/*
+ * Whether rx is ahead of t anywhere: a higher level, or (TCP) a seqlo or
+ * seqhi further along or a larger max_win.  A pfsync record that is is news
+ * from a node that saw packets this one did not; a copy of an older view
+ * (a bulk update of our own states coming back) is not.
+ */
+bool pf_track_news(const struct pf_track *t, const struct pf_track *rx, bool tcp);
+
 #endif /* DPF_DP_PF_TRACK_H */

@@ -660,15 +660,15 @@ dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_
 	       uint8_t timeout, uint32_t now)
 {
 	/* The key, flags and counters stay ours [OpenBSD if_pfsync.c pfsync_in_updates]. */
-	struct pf_track before = st->track;
+	/* The peer knew something we did not: it forwards packets of this
+	 * state (a copy of an older view of ours, as a bulk update brings
+	 * back, is no sign of that). */
+	bool news = pf_track_news(&st->track, track, st->proto == 6);
 	unsigned int stale = (st->split & DP_SPLIT_ON) ?
 		pf_track_join(&st->track, track, st->proto == 6) :
 		pf_track_merge(&st->track, track, st->proto == 6);
 
-	/* The peer knew something we did not: it forwards packets of this
-	 * state (a copy of our own view, as a bulk update brings back, is no
-	 * sign of that). */
-	if (memcmp(&before, &st->track, sizeof(before)) != 0)
+	if (news)
 		dp_state_split_peer(st, now);
 
 	/* Both sides may now hold the peer's view (pf_track_merge() took the

@@ -105,9 +105,10 @@ union dp_state_key {
  * state that a pfsync peer updated less than DP_SPLIT_SECS ago and whose
  * packets pass here too is forwarded by both nodes [OpenBSD if_pfsync.c
  * pfsync_update_state: "getuptime() - st->pfsync_time < 2"].  PEER and the
- * second of the peer's last update (mod 64) are set by a merge from the peer
- * that changed our tracking (dp_state_merge(): the peer saw packets we did
- * not) and by a peer's insert or join (dp_state_apply()); ON by a packet passing here
+ * second of the peer's last update (mod 64) are set by a merge of a peer's
+ * record ahead of ours somewhere (dp_state_merge(), pf_track_news(): the
+ * peer saw packets we did not) and by a peer's insert or join
+ * (dp_state_apply()); ON by a packet passing here
  * while PEER is that fresh (dp_state_split_tick()), and the byte is cleared
  * by one that finds it stale.  ON makes the worker report the state every
  * DP_SPLIT_EVERY packets, flagged for pfsync to send at once, and its

@@ -258,7 +258,7 @@ if [ -n "$BENCH" ]; then
 	awk '{ s[$1] += $2; n[$1]++ } END { if (n["single"] && n["split"]) {
 		a = s["single"] / n["single"]; b = s["split"] / n["split"]
 		printf "# bench mean: single node %.0f Mbit/s, split path %.0f Mbit/s (%.1f%%)\n",
-			a / 1e6, b / 1e6, a > 0 ? 100 * b / a : 0 } }' "$TMP/bench"
+			a / 1e6, b / 1e6, (a > 0 ? 100 * b / a : 0) } }' "$TMP/bench"
 	finish
 	exit
 fi

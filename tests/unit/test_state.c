@@ -1351,6 +1351,12 @@ test_split_mark(void **state)
 	rx = st->track;
 	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 110);
 	assert_int_equal(st->split, 0);
+	/* Nor an older one, though OpenBSD's merge takes its side whole and so
+	 * changes ours (its seqhi goes back). */
+	rx.peer[1].seqhi -= 1000;
+	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 111);
+	assert_int_equal(st->split, 0);
+	assert_int_equal(st->track.peer[1].seqhi, rx.peer[1].seqhi);
 	rx.peer[1].seqlo = 70001;
 	/* Across the 64 s wrap of the mark. */
 	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 127);

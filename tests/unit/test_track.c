@@ -961,9 +961,15 @@ test_join(void **state)
 	assert_int_equal(m.peer[0].seqhi, 120000);
 	assert_int_equal(m.peer[1].seqlo, 80000);
 	assert_int_equal(m.peer[1].seqhi, 200000);
-	/* Nothing new: nothing of ours to send back. */
+	/* Nothing new: nothing of ours to send back, and no news. */
 	b = m;
+	assert_false(pf_track_news(&m, &b, true));
 	assert_int_equal(pf_track_join(&m, &b, true), 0);
+	b.peer[1].seqhi--;
+	assert_false(pf_track_news(&m, &b, true));
+	b.peer[1].max_win++;
+	assert_true(pf_track_news(&m, &b, true));
+	assert_true(pf_track_news(&a, &m, true));
 
 	/* Serial order across the wrap; a larger max_win; a higher level. */
 	a.peer[0] = (struct pf_peer){ 0x10, 0x20, 100, 0x82, PF_TCPS_FIN_WAIT_1 };
