@@ -753,7 +753,10 @@ join(struct dp_state_table *tbl, struct dp_state *st, const struct dp_state_desc
 
 	if (dp_state_id(tbl, st, &id, &cid) != 0)
 		return -EEXIST;
-	theirs = ident_first(d->id, d->creatorid, id, cid);
+	/* A state we hold from a peer keeps its identity: the control core's
+	 * id map has it, and nothing here could tell it that it moved (a tie
+	 * of two peers' states, or a peer's reused key). */
+	theirs = !(st->flags & DP_STF_PEER) && ident_first(d->id, d->creatorid, id, cid);
 	if (theirs) {
 		/* A new identity: readers must not pair it with the old one
 		 * (which is also why a local state that stays keeps its gen:

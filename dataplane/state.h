@@ -523,7 +523,8 @@ const char *dp_apply_name(unsigned int r);
  *  - unknown identity, but the key is a state we hold under another one
  *    (both nodes made a state for the connection, docs/pfsync.md "Two
  *    states for one connection"): the two become one.  The identity that
- *    sorts first by (creatorid, id) is kept, so both nodes pick the same;
+ *    sorts first by (creatorid, id) is kept, so both nodes pick the same
+ *    (a state we hold from a peer always keeps its own);
  *    the tracking is joined (pf_track_join(), d's peers turned to our
  *    orientation first), the counters and rule stay ours.  DP_APPLY_JOINED
  *    when ours won; DP_APPLY_ADOPTED when d's won: the record takes d's

@@ -1297,6 +1297,17 @@ test_join(void **state)
 			assert_int_equal(dp_state_apply(t, &d, 12, &st), DP_APPLY_STALE);
 			assert_int_equal(st->track.peer[0].seqlo, 5100);
 		}
+		/* A peer's record of another identity for a state we hold from
+		 * a peer joins it, whatever the order: the held one stays. */
+		if (theirs) {
+			struct dp_state_desc d3 = d;
+
+			d3.id = 0x10;
+			d3.creatorid = 0x5;
+			assert_int_equal(dp_state_apply(t, &d3, 12, &st), DP_APPLY_JOINED);
+			assert_ptr_equal(dp_state_find_id(t, 0x5000, 0x77), st);
+			assert_null(dp_state_find_id(t, 0x10, 0x5));
+		}
 		/* Removal leaves no identity behind. */
 		dp_state_remove(t, st);
 		assert_null(dp_state_find_id(t, 0x5000, d.creatorid));
