@@ -399,8 +399,6 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 
 /* --- events from the workers: what goes out ----------------------------- */
 
-static unsigned int ps_flush(struct pfsync *ps, bool force);
-
 void
 pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 {
@@ -435,7 +433,7 @@ pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 	 * wait for ours [OpenBSD if_pfsync.c pfsync_update_state]. */
 	if (split != 0) {
 		ps->xstats[PFSYNC_X_SPLIT_UPD] += split;
-		ps_flush(ps, true);
+		ps->flush_now = true;	/* pfsync_poll() sends what is queued */
 	}
 }
 

@@ -156,7 +156,8 @@ struct pfsync {
 	bool cur_bulk;			/* the record being read belongs to the bulk */
 	bool cur_ack;			/* the record being read asks for an INS_ACK */
 	bool flush_now;			/* send what is queued now, not after flush_us
-					 * (a deferred insert, an INS_ACK owed) */
+					 * (a deferred insert, an INS_ACK owed, a
+					 * split state's update) */
 	struct {			/* the bulk being received */
 		bool end_seen;		/* BUS END read, its records not all applied */
 		uint64_t outstanding;	/* records posted or waiting, not completed */
