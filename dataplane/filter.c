@@ -398,7 +398,9 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 						       &refresh);
 				c->st->sync_catchup += v == PF_TRACK_PASS;
 			}
-			if (v == PF_TRACK_PASS)
+			/* Split (both nodes forward it): the peer's side always
+			 * lags by the sync's delay, so the room stays. */
+			if (v == PF_TRACK_PASS && !(st->split & DP_SPLIT_ON))
 				st->flags &= (uint8_t)~(DP_STF_SYNCED0 << dir);
 		}
 		if (unlikely(v != PF_TRACK_PASS)) {

@@ -68,6 +68,8 @@ dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 	ev.worker = (uint8_t)c->w->id;
 	ev.flags = (st->flags & DP_STF_DEFER) && kind == DP_SEV_INSERT ? DP_SEV_F_DEFER : 0;
 	ev.t_us = (uint32_t)dp_clock_us_at(&c->dp->clock, c->tsc);
+	if (unlikely(st->split & DP_SPLIT_ON) && kind == DP_SEV_UPDATE)
+		ev.flags |= DP_SEV_F_SPLIT;
 	if (unlikely(rte_ring_sp_enqueue_elem(c->w->sev, &ev, sizeof(ev)) != 0)) {
 		c->st->sev_ring_full++;
 		return false;
@@ -135,6 +137,8 @@ req_apply(struct dp_wctx *c, const struct dp_state_desc *d, uint32_t *pos)
 		st->flags = flags;
 		break;
 	case DP_APPLY_STALE:
+	case DP_APPLY_JOINED:	/* two states made one: the peer learns ours */
+	case DP_APPLY_ADOPTED:
 		dp_state_event(c, st, DP_SEV_UPDATE);
 		break;
 	default:

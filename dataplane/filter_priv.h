@@ -61,8 +61,12 @@ dp_state_levels(const struct dp_state *st)
 static inline void
 dp_state_event_update(struct dp_wctx *c, struct dp_state *st, uint16_t before)
 {
-	if (unlikely(dp_state_levels(st) != before) ||
-	    unlikely(++st->sync_upd >= c->dp->sev_maxupd)) {
+	/* A split state (state.h DP_SPLIT_*): every DP_SPLIT_EVERY packets, so
+	 * that the other node's windows follow this one's. */
+	unsigned int every = unlikely(st->split != 0) && dp_state_split_tick(st, c->now) ?
+		DP_SPLIT_EVERY : c->dp->sev_maxupd;
+
+	if (unlikely(dp_state_levels(st) != before) || unlikely(++st->sync_upd >= every)) {
 		st->sync_upd = 0;
 		dp_state_event(c, st, DP_SEV_UPDATE);
 	}

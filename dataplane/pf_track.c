@@ -520,6 +520,94 @@ pf_track_merge(struct pf_track *t, const struct pf_track *rx, bool tcp)
 	return (unsigned int)src_stale + (unsigned int)dst_stale;
 }
 
+/* pf_track_merge()'s level rule: is our level ahead of theirs? */
+static bool
+level_ahead(uint8_t ours, uint8_t theirs, bool src)
+{
+	if (ours <= theirs)
+		return false;
+	/* The synproxy exception applies to the source peer only. */
+	return !src || ours < PF_TCPS_PROXY_SRC || theirs >= PF_TCPS_PROXY_SRC;
+}
+
+/*
+ * One TCP peer of pf_track_join(); true if ours held something rx lacked.
+ * rx_scales: the window scale comes from rx where both views saw the peer.
+ */
+static bool
+join_tcp_peer(struct pf_peer *p, const struct pf_peer *r, bool src, bool rx_scales)
+{
+	bool ours = false;
+
+	if (r->seqlo == 0 && r->state < PF_TCPS_SYN_SENT)
+		return p->seqlo != 0 || p->state != r->state;	/* theirs unseen */
+	if (p->seqlo == 0 && p->state < PF_TCPS_SYN_SENT) {
+		*p = *r;					/* ours unseen */
+		return false;
+	}
+	if (level_ahead(p->state, r->state, src))
+		ours = true;
+	else
+		p->state = r->state;
+	if (SEQ_GT(p->seqlo, r->seqlo))
+		ours = true;
+	else
+		p->seqlo = r->seqlo;
+	if (SEQ_GT(p->seqhi, r->seqhi))
+		ours = true;
+	else
+		p->seqhi = r->seqhi;
+	if (p->max_win > r->max_win)
+		ours = true;
+	else
+		p->max_win = r->max_win;
+	if (rx_scales)
+		p->wscale = r->wscale;
+	else if (p->wscale != r->wscale)
+		ours = true;
+	return ours;
+}
+
+bool
+pf_track_news(const struct pf_track *t, const struct pf_track *rx, bool tcp)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct pf_peer *p = &t->peer[i], *r = &rx->peer[i];
+
+		if (r->state > p->state)
+			return true;
+		if (tcp && (SEQ_GT(r->seqlo, p->seqlo) || SEQ_GT(r->seqhi, p->seqhi) ||
+			    r->max_win > p->max_win))
+			return true;
+	}
+	return false;
+}
+
+unsigned int
+pf_track_join(struct pf_track *t, const struct pf_track *rx, bool tcp)
+{
+	bool ours[2] = { false, false }, rx_scales;
+	unsigned int i;
+
+	if (!tcp) {
+		for (i = 0; i < 2; i++) {
+			if (t->peer[i].state > rx->peer[i].state)
+				ours[i] = true;
+			else
+				t->peer[i].state = rx->peer[i].state;
+		}
+		return (unsigned int)ours[0] + (unsigned int)ours[1];
+	}
+	/* Decided on the levels before the join moves them. */
+	rx_scales = (unsigned int)rx->peer[0].state + rx->peer[1].state >
+		    (unsigned int)t->peer[0].state + t->peer[1].state;
+	for (i = 0; i < 2; i++)
+		ours[i] = join_tcp_peer(&t->peer[i], &rx->peer[i], i == 0, rx_scales);
+	return (unsigned int)ours[0] + (unsigned int)ours[1];
+}
+
 const char *
 pf_track_state_name(uint8_t proto, uint8_t level)
 {

@@ -215,4 +215,36 @@ const char *pf_track_state_name(uint8_t proto, uint8_t level);
  */
 unsigned int pf_track_merge(struct pf_track *t, const struct pf_track *rx, bool tcp);
 
+/*
+ * Merges two partial views of one connection field by field, for a state
+ * that both nodes forward (a split path, docs/pfsync.md "Split paths"), or
+ * two states that the two nodes made for one connection (dp_state_apply()'s
+ * join).  Each node then sees only some of the packets: the one that
+ * forwards a side's segments moves that side's seqlo, the one that forwards
+ * the other side's acks moves its seqhi.  pf_track_merge() takes a peer
+ * whole from one view and so would throw half of that away.  Here, per peer:
+ *  - a TCP peer that one view has not seen yet (seqlo 0: no segment from
+ *    that side passed there, pf's "first packet" mark) is the other's;
+ *  - else the level is the higher one (with pf_track_merge()'s synproxy
+ *    exception for ours), seqlo and seqhi the further along (serial
+ *    order), max_win the larger: what one node seeing every packet would
+ *    hold, since pf only ever moves them forward (tcp_slide());
+ *  - the window scale of a peer both views saw comes from the view whose
+ *    levels add up higher (it saw more of the handshake; ours on a tie):
+ *    a SYN|ACK without the option turns scaling off, and only the node
+ *    that saw it knows.
+ * Non-TCP peers take the higher level.  rx must already be in t's
+ * orientation (peer[0] the same side).  Returns the number of peers in
+ * which ours held something rx lacked (0..2): the caller sends ours back.
+ */
+unsigned int pf_track_join(struct pf_track *t, const struct pf_track *rx, bool tcp);
+
+/*
+ * Whether rx is ahead of t anywhere: a higher level, or (TCP) a seqlo or
+ * seqhi further along or a larger max_win.  A pfsync record that is is news
+ * from a node that saw packets this one did not; a copy of an older view
+ * (a bulk update of our own states coming back) is not.
+ */
+bool pf_track_news(const struct pf_track *t, const struct pf_track *rx, bool tcp);
+
 #endif /* DPF_DP_PF_TRACK_H */

@@ -660,7 +660,16 @@ dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_
 	       uint8_t timeout, uint32_t now)
 {
 	/* The key, flags and counters stay ours [OpenBSD if_pfsync.c pfsync_in_updates]. */
-	unsigned int stale = pf_track_merge(&st->track, track, st->proto == 6);
+	/* The peer knew something we did not: it forwards packets of this
+	 * state (a copy of an older view of ours, as a bulk update brings
+	 * back, is no sign of that). */
+	bool news = pf_track_news(&st->track, track, st->proto == 6);
+	unsigned int stale = (st->split & DP_SPLIT_ON) ?
+		pf_track_join(&st->track, track, st->proto == 6) :
+		pf_track_merge(&st->track, track, st->proto == 6);
+
+	if (news)
+		dp_state_split_peer(st, now);
 
 	/* Both sides may now hold the peer's view (pf_track_merge() took the
 	 * sides that were not stale; a stale side was ours and newer). */
@@ -668,6 +677,105 @@ dp_state_merge(struct dp_state_table *tbl, struct dp_state *st, const struct pf_
 	if (stale < 2)
 		dp_state_touch(tbl, st, now, timeout);
 	return stale != 0 ? DP_APPLY_STALE : DP_APPLY_UPDATED;
+}
+
+/* Does identity (id, cid) sort before (id2, cid2)?  The join's winner. */
+static inline bool
+ident_first(uint64_t id, uint32_t cid, uint64_t id2, uint32_t cid2)
+{
+	return cid != cid2 ? cid < cid2 : id < id2;
+}
+
+/* Swaps the two sides of a record: tracking, counters, interfaces, creator. */
+static void
+turn(struct dp_state *st)
+{
+	struct pf_peer p = st->track.peer[0];
+	uint64_t c = st->cnt[0];
+	uint32_t n = st->pkts_lo[0];
+	uint8_t i = st->iface[0];
+
+	st->track.peer[0] = st->track.peer[1];
+	st->track.peer[1] = p;
+	st->cnt[0] = st->cnt[1];
+	st->cnt[1] = c;
+	st->pkts_lo[0] = st->pkts_lo[1];
+	st->pkts_lo[1] = n;
+	st->iface[0] = st->iface[1];
+	st->iface[1] = i;
+	st->flags ^= DP_STF_SWAPPED;
+}
+
+/*
+ * The record st (identity not d's, key d's) becomes d's identity: entered
+ * in the peer index, and out of its old one (the old local id stops
+ * resolving as the record is a peer state now).  0 or -ENOSPC/-ENOMEM.
+ */
+static int
+take_ident(struct dp_state_table *tbl, struct dp_state *st, uint64_t id, uint32_t creatorid)
+{
+	struct dp_state_peer_key pk = { .id = id, .creatorid = creatorid, .pad = 0 };
+	int32_t ppos;
+	void *kp;
+
+	if (tbl->peer == NULL && peer_index_create(tbl) < 0)
+		return -ENOMEM;
+	ppos = rte_hash_add_key(tbl->peer, &pk);
+	if (ppos < 0)
+		return -ENOSPC;
+	tbl->peer_idx[ppos] = dp_state_pos(tbl, st);
+	if ((st->flags & DP_STF_PEER) &&
+	    rte_hash_get_key_with_position(tbl->peer, (int32_t)st->ident, &kp) == 0) {
+		struct dp_state_peer_key old;
+
+		memcpy(&old, kp, sizeof(old));
+		rte_hash_del_key(tbl->peer, &old);
+	}
+	st->flags |= DP_STF_PEER;
+	st->ident = (uint32_t)ppos;
+	return 0;
+}
+
+/*
+ * d has an identity we do not hold and the key of st: both nodes made a
+ * state for one connection (dp_state_apply()).  One state stays, under
+ * the identity that sorts first.
+ */
+static int
+join(struct dp_state_table *tbl, struct dp_state *st, const struct dp_state_desc *d,
+     uint32_t now)
+{
+	struct pf_track rx = d->track;
+	uint64_t id;
+	uint32_t cid;
+	bool theirs;
+	int rc;
+
+	if (dp_state_id(tbl, st, &id, &cid) != 0)
+		return -EEXIST;
+	/* A state we hold from a peer keeps its identity: the control core's
+	 * id map has it, and nothing here could tell it that it moved (a tie
+	 * of two peers' states, or a peer's reused key). */
+	theirs = !(st->flags & DP_STF_PEER) && ident_first(d->id, d->creatorid, id, cid);
+	if (theirs) {
+		/* A new identity: readers must not pair it with the old one
+		 * (which is also why a local state that stays keeps its gen:
+		 * its id is made of it). */
+		gen_begin(st);
+		rc = take_ident(tbl, st, d->id, d->creatorid);
+		if (rc == 0 && ((st->flags ^ d->flags) & DP_STF_SWAPPED))
+			turn(st);
+		gen_end(st);
+		if (rc < 0)
+			return rc;
+	} else if ((st->flags ^ d->flags) & DP_STF_SWAPPED) {
+		rx.peer[0] = d->track.peer[1];
+		rx.peer[1] = d->track.peer[0];
+	}
+	pf_track_join(&st->track, &rx, st->proto == 6);
+	st->flags |= DP_STF_SYNCED;
+	dp_state_split_peer(st, now);
+	return theirs ? DP_APPLY_ADOPTED : DP_APPLY_JOINED;
 }
 
 int
@@ -686,9 +794,15 @@ dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, uint32
 		*stp = st;
 		return dp_state_merge(tbl, st, &d->track, d->timeout, now);
 	}
+	st = dp_state_lookup(tbl, d->af, &d->key);
+	if (st != NULL) {
+		*stp = st;
+		return join(tbl, st, d, now);
+	}
 	st = dp_state_insert_peer(tbl, d->af, &d->key, d->id, d->creatorid, now, &err);
 	if (st == NULL)
 		return err;
+	dp_state_split_peer(st, now);
 	st->track = d->track;
 	st->timeout = d->timeout;
 	/* pf_state_import: expire = now - (timeout - sp->expire), i.e. the

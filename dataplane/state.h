@@ -101,6 +101,27 @@ union dp_state_key {
 #define DP_STATE_NO_RULE UINT32_MAX
 
 /*
+ * Split paths (struct dp_state.split, docs/pfsync.md "Split paths"): a
+ * state that a pfsync peer updated less than DP_SPLIT_SECS ago and whose
+ * packets pass here too is forwarded by both nodes [OpenBSD if_pfsync.c
+ * pfsync_update_state: "getuptime() - st->pfsync_time < 2"].  PEER and the
+ * second of the peer's last update (mod 64) are set by a merge of a peer's
+ * record ahead of ours somewhere (dp_state_merge(), pf_track_news(): the
+ * peer saw packets we did not) and by a peer's insert or join
+ * (dp_state_apply()); ON by a packet passing here
+ * while PEER is that fresh (dp_state_split_tick()), and the byte is cleared
+ * by one that finds it stale.  ON makes the worker report the state every
+ * DP_SPLIT_EVERY packets, flagged for pfsync to send at once, and its
+ * merges combine the two views field by field (pf_track_join()).
+ */
+#define DP_SPLIT_ON 0x80
+#define DP_SPLIT_PEER 0x40
+#define DP_SPLIT_SEC_MASK 0x3f
+#define DP_SPLIT_SECS 2
+#define DP_SPLIT_EVERY 4
+
+
+/*
  * One state, 80 bytes.  All fields [W]: only the owning worker writes;
  * readers use dp_state_snapshot().
  *
@@ -131,10 +152,35 @@ struct dp_state {
 	uint8_t flags;		/* 75: DP_STF_* */
 	uint8_t iface[2];	/* 76: [0] ingress, [1] egress interface of the creator */
 	uint8_t sync_upd;	/* 78: updates since the last update event (filter_priv.h) */
-	uint8_t spare;		/* 79 */
+	uint8_t split;		/* 79: DP_SPLIT_*: the peer forwards it too (split path) */
 };
 
 _Static_assert(sizeof(struct dp_state) == 80, "struct dp_state is 80 bytes");
+
+/* A merge from the peer at second now. */
+static inline void
+dp_state_split_peer(struct dp_state *st, uint32_t now)
+{
+	st->split = (uint8_t)((st->split & DP_SPLIT_ON) | DP_SPLIT_PEER |
+			      (now & DP_SPLIT_SEC_MASK));
+}
+
+/*
+ * A packet passed st here at second now (st->split != 0): whether the state
+ * is split now (DP_SPLIT_ON set, or the byte cleared when the peer's last
+ * update is DP_SPLIT_SECS or more old).
+ */
+static inline bool
+dp_state_split_tick(struct dp_state *st, uint32_t now)
+{
+	if ((st->split & DP_SPLIT_PEER) &&
+	    ((now - st->split) & DP_SPLIT_SEC_MASK) < DP_SPLIT_SECS) {
+		st->split |= DP_SPLIT_ON;
+		return true;
+	}
+	st->split = 0;
+	return false;
+}
 
 /*
  * Self-locating ids of local states (host order):
@@ -447,7 +493,10 @@ struct dp_state_desc {
 #define DP_APPLY_LIST(_)                                                \
 	_(INSERTED, "inserted")		/* a new state */               \
 	_(UPDATED, "updated")		/* merged; the peer was as new */ \
-	_(STALE, "stale")		/* merged; ours is newer for a peer */
+	_(STALE, "stale")		/* merged; ours is newer for a peer */ \
+	_(JOINED, "joined")		/* another identity, our key: merged \
+					 * into ours, which keeps its own */ \
+	_(ADOPTED, "adopted")		/* the same, ours took the peer's */
 
 enum dp_apply_result {
 #define DP_APPLY_ENUM(sym, str) DP_APPLY_##sym,
@@ -471,6 +520,17 @@ const char *dp_apply_name(unsigned int r);
  *    flags, counters are left alone, as OpenBSD leaves them.
  *    DP_APPLY_STALE if ours was newer for a peer (the caller sends ours
  *    back), else DP_APPLY_UPDATED.
+ *  - unknown identity, but the key is a state we hold under another one
+ *    (both nodes made a state for the connection, docs/pfsync.md "Two
+ *    states for one connection"): the two become one.  The identity that
+ *    sorts first by (creatorid, id) is kept, so both nodes pick the same
+ *    (a state we hold from a peer always keeps its own);
+ *    the tracking is joined (pf_track_join(), d's peers turned to our
+ *    orientation first), the counters and rule stay ours.  DP_APPLY_JOINED
+ *    when ours won; DP_APPLY_ADOPTED when d's won: the record takes d's
+ *    identity (a peer state from then on) and orientation (the creator
+ *    side, with the counters and interfaces turned along).  Either way the
+ *    caller sends ours back so the peer learns what we saw.
  * *stp gets the state.  Errors: -EINVAL (a bad description: af, a key not
  * canonical or not of d's af, timeout, a level past PF_TCPS_PROXY_DST,
  * creatorid 0, other flags), -EEXIST (the key belongs to another state),
@@ -481,7 +541,9 @@ int dp_state_apply(struct dp_state_table *tbl, const struct dp_state_desc *d, ui
 
 /*
  * Merges a peer's tracking (a pfsync UPD_C, or the known-state half of
- * dp_state_apply()) into live state st: pf_track_merge(), then, unless
+ * dp_state_apply()) into live state st: pf_track_merge(), or
+ * pf_track_join() when st is split (DP_SPLIT_ON: both nodes forward it, and
+ * each view is ahead in the fields its node sees), then, unless
  * both of our peers were newer, the timeout index becomes `timeout` and
  * the state is refreshed from now.  DP_APPLY_STALE or DP_APPLY_UPDATED.
  * The caller has checked timeout < PFTM_MAX and the levels.

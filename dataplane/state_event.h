@@ -76,4 +76,8 @@ _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
 #define DP_SEV_RESERVE 16384		/* ring room a KILL leaves to the packet path */
 #define DP_SEV_MAXUPD_DEFAULT 128	/* pfsync maxupd [ifconfig(8) maxupd] */
 
+/* An UPDATE of a split state (state.h DP_SPLIT_ON): pfsync sends it at once,
+ * without waiting for flush_us [OpenBSD if_pfsync.c pfsync_update_state]. */
+#define DP_SEV_F_SPLIT 0x02
+
 #endif /* DPF_DP_STATE_EVENT_H */

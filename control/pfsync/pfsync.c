@@ -351,8 +351,19 @@ pfsync_done(struct pfsync *ps, const struct dp_done *d)
 		}
 		if (d->result == DP_APPLY_STALE)
 			ps->stats[PFSYNC_STAT_STALE]++;
+		/* Acked even when it joined ours: the sender holds the packet
+		 * under the identity it sent. */
 		if (p->ack)
 			pfsync_defer_ack_out(ps, p->id, p->creatorid);
+		if (d->result == DP_APPLY_ADOPTED)
+			ps->xstats[PFSYNC_X_ADOPTED]++;
+		if (d->result == DP_APPLY_JOINED) {
+			/* Its state is ours under our identity: nothing to map. */
+			ps->xstats[PFSYNC_X_JOINED]++;
+			if (!ps_id_local(ps, p->id, p->creatorid, &w))
+				idmap_del_pending(&ps->idmap, p->id, p->creatorid);
+			break;
+		}
 		if (!ps_id_local(ps, p->id, p->creatorid, &w) &&
 		    idmap_set(&ps->idmap, p->id, p->creatorid, d->worker, d->pos) != 0)
 			ps->xstats[PFSYNC_X_IDMAP_FULL]++;
@@ -392,7 +403,7 @@ void
 pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 {
 	uint64_t now = ps_now_us(ps);
-	unsigned int i;
+	unsigned int i, split = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct dp_sev *e = &ev[i];
@@ -407,6 +418,7 @@ pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 			break;
 		case DP_SEV_UPDATE:
 			ps_queue_at(ps, PFSYNC_Q_UPD_C, e->id, e->creatorid, e->worker, e->pos, t);
+			split += (e->flags & DP_SEV_F_SPLIT) != 0;
 			break;
 		case DP_SEV_DELETE:
 			if (e->creatorid != ps->conf.hostid)
@@ -416,6 +428,12 @@ pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 		default:
 			break;
 		}
+	}
+	/* Split states: the peer forwards them too, and its window checks
+	 * wait for ours [OpenBSD if_pfsync.c pfsync_update_state]. */
+	if (split != 0) {
+		ps->xstats[PFSYNC_X_SPLIT_UPD] += split;
+		ps->flush_now = true;	/* pfsync_poll() sends what is queued */
 	}
 }
 

@@ -41,7 +41,13 @@
 	_(PUNTED, "punted", "packets a worker punted (path worker punt)") \
 	_(RX_SHARED, "rx-shared", "packets read from the control core's queue of the " \
 	  "shared port (path worker punt)")					\
-	_(REPLAY, "replay", "authenticated packets not newer than the last (replays)")
+	_(REPLAY, "replay", "authenticated packets not newer than the last (replays)") \
+	_(SPLIT_UPD, "split-updates", "updates of split states (both nodes forward them), " \
+	  "sent at once")							\
+	_(JOINED, "joined", "peer states merged into ours: same connection, two identities, " \
+	  "ours kept")								\
+	_(ADOPTED, "adopted", "peer states merged into ours: same connection, two identities, " \
+	  "the peer's kept")
 
 enum pfsync_xstat {
 #define PFSYNC_XSTAT_ENUM(sym, name, descr) PFSYNC_X_##sym,
@@ -150,7 +156,8 @@ struct pfsync {
 	bool cur_bulk;			/* the record being read belongs to the bulk */
 	bool cur_ack;			/* the record being read asks for an INS_ACK */
 	bool flush_now;			/* send what is queued now, not after flush_us
-					 * (a deferred insert, an INS_ACK owed) */
+					 * (a deferred insert, an INS_ACK owed, a
+					 * split state's update) */
 	struct {			/* the bulk being received */
 		bool end_seen;		/* BUS END read, its records not all applied */
 		uint64_t outstanding;	/* records posted or waiting, not completed */

@@ -40,6 +40,12 @@
 # transfer must be dropped; it prints the "connections dropped without
 # pfsync" figure as a "# baseline" line.
 #
+# PFSYNC_TEST_KEY=1 (`pfsync-keyed`) runs checks 1 to 3 with sync.key_file
+# set on both nodes (one key, mode 600; docs/pfsync.md "Authentication"):
+# both report auth on with the same key id, the failover keeps every
+# established transfer, and neither node refused a packet of the other
+# (badauth 0, replay 0).
+#
 # PFSYNC_TEST_TCP_RULE replaces the TCP pass rule, to check the harness
 # itself without an engine: "pass inet proto tcp all flags any keep state
 # (sloppy)" lets the backup pick up connections in mid-stream (in either
@@ -49,6 +55,7 @@
 
 PROBE=$(cd "$(dirname "$0")" && pwd)/pfsync_probe.py
 NOSYNC=${PFSYNC_TEST_NO_SYNC:-}
+KEYED=${PFSYNC_TEST_KEY:-}
 TCP_RULE=${PFSYNC_TEST_TCP_RULE:-"pass inet proto tcp from 198.18.1.0/24 to 198.18.2.0/24 flags S/SA keep state"}
 P=ps$$
 TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
@@ -80,6 +87,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+[ -n "$KEYED" ] && (umask 077 && openssl rand -hex 32 >"$TMP/sync.key")
 for ns in sw cli srv fw1 fw2; do ip netns add "$P-$ns"; in_ns "$P-$ns" ip link set lo up; done
 cluster_bridges
 veth "$P-fw1" "$P-f1s" "$P-fw2" "$P-f2s"
@@ -102,7 +110,7 @@ fi
 # fw_config N ADVBASE ADVSKEW
 fw_config() {
 	local sync=',
-  "sync": { "interface": "sync" }'
+  "sync": { "interface": "sync"'"${KEYED:+, \"key_file\": \"$TMP/sync.key\"}"' }'
 	[ -n "$NOSYNC" ] && sync=
 	cat >"$TMP/fw$1.json" <<JSON
 {
@@ -433,8 +441,40 @@ if [ -z "$NOSYNC" ]; then
 		poll "$(pb 30)" eval 'bulk_done 1 && bulk_done 2'
 fi
 
+if [ -n "$KEYED" ]; then
+	auth_on() {
+		local n
+		for n in 1 2; do
+			[ "$(pfsync_get $n auth.enabled)" = true ] ||
+				{ echo "fw$n: auth.enabled $(pfsync_get $n auth.enabled)"; return 1; }
+		done
+		[ "$(pfsync_get 1 auth.keyid)" = "$(pfsync_get 2 auth.keyid)" ]
+	}
+	check "sync.key_file on both nodes: show pfsync auth on, the same key id" auth_on
+fi
+
 # --- 2 + 3. kill -9 of the master, advbase 1 ------------------------------------
+# (keyed: the failover's reads of fw1 are over once it is killed; fw2 is read
+# after it.)
 failover A 5001 "kill -9, advbase 1" 1 10000
+
+if [ -n "$KEYED" ]; then
+	# fw1 was killed in the failover: its counters were read before.
+	keyed_clean() {
+		local c v
+		for c in stats.badauth dpf.replay; do
+			v=$(pfsync_get 2 "$c")
+			[ "${v:-x}" = 0 ] || { echo "fw2 $c: $v"; return 1; }
+		done
+		v=$(pfsync_get 2 stats.ipackets)
+		echo "fw2 accepted $v authenticated packets from fw1"
+		[ "$v" -ge 20 ]
+	}
+	check "keyed: fw2 refused no packet of fw1 (badauth 0, replay 0) of the 20 or more it received" keyed_clean
+	diag "runtime $(($(date +%s) - T0)) s"
+	finish
+	exit
+fi
 
 if [ -z "$NOSYNC" ]; then
 	# --- 4. the old master comes back: bulk, then preempt -----------------------

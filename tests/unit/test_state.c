@@ -1164,12 +1164,16 @@ test_apply(void **state)
 	}
 	assert_int_equal(t->count, count);
 
-	/* A key that belongs to another state (here one of ours): -EEXIST. */
+	/* A key that belongs to another state (here one of ours): one state,
+	 * under the identity that sorts first (test_join has the rules). */
 	key4_of(60, &key.k4);
-	assert_non_null(dp_state_insert(t, 4, &key.k4, 1, &err));
+	assert_non_null(st2 = dp_state_insert(t, 4, &key.k4, 1, &err));
+	count = t->count;
 	desc4(60, 0x6000, &d);
-	assert_int_equal(dp_state_apply(t, &d, 100, &st), -EEXIST);
-	assert_null(dp_state_find_id(t, 0x6000, 0x77));
+	assert_int_equal(dp_state_apply(t, &d, 100, &st), DP_APPLY_ADOPTED);
+	assert_ptr_equal(st, st2);
+	assert_ptr_equal(dp_state_find_id(t, 0x6000, 0x77), st2);
+	assert_int_equal(t->count, count);
 	/* age beyond our uptime: created at 0 */
 	desc4(61, 0x6100, &d);
 	d.age = 1000;
@@ -1183,6 +1187,191 @@ test_apply(void **state)
 	assert_int_equal(dp_state_apply(t, &d, 1, &st), DP_APPLY_INSERTED);
 	desc4(2, 2, &d);
 	assert_int_equal(dp_state_apply(t, &d, 1, &st), -EDQUOT);
+	dp_state_free(t);
+}
+
+/*
+ * Both nodes made a state for one connection (a SYN through one, the
+ * SYN|ACK through the other before the insert arrived): the peer's record
+ * and ours become one state, under the identity that sorts first by
+ * (creatorid, id), with the two trackings joined in one orientation.
+ */
+static void
+test_join(void **state)
+{
+	struct dp_state_table *t = mk_table(64, 64, 2, NULL, 0);
+	union dp_state_key key;
+	struct dp_state_desc d;
+	struct dp_state *ours, *st;
+	uint64_t lid, id;
+	uint32_t cid, count;
+	int err;
+	bool sw;
+	const uint8_t cli[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
+	const uint8_t srv[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };
+
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		bool theirs = round == 1;
+
+		/* Ours, made by the client's SYN: the client is peer[0]. */
+		dp_state_key_make(6, 6, cli, srv, rte_cpu_to_be_16(40000), rte_cpu_to_be_16(80),
+				  0, &key.k6, &sw);
+		assert_false(sw);
+		ours = dp_state_insert(t, 6, &key.k6, 10, &err);
+		assert_non_null(ours);
+		ours->track.peer[0] = (struct pf_peer){ 1000, 1001, 100, 0x87, PF_TCPS_SYN_SENT };
+		ours->track.peer[1] = (struct pf_peer){ 0, 1, 1, 0, PF_TCPS_CLOSED };
+		ours->timeout = PFTM_TCP_FIRST_PACKET;
+		ours->iface[0] = 1;
+		ours->iface[1] = 2;
+		dp_state_account(ours, 0, 80);
+		assert_int_equal(dp_state_id(t, ours, &lid, &cid), 0);
+		count = t->count;
+
+		/* The peer's, made by the server's SYN|ACK: the server is its
+		 * creator, key address 1 (swapped). */
+		memset(&d, 0, sizeof(d));
+		d.key = key;
+		d.af = 6;
+		d.id = 0x5000;
+		/* Below our host id the peer's identity wins, above it ours. */
+		d.creatorid = theirs ? 0x77 : 0xf0000001u;
+		d.flags = DP_STF_SWAPPED;
+		d.track.peer[0] = (struct pf_peer){ 5000, 5001, 200, 0x86, PF_TCPS_SYN_SENT };
+		d.track.peer[1] = (struct pf_peer){ 0, 1, 1, 0, PF_TCPS_CLOSED };
+		d.timeout = PFTM_TCP_FIRST_PACKET;
+		d.expire_in = 30;
+		d.packets[0] = 1;
+		d.bytes[0] = 60;
+		d.iface[0] = 2;
+		d.iface[1] = 1;
+		print_message("# the %s identity sorts first\n", theirs ? "peer's" : "local");
+		assert_int_equal(dp_state_apply(t, &d, 11, &st),
+				 theirs ? DP_APPLY_ADOPTED : DP_APPLY_JOINED);
+		assert_ptr_equal(st, ours);
+		assert_int_equal(t->count, count);	/* one state, not two */
+		assert_int_equal(dp_state_id(t, st, &id, &cid), 0);
+		if (theirs) {
+			/* The peer's identity and orientation: the server is peer[0]. */
+			assert_true(id == 0x5000);
+			assert_int_equal(cid, 0x77);
+			assert_ptr_equal(dp_state_find_id(t, 0x5000, 0x77), st);
+			assert_null(dp_state_find_id(t, lid, HOSTID));
+			assert_true(st->flags & DP_STF_PEER);
+			assert_true(st->flags & DP_STF_SWAPPED);
+			assert_int_equal(st->track.peer[0].seqlo, 5000);
+			assert_int_equal(st->track.peer[0].wscale, 0x86);
+			assert_int_equal(st->track.peer[1].seqlo, 1000);
+			assert_int_equal(st->track.peer[1].wscale, 0x87);
+			/* Our counters and interfaces turned along: the client's
+			 * packet is now direction 1. */
+			assert_true(dp_state_packets(st, 1) == 1);
+			assert_true(dp_state_bytes(st, 1) == 80);
+			assert_true(dp_state_packets(st, 0) == 0);
+			assert_int_equal(st->iface[0], 2);
+			assert_int_equal(st->iface[1], 1);
+		} else {
+			/* Ours stays, the peer's identity is nowhere. */
+			assert_true(id == lid);
+			assert_int_equal(cid, HOSTID);
+			assert_ptr_equal(dp_state_find_id(t, lid, HOSTID), st);
+			assert_null(dp_state_find_id(t, 0x5000, 0xf0000001u));
+			assert_false(st->flags & DP_STF_PEER);
+			assert_false(st->flags & DP_STF_SWAPPED);
+			assert_int_equal(st->track.peer[0].seqlo, 1000);
+			assert_int_equal(st->track.peer[1].seqlo, 5000);
+			assert_int_equal(st->track.peer[1].wscale, 0x86);
+			assert_true(dp_state_packets(st, 0) == 1);
+			assert_int_equal(st->iface[0], 1);
+		}
+		/* The packets of either side find it, and it is split-marked
+		 * from the peer: the next packet here makes it split. */
+		assert_ptr_equal(dp_state_lookup(t, 6, &key.k6), st);
+		assert_true(st->split & DP_SPLIT_PEER);
+		assert_true(dp_state_split_tick(st, 12));
+		assert_true(st->split & DP_SPLIT_ON);
+		/* A second record of the winner merges by identity. */
+		if (theirs) {
+			d.track.peer[0].seqlo = 5100;
+			assert_int_equal(dp_state_apply(t, &d, 12, &st), DP_APPLY_STALE);
+			assert_int_equal(st->track.peer[0].seqlo, 5100);
+		}
+		/* A peer's record of another identity for a state we hold from
+		 * a peer joins it, whatever the order: the held one stays. */
+		if (theirs) {
+			struct dp_state_desc d3 = d;
+
+			d3.id = 0x10;
+			d3.creatorid = 0x5;
+			assert_int_equal(dp_state_apply(t, &d3, 12, &st), DP_APPLY_JOINED);
+			assert_ptr_equal(dp_state_find_id(t, 0x5000, 0x77), st);
+			assert_null(dp_state_find_id(t, 0x10, 0x5));
+		}
+		/* Removal leaves no identity behind. */
+		dp_state_remove(t, st);
+		assert_null(dp_state_find_id(t, 0x5000, d.creatorid));
+		assert_null(dp_state_find_id(t, lid, HOSTID));
+		assert_null(dp_state_lookup(t, 6, &key.k6));
+		assert_int_equal(t->count, count - 1);
+	}
+	dp_state_free(t);
+}
+
+/* The split mark: a peer's update and a packet here within DP_SPLIT_SECS. */
+static void
+test_split_mark(void **state)
+{
+	struct dp_state_table *t = mk_table(64, 0, 2, NULL, 0);
+	struct dp_state_key4 k;
+	struct dp_state *st;
+	struct pf_track rx;
+	int err;
+
+	(void)state;
+	key4_of(9, &k);
+	k.proto = 6;
+	st = dp_state_insert(t, 4, &k, 100, &err);
+	assert_non_null(st);
+	st->track.peer[0] = (struct pf_peer){ 1000, 9000, 100, 0, PF_TCPS_ESTABLISHED };
+	st->track.peer[1] = (struct pf_peer){ 50000, 200000, 600, 0, PF_TCPS_ESTABLISHED };
+	assert_int_equal(st->split, 0);
+	/* A peer's update alone marks nothing split... */
+	rx = st->track;
+	rx.peer[1].seqlo = 60000;
+	rx.peer[1].seqhi = 150000;
+	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 100);
+	assert_int_equal(st->split, DP_SPLIT_PEER | (100 & DP_SPLIT_SEC_MASK));
+	/* ... and, not split, it merges as OpenBSD: the server side whole. */
+	assert_int_equal(st->track.peer[1].seqhi, 150000);
+	/* A packet here within 2 s: split. */
+	assert_true(dp_state_split_tick(st, 101));
+	/* Split, the views join: seqhi stays ours, seqlo moves on. */
+	st->track.peer[1].seqhi = 200000;
+	rx.peer[1].seqlo = 70000;
+	assert_int_equal(dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 101), DP_APPLY_STALE);
+	assert_int_equal(st->track.peer[1].seqhi, 200000);
+	assert_int_equal(st->track.peer[1].seqlo, 70000);
+	assert_true(dp_state_split_tick(st, 102));
+	/* The peer quiet for 2 s: no longer split, the mark cleared. */
+	assert_false(dp_state_split_tick(st, 103));
+	assert_int_equal(st->split, 0);
+	assert_false(dp_state_split_tick(st, 103));
+	/* A record with nothing new (a bulk update bringing our own view
+	 * back) is no sign that the peer forwards it: no mark. */
+	rx = st->track;
+	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 110);
+	assert_int_equal(st->split, 0);
+	/* Nor an older one, though OpenBSD's merge takes its side whole and so
+	 * changes ours (its seqhi goes back). */
+	rx.peer[1].seqhi -= 1000;
+	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 111);
+	assert_int_equal(st->split, 0);
+	assert_int_equal(st->track.peer[1].seqhi, rx.peer[1].seqhi);
+	rx.peer[1].seqlo = 70001;
+	/* Across the 64 s wrap of the mark. */
+	dp_state_merge(t, st, &rx, PFTM_TCP_ESTABLISHED, 127);
+	assert_true(dp_state_split_tick(st, 128));
 	dp_state_free(t);
 }
 
@@ -1211,6 +1400,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_snapshot_concurrent),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_apply),
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_split_mark),
 	};
 	int rc;
 

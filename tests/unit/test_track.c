@@ -924,10 +924,130 @@ test_merge(void **state)
 	}
 }
 
+/*
+ * pf_track_join: two partial views of one connection (split paths, and two
+ * states made for one connection), field by field.
+ */
+static void
+test_join(void **state)
+{
+	const uint8_t ES = PF_TCPS_ESTABLISHED, SS = PF_TCPS_SYN_SENT;
+	struct pf_track a, b, m;
+
+	(void)state;
+	/*
+	 * A download on split paths: node A forwards the client's acks, node B
+	 * the server's data.  A knows the server's seqhi (the client's ack +
+	 * window), B the server's seqlo (its data) and the client's seqhi.
+	 */
+	a.peer[0] = (struct pf_peer){ 1000, 90000, 500, 0x87, ES };	/* client */
+	a.peer[1] = (struct pf_peer){ 50000, 200000, 600, 0x87, ES };	/* server */
+	b.peer[0] = (struct pf_peer){ 1000, 120000, 500, 0x87, ES };
+	b.peer[1] = (struct pf_peer){ 80000, 150000, 600, 0x87, ES };
+	m = a;
+	assert_int_equal(pf_track_join(&m, &b, true), 1);	/* our server seqhi */
+	assert_int_equal(m.peer[0].seqhi, 120000);
+	assert_int_equal(m.peer[1].seqlo, 80000);
+	assert_int_equal(m.peer[1].seqhi, 200000);
+	assert_int_equal(m.peer[0].wscale, 0x87);
+	/* OpenBSD's merge takes the server whole from B: its seqhi goes back,
+	 * and B's data past 150000 would stop passing A's view. */
+	m = a;
+	assert_int_equal(pf_track_merge(&m, &b, true), 0);
+	assert_int_equal(m.peer[1].seqhi, 150000);
+	/* The other way round gives the same state. */
+	m = b;
+	assert_int_equal(pf_track_join(&m, &a, true), 2);
+	assert_int_equal(m.peer[0].seqhi, 120000);
+	assert_int_equal(m.peer[1].seqlo, 80000);
+	assert_int_equal(m.peer[1].seqhi, 200000);
+	/* Nothing new: nothing of ours to send back, and no news. */
+	b = m;
+	assert_false(pf_track_news(&m, &b, true));
+	assert_int_equal(pf_track_join(&m, &b, true), 0);
+	b.peer[1].seqhi--;
+	assert_false(pf_track_news(&m, &b, true));
+	b.peer[1].max_win++;
+	assert_true(pf_track_news(&m, &b, true));
+	assert_true(pf_track_news(&a, &m, true));
+
+	/* Serial order across the wrap; a larger max_win; a higher level. */
+	a.peer[0] = (struct pf_peer){ 0x10, 0x20, 100, 0x82, PF_TCPS_FIN_WAIT_1 };
+	a.peer[1] = (struct pf_peer){ 0xfffffff0u, 0x40, 300, 0x82, ES };
+	b.peer[0] = (struct pf_peer){ 0xfffffff0u, 0x30, 200, 0x82, ES };
+	b.peer[1] = (struct pf_peer){ 0x5, 0x30, 100, 0x82, PF_TCPS_CLOSING };
+	m = a;
+	assert_int_equal(pf_track_join(&m, &b, true), 2);
+	assert_int_equal(m.peer[0].seqlo, 0x10);
+	assert_int_equal(m.peer[0].seqhi, 0x30);
+	assert_int_equal(m.peer[0].max_win, 200);
+	assert_int_equal(m.peer[0].state, PF_TCPS_FIN_WAIT_1);
+	assert_int_equal(m.peer[1].seqlo, 0x5);
+	assert_int_equal(m.peer[1].seqhi, 0x40);
+	assert_int_equal(m.peer[1].max_win, 300);
+	assert_int_equal(m.peer[1].state, PF_TCPS_CLOSING);
+
+	/*
+	 * Two states for one connection: A made one from the SYN (the client
+	 * seen, the server not yet), B one from the SYN|ACK (the server seen,
+	 * the client's own segments not).  Each takes the peer the other saw
+	 * whole, window scale included.
+	 */
+	a.peer[0] = (struct pf_peer){ 1000, 1001, 100, 0x87, SS };
+	a.peer[1] = (struct pf_peer){ 0, 1, 1, 0, PF_TCPS_CLOSED };
+	b.peer[0] = (struct pf_peer){ 0, 1, 1, 0, PF_TCPS_CLOSED };
+	b.peer[1] = (struct pf_peer){ 5000, 5001, 200, 0x86, SS };
+	m = a;
+	assert_int_equal(pf_track_join(&m, &b, true), 1);
+	assert_memory_equal(&m.peer[0], &a.peer[0], sizeof(m.peer[0]));
+	assert_memory_equal(&m.peer[1], &b.peer[1], sizeof(m.peer[1]));
+	m = b;
+	assert_int_equal(pf_track_join(&m, &a, true), 1);
+	assert_memory_equal(&m.peer[0], &a.peer[0], sizeof(m.peer[0]));
+	assert_memory_equal(&m.peer[1], &b.peer[1], sizeof(m.peer[1]));
+
+	/* Scales: a SYN|ACK without the option turned them off where it was
+	 * seen (B: higher levels); B's pair wins over ours. */
+	a.peer[0] = (struct pf_peer){ 1000, 1001, 100, 0x87, SS };
+	a.peer[1] = (struct pf_peer){ 5000, 5001, 200, 0x87, SS };
+	b.peer[0] = (struct pf_peer){ 1000, 6000, 12800, 0, ES };
+	b.peer[1] = (struct pf_peer){ 5001, 1001, 200, 0, SS };
+	m = a;
+	pf_track_join(&m, &b, true);
+	assert_int_equal(m.peer[0].wscale, 0);
+	assert_int_equal(m.peer[1].wscale, 0);
+	assert_int_equal(m.peer[0].max_win, 12800);
+	/* ... and ours stays when ours saw more, counted as ours. */
+	m = b;
+	assert_int_equal(pf_track_join(&m, &a, true), 2);
+	assert_int_equal(m.peer[0].wscale, 0);
+
+	/* Synproxy: our src at PROXY_DST is not ahead of a lower received level. */
+	a.peer[0] = (struct pf_peer){ 1, 1, 1, 0, PF_TCPS_PROXY_DST };
+	a.peer[1] = (struct pf_peer){ 1, 1, 1, 0, SS };
+	b.peer[0] = (struct pf_peer){ 1, 1, 1, 0, SS };
+	b.peer[1] = (struct pf_peer){ 1, 1, 1, 0, SS };
+	m = a;
+	pf_track_join(&m, &b, true);
+	assert_int_equal(m.peer[0].state, SS);
+
+	/* UDP: the higher level per peer. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.peer[0].state = PF_PEER_MULTIPLE;
+	a.peer[1].state = PF_PEER_NO_TRAFFIC;
+	b.peer[0].state = PF_PEER_SINGLE;
+	b.peer[1].state = PF_PEER_SINGLE;
+	m = a;
+	assert_int_equal(pf_track_join(&m, &b, false), 1);
+	assert_int_equal(m.peer[0].state, PF_PEER_MULTIPLE);
+	assert_int_equal(m.peer[1].state, PF_PEER_SINGLE);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[N_SCENARIOS + 7];
+	struct CMUnitTest tests[N_SCENARIOS + 8];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
@@ -942,6 +1062,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_adaptive);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_merge);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_join);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_slack);
 
 	return _cmocka_run_group_tests("track", tests, n, NULL, NULL);
