@@ -220,7 +220,7 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		return -1;
 	ctl_server_timeouts(app->ctl, cc->idle_timeout_ms, cc->stall_timeout_ms);
 	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
-	    reload_cmds_register(app, app->ctl) != 0 ||	/* admin socket only */
+	    reload_cmds_register(app, app->ctl) != 0 ||
 	    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl) != 0)) {
 		snprintf(err, errlen, "cannot register control commands");
 		return -1;
@@ -237,6 +237,7 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		ctl_server_timeouts(app->ctl_ro, cc->idle_timeout_ms, cc->stall_timeout_ms);
 		if (app_cmds_register(app, app->ctl_ro) != 0 ||
 		    filter_cmds_register(app, app->ctl_ro) != 0 ||
+		    reload_cmds_register(app, app->ctl_ro) != 0 ||	/* refused there: 9004 */
 		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))
 			return -1;
 	}

@@ -99,14 +99,29 @@ live(const struct app *app)
 	return app->reload->hist.cur;
 }
 
-/* Builds p's FIB and ruleset and swaps them in; nothing changes on failure. */
+/*
+ * Builds p's objects and swaps them in; nothing changes on failure.  The
+ * FIB is built again only when the routes differ (with_fib): it is the
+ * larger object (rte_lpm's tables take tens of MB), and what it holds
+ * otherwise (the interfaces' networks) cannot change live.  Objects that
+ * earlier reloads replaced are freed first, once the workers have passed
+ * a quiescent point (they do every poll), so that a run of reloads needs
+ * the memory of one spare FIB, not of one per reload.
+ */
 static int
-apply(struct app *app, const struct dpf_plan *p, char *err, size_t errlen)
+apply(struct app *app, const struct dpf_plan *p, bool with_fib, char *err, size_t errlen)
 {
 	struct plan_objs o;
 
-	if (plan_instantiate(p, app->dp, &o, err, errlen) != 0)
-		return -1;
+	dp_reclaim(app->dp, false);
+	if (!with_fib)
+		return reload_publish_rules(app, p, NULL, err, errlen);
+	if (plan_instantiate(p, app->dp, &o, err, errlen) != 0) {
+		/* The grace period of the last swap may not have ended: wait for it once. */
+		dp_reclaim(app->dp, true);
+		if (plan_instantiate(p, app->dp, &o, err, errlen) != 0)
+			return -1;
+	}
 	app->unresolved_routes = o.unresolved_routes;
 	plan_publish(app->dp, &o);
 	return 0;
@@ -225,7 +240,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		return -1;
 	}
 	file = strdup(shown);
-	if (file == NULL || apply(app, cand, err, sizeof(err)) != 0) {
+	if (file == NULL || apply(app, cand, d.routes, err, sizeof(err)) != 0) {
 		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown,
 			  file == NULL ? "out of memory" : err);
 		free(file);
@@ -270,13 +285,17 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 {
 	struct reload *r = app->reload;
 	const struct dpf_plan *prev = r->hist.prev;
+	struct plan_diff d;
 	char *f;
 
 	if (prev == NULL) {
 		snprintf(err, errlen, "no previous configuration");
 		return -1;
 	}
-	if (apply(app, prev, err, errlen) != 0)
+	/* Out of memory for the comparison: build everything again. */
+	if (plan_diff(live(app), prev, app->plan->limits[PFLIMIT_STATES], &d) != 0)
+		d.routes = true;
+	if (apply(app, prev, d.routes, err, errlen) != 0)
 		return -1;
 	tables_reset(r);
 	plan_drop(app, plan_hist_undo(&r->hist));

@@ -104,6 +104,8 @@ differ(struct walk *w, const char *path, const json_t *a, const json_t *b)
 		}
 		return;
 	}
+	if (strncmp(path, "routes", 6) == 0)
+		d->routes = true;
 	if (d->n_kept < PLAN_DIFF_MAX)
 		snprintf(d->live[d->n_kept++], PLAN_DIFF_PATH, "%s", path);
 	d->n_live++;
