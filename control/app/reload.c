@@ -225,6 +225,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	char err[512], who[64], ch[512];
 	const char *shown = path != NULL ? path : "(embedded default)";
 	char *file;
+	uint64_t t0 = mono_ms(), t1;
 
 	reload_peer(out, who, sizeof(who));
 	if (plan_hist_pending(&r->hist)) {
@@ -240,6 +241,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		return -1;
 	}
 	file = strdup(shown);
+	t1 = mono_ms();
 	if (file == NULL || apply(app, cand, d.routes, err, sizeof(err)) != 0) {
 		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown,
 			  file == NULL ? "out of memory" : err);
@@ -257,7 +259,9 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	r->cur_file = file;
 	r->applied++;
 	changes_text(&d, ch, sizeof(ch));
-	printf("dpf: reload: event=applied %s file=%s changes=%u%s%s", who, shown, d.n_live,
+	/* check_ms: load, compile, compare; build_ms: objects built and swapped. */
+	printf("dpf: reload: event=applied %s file=%s check_ms=%" PRIu64 " build_ms=%" PRIu64
+	       " changes=%u%s%s", who, shown, t1 - t0, mono_ms() - t1, d.n_live,
 	       d.n_live ? " keys=" : "", ch);
 	if (timeout_s)
 		printf(" confirm_within=%us", timeout_s);

@@ -97,7 +97,7 @@ expect_conn 5002 ok "B: TCP to 5002 now passes"
 if wait $h; then ok "the connection established under A kept flowing under B ($(cat "$TMP/hold"))"
 else notok "the held connection broke on reload: $(cat "$TMP/hold")"; fi
 check "configure logged with the client's uid and pid" \
-	grep -qE "reload: event=applied uid=0 pid=[0-9]+ file=$TMP/b.json" "$TMP/dpf.log"
+	grep -qE "reload: event=applied uid=0 pid=[0-9]+ file=$TMP/b.json check_ms=" "$TMP/dpf.log"
 
 # A bad file changes nothing, and says where.
 before=$(ctl show rules)
@@ -286,4 +286,6 @@ check "dpf still answers" ctl ping
 
 stop_dpf
 [ "$STOP_RC" = 0 ] && ok "dpf exits cleanly after the reloads" || notok "dpf exit status $STOP_RC"
+# RELOAD_LOG=FILE keeps dpf's log (each reload's check_ms and build_ms).
+[ -n "${RELOAD_LOG:-}" ] && cp "$TMP/dpf.log" "$RELOAD_LOG"
 finish
