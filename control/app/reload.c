@@ -53,6 +53,7 @@ struct reload {
 	const char *cur_file;		/* "(embedded default)" or the path (owned) */
 	char *prev_file;
 	struct reload_tables *tables;	/* runtime table contents; NULL: the live plan's */
+	char pending_by[64];		/* "uid=U pid=P" of the configure that waits */
 	uint64_t applied, refused, rollbacks;
 };
 
@@ -263,8 +264,10 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	printf("dpf: reload: event=applied %s file=%s check_ms=%" PRIu64 " build_ms=%" PRIu64
 	       " changes=%u%s%s", who, shown, t1 - t0, mono_ms() - t1, d.n_live,
 	       d.n_live ? " keys=" : "", ch);
-	if (timeout_s)
+	if (timeout_s) {
 		printf(" confirm_within=%us", timeout_s);
+		snprintf(r->pending_by, sizeof(r->pending_by), "%s", who);
+	}
 	printf("\n");
 	fflush(stdout);
 	if (ctl_out_json(out)) {
@@ -309,8 +312,11 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 	free(f);
 	if (who == NULL)
 		r->rollbacks++;
-	printf("dpf: reload: event=%s %s file=%s\n", who == NULL ? "rollback" : "undo",
-	       who == NULL ? "reason=no-confirm" : who, r->cur_file);
+	if (who == NULL)	/* the timer: who applied what is rolled back */
+		printf("dpf: reload: event=rollback reason=no-confirm file=%s applied_by=\"%s\"\n",
+		       r->cur_file, r->pending_by);
+	else
+		printf("dpf: reload: event=undo %s file=%s\n", who, r->cur_file);
 	fflush(stdout);
 	return 0;
 }

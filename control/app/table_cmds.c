@@ -165,6 +165,8 @@ table_ruleset(const struct dpf_plan *p, const struct reload_tables *t, char *err
 	unsigned int saved_n;
 	int rc = 0;
 
+	if (rs != NULL && t == NULL)
+		return rs;	/* the config's tables: its rules as parsed */
 	if (rs == NULL || cfg_rules_env(p->cfg, &env) != 0) {
 		rules_ruleset_free(rs);
 		snprintf(err, errlen, "out of memory");

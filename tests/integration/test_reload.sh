@@ -139,7 +139,7 @@ expect_conn 5001 ok "A in force while it waits for confirm"
 out=$(ctl configure "$TMP/b.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "8003" && ok "another configure waits for the confirm: $out" ||
 	notok "configure while pending: rc=$rc $out"
-rolled() { grep -q "reload: event=rollback reason=no-confirm file=$TMP/b.json" "$TMP/dpf.log"; }
+rolled() { grep -qE "reload: event=rollback reason=no-confirm file=$TMP/b.json applied_by=\"uid=0 pid=[0-9]+\"" "$TMP/dpf.log"; }
 if wait_for 10 "the rollback" rolled; then ok "no confirm: rolled back to B after ~$WAITED_MS ms (logged)"
 else notok "no rollback"; fi
 expect_conn 5001 refused "after the rollback 5001 is blocked again"
