@@ -20,6 +20,10 @@ ok() { T_N=$((T_N + 1)); echo "ok $T_N - $(echo "$*" | tr '\n' ' ')"; }
 notok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $(echo "$*" | tr '\n' ' ')"; }
 HOLD_S=${RELOAD_HOLD_S:-45}		# the held connections' and ping's span, s
 PING_N=$((HOLD_S * 1000 - 3000))	# 1 ms apart: ends before the held connections
+# RELOAD_BENCH_ROUTES=0: the reloads change the rules only (A2 <-> B), so
+# the FIB is not rebuilt; by default they change rules, routes and a timeout.
+BENCH_ODD=a.json
+[ "${RELOAD_BENCH_ROUTES:-1}" = 0 ] && BENCH_ODD=a2.json
 XFER_RATE=$((60000000 / (HOLD_S - 1)))	# bytes/s per transfer: it spans HOLD_S - 1 s
 
 netns_setup "dpfr$$"
@@ -59,6 +63,9 @@ EOF
 # B: 5001 blocked, 5002 open; a route and a timeout change ride along.
 variant "$TMP/b.json" 'c["rules"][1] = "pass in on lan proto tcp to port { 5002 5010 5011 5012 5013 }"
 c["routes"] = [ { "prefix": "198.19.99.0/24", "via": "198.18.2.2" } ]
+c["timeouts"] = { "tcp.established": 7200 }'
+# A2: A's rules with B's routes and timeouts: A2 <-> B changes the rules only.
+variant "$TMP/a2.json" 'c["routes"] = [ { "prefix": "198.19.99.0/24", "via": "198.18.2.2" } ]
 c["timeouts"] = { "tcp.established": 7200 }'
 variant "$TMP/burst.json" 'c["dataplane"]["burst"] = 16'
 variant "$TMP/addr.json" 'c["interfaces"][0]["ipv4"] = [ "198.18.1.254/24" ]'
@@ -234,7 +241,7 @@ now_ms
 t0=$NOW_MS
 for i in $(seq 1 "$N_RELOADS"); do
 	f=$TMP/b.json
-	[ $((i % 2)) = 1 ] && f=$TMP/a.json
+	[ $((i % 2)) = 1 ] && f=$TMP/$BENCH_ODD
 	ctl configure "$f" >/dev/null 2>"$TMP/reload.err" && ok_n=$((ok_n + 1))
 done
 now_ms
@@ -269,7 +276,7 @@ a, b = (json.load(open(f))["drops"] for f in sys.argv[1:])
 print(",".join("%s:%d" % (k, b[k] - a.get(k, 0)) for k in b if b[k] != a.get(k, 0)) or "none")' \
 	"$TMP/info0" "$TMP/info1")
 lost=$((${sent:-0} - ${recv:-0}))
-diag "RELOAD-BENCH reloads=$N_RELOADS ok=$ok_n reload_ms=$reload_ms ping_sent=${sent:-?} ping_lost=$lost" \
+diag "RELOAD-BENCH reloads=$N_RELOADS (B <-> ${BENCH_ODD%.json}) ok=$ok_n reload_ms=$reload_ms ping_sent=${sent:-?} ping_lost=$lost" \
 	"states_before=$states0 states_after=$states1 states_lost=$states_lost" \
 	"transfers_intact=$intact/2 held_connections=$held/2 dpf_drops=$drops load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 [ -n "$sent" ] && [ "$sent" -gt 1000 ] && [ "$lost" = 0 ] &&
