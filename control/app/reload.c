@@ -44,6 +44,7 @@
 #include "dataplane/filter.h"
 
 #define RELOAD_TIMEOUT_MAX 86400	/* seconds a confirmation may wait */
+#define RELOAD_PFLOG_DRAIN 65536	/* records the old pflog file still gets */
 
 static const char *reload_path;		/* the boot file; NULL: embedded default */
 static struct plan_opts reload_opts;
@@ -126,6 +127,40 @@ apply(struct app *app, const struct dpf_plan *p, bool with_fib, char *err, size_
 	app->unresolved_routes = o.unresolved_routes;
 	plan_publish(app->dp, &o);
 	return 0;
+}
+
+/*
+ * logging.pflog names another file (plan_diff refuses turning pflog on or
+ * off): the new file is opened before anything is swapped, so a file that
+ * cannot be opened refuses the reload; the old writer gets what the rings
+ * hold then and is closed after the swap (pflog_switch()).
+ */
+static int
+pflog_open_for(struct app *app, const struct dpf_plan *p, struct pflog_writer **w, char *err,
+	       size_t errlen)
+{
+	char msg[512];
+
+	*w = NULL;
+	if (app->pflog == NULL || p->cfg->logging.pflog == NULL ||
+	    strcmp(p->cfg->logging.pflog, app->cfg->logging.pflog) == 0)
+		return 0;
+	*w = pflog_writer_open(p->cfg->logging.pflog, app->dp->log_snaplen, msg, sizeof(msg));
+	if (*w == NULL) {
+		snprintf(err, errlen, "logging.pflog: %.480s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+pflog_switch(struct app *app, struct pflog_writer *w)
+{
+	if (w == NULL)
+		return;
+	pflog_writer_drain(app->pflog, app->dp, RELOAD_PFLOG_DRAIN);
+	pflog_writer_close(app->pflog);
+	app->pflog = w;
 }
 
 /* The runtime table contents go with the configuration they were made on. */
@@ -223,6 +258,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	struct reload *r = app->reload;
 	struct dpf_plan *cand;
 	struct plan_diff d;
+	struct pflog_writer *w = NULL;
 	char err[512], who[64], ch[512];
 	const char *shown = path != NULL ? path : "(embedded default)";
 	char *file;
@@ -243,9 +279,12 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	}
 	file = strdup(shown);
 	t1 = mono_ms();
-	if (file == NULL || apply(app, cand, d.routes, err, sizeof(err)) != 0) {
+	if (file == NULL || pflog_open_for(app, cand, &w, err, sizeof(err)) != 0 ||
+	    apply(app, cand, d.routes, err, sizeof(err)) != 0) {
 		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown,
 			  file == NULL ? "out of memory" : err);
+		if (w != NULL)
+			pflog_writer_close(w);
 		free(file);
 		plan_free(cand);
 		r->refused++;
@@ -253,6 +292,8 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		fflush(stdout);
 		return -1;
 	}
+	pflog_switch(app, w);
+	app->cfg = cand->cfg;	/* what `show info` prints: the live config */
 	tables_reset(r);
 	plan_drop(app, plan_hist_push(&r->hist, cand, mono_ms(), (uint64_t)timeout_s * 1000));
 	free(r->prev_file);
@@ -292,6 +333,7 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 {
 	struct reload *r = app->reload;
 	const struct dpf_plan *prev = r->hist.prev;
+	struct pflog_writer *w = NULL;
 	struct plan_diff d;
 	char *f;
 
@@ -302,8 +344,15 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 	/* Out of memory for the comparison: build everything again. */
 	if (plan_diff(live(app), prev, app->plan->limits[PFLIMIT_STATES], &d) != 0)
 		d.routes = true;
-	if (apply(app, prev, d.routes, err, errlen) != 0)
+	if (pflog_open_for(app, prev, &w, err, errlen) != 0)
 		return -1;
+	if (apply(app, prev, d.routes, err, errlen) != 0) {
+		if (w != NULL)
+			pflog_writer_close(w);
+		return -1;
+	}
+	pflog_switch(app, w);
+	app->cfg = prev->cfg;
 	tables_reset(r);
 	plan_drop(app, plan_hist_undo(&r->hist));
 	f = (char *)r->cur_file;
@@ -471,6 +520,7 @@ reload_fini(struct app *app)
 
 	if (r == NULL)
 		return;
+	app->cfg = app->plan->cfg;
 	plan_drop(app, r->hist.cur);
 	plan_drop(app, r->hist.prev);
 	tables_reset(r);

@@ -17,7 +17,10 @@
  *                           fragment table is sized at start) and a
  *                           limits.states above the start value (so are
  *                           the state tables)
- * Everything else (system, dataplane, interfaces, carp, sync, logging)
+ *   logging.pflog           another file: the writer is reopened (reload.c);
+ *                           on or off needs a restart (the workers' log
+ *                           rings and their mbufs exist only with pflog on)
+ * Everything else (system, dataplane, interfaces, carp, sync)
  * is read once at start by code that keeps pointers into the config
  * (CARP, pfsync, the sockets, the pflog writer) or sizes the dataplane.
  */
@@ -34,6 +37,7 @@
 static const char *const live_keys[] = {
 	"rules", "options", "tables", "routes", "timeouts",
 	"limits.tables", "limits.table-entries", "limits.src-nodes",
+	"logging.pflog",	/* another file; on or off: differ() */
 };
 
 /* path is key or below it (key. or key[). */
@@ -96,6 +100,13 @@ differ(struct walk *w, const char *path, const json_t *a, const json_t *b)
 	struct plan_diff *d = w->d;
 	const char *why = plan_diff_live(path, num(a), num(b), w->states_boot);
 
+	if (why == NULL && strcmp(path, "logging.pflog") == 0) {
+		if (a == NULL || b == NULL || json_is_null(a) || json_is_null(b))
+			why = "pflog on or off: the workers' log rings exist only when dpf starts "
+			      "with it on";
+		else
+			d->pflog = true;
+	}
 	if (why != NULL) {
 		if (!d->refused) {
 			d->refused = true;

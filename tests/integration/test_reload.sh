@@ -33,7 +33,7 @@ trap 'for p in $BG; do kill "$p" 2>/dev/null; done; netns_cleanup' EXIT
 # Config A: 5001 open, 5002 blocked; <allowed> opens 5005; 5010-5013 for the
 # transfers and held connections of the measurement, open in every config.
 DPF_RULES='[
-    "block return all",
+    "block return log all",
     "pass in on lan proto tcp to port { 5001 5010 5011 5012 5013 }",
     "pass in on lan proto tcp from <allowed> to port 5005",
     "pass in on lan inet proto icmp all icmp-type echoreq",
@@ -41,12 +41,16 @@ DPF_RULES='[
   ]'
 dpf_config 1 "0-1" "" ',
   "tables": { "allowed": [ "198.18.9.0/24" ], "other": [] },
-  "limits": { "table-entries": 6 }'
-# ro_socket: the read-only socket must refuse configure.
+  "limits": { "table-entries": 6 },
+  "logging": { "pflog": "'"$TMP"'/p1.pcap" }'
+# ro_socket: the read-only socket must refuse configure.  A reload that
+# changes routes builds a second FIB (about 150 MiB) beside the running one:
+# 1 GiB of EAL memory holds both with pflog's mbufs.
 "$PY" - "$TMP/dpf.json" "$TMP/ro.sock" <<'EOF'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["system"]["control"]["ro_socket"] = sys.argv[2]
+c["dataplane"]["eal"]["memory_mb"] = 1024
 json.dump(c, open(sys.argv[1], "w"), indent=1)
 EOF
 cp "$TMP/dpf.json" "$TMP/a.json"
@@ -67,6 +71,8 @@ c["timeouts"] = { "tcp.established": 7200 }'
 # A2: A's rules with B's routes and timeouts: A2 <-> B changes the rules only.
 variant "$TMP/a2.json" 'c["routes"] = [ { "prefix": "198.19.99.0/24", "via": "198.18.2.2" } ]
 c["timeouts"] = { "tcp.established": 7200 }'
+variant "$TMP/pflog2.json" 'c["logging"]["pflog"] = c["logging"]["pflog"].replace("p1.pcap", "p2.pcap")'
+variant "$TMP/pflogoff.json" 'c["logging"]["pflog"] = None'
 variant "$TMP/burst.json" 'c["dataplane"]["burst"] = 16'
 variant "$TMP/addr.json" 'c["interfaces"][0]["ipv4"] = [ "198.18.1.254/24" ]'
 variant "$TMP/badval.json" 'c["rules"][1] = "pass in on lan proto tcp to port 70000"'
@@ -169,6 +175,23 @@ check "undo logged with uid and pid" grep -qE "reload: event=undo uid=0 pid=[0-9
 out=$(ctl configure undo 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "no previous" && ok "a second undo: $out" || notok "undo 2: $out"
 check "configure status" sh -c "'$DPFCTL' -s '$SOCK' configure status | grep -q 'running:   $TMP/b.json'"
+
+# logging.pflog: another file is live (blocked packets are logged there
+# after the reload); turning pflog off needs a restart.
+out=$(ctl configure "$TMP/pflogoff.json" 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "logging.pflog: needs a restart" &&
+	ok "turning pflog off is refused by name: $out" || notok "pflog off: rc=$rc $out"
+out=$(ctl configure "$TMP/pflog2.json" 2>&1)
+echo "$out" | grep -q "applied, 4 live changes: .*logging.pflog" && ok "configure with another pflog file: $out" ||
+	notok "pflog2: $out"
+expect_conn 5002 refused "5002 blocked under pflog2.json (A's rules)"
+pflog_has() { tcpdump -n -e -r "$1" 2>/dev/null | grep -qE "block in on lan: 198.18.1.2.[0-9]+ > 198.18.2.2.5002"; }
+wait_for 10 "the block in the new pflog file" pflog_has "$TMP/p2.pcap" &&
+	ok "the blocked connection is logged in the new pflog file" ||
+	notok "no record of the block in $TMP/p2.pcap"
+check "show info names the new pflog file" sh -c "'$DPFCTL' -s '$SOCK' show info -v | grep -q 'p2.pcap'"
+out=$(ctl configure undo 2>&1)
+echo "$out" | grep -q "b.json: restored" && ok "undo back to B and its pflog file" || notok "undo pflog: $out"
 
 # Runtime tables: <allowed> opens 5005 to the addresses it holds.
 expect_conn 5005 refused "5005 is closed while <allowed> lacks the client"

@@ -7,7 +7,8 @@
  *  - diff: two compiled configs compared: no change, a written default is
  *    no change, live changes named by path, a restart key named (the first
  *    in the file's order) and the reload refused, limits.states above the
- *    start value refused and below it applied, the routes flag.
+ *    start value refused and below it applied, the routes flag; pflog:
+ *    another file applied, on or off refused.
  *  - hist: the rollback timer on a hand-driven clock: due exactly at the
  *    deadline, confirm stops it, undo returns the previous entry once,
  *    what push gives back for freeing.
@@ -54,7 +55,8 @@ static const struct {
 	{ "carp.vhids[0].advskew", 100, false },
 	{ "sync.maxupd", 1, false },
 	{ "sync.key_file", 0, false },
-	{ "logging.pflog", 0, false },
+	{ "logging.pflog", 0, true },	/* another file; on/off: test_diff_pflog */
+	{ "logging", 0, false },
 	{ "system.hostname", 0, false },
 	{ "system.control.socket", 0, false },
 	{ "schema_version", 0, false },
@@ -82,7 +84,7 @@ test_live(void **state)
 	"\"interfaces\": [{\"name\": \"lan\", \"port\": \"p0\", \"ipv4\": [\"198.18.0.1/15\"]}],\n" \
 	"\"tables\": {\"t\": [%s]},\n" \
 	"\"routes\": [%s],\n" \
-	"\"limits\": {\"states\": %u},\n" \
+	"\"limits\": {\"states\": %u},\n%s" \
 	"\"rules\": [\"block all\", \"pass in on lan proto tcp from <t> to port %u\"]}\n"
 
 struct cfgv {
@@ -92,9 +94,11 @@ struct cfgv {
 	const char *routes;
 	unsigned int states;
 	unsigned int port;
+	const char *top;	/* more top-level keys, each followed by ",\n" */
 };
 
-static const struct cfgv base = { "fw", "", "\"198.18.5.0/24\"", "", 5000, 22 };
+static const struct cfgv base = { "fw", "", "\"198.18.5.0/24\"", "", 5000, 22,
+				  "\"logging\": {\"pflog\": \"/run/dpf/a.pcap\"},\n" };
 
 static struct dpf_plan *
 plan_of(const struct cfgv *v)
@@ -105,7 +109,7 @@ plan_of(const struct cfgv *v)
 	char text[2048];
 
 	snprintf(text, sizeof(text), CFG_FMT, v->host, v->dp, v->table, v->routes, v->states,
-		 v->port);
+		 v->top, v->port);
 	memset(&err, 0, sizeof(err));
 	if (cfg_load_string(text, &cfg, &err) != 0)
 		fail_msg("load: %d:%d: %s: %s\n%s", err.line, err.column, err.path, err.msg, text);
@@ -198,6 +202,29 @@ test_diff_refused(void **state)
 	assert_non_null(strstr(d.why, "restart"));
 }
 
+/* pflog: another file is live; turning it on or off is not. */
+static void
+test_diff_pflog(void **state)
+{
+	struct cfgv v = base;
+	struct plan_diff d;
+
+	(void)state;
+	v.top = "\"logging\": {\"pflog\": \"/run/dpf/b.pcap\"},\n";
+	diff_of(&base, &v, &d);
+	assert_false(d.refused);
+	assert_true(d.pflog);
+	assert_string_equal(d.live[0], "logging.pflog");
+
+	v.top = "\"logging\": {\"pflog\": null},\n";
+	diff_of(&base, &v, &d);
+	assert_true(d.refused);
+	assert_string_equal(d.key, "logging.pflog");
+	diff_of(&v, &base, &d);
+	assert_true(d.refused);
+	assert_string_equal(d.key, "logging.pflog");
+}
+
 /* --- history and the rollback timer --- */
 
 static void
@@ -249,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_diff_none),
 		cmocka_unit_test(test_diff_live),
 		cmocka_unit_test(test_diff_refused),
+		cmocka_unit_test(test_diff_pflog),
 		cmocka_unit_test(test_hist),
 	};
 
