@@ -136,6 +136,12 @@ echo "$out" | grep -q "ok, [1-9][0-9]* live changes" && ok "configure check A: $
 	notok "configure check A: $out"
 [ "$(ctl show rules)" = "$before" ] && ok "configure check changed nothing" ||
 	notok "configure check changed the rules"
+out=$(cd "$TMP" && ctl configure check a.json 2>&1)
+echo "$out" | grep -q "^$TMP/a.json: ok" && ok "dpfctl sends a relative FILE as an absolute path: $out" ||
+	notok "relative path: $out"
+out=$(ctl configure check 2>&1)
+echo "$out" | grep -q "^$TMP/dpf.json: ok" && ok "configure check without FILE checks the boot file: $out" ||
+	notok "configure check, no file: $out"
 out=$("$DPFCTL" -s "$TMP/ro.sock" configure "$TMP/a.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "9004" && ok "the read-only socket refuses configure: $out" ||
 	notok "ro configure: rc=$rc $out"
