@@ -149,7 +149,6 @@ dp_state_create(const struct dp_state_conf *conf, int *err)
 	tbl->seed = conf->hash_seed;
 	tbl->global = conf->global != NULL ? conf->global : &tbl->own_global;
 	tbl->limit = conf->limit;
-	tbl->timeouts = conf->timeouts != NULL ? conf->timeouts : pftm_defaults;
 
 	tbl->st = rte_zmalloc_socket("dp_state", (size_t)total * sizeof(struct dp_state),
 				     RTE_CACHE_LINE_SIZE, conf->socket);
@@ -168,7 +167,7 @@ dp_state_create(const struct dp_state_conf *conf, int *err)
 	if (conf->peer_index && peer_index_create(tbl) < 0)
 		goto fail;
 	tbl->tick_now = 0;
-	dp_state_set_timeouts(tbl, tbl->timeouts);
+	dp_state_set_timeouts(tbl, conf->timeouts);
 	*err = 0;
 	return tbl;
 fail:
@@ -600,7 +599,7 @@ dp_state_tick(struct dp_state_table *tbl, uint32_t now)
 void
 dp_state_set_timeouts(struct dp_state_table *tbl, const uint32_t *timeouts)
 {
-	tbl->timeouts = timeouts != NULL ? timeouts : pftm_defaults;
+	memcpy(tbl->timeouts, timeouts != NULL ? timeouts : pftm_defaults, sizeof(tbl->timeouts));
 	rescale(tbl);
 }
 

@@ -238,7 +238,12 @@ struct dp_state_table {
 	_Atomic uint32_t own_global;	/* [A] used when conf.global is NULL */
 	uint32_t limit;			/* [W] dp_state_set_limit() */
 	uint32_t expire_pos;		/* [W] next record dp_state_expire() looks at */
-	const uint32_t *timeouts;	/* [W] dp_state_set_timeouts() */
+	/*
+	 * [W] dp_state_set_timeouts(): a copy, not a pointer into the
+	 * published ruleset's, which a reload frees after a grace period that
+	 * can end before the worker's next housekeeping looks at the new one.
+	 */
+	uint32_t timeouts[PFTM_MAX];
 	uint32_t tick_now;		/* [W] second of the last dp_state_tick() */
 	uint32_t tick_states;		/* [W] global count seen by it */
 	uint32_t scaled[PFTM_MAX];	/* [W] adaptive-scaled timeouts of that second */

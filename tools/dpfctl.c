@@ -382,6 +382,35 @@ parse_timeout(const char *s)
 	return t;
 }
 
+/*
+ * `configure FILE ...` and `configure check FILE`: dpf reads FILE from its
+ * own working directory, so a relative name is made absolute here, from
+ * the client's.  The other words of configure are keywords, and the word
+ * after "timeout" is a number.
+ */
+static void
+absolute_files(int argc, char **argv)
+{
+	static char buf[2][4096];
+	char cwd[2048];
+	int k = 0;
+
+	if (argc < 2 || strcmp(argv[0], "configure") != 0)
+		return;
+	for (int i = 1; i < argc && k < 2; i++) {
+		const char *w = argv[i];
+
+		if (strcmp(w, "check") == 0 || strcmp(w, "confirm") == 0 ||
+		    strcmp(w, "undo") == 0 || strcmp(w, "status") == 0 || w[0] == '/' ||
+		    strcmp(w, "timeout") == 0 || strcmp(argv[i - 1], "timeout") == 0)
+			continue;
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return;	/* dpf resolves it, from its own directory */
+		snprintf(buf[k], sizeof(buf[k]), "%s/%s", cwd, w);
+		argv[i] = buf[k++];
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -419,6 +448,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TROUBLE;
 	}
+	absolute_files(argc - optind, argv + optind);
 	n = ctl_format_request(request, sizeof(request), json, argc - optind, argv + optind);
 	if (n == -EINVAL && argc - optind > CTL_MAX_ARGS)
 		die(EXIT_TROUBLE, "too many words (at most %d)", CTL_MAX_ARGS);

@@ -32,6 +32,7 @@
 #include "control/carp/carp.h"
 #include "control/pfsync/pfsync.h"
 #include "control/app/filter_cmds.h"
+#include "control/app/reload.h"
 #include "control/plan/plan.h"
 #include "dataplane/filter.h"
 #include "dataplane/frag.h"
@@ -219,6 +220,7 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		return -1;
 	ctl_server_timeouts(app->ctl, cc->idle_timeout_ms, cc->stall_timeout_ms);
 	if (app_cmds_register(app, app->ctl) != 0 || filter_cmds_register(app, app->ctl) != 0 ||
+	    reload_cmds_register(app, app->ctl) != 0 ||
 	    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl) != 0)) {
 		snprintf(err, errlen, "cannot register control commands");
 		return -1;
@@ -235,6 +237,7 @@ app_sockets(struct app *app, char *err, size_t errlen)
 		ctl_server_timeouts(app->ctl_ro, cc->idle_timeout_ms, cc->stall_timeout_ms);
 		if (app_cmds_register(app, app->ctl_ro) != 0 ||
 		    filter_cmds_register(app, app->ctl_ro) != 0 ||
+		    reload_cmds_register(app, app->ctl_ro) != 0 ||	/* refused there: 9004 */
 		    (app->pfsync != NULL && pfsync_cmds_register(app->pfsync, app->ctl_ro) != 0))
 			return -1;
 	}
@@ -321,6 +324,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		if (app->pflog != NULL)	/* pflog */
 			app_pflog_poll(app, &work);
 		work += filter_cmds_poll(app);	/* completions, state events (pfsync's too) */
+		work += reload_poll(app);	/* the rollback timer */
 		if (app->pfsync != NULL)
 			work += pfsync_poll(app->pfsync);
 		app->loops++;
@@ -352,6 +356,7 @@ cleanup:
 	if (app->ctl_ro != NULL)
 		ctl_server_close(app->ctl_ro);
 	filter_cmds_fini(app);
+	reload_fini(app);
 	if (app->dp != NULL) {
 		dp_filter_fini(app->dp);
 		dp_frag_fini(app->dp);

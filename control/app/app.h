@@ -22,6 +22,7 @@ struct carp;
 struct pfsync;
 struct dpf_plan;
 struct filter_ctl;
+struct reload;
 
 struct app {
 	const struct dpf_plan *plan;	/* control/plan: what runs */
@@ -38,6 +39,7 @@ struct app {
 	uint64_t loops;
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 	struct filter_ctl *filter;	/* state kills under way (filter_cmds.c) */
+	struct reload *reload;		/* live plans, rollback, runtime tables (reload.c) */
 };
 
 /* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */

@@ -57,11 +57,12 @@ stats_snapshot(const struct app *app)
 static json_t *
 info_pflog_json(const struct app *app, const struct dp_stats *s)
 {
-	json_t *o = json_object();
 	struct pflog_writer_stats ws;
+	json_t *o;
 
 	if (app->pflog == NULL)
-		return json_null();
+		return json_null();	/* (an object made before this leaked: LeakSanitizer) */
+	o = json_object();
 	pflog_writer_get_stats(app->pflog, &ws);
 	json_object_set_new(o, "file", json_string(app->cfg->logging.pflog));
 	json_object_set_new(o, "open", json_boolean(ws.open));

@@ -709,7 +709,13 @@ filter_info_json(const struct app *app, const struct dp_stats *s)
 	json_object_set_new(o, "searches", json_integer((json_int_t)s->state_searches));
 	json_object_set_new(o, "inserts", json_integer((json_int_t)s->state_inserts));
 	json_object_set_new(o, "removals", json_integer((json_int_t)s->state_removals));
-	json_object_set_new(o, "limit", json_integer(app->cfg->limits[PFLIMIT_STATES]));
+	{
+		/* The live limit: a reload may lower it (reload.c). */
+		const struct dp_rules *r = atomic_load(&app->dp->rules);
+
+		json_object_set_new(o, "limit", json_integer(r != NULL ? r->limit_states :
+							   app->cfg->limits[PFLIMIT_STATES]));
+	}
 	json_object_set_new(o, "max_states_per_rule",
 			    json_integer((json_int_t)s->lcnt_max_states));
 	json_object_set_new(o, "rule_evaluations", json_integer((json_int_t)s->rule_evals));

@@ -27,6 +27,7 @@
 #include <rte_lcore.h>
 
 #include "control/app/app.h"
+#include "control/app/reload.h"
 #include "control/config/config.h"
 #include "control/ctl/ctl.h"
 #include "control/plan/plan.h"
@@ -304,6 +305,7 @@ main(int argc, char **argv)
 		plan_free(plan);
 		return 1;
 	}
+	reload_source(path, &popts);	/* what `dpfctl configure` reloads */
 	rc = app_run(plan, &stop_requested);
 	plan_free(plan);
 	rte_eal_cleanup();

@@ -258,12 +258,26 @@ out_reset(struct ctl_out *out, bool json)
 	buf_reset(&out->o_text);
 	out_clear(out);
 	out->o_json = json;
+	out->o_fd = -1;
 }
 
 bool
 ctl_out_json(const struct ctl_out *out)
 {
 	return out->o_json;
+}
+
+bool
+ctl_out_peer(const struct ctl_out *out, pid_t *pid, uid_t *uid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (out->o_fd < 0 || getsockopt(out->o_fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
+		return false;
+	*pid = uc.pid;
+	*uid = uc.uid;
+	return true;
 }
 
 void
@@ -738,6 +752,7 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 
 	code = ctl_parse_line(line, len, req);
 	out_reset(out, code == CTL_OK && req->json);
+	out->o_fd = c->c_fd;
 	if (code != CTL_OK) {
 		ctl_error(out, code, "%s", req->why);
 		goto reply;
@@ -1206,6 +1221,7 @@ ctl_defer(struct ctl_out *out)
 		return NULL;
 	/* Move what the handler produced so far; the server's out starts over. */
 	p->p_out = *out;
+	p->p_out.o_fd = -1;	/* the peer is asked in the handler only */
 	memset(&out->o_text, 0, sizeof(out->o_text));
 	out_clear(out);
 	out->o_defer = p;

@@ -86,6 +86,11 @@ const char *ctl_code_name(enum ctl_code code);
 struct ctl_out;
 
 bool ctl_out_json(const struct ctl_out *out);
+/*
+ * The requesting client's pid and uid (SO_PEERCRED of its connection), for
+ * logging who changed what; false when unknown (a deferred reply's out).
+ */
+bool ctl_out_peer(const struct ctl_out *out, pid_t *pid, uid_t *uid);
 /* Appends human text. */
 void ctl_printf(struct ctl_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets the JSON reply (steals the reference). */

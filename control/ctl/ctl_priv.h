@@ -38,6 +38,7 @@ struct ctl_out {
 	struct ctl_buf o_text;		/* ctl_printf()'s text */
 	struct ctl_pending *o_defer;	/* set by ctl_defer() in the handler */
 	struct ctl_stream *o_stream;	/* set by ctl_stream() in the handler */
+	int o_fd;			/* the client's socket, for ctl_out_peer(); -1 */
 };
 
 /* Appends n bytes while keeping the pending bytes within limit: 0, -ENOSPC, -ENOMEM. */

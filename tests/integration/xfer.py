@@ -2,7 +2,8 @@
 """Traffic endpoints for the namespace tests (real kernel TCP and UDP).
 
   xfer.py tcp-recv PORT OUTFILE [TIMEOUT]   accept one connection, store it
-  xfer.py tcp-send HOST PORT INFILE         send a file, then close
+  xfer.py tcp-send HOST PORT INFILE [RATE]  send a file (RATE bytes/s, default
+                                            as fast as TCP goes), then close
   xfer.py udp-recv PORT COUNT TIMEOUT       print how many datagrams arrived
   xfer.py udp-send HOST PORT COUNT [FLOWS]  COUNT datagrams over FLOWS source ports
 Every mode ends by itself within its timeout.
@@ -32,14 +33,21 @@ def tcp_recv(port, out, timeout=60):
     print(n)
 
 
-def tcp_send(host, port, path):
+def tcp_send(host, port, path, rate=0):
     c = socket.create_connection((host, int(port)), timeout=30)
+    rate = float(rate)
+    start, sent = time.time(), 0
     with open(path, "rb") as f:
         while True:
             b = f.read(1 << 16)
             if not b:
                 break
             c.sendall(b)
+            sent += len(b)
+            if rate > 0:  # paced: a transfer that spans a given time
+                ahead = sent / rate - (time.time() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
     c.shutdown(socket.SHUT_WR)
     c.recv(1)
     c.close()
