@@ -458,8 +458,8 @@ prom_pfsync(struct prom *p, struct app *app)
 			json_decref(up);
 			continue;
 		}
-		/* dpf's own counters are named by their text, with no "dpf" in between. */
-		prom_name(name, sizeof(name), "dpf_pfsync", strcmp(key, "dpf") == 0 ? NULL : key);
+		/* dpf's own counters (key "dpf") as dpf_pfsync_dpf_*: "bulk-retries" is not bulk.retries. */
+		prom_name(name, sizeof(name), "dpf_pfsync", key);
 		prom_walk(p, name, "", x, "show pfsync");
 	}
 	json_decref(ps);
