@@ -18,6 +18,7 @@ FUZZ_CFLAGS := $(SANITIZE_CFLAGS) -fsanitize=fuzzer-no-link
 
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := \
+	adduser \
 	clang \
 	debhelper \
 	devscripts \

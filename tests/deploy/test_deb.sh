@@ -57,7 +57,7 @@ check "the package has the binaries, the unit, the man pages, the config, logrot
 	sh -c "dpkg -c '$DEB' | awk '{print \$6}' >'$TMP/list' && for f in ./usr/sbin/dpf \
 		./usr/bin/dpfctl ./usr/sbin/dpf-setup ./lib/systemd/system/dpf.service \
 		./usr/share/man/man8/dpf.8.gz ./usr/share/man/man8/dpfctl.8.gz \
-		./usr/share/man/man5/dpf.json.5.gz ./etc/dpf/dpf.json ./etc/logrotate.d/dpf \
+		./usr/share/man/man5/dpf.json.5.gz ./usr/share/man/man8/dpf-setup.8.gz ./etc/dpf/dpf.json ./etc/logrotate.d/dpf \
 		./usr/share/bash-completion/completions/dpfctl ./usr/share/doc/dpf/deployment.md; do
 		grep -qE \"^\$f(.gz)?\$\" '$TMP/list' || { echo missing \$f; exit 1; }; done"
 
@@ -71,7 +71,7 @@ check "systemd-analyze verify accepts the installed unit (man pages too)" sh -c 
 check "the installed dpf -n -c /etc/dpf/dpf.json passes" sh -c "/usr/sbin/dpf -n -c /etc/dpf/dpf.json >/dev/null"
 check "the unit is neither enabled nor started by the installation" sh -c \
 	"[ ! -e /etc/systemd/system/multi-user.target.wants/dpf.service ]"
-check "man finds dpf(8), dpfctl(8), dpf.json(5)" sh -c "man -w 8 dpf && man -w 8 dpfctl && man -w 5 dpf.json"
+check "man finds dpf(8), dpfctl(8), dpf.json(5), dpf-setup(8)" sh -c "man -w 8 dpf && man -w 8 dpfctl && man -w 5 dpf.json && man -w 8 dpf-setup"
 check "the installed dpf-setup checks the installed config (dry-run)" sh -c \
 	"/usr/sbin/dpf-setup -n -c /etc/dpf/dpf.json; [ \$? -le 1 ]"
 check "bash completion parses and completes 'dpfctl sh' to show" bash -c \

@@ -9,7 +9,8 @@ Checks, as TAP:
   a command table of docs/dpfctl.md, and every command there is registered;
 - the generated dpf.json(5) has every documented key as a tagged
   paragraph, dpfctl(8) every documented command, and the reverse;
-- dpf(8) has every option of dpf's getopt string;
+- dpf(8) has every option of dpf's getopt string, dpf-setup(8) every option
+  of dpf-setup;
 - groff formats the three pages without a warning.
 """
 import glob
@@ -141,7 +142,14 @@ missing = [o for o in optstr.replace(":", "") if not any(t.startswith("-" + o) f
 tap(not missing, f"dpf(8) documents every option of dpf ({optstr})", missing)
 
 # --- roff
-for page in ("dpf.8", "dpfctl.8", "dpf.json.5"):
+# --- dpf-setup(8): the options of its argparse
+setup_py = read(os.path.join(SRC, "tools/dpf-setup"))
+sopts = re.findall(r'add_argument\("(-[a-z])"', setup_py) + ["-h"]
+setup_tags = man_tags(read(os.path.join(B, "dist/dpf-setup.8")))
+missing = [o for o in sopts if not any(t.startswith(o) for t in setup_tags)]
+tap(len(sopts) >= 3 and not missing, f"dpf-setup(8) documents every option ({sopts})", missing)
+
+for page in ("dpf.8", "dpfctl.8", "dpf.json.5", "dpf-setup.8"):
     r = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8", os.path.join(B, "dist", page)],
                        capture_output=True, text=True)
     tap(r.returncode == 0 and r.stderr == "", f"groff formats {page} without warnings", r.stderr)
