@@ -2,13 +2,16 @@
 """Checks `dpfctl show metrics` with a real Prometheus text-format parser.
 
 usage: metrics_check.py METRICS.txt INFO.json INTERFACES.json RULES.json
+                        WORKERS.json CARP.json PFSYNC.json
 
 Prints TAP-less diagnostics and exits 1 on the first failed check.  What
 it checks: the text parses (prometheus_client, the reference Python
 client); every family has a type and counters end in _total; names follow
 dpf_<area>_<counter>; the labels interface, worker, reason, rule and vhid
 are there; every drop reason, pf counter, interface and rule of the JSON
-replies has its sample, with the same value as `dpfctl -j` printed.
+replies has its sample, with the same value as `dpfctl -j` printed; and
+every number of each `show` command's JSON reply is a sample: the samples
+whose HELP names that command are counted against the JSON's numbers.
 """
 import json
 import re
@@ -27,6 +30,9 @@ def main():
     info = json.load(open(sys.argv[2]))
     ifaces = json.load(open(sys.argv[3]))
     rules = json.load(open(sys.argv[4]))["rules"]
+    workers = json.load(open(sys.argv[5]))
+    carp = json.load(open(sys.argv[6]))
+    pfsync = json.load(open(sys.argv[7]))
     fams = {f.name: f for f in text_string_to_metric_families(text)}
     samples = {}
     for f in fams.values():
@@ -72,6 +78,40 @@ def main():
         for k in ("evaluations", "packets", "bytes"):
             if get(f"dpf_rule_{k}_total", rule=r["id"]) != r[k]:
                 fail(f"rule {r['id']} {k} differs")
+    # Every number of each reply is a sample (HELP says where it comes from).
+    def leaves(v, skip=()):
+        if isinstance(v, bool) or isinstance(v, (int, float)):
+            return 1
+        if isinstance(v, dict):
+            return sum(leaves(x, skip) for k, x in v.items() if k not in skip)
+        if isinstance(v, list):
+            return sum(leaves(x, skip) for x in v if isinstance(x, dict))
+        return 0
+
+    def from_cmd(prefix):
+        return sum(len(f.samples) for f in fams.values()
+                   if f.documentation.startswith(prefix))
+
+    want = {
+        # hostid is a label of dpf_info
+        "show info": leaves(info) - 1,
+        # "link": "up" becomes link_up
+        "show interfaces": leaves(ifaces) + len(ifaces),
+        "show workers": leaves(workers),
+        # id and nr are labels
+        "show rules -v": leaves(rules) - 2 * len(rules),
+        # vhid is a label, the vhid's groups are dpf_carp_group_demotion's;
+        # the state is 3 samples (INIT, BACKUP, MASTER)
+        "show carp": leaves(carp, ("vhid", "groups")) + leaves(carp.get("groups", {}))
+        + 3 * len(carp["vhids"]),
+        # link_up, and dpf_pfsync_info for the strings
+        "show pfsync": leaves(pfsync) + 2,
+    }
+    for cmd, n in want.items():
+        got = from_cmd(cmd)
+        if got != n:
+            fail(f"{cmd}: {n} numbers in its JSON, {got} samples")
+        print(f"# {cmd}: {n} numbers, {got} samples")
     if get("dpf_up") != 1:
         fail("dpf_up is not 1")
     print("# all checks passed")

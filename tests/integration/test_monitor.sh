@@ -58,11 +58,13 @@ in_ns "$P-srv" ping -c 1 -W 2 198.18.1.2 >/dev/null 2>&1
 
 # --- show metrics, against dpfctl -j, with prometheus_client's parser
 ctl show metrics >"$TMP/metrics.txt" && ctl -j show info -v >"$TMP/info.json" &&
-	ctl -j show interfaces >"$TMP/if.json" && ctl -j show rules -v >"$TMP/rules.json"
-check "show metrics parses (prometheus_client) and agrees with dpfctl -j" \
+	ctl -j show interfaces >"$TMP/if.json" && ctl -j show rules -v >"$TMP/rules.json" &&
+	ctl -j show workers >"$TMP/workers.json" && ctl -j show carp >"$TMP/carp.json" &&
+	ctl -j show pfsync >"$TMP/pfsync.json"
+check "show metrics parses (prometheus_client), has every number of the show commands, agrees with dpfctl -j" \
 	$PY "$(dirname "$0")/metrics_check.py" "$TMP/metrics.txt" "$TMP/info.json" \
-	"$TMP/if.json" "$TMP/rules.json"
-grep '^# ' "$TMP/check.out" | head -2
+	"$TMP/if.json" "$TMP/rules.json" "$TMP/workers.json" "$TMP/carp.json" "$TMP/pfsync.json"
+grep '^# ' "$TMP/check.out"
 check "show metrics has CARP by vhid and pfsync" sh -c \
 	"grep -q '^dpf_carp_state{vhid=\"7\",interface=\"lan\",state=\"BACKUP\"} 1' '$TMP/metrics.txt' &&
 	 grep -q '^dpf_pfsync_sent_packets_total [1-9]' '$TMP/metrics.txt' &&
