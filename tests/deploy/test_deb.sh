@@ -66,12 +66,23 @@ export DEBIAN_FRONTEND=noninteractive
 check "it installs (dpkg -i; its dependencies are the test's own)" dpkg -i "$DEB"
 check "the group dpf exists" getent group dpf
 check "/etc/dpf/dpf.json is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' dpf | grep -q /etc/dpf/dpf.json"
-check "systemd-analyze verify accepts the installed unit (man pages too)" sh -c \
-	"systemd-analyze verify /lib/systemd/system/dpf.service >'$TMP/v' 2>&1; rc=\$?; cat '$TMP/v'; [ \$rc = 0 ] && [ ! -s '$TMP/v' ]"
+# Minimal container images tell dpkg not to install man pages
+# (path-exclude=/usr/share/man/*): then the pages are checked in the .deb
+# only (above), and verify does not look them up.
+MANX=
+grep -rqs '^path-exclude=/usr/share/man' /etc/dpkg/dpkg.cfg /etc/dpkg/dpkg.cfg.d/ && MANX=1
+vdesc="systemd-analyze verify accepts the installed unit (man pages too)"
+[ -n "$MANX" ] && vdesc="systemd-analyze verify --man=no accepts the installed unit"
+check "$vdesc" sh -c \
+	"systemd-analyze verify ${MANX:+--man=no} /lib/systemd/system/dpf.service >'$TMP/v' 2>&1; rc=\$?; cat '$TMP/v'; [ \$rc = 0 ] && [ ! -s '$TMP/v' ]"
 check "the installed dpf -n -c /etc/dpf/dpf.json passes" sh -c "/usr/sbin/dpf -n -c /etc/dpf/dpf.json >/dev/null"
 check "the unit is neither enabled nor started by the installation" sh -c \
 	"[ ! -e /etc/systemd/system/multi-user.target.wants/dpf.service ]"
+if [ -n "$MANX" ]; then
+	N=$((N + 1)); echo "ok $N - man finds the pages # SKIP dpkg excludes /usr/share/man here"
+else
 check "man finds dpf(8), dpfctl(8), dpf.json(5), dpf-setup(8)" sh -c "man -w 8 dpf && man -w 8 dpfctl && man -w 5 dpf.json && man -w 8 dpf-setup"
+fi
 check "the installed dpf-setup checks the installed config (dry-run)" sh -c \
 	"/usr/sbin/dpf-setup -n -c /etc/dpf/dpf.json; [ \$? -le 1 ]"
 check "bash completion parses and completes 'dpfctl sh' to show" bash -c \
