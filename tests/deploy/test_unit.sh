@@ -26,7 +26,7 @@ verify() { # UNIT: rc 0 and no output at all
 }
 if verify "$TMP/ok/dpf.service"; then ok "systemd-analyze verify accepts dpf.service, no messages"
 else notok "systemd-analyze verify dpf.service"; sed 's/^/# /' "$TMP/verify.out"; fi
-sed -e 's/^Type=notify/Type=notifyy/' -e 's/^ProtectClock=/ProtectClocks=/' \
+sed -e 's/^Type=notify/Type=notifyy/' -e 's/^ProtectHostname=/ProtectHostnames=/' \
 	"$TMP/ok/dpf.service" >"$TMP/bad/dpf.service"
 if verify "$TMP/bad/dpf.service"; then notok "a broken unit draws messages"
 else ok "a broken unit draws messages ($(wc -l <"$TMP/verify.out") lines)"; fi
@@ -40,12 +40,16 @@ has "Restart=on-failure"
 has "RuntimeDirectory=dpf"
 grep -q "^ExecStartPre=+$sbin/dpf-setup " "$UNIT" && ok "unit: ExecStartPre=+dpf-setup" ||
 	notok "unit: ExecStartPre=+dpf-setup"
+# ProtectSystem=strict keeps /run read-only but for ReadWritePaths, which
+# must exist: the unit creates EAL's runtime directory before dpf starts.
+grep -q "^ExecStartPre=+/bin/mkdir -p /run/dpdk$" "$UNIT" && grep -q "^ReadWritePaths=/run/dpdk" "$UNIT" &&
+	ok "unit: /run/dpdk created and writable" || notok "unit: /run/dpdk created and writable"
 for opt in NoNewPrivileges ProtectSystem ProtectHome PrivateTmp ProtectKernelModules \
 	RestrictNamespaces RestrictAddressFamilies CapabilityBoundingSet; do
 	grep -q "^$opt=" "$UNIT" && ok "hardening: $opt" || notok "hardening: $opt"
 done
 # The options DPDK cannot have are absent, and the unit says why.
-for opt in PrivateDevices PrivateNetwork ProtectKernelTunables MemoryDenyWriteExecute \
+for opt in PrivateDevices ProtectClock PrivateNetwork ProtectKernelTunables MemoryDenyWriteExecute \
 	SystemCallFilter User; do
 	if ! grep -q "^$opt=" "$UNIT" && grep -q "^#  $opt=" "$UNIT"; then
 		ok "not set, with the reason: $opt"
