@@ -8,8 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 netns_setup mon
 BG=""
-trap 'for p in $BG; do kill "$p" 2>/dev/null; done; netns_cleanup' EXIT
 PREFIX=dpf-mon-$$
+# EAL leaves its runtime directory (/run/dpdk/PREFIX) behind: removed here.
+trap 'for p in $BG; do kill "$p" 2>/dev/null; done; netns_cleanup; rm -rf "/run/dpdk/$PREFIX"' EXIT
 DPF_RULES='[ "pass all", "block log proto udp to port 9" ]'
 dpf_config 1 "0-1" "" ',
   "carp": { "vhids": [ { "vhid": 7, "interface": "lan", "addresses": [ "198.18.1.100/24" ],
