@@ -60,11 +60,38 @@ cmd_set(struct ctl_out *out, int argc, char **argv, void *arg)
 	return 0;
 }
 
+static int fini_ran;
+
+static int
+stream_step(struct ctl_out *out, void *ctx)
+{
+	(void)ctx;
+	ctl_printf(out, "never\n");
+	return 0;
+}
+
+static void
+stream_fini(void *ctx)
+{
+	(void)ctx;
+	fini_ran++;
+}
+
+static int
+cmd_stream(struct ctl_out *out, int argc, char **argv, void *arg)
+{
+	(void)argc;
+	(void)argv;
+	(void)arg;
+	return ctl_stream(out, stream_step, stream_fini, NULL);
+}
+
 static const struct ctl_cmd cmds[] = {
 	{ "show obj", "[N]", "a JSON object", cmd_obj, CTL_F_READONLY },
 	{ "show text", "", "text only", cmd_text, CTL_F_READONLY },
 	{ "show fail", "", "fails", cmd_fail, CTL_F_READONLY },
 	{ "set", "NAME VALUE", "changes", cmd_set, 0 },
+	{ "show stream", "", "streamed", cmd_stream, CTL_F_READONLY },
 };
 
 static struct ctl_server *
@@ -74,7 +101,7 @@ server(void)
 	struct ctl_server *srv = ctl_server_open(NULL, 0600, NULL, NULL, false, err, sizeof(err));
 
 	assert_non_null(srv);
-	assert_int_equal(ctl_register(srv, cmds, 4, NULL), 0);
+	assert_int_equal(ctl_register(srv, cmds, 5, NULL), 0);
 	return srv;
 }
 
@@ -141,6 +168,12 @@ test_exec_refuses(void **state)
 	assert_int_equal(exec(srv, "show fail", &v, err, sizeof(err)), CTL_NOT_FOUND);
 	assert_string_equal(err, "no such thing");
 	assert_int_equal(ctl_exec_json(srv, 0, NULL, &v, err, sizeof(err)), CTL_SYNTAX);
+	/* A streamed reply is for a client that reads: refused, its cursor freed. */
+	fini_ran = 0;
+	assert_int_equal(exec(srv, "show stream", &v, err, sizeof(err)), CTL_FAILED);
+	assert_null(v);
+	assert_int_equal(fini_ran, 1);
+	assert_non_null(strstr(err, "streams its reply"));
 	ctl_server_close(srv);
 }
 
