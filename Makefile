@@ -4,7 +4,8 @@
 #   make test    install what is missing, build, run every test suite
 #
 # Other targets: build, asan (unit tests under ASan+UBSan), fuzz (libFuzzer,
-# FUZZ_SECONDS per target), bench, clean.  WERROR=true turns warnings into
+# FUZZ_SECONDS per target), bench, deb (the Debian package, in build-deb/),
+# clean.  WERROR=true turns warnings into
 # errors (CI sets it).
 
 BUILD ?= build
@@ -17,11 +18,17 @@ FUZZ_CFLAGS := $(SANITIZE_CFLAGS) -fsanitize=fuzzer-no-link
 
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := \
+	adduser \
 	clang \
+	debhelper \
+	devscripts \
 	dpdk \
 	dpdk-dev \
+	dpkg-dev \
 	ethtool \
+	fakeroot \
 	gcc \
+	groff-base \
 	iperf3 \
 	iputils-ping \
 	iproute2 \
@@ -31,18 +38,23 @@ DEB_PACKAGES := \
 	libjansson-dev \
 	libpcap-dev \
 	libssl-dev \
+	lintian \
+	logrotate \
+	man-db \
 	meson \
 	ninja-build \
 	openssl \
 	pkg-config \
 	procps \
 	python3 \
+	python3-prometheus-client \
 	python3-scapy \
+	systemd \
 	tcpdump \
 	tshark \
 	ucarp
 
-.PHONY: all deps build test asan fuzz demo bench clean
+.PHONY: all deps build test asan fuzz demo bench deb clean
 
 all: build
 
@@ -101,5 +113,11 @@ BENCH_HARNESS ?= pcap
 bench: build
 	tools/bench/run.sh $(BUILD) $(BENCH_HARNESS)
 
+# The Debian package (debian/, debhelper), built in a copy of the tree under
+# build-deb/; tests/deploy/test_deb.sh (in make test) builds, lints, installs
+# and removes it.
+deb: deps
+	tools/build-deb.sh build-deb
+
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-deb

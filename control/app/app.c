@@ -303,6 +303,8 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
 	       cfg->system.control.socket);
 	fflush(stdout);
+	telemetry_start(app);
+	app_sd_notify("READY=1\nSTATUS=running");	/* ports up, config applied */
 
 	while (!*stop) {
 		unsigned int work = local_poll(&app->local) + carp_poll(app->carp);
@@ -327,11 +329,13 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		work += reload_poll(app);	/* the rollback timer */
 		if (app->pfsync != NULL)
 			work += pfsync_poll(app->pfsync);
+		work += telemetry_poll(app);
 		app->loops++;
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
 	}
 	printf("dpf: stopping\n");
+	app_sd_notify("STOPPING=1\nSTATUS=stopping");
 	pfsync_shutdown(app->pfsync);	/* what is queued goes out first */
 	carp_shutdown(app->carp);	/* bow out: the backup takes over at once */
 	dp_stop(app->dp);
@@ -342,6 +346,7 @@ fail:
 	if (app->dp != NULL && app->dp->n_ports > 0)
 		dp_stop(app->dp);
 cleanup:
+	telemetry_stop();	/* its callbacks stay registered: they answer an error */
 	if (app->pflog != NULL) {	/* pflog: what the stopped workers left */
 		while (pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET) != 0)
 			;

@@ -69,4 +69,13 @@ int app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop);
 /* Registers the dataplane's dpfctl commands (show info, interfaces, ...). */
 int app_cmds_register(struct app *app, struct ctl_server *srv);
 
+/* metrics.c: `show metrics` (Prometheus text). */
+int metrics_cmds_register(struct app *app, struct ctl_server *srv);
+/* telemetry.c: /dpf/... DPDK telemetry commands, answered on the control core. */
+void telemetry_start(struct app *app);
+unsigned int telemetry_poll(struct app *app);
+void telemetry_stop(void);
+/* sd_notify.c: a state for systemd (READY=1...); 0 without $NOTIFY_SOCKET. */
+int app_sd_notify(const char *state);
+
 #endif /* DPF_CONTROL_APP_H */

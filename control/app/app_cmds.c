@@ -483,5 +483,7 @@ app_cmds_register(struct app *app, struct ctl_server *srv)
 {
 	if (app->carp != NULL && carp_cmds_register(app->carp, srv) != 0)
 		return -1;
+	if (metrics_cmds_register(app, srv) != 0)
+		return -1;
 	return ctl_register(srv, app_cmds, RTE_DIM(app_cmds), app);
 }

@@ -59,6 +59,7 @@
 
 #include "control/ctl/ctl.h"
 #include "control/ctl/ctl_priv.h"
+#include "control/ctl/ctl_ops.h"
 
 
 #define CTL_ACCEPT_PER_POLL 4
@@ -773,6 +774,8 @@ ctl_answer(struct ctl_server *srv, struct ctl_client *c, const char *line, size_
 		ctl_error(out, CTL_BAD_ARG, "\"%s\" takes no arguments", cmd->words);
 		goto reply;
 	}
+	if (!(cmd->flags & CTL_F_READONLY))
+		ctl_audit(c->c_fd, req->argc, req->argv);	/* who changed what */
 	/* r may move if the handler registers commands; cmd stays. */
 	if (cmd->fn(out, nargs, req->argv + r->r_nwords, r->r_arg) != 0)
 		ctl_error(out, CTL_FAILED, "%s", ctl_code_name(CTL_FAILED));
@@ -814,6 +817,57 @@ reply:
 	if (rc == 0)
 		rc = reply_budget(srv, c, mark);
 	return rc != 0 ? rc : 1;
+}
+
+/* ctl_ops.h: a read-only command run from inside dpf, with a JSON reply. */
+enum ctl_code
+ctl_exec_json(struct ctl_server *srv, int argc, char **argv, json_t **value, char *err,
+	      size_t errlen)
+{
+	struct ctl_out out = { .o_json = true };
+	const struct ctl_reg *r;
+	enum ctl_code code;
+	struct ctl_req req;
+
+	*value = NULL;
+	if (argc <= 0 || argc > CTL_MAX_ARGS) {
+		snprintf(err, errlen, "no command");
+		return CTL_SYNTAX;
+	}
+	memset(&req, 0, sizeof(req));
+	req.json = true;
+	req.argc = argc;
+	memcpy(req.argv, argv, (size_t)argc * sizeof(argv[0]));
+	r = cmd_lookup(srv, &req, &out);
+	if (r != NULL && !(r->r_cmd->flags & CTL_F_READONLY))
+		ctl_error(&out, CTL_DENIED, "\"%s\" is not read-only", r->r_cmd->words);
+	else if (r != NULL && r->r_cmd->fn(&out, argc - (int)r->r_nwords, argv + r->r_nwords,
+					   r->r_arg) != 0)
+		ctl_error(&out, CTL_FAILED, "%s", ctl_code_name(CTL_FAILED));
+	if (out.o_defer != NULL) {
+		ctl_error(&out.o_defer->p_out, CTL_FAILED, "deferred by a read-only command");
+		ctl_pending_finish(out.o_defer);	/* no client: only frees */
+		ctl_error(&out, CTL_FAILED, "\"%s\" deferred its reply", r->r_cmd->words);
+	}
+	if (out.o_stream != NULL) {	/* `show states`: made for a client that reads */
+		ctl_stream_free(out.o_stream);
+		out.o_stream = NULL;
+		ctl_error(&out, CTL_FAILED, "\"%s\" streams its reply", r->r_cmd->words);
+	}
+	if (out.o_code == CTL_OK && out.o_value == NULL && !out.o_nomem)
+		out.o_value = json_from_text(&out);	/* a text-only command */
+	if (out.o_code == CTL_OK && (out.o_nomem || out.o_value == NULL))
+		ctl_error(&out, CTL_FAILED, "out of memory");
+	code = out.o_code;
+	if (code == CTL_OK) {
+		*value = out.o_value;
+		out.o_value = NULL;
+	} else {
+		snprintf(err, errlen, "%s", out.o_msg != NULL ? out.o_msg : ctl_code_name(code));
+	}
+	out_reset(&out, false);
+	buf_free(&out.o_text);
+	return code;
 }
 
 /*

@@ -74,7 +74,7 @@ err_empty() { [ ! -s "$err" ]; }
 json_is() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$out"; }
 indented() { [ "$(sed -n 2p "$out" | cut -c1-3)" = "  \"" ] || [ "$(sed -n 2p "$out" | cut -c1-3)" = "  [" ]; }
 
-echo "1..34"
+echo "1..35"
 
 start_server echo "$sock" "$rosock"
 
@@ -186,8 +186,16 @@ check "not a dpf socket: exit 2" eval 'is_rc 2 && err_has "protocol error"'
 kill -TERM "${pids[0]}"
 wait "${pids[0]}"
 rc=$?
-cp "$tmp/echo.log" "$err"
+cp "$tmp/echo.log" "$out"
+# The one changing command that ran ("add onlyname" on the admin socket; the
+# read-only socket refused its "add" before running it) is logged with the
+# client's uid and pid (SO_PEERCRED); nothing else may be on stderr.
+grep -v '^dpf: audit: ' "$tmp/echo.log" >"$err"
+check "the changing command is audited once, with uid and pid" eval \
+	'[ "$(grep -c "^dpf: audit: " "$out")" = 1 ] &&
+	 grep -qE "^dpf: audit: uid=$(id -u) pid=[0-9]+ cmd=add onlyname\$" "$out"'
 : >"$out"
-check "echo server exits 0 with an empty log" eval 'is_rc 0 && err_empty && [ ! -e "$sock" ]'
+check "echo server exits 0 with an empty log (but for audit lines)" eval \
+	'is_rc 0 && err_empty && [ ! -e "$sock" ]'
 
 exit $((failed > 0))
