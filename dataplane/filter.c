@@ -873,13 +873,18 @@ int
 dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeouts, char *err,
 	       size_t errlen)
 {
-	uint32_t per = limit_states / dp->n_workers;
-	uint32_t cap = per + per / 4 + 1024, ival;
+	/*
+	 * Records per worker: its share of the limit, 1/8 more for the IPv6
+	 * states (two records each) and the flows the owner hash gives one
+	 * worker beyond its share, and 1024 for small limits.  One array for
+	 * both families (state.h): about 118 bytes a unit of limits.states.
+	 */
+	uint64_t per = limit_states / dp->n_workers;
+	uint32_t cap, ival;
 	unsigned int i;
 	int rc = 0;
 
-	if (cap > DP_STATE_MAX_RECORDS / 2)
-		cap = DP_STATE_MAX_RECORDS / 2;
+	cap = (uint32_t)RTE_MIN(per + per / 8 + 1024, (uint64_t)DP_STATE_MAX_RECORDS);
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = &dp->workers[i];
 		struct dp_state_conf sc;
@@ -891,7 +896,7 @@ dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeou
 		sc.socket = (int)rte_socket_id();
 		sc.worker = i;
 		sc.capacity4 = cap;
-		sc.capacity6 = cap;
+		sc.capacity6 = 0;	/* the same records hold IPv6 states, two each */
 		sc.hostid = dp->host_id;
 		sc.id_epoch = (uint16_t)(rte_rand() & 0x7fff);
 		sc.hash_seed = (uint32_t)rte_rand();
