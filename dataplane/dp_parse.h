@@ -166,6 +166,30 @@ dp_tcp_flags_bad(const uint8_t *l4, uint32_t seg)
 	return seg >= 14 && pkt_tcp_flags_bad(l4[13]);
 }
 
+/*
+ * Is the IPv4 header at ip (hl bytes, a multiple of 4) valid, i.e. does its
+ * one's-complement sum, checksum included, fold to 0xffff [RFC 1071]?  The
+ * 20-byte header without options (all but a few packets, on NICs that do
+ * not check it themselves) as five 32-bit words in a 64-bit sum: no carry
+ * is lost, and the fold is the same [RFC 1071 2.(B), 2.(C)].
+ */
+static inline bool
+dp_ip4_cksum_ok(const uint8_t *ip, uint32_t hl)
+{
+	uint32_t w[5];
+	uint64_t sum;
+
+	if (unlikely(hl != 20))
+		return rte_raw_cksum(ip, hl) == 0xffff;
+	memcpy(w, ip, 20);
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 static inline int
 dp_parse_drop(struct dp_parse *pr, enum dp_drop why)
 {
@@ -176,11 +200,13 @@ dp_parse_drop(struct dp_parse *pr, enum dp_drop why)
 /*
  * Parses a frame received on port p.  Headers must be in the first segment
  * (true for every PMD dpf uses with standard MTUs); a multi-segment packet
- * whose headers straddle segments is treated as malformed.
+ * whose headers straddle segments is treated as malformed.  want_hash
+ * false leaves pr->hash 0: with one worker every flow is worker 0's and
+ * the owner hash is not needed (dp_rx_parse()).
  */
 static inline int
-dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
-	     struct dp_parse *pr)
+dp_parse_pkt_h(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
+	       struct dp_parse *pr, bool want_hash)
 {
 	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t avail = m->data_len, pkt_len = m->pkt_len;
@@ -234,7 +260,7 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		/* RFC 1812 5.2.2: a bad header checksum is silently discarded. */
 		if (unlikely(!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 			     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-			      RTE_MBUF_F_RX_IP_CKSUM_BAD || rte_raw_cksum(ip, hl) != 0xffff)))
+			      RTE_MBUF_F_RX_IP_CKSUM_BAD || !dp_ip4_cksum_ok(ip, hl))))
 			return dp_parse_bad_err(pr, PKT_ERR_IP4_BAD_CKSUM);
 		pr->af = 4;
 		/* Multicast, limited broadcast: the control core's business. */
@@ -263,7 +289,8 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			   unlikely(dp_tcp_flags_bad(ip + hl, RTE_MIN(tot, avail - off) - hl))) {
 			return dp_parse_bad_err(pr, PKT_ERR_TCP_BAD_FLAGS);
 		}
-		pr->hash = dp_hash_l3(ip, RTE_MIN(tot, avail - off), 4, ip[9], hl, frag);
+		if (want_hash)
+			pr->hash = dp_hash_l3(ip, RTE_MIN(tot, avail - off), 4, ip[9], hl, frag);
 		pr->l4_off = (uint16_t)hl;
 		pr->proto = ip[9];
 		pr->frag = frag;
@@ -338,7 +365,9 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 			   unlikely(dp_tcp_flags_bad(ip + 40, RTE_MIN(40 + plen, avail - off) - 40))) {
 			return dp_parse_bad_err(pr, PKT_ERR_TCP_BAD_FLAGS);
 		}
-		pr->hash = dp_hash_l3(ip, RTE_MIN(40 + plen, avail - off), 6, nxt, l4, frag);
+		if (want_hash)
+			pr->hash = dp_hash_l3(ip, RTE_MIN(40 + plen, avail - off), 6, nxt, l4,
+					      frag);
 		pr->l4_off = (uint16_t)l4;
 		pr->proto = nxt;
 		pr->frag = frag;
@@ -350,6 +379,14 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 		return DP_PARSE_OK;
 	}
 	return dp_parse_drop(pr, DP_DROP_NON_IP);
+}
+
+/* dp_parse_pkt_h() with the owner hash. */
+static inline int
+dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
+	     struct dp_parse *pr)
+{
+	return dp_parse_pkt_h(dp, p, m, pr, true);
 }
 
 /*
@@ -367,7 +404,7 @@ dp_rx_parse(const struct dp_main *dp, struct dp_stats *st, unsigned int p, struc
 
 	st->port[p].rx_pkts++;
 	st->port[p].rx_bytes += m->pkt_len;
-	rc = dp_parse_pkt(dp, p, m, pr);
+	rc = dp_parse_pkt_h(dp, p, m, pr, dp->n_workers > 1);
 	if (unlikely(rc != DP_PARSE_OK)) {
 		if (rc == DP_PARSE_BAD && pr->err != 0 && pr->err < DP_PKT_ERR_SLOTS)
 			st->pkt_err[pr->err]++;

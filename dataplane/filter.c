@@ -364,12 +364,49 @@ dp_badopts(struct dp_wctx *c, struct rte_mbuf *m, int rule, uint8_t dir, uint16_
 }
 
 /*
+ * The rule counters of a burst's state hits, one run of the same rule at a
+ * time: a burst of one flow (or of flows of one rule) writes the rule's
+ * counters once, not once a packet.
+ */
+struct dp_rule_run {
+	int ri;			/* -1: none pending */
+	uint32_t pkts;
+	uint64_t bytes;
+};
+
+static inline void
+dp_rule_run_flush(struct dp_wctx *c, struct dp_rule_run *run)
+{
+	if (run->ri >= 0) {
+		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[run->ri];
+
+		ctr->pkts += run->pkts;
+		ctr->bytes += run->bytes;
+	}
+	run->ri = -1;
+	run->pkts = 0;
+	run->bytes = 0;
+}
+
+static inline void
+dp_rule_run_add(struct dp_wctx *c, struct dp_rule_run *run, int ri, uint32_t len)
+{
+	if (unlikely(ri != run->ri)) {
+		dp_rule_run_flush(c, run);
+		run->ri = ri;
+	}
+	run->pkts++;
+	run->bytes += len;
+}
+
+/*
  * A packet of an existing state, from side dir (0: the side that created
- * it).  Returns true if it may be forwarded.
+ * it).  Returns true if it may be forwarded.  Its rule's counters go to
+ * run (the caller flushes it).
  */
 static bool
 dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
-	     struct dp_state *st, unsigned int dir)
+	     struct dp_state *st, unsigned int dir, struct dp_rule_run *run)
 {
 	int ri = dp_state_rule_idx(c, st);
 	const struct dpf_rule *r = ri >= 0 ? &c->rules->rs->rules[ri] : NULL;
@@ -432,12 +469,8 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 		st->timeout = tm;
 	dp_state_account(st, dir, m->pkt_len);
 	dp_state_event_update(c, st, levels);
-	if (r != NULL) {
-		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[ri];
-
-		ctr->pkts++;
-		ctr->bytes += m->pkt_len;
-	}
+	if (r != NULL)
+		dp_rule_run_add(c, run, ri, m->pkt_len);
 	if (unlikely(st->flags & DP_STF_LOG))
 		dp_log(c, m, dir == 0 ? PF_IN : PF_OUT, dp_meta(m)->iface, PF_PASS, PFRES_MATCH,
 		       ri);
@@ -627,6 +660,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	int res_in[DP_BURST_MAX], res_out[DP_BURST_MAX];
 	uint8_t idx4[DP_BURST_MAX], miss[DP_BURST_MAX], routed[DP_BURST_MAX];
 	unsigned int i, n4 = 0, n_miss = 0, n_routed = 0, out = 0;
+	struct dp_rule_run run;
 	uint64_t inserts;
 
 	if (c->rules == NULL)
@@ -672,6 +706,9 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			dp_rules_bulk(c, pkts, flow, nh, routed, n_routed, PF_OUT, res_out);
 	}
 	inserts = c->st->state_inserts;
+	run.ri = -1;
+	run.pkts = 0;
+	run.bytes = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_flow *f = &flow[i];
@@ -708,7 +745,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			pass = rc > 0 || dp_state_miss(c, m, f, &keys[i], false, &c->fib->nh[nh[i]],
 						       DP_RULE_EVAL, DP_RULE_EVAL);
 		} else if (st[i] != NULL) {
-			pass = dp_state_hit(c, m, f, st[i], dp_state_dir(st[i], swapped[i]));
+			pass = dp_state_hit(c, m, f, st[i], dp_state_dir(st[i], swapped[i]), &run);
 			/* Both sides answered: its neighbours exist, and resolving
 			 * them again (after aging) must not wait behind a flood of
 			 * unknown destinations (control/local/nbr.h, NBR_NEEDED). */
@@ -723,6 +760,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			nh[out++] = nh[i];
 		}
 	}
+	dp_rule_run_flush(c, &run);
 	return out;
 }
 
@@ -875,13 +913,18 @@ int
 dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeouts, char *err,
 	       size_t errlen)
 {
-	uint32_t per = limit_states / dp->n_workers;
-	uint32_t cap = per + per / 4 + 1024, ival;
+	/*
+	 * Records per worker: its share of the limit, 1/8 more for the IPv6
+	 * states (two records each) and the flows the owner hash gives one
+	 * worker beyond its share, and 1024 for small limits.  One array for
+	 * both families (state.h): about 118 bytes a unit of limits.states.
+	 */
+	uint64_t per = limit_states / dp->n_workers;
+	uint32_t cap, ival;
 	unsigned int i;
 	int rc = 0;
 
-	if (cap > DP_STATE_MAX_RECORDS / 2)
-		cap = DP_STATE_MAX_RECORDS / 2;
+	cap = (uint32_t)RTE_MIN(per + per / 8 + 1024, (uint64_t)DP_STATE_MAX_RECORDS);
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = &dp->workers[i];
 		struct dp_state_conf sc;
@@ -893,7 +936,7 @@ dp_filter_init(struct dp_main *dp, uint32_t limit_states, const uint32_t *timeou
 		sc.socket = (int)rte_socket_id();
 		sc.worker = i;
 		sc.capacity4 = cap;
-		sc.capacity6 = cap;
+		sc.capacity6 = 0;	/* the same records hold IPv6 states, two each */
 		sc.hostid = dp->host_id;
 		sc.id_epoch = (uint16_t)(rte_rand() & 0x7fff);
 		sc.hash_seed = (uint32_t)rte_rand();

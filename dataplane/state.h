@@ -3,12 +3,18 @@
  * @file
  * The per-worker state table (docs/ARCHITECTURE.md, "The state table").
  *
- * One table per worker, written only by that worker [W].  IPv4 and IPv6
- * states live in two rte_hash indexes (16-byte and 40-byte canonical keys),
- * so an IPv4 entry does not pay for an IPv6 key.  The position rte_hash
- * gives a key indexes a preallocated array of struct dp_state records:
- * IPv4 position p is record p, IPv6 position p is record cap4 + p.  There
- * is no free list of our own; rte_hash's free-slot ring is the allocator.
+ * One table per worker, written only by that worker [W].  Both address
+ * families share one array of 96-byte records, and the key lives in the
+ * record: an IPv4 state is one record holding its whole 16-byte canonical
+ * key; an IPv6 state is one record holding the key's ports, protocol and
+ * zone plus a second record of the same array (an "address record", never
+ * live itself: af 0) holding its two addresses.  So a table of N records
+ * holds N IPv4 states, N/2 IPv6 states or any mix, and no family reserves
+ * memory the other cannot use.  The index is state.c's own: one 64-byte
+ * bucket of 8 (16-bit signature, record index) pairs per ~7 records, two
+ * candidate buckets per key (cuckoo), the signature compared first and
+ * the key in the record compared second; no generic hash-table layer.
+ * Free records form a list through the records themselves.
  *
  * Identity [OpenBSD pf.c pf_state_insert]: a state is (id u64, creatorid u32).  Ids of
  * states this node creates are self-locating (see DP_STATE_ID_*): finding
@@ -20,8 +26,9 @@
  * Readers: the control core may read records while the worker runs, with
  * dp_state_snapshot().  Each record carries a sequence count `gen`: the
  * worker makes it odd before it inserts or removes the record and even
- * afterwards; a reader copies the record and its key and keeps the copy
- * only if gen was even and unchanged across the copy.  Per-packet updates
+ * afterwards; a reader copies the record and its key (and an IPv6
+ * state's address record) and keeps the copy only if gen was even and
+ * unchanged across the copy.  Per-packet updates
  * (counters, tracking, expire) do not touch gen, so a snapshot may be a
  * packet stale or show a tracking update half applied; it never shows a
  * key belonging to another state.
@@ -120,42 +127,63 @@ union dp_state_key {
 #define DP_SPLIT_SECS 2
 #define DP_SPLIT_EVERY 4
 
+/*
+ * The key as a record holds it (struct dp_state.k): an IPv4 state's whole
+ * canonical key; an IPv6 state's ports, protocol and zone (the same bytes
+ * as the tail of struct dp_state_key6) and the index of the record that
+ * holds its addresses.  [W]; read it with dp_state_key_of().
+ */
+union dp_state_rkey {
+	struct dp_state_key4 k4;
+	struct {
+		uint16_t port[2];	/* network order */
+		uint8_t proto;
+		uint8_t pad;
+		uint16_t zone;
+		uint32_t addr_rec;	/* record holding addr[2][16] */
+		uint32_t spare;
+	} k6;
+};
 
 /*
- * One state, 80 bytes.  All fields [W]: only the owning worker writes;
- * readers use dp_state_snapshot().
+ * One state, 96 bytes.  All fields [W]: only the owning worker writes;
+ * readers use dp_state_snapshot().  The fields a packet of an established
+ * flow reads and writes (key, tracking, expire, counters, flags, rule) are
+ * all here; only `ident` and `creation` are not read per packet.
  *
- * Counters: pf keeps u64 packets and bytes per direction (32 bytes); that
- * alone would push the record past 80 bytes.  Here each direction has a
- * 40-bit packet count (1.1e12 packets: 10 hours of one flow at 30 Mpps)
- * and a 56-bit byte count (72 PB): cnt[d] holds bytes in bits 0..55 and
- * packet bits 32..39 in bits 56..63, pkts_lo[d] packet bits 0..31.  Use
- * dp_state_account(), dp_state_packets(), dp_state_bytes().
+ * Counters: pf keeps u64 packets and bytes per direction (32 bytes); here
+ * each direction has a 40-bit packet count (1.1e12 packets: 10 hours of
+ * one flow at 30 Mpps) and a 56-bit byte count (72 PB): cnt[d] holds bytes
+ * in bits 0..55 and packet bits 32..39 in bits 56..63, pkts_lo[d] packet
+ * bits 0..31.  Use dp_state_account(), dp_state_packets(),
+ * dp_state_bytes().
  *
  * Direction: index 0 of counters and of track.peer is the side that
  * created the state (pf's src), 1 the other side; dp_state_dir() gives
  * a packet's index from the `swapped` of its key.
  */
 struct dp_state {
-	struct pf_track track;	/* 0: TCP/UDP/ICMP levels [pf_track.h] */
-	uint32_t gen;		/* 24: sequence count, odd while changing */
-	uint32_t ident;		/* 28: DP_STF_PEER: slot in the peer index */
-	uint32_t expire;	/* 32: seconds: removed by dp_state_expire() at/after this */
-	uint32_t creation;	/* 36: seconds */
-	uint32_t rule[2];	/* 40: [0] index of the rule that made it, [1] the
-				 * ruleset's gen then (filter.c DP_ST_RULE/GEN) */
+	union dp_state_rkey k;	/* 0: the key (state.c compares it on lookup) */
+	struct pf_track track;	/* 16: TCP/UDP/ICMP levels [pf_track.h] */
+	uint32_t expire;	/* 40: seconds: removed by dp_state_expire() at/after this */
+	uint32_t gen;		/* 44: sequence count, odd while changing */
 	uint64_t cnt[2];	/* 48: bytes | packets >> 32 << 56 */
 	uint32_t pkts_lo[2];	/* 64: packets, low 32 bits */
-	uint8_t af;		/* 72: 4 or 6; 0 = record empty */
+	uint8_t af;		/* 72: 4 or 6; 0 = no state (free, or an address record) */
 	uint8_t proto;		/* 73 */
 	uint8_t timeout;	/* 74: PFTM_* index, or PFTM_PURGE */
 	uint8_t flags;		/* 75: DP_STF_* */
 	uint8_t iface[2];	/* 76: [0] ingress, [1] egress interface of the creator */
 	uint8_t sync_upd;	/* 78: updates since the last update event (filter_priv.h) */
 	uint8_t split;		/* 79: DP_SPLIT_*: the peer forwards it too (split path) */
+	uint32_t rule[2];	/* 80: [0] index of the rule that made it, [1] the
+				 * ruleset's gen then (filter.c DP_ST_RULE/GEN) */
+	uint32_t ident;		/* 88: DP_STF_PEER: slot in the peer index */
+	uint32_t creation;	/* 92: seconds */
 };
 
-_Static_assert(sizeof(struct dp_state) == 80, "struct dp_state is 80 bytes");
+_Static_assert(sizeof(struct dp_state) == 96, "struct dp_state is 96 bytes");
+_Static_assert(sizeof(union dp_state_rkey) == 16, "a record's key is 16 bytes");
 
 /* A merge from the peer at second now. */
 static inline void
@@ -200,16 +228,21 @@ dp_state_split_tick(struct dp_state *st, uint32_t now)
 #define DP_STATE_MAX_RECORDS (1u << DP_STATE_IDX_BITS)
 #define DP_STATE_MAX_WORKER 63
 
-#define DP_STATE_BULK_MAX 64	/* RTE_HASH_LOOKUP_BULK_MAX */
+#define DP_STATE_BULK_MAX 64
 
 struct rte_hash;
+struct dp_state_bucket;
 
 struct dp_state_conf {
 	const char *name;		/* unique among tables (rte_hash names) */
 	int socket;			/* NUMA socket of the worker */
 	unsigned int worker;		/* 0..DP_STATE_MAX_WORKER, in local ids */
-	uint32_t capacity4;		/* IPv4 states (0: none) */
-	uint32_t capacity6;		/* IPv6 states (0: none) */
+	/*
+	 * Room for capacity4 IPv4 states and capacity6 IPv6 states: the table
+	 * has capacity4 + 2 * capacity6 records, shared by both families.
+	 */
+	uint32_t capacity4;
+	uint32_t capacity6;
 	uint32_t hostid;		/* creatorid of local states, != 0 */
 	uint16_t id_epoch;		/* 15 bits used, see DP_STATE_ID_* */
 	uint32_t hash_seed;		/* CRC init value: random, against hash flooding */
@@ -220,17 +253,19 @@ struct dp_state_conf {
 };
 
 struct dp_state_table {
-	struct dp_state *st;		/* [W] cap4 + cap6 records */
-	struct rte_hash *h4;		/* [W] IPv4 key -> record index */
-	struct rte_hash *h6;		/* [W] IPv6 key -> record index - cap4 */
+	struct dp_state *st;		/* [W] `total` records */
+	struct dp_state_bucket *bkt;	/* [W] the index: nb buckets */
 	struct rte_hash *peer;		/* [W] (id, creatorid) -> peer_idx slot */
 	uint32_t *peer_idx;		/* [W] peer-index slot -> record index */
-	uint32_t cap4;			/* [I] */
-	uint32_t cap6;			/* [I] */
-	uint32_t total;			/* [I] cap4 + cap6: iteration bound */
+	uint32_t nb;			/* [I] buckets */
+	uint32_t cap4;			/* [I] as configured */
+	uint32_t cap6;			/* [I] as configured */
+	uint32_t total;			/* [I] records: iteration bound */
 	uint32_t count;			/* [W] live states; others read it relaxed */
 	uint32_t hostid;		/* [I] */
 	uint32_t worker;		/* [I] */
+	uint32_t free_head;		/* [W] list of freed records (through .expire) */
+	uint32_t fresh;			/* [W] records from here on were never used */
 	uint64_t id_hi;			/* [I] DP_STATE_ID_LOCAL | epoch << 48 */
 	uint32_t seed;			/* [I] */
 	int socket;			/* [I] */
@@ -323,7 +358,9 @@ struct dp_state *dp_state_lookup(const struct dp_state_table *tbl, uint8_t af,
 
 /*
  * Bulk lookups (n <= DP_STATE_BULK_MAX): out[i] is the state of keys[i] or
- * NULL; both cache lines of each hit are prefetched.  Returns the hits.
+ * NULL.  In stages over the whole group: hash every key and prefetch its
+ * bucket; match signatures and prefetch the candidate records; compare
+ * the keys.  Returns the hits.
  */
 unsigned int dp_state_lookup_bulk4(const struct dp_state_table *tbl,
 		const struct dp_state_key4 *keys[], unsigned int n, struct dp_state *out[]);
@@ -336,7 +373,7 @@ unsigned int dp_state_lookup_bulk6(const struct dp_state_table *tbl,
  * (gen).  NULL with *err:
  *   -EDQUOT  the global count is at the limit   (pf reason state-limit)
  *   -EEXIST  the key is already there           (pf reason state-insert)
- *   -ENOSPC  no room in this table / family     (pf reason memory)
+ *   -ENOSPC  no free record (IPv6: two)        (pf reason memory)
  *   -EINVAL  bad af
  * The global count is exact: it is raised first and lowered on failure.
  */
@@ -424,6 +461,15 @@ dp_state_touch_s(const struct dp_state_table *tbl, struct dp_state *st, uint32_t
 	st->expire = now + pf_timeout_scaled(timeout_s, tbl->tick_states,
 			tbl->timeouts[PFTM_ADAPTIVE_START], tbl->timeouts[PFTM_ADAPTIVE_END]);
 }
+
+/*
+ * Checks the index against the records (for tests; O(table)): every entry
+ * names a live record whose key hashes to the entry's buckets, every live
+ * record has one entry, every bucket's count of its keys living in their
+ * secondary is right, and free plus live plus address records add up.
+ * 0, or a negative number saying which check failed.
+ */
+int dp_state_check(const struct dp_state_table *tbl);
 
 /* Record index of a state pointer. */
 static inline uint32_t

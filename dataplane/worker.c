@@ -213,18 +213,20 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 	dp_tx(c, oif->port, m);
 }
 
-/* Owned packets: route, filter, forward. */
+/* Owned packets: route, filter, forward.  frags: some may be fragments. */
 static void
-dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n)
+dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n, bool frags)
 {
 	uint32_t nh[DP_BURST_MAX];
 	unsigned int i;
 
 	if (n == 0)
 		return;
-	n = dp_frag_burst(c, pkts, n);
-	if (n == 0)
-		return;
+	if (unlikely(frags)) {
+		n = dp_frag_burst(c, pkts, n);
+		if (n == 0)
+			return;
+	}
 	dp_route_burst(c, pkts, nh, n);
 	n = dp_filter_burst(c, pkts, nh, n);
 	for (i = 0; i < n; i++)
@@ -290,6 +292,7 @@ dp_worker_main(void *arg)
 		for (p = 0; p < dp->n_ports; p++) {
 			uint16_t n;
 			unsigned int own = 0;
+			bool frags = false;
 
 			if (unlikely(dp->ports[p].ctl_only))
 				continue;
@@ -300,10 +303,12 @@ dp_worker_main(void *arg)
 			for (i = 0; i < n; i++) {
 				if (i + 2 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-				if (dp_input(&c, p, pkts[i]))
+				if (dp_input(&c, p, pkts[i])) {
+					frags |= dp_meta(pkts[i])->frag != 0;
 					pkts[own++] = pkts[i];
+				}
 			}
-			dp_process(&c, pkts, own);
+			dp_process(&c, pkts, own, frags);
 		}
 		for (src = 0; src <= dp->n_workers; src++) {
 			struct rte_ring *r = dp->handoff[src][w->id];
@@ -314,7 +319,7 @@ dp_worker_main(void *arg)
 			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST_MAX, NULL);
 			c.st->handoff_in += n;
 			work += n;
-			dp_process(&c, pkts, n);
+			dp_process(&c, pkts, n, true);
 		}
 		for (i = 0; i < dp->n_workers; i++)
 			dp_handoff_flush(&c, i);

@@ -601,7 +601,9 @@ fz_check_tables(void)
 			if (rc != 0)
 				continue;
 			live++;
-			FZ_CHECK(st.af == (pos < t->cap4 ? 4 : 6), "a state's af is not its part's");
+			FZ_CHECK(st.af == 4 || st.af == 6, "a state's af is neither 4 nor 6");
+			FZ_CHECK(dp_state_lookup(t, st.af, &key) == &t->st[pos],
+				 "a state's key does not find it");
 			FZ_CHECK(fz_key_canonical(st.af, &key), "a state's key is not canonical");
 			FZ_CHECK((st.af == 4 ? key.k4.pad : key.k6.pad) == 0, "a key's pad is set");
 			FZ_CHECK(st.proto == (st.af == 4 ? key.k4.proto : key.k6.proto),

@@ -217,8 +217,14 @@ test_insert_lookup_remove(void **state)
 	assert_int_equal(err, 0);
 	s6 = dp_state_insert(t, 6, &k6, 1001, &err);
 	assert_non_null(s6);
-	assert_true(dp_state_pos(t, s4) < 1024);
-	assert_true(dp_state_pos(t, s6) >= 1024 && dp_state_pos(t, s6) < 1280);
+	/* one record array for both families: 1024 + 2 * 256 records */
+	assert_int_equal(t->total, 1024 + 2 * 256);
+	assert_true(dp_state_pos(t, s4) < t->total);
+	assert_true(dp_state_pos(t, s6) < t->total && s6 != s4);
+	/* the IPv6 addresses live in a record of their own, which is no state */
+	assert_true(s6->k.k6.addr_rec < t->total && s6->k.k6.addr_rec != dp_state_pos(t, s6) &&
+		    s6->k.k6.addr_rec != dp_state_pos(t, s4));
+	assert_int_equal(t->st[s6->k.k6.addr_rec].af, 0);
 	assert_ptr_equal(dp_state_lookup4(t, &k4), s4);
 	assert_ptr_equal(dp_state_lookup(t, 4, &k4), s4);
 	assert_ptr_equal(dp_state_lookup6(t, &k6), s6);
@@ -890,7 +896,6 @@ full_compare(struct dp_state_table *t, const uint32_t *ref4, const uint32_t *ref
 		if (copy.af == 4) {
 			uint32_t n = copy.rule[1];
 
-			assert_true(i < t->cap4);
 			assert_true(n < U4);
 			key4_of(n, &k);
 			assert_memory_equal(&kk.k4, &k, sizeof(k));
@@ -899,7 +904,6 @@ full_compare(struct dp_state_table *t, const uint32_t *ref4, const uint32_t *ref
 		} else {
 			uint32_t n = copy.rule[1];
 
-			assert_true(i >= t->cap4);
 			assert_int_equal(copy.af, 6);
 			assert_true(n < U6);
 			key6_of(n, &k6);
@@ -953,9 +957,10 @@ test_model(void **state)
 			assert_null(st);
 			st = dp_state_insert(t, v6 ? 6 : 4, &k, op, &err);
 			if (st == NULL) {
-				/* only a nearly full family may refuse */
+				/* only a table without the records it needs
+				 * (IPv6: two) may refuse */
 				assert_int_equal(err, -ENOSPC);
-				assert_true(*cnt * 10 >= (v6 ? t->cap6 : t->cap4) * 9);
+				assert_true(n4 + 2 * n6 + (v6 ? 2u : 1u) > t->total);
 				enospc++;
 				continue;
 			}
@@ -964,12 +969,109 @@ test_model(void **state)
 			*ref = tag++;
 			(*cnt)++;
 		}
-		if (op % 20000 == 19999)
+		if (op % 20000 == 19999) {
 			full_compare(t, ref4, ref6, n4, n6);
+			assert_int_equal(dp_state_check(t), 0);
+		}
 	}
 	full_compare(t, ref4, ref6, n4, n6);
+	assert_int_equal(dp_state_check(t), 0);
 	print_message("# model: %u IPv4 + %u IPv6 live at the end, %u refused full\n", n4, n6,
 		      enospc);
+	dp_state_free(t);
+}
+
+
+/*
+ * The index at its fullest: every record used (the index is then 7/8
+ * full, the load at which the cuckoo moves are needed most), half removed
+ * at random, refilled with other keys, and a mix of families; after each
+ * step every state is found by its key and dp_state_check() agrees.
+ */
+static void
+rand_key4(struct dp_state_key4 *k)
+{
+	uint64_t r = rng();
+	uint32_t a = (uint32_t)r, b = (uint32_t)(r >> 32);
+	uint64_t p = rng();
+	bool sw;
+
+	dp_state_key_make(4, 17, (const uint8_t *)&a, (const uint8_t *)&b, (uint16_t)p,
+			  (uint16_t)(p >> 16), 0, k, &sw);
+}
+
+static void
+test_index_full(void **state)
+{
+	enum { CAP = 20000 };
+	struct dp_state_table *t = mk_table(CAP, 0, 0, NULL, 0);
+	static struct dp_state_key4 keys[CAP];
+	static struct dp_state *sts[CAP];
+	struct dp_state_key6 k6;
+	unsigned int i, n = 0, removed = 0;
+	int err;
+
+	(void)state;
+	for (i = 0; i < CAP; i++) {
+		rand_key4(&keys[i]);
+		sts[i] = dp_state_insert(t, 4, &keys[i], 1, &err);
+		if (sts[i] != NULL)
+			n++;
+	}
+	/* every record holds a state: the index never refuses before them */
+	assert_int_equal(n, CAP);
+	assert_int_equal(dp_state_check(t), 0);
+	for (i = 0; i < CAP; i++)
+		assert_ptr_equal(dp_state_lookup4(t, &keys[i]), sts[i]);
+	{
+		struct dp_state_key4 extra;
+
+		rand_key4(&extra);
+		assert_null(dp_state_insert(t, 4, &extra, 1, &err));
+		assert_int_equal(err, -ENOSPC);
+	}
+	for (i = 0; i < CAP; i++) {
+		if (rng() & 1) {
+			dp_state_remove(t, sts[i]);
+			sts[i] = NULL;
+			removed++;
+		}
+	}
+	assert_int_equal(t->count, CAP - removed);
+	assert_int_equal(dp_state_check(t), 0);
+	for (i = 0; i < CAP; i++) {
+		if (sts[i] != NULL) {
+			assert_ptr_equal(dp_state_lookup4(t, &keys[i]), sts[i]);
+			continue;
+		}
+		assert_null(dp_state_lookup4(t, &keys[i]));
+		/* a third of the room goes to IPv6 states (two records each) */
+		if (i % 6 == 0) {
+			key6_of(i, &k6);
+			assert_non_null(dp_state_insert(t, 6, &k6, 1, &err));
+			continue;
+		}
+		if (i % 6 == 3)
+			continue;	/* the IPv6 state's second record */
+		rand_key4(&keys[i]);
+		sts[i] = dp_state_insert(t, 4, &keys[i], 1, &err);
+		assert_non_null(sts[i]);
+	}
+	assert_int_equal(dp_state_check(t), 0);
+	for (i = 0; i < CAP; i++) {
+		if (sts[i] != NULL)
+			assert_ptr_equal(dp_state_lookup4(t, &keys[i]), sts[i]);
+		if (i % 6 == 0 && sts[i] == NULL) {
+			struct dp_state *s6;
+			struct dp_state_key6 back;
+
+			key6_of(i, &k6);
+			s6 = dp_state_lookup6(t, &k6);
+			assert_non_null(s6);
+			assert_int_equal(dp_state_key_of(t, s6, &back), 0);
+			assert_memory_equal(&back, &k6, sizeof(k6));
+		}
+	}
 	dp_state_free(t);
 }
 
@@ -1399,6 +1501,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_snapshot_concurrent),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_index_full),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_split_mark),

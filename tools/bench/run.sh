@@ -733,7 +733,7 @@ states_table() {
 	echo "state = TSC x worker CPU time / inserts in the window.  Cold: the first pass after start,"
 	echo "on table memory never written (4 KiB pages faulted in by the worker)."
 	echo "heap = DPDK heap in use (pool, tables, classifier).  Bytes per unit of limits.states"
-	echo "(IPv4 + IPv6 tables, each sized limits.states x 1.25 + 1024): $(awk -v a="$HEAP_SMALL" \
+	echo "(the state tables of both families: records and index, docs/config.md limits.states): $(awk -v a="$HEAP_SMALL" \
 		-v b="$HEAP_BIG" -v l="$ST_LIMIT" 'BEGIN { printf "%.1f", (b - a) / (l - 1000) }')" \
 		"(heap Alloc_size at limits.states $ST_LIMIT minus at 1000)."
 }
