@@ -6,10 +6,11 @@
  * applies the plan.  Order: dataplane (pool, ports, rings) -> interfaces ->
  * state tables -> the plan's FIB and ruleset -> control sockets -> workers.
  * Any failure is reported with its cause and undoes what was done.  The
- * loop never blocks: each iteration serves the control sockets, the
- * control core's packet work, once a second the link state, and the
- * deferred frees of published objects; with idle_sleep_us it sleeps when
- * an iteration found nothing to do.
+ * loop never blocks: each iteration serves the control core's packet work,
+ * the control sockets (every millisecond while no client is connected:
+ * app_ctl_poll()), once a second the link state, and the deferred frees of
+ * published objects; with idle_sleep_us it sleeps when an iteration found
+ * nothing to do.
  *
  * pflog: with logging.pflog set, the loop also drains the workers' log rings
  * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
@@ -208,6 +209,42 @@ app_pfsync(struct app *app, char *err, size_t errlen)
 	return app->pfsync != NULL ? 0 : -1;
 }
 
+/*
+ * The control sockets cost a poll() each time they are looked at, so the
+ * loop looks at them every APP_CTL_PERIOD_US (a TSC deadline: a new
+ * connection waits at most that long to be accepted) while no client is
+ * connected, and at every iteration while one is (a command's request,
+ * reply and close then go at the loop's pace).  Nothing else in the loop
+ * makes a system call when idle: the timers read the TSC or the vDSO
+ * clock, signals only set flags the loop reads, and idle_sleep_us sleeps
+ * after an iteration that found no work, as before.  An idle dpf went from
+ * one poll() per iteration (about 580k system calls per second with
+ * idle_sleep_us 0) to 1,000 per second (docs/BENCHMARKS.md).
+ */
+#define APP_CTL_PERIOD_US 1000
+
+static unsigned int
+app_ctl_poll(struct app *app)
+{
+	unsigned int work = 0;
+	int n = ctl_server_poll(app->ctl);
+
+	/* A poll() failure (-errno) is not work; the next look retries. */
+	work += n > 0 ? (unsigned int)n : 0;
+	if (app->ctl_ro != NULL) {
+		n = ctl_server_poll(app->ctl_ro);
+		work += n > 0 ? (unsigned int)n : 0;
+	}
+	return work;
+}
+
+static unsigned int
+app_ctl_clients(const struct app *app)
+{
+	return ctl_server_clients(app->ctl) +
+	       (app->ctl_ro != NULL ? ctl_server_clients(app->ctl_ro) : 0);
+}
+
 static int
 app_sockets(struct app *app, char *err, size_t errlen)
 {
@@ -267,7 +304,8 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	const struct dpf_config *cfg = plan->cfg;
 	struct app *app;
 	char err[512] = "";
-	uint64_t hz = rte_get_tsc_hz(), last_link = 0;
+	uint64_t hz = rte_get_tsc_hz(), last_link = 0, next_ctl = 0;
+	uint64_t ctl_period = hz / 1000000 * APP_CTL_PERIOD_US;
 	int rc = -1;
 
 	app = calloc(1, sizeof(*app));
@@ -325,13 +363,10 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		unsigned int work = local_poll(&app->local) + carp_poll(app->carp);
 		uint64_t now = rte_rdtsc();
 
-		int n = ctl_server_poll(app->ctl);
-
-		/* A poll() failure (-errno) is not work; the next iteration retries. */
-		work += n > 0 ? (unsigned int)n : 0;
-		if (app->ctl_ro != NULL) {
-			n = ctl_server_poll(app->ctl_ro);
-			work += n > 0 ? (unsigned int)n : 0;
+		if (now >= next_ctl) {
+			work += app_ctl_poll(app);
+			/* With a client connected, again at the next iteration. */
+			next_ctl = app_ctl_clients(app) ? now : now + ctl_period;
 		}
 		if (now - last_link > hz) {
 			last_link = now;
