@@ -422,6 +422,17 @@ dp_fib_free(struct dp_fib *fib)
 	free(fib);
 }
 
+void
+dp_fib_free_at_exit(struct dp_fib *fib)
+{
+	if (fib == NULL)
+		return;
+	/* fib4 and fib6 stay: they live in the DPDK heap (dp_exit_keep_heap()). */
+	free(fib->nh);
+	free(fib->routes);
+	free(fib);
+}
+
 /* Old published objects waiting for their grace period [C]. */
 #define DP_RECLAIM_MAX 16
 static struct {

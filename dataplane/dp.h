@@ -372,6 +372,12 @@ int dp_fib_fit(const struct dp_iface *ifs, unsigned int n_ifs, const struct dp_r
 /* Publishes a new FIB; the old one is freed by dp_reclaim() after a grace period. */
 void dp_fib_publish(struct dp_main *dp, struct dp_fib *fib);
 void dp_fib_free(struct dp_fib *fib);
+/*
+ * At process exit: frees what the FIB holds in libc's heap and leaves its
+ * rte_fib/rte_fib6 tables (64 MiB and more of DPDK heap) to
+ * rte_eal_cleanup(), which releases the heap whole (control/app/app.c).
+ */
+void dp_fib_free_at_exit(struct dp_fib *fib);
 /* Frees published objects whose grace period is over; wait = block until they are. */
 void dp_reclaim(struct dp_main *dp, bool wait);
 /*

@@ -6,10 +6,11 @@
  * applies the plan.  Order: dataplane (pool, ports, rings) -> interfaces ->
  * state tables -> the plan's FIB and ruleset -> control sockets -> workers.
  * Any failure is reported with its cause and undoes what was done.  The
- * loop never blocks: each iteration serves the control sockets, the
- * control core's packet work, once a second the link state, and the
- * deferred frees of published objects; with idle_sleep_us it sleeps when
- * an iteration found nothing to do.
+ * loop never blocks: each iteration serves the control core's packet work,
+ * the control sockets (every millisecond while no client is connected:
+ * app_ctl_poll()), once a second the link state, and the deferred frees of
+ * published objects; with idle_sleep_us it sleeps when an iteration found
+ * nothing to do.
  *
  * pflog: with logging.pflog set, the loop also drains the workers' log rings
  * into the pcap file (control/pflog/pflog_writer.c); SIGHUP reopens the file.
@@ -209,6 +210,42 @@ app_pfsync(struct app *app, char *err, size_t errlen)
 	return app->pfsync != NULL ? 0 : -1;
 }
 
+/*
+ * The control sockets cost a poll() each time they are looked at, so the
+ * loop looks at them every APP_CTL_PERIOD_US (a TSC deadline: a new
+ * connection waits at most that long to be accepted) while no client is
+ * connected, and at every iteration while one is (a command's request,
+ * reply and close then go at the loop's pace).  Nothing else in the loop
+ * makes a system call when idle: the timers read the TSC or the vDSO
+ * clock, signals only set flags the loop reads, and idle_sleep_us sleeps
+ * after an iteration that found no work, as before.  An idle dpf went from
+ * one poll() per iteration (about 580k system calls per second with
+ * idle_sleep_us 0) to 1,000 per second (docs/BENCHMARKS.md).
+ */
+#define APP_CTL_PERIOD_US 1000
+
+static unsigned int
+app_ctl_poll(struct app *app)
+{
+	unsigned int work = 0;
+	int n = ctl_server_poll(app->ctl);
+
+	/* A poll() failure (-errno) is not work; the next look retries. */
+	work += n > 0 ? (unsigned int)n : 0;
+	if (app->ctl_ro != NULL) {
+		n = ctl_server_poll(app->ctl_ro);
+		work += n > 0 ? (unsigned int)n : 0;
+	}
+	return work;
+}
+
+static unsigned int
+app_ctl_clients(const struct app *app)
+{
+	return ctl_server_clients(app->ctl) +
+	       (app->ctl_ro != NULL ? ctl_server_clients(app->ctl_ro) : 0);
+}
+
 static int
 app_sockets(struct app *app, char *err, size_t errlen)
 {
@@ -244,13 +281,34 @@ app_sockets(struct app *app, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * dpf is stopping (the workers have returned) and the process ends after
+ * rte_eal_cleanup(), which unmaps the DPDK heap whole: the big objects
+ * there are left to it rather than freed one by one.  rte_free() clears
+ * what it frees [DPDK 22.11 malloc_elem_free(): memset unless the element
+ * is marked dirty], which writes every byte of a state table and faults in
+ * its pages that never held a state: at 1M states (limits.states 1.25M)
+ * freeing the state tables and the FIB took 0.35 s of the 0.5 s dpf took
+ * to exit after SIGTERM.  What lives in libc's heap is still freed (that
+ * is what LeakSanitizer checks; it does not see the DPDK heap).  The
+ * failure path frees everything, as before.
+ */
+static void
+app_exit_keep_heap(struct app *app)
+{
+	for (unsigned int i = 0; i < app->dp->n_workers; i++)
+		app->dp->workers[i].states = NULL;	/* dp_filter_fini() skips them */
+	dp_fib_free_at_exit(atomic_exchange(&app->dp->fib, NULL));
+}
+
 int
 app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 {
 	const struct dpf_config *cfg = plan->cfg;
 	struct app *app;
 	char err[512] = "";
-	uint64_t hz = rte_get_tsc_hz(), last_link = 0;
+	uint64_t hz = rte_get_tsc_hz(), last_link = 0, next_ctl = 0;
+	uint64_t ctl_period = hz / 1000000 * APP_CTL_PERIOD_US;
 	int rc = -1;
 
 	app = calloc(1, sizeof(*app));
@@ -310,13 +368,10 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		unsigned int work = local_poll(&app->local) + carp_poll(app->carp);
 		uint64_t now = rte_rdtsc();
 
-		int n = ctl_server_poll(app->ctl);
-
-		/* A poll() failure (-errno) is not work; the next iteration retries. */
-		work += n > 0 ? (unsigned int)n : 0;
-		if (app->ctl_ro != NULL) {
-			n = ctl_server_poll(app->ctl_ro);
-			work += n > 0 ? (unsigned int)n : 0;
+		if (now >= next_ctl) {
+			work += app_ctl_poll(app);
+			/* With a client connected, again at the next iteration. */
+			next_ctl = app_ctl_clients(app) ? now : now + ctl_period;
 		}
 		if (now - last_link > hz) {
 			last_link = now;
@@ -363,6 +418,8 @@ cleanup:
 	filter_cmds_fini(app);
 	reload_fini(app);
 	if (app->dp != NULL) {
+		if (rc == 0)
+			app_exit_keep_heap(app);
 		dp_filter_fini(app->dp);
 		dp_frag_fini(app->dp);
 		dp_fib_free(atomic_exchange(&app->dp->fib, NULL));

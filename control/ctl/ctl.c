@@ -1386,6 +1386,16 @@ ctl_server_poll(struct ctl_server *srv)
 	return answered;
 }
 
+unsigned int
+ctl_server_clients(const struct ctl_server *srv)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		n += srv->s_clients[i] != NULL;
+	return n;
+}
+
 /*
  * Opening and closing
  */

@@ -198,6 +198,12 @@ int ctl_register(struct ctl_server *srv, const struct ctl_cmd *cmds, unsigned in
  * replies and deferred ones included), or -errno if poll() itself failed.
  */
 int ctl_server_poll(struct ctl_server *srv);
+/*
+ * Connections open (after the last ctl_server_poll()).  The control loop
+ * polls every iteration while there is one, and on a timer while there is
+ * none: an idle server then costs no system call per iteration.
+ */
+unsigned int ctl_server_clients(const struct ctl_server *srv);
 
 /*
  * Serves an already connected stream socket as if it had been accepted

@@ -61,8 +61,17 @@
 #   Alloc_size (telemetry /eal/heap_info,0) of two dpf starts that differ
 #   only in limits.states.
 #
+# A run that fails (a process that does not start, a sampler without a
+# result, a process not gone within BENCH_STOP_GRACE s of SIGINT) is noted
+# with its reason (the sampler's last stderr line, the process's last log
+# line) and the bench goes on; the tables print what was measured, then
+# "Failed runs" with the reasons and the stop times, and the exit status
+# is 1.  A process not stopped in time is SIGKILLed itself (not only its
+# timeout(1) wrapper) and its DPDK runtime files are removed, so that the
+# next run does not meet its stale telemetry socket.
+#
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (5, each a
-# testpmd run then a dpf run; states: 3), BENCH_IMIX (1: also the IMIX
+# testpmd run then a dpf run; states: 3), BENCH_STOP_GRACE (5), BENCH_IMIX (1: also the IMIX
 # file), BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table
 # to); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
 # 10000"), BENCH_STATES_PERIOD (0.02), BENCH_STATES_REFILLS (2).
@@ -110,18 +119,69 @@ SAMPLER=		# the measuring python process
 
 die() { echo "bench: $*" >&2; exit 1; }
 
-# stop_pid PID: SIGINT, 5 s grace, SIGKILL.
+# A run that fails (no start, no result, no clean stop) is noted here with
+# its reason and the bench goes on: the tables print what the other runs
+# measured, then the failures, and the exit status is 1.
+FAILED=
+RESULTS=
+HEAP_SMALL=
+HEAP_BIG=
+STOPS=		# "NAME ms" per stopped process: SIGINT to gone
+STOP_GRACE=${BENCH_STOP_GRACE:-5}
+
+# fail_run NAME REASON [LOG...]: notes a failed run: REASON, then the last
+# line of each LOG that has one (the process's own last word).
+fail_run() {
+	local name=$1 why=$2 l last
+	shift 2
+	for l in "$@"; do
+		[ -s "$l" ] || continue
+		last=$(grep -v '^[[:space:]]*$' "$l" | tail -1)
+		[ -n "$last" ] && why="$why; $(basename "$l"): $last"
+	done
+	echo "  $name: FAILED: $why" >&2
+	[ -n "$FAILED" ] && echo "$name: $why" >>"$FAILED"
+	return 1
+}
+
+# stop_pid WRAPPER NAME: SIGINT to the timeout(1) WRAPPER (it passes it on
+# to its child), STOP_GRACE s for both to end, then SIGKILL to the child
+# itself (a SIGKILL to timeout(1) alone would leave it running, to hold
+# its file prefix and telemetry socket while the next run starts) and to
+# the wrapper, noted as a failure of NAME.  Returns once both are gone.
 stop_pid() {
-	kill -INT "$1" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	local w=$1 name=${2:-run} child t0 ms
+	child=$(pgrep -P "$w" 2>/dev/null | head -1)
+	t0=$(date +%s%N)
+	kill -INT "$w" 2>/dev/null
+	for _ in $(seq $((STOP_GRACE * 20))); do
+		kill -0 "$w" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$w" 2>/dev/null; then
+		fail_run "$name" "did not exit within ${STOP_GRACE} s of SIGINT, killed"
+		[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+		kill -KILL "$w" 2>/dev/null
+		# A killed DPDK process leaves its runtime files (a stale
+		# telemetry socket answers "connection refused").
+		for d in /var/run/dpdk "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk"; do
+			rm -rf "$d/$TAG-dpf" "$d/$TAG-tp" "$d/$TAG-gen" 2>/dev/null
+		done
+	fi
+	wait "$w" 2>/dev/null
+	# The child may outlive the wrapper by a moment (reaped by init).
+	if [ -n "$child" ]; then
+		for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+	fi
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ -n "$STOPS" ] && echo "$name $ms" >>"$STOPS"
+	return 0
 }
 
 stop_run() {
-	[ -n "$GEN_PID" ] && stop_pid "$GEN_PID"
+	[ -n "$GEN_PID" ] && stop_pid "$GEN_PID" "${1:-run}-gen"
 	GEN_PID=
-	[ -n "$RUN_PID" ] && stop_pid "$RUN_PID"
+	[ -n "$RUN_PID" ] && stop_pid "$RUN_PID" "${1:-run}"
 	RUN_PID=
 }
 
@@ -138,13 +198,19 @@ cleanup() {
 	TMP=
 }
 trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 1' INT TERM
+# Interrupted (or the watchdog): what was measured is still printed.
+trap 'echo "bench: interrupted" >&2; [ -n "$FAILED" ] && echo "bench: interrupted" >>"$FAILED"
+	[ -n "$RESULTS" ] && summary_once; exit 1' INT TERM
 
 [ "$(id -u)" = 0 ] || die "run as root (DPDK EAL)"
 [ -x "$DPF" ] && [ -x "$DPFCTL" ] || die "no $DPF or $DPFCTL (build first)"
 command -v "$TESTPMD" >/dev/null || die "no $TESTPMD (apt-get install dpdk)"
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs"
 TMP=$(mktemp -d /tmp/dpf-bench.XXXXXX)
+FAILED=$TMP/failed
+STOPS=$TMP/stops
+: >"$FAILED"
+: >"$STOPS"
 # The watchdog waits with the wait builtin, so cleanup's TERM ends it at once.
 (
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
@@ -188,7 +254,8 @@ fi
 sample() {
 	# In the background with wait, so that TERM/INT are handled at once.
 	# shellcheck disable=SC2086
-	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" <<'PYEOF' &
+	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG" "$SECS" "$WARM" \
+		2>"$3.err" <<'PYEOF' &
 import json, os, subprocess, sys, time
 sys.path.insert(0, os.environ["BENCH_HERE"])
 import benchlib
@@ -285,16 +352,18 @@ with open(out, "w") as f:
     f.write("%d %.6f %.6f %.6f %.6f\n" % (b[0] - a[0], b[1] - a[1], (b[2] - a[2]) / 1e9,
                                          (b[4] - a[4]) / hz, (b[3] - a[3]) / 1e9))
 PYEOF
-	sampler_wait $!
+	sampler_wait $! "$3.err"
 }
 
-# sampler_wait PID: waits for the sampler started in the background (the
-# cleanup trap kills $SAMPLER if the watchdog fires first).
+# sampler_wait PID ERRFILE: waits for the sampler started in the background
+# (the cleanup trap kills $SAMPLER if the watchdog fires first); what it
+# wrote to ERRFILE goes to stderr, indented.
 sampler_wait() {
 	SAMPLER=$1
 	local rc=0
 	wait "$SAMPLER" || rc=$?
 	SAMPLER=
+	[ -s "$2" ] && sed 's/^/    /' "$2" >&2
 	return $rc
 }
 
@@ -313,9 +382,17 @@ run_testpmd() {
 		pid=$(pgrep -P "$RUN_PID" -x "$(basename "$TESTPMD")") && break
 		sleep 0.1
 	done
-	[ -n "$pid" ] || { tail -5 "$TMP/$name.log"; die "testpmd did not start"; }
-	sample tp "$pid" "$TMP/$name.res" || { tail -20 "$TMP/$name.log"; die "$name: no result"; }
-	stop_run
+	if [ -z "$pid" ]; then
+		stop_run "$name"
+		fail_run "$name" "testpmd did not start" "$TMP/$name.log"
+		return
+	fi
+	sample tp "$pid" "$TMP/$name.res" || {
+		stop_run "$name"
+		fail_run "$name" "no result" "$TMP/$name.res.err" "$TMP/$name.log"
+		return
+	}
+	stop_run "$name"
 }
 
 # dpf_conf NAME PCAP_BASENAME: $TMP/NAME.json from dpf-pcap.json.in.
@@ -326,10 +403,12 @@ dpf_conf() {
 
 # start_dpf NAME [EXTRA_S]: checks and starts dpf on $TMP/NAME.json, sets
 # RUN_PID and DPF_PID; EXTRA_S adds to its time limit (start-up of big pools).
+# Fails (noted) when the config is rejected or dpf is gone at once.
 DPF_PID=
 start_dpf() {
 	local name=$1 pid=
-	"$DPF" -n -c "$TMP/$name.json" >/dev/null || die "$name: config rejected"
+	"$DPF" -n -c "$TMP/$name.json" >"$TMP/$name.check" 2>&1 ||
+		{ fail_run "$name" "config rejected" "$TMP/$name.check"; return; }
 	rm -f "$TMP/dpf.sock"
 	timeout -s INT -k 5 $((WARM + SECS + 40 + ${2:-0})) "$DPF" -c "$TMP/$name.json" \
 		>"$TMP/$name.log" 2>&1 </dev/null &
@@ -338,7 +417,11 @@ start_dpf() {
 		pid=$(pgrep -P "$RUN_PID" -x dpf) && break
 		sleep 0.1
 	done
-	[ -n "$pid" ] || { tail -5 "$TMP/$name.log"; die "dpf did not start"; }
+	if [ -z "$pid" ]; then
+		stop_run "$name"
+		fail_run "$name" "dpf did not start" "$TMP/$name.log"
+		return
+	fi
 	DPF_PID=$pid
 }
 
@@ -346,9 +429,13 @@ start_dpf() {
 run_dpf() {
 	local name=$1
 	dpf_conf "$name" "$2"
-	start_dpf "$name"
-	sample dpf "$DPF_PID" "$TMP/$name.res" || { tail -20 "$TMP/$name.log"; die "$name: no result"; }
-	stop_run
+	start_dpf "$name" || return
+	sample dpf "$DPF_PID" "$TMP/$name.res" || {
+		stop_run "$name"
+		fail_run "$name" "no result" "$TMP/$name.res.err" "$TMP/$name.log"
+		return
+	}
+	stop_run "$name"
 }
 
 # --- memif harness ------------------------------------------------------
@@ -402,7 +489,8 @@ run_memif() {
 		exe=dpf
 		sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@IDLE@|$IDLE_US|" \
 		    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-memif.json.in" >"$TMP/$name.json"
-		"$DPF" -n -c "$TMP/$name.json" >/dev/null || die "$name: config rejected"
+		"$DPF" -n -c "$TMP/$name.json" >"$TMP/$name.check" 2>&1 ||
+			{ fail_run "$name" "config rejected" "$TMP/$name.check"; return; }
 		timeout -s INT -k 5 $((WARM + SECS + 40)) "$DPF" -c "$TMP/$name.json" \
 			>"$TMP/$name.log" 2>&1 </dev/null &
 	fi
@@ -422,12 +510,20 @@ run_memif() {
 		kill -0 "$RUN_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -n "$ok" ] || { tail -5 "$TMP/$name.log"; die "$name: $dut did not start"; }
+	if [ -z "$ok" ]; then
+		stop_run "$name"
+		fail_run "$name" "$dut did not start" "$TMP/$name.log"
+		return
+	fi
 	start_gen "$name" "$pcap"
-	sample gen "$pid" "$TMP/$name.res" ||
-		{ tail -n 20 "$TMP/$name.log" "$TMP/$name-gen.log"; die "$name: no result"; }
+	if ! sample gen "$pid" "$TMP/$name.res"; then
+		stop_run "$name"
+		fail_run "$name" "no result" "$TMP/$name.res.err" "$TMP/$name.log" \
+			"$TMP/$name-gen.log"
+		return
+	fi
 	[ "$dut" = dpf ] && "$DPFCTL" -s "$TMP/dpf.sock" show workers >"$TMP/$name.workers" 2>&1
-	stop_run
+	stop_run "$name"
 	rm -f /var/run/dpdk/"$TAG-gen"/* /var/run/dpdk/"$TAG-tp"/* /var/run/dpdk/"$TAG-dpf"/* \
 		2>/dev/null
 }
@@ -495,7 +591,7 @@ PYEOF
 sample_new() {
 	# shellcheck disable=SC2086
 	$SAMPLER_PIN "$PY" - "$1" "$2" "$3" "$DPFCTL" "$TMP/dpf.sock" "$TAG-dpf" "$NSTATES" "$STATES_PERIOD" \
-		"$SECS" "$WARM" "$STATES_REFILLS" <<'PYEOF' &
+		"$SECS" "$WARM" "$STATES_REFILLS" 2>"$2.err" <<'PYEOF' &
 import json, os, subprocess, sys, time
 sys.path.insert(0, os.environ["BENCH_HERE"])
 import benchlib
@@ -614,7 +710,7 @@ for k in range(refills):
     killed = int(ctl("state", "kill", "all")["killed"])
     one_pass(tid, "warm", killed, before)
 PYEOF
-	sampler_wait $!
+	sampler_wait $! "$2.err"
 }
 
 # run_new NAME RULES MODE: dpf on flows-N.pcap with RULES, sample_new MODE
@@ -622,16 +718,20 @@ PYEOF
 run_new() {
 	local name=$1 rules=$2 mode=$3
 	states_conf "$name" "flows-$NSTATES.pcap" "$rules" "$ST_LIMIT" "$ST_MBUFS" "$ST_DPF_MB"
-	start_dpf "$name" 90
-	sample_new "$DPF_PID" "$TMP/$name.new" "$mode" ||
-		{ tail -20 "$TMP/$name.log"; die "$name: no result"; }
-	stop_run
+	start_dpf "$name" 90 || return
+	sample_new "$DPF_PID" "$TMP/$name.new" "$mode" || {
+		stop_run "$name"
+		fail_run "$name" "no result" "$TMP/$name.new.err" "$TMP/$name.log"
+		return
+	}
+	stop_run "$name"
 }
 
 # record_new RULES ROUND NAME: each line of NAME.new as "RULES ROUND PHASE
 # rx ins wall run samples pass_s current heap_alloc forwarded punted
 # killed" in $NEWRES.
 record_new() {
+	[ -s "$TMP/$3.new" ] || return 0
 	awk -v s="$1" -v r="$2" '{ print s, r, $0 }' "$TMP/$3.new" >>"$NEWRES"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v r="$2" '{
 		printf "  new   %-8s round %s %-4s: %5.3f M new states/s, %6.0f cycles/new state, %5.3f Mpps, %6.0f cycles/pkt, CPU share %3.0f%%; window %d samples (rx %d, new %d, fwd %d, punted %d), pass %.2fs, states %d, killed before %d, heap %.0f MB\n",
@@ -644,29 +744,39 @@ record_new() {
 heap_at_limit() {
 	local name=$1 ok=
 	states_conf "$name" fwd-64.pcap pass-all "$2" 32768 $((600 + 128 + $2 * 350 / 1048576))
-	start_dpf "$name"
+	start_dpf "$name" || return
 	for _ in $(seq 300); do
 		"$DPFCTL" -s "$TMP/dpf.sock" ping >/dev/null 2>&1 && { ok=1; break; }
 		sleep 0.1
 	done
-	[ -n "$ok" ] || { tail -5 "$TMP/$name.log"; die "$name: dpf did not answer"; }
-	telemetry_alloc "$TAG-dpf" >"$TMP/$name.heap" || die "$name: no heap figure"
-	stop_run
+	if [ -z "$ok" ]; then
+		stop_run "$name"
+		fail_run "$name" "dpf did not answer" "$TMP/$name.log"
+		return
+	fi
+	if ! telemetry_alloc "$TAG-dpf" >"$TMP/$name.heap" 2>"$TMP/$name.heap.err"; then
+		stop_run "$name"
+		rm -f "$TMP/$name.heap"
+		fail_run "$name" "no heap figure" "$TMP/$name.heap.err"
+		return
+	fi
+	stop_run "$name"
 }
 
 # One round of the states harness.
 states_round() {
 	local r=$1 n
-	run_testpmd "tp-1k-$r" "$TMP/fwd-64.pcap"
-	record 1k-flows testpmd "$r" "tp-1k-$r"
-	run_dpf "dpf-1k-$r" fwd-64.pcap
-	record 1k-flows dpf "$r" "dpf-1k-$r"
-	run_testpmd "tp-N-$r" "$TMP/flows-$NSTATES.pcap" "$ST_TP_MB" "$ST_MBUFS"
-	record "$NLABEL" testpmd "$r" "tp-N-$r"
+	run_testpmd "tp-1k-$r" "$TMP/fwd-64.pcap" && record 1k-flows testpmd "$r" "tp-1k-$r"
+	run_dpf "dpf-1k-$r" fwd-64.pcap && record 1k-flows dpf "$r" "dpf-1k-$r"
+	run_testpmd "tp-N-$r" "$TMP/flows-$NSTATES.pcap" "$ST_TP_MB" "$ST_MBUFS" &&
+		record "$NLABEL" testpmd "$r" "tp-N-$r"
+	# A failed sampler may still have measured some passes: they count.
 	run_new "dpf-N-$r" pass-all est
-	cp "$TMP/dpf-N-$r.new.est" "$TMP/dpf-N-$r.res"
-	record "$NLABEL" dpf "$r" "dpf-N-$r"
-	echo "    dpf in the interval: $(cat "$TMP/dpf-N-$r.new.est.extra")"
+	if [ -s "$TMP/dpf-N-$r.new.est" ]; then
+		cp "$TMP/dpf-N-$r.new.est" "$TMP/dpf-N-$r.res"
+		record "$NLABEL" dpf "$r" "dpf-N-$r"
+		echo "    dpf in the interval: $(cat "$TMP/dpf-N-$r.new.est.extra")"
+	fi
 	record_new pass-all "$r" "dpf-N-$r"
 	run_new "dpf-none-$r" none none
 	record_new none "$r" "dpf-none-$r"
@@ -734,7 +844,8 @@ states_table() {
 	echo "on table memory never written (4 KiB pages faulted in by the worker)."
 	echo "heap = DPDK heap in use (pool, tables, classifier).  Bytes per unit of limits.states"
 	echo "(the state tables of both families: records and index, docs/config.md limits.states): $(awk -v a="$HEAP_SMALL" \
-		-v b="$HEAP_BIG" -v l="$ST_LIMIT" 'BEGIN { printf "%.1f", (b - a) / (l - 1000) }')" \
+		-v b="$HEAP_BIG" -v l="$ST_LIMIT" 'BEGIN { if (a == "" || b == "") print "n/a (a heap run failed)";
+		else printf "%.1f", (b - a) / (l - 1000) }')" \
 		"(heap Alloc_size at limits.states $ST_LIMIT minus at 1000)."
 }
 
@@ -751,6 +862,11 @@ mix_pcap() {
 # One result line: scenario dut round pkts wall run steal wait
 RESULTS=$TMP/results
 : >"$RESULTS"
+NEWRES=$TMP/newres
+: >"$NEWRES"
+if [ $((NSTATES % 1000000)) = 0 ]; then NLABEL=$((NSTATES / 1000000))M-flows
+elif [ $((NSTATES % 1000)) = 0 ]; then NLABEL=$((NSTATES / 1000))k-flows
+else NLABEL=$NSTATES-flows; fi
 record() {
 	echo "$1 $2 $3 $(cat "$TMP/$4.res")" >>"$RESULTS"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v d="$2" -v r="$3" '{
@@ -771,9 +887,8 @@ case "$HARNESS" in pcap|all) ROUNDS_PCAP=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_PCAP"); do
 	for s in $SCEN; do
 		f=$(mix_pcap "$s" "$r") || continue
-		run_testpmd "tp-$s-$r" "$TMP/$f"
-		record "$s" testpmd "$r" "tp-$s-$r"
-		run_dpf "dpf-$s-$r" "$f"
+		run_testpmd "tp-$s-$r" "$TMP/$f" && record "$s" testpmd "$r" "tp-$s-$r"
+		run_dpf "dpf-$s-$r" "$f" || continue
 		record "$s" dpf "$r" "dpf-$s-$r"
 		# Around the interval: worker 0 rx/punts/handoffs and every drop
 		# reason (expected: only the control queue's sink, l2-not-for-us).
@@ -792,7 +907,7 @@ for r in $(seq "$ROUNDS_MEMIF"); do
 	for s in $SCEN; do
 		f=$(mix_pcap "$s" "$r") || continue
 		for d in testpmd dpf; do
-			run_memif "m$d-$s-$r" "$d" "$TMP/$f"
+			run_memif "m$d-$s-$r" "$d" "$TMP/$f" || continue
 			record "memif-$s" "$d" "$r" "m$d-$s-$r"
 			# offered = generator pcap Rx, accepted = into the DUT's lan
 			# ring; the rest was refused by a full ring (DUT the bottleneck).
@@ -802,11 +917,6 @@ for r in $(seq "$ROUNDS_MEMIF"); do
 		done
 	done
 done
-NEWRES=$TMP/newres
-: >"$NEWRES"
-if [ $((NSTATES % 1000000)) = 0 ]; then NLABEL=$((NSTATES / 1000000))M-flows
-elif [ $((NSTATES % 1000)) = 0 ]; then NLABEL=$((NSTATES / 1000))k-flows
-else NLABEL=$NSTATES-flows; fi
 if [ "$HARNESS" = states ]; then
 	echo "  states: N=$NSTATES flows, limits.states $ST_LIMIT, dpf memory_mb $ST_DPF_MB" \
 		"and $ST_MBUFS mbufs, testpmd -m $ST_TP_MB; rulesets pass-all, none, $STATES_RULES;" \
@@ -816,16 +926,17 @@ if [ "$HARNESS" = states ]; then
 	done
 	heap_at_limit heap-small 1000
 	heap_at_limit heap-big "$ST_LIMIT"
-	HEAP_SMALL=$(cat "$TMP/heap-small.heap")
-	HEAP_BIG=$(cat "$TMP/heap-big.heap")
+	HEAP_SMALL=$(cat "$TMP/heap-small.heap" 2>/dev/null)
+	HEAP_BIG=$(cat "$TMP/heap-big.heap" 2>/dev/null)
 	echo "  heap Alloc_size: limits.states 1000: $HEAP_SMALL B, limits.states $ST_LIMIT: $HEAP_BIG B"
 fi
 echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Summary per frame mix: medians over the rounds (the machine is shared and
 # noisy; a median of back-to-back pairs is what holds), with the range.
-# The ratio is the median of the per-round dpf/testpmd ratios.
-{
+# The ratio is the median of the per-round dpf/testpmd ratios.  Then the
+# failed runs with their reasons, and how long each process took to stop.
+summary() {
 	echo
 	echo "| $([ "$HARNESS" = states ] && echo "flows (64 B)" || echo frames) | rounds | testpmd io-fwd Mpps | dpf Mpps | dpf/testpmd | testpmd cycles/pkt | dpf cycles/pkt | min CPU share (testpmd, dpf) |"
 	echo "|---|---|---|---|---|---|---|---|"
@@ -845,6 +956,10 @@ echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 				n++; tm[n] = mpps[t]; dm[n] = mpps[d]; ra[n] = mpps[d] / mpps[t]
 				tc[n] = cyc[t]; dc[n] = cyc[d]; ts[n] = share[t]; dsh[n] = share[d]
 			}
+			if (n == 0) {
+				printf "| %s | 0 (no round with both results) | - | - | - | - | - | - |\n", s
+				continue
+			}
 			printf "| %s | %d | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %.0f (%.0f-%.0f) | %.0f (%.0f-%.0f) | %.0f%%, %.0f%% |\n",
 				s, n, med(tm, n), lo(tm, n), hi(tm, n), med(dm, n), lo(dm, n), hi(dm, n),
 				med(ra, n), lo(ra, n), hi(ra, n), med(tc, n), lo(tc, n), hi(tc, n),
@@ -855,6 +970,27 @@ echo "  load average at end:   $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "Median (min-max) over rounds.  cycles/pkt = TSC ($TSC_MHZ MHz) x the forwarding"
 	echo "thread's CPU time in the interval / packets (= TSC / Mpps when the share is 100%)."
 	[ "$HARNESS" = states ] && states_table
-} | tee "$TMP/table"
-[ -n "${BENCH_OUT:-}" ] && cp "$TMP/table" "$BENCH_OUT"
+	if [ -s "$STOPS" ]; then
+		echo
+		awk '{ if ($2 > m) { m = $2; w = $1 } t += $2; n++ }
+		END { printf "Stop times (SIGINT to exit): %d processes, mean %.0f ms, longest %d ms (%s).\n", n, t / n, m, w }' \
+			"$STOPS"
+	fi
+	if [ -s "$FAILED" ]; then
+		echo
+		echo "Failed runs ($(wc -l <"$FAILED")): not in the figures above."
+		sed 's/^/- /' "$FAILED"
+	fi
+}
+
+# summary_once: the tables, once (the end, or the watchdog's TERM).
+SUMMARY_DONE=
+summary_once() {
+	[ -n "$SUMMARY_DONE" ] && return
+	SUMMARY_DONE=1
+	summary | tee "$TMP/table"
+	[ -n "${BENCH_OUT:-}" ] && cp "$TMP/table" "$BENCH_OUT"
+}
+summary_once
+[ -s "$FAILED" ] && exit 1
 exit 0
