@@ -96,7 +96,11 @@ dp_route_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, md->l3_off);
 
 		if (md->af == 4) {
-			dst4[n4] = rte_be_to_cpu_32(*(const rte_be32_t *)(l3 + 16));
+			rte_be32_t d;
+
+			/* l3 is 2 mod 4 behind a 14-byte Ethernet header */
+			memcpy(&d, l3 + 16, sizeof(d));
+			dst4[n4] = rte_be_to_cpu_32(d);
 			idx4[n4++] = (uint8_t)i;
 		} else {
 			memcpy(dst6[n6], l3 + 24, 16);

@@ -103,7 +103,8 @@ for t in man_tags(man5):
     man_keys |= set(w.strip() for w in t.split(","))
 tap(doc_keys <= man_keys, "every documented key is in dpf.json(5)", sorted(doc_keys - man_keys))
 stray = {k for k in man_keys if re.fullmatch(r"[a-z_][a-z0-9_.-]*", k)} - doc_keys - {
-    c for cell in md_tables(config_md, ("Section", "Limit", "Key", "Option"))
+    c for cell in md_tables(config_md, ("Section", "Limit", "Key", "Option",
+                                        "Live (applied while dpf runs)"))
     for c in code_words(cell)} - set(md_tables(config_md, ("Section", "Limit")))
 tap(not stray, "dpf.json(5) has no key the docs lack", sorted(stray))
 
@@ -121,8 +122,15 @@ for cell in md_tables(dpfctl_md, ("Command",)):
 tap(len(code_cmds) >= 15, f"the code registers commands ({len(code_cmds)})", sorted(code_cmds))
 tap(code_cmds <= doc_cmds, "every registered command is in docs/dpfctl.md",
     sorted(code_cmds - doc_cmds))
-tap(doc_cmds <= code_cmds, "every command in docs/dpfctl.md is registered",
-    sorted(doc_cmds - code_cmds))
+# A documented subcommand (`configure undo`) is registered when a command
+# that is a prefix of it is (`configure`, whose handler takes the rest).
+def registered(c):
+    w = c.split()
+    return any(" ".join(w[:n]) in code_cmds for n in range(1, len(w) + 1))
+
+
+tap(all(registered(c) for c in doc_cmds), "every command in docs/dpfctl.md is registered",
+    sorted(c for c in doc_cmds if not registered(c)))
 man8 = read(os.path.join(B, "dist/dpfctl.8"))
 man_cmds = set()
 for t in man_tags(man8):

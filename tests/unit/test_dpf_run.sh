@@ -26,6 +26,7 @@ tmp=$(mktemp -d /tmp/dpf-run-XXXXXX)
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${cpid:-}" ] && kill -KILL "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
