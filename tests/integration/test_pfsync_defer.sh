@@ -166,7 +166,7 @@ server_start || diag "server not listening"
 # --- 2. one connection -----------------------------------------------------------------
 check "one TCP connection through fw1 transfers 200 kB intact (defer on)" \
 	conns_run one 1 200000
-diag "fw1: $(fctl 1 show pfsync | grep -A3 'defer on')"
+fctl 1 show pfsync | grep -A3 'defer on' | sed 's/^/# fw1: /'
 check "fw1 held the first packet and released it on the peer's ack" eval \
 	'[ "$(pfn 1 deferrals.held)" -ge 1 ] && [ "$(pfn 1 deferrals.released-ack)" -ge 1 ] &&
 	 [ "$(pfn 1 deferrals.acks_received)" -ge 1 ] || cat "$TMP/pfsync.1.json"'
