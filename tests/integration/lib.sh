@@ -240,3 +240,33 @@ cluster_bridges() {
 		in_ns "$P-sw" ip link set "$P-s${i}w" master br1
 	done
 }
+
+# sync_node_json NAME HOSTID SOCK LCORES IDLE_US IF_LAN IF_WAN IF_SYNC LAN_IP WAN_IP SYNC_IP:
+# the start of a pfsync test node's config (three af_packet ports lan, wan,
+# sync on the veths IF_*, one worker, default block), up to and including
+# "options"; the caller appends "rules" and what follows, and the "}".
+sync_node_json() {
+	cat <<JSON
+{
+  "schema_version": 1,
+  "system": { "hostname": "$1", "host_id": "0x$2",
+              "control": { "socket": "$3" } },
+  "dataplane": {
+    "eal": { "lcores": "$4", "no_huge": true, "memory_mb": 512, "in_memory": true,
+             "file_prefix": "$1",
+             "args": [ "--vdev=net_af_packet0,iface=$6", "--vdev=net_af_packet1,iface=$7",
+                       "--vdev=net_af_packet2,iface=$8", "--no-pci",
+                       "--log-level=lib.eal:error" ] },
+    "workers": 1, "idle_sleep_us": $5,
+    "ports": [ { "name": "p0", "device": "net_af_packet0" },
+               { "name": "p1", "device": "net_af_packet1" },
+               { "name": "p2", "device": "net_af_packet2" } ]
+  },
+  "interfaces": [
+    { "name": "lan", "port": "p0", "ipv4": [ "$9/24" ] },
+    { "name": "wan", "port": "p1", "ipv4": [ "${10}/24" ] },
+    { "name": "sync", "port": "p2", "ipv4": [ "${11}/30" ] }
+  ],
+  "options": { "default": "block" },
+JSON
+}

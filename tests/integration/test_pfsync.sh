@@ -112,28 +112,9 @@ fw_config() {
 	local sync=',
   "sync": { "interface": "sync"'"${KEYED:+, \"key_file\": \"$TMP/sync.key\"}"' }'
 	[ -n "$NOSYNC" ] && sync=
-	cat >"$TMP/fw$1.json" <<JSON
-{
-  "schema_version": 1,
-  "system": { "hostname": "$P-fw$1", "host_id": "0x${HOSTID[$1]}",
-              "control": { "socket": "$TMP/fw$1.sock" } },
-  "dataplane": {
-    "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
-             "file_prefix": "$P-fw$1",
-             "args": [ "--vdev=net_af_packet0,iface=$P-f$1l", "--vdev=net_af_packet1,iface=$P-f$1w",
-                       "--vdev=net_af_packet2,iface=$P-f$1s", "--no-pci",
-                       "--log-level=lib.eal:error" ] },
-    "workers": 1, "idle_sleep_us": 100,
-    "ports": [ { "name": "p0", "device": "net_af_packet0" },
-               { "name": "p1", "device": "net_af_packet1" },
-               { "name": "p2", "device": "net_af_packet2" } ]
-  },
-  "interfaces": [
-    { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1$1/24" ] },
-    { "name": "wan", "port": "p1", "ipv4": [ "198.18.2.1$1/24" ] },
-    { "name": "sync", "port": "p2", "ipv4": [ "198.19.0.$1/30" ] }
-  ],
-  "options": { "default": "block" },
+	{
+		sync_node_json "$P-fw$1" "${HOSTID[$1]}" "$TMP/fw$1.sock" "0-1" 100 "$P-f$1l" "$P-f$1w" "$P-f$1s" 198.18.1.1$1 198.18.2.1$1 198.19.0.$1
+		cat <<JSON
   "rules": [
     "pass quick on sync proto pfsync keep state (no-sync)",
     "$TCP_RULE",
@@ -147,6 +128,7 @@ fw_config() {
       "addresses": [ "198.18.2.1" ] } ] }$sync
 }
 JSON
+	} >"$TMP/fw$1.json"
 }
 
 fw_start() { # N ADVBASE ADVSKEW

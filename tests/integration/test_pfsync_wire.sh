@@ -70,28 +70,9 @@ in_ns "$P-srv" ip addr add 198.18.2.2/24 dev "$P-s0"
 in_ns "$P-srv" ip route add default via 198.18.2.1
 in_ns "$P-peer" ip addr add "$PEER_IP/30" dev "$P-p0"
 
-cat >"$TMP/dpf.json" <<JSON
 {
-  "schema_version": 1,
-  "system": { "hostname": "$P-fw", "host_id": "0x$HOSTID",
-              "control": { "socket": "$SOCK" } },
-  "dataplane": {
-    "eal": { "lcores": "0-1", "no_huge": true, "memory_mb": 512, "in_memory": true,
-             "file_prefix": "$P-fw",
-             "args": [ "--vdev=net_af_packet0,iface=$P-l0", "--vdev=net_af_packet1,iface=$P-w0",
-                       "--vdev=net_af_packet2,iface=$P-y0", "--no-pci",
-                       "--log-level=lib.eal:error" ] },
-    "workers": 1, "idle_sleep_us": 100,
-    "ports": [ { "name": "p0", "device": "net_af_packet0" },
-               { "name": "p1", "device": "net_af_packet1" },
-               { "name": "p2", "device": "net_af_packet2" } ]
-  },
-  "interfaces": [
-    { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1/24" ] },
-    { "name": "wan", "port": "p1", "ipv4": [ "198.18.2.1/24" ] },
-    { "name": "sync", "port": "p2", "ipv4": [ "$SYNC_IP/30" ] }
-  ],
-  "options": { "default": "block" },
+	sync_node_json "$P-fw" "$HOSTID" "$SOCK" "0-1" 100 "$P-l0" "$P-w0" "$P-y0" 198.18.1.1 198.18.2.1 "$SYNC_IP"
+	cat <<JSON
   "rules": [
     "pass quick on sync proto pfsync keep state (no-sync)",
     "pass inet proto tcp from 198.18.1.0/24 to 198.18.2.0/24 flags S/SA keep state",
@@ -100,6 +81,7 @@ cat >"$TMP/dpf.json" <<JSON
   "sync": { "interface": "sync" }
 }
 JSON
+} >"$TMP/dpf.json"
 
 pf_get() { # PATH: a field of `dpfctl -j show pfsync`
 	ctl -t 3 -j show pfsync >"$TMP/pfsync.json" 2>/dev/null &&
