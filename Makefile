@@ -36,6 +36,7 @@ DEB_PACKAGES := \
 	libcmocka-dev \
 	libdpdk-dev \
 	libjansson-dev \
+	liblua5.3-dev \
 	libpcap-dev \
 	libssl-dev \
 	lintian \
@@ -44,9 +45,11 @@ DEB_PACKAGES := \
 	meson \
 	ninja-build \
 	openssl \
+	openvswitch-switch-dpdk \
 	pkg-config \
 	procps \
 	python3 \
+	python3-matplotlib \
 	python3-prometheus-client \
 	python3-scapy \
 	systemd \
