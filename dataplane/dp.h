@@ -342,10 +342,27 @@ struct dp_route_conf {
  * static route whose gateway is on no connected prefix is skipped and
  * reported in *unresolved (may be NULL).  Gateways get their neighbour
  * entries in dp's table.  Nothing is published.  NULL on failure.
+ * [C]: dp_fib_build_detached() then dp_fib_bind().
  */
 struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
 			    const struct dp_route_conf *routes, unsigned int n,
 			    unsigned int *unresolved, char *err, size_t errlen);
+/*
+ * The same FIB with its gateways' next hops not bound to neighbour entries
+ * (neigh 0), on NUMA socket socket.  Reads only its arguments and touches
+ * nothing shared: any thread may call it, also while the control core runs
+ * (the reload's builder thread does).
+ */
+struct dp_fib *dp_fib_build_detached(int socket, const struct dp_iface *ifs,
+				     unsigned int n_ifs, const struct dp_route_conf *routes,
+				     unsigned int n, unsigned int *unresolved, char *err,
+				     size_t errlen);
+/*
+ * [C] Gives every gateway next hop of f (not published yet) its neighbour
+ * entry, created unresolved if new: O(next hops), not O(routes).  -ENOSPC
+ * with err filled when the neighbour table is full.
+ */
+int dp_fib_bind(struct dp_main *dp, struct dp_fib *f, char *err, size_t errlen);
 
 /*
  * What dp_fib_build() of the same input needs, and whether it fits the FIB
