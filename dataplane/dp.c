@@ -456,6 +456,16 @@ dp_reclaim(struct dp_main *dp, bool wait)
 	}
 }
 
+unsigned int
+dp_reclaim_pending(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < DP_RECLAIM_MAX; i++)
+		n += dp_reclaim_q[i].obj != NULL;
+	return n;
+}
+
 void
 dp_defer_free(struct dp_main *dp, void *obj, void (*free_fn)(void *obj))
 {

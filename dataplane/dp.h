@@ -397,6 +397,8 @@ void dp_fib_free(struct dp_fib *fib);
 void dp_fib_free_at_exit(struct dp_fib *fib);
 /* Frees published objects whose grace period is over; wait = block until they are. */
 void dp_reclaim(struct dp_main *dp, bool wait);
+/* [C] Old objects still waiting for their grace period. */
+unsigned int dp_reclaim_pending(void);
 /*
  * Queues obj (just unpublished) to be freed with free_fn once every worker
  * has passed a quiescent state.  Never blocks unless 16 objects wait.
