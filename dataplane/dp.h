@@ -273,6 +273,12 @@ struct dp_main {
 	struct rte_mempool *indirect;	/* [I] indirect mbufs for IPv6 refragmentation */
 	struct rte_rcu_qsbr *rcu;	/* [I] */
 	_Atomic(struct dp_fib *) fib;	/* [P] */
+	/*
+	 * [C] When set, dp_reclaim() (not waiting) hands an old FIB to it
+	 * instead of freeing it on the control core: it calls free_fn(obj) on
+	 * another thread (control/app/reload_build.c).
+	 */
+	void (*free_offload)(void *obj, void (*free_fn)(void *obj));
 	_Atomic(struct dp_carp *) carp;	/* [P] NULL: MASTER for nothing */
 	_Atomic(struct dp_rules *) rules; /* [P] ruleset and pf options (filter.h) */
 	_Atomic uint32_t states_total;	/* [A] states of all workers (limit, adaptive) */

@@ -644,6 +644,8 @@ reload_cmds_register(struct app *app, struct ctl_server *srv)
 		app->reload->hist.cur = (void *)app->plan;
 		app->reload->builder.spawn = rte_ctrl_thread_create;
 		app->reload->builder.run = reload_job_run;
+		reload_free_spawn(rte_ctrl_thread_create);
+		app->dp->free_offload = reload_free_offload;
 		app->reload->cur_file = strdup(reload_path != NULL ? reload_path :
 					       "(embedded default)");
 		if (app->reload->cur_file == NULL)
@@ -686,6 +688,9 @@ reload_fini(struct app *app)
 		return;
 	/* A build under way: wait for it (it ends by itself) and drop it. */
 	reload_job_free(reload_builder_wait(&r->builder));
+	if (app->dp != NULL)
+		app->dp->free_offload = NULL;
+	reload_free_wait();
 	if (r->reply != NULL) {
 		ctl_error(ctl_pending_out(r->reply), CTL_FAILED, "dpf is stopping; nothing changed");
 		ctl_pending_finish(r->reply);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "control/app/reload_build.h"
 #include "proto/proto.h"
@@ -168,4 +169,63 @@ reload_job_free(struct reload_job *job)
 		plan_free(job->cand);
 	free(job->path);
 	free(job);
+}
+
+/* --- freeing old FIBs off the control core --- */
+
+static atomic_uint frees_running;
+static reload_spawn_fn free_spawn;
+
+struct free_req {
+	void *obj;
+	void (*fn)(void *obj);
+};
+
+static void *
+free_thread(void *arg)
+{
+	struct free_req *q = arg;
+
+	q->fn(q->obj);
+	free(q);
+	atomic_fetch_sub_explicit(&frees_running, 1, memory_order_release);
+	return NULL;
+}
+
+void
+reload_free_spawn(reload_spawn_fn spawn)
+{
+	free_spawn = spawn;
+}
+
+void
+reload_free_offload(void *obj, void (*fn)(void *obj))
+{
+	struct free_req *q = malloc(sizeof(*q));
+	pthread_t tid;
+	int rc;
+
+	if (q == NULL) {
+		fn(obj);
+		return;
+	}
+	q->obj = obj;
+	q->fn = fn;
+	atomic_fetch_add_explicit(&frees_running, 1, memory_order_relaxed);
+	rc = free_spawn != NULL ? free_spawn(&tid, "dpf-free", NULL, free_thread, q) :
+	     pthread_create(&tid, NULL, free_thread, q);
+	if (rc != 0) {
+		atomic_fetch_sub_explicit(&frees_running, 1, memory_order_relaxed);
+		free(q);
+		fn(obj);
+		return;
+	}
+	pthread_detach(tid);
+}
+
+void
+reload_free_wait(void)
+{
+	while (atomic_load_explicit(&frees_running, memory_order_acquire) != 0)
+		usleep(1000);
 }

@@ -132,4 +132,16 @@ void reload_job_free(struct reload_job *job);
 
 uint64_t reload_mono_us(void);
 
+/*
+ * dp->free_offload: free_fn(obj) on a thread of its own (started with
+ * spawn, as the builder's), so that freeing an old FIB (100-200 ms at
+ * 80,000 routes) does not stop the control loop; inline when no thread
+ * can be started.  The objects are unpublished and past their grace
+ * period: nobody else holds them.  reload_free_wait() waits for those
+ * under way (at exit, before EAL goes).
+ */
+void reload_free_spawn(reload_spawn_fn spawn);
+void reload_free_offload(void *obj, void (*free_fn)(void *obj));
+void reload_free_wait(void);
+
 #endif /* DPF_CONTROL_APP_RELOAD_BUILD_H */
