@@ -273,6 +273,12 @@ struct dp_main {
 	struct rte_mempool *indirect;	/* [I] indirect mbufs for IPv6 refragmentation */
 	struct rte_rcu_qsbr *rcu;	/* [I] */
 	_Atomic(struct dp_fib *) fib;	/* [P] */
+	/*
+	 * [C] When set, dp_reclaim() (not waiting) hands an old FIB to it
+	 * instead of freeing it on the control core: it calls free_fn(obj) on
+	 * another thread (control/app/reload_build.c).
+	 */
+	void (*free_offload)(void *obj, void (*free_fn)(void *obj));
 	_Atomic(struct dp_carp *) carp;	/* [P] NULL: MASTER for nothing */
 	_Atomic(struct dp_rules *) rules; /* [P] ruleset and pf options (filter.h) */
 	_Atomic uint32_t states_total;	/* [A] states of all workers (limit, adaptive) */
@@ -342,10 +348,27 @@ struct dp_route_conf {
  * static route whose gateway is on no connected prefix is skipped and
  * reported in *unresolved (may be NULL).  Gateways get their neighbour
  * entries in dp's table.  Nothing is published.  NULL on failure.
+ * [C]: dp_fib_build_detached() then dp_fib_bind().
  */
 struct dp_fib *dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
 			    const struct dp_route_conf *routes, unsigned int n,
 			    unsigned int *unresolved, char *err, size_t errlen);
+/*
+ * The same FIB with its gateways' next hops not bound to neighbour entries
+ * (neigh 0), on NUMA socket socket.  Reads only its arguments and touches
+ * nothing shared: any thread may call it, also while the control core runs
+ * (the reload's builder thread does).
+ */
+struct dp_fib *dp_fib_build_detached(int socket, const struct dp_iface *ifs,
+				     unsigned int n_ifs, const struct dp_route_conf *routes,
+				     unsigned int n, unsigned int *unresolved, char *err,
+				     size_t errlen);
+/*
+ * [C] Gives every gateway next hop of f (not published yet) its neighbour
+ * entry, created unresolved if new: O(next hops), not O(routes).  -ENOSPC
+ * with err filled when the neighbour table is full.
+ */
+int dp_fib_bind(struct dp_main *dp, struct dp_fib *f, char *err, size_t errlen);
 
 /*
  * What dp_fib_build() of the same input needs, and whether it fits the FIB
@@ -380,6 +403,8 @@ void dp_fib_free(struct dp_fib *fib);
 void dp_fib_free_at_exit(struct dp_fib *fib);
 /* Frees published objects whose grace period is over; wait = block until they are. */
 void dp_reclaim(struct dp_main *dp, bool wait);
+/* [C] Old objects still waiting for their grace period. */
+unsigned int dp_reclaim_pending(void);
 /*
  * Queues obj (just unpublished) to be freed with free_fn once every worker
  * has passed a quiescent state.  Never blocks unless 16 objects wait.

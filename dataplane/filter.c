@@ -851,7 +851,7 @@ struct dp_rules *
 dp_rules_new(struct dp_main *dp, struct dpf_ruleset *rs, void (*rs_free)(struct dpf_ruleset *rs),
 	     const uint32_t *timeouts, uint32_t limit_states)
 {
-	static unsigned int gen;
+	static _Atomic unsigned int gen;	/* rulesets may be built on two threads */
 	struct dp_rules *r;
 	unsigned int n = rs->n;
 
@@ -873,7 +873,7 @@ dp_rules_new(struct dp_main *dp, struct dpf_ruleset *rs, void (*rs_free)(struct 
 	r->rs_free = rs_free;
 	r->acl = rs->acl;
 	r->n_rules = n;
-	r->gen = ++gen;
+	r->gen = atomic_fetch_add(&gen, 1) + 1;
 	r->default_pass = rs->default_pass;
 	memcpy(r->timeouts, timeouts, sizeof(r->timeouts));
 	r->limit_states = limit_states;

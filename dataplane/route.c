@@ -8,9 +8,19 @@
  * local addresses over connected prefixes over static routes, since later
  * rte_fib_add() calls replace earlier ones and we add in that reverse order.
  *
- * A gateway's neighbour slot is created (unresolved) at build time and its
- * index stored in the next hop, so workers forwarding through a gateway
- * read the MAC with one load and no hash lookup.
+ * A gateway's neighbour slot is created (unresolved) before the FIB is
+ * published and its index stored in the next hop, so workers forwarding
+ * through a gateway read the MAC with one load and no hash lookup.
+ *
+ * Building is split for the reload's builder thread (control/app/
+ * reload_build.c): dp_fib_build_detached() reads only its arguments and
+ * touches nothing shared (its rte_fib objects have names of their own), so
+ * it may run on any thread while the control core runs; dp_fib_bind()
+ * creates the gateways' neighbour slots, which only the neighbour table's
+ * single writer, the control core, may do.  A prefix's place in the route
+ * table and a next hop's id are found through hash indexes (fib_index.h),
+ * so a build is linear in the number of prefixes: the linear searches it
+ * replaced took about 2 s for 80,000 routes.
  *
  * One walk (fib_walk) yields the prefixes in that order.  dp_fib_build()
  * adds them; dp_fib_fit() replays what rte_rib, DIR24_8 and the trie would
@@ -29,17 +39,26 @@
 #include <rte_fib6.h>
 
 #include "dataplane/dp.h"
+#include "dataplane/fib_index.h"
 #include "proto/proto.h"
 
 PROTO_NAME_FN(dp_nh_name, unsigned int, DP_NH_LIST, DP_NH_MAX);
 
 struct fib_builder {
-	struct dp_main *dp;		/* for the gateways' neighbour entries */
 	struct dp_fib *fib;
+	struct fib_index route_ix;	/* struct fib_pfx_key -> index into fib->routes */
+	struct fib_index nh_ix;		/* struct dp_nh (neigh 0) -> next hop id */
 	unsigned int cap_nh;
 	unsigned int cap_routes;
 	char *err;
 	size_t errlen;
+};
+
+/* A prefix as route_ix keys it: host bits clear, no padding. */
+struct fib_pfx_key {
+	uint8_t af;
+	uint8_t plen;
+	uint8_t addr[16];
 };
 
 bool
@@ -95,22 +114,24 @@ fib_grow(void *arr, unsigned int n, unsigned int *cap, size_t sz)
 	return bigger;
 }
 
+/* The id of next hop nh (neigh not set: dp_fib_bind() sets it), added if new. */
 static int
 nh_add(struct fib_builder *b, const struct dp_nh *nh)
 {
 	struct dp_fib *f = b->fib;
 	struct dp_nh *grown;
-	unsigned int i;
+	int64_t id;
 
-	for (i = 1; i < f->n_nh; i++)
-		if (memcmp(&f->nh[i], nh, sizeof(*nh)) == 0)
-			return (int)i;
 	grown = fib_grow(f->nh, f->n_nh, &b->cap_nh, sizeof(*f->nh));
 	if (grown == NULL)
 		return -ENOMEM;
 	f->nh = grown;
-	f->nh[f->n_nh] = *nh;
-	return (int)f->n_nh++;
+	id = fib_index_get_or_add(&b->nh_ix, nh, f->n_nh);
+	if (id < 0)
+		return -ENOMEM;
+	if (id == f->n_nh)
+		f->nh[f->n_nh++] = *nh;
+	return (int)id;
 }
 
 static int
@@ -118,8 +139,9 @@ route_add(struct fib_builder *b, const struct dp_addr *dst, uint32_t nh)
 {
 	struct dp_fib *f = b->fib;
 	struct dp_addr d = *dst;
+	struct fib_pfx_key k;
 	struct dp_route *grown;
-	unsigned int i;
+	int64_t i;
 	int rc;
 
 	prefix_mask(&d);
@@ -133,17 +155,22 @@ route_add(struct fib_builder *b, const struct dp_addr *dst, uint32_t nh)
 	}
 	if (rc != 0)
 		return rc;
-	for (i = 0; i < f->n_routes; i++) {
-		if (f->routes[i].dst.af == d.af && f->routes[i].dst.plen == d.plen &&
-		    memcmp(f->routes[i].dst.addr, d.addr, 16) == 0) {
-			f->routes[i].nh = nh;
-			return 0;
-		}
-	}
+	/* The same prefix again (a connected network over a static route): replace. */
 	grown = fib_grow(f->routes, f->n_routes, &b->cap_routes, sizeof(*f->routes));
 	if (grown == NULL)
 		return -ENOMEM;
 	f->routes = grown;
+	memset(&k, 0, sizeof(k));
+	k.af = d.af;
+	k.plen = d.plen;
+	memcpy(k.addr, d.addr, 16);
+	i = fib_index_get_or_add(&b->route_ix, &k, f->n_routes);
+	if (i < 0)
+		return -ENOMEM;
+	if (i < f->n_routes) {
+		f->routes[i].nh = nh;
+		return 0;
+	}
 	f->routes[f->n_routes].dst = d;
 	f->routes[f->n_routes].nh = nh;
 	f->n_routes++;
@@ -293,15 +320,7 @@ build_item(void *arg, const struct fib_item *it)
 	char pfx[64];
 	int nh, rc;
 
-	if (h.kind == DP_NH_GATEWAY) {
-		int ng = dp_neigh_get(b->dp, h.iface, h.af, h.gw, true);
-
-		if (ng < 0) {
-			snprintf(b->err, b->errlen, "neighbour table full");
-			return -ENOSPC;
-		}
-		h.neigh = (uint32_t)ng;
-	}
+	h.neigh = 0;		/* dp_fib_bind() */
 	nh = nh_add(b, &h);
 	if (nh < 0) {
 		snprintf(b->err, b->errlen, "out of memory building the FIB");
@@ -318,11 +337,12 @@ build_item(void *arg, const struct fib_item *it)
 }
 
 struct dp_fib *
-dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
-	     const struct dp_route_conf *routes, unsigned int n, unsigned int *unresolved,
-	     char *err, size_t errlen)
+dp_fib_build_detached(int socket, const struct dp_iface *ifs, unsigned int n_ifs,
+		      const struct dp_route_conf *routes, unsigned int n, unsigned int *unresolved,
+		      char *err, size_t errlen)
 {
-	static unsigned int gen;
+	/* Names of FIBs that live at once differ: builds may run on two threads. */
+	static _Atomic unsigned int gen;
 	struct rte_fib_conf c4 = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = 0,
@@ -335,8 +355,7 @@ dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
 		.max_routes = DP_FIB_MAX_ROUTES,
 		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = DP_FIB6_TBL8 },
 	};
-	struct fib_builder b = { .dp = dp, .cap_nh = 16, .cap_routes = 16, .err = err,
-				 .errlen = errlen };
+	struct fib_builder b = { .cap_nh = 16, .cap_routes = 16, .err = err, .errlen = errlen };
 	struct dp_fib *f;
 	char name[32];
 
@@ -344,28 +363,69 @@ dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
 	if (f == NULL)
 		goto nomem;
 	b.fib = f;
-	f->gen = ++gen;
+	f->gen = atomic_fetch_add(&gen, 1) + 1;
+	if (fib_index_init(&b.route_ix, sizeof(struct fib_pfx_key), n + 16) != 0 ||
+	    fib_index_init(&b.nh_ix, sizeof(struct dp_nh), 16) != 0)
+		goto nomem;
 	f->nh = calloc(b.cap_nh, sizeof(*f->nh));
 	f->routes = calloc(b.cap_routes, sizeof(*f->routes));
 	if (f->nh == NULL || f->routes == NULL)
 		goto nomem;
 	f->n_nh = 1;		/* 0 = DP_NH_NONE */
 	snprintf(name, sizeof(name), "dpf_fib4_%u", f->gen);
-	f->fib4 = rte_fib_create(name, (int)rte_socket_id(), &c4);
+	f->fib4 = rte_fib_create(name, socket, &c4);
 	snprintf(name, sizeof(name), "dpf_fib6_%u", f->gen);
-	f->fib6 = rte_fib6_create(name, (int)rte_socket_id(), &c6);
+	f->fib6 = rte_fib6_create(name, socket, &c6);
 	if (f->fib4 == NULL || f->fib6 == NULL) {
 		snprintf(err, errlen, "cannot create FIB: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
 	if (fib_walk(ifs, n_ifs, routes, n, unresolved, build_item, &b) != 0)
 		goto fail;
+	fib_index_fini(&b.route_ix);
+	fib_index_fini(&b.nh_ix);
 	return f;
 nomem:
 	snprintf(err, errlen, "out of memory building the FIB");
 fail:
+	fib_index_fini(&b.route_ix);
+	fib_index_fini(&b.nh_ix);
 	dp_fib_free(f);
 	return NULL;
+}
+
+int
+dp_fib_bind(struct dp_main *dp, struct dp_fib *f, char *err, size_t errlen)
+{
+	for (unsigned int i = 1; i < f->n_nh; i++) {
+		struct dp_nh *h = &f->nh[i];
+		int ng;
+
+		if (h->kind != DP_NH_GATEWAY)
+			continue;
+		ng = dp_neigh_get(dp, h->iface, h->af, h->gw, true);
+		if (ng < 0) {
+			snprintf(err, errlen, "neighbour table full");
+			return -ENOSPC;
+		}
+		h->neigh = (uint32_t)ng;
+	}
+	return 0;
+}
+
+struct dp_fib *
+dp_fib_build(struct dp_main *dp, const struct dp_iface *ifs, unsigned int n_ifs,
+	     const struct dp_route_conf *routes, unsigned int n, unsigned int *unresolved,
+	     char *err, size_t errlen)
+{
+	struct dp_fib *f = dp_fib_build_detached((int)rte_socket_id(), ifs, n_ifs, routes, n,
+						 unresolved, err, errlen);
+
+	if (f != NULL && dp_fib_bind(dp, f, err, errlen) != 0) {
+		dp_fib_free(f);
+		return NULL;
+	}
+	return f;
 }
 
 /* --- what a FIB needs --- */

@@ -307,7 +307,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	const struct dpf_config *cfg = plan->cfg;
 	struct app *app;
 	char err[512] = "";
-	uint64_t hz = rte_get_tsc_hz(), last_link = 0, next_ctl = 0;
+	uint64_t hz = rte_get_tsc_hz(), last_link = 0, next_ctl = 0, last_iter;
 	uint64_t ctl_period = hz / 1000000 * APP_CTL_PERIOD_US;
 	int rc = -1;
 
@@ -364,9 +364,17 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	telemetry_start(app);
 	app_sd_notify("READY=1\nSTATUS=running");	/* ports up, config applied */
 
+	last_iter = rte_rdtsc();
 	while (!*stop) {
 		unsigned int work = local_poll(&app->local) + carp_poll(app->carp);
 		uint64_t now = rte_rdtsc();
+
+		/* The loop's gaps: what a CARP advert may have waited (show info). */
+		if (now - last_iter > app->gap_max_tsc)
+			app->gap_max_tsc = now - last_iter;
+		if (now - last_iter > app->gap_reload_tsc)
+			app->gap_reload_tsc = now - last_iter;
+		last_iter = now;
 
 		if (now >= next_ctl) {
 			work += app_ctl_poll(app);

@@ -37,6 +37,13 @@ struct app {
 	uint32_t host_id;
 	unsigned int unresolved_routes;
 	uint64_t loops;
+	/*
+	 * The control loop's longest gap between two iterations, in TSC
+	 * cycles: since start, and since the last reload began (reload.c
+	 * resets it): what a CARP advert or a pfsync flush may have waited.
+	 */
+	uint64_t gap_max_tsc;
+	uint64_t gap_reload_tsc;
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 	struct filter_ctl *filter;	/* state kills under way (filter_cmds.c) */
 	struct reload *reload;		/* live plans, rollback, runtime tables (reload.c) */

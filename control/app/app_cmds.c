@@ -145,6 +145,12 @@ info_neigh_text(struct ctl_out *out, struct app *app)
 		info_count(out, nbr_counter_name(i), t->counters[i]);
 }
 
+static uint64_t
+tsc_us(uint64_t tsc)
+{
+	return tsc * 1000000 / rte_get_tsc_hz();
+}
+
 static int
 cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 {
@@ -176,6 +182,10 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		json_object_set_new(j, "hostid", json_integer(app->host_id));
 		json_object_set_new(j, "version", json_string(DPF_VERSION));
 		json_object_set_new(j, "workers", json_integer(app->dp->n_workers));
+		json_object_set_new(j, "loop_gap_max_us", json_integer((json_int_t)tsc_us(
+					    app->gap_max_tsc)));
+		json_object_set_new(j, "loop_gap_since_reload_us", json_integer((json_int_t)tsc_us(
+					    app->gap_reload_tsc)));
 		json_object_set_new(j, "rx_packets", json_integer((json_int_t)s->rx_pkts));
 		json_object_set_new(j, "forwarded", json_integer((json_int_t)s->fwd_pkts));
 		json_object_set_new(j, "local", json_integer((json_int_t)s->local_pkts));
@@ -201,7 +211,10 @@ cmd_show_info(struct ctl_out *out, int argc, char **argv, void *arg)
 		   (long)(up % 60), 13, "");
 	ctl_printf(out, "Hostid:   0x%08x\n", app->host_id);
 	ctl_printf(out, "Hostname: %s\n", app->cfg->system.hostname);
-	ctl_printf(out, "Workers:  %u\n\n", app->dp->n_workers);
+	ctl_printf(out, "Workers:  %u\n", app->dp->n_workers);
+	ctl_printf(out, "Control loop: longest gap %.1f ms since start, %.1f ms since the last "
+		   "reload\n\n", (double)tsc_us(app->gap_max_tsc) / 1000.0,
+		   (double)tsc_us(app->gap_reload_tsc) / 1000.0);
 	info_head(out, "Packets");
 	info_rate(out, "received", s->rx_pkts, secs);
 	info_rate(out, "forwarded", s->fwd_pkts, secs);

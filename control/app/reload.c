@@ -38,8 +38,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
 #include "control/app/app.h"
 #include "control/app/reload.h"
+#include "control/app/reload_build.h"
 #include "control/plan/plan_diff.h"
 #include "dataplane/filter.h"
 
@@ -56,6 +60,12 @@ struct reload {
 	struct reload_tables *tables;	/* runtime table contents; NULL: the live plan's */
 	char pending_by[64];		/* "uid=U pid=P" of the configure that waits */
 	uint64_t applied, refused, rollbacks;
+	/* The job on the builder thread (reload_build.h) and what goes with it: */
+	struct reload_builder builder;
+	struct ctl_pending *reply;	/* its client's deferred reply; NULL: the timer's */
+	char job_who[64];		/* "uid=U pid=P", or "the rollback timer" */
+	unsigned int job_timeout_s;	/* APPLY: configure ... timeout S */
+	bool job_reclaim_pending;	/* old objects waited for their grace period at the start */
 };
 
 void
@@ -101,32 +111,10 @@ live(const struct app *app)
 	return app->reload->hist.cur;
 }
 
-/*
- * Builds p's objects and swaps them in; nothing changes on failure.  The
- * FIB is built again only when the routes differ (with_fib): it is the
- * larger object (rte_lpm's tables take tens of MB), and what it holds
- * otherwise (the interfaces' networks) cannot change live.  Objects that
- * earlier reloads replaced are freed first, once the workers have passed
- * a quiescent point (they do every poll), so that a run of reloads needs
- * the memory of one spare FIB, not of one per reload.
- */
-static int
-apply(struct app *app, const struct dpf_plan *p, bool with_fib, char *err, size_t errlen)
+static const char *
+shown_file(const char *path)
 {
-	struct plan_objs o;
-
-	dp_reclaim(app->dp, false);
-	if (!with_fib)
-		return reload_publish_rules(app, p, NULL, err, errlen);
-	if (plan_instantiate(p, app->dp, &o, err, errlen) != 0) {
-		/* The grace period of the last swap may not have ended: wait for it once. */
-		dp_reclaim(app->dp, true);
-		if (plan_instantiate(p, app->dp, &o, err, errlen) != 0)
-			return -1;
-	}
-	app->unresolved_routes = o.unresolved_routes;
-	plan_publish(app->dp, &o);
-	return 0;
+	return path != NULL ? path : "(embedded default)";
 }
 
 /*
@@ -186,34 +174,6 @@ parse_timeout(const char *s, unsigned int *secs)
 	return 0;
 }
 
-/* Loads, compiles and diffs FILE; the candidate in *cand, or -1 with the reply written. */
-static int
-candidate(struct ctl_out *out, struct app *app, const char *path, struct dpf_plan **cand,
-	  struct plan_diff *d)
-{
-	struct cfg_error e;
-	char msg[CFG_ERR_MAX + 512];
-
-	memset(&e, 0, sizeof(e));
-	if (plan_load(path, &reload_opts, cand, &e) != 0) {
-		cfg_error_format(&e, path != NULL ? path : "(embedded default)", msg, sizeof(msg));
-		ctl_error(out, CTL_FAILED, "%s; nothing changed", msg);
-		return -1;
-	}
-	if (plan_diff(live(app), *cand, app->plan->limits[PFLIMIT_STATES], d) != 0) {
-		plan_free(*cand);
-		ctl_error(out, CTL_FAILED, "out of memory comparing the configurations");
-		return -1;
-	}
-	if (d->refused) {
-		ctl_error(out, CTL_FAILED, "%s: %s: needs a restart (%s); nothing changed",
-			  path != NULL ? path : "(embedded default)", d->key, d->why);
-		plan_free(*cand);
-		return -1;
-	}
-	return 0;
-}
-
 static void
 changes_text(const struct plan_diff *d, char *buf, size_t len)
 {
@@ -226,88 +186,220 @@ changes_text(const struct plan_diff *d, char *buf, size_t len)
 		snprintf(buf + o, len - o, ",...");
 }
 
-static int
-cfg_check(struct ctl_out *out, struct app *app, const char *path)
+static double
+tsc_ms(uint64_t tsc)
 {
-	struct dpf_plan *cand;
-	struct plan_diff d;
-	char ch[512];
+	return (double)tsc * 1000.0 / (double)rte_get_tsc_hz();
+}
 
-	if (candidate(out, app, path, &cand, &d) != 0)
+/* 8003 while a job runs: what runs, for how long. */
+static bool
+refuse_if_building(struct ctl_out *out, struct app *app)
+{
+	struct reload *r = app->reload;
+	const struct reload_job *j = r->builder.job;
+
+	if (j == NULL)
+		return false;
+	ctl_error(out, CTL_BUSY, "a configuration is being built (%s %s, %" PRIu64 " ms so far, "
+		  "by %s): try again when it is done", reload_job_name(j->kind),
+		  j->kind == RELOAD_JOB_UNDO || j->kind == RELOAD_JOB_ROLLBACK ?
+		  (r->prev_file != NULL ? r->prev_file : "(previous)") : shown_file(j->path),
+		  (reload_mono_us() - r->builder.started_us) / 1000, r->job_who);
+	return true;
+}
+
+/*
+ * Starts a job on the builder thread (reload_build.h) and defers out's
+ * reply until reload_poll() finishes it; out NULL: the rollback timer's.
+ * 0, or -1 with the reply written and nothing started.
+ */
+static int
+job_begin(struct ctl_out *out, struct app *app, enum reload_job_kind kind, const char *path,
+	  unsigned int timeout_s)
+{
+	struct reload *r = app->reload;
+	struct reload_job *job;
+	struct ctl_pending *reply = NULL;
+	int rc;
+
+	if (out != NULL && refuse_if_building(out, app))
 		return -1;
-	changes_text(&d, ch, sizeof(ch));
-	if (ctl_out_json(out)) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "file", json_string(path != NULL ? path :
-							   "(embedded default)"));
-		json_object_set_new(o, "changes", json_integer(d.n_live));
-		ctl_json(out, o);
-	} else {
-		ctl_printf(out, "%s: ok, %u live changes%s%s\n",
-			   path != NULL ? path : "(embedded default)", d.n_live,
-			   d.n_live ? ": " : "", ch);
+	if (r->builder.job != NULL)
+		return -1;
+	if ((kind == RELOAD_JOB_UNDO || kind == RELOAD_JOB_ROLLBACK) && r->hist.prev == NULL) {
+		if (out != NULL)
+			ctl_error(out, CTL_FAILED, "undo: no previous configuration");
+		return -1;
 	}
-	plan_free(cand);
+	job = calloc(1, sizeof(*job));
+	if (job == NULL || (path != NULL && (job->path = strdup(path)) == NULL)) {
+		free(job);
+		if (out != NULL)
+			ctl_error(out, CTL_FAILED, "out of memory");
+		return -1;
+	}
+	if (out != NULL) {
+		reload_peer(out, r->job_who, sizeof(r->job_who));
+		reply = ctl_defer(out);
+		if (reply == NULL) {
+			reload_job_free(job);
+			ctl_error(out, CTL_FAILED, "out of memory");
+			return -1;
+		}
+	} else {
+		snprintf(r->job_who, sizeof(r->job_who), "the rollback timer");
+	}
+	job->kind = kind;
+	job->opts = &reload_opts;
+	job->live = live(app);
+	job->target = kind == RELOAD_JOB_UNDO || kind == RELOAD_JOB_ROLLBACK ? r->hist.prev : NULL;
+	job->states_boot = app->plan->limits[PFLIMIT_STATES];
+	job->dp = app->dp;
+	job->socket = (int)rte_socket_id();
+	r->job_timeout_s = timeout_s;
+	if (kind != RELOAD_JOB_CHECK) {
+		/* Free what earlier reloads replaced now, to have room for the new objects. */
+		dp_reclaim(app->dp, false);
+		r->job_reclaim_pending = dp_reclaim_pending() > 0;
+		app->gap_reload_tsc = 0;
+	}
+	rc = reload_builder_start(&r->builder, job);
+	if (rc != 0) {
+		reload_job_free(job);
+		if (reply != NULL) {
+			ctl_error(ctl_pending_out(reply), CTL_FAILED,
+				  "cannot start the builder thread: %s; nothing changed",
+				  strerror(-rc));
+			ctl_pending_finish(reply);
+		}
+		return -1;
+	}
+	r->reply = reply;
 	return 0;
 }
 
-static int
-cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int timeout_s)
+/* The reply of a job that changes nothing, and the log of a refused one. */
+static void
+job_refused(struct app *app, struct reload_job *job, struct ctl_out *out)
 {
 	struct reload *r = app->reload;
-	struct dpf_plan *cand;
-	struct plan_diff d;
-	struct pflog_writer *w = NULL;
-	char err[512], who[64], ch[512];
-	const char *shown = path != NULL ? path : "(embedded default)";
-	char *file;
-	uint64_t t0 = mono_ms(), t1;
+	const char *shown = shown_file(job->path);
 
-	reload_peer(out, who, sizeof(who));
-	if (plan_hist_pending(&r->hist)) {
-		ctl_error(out, CTL_BUSY, "a configuration waits for `configure confirm` (%" PRIu64
-			  " s left): confirm or undo it first", plan_hist_left(&r->hist,
-			  mono_ms()) / 1000 + 1);
-		return -1;
+	switch (job->stage) {
+	case RELOAD_STAGE_LOAD:
+		ctl_error(out, CTL_FAILED, "%s; nothing changed", job->err);
+		break;
+	case RELOAD_STAGE_REFUSED:
+		ctl_error(out, CTL_FAILED, "%s: %s: needs a restart (%s); nothing changed", shown,
+			  job->diff.key, job->diff.why);
+		break;
+	case RELOAD_STAGE_DIFF:
+		ctl_error(out, CTL_FAILED, "%s", job->err);
+		break;
+	default:
+		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown, job->err);
+		break;
 	}
-	if (candidate(out, app, path, &cand, &d) != 0) {
+	if (job->kind == RELOAD_JOB_APPLY) {
 		r->refused++;
-		printf("dpf: reload: event=refused %s file=%s\n", who, shown);
+		printf("dpf: reload: event=refused %s file=%s stage=%s\n", r->job_who, shown,
+		       reload_stage_name(job->stage));
 		fflush(stdout);
+	}
+}
+
+static void
+finish_check(struct app *app, struct reload_job *job, struct ctl_out *out)
+{
+	const char *shown = shown_file(job->path);
+	char ch[512];
+
+	(void)app;
+	changes_text(&job->diff, ch, sizeof(ch));
+	if (ctl_out_json(out)) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "file", json_string(shown));
+		json_object_set_new(o, "changes", json_integer(job->diff.n_live));
+		ctl_json(out, o);
+	} else {
+		ctl_printf(out, "%s: ok, %u live changes%s%s\n", shown, job->diff.n_live,
+			   job->diff.n_live ? ": " : "", ch);
+	}
+}
+
+/*
+ * Finish on the control thread: the objects the builder made are bound
+ * (gateways' neighbour entries), what else can still fail is prepared
+ * (the pflog file), and only then is anything swapped.  Live changes of
+ * other parts (CARP, addresses, sync) prepare and commit here as well:
+ * prepare before "commit", commit at it, abort on the failure path.
+ * Returns 0 when published; -1 with err and nothing changed.
+ */
+static int
+finish_publish(struct app *app, const struct dpf_plan *p, struct reload_job *job,
+	       struct pflog_writer **w, char *err, size_t errlen)
+{
+	*w = NULL;
+	if (plan_bind(p, app->dp, &job->objs, err, errlen) != 0 ||
+	    pflog_open_for(app, p, w, err, errlen) != 0) {
+		plan_objs_free(&job->objs);
 		return -1;
 	}
-	file = strdup(shown);
-	t1 = mono_ms();
-	if (file == NULL || pflog_open_for(app, cand, &w, err, sizeof(err)) != 0 ||
-	    apply(app, cand, d.routes, err, sizeof(err)) != 0) {
-		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown,
-			  file == NULL ? "out of memory" : err);
-		if (w != NULL)
-			pflog_writer_close(w);
+	/* commit: nothing below fails */
+	if (job->objs.fib != NULL)
+		app->unresolved_routes = job->objs.unresolved_routes;
+	plan_publish(app->dp, &job->objs);
+	pflog_switch(app, *w);
+	app->cfg = p->cfg;	/* what `show info` prints: the live config */
+	tables_reset(app->reload);
+	return 0;
+}
+
+static void
+finish_apply(struct app *app, struct reload_job *job, struct ctl_out *out, uint64_t t_fin)
+{
+	struct reload *r = app->reload;
+	const char *shown = shown_file(job->path);
+	unsigned int timeout_s = r->job_timeout_s;
+	struct pflog_writer *w;
+	char err[512], ch[512];
+	char *file = strdup(shown);
+
+	if (file == NULL) {
+		snprintf(job->err, sizeof(job->err), "out of memory");
+		job->stage = RELOAD_STAGE_BUILD;
+		job_refused(app, job, out);
+		return;
+	}
+	if (finish_publish(app, job->cand, job, &w, err, sizeof(err)) != 0) {
+		snprintf(job->err, sizeof(job->err), "%s", err);
+		job->stage = RELOAD_STAGE_BUILD;
+		job_refused(app, job, out);
 		free(file);
-		plan_free(cand);
-		r->refused++;
-		printf("dpf: reload: event=refused %s file=%s\n", who, shown);
-		fflush(stdout);
-		return -1;
+		return;
 	}
-	pflog_switch(app, w);
-	app->cfg = cand->cfg;	/* what `show info` prints: the live config */
-	tables_reset(r);
-	plan_drop(app, plan_hist_push(&r->hist, cand, mono_ms(), (uint64_t)timeout_s * 1000));
+	plan_drop(app, plan_hist_push(&r->hist, job->cand, mono_ms(), (uint64_t)timeout_s * 1000));
+	job->cand = NULL;	/* the history's now */
 	free(r->prev_file);
 	r->prev_file = (char *)r->cur_file;
 	r->cur_file = file;
 	r->applied++;
-	changes_text(&d, ch, sizeof(ch));
-	/* check_ms: load, compile, compare; build_ms: objects built and swapped. */
+	changes_text(&job->diff, ch, sizeof(ch));
+	/*
+	 * check_ms: load, compile, compare; build_ms: objects built (both on
+	 * the builder thread); finish_ms: bound and swapped on the control
+	 * core; gap_ms: the control loop's longest gap meanwhile.
+	 */
 	printf("dpf: reload: event=applied %s file=%s check_ms=%" PRIu64 " build_ms=%" PRIu64
-	       " changes=%u%s%s", who, shown, t1 - t0, mono_ms() - t1, d.n_live,
-	       d.n_live ? " keys=" : "", ch);
+	       " finish_ms=%.1f gap_ms=%.1f changes=%u%s%s", r->job_who, shown,
+	       job->check_us / 1000, job->build_us / 1000,
+	       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc),
+	       job->diff.n_live, job->diff.n_live ? " keys=" : "", ch);
 	if (timeout_s) {
 		printf(" confirm_within=%us", timeout_s);
-		snprintf(r->pending_by, sizeof(r->pending_by), "%s", who);
+		snprintf(r->pending_by, sizeof(r->pending_by), "%s", r->job_who);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -315,58 +407,104 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		json_t *o = json_object();
 
 		json_object_set_new(o, "file", json_string(shown));
-		json_object_set_new(o, "changes", json_integer(d.n_live));
+		json_object_set_new(o, "changes", json_integer(job->diff.n_live));
 		json_object_set_new(o, "confirm_within", json_integer(timeout_s));
+		json_object_set_new(o, "build_ms", json_integer((json_int_t)(job->build_us / 1000)));
 		ctl_json(out, o);
 	} else {
-		ctl_printf(out, "%s: applied, %u live changes%s%s\n", shown, d.n_live,
-			   d.n_live ? ": " : "", ch);
+		ctl_printf(out, "%s: applied, %u live changes%s%s\n", shown, job->diff.n_live,
+			   job->diff.n_live ? ": " : "", ch);
 		if (timeout_s)
 			ctl_printf(out, "rolls back in %u s unless `configure confirm`\n", timeout_s);
 	}
-	return 0;
 }
 
-/* Back to the previous configuration (undo, or the timer: who NULL). */
-static int
-cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
+/* Back to the previous configuration (undo, or the timer: ROLLBACK). */
+static void
+finish_undo(struct app *app, struct reload_job *job, struct ctl_out *out, uint64_t t_fin)
 {
 	struct reload *r = app->reload;
-	const struct dpf_plan *prev = r->hist.prev;
-	struct pflog_writer *w = NULL;
-	struct plan_diff d;
+	struct pflog_writer *w;
+	char err[512];
 	char *f;
 
-	if (prev == NULL) {
-		snprintf(err, errlen, "no previous configuration");
-		return -1;
+	if (job->stage != RELOAD_STAGE_OK ||
+	    finish_publish(app, job->target, job, &w, err, sizeof(err)) != 0) {
+		if (job->stage == RELOAD_STAGE_OK)
+			snprintf(job->err, sizeof(job->err), "%s", err);
+		if (job->kind == RELOAD_JOB_ROLLBACK) {
+			/* Building the previous objects failed (memory): keep what runs. */
+			fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"%s\" file=%s; "
+				"the unconfirmed configuration stays\n", job->err, r->cur_file);
+			plan_hist_confirm(&r->hist);
+		} else {
+			ctl_error(out, CTL_FAILED, "undo: %s", job->err);
+		}
+		return;
 	}
-	/* Out of memory for the comparison: build everything again. */
-	if (plan_diff(live(app), prev, app->plan->limits[PFLIMIT_STATES], &d) != 0)
-		d.routes = true;
-	if (pflog_open_for(app, prev, &w, err, errlen) != 0)
-		return -1;
-	if (apply(app, prev, d.routes, err, errlen) != 0) {
-		if (w != NULL)
-			pflog_writer_close(w);
-		return -1;
-	}
-	pflog_switch(app, w);
-	app->cfg = prev->cfg;
-	tables_reset(r);
 	plan_drop(app, plan_hist_undo(&r->hist));
 	f = (char *)r->cur_file;
 	r->cur_file = r->prev_file;
 	r->prev_file = NULL;
 	free(f);
-	if (who == NULL)
+	if (job->kind == RELOAD_JOB_ROLLBACK) {	/* who applied what is rolled back */
 		r->rollbacks++;
-	if (who == NULL)	/* the timer: who applied what is rolled back */
-		printf("dpf: reload: event=rollback reason=no-confirm file=%s applied_by=\"%s\"\n",
-		       r->cur_file, r->pending_by);
-	else
-		printf("dpf: reload: event=undo %s file=%s\n", who, r->cur_file);
+		printf("dpf: reload: event=rollback reason=no-confirm file=%s applied_by=\"%s\" "
+		       "build_ms=%" PRIu64 " finish_ms=%.1f gap_ms=%.1f\n", r->cur_file,
+		       r->pending_by, job->build_us / 1000,
+		       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc));
+	} else {
+		printf("dpf: reload: event=undo %s file=%s build_ms=%" PRIu64 " finish_ms=%.1f "
+		       "gap_ms=%.1f\n", r->job_who, r->cur_file, job->build_us / 1000,
+		       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc));
+		ctl_printf(out, "%s: restored\n", r->cur_file);
+	}
 	fflush(stdout);
+}
+
+/*
+ * A job the builder thread has ended, on the control core: published and
+ * answered, or refused and answered; or, once, built again after the old
+ * objects' grace period (a build that ran out of memory while they waited
+ * to be freed, as a reload right after another may).  1 when the job was
+ * restarted (its reply stays deferred).
+ */
+static int
+job_finish(struct app *app, struct reload_job *job)
+{
+	struct reload *r = app->reload;
+	/* NULL only for the timer's ROLLBACK, which answers nobody. */
+	struct ctl_out *out = r->reply != NULL ? ctl_pending_out(r->reply) : NULL;
+	uint64_t t_fin = reload_mono_us();
+
+	if (job->stage == RELOAD_STAGE_BUILD && !job->build_only && r->job_reclaim_pending) {
+		dp_reclaim(app->dp, true);
+		r->job_reclaim_pending = false;
+		job->build_only = true;
+		if (reload_builder_start(&r->builder, job) == 0)
+			return 1;
+	}
+	switch (job->kind) {
+	case RELOAD_JOB_CHECK:
+		if (job->stage != RELOAD_STAGE_OK)
+			job_refused(app, job, out);
+		else
+			finish_check(app, job, out);
+		break;
+	case RELOAD_JOB_APPLY:
+		if (job->stage != RELOAD_STAGE_OK)
+			job_refused(app, job, out);
+		else
+			finish_apply(app, job, out, t_fin);
+		break;
+	default:
+		finish_undo(app, job, out, t_fin);
+		break;
+	}
+	if (r->reply != NULL)
+		ctl_pending_finish(r->reply);
+	r->reply = NULL;
+	reload_job_free(job);
 	return 0;
 }
 
@@ -375,6 +513,8 @@ cfg_status(struct ctl_out *out, struct app *app)
 {
 	struct reload *r = app->reload;
 	uint64_t left = plan_hist_left(&r->hist, mono_ms());
+	const struct reload_job *j = r->builder.job;
+	uint64_t building_ms = j != NULL ? (reload_mono_us() - r->builder.started_us) / 1000 : 0;
 
 	if (ctl_out_json(out)) {
 		json_t *o = json_object();
@@ -384,6 +524,9 @@ cfg_status(struct ctl_out *out, struct app *app)
 				    json_string(r->prev_file) : json_null());
 		json_object_set_new(o, "pending", json_boolean(plan_hist_pending(&r->hist)));
 		json_object_set_new(o, "rollback_in_ms", json_integer((json_int_t)left));
+		json_object_set_new(o, "building", j != NULL ?
+				    json_string(reload_job_name(j->kind)) : json_null());
+		json_object_set_new(o, "building_ms", json_integer((json_int_t)building_ms));
 		json_object_set_new(o, "applied", json_integer((json_int_t)r->applied));
 		json_object_set_new(o, "refused", json_integer((json_int_t)r->refused));
 		json_object_set_new(o, "rollbacks", json_integer((json_int_t)r->rollbacks));
@@ -394,6 +537,9 @@ cfg_status(struct ctl_out *out, struct app *app)
 	ctl_printf(out, "previous:  %s\n", r->prev_file != NULL ? r->prev_file : "(none)");
 	if (plan_hist_pending(&r->hist))
 		ctl_printf(out, "pending:   rolls back in %" PRIu64 " ms unless confirmed\n", left);
+	if (j != NULL)
+		ctl_printf(out, "building:  %s %s for %" PRIu64 " ms, by %s\n",
+			   reload_job_name(j->kind), shown_file(j->path), building_ms, r->job_who);
 	ctl_printf(out, "reloads:   %" PRIu64 " applied, %" PRIu64 " refused, %" PRIu64
 		   " rolled back\n", r->applied, r->refused, r->rollbacks);
 	return 0;
@@ -407,12 +553,14 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 {
 	struct app *app = arg;
 	struct reload *r = app->reload;
-	char err[512], who[64];
+	char who[64];
 	unsigned int timeout_s = 0;
 	const char *path = reload_path;
 
 	reload_peer(out, who, sizeof(who));
 	if (argc == 1 && strcmp(argv[0], "confirm") == 0) {
+		if (refuse_if_building(out, app))
+			return -1;
 		if (plan_hist_confirm(&r->hist) != 0) {
 			ctl_error(out, CTL_FAILED, "nothing to confirm");
 			return -1;
@@ -422,14 +570,8 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 		ctl_printf(out, "%s: confirmed\n", r->cur_file);
 		return 0;
 	}
-	if (argc == 1 && strcmp(argv[0], "undo") == 0) {
-		if (cfg_undo(app, who, err, sizeof(err)) != 0) {
-			ctl_error(out, CTL_FAILED, "undo: %s", err);
-			return -1;
-		}
-		ctl_printf(out, "%s: restored\n", r->cur_file);
-		return 0;
-	}
+	if (argc == 1 && strcmp(argv[0], "undo") == 0)
+		return job_begin(out, app, RELOAD_JOB_UNDO, NULL, 0);
 	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		return cfg_status(out, app);
 	if (argc >= 1 && strcmp(argv[0], "check") == 0) {
@@ -437,7 +579,7 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 			ctl_error(out, CTL_BAD_ARG, CONFIGURE_USAGE);
 			return -1;
 		}
-		return cfg_check(out, app, argc == 2 ? argv[1] : reload_path);
+		return job_begin(out, app, RELOAD_JOB_CHECK, argc == 2 ? argv[1] : reload_path, 0);
 	}
 	if (argc >= 1 && strcmp(argv[0], "timeout") != 0) {
 		if (strcmp(argv[0], "confirm") == 0 || strcmp(argv[0], "undo") == 0 ||
@@ -460,9 +602,17 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 		ctl_error(out, CTL_BAD_ARG, CONFIGURE_USAGE);
 		return -1;
 	}
+	if (refuse_if_building(out, app))
+		return -1;
+	if (plan_hist_pending(&r->hist)) {
+		ctl_error(out, CTL_BUSY, "a configuration waits for `configure confirm` (%" PRIu64
+			  " s left): confirm or undo it first", plan_hist_left(&r->hist,
+			  mono_ms()) / 1000 + 1);
+		return -1;
+	}
 	if (path == NULL)
 		ctl_printf(out, "dpf was started with the embedded default config: reloading it\n");
-	return cfg_apply(out, app, path, timeout_s);
+	return job_begin(out, app, RELOAD_JOB_APPLY, path, timeout_s);
 }
 
 static int
@@ -470,6 +620,10 @@ cmd_table(struct ctl_out *out, int argc, char **argv, void *arg)
 {
 	struct app *app = arg;
 
+	/* A change now would be lost to the configuration being built: refused. */
+	if (argc >= 2 && strcmp(argv[1], "show") != 0 && strcmp(argv[1], "test") != 0 &&
+	    refuse_if_building(out, app))
+		return -1;
 	return table_cmd(out, argc, argv, app, live(app), &app->reload->tables);
 }
 
@@ -488,6 +642,10 @@ reload_cmds_register(struct app *app, struct ctl_server *srv)
 		if (app->reload == NULL)
 			return -ENOMEM;
 		app->reload->hist.cur = (void *)app->plan;
+		app->reload->builder.spawn = rte_ctrl_thread_create;
+		app->reload->builder.run = reload_job_run;
+		reload_free_spawn(rte_ctrl_thread_create);
+		app->dp->free_offload = reload_free_offload;
 		app->reload->cur_file = strdup(reload_path != NULL ? reload_path :
 					       "(embedded default)");
 		if (app->reload->cur_file == NULL)
@@ -500,14 +658,22 @@ unsigned int
 reload_poll(struct app *app)
 {
 	struct reload *r = app->reload;
-	char err[512];
+	struct reload_job *job;
 
-	if (r == NULL || !plan_hist_due(&r->hist, mono_ms()))
+	if (r == NULL)
 		return 0;
-	if (cfg_undo(app, NULL, err, sizeof(err)) != 0) {
-		/* Building the previous objects failed (memory): keep what runs. */
-		fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"%s\" file=%s; "
-			"the unconfirmed configuration stays\n", err, r->cur_file);
+	if (r->builder.job != NULL) {
+		job = reload_builder_collect(&r->builder);
+		if (job == NULL)
+			return 0;	/* still building */
+		job_finish(app, job);
+		return 1;
+	}
+	if (!plan_hist_due(&r->hist, mono_ms()))
+		return 0;
+	if (job_begin(NULL, app, RELOAD_JOB_ROLLBACK, NULL, 0) != 0) {
+		fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"cannot start the "
+			"builder\" file=%s; the unconfirmed configuration stays\n", r->cur_file);
 		plan_hist_confirm(&r->hist);
 	}
 	return 1;
@@ -520,6 +686,15 @@ reload_fini(struct app *app)
 
 	if (r == NULL)
 		return;
+	/* A build under way: wait for it (it ends by itself) and drop it. */
+	reload_job_free(reload_builder_wait(&r->builder));
+	if (app->dp != NULL)
+		app->dp->free_offload = NULL;
+	reload_free_wait();
+	if (r->reply != NULL) {
+		ctl_error(ctl_pending_out(r->reply), CTL_FAILED, "dpf is stopping; nothing changed");
+		ctl_pending_finish(r->reply);
+	}
 	app->cfg = app->plan->cfg;
 	plan_drop(app, r->hist.cur);
 	plan_drop(app, r->hist.prev);

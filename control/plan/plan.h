@@ -147,7 +147,22 @@ struct plan_objs {
  */
 int plan_instantiate(const struct dpf_plan *p, struct dp_main *dp, struct plan_objs *o, char *err,
 		     size_t errlen);
-/* Publishes o's objects by pointer swap; o is emptied (dp owns them now). */
+/*
+ * plan_instantiate() in two parts, for a build off the control core:
+ * plan_build_objs() builds the ruleset objects and, with with_fib, the FIB
+ * (gateways not bound) on NUMA socket socket.  It reads only p and dp's
+ * [I] fields (n_workers), so any thread may run it while the control core
+ * runs.  plan_bind() [C] checks p's interfaces against dp's and binds the
+ * FIB's gateways to neighbour entries; on its failure the caller frees o.
+ */
+int plan_build_objs(const struct dpf_plan *p, const struct dp_main *dp, int socket, bool with_fib,
+		    struct plan_objs *o, char *err, size_t errlen);
+int plan_bind(const struct dpf_plan *p, struct dp_main *dp, struct plan_objs *o, char *err,
+	      size_t errlen);
+/*
+ * Publishes o's objects by pointer swap (a NULL one is not: the running one
+ * stays); o is emptied (dp owns them now).
+ */
 void plan_publish(struct dp_main *dp, struct plan_objs *o);
 /* Frees objects that were never published. */
 void plan_objs_free(struct plan_objs *o);
