@@ -40,6 +40,7 @@
 
 #include "control/app/app.h"
 #include "control/app/reload.h"
+#include "control/app/reload_parts.h"
 #include "control/plan/plan_diff.h"
 #include "dataplane/filter.h"
 
@@ -104,8 +105,9 @@ live(const struct app *app)
 /*
  * Builds p's objects and swaps them in; nothing changes on failure.  The
  * FIB is built again only when the routes differ (with_fib): it is the
- * larger object (rte_lpm's tables take tens of MB), and what it holds
- * otherwise (the interfaces' networks) cannot change live.  Objects that
+ * larger object (rte_lpm's tables take tens of MB); a change of the
+ * interfaces' addresses counts as one of the routes (plan_diff), since the
+ * FIB holds them as local and connected prefixes.  Objects that
  * earlier reloads replaced are freed first, once the workers have passed
  * a quiescent point (they do every poll), so that a run of reloads needs
  * the memory of one spare FIB, not of one per reload.
@@ -130,8 +132,7 @@ apply(struct app *app, const struct dpf_plan *p, bool with_fib, char *err, size_
 }
 
 /*
- * logging.pflog names another file (plan_diff refuses turning pflog on or
- * off): the new file is opened before anything is swapped, so a file that
+ * logging.pflog names another file (on or off: reload_parts.c): the new file is opened before anything is swapped, so a file that
  * cannot be opened refuses the reload; the old writer gets what the rings
  * hold then and is closed after the swap (pflog_switch()).
  */
@@ -259,6 +260,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	struct dpf_plan *cand;
 	struct plan_diff d;
 	struct pflog_writer *w = NULL;
+	struct reload_parts *parts = NULL;
 	char err[512], who[64], ch[512];
 	const char *shown = path != NULL ? path : "(embedded default)";
 	char *file;
@@ -280,9 +282,11 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	file = strdup(shown);
 	t1 = mono_ms();
 	if (file == NULL || pflog_open_for(app, cand, &w, err, sizeof(err)) != 0 ||
+	    reload_parts_prepare(app, cand, &parts, err, sizeof(err)) != 0 ||
 	    apply(app, cand, d.routes, err, sizeof(err)) != 0) {
 		ctl_error(out, CTL_FAILED, "%s: %s; nothing changed", shown,
 			  file == NULL ? "out of memory" : err);
+		reload_parts_abort(parts);
 		if (w != NULL)
 			pflog_writer_close(w);
 		free(file);
@@ -292,6 +296,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		fflush(stdout);
 		return -1;
 	}
+	reload_parts_commit(app, parts);	/* CARP, addresses, pfsync, pflog on/off */
 	pflog_switch(app, w);
 	app->cfg = cand->cfg;	/* what `show info` prints: the live config */
 	tables_reset(r);
@@ -334,6 +339,7 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 	struct reload *r = app->reload;
 	const struct dpf_plan *prev = r->hist.prev;
 	struct pflog_writer *w = NULL;
+	struct reload_parts *parts = NULL;
 	struct plan_diff d;
 	char *f;
 
@@ -346,11 +352,14 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 		d.routes = true;
 	if (pflog_open_for(app, prev, &w, err, errlen) != 0)
 		return -1;
-	if (apply(app, prev, d.routes, err, errlen) != 0) {
+	if (reload_parts_prepare(app, prev, &parts, err, errlen) != 0 ||
+	    apply(app, prev, d.routes, err, errlen) != 0) {
+		reload_parts_abort(parts);
 		if (w != NULL)
 			pflog_writer_close(w);
 		return -1;
 	}
+	reload_parts_commit(app, parts);
 	pflog_switch(app, w);
 	app->cfg = prev->cfg;
 	tables_reset(r);
