@@ -14,10 +14,13 @@
  *      errors as `dpf -n` (FILE:LINE:COLUMN: PATH: MESSAGE);
  *   2. plan_diff(): every difference to the live plan must be live, else
  *      the first restart key is named and nothing is applied;
- *   3. plan_instantiate(): the FIB and ruleset are built aside;
+ *   3. reload_parts_prepare() (CARP's vhids, pflog turned on: built aside,
+ *      reload_parts.h) and plan_instantiate(): the FIB and ruleset are
+ *      built aside;
  *   4. plan_publish(): both pointers are swapped; the workers pick them up
  *      at their next poll (each reads both once per poll), the old objects
- *      are freed after the grace period.
+ *      are freed after the grace period; then reload_parts_commit(), which
+ *      cannot fail: CARP, the interfaces' addresses, pfsync, pflog on/off.
  * Between the two swaps of step 4 a worker may run one poll with the new
  * FIB and the old ruleset: each is consistent by itself, and a packet's
  * verdict is taken from one ruleset (struct dp_wctx holds it for the
