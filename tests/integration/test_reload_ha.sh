@@ -127,7 +127,9 @@ ping_stop() {
 	read -r sent lost < <(awk '/packets transmitted/ { print $1, $1 - $4 }' "$TMP/ping.out")
 }
 
-# Variants.  Vhid 3 added (advskew as the node's), then fw1's at 200.
+# Variants of the boot configs.  Vhid 3 added (advskew as the node's), then fw1's at 200.
+fw_json 1 0
+fw_json 2 100
 for n in 1 2; do
 	skew=$(( (n - 1) * 100 ))
 	V3="c['carp']['vhids'].append({'vhid': 3, 'interface': 'lan', 'advskew': $skew, 'pass': 'k3', 'addresses': ['198.18.1.3']})"
