@@ -240,7 +240,7 @@ struct dp_worker {
 	unsigned int lcore;		/* [I] */
 	struct rte_ring *punt;		/* [I] worker -> control, SP/SC */
 	struct rte_ring *log;		/* [I] worker -> control pflog records, SP/SC;
-					 * NULL when pflog is off (dp_log.h) */
+					 * NULL when dp_conf.log_snaplen is 0 (dp_log.h) */
 	struct dp_stats *stats;		/* [W] */
 	struct dp_state_table *states;	/* [W] this worker's shard of the states */
 	struct rte_ring *req;		/* [I] control -> worker requests, SP/SC (filter_cmd.h) */
@@ -283,9 +283,14 @@ struct dp_main {
 	_Atomic(struct dp_rules *) rules; /* [P] ruleset and pf options (filter.h) */
 	_Atomic uint32_t states_total;	/* [A] states of all workers (limit, adaptive) */
 	uint32_t host_id;		/* [I] pfsync creatorid of states made here */
-	unsigned int sev_maxupd;	/* [I] an UPDATE event every this many updates
-					 * of a state (sync.maxupd, state_event.h) */
-	bool sync_defer;		/* [I] sync.defer: hold first packets (defer.h) */
+	/* [A] an UPDATE event every this many updates of a state (sync.maxupd,
+	 * state_event.h); a reload writes it, workers read it relaxed */
+	_Atomic unsigned int sev_maxupd;
+	_Atomic bool sync_defer;	/* [A] sync.defer: hold first packets (defer.h);
+					 * a reload writes it, workers read it relaxed */
+	/* [A] workers log (logging.pflog set): the log rings exist whether it
+	 * is set or not, so that a reload turns pflog on and off (dp_log.h) */
+	_Atomic bool log_on;
 	uint32_t req_inflight[DP_MAX_WORKERS]; /* [C] requests outstanding (filter_cmd.h) */
 	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
 	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */

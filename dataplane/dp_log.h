@@ -62,7 +62,8 @@ dp_log_meta(struct rte_mbuf *m)
 /*
  * Logs packet m (not modified, not consumed): copies up to dp->log_snaplen
  * bytes from l3_off into a new mbuf from dp->pool, fills its dp_log_meta and
- * enqueues it on w->log.  Does nothing when logging is off (w->log NULL).
+ * enqueues it on w->log.  Does nothing when logging is off (dp->log_on
+ * false, or no ring: w->log NULL).
  * Counts log_pkts on success, log_nombuf or log_ring_full on loss; never
  * waits.  Call from the worker owning w and st only (SP ring, [W] stats).
  */
@@ -75,7 +76,8 @@ dp_log_packet(struct dp_main *dp, struct dp_worker *w, struct dp_stats *st,
 	struct dp_log_meta *lm;
 	uint32_t l3len;
 
-	if (w->log == NULL || unlikely(l3_off >= m->pkt_len))
+	if (w->log == NULL || !atomic_load_explicit(&dp->log_on, memory_order_relaxed) ||
+	    unlikely(l3_off >= m->pkt_len))
 		return;
 	l3len = m->pkt_len - l3_off;
 	c = rte_pktmbuf_copy(m, dp->pool, l3_off, dp->log_snaplen);

@@ -431,7 +431,8 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 			if (v == PF_TRACK_DROP_BADSTATE) {
 				v = pf_tcp_track_slack(&st->track, dir, &s,
 						       (st->flags & DP_STF_SLOPPY) != 0,
-						       DP_SYNC_SLACK(c->dp->sev_maxupd), &tm,
+						       DP_SYNC_SLACK(atomic_load_explicit(
+							       &c->dp->sev_maxupd, memory_order_relaxed)), &tm,
 						       &refresh);
 				c->st->sync_catchup += v == PF_TRACK_PASS;
 			}
@@ -558,7 +559,7 @@ dp_filter_new_state(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow 
 		     (r->log_all ? DP_STF_LOG : 0);
 	dp_state_account(st, 0, m->pkt_len);
 	/* sync.defer: the first packet may wait for the peer (defer_stage.h). */
-	if (unlikely(c->dp->sync_defer))
+	if (unlikely(atomic_load_explicit(&c->dp->sync_defer, memory_order_relaxed)))
 		return !dp_defer_first(c, m, st);
 	dp_state_event(c, st, DP_SEV_INSERT);
 	return true;

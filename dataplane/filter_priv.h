@@ -64,7 +64,8 @@ dp_state_event_update(struct dp_wctx *c, struct dp_state *st, uint16_t before)
 	/* A split state (state.h DP_SPLIT_*): every DP_SPLIT_EVERY packets, so
 	 * that the other node's windows follow this one's. */
 	unsigned int every = unlikely(st->split != 0) && dp_state_split_tick(st, c->now) ?
-		DP_SPLIT_EVERY : c->dp->sev_maxupd;
+		DP_SPLIT_EVERY :
+		atomic_load_explicit(&c->dp->sev_maxupd, memory_order_relaxed);
 
 	if (unlikely(dp_state_levels(st) != before) || unlikely(++st->sync_upd >= every)) {
 		st->sync_upd = 0;

@@ -345,6 +345,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 					       sizeof(err));
 		if (app->pflog == NULL)
 			goto fail;
+		atomic_store(&app->dp->log_on, true);
 	}
 	app_link_poll(app);
 	if (dp_start(app->dp, err, sizeof(err)) != 0)

@@ -44,6 +44,7 @@
 #include "control/app/app.h"
 #include "control/app/reload.h"
 #include "control/app/reload_build.h"
+#include "control/app/reload_parts.h"
 #include "control/plan/plan_diff.h"
 #include "dataplane/filter.h"
 
@@ -341,9 +342,16 @@ static int
 finish_publish(struct app *app, const struct dpf_plan *p, struct reload_job *job,
 	       struct pflog_writer **w, char *err, size_t errlen)
 {
+	struct reload_parts *parts = NULL;
+
 	*w = NULL;
 	if (plan_bind(p, app->dp, &job->objs, err, errlen) != 0 ||
-	    pflog_open_for(app, p, w, err, errlen) != 0) {
+	    pflog_open_for(app, p, w, err, errlen) != 0 ||
+	    reload_parts_prepare(app, p, &parts, err, errlen) != 0) {
+		reload_parts_abort(parts);
+		if (*w != NULL)
+			pflog_writer_close(*w);
+		*w = NULL;
 		plan_objs_free(&job->objs);
 		return -1;
 	}
@@ -351,6 +359,7 @@ finish_publish(struct app *app, const struct dpf_plan *p, struct reload_job *job
 	if (job->objs.fib != NULL)
 		app->unresolved_routes = job->objs.unresolved_routes;
 	plan_publish(app->dp, &job->objs);
+	reload_parts_commit(app, parts);	/* CARP, addresses, pfsync, pflog on/off */
 	pflog_switch(app, *w);
 	app->cfg = p->cfg;	/* what `show info` prints: the live config */
 	tables_reset(app->reload);

@@ -42,6 +42,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "control/carp/carp.h"
+#include "control/carp/carp_priv.h"
 #include "control/local/local.h"
 #include "proto/cksum.h"
 #include "proto/proto.h"
@@ -70,7 +71,7 @@ static const uint8_t carp_rej_prio[CARP_REJ_MAX] = { CARP_REJ_LIST(CARP_REJ_PRIO
  * Timers run on the dataplane's clock (dataplane/clock.h), in
  * microseconds, like everything else that keeps time on the control core.
  */
-static inline uint64_t
+uint64_t
 carp_now(const struct carp *c)
 {
 	return dp_clock_us(&c->dp->clock);
@@ -126,7 +127,7 @@ carp_reclaim(struct carp *c, bool wait)
 	}
 }
 
-static void
+void
 carp_publish(struct carp *c)
 {
 	struct dp_carp *n, *old;
@@ -328,7 +329,7 @@ v6:
 }
 
 /* Gratuitous ARP request per IPv4 VIP, unsolicited NA per IPv6 VIP. */
-static void
+void
 carp_announce(struct carp *c, struct carp_vh *vh)
 {
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
@@ -389,7 +390,7 @@ carp_announce(struct carp *c, struct carp_vh *vh)
 }
 
 /* Carries out what the state machine asked for. */
-static void
+void
 carp_apply(struct carp *c, struct carp_vh *vh, const struct carp_fsm_act *act)
 {
 	if (act->flags & CARP_ACT_BOWOUT)
@@ -641,8 +642,8 @@ carp_demote(struct carp *c, const char *group, int n, const char *reason)
 	return 0;
 }
 
-static void
-vh_groups_adj(struct carp *c, struct carp_vh *vh, int n, const char *reason)
+void
+carp_vh_groups_adj(struct carp *c, struct carp_vh *vh, int n, const char *reason)
 {
 	unsigned int i;
 
@@ -709,9 +710,9 @@ carp_link(struct carp *c, unsigned int port, bool up)
 		if (!up) {
 			carp_fsm_stop(&vh->fsm, carp_now(c), false, "carpdev link down", &act);
 			carp_apply(c, vh, &act);
-			vh_groups_adj(c, vh, 1, "carpdev");
+			carp_vh_groups_adj(c, vh, 1, "carpdev");
 		} else {
-			vh_groups_adj(c, vh, -1, "carpdev");
+			carp_vh_groups_adj(c, vh, -1, "carpdev");
 			if (!vh->admin_down) {
 				carp_fsm_start(&vh->fsm, carp_now(c), &act);
 				carp_apply(c, vh, &act);

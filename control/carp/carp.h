@@ -139,6 +139,19 @@ int carp_demote(struct carp *c, const char *group, int n, const char *reason);
 int carp_force_state(struct carp *c, struct carp_vh *vh, uint8_t state);
 int carp_set_down(struct carp *c, struct carp_vh *vh, bool down);
 
+/*
+ * Live reconfiguration (carp_reload.c): prepare builds the vhids of cfg
+ * aside (0, or -1 with err filled: nothing changed); commit cannot fail
+ * and takes *n over; abort frees a prepared *n (NULL is fine).  cfg must
+ * outlive the engine's use of it (the live plan's).  Between prepare and
+ * commit the engine may run; commit takes the running state as it is then.
+ */
+struct carp_next;
+int carp_reload_prepare(const struct carp *c, const struct dpf_config *cfg, struct carp_next **n,
+			char *err, size_t errlen);
+void carp_reload_commit(struct carp *c, struct carp_next *n);
+void carp_reload_abort(struct carp_next *n);
+
 /* dpfctl commands (control/carp/carp_cmds.c). */
 struct ctl_server;
 int carp_cmds_register(struct carp *c, struct ctl_server *srv);

@@ -135,6 +135,23 @@ carp_fsm_init(struct carp_fsm *f, uint8_t advbase, uint8_t advskew, bool has4, b
 }
 
 void
+carp_fsm_set_af(struct carp_fsm *f, uint64_t now, bool has4, bool has6)
+{
+	bool has[2] = { has4, has6 };
+
+	for (int i = 0; i < 2; i++) {
+		if (has[i] == f->has_af[i])
+			continue;
+		f->has_af[i] = has[i];
+		if (f->state != CARP_ST_BACKUP)
+			continue;
+		/* A family added while BACKUP waits a full master-down, as at start. */
+		f->md_due[i] = has[i] ? now + carp_fsm_master_down(f->advbase, f->advskew) :
+			       CARP_FSM_NEVER;
+	}
+}
+
+void
 carp_fsm_set_timing(struct carp_fsm *f, uint8_t advbase, uint8_t advskew)
 {
 	f->advbase = advbase;
@@ -251,4 +268,24 @@ carp_fsm_advertise_now(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *ac
 	act_clear(act);
 	if (f->state == CARP_ST_MASTER)
 		advert(f, now, act);
+}
+
+unsigned int
+carp_vhid_map(const uint32_t *old_keys, unsigned int n_old, const uint32_t *new_keys,
+	      unsigned int n_new, int *from)
+{
+	unsigned int kept = 0;
+
+	/* At most 255 vhids a port: the quadratic walk is a few thousand compares. */
+	for (unsigned int i = 0; i < n_new; i++) {
+		from[i] = -1;
+		for (unsigned int j = 0; j < n_old; j++) {
+			if (old_keys[j] == new_keys[i]) {
+				from[i] = (int)j;
+				kept++;
+				break;
+			}
+		}
+	}
+	return kept;
 }

@@ -127,4 +127,23 @@ void carp_fsm_advertise_now(struct carp_fsm *f, uint64_t now, struct carp_fsm_ac
 /** Changes advbase/advskew (config reload); takes effect at the next re-arm. */
 void carp_fsm_set_timing(struct carp_fsm *f, uint8_t advbase, uint8_t advskew);
 
+/**
+ * The vhid's address families changed (config reload): a family added
+ * while BACKUP gets its master-down timer armed a full interval from now,
+ * a removed one is disarmed; MASTER sends its next advert over the new
+ * families; INIT arms nothing.  The state is kept.
+ */
+void carp_fsm_set_af(struct carp_fsm *f, uint64_t now, bool has4, bool has6);
+
+/**
+ * A config reload's map of vhids: a vhid is the same one when its key
+ * (interface index << 8 | vhid) is in both lists; it keeps its state, a
+ * new key starts in INIT, a key gone is removed.  from[i] is the index in
+ * old_keys of new_keys[i], or -1 when it is new; keys are unique in each
+ * list (the config loader refuses a vhid twice on one interface).
+ * Returns how many of the old ones are kept.
+ */
+unsigned int carp_vhid_map(const uint32_t *old_keys, unsigned int n_old, const uint32_t *new_keys,
+			   unsigned int n_new, int *from);
+
 #endif /* DPF_CONTROL_CARP_FSM_H */

@@ -260,6 +260,55 @@ local_send_ns(struct local *l, uint16_t ifx, const uint8_t *target)
 	local_send_l2(l, m, L2_RESERVE, ifx, dmac, RTE_ETHER_TYPE_IPV6);
 }
 
+/*
+ * An address of ours new on interface ifx: a gratuitous ARP request
+ * (sender = target = addr, from the port MAC) [RFC 5227 3, RFC 826], or
+ * an unsolicited NA to ff02::1 with Router and Override set and our MAC
+ * as target link-layer address [RFC 4861 7.2.6], so that neighbours
+ * caching another owner's MAC for it update at once.
+ */
+void
+local_announce(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	const struct dp_iface *ifc = &l->dp->ifaces[ifx];
+	const uint8_t *mac = l->dp->ports[ifc->port].mac.addr_bytes;
+	struct rte_mbuf *m = local_alloc(l);
+	uint8_t *a, *na;
+
+	if (m == NULL)
+		return;
+	a = (uint8_t *)rte_pktmbuf_append(m, L2_RESERVE + (af == 4 ? 28 : 40 + 32));
+	if (a == NULL) {
+		local_drop(l, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	a += L2_RESERVE;
+	if (af == 4) {
+		proto_wr16(a, 1);		/* Ethernet */
+		proto_wr16(a + 2, 0x0800);	/* IPv4 */
+		a[4] = 6;
+		a[5] = 4;
+		proto_wr16(a + 6, 1);		/* request */
+		memcpy(a + 8, mac, 6);
+		memcpy(a + 14, addr, 4);
+		memset(a + 18, 0, 6);
+		memcpy(a + 24, addr, 4);
+		local_send_l2(l, m, L2_RESERVE, ifx, 0xffffffffffffULL, RTE_ETHER_TYPE_ARP);
+		return;
+	}
+	na = ip6_hdr(a, 32, 58, 255, ifc->ll6, all_nodes);
+	memset(na, 0, 32);
+	na[0] = PKT_ND_NEIGHBOR_ADVERT;
+	na[4] = PKT_ND_NA_ROUTER | PKT_ND_NA_OVERRIDE;
+	memcpy(na + 8, addr, 16);
+	na[24] = 2;			/* target link-layer address option */
+	na[25] = 1;
+	memcpy(na + 26, mac, 6);
+	icmp6_cksum(a, 32);
+	local_send_l2(l, m, L2_RESERVE, ifx, 0x333300000001ULL, RTE_ETHER_TYPE_IPV6);
+}
+
 static void
 local_solicit(struct local *l, uint32_t slot, uint16_t ifx, uint8_t af, const uint8_t *addr)
 {

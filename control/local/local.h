@@ -124,6 +124,12 @@ struct local {
 
 int local_init(struct local *l, struct dp_main *dp);
 void local_fini(struct local *l);
+/*
+ * Announces an address of ours that a reload added to interface ifx:
+ * gratuitous ARP (af 4) or unsolicited NA to all nodes (af 6), from the
+ * port's MAC, queued on the control core's TX queue.
+ */
+void local_announce(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr);
 /* Starts resolving (iface, af, addr) unless it is resolved or in progress. */
 void local_resolve(struct local *l, uint16_t ifx, uint8_t af, const uint8_t *addr);
 /* Bounded work: punt rings, own RX queues, timers, TX flush.  Returns work done. */

@@ -77,6 +77,14 @@ bool pfsync_done(struct pfsync *ps, const struct dp_done *d);
 void pfsync_shutdown(struct pfsync *ps);
 void pfsync_destroy(struct pfsync *ps);
 
+/*
+ * A reload's new settings (pfsync_reconf.c): peer, maxupd, flush_us and
+ * defer from conf (the rest of conf is ignored: it needs a restart), and
+ * the source address from the sync interface as dp holds it now.  Cannot
+ * fail.
+ */
+void pfsync_reconf(struct pfsync *ps, const struct pfsync_conf *conf);
+
 /* `show pfsync` (pfsync_cmds.c). */
 int pfsync_cmds_register(struct pfsync *ps, struct ctl_server *srv);
 

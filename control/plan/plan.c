@@ -187,7 +187,8 @@ plan_dataplane(struct dpf_plan *p, const struct plan_opts *opts, struct cfg_erro
 	p->dp.idle_sleep_us = cd->idle_sleep_us;
 	p->dp.mbufs = cd->mbufs;
 	p->dp.neigh_max = 0;	/* DP_NEIGH_MAX, which DP_NEIGH_GATEWAYS_MAX assumes */
-	p->dp.log_snaplen = p->cfg->logging.pflog != NULL ? DP_LOG_SNAPLEN_DEFAULT : 0;
+	/* The log rings exist with pflog off too: a reload turns it on (dp.h log_on). */
+	p->dp.log_snaplen = DP_LOG_SNAPLEN_DEFAULT;
 	p->dp.n_ports = cd->n_ports;
 	for (i = 0; i < cd->n_ports; i++) {
 		const struct cfg_port *cp = &cd->ports[i];

@@ -18,11 +18,17 @@
  *                           limits.states above the start value (so are
  *                           the state tables)
  *   logging.pflog           another file: the writer is reopened (reload.c);
- *                           on or off needs a restart (the workers' log
- *                           rings and their mbufs exist only with pflog on)
- * Everything else (system, dataplane, interfaces, carp, sync)
- * is read once at start by code that keeps pointers into the config
- * (CARP, pfsync, the sockets, the pflog writer) or sizes the dataplane.
+ *                           on or off: the log rings exist always, a flag
+ *                           says whether workers log (reload_parts.c)
+ *   carp                    the vhid table rebuilt, kept vhids keep their
+ *                           state (control/carp/carp_reload.c)
+ *   interfaces[N].ipv4/ipv6 addresses: the FIB (counts as a routes change)
+ *                           and the control core's copy (reload_parts.c)
+ *   sync.peer, sync.defer,  pfsync's settings (pfsync_reconf.c)
+ *   sync.maxupd, sync.flush_us
+ * Everything else (system, dataplane, the interfaces themselves, the sync
+ * interface and key) is set up once at start: it sizes the dataplane, or
+ * opens sockets and queues.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,13 +38,6 @@
 #include <jansson.h>
 
 #include "control/plan/plan_diff.h"
-
-/* Keys whose whole subtree is live. */
-static const char *const live_keys[] = {
-	"rules", "options", "tables", "routes", "timeouts",
-	"limits.tables", "limits.table-entries", "limits.src-nodes",
-	"logging.pflog",	/* another file; on or off: differ() */
-};
 
 /* path is key or below it (key. or key[). */
 static bool
@@ -50,6 +49,27 @@ under(const char *path, const char *key)
 	       (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
+/* Keys whose whole subtree is live. */
+static const char *const live_keys[] = {
+	"rules", "options", "tables", "routes", "timeouts",
+	"limits.tables", "limits.table-entries", "limits.src-nodes",
+	"logging.pflog", "carp",
+	"sync.peer", "sync.defer", "sync.maxupd", "sync.flush_us",
+};
+
+/* interfaces[N].ipv4 or interfaces[N].ipv6, or below: an interface's addresses. */
+static bool
+iface_addrs(const char *path)
+{
+	const char *p = path + strlen("interfaces[");
+
+	if (strncmp(path, "interfaces[", strlen("interfaces[")) != 0 || *p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == ']' && (under(p + 1, ".ipv4") || under(p + 1, ".ipv6"));
+}
+
 const char *
 plan_diff_live(const char *path, uint64_t old_v, uint64_t new_v, uint32_t states_boot)
 {
@@ -57,6 +77,8 @@ plan_diff_live(const char *path, uint64_t old_v, uint64_t new_v, uint32_t states
 	for (size_t i = 0; i < sizeof(live_keys) / sizeof(live_keys[0]); i++)
 		if (under(path, live_keys[i]))
 			return NULL;
+	if (iface_addrs(path))
+		return NULL;
 	if (strcmp(path, "limits.states") == 0)
 		return new_v <= states_boot ? NULL :
 		       "the state tables were sized at start for the limit dpf started with; "
@@ -66,14 +88,17 @@ plan_diff_live(const char *path, uint64_t old_v, uint64_t new_v, uint32_t states
 	if (under(path, "limits"))
 		return "an unknown limit";
 	if (under(path, "interfaces"))
-		return "interfaces and their addresses are set up at start (the control core "
-		       "answers for the addresses, the FIB holds them)";
-	if (under(path, "carp"))
-		return "CARP's virtual hosts are created at start";
+		return "interfaces are bound to their port, VLAN and MTU at start (their "
+		       "addresses and nothing else change live)";
+	if (under(path, "sync.interface"))
+		return "pfsync's interface, its port's queues and steering are set up at start";
+	if (under(path, "sync.key_file"))
+		return "the sync key is the peers' common state (replay window): change it "
+		       "on both nodes with a restart";
 	if (under(path, "sync"))
 		return "pfsync is set up at start";
 	if (under(path, "logging"))
-		return "the pflog file is opened at start";
+		return "an unknown logging key";
 	if (under(path, "dataplane"))
 		return "ports, workers, queues and EAL are set up at start";
 	if (under(path, "system"))
@@ -100,13 +125,8 @@ differ(struct walk *w, const char *path, const json_t *a, const json_t *b)
 	struct plan_diff *d = w->d;
 	const char *why = plan_diff_live(path, num(a), num(b), w->states_boot);
 
-	if (why == NULL && strcmp(path, "logging.pflog") == 0) {
-		if (a == NULL || b == NULL || json_is_null(a) || json_is_null(b))
-			why = "pflog on or off: the workers' log rings exist only when dpf starts "
-			      "with it on";
-		else
-			d->pflog = true;
-	}
+	if (why == NULL && strcmp(path, "logging.pflog") == 0)
+		d->pflog = true;
 	if (why != NULL) {
 		if (!d->refused) {
 			d->refused = true;
@@ -115,7 +135,8 @@ differ(struct walk *w, const char *path, const json_t *a, const json_t *b)
 		}
 		return;
 	}
-	if (strncmp(path, "routes", 6) == 0)
+	/* The FIB holds the interfaces' addresses as local and connected prefixes. */
+	if (strncmp(path, "routes", 6) == 0 || iface_addrs(path))
 		d->routes = true;
 	if (d->n_kept < PLAN_DIFF_MAX)
 		snprintf(d->live[d->n_kept++], PLAN_DIFF_PATH, "%s", path);

@@ -35,8 +35,9 @@ struct plan_diff {
 	unsigned int n_live;		/* live changes found */
 	unsigned int n_kept;		/* of which paths are in live[] */
 	char live[PLAN_DIFF_MAX][PLAN_DIFF_PATH];
-	bool routes;			/* a live change under routes: the FIB is rebuilt */
-	bool pflog;			/* logging.pflog names another file */
+	bool routes;			/* a live change under routes or an interface's
+					 * addresses: the FIB is rebuilt */
+	bool pflog;			/* logging.pflog changed (file, on or off) */
 	bool refused;
 	char key[PLAN_DIFF_PATH];	/* the first key that needs a restart */
 	char why[256];			/* and why */

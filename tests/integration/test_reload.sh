@@ -74,7 +74,7 @@ c["timeouts"] = { "tcp.established": 7200 }'
 variant "$TMP/pflog2.json" 'c["logging"]["pflog"] = c["logging"]["pflog"].replace("p1.pcap", "p2.pcap")'
 variant "$TMP/pflogoff.json" 'c["logging"]["pflog"] = None'
 variant "$TMP/burst.json" 'c["dataplane"]["burst"] = 16'
-variant "$TMP/addr.json" 'c["interfaces"][0]["ipv4"] = [ "198.18.1.254/24" ]'
+variant "$TMP/mtu.json" 'c["interfaces"][0]["mtu"] = 1400'
 variant "$TMP/badval.json" 'c["rules"][1] = "pass in on lan proto tcp to port 70000"'
 sed 's/"workers": 1/"workers": 1,,/' "$TMP/a.json" >"$TMP/syntax.json"
 
@@ -128,9 +128,9 @@ expect_conn 5002 ok "B still in force after the refusals"
 out=$(ctl configure "$TMP/burst.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "dataplane.burst: needs a restart" &&
 	ok "a restart-only key is refused by name: $out" || notok "burst: rc=$rc $out"
-out=$(ctl configure "$TMP/addr.json" 2>&1); rc=$?
-[ $rc = 1 ] && echo "$out" | grep -q "interfaces\[0\].ipv4\[0\]: needs a restart" &&
-	ok "an interface address is refused by name: $out" || notok "addr: rc=$rc $out"
+out=$(ctl configure "$TMP/mtu.json" 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "interfaces\[0\].mtu: needs a restart" &&
+	ok "an interface's MTU is refused by name: $out" || notok "mtu: rc=$rc $out"
 out=$(ctl configure check "$TMP/a.json" 2>&1)
 echo "$out" | grep -q "ok, [1-9][0-9]* live changes" && ok "configure check A: $out" ||
 	notok "configure check A: $out"
@@ -182,11 +182,19 @@ out=$(ctl configure undo 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "no previous" && ok "a second undo: $out" || notok "undo 2: $out"
 check "configure status" sh -c "'$DPFCTL' -s '$SOCK' configure status | grep -q 'running:   $TMP/b.json'"
 
-# logging.pflog: another file is live (blocked packets are logged there
-# after the reload); turning pflog off needs a restart.
-out=$(ctl configure "$TMP/pflogoff.json" 2>&1); rc=$?
-[ $rc = 1 ] && echo "$out" | grep -q "logging.pflog: needs a restart" &&
-	ok "turning pflog off is refused by name: $out" || notok "pflog off: rc=$rc $out"
+# logging.pflog: off and on again, and another file, all live (blocked
+# packets are logged in the new file after the reload, in none while off).
+pcap_n() { tcpdump -n -r "$1" 2>/dev/null | wc -l; }
+out=$(ctl configure "$TMP/pflogoff.json" 2>&1)
+echo "$out" | grep -q "applied, .*logging.pflog" && ok "turning pflog off is live: $out" ||
+	notok "pflog off: $out"
+n_off=$(pcap_n "$TMP/p1.pcap")
+expect_conn 5002 refused "5002 blocked under pflogoff.json (A's rules, pflog off)"
+sleep 0.5
+[ "$(pcap_n "$TMP/p1.pcap")" = "$n_off" ] && ok "nothing is logged with pflog off ($n_off records before)" ||
+	notok "records written with pflog off: $n_off -> $(pcap_n "$TMP/p1.pcap")"
+out=$(ctl configure undo 2>&1)
+echo "$out" | grep -q "b.json: restored" && ok "undo turns pflog on again: $out" || notok "undo pflog off: $out"
 out=$(ctl configure "$TMP/pflog2.json" 2>&1)
 echo "$out" | grep -q "applied, 4 live changes: .*logging.pflog" && ok "configure with another pflog file: $out" ||
 	notok "pflog2: $out"

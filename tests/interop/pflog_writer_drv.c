@@ -357,6 +357,7 @@ ring_mode(int argc, char **argv)
 	dp->n_workers = 2;
 	dp->pool = pool;
 	dp->log_snaplen = DP_LOG_SNAPLEN_DEFAULT;
+	dp->log_on = true;
 	dp->n_ifaces = RTE_DIM(names);
 	for (i = 0; i < dp->n_ifaces; i++)
 		memcpy(dp->ifaces[i].name, names[i],

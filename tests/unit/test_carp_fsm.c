@@ -378,6 +378,60 @@ test_force(void **state)
 	assert_int_equal(f.state, CARP_ST_BACKUP);
 }
 
+/*
+ * A config reload (control/carp/carp_reload.c): new timing takes effect
+ * at the next advert, an address family added to a BACKUP waits a full
+ * master-down, one removed is disarmed; the state never changes.
+ */
+static void
+test_reload_timing_and_af(void **state)
+{
+	struct carp_fsm f;
+	struct carp_fsm_act act;
+	uint64_t iv = carp_fsm_interval(1, 0), iv2 = carp_fsm_interval(1, 200);
+
+	(void)state;
+	fsm_in(&f, CARP_ST_MASTER, 1, 0);
+	carp_fsm_timer(&f, T0 + iv, &act);
+	assert_int_equal(carp_fsm_next(&f), T0 + 2 * iv);
+	carp_fsm_set_timing(&f, 1, 200);
+	assert_int_equal(carp_fsm_next(&f), T0 + 2 * iv);	/* this advert as armed */
+	assert_int_equal(f.state, CARP_ST_MASTER);
+	carp_fsm_timer(&f, T0 + 2 * iv, &act);
+	assert_true(act.flags & CARP_ACT_ADVERT);
+	assert_int_equal(carp_fsm_next(&f), T0 + 2 * iv + iv2);	/* the next at the new pace */
+	carp_fsm_set_af(&f, T0 + 3 * iv, true, true);		/* MASTER: no timer */
+	assert_int_equal(f.state, CARP_ST_MASTER);
+	assert_int_equal(f.md_due[CARP_FSM_AF6], CARP_FSM_NEVER);
+
+	fsm_in(&f, CARP_ST_BACKUP, 1, 0);
+	assert_int_equal(f.md_due[CARP_FSM_AF6], CARP_FSM_NEVER);
+	carp_fsm_set_af(&f, T0 + 50, true, true);
+	assert_int_equal(f.md_due[CARP_FSM_AF6], T0 + 50 + carp_fsm_master_down(1, 0));
+	carp_fsm_set_af(&f, T0 + 60, false, true);
+	assert_int_equal(f.md_due[CARP_FSM_AF4], CARP_FSM_NEVER);
+	assert_int_equal(f.state, CARP_ST_BACKUP);
+	carp_fsm_set_af(&f, T0 + 70, false, true);		/* unchanged: no re-arm */
+	assert_int_equal(f.md_due[CARP_FSM_AF6], T0 + 50 + carp_fsm_master_down(1, 0));
+}
+
+static void
+test_vhid_map(void **state)
+{
+	const uint32_t old[] = { 0x001, 0x002, 0x101 };	/* lan 1, lan 2, wan 1 */
+	const uint32_t cur[] = { 0x101, 0x003, 0x001 };	/* wan 1, lan 3 (new), lan 1 */
+	int from[3];
+
+	(void)state;
+	assert_int_equal(carp_vhid_map(old, 3, cur, 3, from), 2);
+	assert_int_equal(from[0], 2);
+	assert_int_equal(from[1], -1);
+	assert_int_equal(from[2], 0);
+	assert_int_equal(carp_vhid_map(old, 3, NULL, 0, from), 0);	/* all removed */
+	assert_int_equal(carp_vhid_map(NULL, 0, cur, 1, from), 0);	/* all new */
+	assert_int_equal(from[0], -1);
+}
+
 static void
 test_names(void **state)
 {
@@ -401,6 +455,8 @@ main(void)
 		cmocka_unit_test(test_master_down_per_af),
 		cmocka_unit_test(test_stop_and_bow_out),
 		cmocka_unit_test(test_force),
+		cmocka_unit_test(test_reload_timing_and_af),
+		cmocka_unit_test(test_vhid_map),
 		cmocka_unit_test(test_names),
 	};
 

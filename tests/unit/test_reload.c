@@ -8,7 +8,10 @@
  *    no change, live changes named by path, a restart key named (the first
  *    in the file's order) and the reload refused, limits.states above the
  *    start value refused and below it applied, the routes flag; pflog:
- *    another file applied, on or off refused.
+ *    another file, on and off applied; CARP's vhids (added, removed,
+ *    changed, their passphrase), pfsync's peer/maxupd/flush_us/defer and
+ *    an interface's addresses applied (the addresses as a routes change);
+ *    the sync interface and key, an interface's MTU refused by key.
  *  - hist: the rollback timer on a hand-driven clock: due exactly at the
  *    deadline, confirm stops it, undo returns the previous entry once,
  *    what push gives back for freeing.
@@ -50,12 +53,25 @@ static const struct {
 	{ "rulesx", 0, false },
 	{ "dataplane.workers", 2, false },
 	{ "dataplane.eal.args[1]", 0, false },
-	{ "interfaces[0].ipv4[0]", 0, false },
+	{ "interfaces[0].ipv4[0]", 0, true },
+	{ "interfaces[0].ipv4", 0, true },
+	{ "interfaces[12].ipv6[3]", 0, true },
+	{ "interfaces[0].ipv4x", 0, false },
+	{ "interfaces[0].mtu", 1400, false },
+	{ "interfaces[0].groups[0]", 0, false },
+	{ "interfaces[0].port", 0, false },
+	{ "interfaces[].ipv4", 0, false },
 	{ "interfaces[2]", 0, false },
-	{ "carp.vhids[0].advskew", 100, false },
-	{ "sync.maxupd", 1, false },
+	{ "carp.vhids[0].advskew", 100, true },
+	{ "carp.vhids[3]", 0, true },
+	{ "carp.preempt", 0, true },
+	{ "sync.maxupd", 1, true },
+	{ "sync.peer", 0, true },
+	{ "sync.flush_us", 0, true },
+	{ "sync.defer", 0, true },
+	{ "sync.interface", 0, false },
 	{ "sync.key_file", 0, false },
-	{ "logging.pflog", 0, true },	/* another file; on/off: test_diff_pflog */
+	{ "logging.pflog", 0, true },	/* another file, on or off */
 	{ "logging", 0, false },
 	{ "system.hostname", 0, false },
 	{ "system.control.socket", 0, false },
@@ -81,7 +97,7 @@ test_live(void **state)
 #define CFG_FMT "{\"schema_version\": 1,\n" \
 	"\"system\": {\"hostname\": \"%s\"},\n" \
 	"\"dataplane\": {%s\"ports\": [{\"name\": \"p0\", \"device\": \"net_null0\"}]},\n" \
-	"\"interfaces\": [{\"name\": \"lan\", \"port\": \"p0\", \"ipv4\": [\"198.18.0.1/15\"]}],\n" \
+	"\"interfaces\": [{\"name\": \"lan\", \"port\": \"p0\", \"ipv4\": [%s]}],\n" \
 	"\"tables\": {\"t\": [%s]},\n" \
 	"\"routes\": [%s],\n" \
 	"\"limits\": {\"states\": %u},\n%s" \
@@ -95,10 +111,12 @@ struct cfgv {
 	unsigned int states;
 	unsigned int port;
 	const char *top;	/* more top-level keys, each followed by ",\n" */
+	const char *addrs;	/* lan's IPv4 addresses */
 };
 
 static const struct cfgv base = { "fw", "", "\"198.18.5.0/24\"", "", 5000, 22,
-				  "\"logging\": {\"pflog\": \"/run/dpf/a.pcap\"},\n" };
+				  "\"logging\": {\"pflog\": \"/run/dpf/a.pcap\"},\n",
+				  "\"198.18.0.1/15\"" };
 
 static struct dpf_plan *
 plan_of(const struct cfgv *v)
@@ -108,8 +126,8 @@ plan_of(const struct cfgv *v)
 	struct cfg_error err;
 	char text[2048];
 
-	snprintf(text, sizeof(text), CFG_FMT, v->host, v->dp, v->table, v->routes, v->states,
-		 v->top, v->port);
+	snprintf(text, sizeof(text), CFG_FMT, v->host, v->dp, v->addrs, v->table, v->routes,
+		 v->states, v->top, v->port);
 	memset(&err, 0, sizeof(err));
 	if (cfg_load_string(text, &cfg, &err) != 0)
 		fail_msg("load: %d:%d: %s: %s\n%s", err.line, err.column, err.path, err.msg, text);
@@ -202,7 +220,7 @@ test_diff_refused(void **state)
 	assert_non_null(strstr(d.why, "restart"));
 }
 
-/* pflog: another file is live; turning it on or off is not. */
+/* pflog: another file, turning it on or off: all live. */
 static void
 test_diff_pflog(void **state)
 {
@@ -218,11 +236,77 @@ test_diff_pflog(void **state)
 
 	v.top = "\"logging\": {\"pflog\": null},\n";
 	diff_of(&base, &v, &d);
-	assert_true(d.refused);
-	assert_string_equal(d.key, "logging.pflog");
+	assert_false(d.refused);
+	assert_true(d.pflog);
+	assert_string_equal(d.live[0], "logging.pflog");
 	diff_of(&v, &base, &d);
+	assert_false(d.refused);
+	assert_true(d.pflog);
+}
+
+/* CARP, pfsync and addresses: HA settings a reload applies, and what it still refuses. */
+#define HA_VHID(n, skew, pass, addr) "{\"vhid\": " #n ", \"interface\": \"lan\", " \
+	"\"advskew\": " #skew ", \"pass\": \"" pass "\", \"addresses\": [\"" addr "\"]}"
+#define HA_SYNC(peer, rest) "\"sync\": {\"interface\": \"lan\", \"peer\": \"" peer "\"" rest \
+	"},\n"
+
+static bool
+has_live(const struct plan_diff *d, const char *path)
+{
+	for (unsigned int i = 0; i < d->n_kept; i++)
+		if (strcmp(d->live[i], path) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_diff_ha(void **state)
+{
+	struct cfgv a = base, v;
+	struct plan_diff d;
+
+	(void)state;
+	a.top = "\"carp\": {\"vhids\": [" HA_VHID(1, 0, "one", "198.18.0.10/15") "]},\n"
+		HA_SYNC("198.18.0.2", "");
+	v = a;
+	diff_of(&base, &a, &d);		/* pfsync turned on: a restart */
 	assert_true(d.refused);
-	assert_string_equal(d.key, "logging.pflog");
+	assert_string_equal(d.key, "sync.interface");
+	/* A vhid added, one changed, passphrase changed. */
+	v.top = "\"carp\": {\"vhids\": [" HA_VHID(1, 100, "two", "198.18.0.10/15") ", "
+		HA_VHID(2, 0, "one", "198.18.0.11/15") "]},\n" HA_SYNC("198.18.0.2", "");
+	diff_of(&a, &v, &d);
+	assert_false(d.refused);
+	assert_false(d.routes);
+	assert_true(has_live(&d, "carp.vhids[0].advskew"));
+	assert_true(has_live(&d, "carp.vhids[1]"));
+	assert_true(has_live(&d, "carp.vhids[0].pass"));
+	/* All vhids removed. */
+	v.top = "\"carp\": {\"vhids\": []},\n" HA_SYNC("198.18.0.2", "");
+	diff_of(&a, &v, &d);
+	assert_false(d.refused);
+	assert_string_equal(d.live[0], "carp.vhids[0]");
+	/* pfsync's settings. */
+	v.top = "\"carp\": {\"vhids\": [" HA_VHID(1, 0, "one", "198.18.0.10/15") "]},\n"
+		HA_SYNC("198.18.0.3", ", \"maxupd\": 7, \"flush_us\": 500, \"defer\": true");
+	diff_of(&a, &v, &d);
+	assert_false(d.refused);
+	assert_int_equal(d.n_live, 4);
+	assert_string_equal(d.live[0], "sync.peer");
+	/* An interface's addresses: live, and the FIB is rebuilt for them. */
+	v = a;
+	v.addrs = "\"198.18.0.1/15\", \"198.18.0.5/15\"";
+	diff_of(&a, &v, &d);
+	assert_false(d.refused);
+	assert_true(d.routes);
+	assert_string_equal(d.live[0], "interfaces[0].ipv4[1]");
+	/* The sync interface itself: a restart, named by key. */
+	v = a;
+	v.top = "\"carp\": {\"vhids\": [" HA_VHID(1, 0, "one", "198.18.0.10/15") "]},\n";
+	diff_of(&a, &v, &d);
+	assert_true(d.refused);
+	assert_string_equal(d.key, "sync.interface");
+	assert_non_null(strstr(d.why, "start"));
 }
 
 /* --- history and the rollback timer --- */
@@ -277,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_diff_live),
 		cmocka_unit_test(test_diff_refused),
 		cmocka_unit_test(test_diff_pflog),
+		cmocka_unit_test(test_diff_ha),
 		cmocka_unit_test(test_hist),
 	};
 
