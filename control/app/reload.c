@@ -40,6 +40,7 @@
 
 #include "control/app/app.h"
 #include "control/app/reload.h"
+#include "control/log/dlog.h"
 #include "control/plan/plan_diff.h"
 #include "dataplane/filter.h"
 
@@ -273,8 +274,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	}
 	if (candidate(out, app, path, &cand, &d) != 0) {
 		r->refused++;
-		printf("dpf: reload: event=refused %s file=%s\n", who, shown);
-		fflush(stdout);
+		dlog(RELOAD_REFUSED, DLOG_RAW(who), DLOG_S("file", shown));
 		return -1;
 	}
 	file = strdup(shown);
@@ -288,8 +288,7 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 		free(file);
 		plan_free(cand);
 		r->refused++;
-		printf("dpf: reload: event=refused %s file=%s\n", who, shown);
-		fflush(stdout);
+		dlog(RELOAD_REFUSED, DLOG_RAW(who), DLOG_S("file", shown));
 		return -1;
 	}
 	pflog_switch(app, w);
@@ -302,15 +301,11 @@ cfg_apply(struct ctl_out *out, struct app *app, const char *path, unsigned int t
 	r->applied++;
 	changes_text(&d, ch, sizeof(ch));
 	/* check_ms: load, compile, compare; build_ms: objects built and swapped. */
-	printf("dpf: reload: event=applied %s file=%s check_ms=%" PRIu64 " build_ms=%" PRIu64
-	       " changes=%u%s%s", who, shown, t1 - t0, mono_ms() - t1, d.n_live,
-	       d.n_live ? " keys=" : "", ch);
-	if (timeout_s) {
-		printf(" confirm_within=%us", timeout_s);
+	dlog(RELOAD_APPLIED, DLOG_RAW(who), DLOG_S("file", shown), DLOG_U("check_ms", t1 - t0),
+	     DLOG_U("build_ms", mono_ms() - t1), DLOG_U("changes", d.n_live),
+	     DLOG_S_IF(d.n_live, "keys", ch), DLOG_U_IF(timeout_s, "confirm_within_s", timeout_s));
+	if (timeout_s)
 		snprintf(r->pending_by, sizeof(r->pending_by), "%s", who);
-	}
-	printf("\n");
-	fflush(stdout);
 	if (ctl_out_json(out)) {
 		json_t *o = json_object();
 
@@ -362,11 +357,10 @@ cfg_undo(struct app *app, const char *who, char *err, size_t errlen)
 	if (who == NULL)
 		r->rollbacks++;
 	if (who == NULL)	/* the timer: who applied what is rolled back */
-		printf("dpf: reload: event=rollback reason=no-confirm file=%s applied_by=\"%s\"\n",
-		       r->cur_file, r->pending_by);
+		dlog(RELOAD_ROLLBACK, DLOG_S("reason", "no-confirm"), DLOG_S("file", r->cur_file),
+		     DLOG_S("applied_by", r->pending_by));
 	else
-		printf("dpf: reload: event=undo %s file=%s\n", who, r->cur_file);
-	fflush(stdout);
+		dlog(RELOAD_UNDONE, DLOG_RAW(who), DLOG_S("file", r->cur_file));
 	return 0;
 }
 
@@ -417,8 +411,7 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 			ctl_error(out, CTL_FAILED, "nothing to confirm");
 			return -1;
 		}
-		printf("dpf: reload: event=confirmed %s file=%s\n", who, r->cur_file);
-		fflush(stdout);
+		dlog(RELOAD_CONFIRMED, DLOG_RAW(who), DLOG_S("file", r->cur_file));
 		ctl_printf(out, "%s: confirmed\n", r->cur_file);
 		return 0;
 	}
@@ -506,8 +499,8 @@ reload_poll(struct app *app)
 		return 0;
 	if (cfg_undo(app, NULL, err, sizeof(err)) != 0) {
 		/* Building the previous objects failed (memory): keep what runs. */
-		fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"%s\" file=%s; "
-			"the unconfirmed configuration stays\n", err, r->cur_file);
+		dlog(RELOAD_ROLLBACK_FAILED, DLOG_S("error", err), DLOG_S("file", r->cur_file),
+		     DLOG_S("kept", "unconfirmed"));
 		plan_hist_confirm(&r->hist);
 	}
 	return 1;
