@@ -31,6 +31,7 @@
 
 #include "control/app/app.h"
 #include "control/carp/carp.h"
+#include "control/log/dlog.h"
 #include "control/pfsync/pfsync.h"
 #include "control/app/filter_cmds.h"
 #include "control/app/reload.h"
@@ -59,10 +60,11 @@ app_pflog_poll(struct app *app, unsigned int *work)
 	if (app_hup) {
 		app_hup = 0;
 		if (pflog_writer_reopen(app->pflog, err, sizeof(err)) == 0)
-			printf("dpf: SIGHUP: pflog file %s reopened\n", app->cfg->logging.pflog);
+			dlog(PFLOG_REOPENED, DLOG_S("file", app->cfg->logging.pflog),
+			     DLOG_S("by", "SIGHUP"));
 		else
-			fprintf(stderr, "dpf: SIGHUP: %s (retrying once a second)\n", err);
-		fflush(stdout);
+			dlog(PFLOG_REOPEN_FAILED, DLOG_S("error", err), DLOG_S("by", "SIGHUP"),
+			     DLOG_U("retry_s", 1));
 	}
 	*work += pflog_writer_drain(app->pflog, app->dp, APP_PFLOG_BUDGET);
 }
@@ -112,8 +114,7 @@ app_port_locks(const struct dpf_plan *plan, char *err, size_t errlen)
 		n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 		if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
 			/* The lock holds without the pid; only the next message is poorer. */
-			fprintf(stderr, "dpf: warning: cannot write the pid into %s: %s\n",
-				path, strerror(errno));
+			dlog(LOCK_PID, DLOG_S("file", path), DLOG_S("error", strerror(errno)));
 	}
 	return 0;
 }
@@ -174,7 +175,9 @@ app_link_poll(struct app *app)
 		if (rte_eth_link_get_nowait(p->port_id, &link) != 0)
 			continue;
 		if ((bool)link.link_status != atomic_load(&p->link_up))
-			printf("dpf: port %s: link %s\n", p->name, link.link_status ? "up" : "down");
+			dlog(LINK, DLOG_S("port", p->name),
+			     DLOG_S("link", link.link_status ? "up" : "down"),
+			     DLOG_U_IF(link.link_status, "speed_mbps", link.link_speed));
 		atomic_store(&p->link_up, (bool)link.link_status);
 		p->link_speed = link.link_speed;
 	}
@@ -321,15 +324,15 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		       (uint32_t)(rte_rand() | 1);
 	app->dp = rte_zmalloc("dpf_main", sizeof(*app->dp), RTE_CACHE_LINE_SIZE);
 	if (app->dp == NULL) {
-		fprintf(stderr, "dpf: out of memory\n");
+		dlog_text(DLOG_ERR, "out of memory");
 		goto out;
 	}
 	if (dp_init(app->dp, &plan->dp, err, sizeof(err)) != 0 ||
 	    app_ifaces(app, err, sizeof(err)) != 0 || app_filter(app, err, sizeof(err)) != 0)
 		goto fail;
 	if (app->unresolved_routes)
-		fprintf(stderr, "dpf: %u static routes have a gateway on no connected prefix "
-			"and were skipped\n", app->unresolved_routes);
+		dlog(ROUTES_SKIPPED, DLOG_U("routes", app->unresolved_routes),
+		     DLOG_S("reason", "gateway on no connected prefix"));
 	if (local_init(&app->local, app->dp) != 0) {
 		snprintf(err, sizeof(err), "cannot allocate the control core's tables");
 		goto fail;
@@ -355,13 +358,13 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		pfsync_start(app->pfsync);
 	for (unsigned int i = 0; i < cfg->dataplane.n_ports; i++)
 		if (plan->port_af_packet[i])
-			printf("dpf: port %s (%s): the kernel reassembles IPv4 fragments before "
-			       "dpf sees them; limits.frags and timeouts frag do not apply to "
-			       "it\n", cfg->dataplane.ports[i].name, cfg->dataplane.ports[i].device);
-	printf("dpf: running: %u ports, %u interfaces, %u workers, control socket %s\n",
-	       app->dp->n_ports, app->dp->n_ifaces, app->dp->n_workers,
-	       cfg->system.control.socket);
-	fflush(stdout);
+			/* The kernel reassembles IPv4 fragments before dpf sees them. */
+			dlog(PORT_KERNEL_FRAGS, DLOG_S("port", cfg->dataplane.ports[i].name),
+			     DLOG_S("device", cfg->dataplane.ports[i].device),
+			     DLOG_S("not_applied", "limits.frags,timeouts.frag"));
+	dlog(STARTED, DLOG_S("version", DPF_VERSION), DLOG_U("ports", app->dp->n_ports),
+	     DLOG_U("interfaces", app->dp->n_ifaces), DLOG_U("workers", app->dp->n_workers),
+	     DLOG_S("socket", cfg->system.control.socket));
 	telemetry_start(app);
 	app_sd_notify("READY=1\nSTATUS=running");	/* ports up, config applied */
 
@@ -385,6 +388,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		if (now - last_link > hz) {
 			last_link = now;
 			app_link_poll(app);
+			app_watch_poll(app, now / (hz / 1000));
 			dp_reclaim(app->dp, false);
 		}
 		if (app->pflog != NULL)	/* pflog */
@@ -398,7 +402,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 		if (work == 0 && cfg->dataplane.idle_sleep_us)
 			usleep(cfg->dataplane.idle_sleep_us);
 	}
-	printf("dpf: stopping\n");
+	dlog(STOPPING, DLOG_S("reason", "signal"));
 	app_sd_notify("STOPPING=1\nSTATUS=stopping");
 	pfsync_shutdown(app->pfsync);	/* what is queued goes out first */
 	carp_shutdown(app->carp);	/* bow out: the backup takes over at once */
@@ -406,7 +410,7 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 	rc = 0;
 	goto cleanup;
 fail:
-	fprintf(stderr, "dpf: %s\n", err);
+	dlog_text(DLOG_ERR, "%s", err);
 	if (app->dp != NULL && app->dp->n_ports > 0)
 		dp_stop(app->dp);
 cleanup:
@@ -426,6 +430,7 @@ cleanup:
 		ctl_server_close(app->ctl_ro);
 	filter_cmds_fini(app);
 	reload_fini(app);
+	app_watch_fini(app);
 	if (app->dp != NULL) {
 		if (rc == 0)
 			app_exit_keep_heap(app);

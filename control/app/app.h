@@ -47,7 +47,16 @@ struct app {
 	struct pflog_writer *pflog;	/* logging.pflog; NULL when off */
 	struct filter_ctl *filter;	/* state kills under way (filter_cmds.c) */
 	struct reload *reload;		/* live plans, rollback, runtime tables (reload.c) */
+	struct app_watch *watch;	/* limits and ring overflows to the log (app_watch.c) */
 };
+
+/*
+ * Logs the limits reached and the ring overflows the counters show since
+ * the last call (at most one line per counter per 10 s); the loop calls it
+ * about once a second.  app_watch_fini() frees its state.
+ */
+void app_watch_poll(struct app *app, uint64_t now_ms);
+void app_watch_fini(struct app *app);
 
 /* Sets up the appliance from a compiled plan and runs it until *stop becomes non-zero. */
 /*

@@ -26,6 +26,7 @@
 #include <rte_errno.h>
 
 #include "control/app/app.h"
+#include "control/log/dlog.h"
 
 #define EAL_LINES_MAX 64	/* distinct lines of EAL's stderr kept on failure */
 
@@ -165,21 +166,21 @@ app_eal_init(int argc, char **argv)
 		print_errors(err, usage);
 	huge = hugepages_free();
 	if (usage)
-		fprintf(stderr, "dpf: EAL initialisation failed: an EAL argument it does not "
-			"take (above); `dpf -- --help` lists EAL's options\n");
+		dlog_text(DLOG_ERR, "EAL initialisation failed: an EAL argument it does not "
+			"take (above); `dpf -- --help` lists EAL's options");
 	else if (!has_arg(argc, argv, "--no-huge") && huge == 0)
-		fprintf(stderr, "dpf: EAL initialisation failed: no free hugepages on this "
+		dlog_text(DLOG_ERR, "EAL initialisation failed: no free hugepages on this "
 			"machine (free_hugepages is 0 for every size under "
 			"/sys/kernel/mm/hugepages).  Reserve some as root, e.g. `echo 1024 > "
 			"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages` (2 GiB), or set "
-			"\"no_huge\": true in dataplane.eal (tests, demos)\n");
+			"\"no_huge\": true in dataplane.eal (tests, demos)");
 	else if (e == EACCES && geteuid() != 0)
-		fprintf(stderr, "dpf: EAL initialisation failed: %s: EAL needs root (hugepages, "
-			"devices)\n", rte_strerror(e));
+		dlog_text(DLOG_ERR, "EAL initialisation failed: %s: EAL needs root (hugepages, "
+			"devices)", rte_strerror(e));
 	else if (e != 0)
-		fprintf(stderr, "dpf: EAL initialisation failed: %s\n", rte_strerror(e));
+		dlog_text(DLOG_ERR, "EAL initialisation failed: %s", rte_strerror(e));
 	else
-		fprintf(stderr, "dpf: EAL initialisation failed (EAL's messages above)\n");
+		dlog_text(DLOG_ERR, "EAL initialisation failed (EAL's messages above)");
 	free(out);
 	free(err);
 	return rc;

@@ -32,6 +32,7 @@
 #include "control/ctl/ctl.h"
 #include "control/plan/plan.h"
 #include "control/local/local.h"
+#include "control/log/dlog.h"
 #include "dataplane/dp.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -229,7 +230,7 @@ load_plan(const char *path, const struct plan_opts *opts, struct dpf_plan **plan
 	if (plan_load(path, opts, plan, &err) != 0) {
 		cfg_error_format(&err, path != NULL ? path : "(embedded default)", msg,
 				 sizeof(msg));
-		fprintf(stderr, "dpf: %s\n", msg);
+		dlog_text(DLOG_ERR, "%s", msg);
 		return -1;
 	}
 	return 0;
@@ -293,7 +294,7 @@ main(int argc, char **argv)
 		char err[768];
 
 		if (app_port_locks(plan, err, sizeof(err)) != 0) {
-			fprintf(stderr, "dpf: %s\n", err);
+			dlog_text(DLOG_ERR, "%s", err);
 			plan_free(plan);
 			return 1;
 		}

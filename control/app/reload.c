@@ -45,6 +45,7 @@
 #include "control/app/reload.h"
 #include "control/app/reload_build.h"
 #include "control/app/reload_parts.h"
+#include "control/log/dlog.h"
 #include "control/plan/plan_diff.h"
 #include "dataplane/filter.h"
 
@@ -110,6 +111,13 @@ static const struct dpf_plan *
 live(const struct app *app)
 {
 	return app->reload->hist.cur;
+}
+
+/* A duration in ms with one decimal, for a log field (dlog has no floats). */
+static void
+ms_text(char *buf, size_t len, double ms)
+{
+	snprintf(buf, len, "%.1f", ms);
 }
 
 static const char *
@@ -304,9 +312,8 @@ job_refused(struct app *app, struct reload_job *job, struct ctl_out *out)
 	}
 	if (job->kind == RELOAD_JOB_APPLY) {
 		r->refused++;
-		printf("dpf: reload: event=refused %s file=%s stage=%s\n", r->job_who, shown,
-		       reload_stage_name(job->stage));
-		fflush(stdout);
+		dlog(RELOAD_REFUSED, DLOG_RAW(r->job_who), DLOG_S("file", shown),
+		     DLOG_S("stage", reload_stage_name(job->stage)));
 	}
 }
 
@@ -373,7 +380,7 @@ finish_apply(struct app *app, struct reload_job *job, struct ctl_out *out, uint6
 	const char *shown = shown_file(job->path);
 	unsigned int timeout_s = r->job_timeout_s;
 	struct pflog_writer *w;
-	char err[512], ch[512];
+	char err[512], ch[512], fin[16], gap[16];
 	char *file = strdup(shown);
 
 	if (file == NULL) {
@@ -401,17 +408,14 @@ finish_apply(struct app *app, struct reload_job *job, struct ctl_out *out, uint6
 	 * the builder thread); finish_ms: bound and swapped on the control
 	 * core; gap_ms: the control loop's longest gap meanwhile.
 	 */
-	printf("dpf: reload: event=applied %s file=%s check_ms=%" PRIu64 " build_ms=%" PRIu64
-	       " finish_ms=%.1f gap_ms=%.1f changes=%u%s%s", r->job_who, shown,
-	       job->check_us / 1000, job->build_us / 1000,
-	       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc),
-	       job->diff.n_live, job->diff.n_live ? " keys=" : "", ch);
-	if (timeout_s) {
-		printf(" confirm_within=%us", timeout_s);
+	ms_text(fin, sizeof(fin), (double)(reload_mono_us() - t_fin) / 1000.0);
+	ms_text(gap, sizeof(gap), tsc_ms(app->gap_reload_tsc));
+	dlog(RELOAD_APPLIED, DLOG_RAW(r->job_who), DLOG_S("file", shown),
+	     DLOG_U("check_ms", job->check_us / 1000), DLOG_U("build_ms", job->build_us / 1000),
+	     DLOG_S("finish_ms", fin), DLOG_S("gap_ms", gap), DLOG_U("changes", job->diff.n_live),
+	     DLOG_S_IF(job->diff.n_live, "keys", ch), DLOG_U_IF(timeout_s, "confirm_within_s", timeout_s));
+	if (timeout_s)
 		snprintf(r->pending_by, sizeof(r->pending_by), "%s", r->job_who);
-	}
-	printf("\n");
-	fflush(stdout);
 	if (ctl_out_json(out)) {
 		json_t *o = json_object();
 
@@ -434,7 +438,7 @@ finish_undo(struct app *app, struct reload_job *job, struct ctl_out *out, uint64
 {
 	struct reload *r = app->reload;
 	struct pflog_writer *w;
-	char err[512];
+	char err[512], fin[16], gap[16];
 	char *f;
 
 	if (job->stage != RELOAD_STAGE_OK ||
@@ -443,8 +447,8 @@ finish_undo(struct app *app, struct reload_job *job, struct ctl_out *out, uint64
 			snprintf(job->err, sizeof(job->err), "%s", err);
 		if (job->kind == RELOAD_JOB_ROLLBACK) {
 			/* Building the previous objects failed (memory): keep what runs. */
-			fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"%s\" file=%s; "
-				"the unconfirmed configuration stays\n", job->err, r->cur_file);
+			dlog(RELOAD_ROLLBACK_FAILED, DLOG_S("error", job->err),
+			     DLOG_S("file", r->cur_file), DLOG_S("kept", "unconfirmed"));
 			plan_hist_confirm(&r->hist);
 		} else {
 			ctl_error(out, CTL_FAILED, "undo: %s", job->err);
@@ -452,23 +456,23 @@ finish_undo(struct app *app, struct reload_job *job, struct ctl_out *out, uint64
 		return;
 	}
 	plan_drop(app, plan_hist_undo(&r->hist));
+	ms_text(fin, sizeof(fin), (double)(reload_mono_us() - t_fin) / 1000.0);
+	ms_text(gap, sizeof(gap), tsc_ms(app->gap_reload_tsc));
 	f = (char *)r->cur_file;
 	r->cur_file = r->prev_file;
 	r->prev_file = NULL;
 	free(f);
 	if (job->kind == RELOAD_JOB_ROLLBACK) {	/* who applied what is rolled back */
 		r->rollbacks++;
-		printf("dpf: reload: event=rollback reason=no-confirm file=%s applied_by=\"%s\" "
-		       "build_ms=%" PRIu64 " finish_ms=%.1f gap_ms=%.1f\n", r->cur_file,
-		       r->pending_by, job->build_us / 1000,
-		       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc));
+		dlog(RELOAD_ROLLBACK, DLOG_S("reason", "no-confirm"), DLOG_S("file", r->cur_file),
+		     DLOG_S("applied_by", r->pending_by), DLOG_U("build_ms", job->build_us / 1000),
+		     DLOG_S("finish_ms", fin), DLOG_S("gap_ms", gap));
 	} else {
-		printf("dpf: reload: event=undo %s file=%s build_ms=%" PRIu64 " finish_ms=%.1f "
-		       "gap_ms=%.1f\n", r->job_who, r->cur_file, job->build_us / 1000,
-		       (double)(reload_mono_us() - t_fin) / 1000.0, tsc_ms(app->gap_reload_tsc));
+		dlog(RELOAD_UNDONE, DLOG_RAW(r->job_who), DLOG_S("file", r->cur_file),
+		     DLOG_U("build_ms", job->build_us / 1000), DLOG_S("finish_ms", fin),
+		     DLOG_S("gap_ms", gap));
 		ctl_printf(out, "%s: restored\n", r->cur_file);
 	}
-	fflush(stdout);
 }
 
 /*
@@ -574,8 +578,7 @@ cmd_configure(struct ctl_out *out, int argc, char **argv, void *arg)
 			ctl_error(out, CTL_FAILED, "nothing to confirm");
 			return -1;
 		}
-		printf("dpf: reload: event=confirmed %s file=%s\n", who, r->cur_file);
-		fflush(stdout);
+		dlog(RELOAD_CONFIRMED, DLOG_RAW(who), DLOG_S("file", r->cur_file));
 		ctl_printf(out, "%s: confirmed\n", r->cur_file);
 		return 0;
 	}
@@ -681,8 +684,8 @@ reload_poll(struct app *app)
 	if (!plan_hist_due(&r->hist, mono_ms()))
 		return 0;
 	if (job_begin(NULL, app, RELOAD_JOB_ROLLBACK, NULL, 0) != 0) {
-		fprintf(stderr, "dpf: reload: event=rollback-failed reason=\"cannot start the "
-			"builder\" file=%s; the unconfirmed configuration stays\n", r->cur_file);
+		dlog(RELOAD_ROLLBACK_FAILED, DLOG_S("error", "cannot start the builder"),
+		     DLOG_S("file", r->cur_file), DLOG_S("kept", "unconfirmed"));
 		plan_hist_confirm(&r->hist);
 	}
 	return 1;

@@ -30,6 +30,7 @@
 #include "control/app/app.h"
 #include "control/app/reload_parts.h"
 #include "control/carp/carp.h"
+#include "control/log/dlog.h"
 #include "control/pfsync/pfsync.h"
 #include "control/plan/plan.h"
 
@@ -132,7 +133,7 @@ log_addr(const char *ifname, const char *what, const struct dp_addr *a)
 	char s[INET6_ADDRSTRLEN];
 
 	inet_ntop(a->af == 4 ? AF_INET : AF_INET6, a->addr, s, sizeof(s));
-	printf("dpf: reload: interface %s: address %s/%u %s\n", ifname, s, a->plen, what);
+	dlog_text(DLOG_NOTICE, "reload: interface %s: address %s/%u %s", ifname, s, a->plen, what);
 }
 
 /* dp's addresses of interface i become the candidate's; the new ones are announced. */
@@ -173,7 +174,7 @@ reload_parts_commit(struct app *app, struct reload_parts *rp)
 		app->pflog = rp->pflog_on;
 		rp->pflog_on = NULL;
 		atomic_store(&app->dp->log_on, true);
-		printf("dpf: reload: pflog on: %s\n", rp->cand->cfg->logging.pflog);
+		dlog_text(DLOG_NOTICE, "reload: pflog on: %s", rp->cand->cfg->logging.pflog);
 	} else if (rp->pflog_off) {
 		/* Records a worker enqueues after this drain wait in the rings
 		 * for the next file: the flag is read once per logged packet. */
@@ -181,7 +182,7 @@ reload_parts_commit(struct app *app, struct reload_parts *rp)
 		pflog_writer_drain(app->pflog, app->dp, PARTS_PFLOG_DRAIN);
 		pflog_writer_close(app->pflog);
 		app->pflog = NULL;
-		printf("dpf: reload: pflog off\n");
+		dlog_text(DLOG_NOTICE, "reload: pflog off");
 	}
 	fflush(stdout);
 	reload_parts_abort(rp);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "control/app/app.h"
+#include "control/log/dlog.h"
 
 int
 app_sd_notify(const char *state)
@@ -47,7 +48,7 @@ app_sd_notify(const char *state)
 	e = errno;
 	close(fd);
 	if (n < 0) {
-		fprintf(stderr, "dpf: cannot notify systemd at %s: %s\n", path, strerror(e));
+		dlog(NOTIFY_FAILED, DLOG_S("socket", path), DLOG_S("error", strerror(e)));
 		return -e;
 	}
 	return 1;

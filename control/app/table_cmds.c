@@ -29,6 +29,7 @@
 
 #include "control/app/app.h"
 #include "control/app/reload.h"
+#include "control/log/dlog.h"
 #include "control/rules/rules.h"
 #include "dataplane/filter.h"
 #include "dataplane/rules_acl.h"
@@ -502,9 +503,9 @@ table_cmd(struct ctl_out *out, int argc, char **argv, struct app *app,
 	*tables = nt;
 	nt = NULL;
 	reload_peer(out, who, sizeof(who));
-	printf("dpf: table: event=%s %s table=%s added=%d deleted=%d entries=%u\n", op, who,
-	       argv[0], added, deleted, (*tables)->t[ti].n);
-	fflush(stdout);
+	dlog(TABLE_CHANGED, DLOG_S("op", op), DLOG_RAW(who), DLOG_S("table", argv[0]),
+	     DLOG_I("added", added), DLOG_I("deleted", deleted),
+	     DLOG_U("entries", (*tables)->t[ti].n));
 	if (strcmp(op, "add") == 0)
 		ctl_printf(out, "%d/%d addresses added.\n", added, n);
 	else if (strcmp(op, "delete") == 0)

@@ -37,6 +37,7 @@
 
 #include "control/app/app.h"
 #include "control/ctl/ctl_ops.h"
+#include "control/log/dlog.h"
 
 #define TEL_WAIT_MS 2000
 
@@ -301,8 +302,7 @@ telemetry_start(struct app *app)
 		for (unsigned int i = 0; i < RTE_DIM(tel_cmds); i++)
 			if (rte_telemetry_register_cmd(tel_cmds[i].name, tel_cb,
 						       tel_cmds[i].help) != 0)
-				fprintf(stderr, "dpf: telemetry: cannot register %s\n",
-					tel_cmds[i].name);
+				dlog(TELEMETRY_FAILED, DLOG_S("cmd", tel_cmds[i].name));
 		registered = true;
 	}
 	pthread_mutex_lock(&tel_lock);

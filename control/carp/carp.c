@@ -27,7 +27,6 @@
  * undoes both [OpenBSD carp_carpdev_state].
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,15 +43,16 @@
 #include "control/carp/carp.h"
 #include "control/carp/carp_priv.h"
 #include "control/local/local.h"
+#include "control/log/dlog.h"
 #include "proto/cksum.h"
 #include "proto/proto.h"
 
-/* Log priorities [OpenBSD ip_carp.c]. */
-#define CARP_LOG_CRIT 2
-#define CARP_LOG_ERR 3
-#define CARP_LOG_WARNING 4
-#define CARP_LOG_NOTICE 5
-#define CARP_LOG_INFO 6
+/* Log priorities [OpenBSD ip_carp.c]: syslog's, which dlog's levels are. */
+#define CARP_LOG_CRIT DLOG_CRIT
+#define CARP_LOG_ERR DLOG_ERR
+#define CARP_LOG_WARNING DLOG_WARNING
+#define CARP_LOG_NOTICE DLOG_NOTICE
+#define CARP_LOG_INFO DLOG_INFO
 
 #define CARP_ARP_LEN 28
 #define CARP_NA_LEN 32
@@ -77,21 +77,14 @@ carp_now(const struct carp *c)
 	return dp_clock_us(&c->dp->clock);
 }
 
-static void
-carp_log(const struct carp *c, unsigned int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-carp_log(const struct carp *c, unsigned int prio, const char *fmt, ...)
+/*
+ * CARP's lines are filtered by carp.log first (OpenBSD's net.inet.carp.log:
+ * a syslog priority threshold), then go out through dlog at that priority.
+ */
+static bool
+carp_logs(const struct carp *c, unsigned int prio)
 {
-	va_list ap;
-
-	if (c->cfg->carp.log < prio)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	return c->cfg->carp.log >= prio;
 }
 
 static const char *
@@ -139,7 +132,7 @@ carp_publish(struct carp *c)
 	n = calloc(1, sizeof(*n) + nv * sizeof(n->vips[0]));
 	if (n == NULL) {
 		/* Keep the old set: stale for a while, never a dangling pointer. */
-		fprintf(stderr, "carp: out of memory publishing the MASTER set\n");
+		dlog(CARP_NOMEM, DLOG_S("what", "MASTER set"));
 		return;
 	}
 	for (i = 0; i < c->n_vh; i++) {
@@ -397,6 +390,7 @@ carp_apply(struct carp *c, struct carp_vh *vh, const struct carp_fsm_act *act)
 		carp_send_advert(c, vh, true);
 	if (act->flags & CARP_ACT_STATE) {
 		bool ms = act->from == CARP_ST_MASTER || act->to == CARP_ST_MASTER;
+		unsigned int prio;
 
 		vh->transitions++;
 		vh->last_time = time(NULL);
@@ -408,10 +402,13 @@ carp_apply(struct carp *c, struct carp_vh *vh, const struct carp_fsm_act *act)
 			c->stats[CARP_STAT_PREEMPT]++;
 		}
 		/* BACKUP <-> MASTER at LOG_CRIT, to and from INIT at LOG_WARNING. */
-		carp_log(c, act->from != CARP_ST_INIT && act->to != CARP_ST_INIT ?
-			 CARP_LOG_CRIT : CARP_LOG_WARNING, "carp: %u@%s: %s -> %s (%s)",
-			 vh->vhid, vh_ifname(c, vh), carp_state_name(act->from),
-			 carp_state_name(act->to), act->reason);
+		prio = act->from != CARP_ST_INIT && act->to != CARP_ST_INIT ? CARP_LOG_CRIT :
+		       CARP_LOG_WARNING;
+		if (carp_logs(c, prio))
+			dlog_at(CARP_TRANSITION, prio, DLOG_U("vhid", vh->vhid),
+				DLOG_S("iface", vh_ifname(c, vh)),
+				DLOG_S("from", carp_state_name(act->from)),
+				DLOG_S("to", carp_state_name(act->to)), DLOG_S("reason", act->reason));
 		if (ms)
 			carp_publish(c);
 	}
@@ -448,13 +445,14 @@ carp_reject(struct carp *c, struct carp_vh *vh, enum carp_rej why, const uint8_t
 	vh->stats[carp_rej_stat[why]]++;
 	/* At most one line a second per vhid: a flood must not flood the log.
 	 * The clock starts at 0 with dpf, so 0 means "never logged". */
-	if (c->cfg->carp.log >= carp_rej_prio[why] &&
+	if (carp_logs(c, carp_rej_prio[why]) &&
 	    (vh->last_log_us == 0 || now - vh->last_log_us >= 1000000)) {
 		vh->last_log_us = now;
 		if (inet_ntop(af == 4 ? AF_INET : AF_INET6, src, a, sizeof(a)) == NULL)
 			snprintf(a, sizeof(a), "?");
-		carp_log(c, carp_rej_prio[why], "carp: %u@%s: advert from %s rejected: %s",
-			 vh->vhid, vh_ifname(c, vh), a, carp_rej_name(why));
+		dlog_at(CARP_REJECTED, carp_rej_prio[why], DLOG_U("vhid", vh->vhid),
+			DLOG_S("iface", vh_ifname(c, vh)), DLOG_S("src", a),
+			DLOG_S("reason", carp_rej_name(why)));
 	}
 }
 
@@ -618,8 +616,9 @@ carp_group_adj(struct carp *c, unsigned int g, int n, const char *reason)
 	unsigned int i;
 
 	grp->demote = old + n < 0 ? 0 : old + n;
-	carp_log(c, CARP_LOG_ERR, "carp: group %s demoted by %d to %d (%s)", grp->name, n,
-		 grp->demote, reason);
+	if (carp_logs(c, CARP_LOG_ERR))
+		dlog_at(CARP_DEMOTE, CARP_LOG_ERR, DLOG_S("group", grp->name), DLOG_I("by", n),
+			DLOG_I("demote", grp->demote), DLOG_S("reason", reason));
 	if (grp->demote == old)
 		return;
 	/* Tell the peers now, not at the next advert. */

@@ -6,7 +6,9 @@
  * kill`, `carp demote`, `configure`...) is logged with the peer's uid and
  * pid, which the kernel vouches for (SO_PEERCRED, unix(7)): the socket's
  * mode and group decide who may connect, this line says who did.  The line
- * goes to stderr, which systemd puts in the journal with dpf's unit.
+ * (event=command, dlog.h) goes to stderr, which systemd puts in the journal
+ * with dpf's unit; like every event it is rate-limited, and a line after a
+ * burst says how many were held back (suppressed=N).
  */
 #define _GNU_SOURCE	/* struct ucred */
 
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "control/ctl/ctl_ops.h"
+#include "control/log/dlog.h"
 
 void
 ctl_peer_get(int fd, struct ctl_peer *peer)
@@ -36,7 +39,7 @@ void
 ctl_audit(int fd, int argc, char *const *argv)
 {
 	struct ctl_peer peer;
-	char cmd[CTL_REQ_MAX + 8], line[CTL_REQ_MAX + 96];
+	char cmd[CTL_REQ_MAX + 8], uid[24], pid[24];
 	int n;
 
 	ctl_peer_get(fd, &peer);
@@ -46,13 +49,13 @@ ctl_audit(int fd, int argc, char *const *argv)
 		cmd[--n] = '\0';
 	if (n <= 0)
 		snprintf(cmd, sizeof(cmd), "?");
-	if (peer.known)
-		snprintf(line, sizeof(line), "dpf: audit: uid=%u pid=%ld cmd=%s\n",
-			 (unsigned int)peer.uid, (long)peer.pid, cmd);
-	else
-		snprintf(line, sizeof(line), "dpf: audit: uid=- pid=- cmd=%s\n", cmd);
+	snprintf(uid, sizeof(uid), "-");
+	snprintf(pid, sizeof(pid), "-");
+	if (peer.known) {
+		snprintf(uid, sizeof(uid), "%u", (unsigned int)peer.uid);
+		snprintf(pid, sizeof(pid), "%ld", (long)peer.pid);
+	}
 #ifndef DPF_FUZZING	/* fuzz_ctl runs changing commands by the million */
-	fputs(line, stderr);
-	fflush(stderr);
+	dlog(COMMAND, DLOG_S("uid", uid), DLOG_S("pid", pid), DLOG_S("cmd", cmd));
 #endif
 }

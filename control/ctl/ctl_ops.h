@@ -32,7 +32,7 @@ void ctl_peer_get(int fd, struct ctl_peer *peer);
  * Writes one line to stderr (the journal under systemd) for a command that
  * changes something, with the peer's credentials and the request's words:
  *
- *   dpf: audit: uid=0 pid=4242 cmd=state kill host 198.18.1.2
+ *   dpf[ctl] level=notice event=command uid=0 pid=4242 cmd="state kill host 198.18.1.2"
  *
  * The control server calls it for every command registered without
  * CTL_F_READONLY, before the handler runs; a module whose change does not

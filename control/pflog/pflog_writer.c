@@ -31,6 +31,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/log/dlog.h"
 #include "control/pflog/pflog_writer.h"
 #include "dataplane/dp.h"
 #include "proto/pflog.h"
@@ -149,8 +150,8 @@ wr_open(struct pflog_writer *w, char *err, size_t errlen)
 			return -1;
 		}
 		w->st.moved_aside++;
-		fprintf(stderr, "dpf: pflog file %s: cannot append (%s); moved to %s\n",
-			w->path, why, w->bad_path);
+		dlog(PFLOG_MOVED, DLOG_S("file", w->path), DLOG_S("error", why),
+		     DLOG_S("moved_to", w->bad_path));
 		snap = w->want_snaplen;
 	}
 	w->dead = pcap_open_dead_with_tstamp_precision(DLT_PFLOG, (int)snap,
@@ -361,7 +362,7 @@ pflog_writer_drain(struct pflog_writer *w, struct dp_main *dp, unsigned int budg
 	if (w->d == NULL && time(NULL) != w->last_try) {
 		w->last_try = time(NULL);
 		if (wr_open(w, err, sizeof(err)) == 0)
-			fprintf(stderr, "dpf: pflog file %s open again\n", w->path);
+			dlog(PFLOG_OPEN_AGAIN, DLOG_S("file", w->path));
 		else
 			w->st.open_errors++;
 	}

@@ -25,6 +25,7 @@
 
 #include "control/carp/carp.h"
 #include "control/local/local.h"
+#include "control/log/dlog.h"
 #include "control/pfsync/pfsync_priv.h"
 #include "control/pfsync/pfsync_state.h"
 #include "dataplane/clock.h"
@@ -624,8 +625,7 @@ ps_bulk_start(struct pfsync *ps)
 	ps->bsend.active = true;
 	ps->bsend.started_us = ps_now_us(ps);
 	ps->xstats[PFSYNC_X_BULK_RUNS]++;
-	printf("pfsync: bulk update for the peer started\n");
-	fflush(stdout);
+	dlog0(BULK_SEND_START);
 }
 
 /* One paced burst of the bulk: BUS START, full states, BUS END. */
@@ -689,10 +689,8 @@ ps_bulk_run(struct pfsync *ps)
 				ps->bsend.last_ms = (ps_now_us(ps) - ps->bsend.started_us) / 1000;
 				ps->bsend.last_states = ps->bsend.states;
 				ps->xstats[PFSYNC_X_BULK_SENT] += ps->bsend.states;
-				printf("pfsync: bulk update for the peer sent (%lu states in %lu ms)\n",
-				       (unsigned long)ps->bsend.states,
-				       (unsigned long)ps->bsend.last_ms);
-				fflush(stdout);
+				dlog(BULK_SEND_DONE, DLOG_U("states", ps->bsend.states),
+				     DLOG_U("ms", ps->bsend.last_ms));
 				if (ps->bsend.again)
 					ps_bulk_start(ps);
 				return pkts;
@@ -723,14 +721,12 @@ ps_bulk_act(struct pfsync *ps, const struct pfsync_bulk_act *act)
 	if (!act->changed)
 		return;
 	if (act->to == PFSYNC_BULK_SENT && act->from != PFSYNC_BULK_SENT)
-		printf("pfsync: bulk update requested\n");
+		dlog0(BULK_START);
 	else if (act->to == PFSYNC_BULK_DONE && ps->breq.result == PFSYNC_BULK_RES_OK)
-		printf("pfsync: bulk update done (%lu states in %lu ms)\n",
-		       (unsigned long)ps->brx.applied,
-		       (unsigned long)((ps->breq.ended - ps->breq.started) / 1000));
+		dlog(BULK_DONE, DLOG_U("states", ps->brx.applied),
+		     DLOG_U("ms", (ps->breq.ended - ps->breq.started) / 1000));
 	else if (act->to == PFSYNC_BULK_DONE)
-		printf("pfsync: bulk update timed out\n");
-	fflush(stdout);
+		dlog0(BULK_TIMEOUT);
 }
 
 static void
@@ -941,9 +937,8 @@ ps_bulk_rx_end(struct pfsync *ps)
 	ps->brx.lost = ps->xstats[PFSYNC_X_BACKLOG_FULL] - ps->brx.lost0 +
 		       (ps_port_missed(ps) - ps->brx.missed0);
 	if (ps->brx.lost != 0 && ps->breq.retries < PFSYNC_BULK_RETRIES) {
-		printf("pfsync: bulk update incomplete (%lu records lost), asking again\n",
-		       (unsigned long)ps->brx.lost);
-		fflush(stdout);
+		dlog(BULK_INCOMPLETE, DLOG_U("lost", ps->brx.lost), DLOG_S("action", "retry"),
+		     DLOG_U("retry", ps->breq.retries + 1));
 		ps->xstats[PFSYNC_X_BULK_RETRIES]++;
 		ps_bulk_event(ps, PFSYNC_BULK_EV_RETRY);
 		return;
@@ -1079,8 +1074,7 @@ pfsync_input(void *arg, struct rte_mbuf *m, const struct pkt_meta *pm)
 		char a[16];
 
 		snprintf(a, sizeof(a), "%u.%u.%u.%u", ip[12], ip[13], ip[14], ip[15]);
-		printf("pfsync: peer %s heard on %s\n", a, ps->dp->ifaces[ps->ifx].name);
-		fflush(stdout);
+		dlog(SYNC_PEER, DLOG_S("peer", a), DLOG_S("iface", ps->dp->ifaces[ps->ifx].name));
 		ps->peer_seen = true;
 	}
 	ps->last_rx_us = ps_now_us(ps);
@@ -1189,17 +1183,17 @@ pfsync_path_name(const struct pfsync *ps)
 void
 pfsync_start(struct pfsync *ps)
 {
-	char why[256];
+	char why[256], peer[16];
 
 	if (!ps->dp->ports[ps->port].ctl_only &&
 	    dp_port_steer_proto(ps->dp, ps->port, IPPROTO_PFSYNC, why, sizeof(why)) != 0)
-		printf("pfsync: port %s cannot steer IP protocol %u to the control core's queue "
-		       "(%s): pfsync arrives through the workers\n",
-		       ps->dp->ports[ps->port].name, IPPROTO_PFSYNC, why);
-	printf("pfsync: on %s (%s), peer %u.%u.%u.%u, host id 0x%08x\n",
-	       ps->dp->ifaces[ps->ifx].name, pfsync_path_name(ps), ps->dst_ip[0], ps->dst_ip[1],
-	       ps->dst_ip[2], ps->dst_ip[3], ps->conf.hostid);
-	fflush(stdout);
+		dlog(SYNC_PUNT, DLOG_S("port", ps->dp->ports[ps->port].name),
+		     DLOG_U("proto", IPPROTO_PFSYNC), DLOG_S("error", why));
+	snprintf(peer, sizeof(peer), "%u.%u.%u.%u", ps->dst_ip[0], ps->dst_ip[1], ps->dst_ip[2],
+		 ps->dst_ip[3]);
+	dlog(SYNC_STARTED, DLOG_S("iface", ps->dp->ifaces[ps->ifx].name),
+	     DLOG_S("path", pfsync_path_name(ps)), DLOG_S("peer", peer),
+	     DLOG_X("hostid", ps->conf.hostid));
 	ps->started = true;
 	ps->link_up = atomic_load(&ps->dp->ports[ps->port].link_up);
 	ps_bulk_event(ps, PFSYNC_BULK_EV_UP);
@@ -1220,16 +1214,13 @@ pfsync_poll(struct pfsync *ps)
 	up = atomic_load_explicit(&ps->dp->ports[ps->port].link_up, memory_order_relaxed);
 	if (up != ps->link_up) {
 		ps->link_up = up;
-		printf("pfsync: sync link %s\n", up ? "up" : "down");
-		fflush(stdout);
+		dlog(SYNC_LINK, DLOG_S("link", up ? "up" : "down"));
 		ps_bulk_event(ps, up ? PFSYNC_BULK_EV_LINK_UP : PFSYNC_BULK_EV_LINK_DOWN);
 	}
 	pfsync_bulk_tick(&ps->breq, now, &act);
 	ps_bulk_act(ps, &act);
 	if (ps->peer_seen && now - ps->last_rx_us > PFSYNC_PEER_QUIET_US) {
-		printf("pfsync: peer quiet for %llu s\n",
-		       (unsigned long long)(PFSYNC_PEER_QUIET_US / 1000000));
-		fflush(stdout);
+		dlog(SYNC_PEER_QUIET, DLOG_U("quiet_s", PFSYNC_PEER_QUIET_US / 1000000));
 		ps->peer_seen = false;
 	}
 	work += ps_backlog_run(ps);

@@ -193,8 +193,8 @@ if echo "$out" | grep -q "carp: MASTER vhid 1 advbase 1 advskew 0" &&
    fctl 2 show carp | grep -q "carp: BACKUP vhid 1 advbase 1 advskew 100"; then
 	ok "show carp prints the ifconfig carp line on both"
 else notok "show carp: $out"; fi
-grep -q "carp: 1@lan: BACKUP -> MASTER (master timed out)" "$TMP/fw1.log" &&
-	ok "log line: carp: 1@lan: BACKUP -> MASTER (master timed out)" ||
+grep -q 'event=carp-transition vhid=1 iface=lan from=BACKUP to=MASTER reason="master timed out"' "$TMP/fw1.log" &&
+	ok "log line: event=carp-transition vhid=1 iface=lan from=BACKUP to=MASTER reason=\"master timed out\"" ||
 	notok "log line missing: $(cat "$TMP/fw1.log")"
 check "client pings the server through the virtual address" \
 	in_ns "$P-cli" ping -c 3 -i 0.2 -W 2 198.18.2.2
@@ -227,7 +227,7 @@ fw_start 1 1 0 || notok "fw1 restarts"
 if wait_state 1 1 MASTER 6 && wait_state 2 1 BACKUP 3; then
 	ok "preempt: the returning advskew-0 node takes MASTER back"
 else notok "preempt back failed"; fi
-grep -q "carp: 1@lan: BACKUP -> MASTER (preempting a slower master)" "$TMP/fw1.log" &&
+grep -q 'event=carp-transition vhid=1 iface=lan from=BACKUP to=MASTER reason="preempting a slower master"' "$TMP/fw1.log" &&
 	ok "log line: preempting a slower master" || notok "no preempt log line"
 
 # --- demotion from dpfctl ----------------------------------------------------
@@ -255,11 +255,11 @@ else ok "carp demote of an unknown group fails"; fi
 tr=$(carp_get 2 1 transitions)
 fctl 2 carp state 1 master
 forced_and_back() {
-	grep -q "carp: 1@lan: BACKUP -> MASTER (user requested)" "$TMP/fw2.log" &&
+	grep -q 'event=carp-transition vhid=1 iface=lan from=BACKUP to=MASTER reason="user requested"' "$TMP/fw2.log" &&
 		[ "$(carp_get 2 1 transitions)" -ge $((tr + 2)) ] && carp_is 2 1 BACKUP
 }
 wait_for 5 "fw2 forced MASTER, then BACKUP at fw1's next advert" forced_and_back
-if grep -q "carp: 1@lan: BACKUP -> MASTER (user requested)" "$TMP/fw2.log" &&
+if grep -q 'event=carp-transition vhid=1 iface=lan from=BACKUP to=MASTER reason="user requested"' "$TMP/fw2.log" &&
    [ "$(carp_get 2 1 transitions)" -ge $((tr + 2)) ] && [ "$(carp_get 2 1 state)" = BACKUP ]; then
 	ok "carp state 1 master on the slower node: MASTER, then BACKUP at the next advert"
 else notok "forced master: $(carp_get 2 1 state), transitions $tr -> $(carp_get 2 1 transitions)"; fi

@@ -94,7 +94,7 @@ def start(tmp, name, extra=()):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         log.seek(0)
-        if "dpf: running" in log.read():
+        if "event=started" in log.read():
             up = True
             break
         if p.poll() is not None:

@@ -99,7 +99,7 @@ check "show info counts the no-route drops" \
 ctl show info -v | sed 's/^/# /'
 
 stop_dpf
-if [ "$STOP_RC" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
+if [ "$STOP_RC" = 0 ] && grep -q "event=stopping" "$TMP/dpf.log"; then
 	ok "SIGTERM stops dpf cleanly"
 else notok "SIGTERM did not stop dpf"; fi
 finish

@@ -158,7 +158,7 @@ ctl show neighbors | sed 's/^/# /'
 ctl show info -v | sed 's/^/# /'
 
 stop_dpf
-if [ "$STOP_RC" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
+if [ "$STOP_RC" = 0 ] && grep -q "event=stopping" "$TMP/dpf.log"; then
 	ok "SIGTERM stops dpf cleanly"
 else notok "SIGTERM did not stop dpf"; fi
 finish

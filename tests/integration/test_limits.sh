@@ -134,6 +134,15 @@ diag "drops state-limit $b_sl -> $1, state-memory $b_sm -> $2;" \
 	ok "not as memory, nor as max states per rule" ||
 	notok "state-memory $b_sm -> $2, memory $b_cmem -> $4, max states per rule $b_lcnt -> $5"
 [ "$6" = 3 ] && ok "still three states" || notok "states.current $6"
+# The control core's watcher (control/app/app_watch.c) reads the counters
+# once a second and logs a limit reached once, then at most once per 10 s:
+# the refused SYNs of the last 2.5 s make one line, not one per SYN.
+lim_line() { grep -qE "event=limit-reached limit=states max=3 current=[0-9]+ refused=[1-9]" "$TMP/dpf.log"; }
+wait_for 3 "the limit-reached log line" lim_line
+check "the refusals are logged: event=limit-reached limit=states max=3 refused=N" lim_line
+n=$(grep -c "event=limit-reached limit=states" "$TMP/dpf.log")
+[ "$n" = 1 ] && ok "one limit-reached line for the SYNs refused within 10 s" ||
+	notok "limit-reached lines: $n ($(grep 'event=limit-reached' "$TMP/dpf.log" | tr '\n' ' '))"
 
 # The first connection closes at 5 s; its state expires (tcp.closing/finwait/closed 2 s).
 if wait $h1; then ok "the first connection exchanged data until it closed ($(cat "$TMP/h1"))"

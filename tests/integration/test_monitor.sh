@@ -106,8 +106,8 @@ check "DPDK's own /ethdev/list still answers beside /dpf/" sh -c \
 ctl show info >/dev/null
 ctl carp demote carp 1 >/dev/null
 check "a changing command is logged with the peer's uid and pid" \
-	grep -qE '^dpf: audit: uid=0 pid=[0-9]+ cmd=carp demote carp 1$' "$TMP/dpf.log"
-check "a read-only command is not logged" sh -c "! grep -q 'cmd=show' '$TMP/dpf.log'"
+	grep -qE '^dpf\[ctl\] level=notice event=command uid=0 pid=[0-9]+ cmd="carp demote carp 1"$' "$TMP/dpf.log"
+check "a read-only command is not logged" sh -c "! grep -q 'cmd=\"\\?show' '$TMP/dpf.log'"
 ctl carp demote carp -1 >/dev/null
 
 # --- pflog: rotated away, SIGHUP, a new file
@@ -123,7 +123,7 @@ wait_for 10 "a record in the new pflog file" has_record "$TMP/pflog.pcap"
 check "after SIGHUP the records go to a new file, the rotated one keeps its own" sh -c \
 	"[ \"\$(tcpdump -n -e -r '$TMP/pflog.pcap' 2>/dev/null | grep -c block)\" -ge 1 ] &&
 	 [ \"\$(tcpdump -n -e -r '$TMP/pflog.pcap.1' 2>/dev/null | grep -c block)\" -eq $n1 ] &&
-	 grep -q 'SIGHUP: pflog file .* reopened' '$TMP/dpf.log'"
+	 grep -q 'event=pflog-reopened file=.* by=SIGHUP' '$TMP/dpf.log'"
 check "dpf survives SIGHUP" ctl ping
 
 stop_dpf

@@ -482,16 +482,16 @@ if [ -z "$NOSYNC" ]; then
 		sleep 0.05
 	done
 	tail -n +$((L0 + 1)) "$TMP/fw1.log" >"$TMP/fw1.return.log"
-	check "fw1 back: log line 'pfsync: bulk update requested'" \
-		poll "$(pb 5)" grep -q 'pfsync: bulk update requested' "$TMP/fw1.return.log"
+	check "fw1 back: log line 'event=bulk-start'" \
+		poll "$(pb 5)" grep -q 'event=bulk-start' "$TMP/fw1.return.log"
 	bulk_line() {
 		tail -n +$((L0 + 1)) "$TMP/fw1.log" >"$TMP/fw1.return.log"
 		local n
-		n=$(sed -n 's/.*pfsync: bulk update done (\([0-9]*\) states in [0-9]* ms).*/\1/p' "$TMP/fw1.return.log" | tail -1)
-		echo "bulk line: $(grep 'pfsync: bulk' "$TMP/fw1.return.log" | tail -2 | tr '\n' ' ')"
+		n=$(sed -n 's/.*event=bulk-done states=\([0-9]*\) ms=[0-9]*.*/\1/p' "$TMP/fw1.return.log" | tail -1)
+		echo "bulk line: $(grep 'event=bulk-' "$TMP/fw1.return.log" | tail -2 | tr '\n' ' ')"
 		[ -n "$n" ] && [ "$n" -ge 10 ]
 	}
-	check "fw1 back: log line 'pfsync: bulk update done (N states in M ms)' with N >= 10" \
+	check "fw1 back: log line 'event=bulk-done states=N ms=M' with N >= 10" \
 		poll "$(pb 5)" bulk_line
 	check "fw1 back: show pfsync bulk: state done, result done, bulks >= 1" eval \
 		'[ "$(pfsync_get 1 bulk.state)" = done ] && [ "$(pfsync_get 1 bulk.result)" = done ] &&
@@ -513,7 +513,7 @@ if [ -z "$NOSYNC" ]; then
 	if [ "$caught" -gt 0 ]; then
 		if [ "$low" = 0 ]; then ok "fw1 back: show carp demote >= 32 in all $caught samples taken while the bulk ran"
 		else notok "fw1 back: demote below 32 in $low of $caught samples taken while the bulk ran"; fi
-	elif grep -q 'demoted by 32 ' "$TMP/fw1.return.log"; then
+	elif grep -q 'event=carp-demote group=carp by=32 ' "$TMP/fw1.return.log"; then
 		ok "fw1 back: carp log: demoted by 32 for the bulk"
 	else ok "fw1 back: demoted by 32 while the bulk runs # SKIP not caught (bulk too quick to see)"; fi
 	check "the states fw2 made while fw1 was away are on fw1 (bulk)" \
@@ -601,7 +601,7 @@ if [ -z "$NOSYNC" ]; then
 	L0=$(wc -l <"$TMP/fw1.log")
 	fw_start 1 0 "$SKM" || notok "fw1 restarts (advbase 0)"
 	check "advbase 0: fw1 back, bulk done, MASTER again" \
-		poll "$(pb 30)" eval 'tail -n +$((L0 + 1)) "$TMP/fw1.log" | grep -q "pfsync: bulk update done" && roles 1 2'
+		poll "$(pb 30)" eval 'tail -n +$((L0 + 1)) "$TMP/fw1.log" | grep -q "event=bulk-done" && roles 1 2'
 fi
 
 diag "measured:"

@@ -147,9 +147,9 @@ if dpf_start; then ok "dpf starts with sync on VLAN $VLAN of the data port p1"; 
 	notok "dpf starts with sync on a VLAN of a data port"; finish; exit 1
 fi
 check "start log: p1 cannot steer IP protocol 240, pfsync arrives through the workers" \
-	grep -E "^pfsync: port p1 cannot steer IP protocol 240 to the control core's queue \(.+\): pfsync arrives through the workers$" "$TMP/dpf.log"
+	grep -E "^dpf\[pfsync\] level=notice event=sync-via-workers port=p1 proto=240 error=.+$" "$TMP/dpf.log"
 check "start log: pfsync on sync (worker punt)" \
-	grep -F "pfsync: on sync (worker punt), peer 224.0.0.240, host id 0x$HOSTID" "$TMP/dpf.log"
+	grep -F "event=sync-started iface=sync path=\"worker punt\" peer=224.0.0.240 hostid=0x$HOSTID" "$TMP/dpf.log"
 check "show pfsync: interface sync, path \"worker punt\"" \
 	eval '[ "$(pf_get interface)" = sync ] && [ "$(pf_get path)" = "worker punt" ]'
 check "show pfsync (text) names the path" \

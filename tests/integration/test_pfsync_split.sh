@@ -158,7 +158,7 @@ drops() {
 		"$PY" "$SPROBE" json-find "$TMP/info.$1.json" "$2" 2>/dev/null || echo 0
 }
 states() { fctl "$1" -j show states >"$TMP/st.$1.json" 2>/dev/null; }
-peer_heard() { grep -q "pfsync: peer .* heard" "$TMP/fw$1.log"; }
+peer_heard() { grep -q "event=sync-peer peer=.* iface=" "$TMP/fw$1.log"; }
 
 # tcp_run TAG PORT: N_XFER transfers, half client->server to PORT, half
 # server->client from PORT+100; the SYN|ACKs captured on both ends.

@@ -110,7 +110,7 @@ expect_conn 5002 ok "B: TCP to 5002 now passes"
 if wait $h; then ok "the connection established under A kept flowing under B ($(cat "$TMP/hold"))"
 else notok "the held connection broke on reload: $(cat "$TMP/hold")"; fi
 check "configure logged with the client's uid and pid" \
-	grep -qE "reload: event=applied uid=0 pid=[0-9]+ file=$TMP/b.json check_ms=" "$TMP/dpf.log"
+	grep -qE "event=reload-applied uid=0 pid=[0-9]+ file=$TMP/b.json check_ms=" "$TMP/dpf.log"
 
 # A bad file changes nothing, and says where.
 before=$(ctl show rules)
@@ -158,7 +158,7 @@ expect_conn 5001 ok "A in force while it waits for confirm"
 out=$(ctl configure "$TMP/b.json" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "8003" && ok "another configure waits for the confirm: $out" ||
 	notok "configure while pending: rc=$rc $out"
-rolled() { grep -qE "reload: event=rollback reason=no-confirm file=$TMP/b.json applied_by=\"uid=0 pid=[0-9]+\"" "$TMP/dpf.log"; }
+rolled() { grep -qE "event=reload-rollback reason=no-confirm file=$TMP/b.json applied_by=\"uid=0 pid=[0-9]+\"" "$TMP/dpf.log"; }
 if wait_for 10 "the rollback" rolled; then ok "no confirm: rolled back to B after ~$WAITED_MS ms (logged)"
 else notok "no rollback"; fi
 expect_conn 5001 refused "after the rollback 5001 is blocked again"
@@ -171,13 +171,13 @@ out=$(ctl configure confirm 2>&1)
 echo "$out" | grep -q confirmed && ok "configure confirm: $out" || notok "confirm: $out"
 sleep 3
 expect_conn 5001 ok "confirmed A is still in force past its timeout"
-check "confirm logged" grep -qE "reload: event=confirmed uid=0 pid=[0-9]+" "$TMP/dpf.log"
+check "confirm logged" grep -qE "event=reload-confirmed uid=0 pid=[0-9]+" "$TMP/dpf.log"
 
 # undo: back to B; a second undo has nothing to return to.
 out=$(ctl configure undo 2>&1)
 echo "$out" | grep -q "b.json: restored" && ok "configure undo: $out" || notok "undo: $out"
 expect_conn 5001 refused "after undo 5001 is blocked (B)"
-check "undo logged with uid and pid" grep -qE "reload: event=undo uid=0 pid=[0-9]+ file=$TMP/b.json" "$TMP/dpf.log"
+check "undo logged with uid and pid" grep -qE "event=reload-undone uid=0 pid=[0-9]+ file=$TMP/b.json" "$TMP/dpf.log"
 out=$(ctl configure undo 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "no previous" && ok "a second undo: $out" || notok "undo 2: $out"
 check "configure status" sh -c "'$DPFCTL' -s '$SOCK' configure status | grep -q 'running:   $TMP/b.json'"
@@ -239,7 +239,7 @@ expect_conn 5005 ok "the replacing prefix passes to 5005"
 out=$(ctl table allowed flush 2>&1)
 [ "$out" = "1 addresses deleted." ] && ok "table flush: $out" || notok "table flush: $out"
 expect_conn 5005 refused "after flush 5005 is closed"
-check "table changes logged" grep -qE "table: event=flush uid=0 pid=[0-9]+ table=allowed" "$TMP/dpf.log"
+check "table changes logged" grep -qE "event=table-changed op=flush uid=0 pid=[0-9]+ table=allowed" "$TMP/dpf.log"
 out=$("$DPFCTL" -s "$TMP/ro.sock" table allowed show 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q 9004 && ok "the read-only socket refuses table: $out" ||
 	notok "ro table: $out"

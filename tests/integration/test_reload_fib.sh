@@ -88,7 +88,7 @@ diag "$n_adv adverts captured, longest gap ${gap} ms"
 [ "$n_adv" -ge 10 ] && [ "${gap:-99999}" -le $((INTERVAL_MS + SLACK_MS)) ] &&
 	ok "CARP adverts kept coming during the reload: longest gap ${gap} ms (<= $INTERVAL_MS + $SLACK_MS)" ||
 	notok "CARP adverts during the reload: $n_adv adverts, longest gap ${gap} ms"
-line=$(grep "reload: event=applied" "$TMP/dpf.log" | tail -1 | cut -c1-200)
+line=$(grep "event=reload-applied" "$TMP/dpf.log" | tail -1 | cut -c1-200)
 echo "$line" | grep -qE "build_ms=[0-9]+ finish_ms=[0-9.]+ gap_ms=[0-9.]+" &&
 	ok "the reload log line gives build and gap times: $line" || notok "log line: $line"
 wait_for 5 "the new route" ping_new && ok "a ping through the new route passes" ||

@@ -125,7 +125,7 @@ c1=$CHILD_TICKS
 cpu=$(((c1 - c0 - before) * 1000 / hz))
 diag "exit after SIGTERM: ${wall} ms wall, ${cpu} ms CPU (user+system, ${hz} Hz ticks)," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ "$rc" = 0 ] && grep -q "dpf: stopping" "$TMP/dpf.log"; then
+if [ "$rc" = 0 ] && grep -q "event=stopping" "$TMP/dpf.log"; then
 	ok "dpf exits with status 0 after SIGTERM"
 else
 	notok "dpf exits with status 0 after SIGTERM (status $rc)"

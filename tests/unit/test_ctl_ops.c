@@ -227,7 +227,8 @@ test_audit(void **state)
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	audit_line(sv[0], 4, argv, line, sizeof(line));
-	snprintf(want, sizeof(want), "dpf: audit: uid=%u pid=%ld cmd=state kill host 198.18.1.2\n",
+	snprintf(want, sizeof(want), "dpf[ctl] level=notice event=command uid=%u pid=%ld "
+		 "cmd=\"state kill host 198.18.1.2\"\n",
 		 (unsigned int)getuid(), (long)getpid());
 #ifdef DPF_FUZZING
 	want[0] = '\0';	/* fuzz builds write nothing */
@@ -235,7 +236,9 @@ test_audit(void **state)
 	assert_string_equal(line, want);
 	audit_line(-1, 3, quoted, line, sizeof(line));
 #ifndef DPF_FUZZING
-	assert_string_equal(line, "dpf: audit: uid=- pid=- cmd=set \"a b\" c\n");
+	/* The request line, quoted as a logfmt value: its own quotes escaped. */
+	assert_string_equal(line, "dpf[ctl] level=notice event=command uid=- pid=- "
+			    "cmd=\"set \\\"a b\\\" c\"\n");
 #endif
 	close(sv[0]);
 	close(sv[1]);

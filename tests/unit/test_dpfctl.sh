@@ -190,10 +190,10 @@ cp "$tmp/echo.log" "$out"
 # The one changing command that ran ("add onlyname" on the admin socket; the
 # read-only socket refused its "add" before running it) is logged with the
 # client's uid and pid (SO_PEERCRED); nothing else may be on stderr.
-grep -v '^dpf: audit: ' "$tmp/echo.log" >"$err"
+grep -v '^dpf\[ctl\] level=notice event=command ' "$tmp/echo.log" >"$err"
 check "the changing command is audited once, with uid and pid" eval \
-	'[ "$(grep -c "^dpf: audit: " "$out")" = 1 ] &&
-	 grep -qE "^dpf: audit: uid=$(id -u) pid=[0-9]+ cmd=add onlyname\$" "$out"'
+	'[ "$(grep -c "event=command " "$out")" = 1 ] &&
+	 grep -qE "^dpf\\[ctl\\] level=notice event=command uid=$(id -u) pid=[0-9]+ cmd=\"add onlyname\"\$" "$out"'
 : >"$out"
 check "echo server exits 0 with an empty log (but for audit lines)" eval \
 	'is_rc 0 && err_empty && [ ! -e "$sock" ]'

@@ -25,8 +25,8 @@
 # bulk N: A's lan is net_pcap replaying gen_pcap.py's flows-N.pcap once
 #   (N 60-byte UDP frames, one per flow): A makes N states.  When A has N
 #   states and its pfsync queues are empty, B starts and asks for the bulk
-#   (UPD_REQ 0/0).  Figures: B's log line "pfsync: bulk update done (N
-#   states in M ms)", B's show pfsync bulk.duration_ms / bulk.states, A's
+#   (UPD_REQ 0/0).  Figures: B's log line "event=bulk-done states=N
+#   ms=M", B's show pfsync bulk.duration_ms / bulk.states, A's
 #   bulk_send; B's state count (show info) and, up to 100,000 states, how
 #   many of B's states carry A's creatorid (show states -j, N <= 50000;
 #   above, dpf.peer-states-indexed: the ids B holds for A); lost = A's
@@ -213,7 +213,7 @@ queues_empty() {
 	"$PY" -c 'import json,sys; q=json.load(open(sys.argv[1]))["queued"]; sys.exit(1 if any(q.values()) else 0)' "$TMP/q.json"
 }
 # bulk_done NODE: NODE's own bulk request ended (done or timed out).
-bulk_done() { grep -q "bulk update done\|bulk update timed out" "$TMP/$1.log"; }
+bulk_done() { grep -q "event=bulk-done\|event=bulk-timeout" "$TMP/$1.log"; }
 
 # netns ROUND: namespaces and the sync veth (and lan veth for latency).
 netns() {
@@ -279,7 +279,7 @@ run_bulk() {
 	nb=$(states_of b)
 	snap a after
 	snap b after
-	line=$(grep -o "pfsync: bulk update done.*\|pfsync: bulk update timed out.*" "$TMP/b.log" | head -1)
+	line=$(grep -o "event=bulk-done.*\|event=bulk-timeout.*" "$TMP/b.log" | head -1)
 	bcount=n/a
 	if [ "$n" -le 50000 ]; then
 		ctl b -j show states >"$TMP/states.b.json" 2>/dev/null
@@ -294,7 +294,7 @@ print(sum(1 for x in s if x.get("creatorid") == "0000a001"))
 	say "    B log: ${line:-no bulk line}"
 	say "    B show pfsync: bulk.state $(jget "$TMP/r$R-b-after.pfsync.json" bulk.state) result $(jget "$TMP/r$R-b-after.pfsync.json" bulk.result) duration_ms $(jget "$TMP/r$R-b-after.pfsync.json" bulk.duration_ms) states $(jget "$TMP/r$R-b-after.pfsync.json" bulk.states) applied $(jget "$TMP/r$R-b-after.pfsync.json" bulk.applied) lost $(jget "$TMP/r$R-b-after.pfsync.json" bulk.lost) retries $(jget "$TMP/r$R-b-after.pfsync.json" bulk.retries)"
 	say "    A bulk_send: $(jget "$TMP/r$R-a-after.pfsync.json" bulk_send)"
-	say "    A log: $(grep -o "pfsync: bulk update for the peer sent.*" "$TMP/a.log" | head -1)"
+	say "    A log: $(grep -o "event=bulk-send-done.*" "$TMP/a.log" | head -1)"
 	say "  A (sender):"
 	report_stats a after | tee -a "$RES"
 	say "  B (receiver):"

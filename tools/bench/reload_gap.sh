@@ -76,7 +76,7 @@ reload() {
 		{ echo "reload_gap: $label: $(cat "$tmp/out")" >&2; return 1; }
 	t1=$(date +%s%N)
 	sent=$(( $(adverts) - sent0 ))
-	line=$(grep "reload: event=applied" "$tmp/dpf.log" | tail -1)
+	line=$(grep "event=reload-applied" "$tmp/dpf.log" | tail -1)
 	printf "%-16s %9s %9s %9s %9s %8s %9s\n" "$label" \
 		"$(echo "$line" | sed -n 's/.*check_ms=\([0-9]*\).*/\1/p')" \
 		"$(echo "$line" | sed -n 's/.*build_ms=\([0-9]*\).*/\1/p')" \
