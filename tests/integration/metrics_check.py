@@ -3,13 +3,17 @@
 
 usage: metrics_check.py METRICS.txt INFO.json INTERFACES.json RULES.json
                         WORKERS.json CARP.json PFSYNC.json
+                        [INFO0.json INTERFACES0.json RULES0.json]
 
 Prints TAP-less diagnostics and exits 1 on the first failed check.  What
 it checks: the text parses (prometheus_client, the reference Python
 client); every family has a type and counters end in _total; names follow
 dpf_<area>_<counter>; the labels interface, worker, reason, rule and vhid
 are there; every drop reason, pf counter, interface and rule of the JSON
-replies has its sample, with the same value as `dpfctl -j` printed; and
+replies has its sample, with the same value as `dpfctl -j` printed (with
+the three optional replies taken before the metrics: a value between the
+one before and the one after, as packets the kernel sends on its own, a
+router solicitation or a neighbour probe, may come between the reads); and
 every number of each `show` command's JSON reply is a sample: the samples
 whose HELP names that command are counted against the JSON's numbers.
 """
@@ -33,6 +37,12 @@ def main():
     workers = json.load(open(sys.argv[5]))
     carp = json.load(open(sys.argv[6]))
     pfsync = json.load(open(sys.argv[7]))
+    if len(sys.argv) > 10:
+        info0 = json.load(open(sys.argv[8]))
+        ifaces0 = json.load(open(sys.argv[9]))
+        rules0 = json.load(open(sys.argv[10]))["rules"]
+    else:
+        info0, ifaces0, rules0 = info, ifaces, rules
     fams = {f.name: f for f in text_string_to_metric_families(text)}
     samples = {}
     for f in fams.values():
@@ -59,25 +69,30 @@ def main():
     for want in ("interface", "worker", "reason", "rule", "vhid"):
         if want not in labels:
             fail(f"no label {want} (labels: {sorted(labels)})")
+    def agrees(what, got, v0, v1):
+        if not min(v0, v1) <= got <= max(v0, v1):
+            fail(f"{what}: {got} not in [{v0}, {v1}] (dpfctl -j before, after)")
+
     for reason, v in info["drops"].items():
-        if get("dpf_drops_total", reason=reason) != v:
-            fail(f"drop {reason}: {get('dpf_drops_total', reason=reason)} != {v}")
+        agrees(f"drop {reason}", get("dpf_drops_total", reason=reason),
+               info0["drops"].get(reason, 0), v)
     for reason, v in info["counters"].items():
-        if get("dpf_pf_counters_total", reason=reason) != v:
-            fail(f"pf counter {reason} differs")
-    for k in ("searches", "inserts", "removals"):
-        if get(f"dpf_states_{k}_total") != info["states"][k]:
-            fail(f"states {k} differs")
-    if get("dpf_states_current") != info["states"]["current"]:
-        fail("states current differs")
+        agrees(f"pf counter {reason}", get("dpf_pf_counters_total", reason=reason),
+               info0["counters"].get(reason, 0), v)
+    for k in ("searches", "inserts", "removals", "current"):
+        name = "dpf_states_current" if k == "current" else f"dpf_states_{k}_total"
+        agrees(f"states {k}", get(name), info0["states"][k], info["states"][k])
+    before = {i["name"]: i for i in ifaces0}
     for i in ifaces:
         for k in ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes"):
-            if get(f"dpf_interface_{k}_total", interface=i["name"]) != i[k]:
-                fail(f"interface {i['name']} {k} differs")
+            agrees(f"interface {i['name']} {k}",
+                   get(f"dpf_interface_{k}_total", interface=i["name"]),
+                   before.get(i["name"], i)[k], i[k])
+    before = {r["id"]: r for r in rules0}
     for r in rules:
         for k in ("evaluations", "packets", "bytes"):
-            if get(f"dpf_rule_{k}_total", rule=r["id"]) != r[k]:
-                fail(f"rule {r['id']} {k} differs")
+            agrees(f"rule {r['id']} {k}", get(f"dpf_rule_{k}_total", rule=r["id"]),
+                   before.get(r["id"], r)[k], r[k])
     # Every number of each reply is a sample (HELP says where it comes from).
     def leaves(v, skip=()):
         if isinstance(v, bool) or isinstance(v, (int, float)):

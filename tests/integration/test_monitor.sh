@@ -58,13 +58,18 @@ in_ns "$P-cli" ping -c 3 -i 0.2 -W 2 198.18.2.2 >/dev/null 2>&1
 in_ns "$P-srv" ping -c 1 -W 2 198.18.1.2 >/dev/null 2>&1
 
 # --- show metrics, against dpfctl -j, with prometheus_client's parser
-ctl show metrics >"$TMP/metrics.txt" && ctl -j show info -v >"$TMP/info.json" &&
+# Counters read before and after the metrics bound them (the kernel's own
+# packets may arrive between two reads).
+ctl -j show info -v >"$TMP/info0.json" && ctl -j show interfaces >"$TMP/if0.json" &&
+	ctl -j show rules -v >"$TMP/rules0.json" &&
+	ctl show metrics >"$TMP/metrics.txt" && ctl -j show info -v >"$TMP/info.json" &&
 	ctl -j show interfaces >"$TMP/if.json" && ctl -j show rules -v >"$TMP/rules.json" &&
 	ctl -j show workers >"$TMP/workers.json" && ctl -j show carp >"$TMP/carp.json" &&
 	ctl -j show pfsync >"$TMP/pfsync.json"
 check "show metrics parses (prometheus_client), has every number of the show commands, agrees with dpfctl -j" \
 	$PY "$(dirname "$0")/metrics_check.py" "$TMP/metrics.txt" "$TMP/info.json" \
-	"$TMP/if.json" "$TMP/rules.json" "$TMP/workers.json" "$TMP/carp.json" "$TMP/pfsync.json"
+	"$TMP/if.json" "$TMP/rules.json" "$TMP/workers.json" "$TMP/carp.json" "$TMP/pfsync.json" \
+	"$TMP/info0.json" "$TMP/if0.json" "$TMP/rules0.json"
 grep '^# ' "$TMP/check.out"
 check "show metrics has CARP by vhid and pfsync" sh -c \
 	"grep -q '^dpf_carp_state{vhid=\"7\",interface=\"lan\",state=\"BACKUP\"} 1' '$TMP/metrics.txt' &&
