@@ -242,39 +242,33 @@ dp_rules_match(struct dp_wctx *c, const struct dp_flow *f, uint8_t dir, uint16_t
 #define DP_RULE_EVAL (-3)
 
 /*
- * The first packets of a burst classified in one rte_acl call per family,
- * both directions together: in[0..n_in) (indexes into flow[]/pkts[]/nh[])
- * against the ingress interface, out[0..n_out) against the egress one.
- * rte_acl's fixed cost per call is most of a small ruleset's price, and
- * its tries walk more packets at once the more it gets (up to 32 per
- * AVX-512 pass), so one call of in + out beats two.  res_in[i] and
- * res_out[i] get the results.
+ * The first packets of a burst (idx[0..n), indexes into flow[]/pkts[]/nh[])
+ * classified in direction dir in one rte_acl call per family: rte_acl's
+ * fixed cost per call is most of a small ruleset's price, and its tries
+ * walk several packets at once.  res[idx[k]] gets the result.
  */
 static void
 dp_rules_bulk(struct dp_wctx *c, struct rte_mbuf **pkts, const struct dp_flow *flow,
-	      const uint32_t *nh, const uint8_t *in, unsigned int n_in, const uint8_t *out,
-	      unsigned int n_out, int *res_in, int *res_out)
+	      const uint32_t *nh, const uint8_t *idx, unsigned int n, uint8_t dir, int *res)
 {
-	struct rule_pkt rp[2 * DP_BURST_MAX];
-	const struct rule_pkt *p4[2 * DP_BURST_MAX], *p6[2 * DP_BURST_MAX];
-	int r4[2 * DP_BURST_MAX], r6[2 * DP_BURST_MAX];
-	int *d4[2 * DP_BURST_MAX], *d6[2 * DP_BURST_MAX];	/* where each result goes */
+	struct rule_pkt rp[DP_BURST_MAX];
+	const struct rule_pkt *p4[DP_BURST_MAX], *p6[DP_BURST_MAX];
+	int r4[DP_BURST_MAX], r6[DP_BURST_MAX];
+	uint8_t i4[DP_BURST_MAX], i6[DP_BURST_MAX];
 	unsigned int k, n4 = 0, n6 = 0;
 
-	RTE_BUILD_BUG_ON(2 * DP_BURST_MAX > RULES_ACL_BULK_MAX);
-	for (k = 0; k < n_in + n_out; k++) {
-		bool is_in = k < n_in;
-		unsigned int i = is_in ? in[k] : out[k - n_in];
-		uint16_t iface = is_in ? dp_meta(pkts[i])->iface : c->fib->nh[nh[i]].iface;
-		int *dst = is_in ? &res_in[i] : &res_out[i];
+	RTE_BUILD_BUG_ON(DP_BURST_MAX > RULES_ACL_BULK_MAX);
+	for (k = 0; k < n; k++) {
+		unsigned int i = idx[k];
+		uint16_t iface = dir == PF_IN ? dp_meta(pkts[i])->iface : c->fib->nh[nh[i]].iface;
 
-		dp_rule_pkt(&flow[i], is_in ? PF_IN : PF_OUT, iface, &rp[k]);
+		dp_rule_pkt(&flow[i], dir, iface, &rp[k]);
 		if (flow[i].af == 4) {
 			p4[n4] = &rp[k];
-			d4[n4++] = dst;
+			i4[n4++] = (uint8_t)i;
 		} else {
 			p6[n6] = &rp[k];
-			d6[n6++] = dst;
+			i6[n6++] = (uint8_t)i;
 		}
 	}
 	if (c->rules->acl != NULL) {
@@ -289,9 +283,9 @@ dp_rules_bulk(struct dp_wctx *c, struct rte_mbuf **pkts, const struct dp_flow *f
 			r6[k] = rules_eval_ref(c->rules->rs, p6[k]);
 	}
 	for (k = 0; k < n4; k++)
-		*d4[k] = r4[k];
+		res[i4[k]] = r4[k];
 	for (k = 0; k < n6; k++)
-		*d6[k] = r6[k];
+		res[i6[k]] = r6[k];
 }
 
 static inline bool
@@ -655,10 +649,8 @@ dp_state_miss(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 }
 
 unsigned int
-dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned int n,
-		unsigned int flags)
+dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned int n)
 {
-	struct dp_route_batch rb;
 	struct dp_flow flow[DP_BURST_MAX];
 	union dp_state_key keys[DP_BURST_MAX];
 	const struct dp_state_key4 *kp4[DP_BURST_MAX];
@@ -673,19 +665,13 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 
 	if (c->rules == NULL)
 		return n;
-	/* Keys (and destinations) first, then one bulk lookup for IPv4 (IPv6
-	 * one by one). */
-	rb.n4 = rb.n6 = 0;
+	/* Keys first, then one bulk lookup for IPv4 (IPv6 one by one). */
 	for (i = 0; i < n; i++) {
 		struct dp_mbuf_meta *md = dp_meta(pkts[i]);
 		struct dp_flow *f = &flow[i];
 
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		st[i] = NULL;
 		ok[i] = dp_flow_get(pkts[i], md, f);
-		if (flags & DP_FILTER_ROUTE)
-			dp_route_add(&rb, i, f->af, f->dst);
 		if (unlikely(!ok[i]) || f->icmp_err)
 			continue;
 		dp_state_key_make(f->af, f->proto, f->src, f->dst, rte_cpu_to_be_16(f->sport),
@@ -698,8 +684,6 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			st[i] = dp_state_lookup6(c->states, &keys[i].k6);
 		}
 	}
-	if (flags & DP_FILTER_ROUTE)
-		dp_route_lookup(c, &rb, nh);
 	if (n4 != 0) {
 		c->st->state_searches += n4;
 		dp_state_lookup_bulk4(c->states, kp4, n4, st4);
@@ -716,8 +700,11 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		if (dp_nh_routed(&c->fib->nh[nh[i]]))
 			routed[n_routed++] = (uint8_t)i;
 	}
-	if (n_miss != 0)
-		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, routed, n_routed, res_in, res_out);
+	if (n_miss != 0) {
+		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, PF_IN, res_in);
+		if (n_routed != 0)
+			dp_rules_bulk(c, pkts, flow, nh, routed, n_routed, PF_OUT, res_out);
+	}
 	inserts = c->st->state_inserts;
 	run.ri = -1;
 	run.pkts = 0;
@@ -735,8 +722,9 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		 * from its neighbours (docs/rules.md).
 		 */
 		if (c->fib->nh[nh[i]].kind == DP_NH_LOCAL) {
-			pass = true;
-			goto decided;
+			pkts[out] = m;
+			nh[out++] = nh[i];
+			continue;
 		}
 		if (unlikely(!ok[i])) {
 			unsigned int e = dp_classify_malformed(m);
@@ -767,12 +755,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			pass = dp_state_miss(c, m, f, &keys[i], swapped[i], &c->fib->nh[nh[i]],
 					     res_in[i], res_out[i]);
 		}
-decided:
-		if (!pass)
-			continue;
-		if (flags & DP_FILTER_FORWARD) {
-			dp_forward(c, m, nh[i]);
-		} else {
+		if (pass) {
 			pkts[out] = m;
 			nh[out++] = nh[i];
 		}

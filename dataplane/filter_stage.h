@@ -13,24 +13,15 @@
 struct dp_wctx;
 struct rte_mbuf;
 
-/* dp_filter_burst() flags. */
-#define DP_FILTER_ROUTE 0x1	/* look the next hops up (nh[] is output) */
-#define DP_FILTER_FORWARD 0x2	/* forward what passes (dp_forward()) at once */
-
 /*
  * State lookup and tracking, or the rules on a miss, for n packets this
- * worker owns.  nh[i] indexes c->fib->nh: the next hops looked up by the
- * caller, or with DP_FILTER_ROUTE by this stage, in the pass that reads
- * the flows.  Packets that may be forwarded stay in pkts[] (compacted,
- * with their nh), or with DP_FILTER_FORWARD go to dp_forward() as each is
- * decided, while its lines are still in L1: one pass over the burst fewer
- * each (with 4 KiB pages every mbuf sits at one page offset, so a burst's
- * mbufs share one L1 set and every pass misses, docs/BENCHMARKS.md).  The
- * others are consumed (dropped, logged, punted for block return).  Returns
- * how many remain in pkts[] (0 with DP_FILTER_FORWARD).
+ * worker owns, whose next hops were looked up (nh[i] indexes c->fib->nh).
+ * Packets that may be forwarded stay in pkts[] (compacted, with their nh);
+ * the others are consumed (dropped, logged, punted for block return).
+ * Returns how many remain.
  */
 unsigned int dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh,
-			     unsigned int n, unsigned int flags);
+			     unsigned int n);
 
 /*
  * Housekeeping (once a millisecond, c->hk_ms since the last time):

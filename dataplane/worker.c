@@ -78,22 +78,6 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
 	b->n = 0;
 }
 
-void
-dp_route_lookup(struct dp_wctx *c, struct dp_route_batch *b, uint32_t *nh)
-{
-	uint64_t res4[DP_BURST_MAX], res6[DP_BURST_MAX];
-	unsigned int i;
-
-	if (b->n4 != 0)
-		rte_fib_lookup_bulk(c->fib->fib4, b->dst4, res4, b->n4);
-	if (b->n6 != 0)
-		rte_fib6_lookup_bulk(c->fib->fib6, b->dst6, res6, b->n6);
-	for (i = 0; i < b->n4; i++)
-		nh[b->idx4[i]] = res4[i] < c->fib->n_nh ? (uint32_t)res4[i] : 0;
-	for (i = 0; i < b->n6; i++)
-		nh[b->idx6[i]] = res6[i] < c->fib->n_nh ? (uint32_t)res6[i] : 0;
-}
-
 /*
  * Next hops of n owned packets: IPv4 destinations in one rte_fib bulk
  * lookup, IPv6 in another.  nh[i] gets an index into c->fib->nh (0 = none).
@@ -101,24 +85,43 @@ dp_route_lookup(struct dp_wctx *c, struct dp_route_batch *b, uint32_t *nh)
 static void
 dp_route_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned int n)
 {
-	struct dp_route_batch b;
-	unsigned int i;
+	uint32_t dst4[DP_BURST_MAX];
+	uint8_t dst6[DP_BURST_MAX][16];
+	uint64_t res4[DP_BURST_MAX], res6[DP_BURST_MAX];
+	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX];
+	unsigned int i, n4 = 0, n6 = 0;
 
-	b.n4 = b.n6 = 0;
 	for (i = 0; i < n; i++) {
 		const struct dp_mbuf_meta *md = dp_meta(pkts[i]);
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, md->l3_off);
 
-		dp_route_add(&b, i, md->af, md->af == 4 ? l3 + 16 : l3 + 24);
+		if (md->af == 4) {
+			rte_be32_t d;
+
+			/* l3 is 2 mod 4 behind a 14-byte Ethernet header */
+			memcpy(&d, l3 + 16, sizeof(d));
+			dst4[n4] = rte_be_to_cpu_32(d);
+			idx4[n4++] = (uint8_t)i;
+		} else {
+			memcpy(dst6[n6], l3 + 24, 16);
+			idx6[n6++] = (uint8_t)i;
+		}
 	}
-	dp_route_lookup(c, &b, nh);
+	if (n4 != 0)
+		rte_fib_lookup_bulk(c->fib->fib4, dst4, res4, n4);
+	if (n6 != 0)
+		rte_fib6_lookup_bulk(c->fib->fib6, dst6, res6, n6);
+	for (i = 0; i < n4; i++)
+		nh[idx4[i]] = res4[i] < c->fib->n_nh ? (uint32_t)res4[i] : 0;
+	for (i = 0; i < n6; i++)
+		nh[idx6[i]] = res6[i] < c->fib->n_nh ? (uint32_t)res6[i] : 0;
 }
 
 /*
  * The owner's last part: TTL, MTU, neighbour, rewrite, transmit to next
  * hop nhid.  The packet's meta (af, l3_off, iface, hash) is filled in.
  */
-void
+static void
 dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 {
 	struct dp_main *dp = c->dp;
@@ -228,12 +231,8 @@ dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n, bool frags
 		if (n == 0)
 			return;
 	}
-	if (c->rules != NULL) {
-		/* Route, filter and forward in the filter's passes. */
-		dp_filter_burst(c, pkts, nh, n, DP_FILTER_ROUTE | DP_FILTER_FORWARD);
-		return;
-	}
 	dp_route_burst(c, pkts, nh, n);
+	n = dp_filter_burst(c, pkts, nh, n);
 	for (i = 0; i < n; i++)
 		dp_forward(c, pkts[i], nh[i]);
 }

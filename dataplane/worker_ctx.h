@@ -14,10 +14,7 @@
 #ifndef DPF_DP_WORKER_CTX_H
 #define DPF_DP_WORKER_CTX_H
 
-#include <string.h>
-
 #include <rte_branch_prediction.h>
-#include <rte_byteorder.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -79,44 +76,6 @@ dp_tx(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 }
 
 void dp_handoff_flush(struct dp_wctx *c, unsigned int dst);
-
-/*
- * The route stage (worker.c), for a stage that reads the destinations in
- * its own pass over a burst: dp_route_add() per packet i of the burst,
- * then one dp_route_lookup() sets nh[i] for each packet added (an index
- * into c->fib->nh, 0 = none), one rte_fib bulk lookup per family.
- */
-struct dp_route_batch {
-	unsigned int n4, n6;
-	uint32_t dst4[DP_BURST_MAX];		/* host order */
-	uint8_t dst6[DP_BURST_MAX][16];
-	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX];
-};
-
-static inline void
-dp_route_add(struct dp_route_batch *b, unsigned int i, uint8_t af, const uint8_t *dst)
-{
-	if (af == 4) {
-		rte_be32_t d;
-
-		/* l3 is 2 mod 4 behind a 14-byte Ethernet header */
-		memcpy(&d, dst, sizeof(d));
-		b->dst4[b->n4] = rte_be_to_cpu_32(d);
-		b->idx4[b->n4++] = (uint8_t)i;
-	} else {
-		memcpy(b->dst6[b->n6], dst, 16);
-		b->idx6[b->n6++] = (uint8_t)i;
-	}
-}
-
-void dp_route_lookup(struct dp_wctx *c, struct dp_route_batch *b, uint32_t *nh);
-
-/*
- * The owner's last part (worker.c): TTL, MTU, neighbour, rewrite, and
- * transmit to next hop nhid, or punt (no route, local, TTL, too big,
- * unresolved).  The packet's meta (af, l3_off, iface) is filled in.
- */
-void dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid);
 
 static inline void
 dp_handoff(struct dp_wctx *c, unsigned int owner, struct rte_mbuf *m)

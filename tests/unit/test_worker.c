@@ -288,7 +288,7 @@ filter(const struct pkt *k, unsigned int n)
 		in[i] = pkts[i] = to_mbuf(&k[i]);
 		nh[i] = next_hop(pkts[i]);
 	}
-	out = dp_filter_burst(&c, pkts, nh, n, 0);
+	out = dp_filter_burst(&c, pkts, nh, n);
 	for (j = 0; j < out; j++) {
 		for (i = 0; i < n && in[i] != pkts[j]; i++)
 			;
@@ -595,7 +595,7 @@ test_frag_then_filter(void **state)
 	assert_false(dp_meta(pkts[0])->frag);
 	assert_int_equal(pkts[0]->pkt_len, l3 + 20 + 40);
 	nh[0] = next_hop(pkts[0]);
-	assert_int_equal(dp_filter_burst(&c, pkts, nh, 1, 0), 1);
+	assert_int_equal(dp_filter_burst(&c, pkts, nh, 1), 1);
 	rte_pktmbuf_free(pkts[0]);
 	assert_int_equal(c.st->state_inserts, 1);
 	assert_non_null(state_of(4, PKT_IPPROTO_UDP, cli4, srv4, 40007, 53));
