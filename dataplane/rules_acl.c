@@ -72,7 +72,48 @@ RTE_ACL_RULE_DEF(acl_rule6, F_MAX6);
 struct rules_acl {
 	struct rte_acl_ctx *ctx[2];	/* [0] IPv4, [1] IPv6; NULL: no entries */
 	unsigned int entries[2];
+	enum rte_acl_classify_alg alg;	/* of both contexts; DEFAULT: none built */
 };
+
+/*
+ * rte_acl's classify methods, widest first: the first one the CPU, the
+ * DPDK build and the EAL's max SIMD bitwidth allow (rte_acl_set_ctx_classify
+ * checks all three) is rte_acl's own default choice too; picking it here
+ * records it for rules_acl_alg().  AVX512X32 walks 32 flows at once and
+ * needs the bitwidth at 512, which EAL keeps at 256 unless told
+ * (--force-max-simd-bitwidth, or rte_vect_set_max_simd_bitwidth(): dpf
+ * raises it at start, control/app/eal_start.c).
+ */
+static const struct {
+	enum rte_acl_classify_alg alg;
+	const char *name;
+} acl_algs[] = {
+	{ RTE_ACL_CLASSIFY_AVX512X32, "avx512x32" },
+	{ RTE_ACL_CLASSIFY_AVX512X16, "avx512x16" },
+	{ RTE_ACL_CLASSIFY_AVX2, "avx2" },
+	{ RTE_ACL_CLASSIFY_SSE, "sse" },
+	{ RTE_ACL_CLASSIFY_NEON, "neon" },
+	{ RTE_ACL_CLASSIFY_ALTIVEC, "altivec" },
+	{ RTE_ACL_CLASSIFY_SCALAR, "scalar" },
+};
+
+static enum rte_acl_classify_alg
+acl_pick_alg(struct rte_acl_ctx *ctx)
+{
+	for (size_t i = 0; i < RTE_DIM(acl_algs); i++)
+		if (rte_acl_set_ctx_classify(ctx, acl_algs[i].alg) == 0)
+			return acl_algs[i].alg;
+	return RTE_ACL_CLASSIFY_DEFAULT;	/* left as rte_acl_create() chose */
+}
+
+const char *
+rules_acl_alg(const struct rules_acl *acl)
+{
+	for (size_t i = 0; i < RTE_DIM(acl_algs); i++)
+		if (acl_algs[i].alg == acl->alg)
+			return acl_algs[i].name;
+	return "default";
+}
 
 /* --- field layout --- */
 
@@ -685,6 +726,7 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, int *bad,
 			 b.entries, rte_strerror(-brc));
 		goto out;
 	}
+	acl->alg = acl_pick_alg(ctx);
 	acl->ctx[six] = ctx;
 	acl->entries[six] = b.entries;
 	ctx = NULL;

@@ -31,7 +31,8 @@
 
 #define RULES_ACL_MAX_PER_RULE 16384
 #define RULES_ACL_MAX_TOTAL (1u << 21)
-#define RULES_ACL_BULK_MAX 64	/* packets per rules_acl_eval_bulk() call */
+/* Packets per rules_acl_eval_bulk() call: a worker burst, in and out. */
+#define RULES_ACL_BULK_MAX 128
 /*
  * Run-time memory cap per family: above it rte_acl splits the rules into
  * more tries (slower lookups) and fails only when even that does not fit.
@@ -63,6 +64,9 @@ int rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p);
  */
 int rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af,
 			const struct rule_pkt *const pkts[], unsigned int n, int results[]);
+
+/* rte_acl's classify method in use ("avx512x32", "avx2", ...; for the benchmark). */
+const char *rules_acl_alg(const struct rules_acl *acl);
 
 /* Classifier entries per family (for stats and the benchmark). */
 unsigned int rules_acl_entries(const struct rules_acl *acl, uint8_t af);

@@ -579,6 +579,26 @@ peer_index_create(struct dp_state_table *tbl)
 	return 0;
 }
 
+/*
+ * Writes one byte of every 4 KiB page of fresh, zeroed memory (with the
+ * zero it already holds).  rte_zmalloc() does not touch memory the heap
+ * never used, and with --no-huge that memory is anonymous pages not yet
+ * faulted in: the worker would fault them in itself, one page per few
+ * dozen new states, at about 10 us a fault in a VM (docs/BENCHMARKS.md,
+ * "cold" passes).  Here the control core pays it once, at start.
+ */
+static void
+pretouch(void *mem, size_t len)
+{
+	volatile uint8_t *p = mem;
+	size_t off;
+
+	for (off = 0; off < len; off += 4096)
+		p[off] = 0;
+	if (len != 0)
+		p[len - 1] = 0;
+}
+
 struct dp_state_table *
 dp_state_create(const struct dp_state_conf *conf, int *err)
 {
@@ -621,6 +641,8 @@ dp_state_create(const struct dp_state_conf *conf, int *err)
 				      RTE_CACHE_LINE_SIZE, conf->socket);
 	if (tbl->st == NULL || tbl->bkt == NULL)
 		goto fail;
+	pretouch(tbl->st, (size_t)total * sizeof(struct dp_state));
+	pretouch(tbl->bkt, (size_t)tbl->nb * sizeof(struct dp_state_bucket));
 	if (conf->peer_index && peer_index_create(tbl) < 0)
 		goto fail;
 	tbl->tick_now = 0;

@@ -12,6 +12,7 @@
  * is captured then.
  */
 #define _GNU_SOURCE	/* memfd_create */
+#define ALLOW_EXPERIMENTAL_API	/* rte_vect_{get,set}_max_simd_bitwidth (DPDK 22.11) */
 
 #include <errno.h>
 #include <glob.h>
@@ -22,8 +23,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+#include <rte_cpuflags.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_vect.h>
 
 #include "control/app/app.h"
 #include "control/log/dlog.h"
@@ -105,6 +109,33 @@ has_arg(int argc, char **argv, const char *a)
 }
 
 /*
+ * 512-bit SIMD for rte_acl (dataplane/rules_acl.c): EAL caps the SIMD
+ * width at 256 bits on x86 unless told, which keeps rte_acl on its 16-flow
+ * AVX-512 method; the 32-flow one classifies a burst of first packets at
+ * 10k rules in about half the cycles (docs/BENCHMARKS.md, rules_bench).
+ * Raised only on a CPU with the AVX-512 subsets rte_acl needs, and never
+ * over --force-max-simd-bitwidth (`--force-max-simd-bitwidth=256` in
+ * dataplane.eal.args keeps 256, e.g. on CPUs that lower their clock for
+ * AVX-512).  Nothing else in dpf selects code by this width but PMDs,
+ * which read it when their queues are set up, after this.
+ */
+static void
+simd_width(bool forced)
+{
+#ifdef RTE_ARCH_X86
+	if (forced || rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512 ||
+	    !rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) ||
+	    !rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VL) ||
+	    !rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512CD) ||
+	    !rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512BW))
+		return;
+	rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
+#else
+	RTE_SET_USED(forced);
+#endif
+}
+
+/*
  * EAL's stderr after a failure: each line once, EAL's own lines dropped
  * when it also printed its usage (they only say "Invalid arguments").
  */
@@ -140,18 +171,22 @@ app_eal_init(int argc, char **argv)
 	bool help = has_arg(argc, argv, "--help") || has_arg(argc, argv, "-h");
 	int mem_out = -1, mem_err = -1, save_out = -1, save_err = -1, rc, e;
 	char *out, *err;
-	bool usage;
+	bool usage, forced = false;
 	long huge;
 
 	if (!help) {
 		save_out = capture(1, &mem_out);
 		save_err = capture(2, &mem_err);
 	}
+	for (int i = 1; i < argc; i++)	/* before rte_eal_init() permutes argv */
+		forced |= strncmp(argv[i], "--force-max-simd-bitwidth",
+				  strlen("--force-max-simd-bitwidth")) == 0;
 	rc = rte_eal_init(argc, argv);
 	e = rte_errno;
 	out = release(1, save_out, mem_out);
 	err = release(2, save_err, mem_err);
 	if (rc >= 0) {
+		simd_width(forced);
 		fputs(out != NULL ? out : "", stdout);
 		fputs(err != NULL ? err : "", stderr);
 		free(out);
