@@ -54,3 +54,36 @@ def steal_ticks():
             if line.startswith("cpu1 "):
                 return int(line.split()[8])
     return 0
+
+
+# The Python twin of tools/bench/benchcsv.sh: the same columns, in the same
+# order, and the same header written once per file (tools/bench/plot.py
+# reads both).  The column meanings are documented there.
+CSV_COLUMNS = ("harness", "test", "dut", "frame", "flows", "rules", "round", "mpps",
+               "cycles", "loss")
+CSV_HEADER = ",".join(CSV_COLUMNS)
+
+
+def csv_append(path, harness, test, dut, frame, flows, rules, rnd, mpps, cycles="", loss=""):
+    """Appends one row to the bench CSV at PATH (its folder and header made
+    if missing).  Numbers are written as given, floats with up to 6
+    significant digits; None is an empty field.  A field with a comma or a
+    newline is refused (ValueError): the format has no quoting."""
+    vals = []
+    for v in (harness, test, dut, frame, flows, rules, rnd, mpps, cycles, loss):
+        if v is None:
+            v = ""
+        elif isinstance(v, float):
+            v = "%.6g" % v
+        v = str(v)
+        if "," in v or "\n" in v:
+            raise ValueError("bench csv: field %r has a comma or a newline" % v)
+        vals.append(v)
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    with open(path, "a") as f:
+        if new:
+            f.write(CSV_HEADER + "\n")
+        f.write(",".join(vals) + "\n")

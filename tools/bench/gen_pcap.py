@@ -3,12 +3,14 @@
 """Writes the pcap files tools/bench/run.sh replays through net_pcap.
 
   gen_pcap.py OUTDIR [--dst-mac MAC] [--frames N] [--flows N]
-                     [--many N] [--rules N[,N...]]
+                     [--many N] [--rules N[,N...]] [--sizes S[,S...]]
 
 OUTDIR/fwd-64.pcap    N frames of 60 B (64 B on the wire with FCS), IPv4 UDP,
                       lan hosts 198.18.1.0/24 -> 198.19.0.0/16 (routed by dpf
                       via the gateway 198.18.2.254), --flows distinct 5-tuples
                       round-robin (frame k belongs to flow k % flows).
+OUTDIR/fwd-S.pcap     (--sizes) the same frames and flows at S B on the wire
+                      (S-4 B in the file), 64 <= S <= 1518.
 OUTDIR/fwd-imix.pcap  the same flows, simple IMIX 7:4:1 of 60/590/1514 B
                       (64/594/1518 B on the wire), sizes by position k % 12.
 OUTDIR/ctl-sink.pcap  one 60 B frame to a foreign unicast MAC.  dpf gives
@@ -199,12 +201,18 @@ def main():
     ap.add_argument("--flows", type=int, default=1024)
     ap.add_argument("--many", type=int, default=0)
     ap.add_argument("--rules", default="")
+    ap.add_argument("--sizes", default="")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
     out = lambda n: os.path.join(a.outdir, n)  # noqa: E731
 
     wrpcap(out("fwd-64.pcap"),
            [udp_frame(a.dst_mac, k % a.flows, 60) for k in range(a.frames)])
+    for size in (int(x) for x in a.sizes.split(",") if x):
+        if not 64 <= size <= 1518:
+            ap.error("--sizes: %d is not within 64..1518" % size)
+        wrpcap(out("fwd-%d.pcap" % size),
+               [udp_frame(a.dst_mac, k % a.flows, size - 4) for k in range(a.frames)])
     imix = [60] * 7 + [590] * 4 + [1514]
     wrpcap(out("fwd-imix.pcap"),
            [udp_frame(a.dst_mac, k % a.flows, imix[k % 12]) for k in range(a.frames)])

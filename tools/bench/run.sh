@@ -70,14 +70,28 @@
 # timeout(1) wrapper) and its DPDK runtime files are removed, so that the
 # next run does not meet its stale telemetry socket.
 #
+# Every figure is also a row of BENCH_CSV (default docs/bench/harness.csv,
+# appended to; empty: none) in the schema of tools/bench/benchcsv.sh, which
+# tools/bench/plot.py draws: harness pcap|memif; test established (the
+# forwarding rate: pcap/memif modes, states mode's 1k and N-flow runs),
+# new (states mode, a warm pass: M new states/s and cycles per new state),
+# new-cold (the cold first pass), nostate and nostate-cold (ruleset none:
+# Mpps and cycles/pkt of the pass); frame in bytes on the wire or imix;
+# rules 1 for "pass all", 0 for testpmd and ruleset none, else the count;
+# round the harness round (a states round has BENCH_STATES_REFILLS warm
+# passes, one row each); loss empty (not measured).
+#
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (5, each a
 # testpmd run then a dpf run; states: 3), BENCH_STOP_GRACE (5), BENCH_IMIX (1: also the IMIX
-# file), BENCH_IMIX_ROUNDS (2), BENCH_OUT (a file to copy the results table
-# to); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
-# 10000"), BENCH_STATES_PERIOD (0.02), BENCH_STATES_REFILLS (2).
+# file), BENCH_IMIX_ROUNDS (2), BENCH_FRAMES ("64": frame sizes on the wire,
+# 64..1518, of the pcap and memif modes), BENCH_OUT (a file to copy the results table
+# to), BENCH_CSV (above); states: BENCH_STATES_N (1000000), BENCH_STATES_RULES ("10 1000
+# 10000"; empty: none), BENCH_STATES_PERIOD (0.02), BENCH_STATES_REFILLS (2; 0: no warm pass and
+# no ruleset-none run, only the established figures and the cold pass).
 # Bounded: about 110 s (pcap), 200 s (memif) or 270-300 s (states, 3
 # rounds of N = 1M); a watchdog ends everything after BENCH_LIMIT s (170,
-# memif 300, all 470, states 180 + 150 per round).
+# memif 300, all 470, states 180 + 150 per round; each frame size past the
+# first adds 24 s per round, memif 40 s, all 64 s).
 set -u
 BUILD=${1:-build}
 HARNESS=${2:-pcap}
@@ -89,6 +103,10 @@ states) NH=$((180 + 150 * ${BENCH_ROUNDS:-3})) ;;
 *) echo "usage: $0 [BUILD_DIR [pcap|memif|all|states]]" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tools/bench/benchcsv.sh
+. "$HERE/benchcsv.sh"
+CSV=${BENCH_CSV-$(cd "$HERE/../.." && pwd)/docs/bench/harness.csv}
+FRAMES=${BENCH_FRAMES:-64}
 export BENCH_HERE=$HERE	# the samplers import benchlib.py from here
 DPF=$BUILD/control/dpf
 DPFCTL=$BUILD/tools/dpfctl
@@ -99,7 +117,7 @@ WARM=${BENCH_WARMUP:-2}
 ROUNDS=${BENCH_ROUNDS:-5}
 [ "$HARNESS" = states ] && ROUNDS=${BENCH_ROUNDS:-3}
 NSTATES=${BENCH_STATES_N:-1000000}
-STATES_RULES=${BENCH_STATES_RULES:-10 1000 10000}
+STATES_RULES=${BENCH_STATES_RULES-10 1000 10000}
 STATES_PERIOD=${BENCH_STATES_PERIOD:-0.02}
 STATES_REFILLS=${BENCH_STATES_REFILLS:-2}
 # states: the samplers (and the dpfctl they run) on CPU 0, beside the
@@ -108,6 +126,14 @@ SAMPLER_PIN=
 [ "$HARNESS" = states ] && SAMPLER_PIN="taskset -c 0"
 IMIX=${BENCH_IMIX:-1}
 IMIX_ROUNDS=${BENCH_IMIX_ROUNDS:-2}
+# Each frame size past the first: a testpmd and a dpf run per round (about
+# 12 s each; memif 20 s), in pcap and memif modes.
+NF=$(echo "$FRAMES" | wc -w)
+case "$HARNESS" in
+pcap) NH=$((NH + (NF - 1) * ROUNDS * 24)) ;;
+memif) NH=$((NH + (NF - 1) * ROUNDS * 40)) ;;
+all) NH=$((NH + (NF - 1) * ROUNDS * 64)) ;;
+esac
 LIMIT=${BENCH_LIMIT:-$NH}
 IDLE_US=${BENCH_IDLE_US:-10}
 TAG=dpfbench$$
@@ -243,8 +269,18 @@ if [ "$HARNESS" = states ]; then
 	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 	[ "$avail" -gt $((ST_DPF_MB + 1024)) ] ||
 		die "states: dpf needs ${ST_DPF_MB} MB for N=$NSTATES, ${avail} MB available (lower BENCH_STATES_N)"
-	GEN_ARGS="--many $NSTATES --rules $(echo "$STATES_RULES" | tr ' ' ',')"
+	GEN_ARGS="--many $NSTATES"
+	[ -n "$STATES_RULES" ] && GEN_ARGS="$GEN_ARGS --rules $(echo "$STATES_RULES" | tr ' ' ',')"
 fi
+SIZES=
+for f in $FRAMES; do
+	case "$f" in
+	*[!0-9]*|'') die "BENCH_FRAMES: $f is not a frame size in bytes" ;;
+	esac
+	[ "$f" -ge 64 ] && [ "$f" -le 1518 ] || die "BENCH_FRAMES: $f is not within 64..1518"
+	[ "$f" = 64 ] || SIZES="$SIZES${SIZES:+,}$f"
+done
+[ -n "$SIZES" ] && GEN_ARGS="$GEN_ARGS --sizes $SIZES"
 # shellcheck disable=SC2086
 "$PY" "$HERE/gen_pcap.py" "$TMP" $GEN_ARGS >/dev/null || die "gen_pcap.py failed"
 
@@ -732,6 +768,7 @@ run_new() {
 # killed" in $NEWRES.
 record_new() {
 	[ -s "$TMP/$3.new" ] || return 0
+	csv_new "$@"
 	awk -v s="$1" -v r="$2" '{ print s, r, $0 }' "$TMP/$3.new" >>"$NEWRES"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v r="$2" '{
 		printf "  new   %-8s round %s %-4s: %5.3f M new states/s, %6.0f cycles/new state, %5.3f Mpps, %6.0f cycles/pkt, CPU share %3.0f%%; window %d samples (rx %d, new %d, fwd %d, punted %d), pass %.2fs, states %d, killed before %d, heap %.0f MB\n",
@@ -778,8 +815,12 @@ states_round() {
 		echo "    dpf in the interval: $(cat "$TMP/dpf-N-$r.new.est.extra")"
 	fi
 	record_new pass-all "$r" "dpf-N-$r"
-	run_new "dpf-none-$r" none none
-	record_new none "$r" "dpf-none-$r"
+	# No warm pass (BENCH_STATES_REFILLS 0, for an N whose pass is too
+	# short to sample): the no-state baseline would measure nothing.
+	if [ "$STATES_REFILLS" -gt 0 ]; then
+		run_new "dpf-none-$r" none none
+		record_new none "$r" "dpf-none-$r"
+	fi
 	for n in $STATES_RULES; do
 		run_new "dpf-r$n-$r" "$n" new
 		record_new "$n" "$r" "dpf-r$n-$r"
@@ -849,14 +890,66 @@ states_table() {
 		"(heap Alloc_size at limits.states $ST_LIMIT minus at 1000)."
 }
 
-# mix_pcap MIX ROUND: the pcap of frame mix MIX (64B or IMIX); fails for an
-# IMIX round past IMIX_ROUNDS (IMIX gets fewer rounds to stay within the
+# mix_pcap MIX ROUND: the pcap of frame mix MIX (SIZEB or IMIX); fails for
+# an IMIX round past IMIX_ROUNDS (IMIX gets fewer rounds to stay within the
 # time bound).
 mix_pcap() {
 	case "$1" in
 	IMIX) [ "$2" -le "$IMIX_ROUNDS" ] && echo fwd-imix.pcap ;;
-	*) echo fwd-64.pcap ;;
+	*) echo "fwd-${1%B}.pcap" ;;
 	esac
+}
+
+# csv_res HARNESS TEST DUT FRAME FLOWS RULES ROUND RESFILE: one BENCH_CSV
+# row from a result file ("pkts wall_s run_s ..."): Mpps, cycles/pkt.
+csv_res() {
+	[ -n "$CSV" ] || return 0
+	local v
+	v=$(awk -v tsc="$TSC_MHZ" '{ if ($1 > 0 && $2 > 0) printf "%.4f %.1f", $1 / $2 / 1e6, tsc * 1e6 * $3 / $1; else print "0 -" }' "$8")
+	# shellcheck disable=SC2086
+	set -- "$1" "$2" "$3" "$4" "$5" "$6" "$7" $v
+	[ "$9" = - ] && set -- "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" ""
+	bench_csv "$CSV" "$@" "" || echo "bench: cannot write $CSV" >&2
+}
+
+# csv_record SCENARIO DUT ROUND NAME: the row of record()'s result.
+csv_record() {
+	local h=pcap s=$1 frame flows=1024 rules=0
+	case "$s" in memif-*) h=memif; s=${s#memif-} ;; esac
+	case "$s" in
+	IMIX) frame=imix ;;
+	1k-flows) frame=64 ;;
+	"$NLABEL") frame=64; flows=$NSTATES ;;
+	*) frame=${s%B} ;;
+	esac
+	[ "$2" = dpf ] && rules=1
+	csv_res "$h" established "$2" "$frame" "$flows" "$rules" "$3" "$TMP/$4.res"
+}
+
+# csv_new RULES ROUND NAME: one BENCH_CSV row per pass of NAME.new (see
+# record_new): new (states/s, cycles per state) or, ruleset none,
+# nostate (Mpps, cycles/pkt); -cold for the first pass.
+csv_new() {
+	[ -n "$CSV" ] && [ -s "$TMP/$3.new" ] || return 0
+	local rules=$1 phase rx ins wall run rest test v
+	[ "$rules" = pass-all ] && rules=1
+	[ "$rules" = none ] && rules=0
+	while read -r phase rx ins wall run rest; do
+		test=new
+		[ "$1" = none ] && test=nostate
+		[ "$phase" = cold ] && test=$test-cold
+		if [ "$1" = none ]; then
+			v=$(awk -v t="$TSC_MHZ" -v n="$rx" -v w="$wall" -v c="$run" \
+				'BEGIN { if (n > 0 && w > 0) printf "%.4f %.1f", n / w / 1e6, t * 1e6 * c / n; else print "0 -" }')
+		else
+			v=$(awk -v t="$TSC_MHZ" -v n="$ins" -v w="$wall" -v c="$run" \
+				'BEGIN { if (n > 0 && w > 0) printf "%.4f %.1f", n / w / 1e6, t * 1e6 * c / n; else print "0 -" }')
+		fi
+		set -- "$1" "$2" "$3" ${v% *} "${v#* }"
+		[ "$5" = - ] && set -- "$1" "$2" "$3" "$4" ""
+		bench_csv "$CSV" pcap "$test" dpf 64 "$NSTATES" "$rules" "$2" "$4" "$5" "" ||
+			echo "bench: cannot write $CSV" >&2
+	done <"$TMP/$3.new"
 }
 
 # One result line: scenario dut round pkts wall run steal wait
@@ -869,6 +962,7 @@ elif [ $((NSTATES % 1000)) = 0 ]; then NLABEL=$((NSTATES / 1000))k-flows
 else NLABEL=$NSTATES-flows; fi
 record() {
 	echo "$1 $2 $3 $(cat "$TMP/$4.res")" >>"$RESULTS"
+	csv_record "$@"
 	awk -v tsc="$TSC_MHZ" -v s="$1" -v d="$2" -v r="$3" '{
 		printf "  %-5s %-8s round %s: %6.2f Mpps, CPU share %3.0f%%, %6.1f cycles/pkt (CPU time), CPU1 steal %.2fs, run-queue wait %.2fs\n",
 			s, d, r, $1 / $2 / 1e6, 100 * $3 / $2, tsc * 1e6 * $3 / $1, $4, $5 }' \
@@ -880,8 +974,9 @@ echo "dpf bench: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^
 echo "  DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'), $TESTPMD, dpf $BUILD;" \
 	"${SECS}s measured after ${WARM}s warm-up, $ROUNDS round(s)"
 echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-SCEN="64B"
-[ "$IMIX" = 1 ] && SCEN="64B IMIX"
+SCEN=
+for f in $FRAMES; do SCEN="$SCEN${SCEN:+ }${f}B"; done
+[ "$IMIX" = 1 ] && SCEN="$SCEN IMIX"
 ROUNDS_PCAP=0
 case "$HARNESS" in pcap|all) ROUNDS_PCAP=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_PCAP"); do
