@@ -65,7 +65,8 @@
 # Environment: BENCH_SECONDS (4), BENCH_WARMUP (2), BENCH_ROUNDS (3),
 # BENCH_PEERS_FLOWS ("1k 100k"), BENCH_PEERS_DUTS ("testpmd dpf ovs
 # ovs-ct"), BENCH_HUGE (0), BENCH_HUGE_PAGES (1024), BENCH_LIMIT (s, the
-# watchdog; default 60 s per run + 60).  A run that fails is noted with
+# watchdog; default 60 s per run + 60), BENCH_KEEP (1: keep the temp dir
+# with every log).  A run that fails is noted with
 # its reason and the bench goes on; the exit status is then 1.
 set -u
 BUILD=${1:-build}
@@ -185,7 +186,11 @@ cleanup() {
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null && wait "$WATCHDOG" 2>/dev/null
 	WATCHDOG=
 	huge_release
-	[ -n "$TMP" ] && rm -rf "$TMP"
+	if [ -n "$TMP" ] && [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "peers: logs kept in $TMP" >&2
+	elif [ -n "$TMP" ]; then
+		rm -rf "$TMP"
+	fi
 	TMP=
 }
 trap cleanup EXIT
@@ -480,7 +485,9 @@ run_one() {
 	res=$TMP/$name.res
 	if ! sample "$dut" "$DUT_PID" "$res" "$OVS_CTL"; then
 		stop_run "$name"
-		fail_run "$name" "no result" "$res.err" "$TMP/$name.log" ${OVS_CTL:+"$TMP/$name.ovs/vswitchd.log"}
+		[ -n "$OVS_CTL" ] && grep -E '\|(ERR|EMER)\|' "$TMP/$name.ovs/vswitchd.log" | tail -1 \
+			>"$TMP/$name.ovserr"
+		fail_run "$name" "no result" "$res.err" "$TMP/$name.log" "$TMP/$name.ovserr"
 		return
 	fi
 	if [ -n "$OVS_CTL" ]; then
