@@ -33,8 +33,8 @@
 #   service is used or touched): other_config:dpdk-init=true,
 #   dpdk-lcore-mask=0x1, pmd-cpu-mask=0x2 (one PMD thread on CPU 1), and
 #   dpdk-extra with the harness's vdevs, --file-prefix, --no-pci and
-#   --legacy-mem (OVS adds --in-memory unless it is given, which EAL
-#   refuses with --no-huge).  OVS sizes its shared mbuf pool itself: it
+#   with --no-huge --legacy-mem (OVS adds --in-memory unless it is given,
+#   which EAL refuses with --no-huge; on hugepages OVS keeps its default).  OVS sizes its shared mbuf pool itself: it
 #   tries 262144 mbufs and halves until the pool fits -m, so -m
 #   (OVS_MB_1K, OVS_MB_N) decides it: 32768 mbufs at 1k flows, 131072 at
 #   100k (every frame of the file is held in an mbuf, like testpmd/dpf).
@@ -446,10 +446,16 @@ start_ovs() {
 		--log-file="$d/ovsdb-server.log" >/dev/null 2>&1 </dev/null &
 	DB_PID=$!
 	for _ in $(seq 100); do [ -S "$d/db.sock" ] && break; sleep 0.05; done
+	# --no-huge needs --legacy-mem (OVS adds --in-memory without it, which
+	# EAL refuses with legacy memory); on hugepages OVS's own default
+	# (--in-memory, dynamic memory) is kept: its legacy-memory pool fails
+	# there (ENAMETOOLONG from the mempool).
+	OVS_LEGACY=
+	[ "$EAL_MEM" = --no-huge ] && OVS_LEGACY="--legacy-mem "
 	vs="ovs-vsctl --db=unix:$d/db.sock --no-wait --timeout=20"
 	$vs init -- set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
-		"other_config:dpdk-extra=$EAL_MEM --legacy-mem -m $OVS_MB --no-pci --file-prefix $TAG-$dut --vdev=net_pcap0,rx_pcap=$TMP/$PCAP,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$TMP/empty.pcap" \
+		"other_config:dpdk-extra=$EAL_MEM $OVS_LEGACY-m $OVS_MB --no-pci --file-prefix $TAG-$dut --vdev=net_pcap0,rx_pcap=$TMP/$PCAP,infinite_rx=1 --vdev=net_pcap1,rx_pcap=$TMP/empty.pcap" \
 		-- add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure \
 		-- add-port br0 p0 -- set Interface p0 type=dpdk options:dpdk-devargs=net_pcap0 ofport_request=1 \
 		-- add-port br0 p1 -- set Interface p1 type=dpdk options:dpdk-devargs=net_pcap1 ofport_request=2 \
