@@ -100,6 +100,7 @@ pcap) NH=170 ;;
 memif) NH=300 ;;
 all) NH=470 ;;
 states) NH=$((180 + 150 * ${BENCH_ROUNDS:-3})) ;;
+peers) exec "$(dirname "$0")/ovs.sh" "$BUILD" ;;	# testpmd, dpf, OVS-DPDK, OVS+conntrack
 *) echo "usage: $0 [BUILD_DIR [pcap|memif|all|states]]" >&2; exit 2 ;;
 esac
 HERE=$(cd "$(dirname "$0")" && pwd)
