@@ -109,7 +109,7 @@ run_pktgen() {
 	local rc=$?
 	# pktgen draws its screen with escape sequences: keep the script's lines.
 	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TMP/pg-$script.raw" | tr -d '\r' |
-		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
+		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
 		>"$TMP/pg-$script.log"
 	rm -rf /var/run/dpdk/"$TAG"-pg
 	return $rc

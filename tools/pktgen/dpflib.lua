@@ -32,8 +32,8 @@ M.cfg = {
 }
 
 function M.log(fmt, ...)
-	io.stdout:write(string.format(fmt, ...) .. "\n")
-	io.stdout:flush()
+	-- stderr: unbuffered, and apart from pktgen's screen on stdout
+	io.stderr:write(string.format(fmt, ...) .. "\n")
 end
 
 -- csv TEST FRAME FLOWS MPPS LOSS: one figure for the harness (PG_OUT).
