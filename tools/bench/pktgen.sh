@@ -76,7 +76,14 @@ PYEOF
 	fi
 	DUT_PID=$!
 	for i in $(seq 200); do
-		[ -S "$TMP/lan.sock" ] && [ -S "$TMP/wan.sock" ] && return 0
+		# memif sockets are abstract (DPDK 22.11 default): the listeners
+		# exist once EAL is up, i.e. testpmd's telemetry socket or dpf's
+		# control socket answers (as tools/bench/run.sh waits).
+		if [ "$dut" = testpmd ]; then
+			[ -S /var/run/dpdk/"$TAG"-tp/dpdk_telemetry.v2 ] && return 0
+		else
+			"$DPFCTL" -s "$TMP/dpf.sock" ping >/dev/null 2>&1 && return 0
+		fi
 		kill -0 "$DUT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
