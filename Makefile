@@ -57,7 +57,7 @@ DEB_PACKAGES := \
 	tshark \
 	ucarp
 
-.PHONY: all deps build test asan fuzz demo bench deb clean
+.PHONY: all deps build test asan fuzz demo bench deb clean pktgen
 
 all: build
 
@@ -152,6 +152,11 @@ endif
 # and removes it.
 deb: deps
 	tools/build-deb.sh build-deb
+
+# Pktgen-DPDK 23.03.0 (../shared/vendor) with Lua, into build-pktgen/;
+# tools/pktgen/README.md runs its scripts against dpf.
+pktgen: deps
+	tools/pktgen/build.sh build-pktgen
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-deb

@@ -95,6 +95,7 @@
 set -u
 BUILD=${1:-build}
 HARNESS=${2:-pcap}
+[ "$HARNESS" = pktgen ] && exec "$(dirname "$0")/pktgen.sh" "$BUILD"	# tools/bench/pktgen.sh
 case "$HARNESS" in
 pcap) NH=170 ;;
 memif) NH=300 ;;

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# tools/bench/run.sh BUILD pktgen: Pktgen-DPDK (build-pktgen/, make pktgen)
+# runs the tools/pktgen/ scripts against dpf and, in the same run, against
+# dpdk-testpmd io-forwarding as the device under test, over net_memif.
+#
+#   tools/bench/pktgen.sh BUILD [SCRIPT...]      (root; default: rfc2544 flows syn)
+#
+# pktgen: memif client of the DUT's lan.sock (its port 0) and wan.sock (its
+# port 1), lcores 0 (display), 1 (sends and receives queue 0 of both
+# ports) and 2 (queue 1, PKTGEN_DATA_TXQ=1: receives and answers ARP only)
+# all on CPU 0.  The DUT is the memif server: dpf with one worker on CPU 1
+# and its control core on CPU 0 (tools/bench/dpf-memif.json.in with the
+# rules "pass all" and limits.states for the largest flow count), or
+# testpmd io-fwd with its forwarding lcore on CPU 1 (2 queues, queue 1
+# deferred, as tools/bench/run.sh's memif harness).  Each DUT process and
+# pktgen have their own --file-prefix.  Every figure is a CSV row
+# (tools/bench/benchcsv.sh, harness=pktgen) in BENCH_PKTGEN_CSV
+# (docs/bench/pktgen.csv); the scripts' tables go to stdout.
+# Environment: the scripts' own (tools/pktgen/README.md), and
+# PKTGEN_BUILD (build-pktgen), PKTGEN_DUTS ("testpmd dpf"),
+# PKTGEN_LIMIT_S (600 per script and DUT), PKTGEN_KEEP (a folder that gets
+# the logs, dpf's "show workers" JSON and the figures).
+set -u
+BUILD=${1:-build}
+shift
+SCRIPTS=${*:-rfc2544 flows syn}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/benchcsv.sh"
+PG=${PKTGEN_BUILD:-$ROOT/build-pktgen}/B/app/pktgen
+DPF=$BUILD/control/dpf
+DPFCTL=$BUILD/tools/dpfctl
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+CSV=${BENCH_PKTGEN_CSV:-$ROOT/docs/bench/pktgen.csv}
+DUTS=${PKTGEN_DUTS:-testpmd dpf}
+LIMIT=${PKTGEN_LIMIT_S:-600}
+[ -x "$PG" ] || { echo "pktgen: no $PG (make pktgen)" >&2; exit 1; }
+TMP=$(mktemp -d /tmp/dpf-pktgen.XXXXXX)
+TAG=dpfpg$$
+DUT_PID=
+cleanup() {
+	[ -n "$DUT_PID" ] && kill -INT "$DUT_PID" 2>/dev/null && wait "$DUT_PID" 2>/dev/null
+	rm -rf "$TMP" /var/run/dpdk/"$TAG"-*
+}
+trap cleanup EXIT
+
+# max flows any script asks for: dpf's limits.states.
+STATES=$(( $(echo "${PG_FLOWS_LIST:-1000 10000 100000 1000000}" | tr " " "\n" | sort -n | tail -1) * 2 + 32768 ))
+
+# start_dut DUT: the memif server; waits until its sockets exist.
+start_dut() {
+	local dut=$1 i
+	rm -f "$TMP"/*.sock
+	if [ "$dut" = testpmd ]; then
+		printf 'port 0 rxq 1 deferred_start on\nport 0 txq 1 deferred_start on\nport 1 rxq 1 deferred_start on\nport 1 txq 1 deferred_start on\nport start all\n' >"$TMP/q1off.cmd"
+		"$TESTPMD" --lcores 0@0,1@1 --no-huge -m 1024 --no-pci --file-prefix "$TAG-tp" \
+			--log-level=lib.eal:error \
+			--vdev "net_memif0,role=server,socket=$TMP/lan.sock,mac=02:70:63:61:70:00" \
+			--vdev "net_memif1,role=server,socket=$TMP/wan.sock,mac=02:70:63:61:70:01" \
+			-- --forward-mode=io --nb-cores=1 --rxq=2 --txq=2 --total-num-mbufs=32768 \
+			--disable-device-start --cmdline-file="$TMP/q1off.cmd" --stats-period 1 \
+			>"$TMP/$dut.log" 2>&1 </dev/null &
+	else
+		sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@IDLE@|10|" \
+		    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-memif.json.in" >"$TMP/base.json"
+		python3 - "$TMP/base.json" "$TMP/dpf.json" "$STATES" <<'PYEOF' || return 1
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["rules"] = ["pass all"]
+c["options"] = {}
+c["limits"] = {"states": int(sys.argv[3])}
+c["dataplane"]["eal"]["memory_mb"] = 1024 + int(sys.argv[3]) // 2000
+json.dump(c, open(sys.argv[2], "w"), indent=1)
+PYEOF
+		"$DPF" -c "$TMP/dpf.json" >"$TMP/$dut.log" 2>&1 </dev/null &
+	fi
+	DUT_PID=$!
+	for i in $(seq 200); do
+		# memif sockets are abstract (DPDK 22.11 default): the listeners
+		# exist once EAL is up, i.e. testpmd's telemetry socket or dpf's
+		# control socket answers (as tools/bench/run.sh waits).
+		if [ "$dut" = testpmd ]; then
+			[ -S /var/run/dpdk/"$TAG"-tp/dpdk_telemetry.v2 ] && return 0
+		else
+			"$DPFCTL" -s "$TMP/dpf.sock" ping >/dev/null 2>&1 && return 0
+		fi
+		kill -0 "$DUT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "pktgen: $dut did not start: $(tail -1 "$TMP/$dut.log")" >&2
+	return 1
+}
+
+stop_dut() {
+	[ -n "$DUT_PID" ] || return
+	kill -INT "$DUT_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$DUT_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$DUT_PID" 2>/dev/null
+	wait "$DUT_PID" 2>/dev/null
+	DUT_PID=
+	rm -rf /var/run/dpdk/"$TAG"-tp /var/run/dpdk/"$TAG"-dpf
+}
+
+# run_pktgen SCRIPT OUT: pktgen with tools/pktgen/SCRIPT.lua; its figures
+# (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT.log.
+run_pktgen() {
+	local script=$1 out=$2
+	: >"$out"
+	(cd "$TMP" && PG_LIB="$ROOT/tools/pktgen" PG_OUT="$out" PKTGEN_DATA_TXQ=1 \
+		timeout -k 5 "$LIMIT" "$PG" --lcores 0@0,1@0,2@0 --no-huge -m 4096 --no-pci \
+		--file-prefix "$TAG-pg" --log-level=lib.eal:error \
+		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
+		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
+		-- -P -m "[1-2].[0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
+		</dev/null >"$TMP/pg-$script.raw" 2>&1)
+	local rc=$?
+	# pktgen draws its screen with escape sequences: keep the script's lines.
+	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TMP/pg-$script.raw" | tr -d '\r' |
+		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
+		>"$TMP/pg-$script.log"
+	rm -rf /var/run/dpdk/"$TAG"-pg
+	return $rc
+}
+
+rc=0
+for script in $SCRIPTS; do
+	for dut in $DUTS; do
+		echo "== pktgen $script.lua vs $dut"
+		start_dut "$dut" || { rc=1; stop_dut; continue; }
+		run_pktgen "$script" "$TMP/$script-$dut.csv" || { echo "pktgen: $script vs $dut: rc $?" >&2; rc=1; }
+		if [ "$dut" = dpf ]; then
+			"$DPFCTL" -s "$TMP/dpf.sock" show info >"$TMP/info-$script" 2>&1
+			"$DPFCTL" -s "$TMP/dpf.sock" -j show workers >"$TMP/workers-$script.json" 2>&1
+		fi
+		stop_dut
+		cat "$TMP/pg-$script.log"
+		[ "$dut" = dpf ] && grep -i -E "state|insert" "$TMP/info-$script" | head -5
+		while IFS=, read -r test frame flows mpps loss; do
+			[ -n "$test" ] || continue
+			bench_csv "$CSV" pktgen "$test" "$dut" "$frame" "$flows" "$([ "$dut" = dpf ] && echo 1 || echo 0)" 1 "$mpps" "" "$loss"
+		done <"$TMP/$script-$dut.csv"
+	done
+done
+[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.json "$TMP"/*.csv "$PKTGEN_KEEP"/ 2>/dev/null
+echo "pktgen: figures in $CSV; load $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $rc
