@@ -804,6 +804,39 @@ carp_group_add(struct carp *c, const char *name)
 	return (int)c->n_groups++;
 }
 
+int
+carp_vh_init(struct carp_vh *vh, const struct cfg_vhid *cv, const char *ifname, uint16_t port,
+	     char *err, size_t errlen)
+{
+	int rc;
+
+	vh->cfg = cv;
+	vh->vhid = cv->vhid;
+	vh->iface = (uint16_t)cv->iface;
+	vh->port = port;
+	vh->v4 = calloc(cv->n_addrs + 1, sizeof(*vh->v4));
+	vh->v6 = calloc(cv->n_addrs + 1, sizeof(*vh->v6));
+	if (vh->v4 == NULL || vh->v6 == NULL) {
+		snprintf(err, errlen, "carp: out of memory");
+		return -1;
+	}
+	for (unsigned int j = 0; j < cv->n_addrs; j++) {
+		if (cv->addrs[j].af == 4)
+			memcpy(vh->v4[vh->n4++], cv->addrs[j].addr, 4);
+		else
+			memcpy(vh->v6[vh->n6++], cv->addrs[j].addr, 16);
+	}
+	rc = carp_hmac_init(&vh->hmac, cv->key, cv->key_len, cv->vhid,
+			    (const uint8_t (*)[4])vh->v4, vh->n4,
+			    (const uint8_t (*)[16])vh->v6, vh->n6);
+	if (rc != 0) {
+		snprintf(err, errlen, "carp: vhid %u on %s: cannot prepare the HMAC (%s)",
+			 cv->vhid, ifname, rc == -E2BIG ? "too many addresses" : "invalid key");
+		return -1;
+	}
+	return 0;
+}
+
 struct carp *
 carp_create(struct dp_main *dp, struct local *l, const struct dpf_config *cfg, char *err,
 	    size_t errlen)
@@ -825,28 +858,8 @@ carp_create(struct dp_main *dp, struct local *l, const struct dpf_config *cfg, c
 		struct carp_vh *vh = &c->vh[c->n_vh];
 		int rc;
 
-		vh->cfg = cv;
-		vh->vhid = cv->vhid;
-		vh->iface = (uint16_t)cv->iface;
-		vh->port = dp->ifaces[cv->iface].port;
-		vh->v4 = calloc(cv->n_addrs + 1, sizeof(*vh->v4));
-		vh->v6 = calloc(cv->n_addrs + 1, sizeof(*vh->v6));
 		c->n_vh++;
-		if (vh->v4 == NULL || vh->v6 == NULL)
-			goto nomem;
-		for (j = 0; j < cv->n_addrs; j++) {
-			if (cv->addrs[j].af == 4)
-				memcpy(vh->v4[vh->n4++], cv->addrs[j].addr, 4);
-			else
-				memcpy(vh->v6[vh->n6++], cv->addrs[j].addr, 16);
-		}
-		rc = carp_hmac_init(&vh->hmac, cv->key, cv->key_len, cv->vhid,
-				    (const uint8_t (*)[4])vh->v4, vh->n4,
-				    (const uint8_t (*)[16])vh->v6, vh->n6);
-		if (rc != 0) {
-			snprintf(err, errlen, "carp: vhid %u on %s: cannot prepare the HMAC (%s)",
-				 cv->vhid, ci->name, rc == -E2BIG ? "too many addresses" :
-				 "invalid key");
+		if (carp_vh_init(vh, cv, ci->name, dp->ifaces[cv->iface].port, err, errlen) != 0) {
 			carp_destroy(c);
 			return NULL;
 		}

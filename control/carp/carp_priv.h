@@ -19,6 +19,12 @@ void carp_publish(struct carp *c);
 void carp_announce(struct carp *c, struct carp_vh *vh);
 /* Carries out what the state machine asked for (adverts, log, publish). */
 void carp_apply(struct carp *c, struct carp_vh *vh, const struct carp_fsm_act *act);
+/*
+ * The config parts of vh from cv (vhid, interface, port, addresses, HMAC);
+ * the caller frees vh->v4/v6 on failure as on success.  0, or -1 with err.
+ */
+int carp_vh_init(struct carp_vh *vh, const struct cfg_vhid *cv, const char *ifname,
+		 uint16_t port, char *err, size_t errlen);
 /* Adjusts the demotion of every group vh is in by n. */
 void carp_vh_groups_adj(struct carp *c, struct carp_vh *vh, int n, const char *reason);
 

@@ -111,28 +111,8 @@ vh_build(const struct carp *c, struct carp_next *n, struct carp_vh *vh,
 	const struct cfg_iface *ci = &cfg->ifaces[cv->iface];
 	int rc;
 
-	vh->cfg = cv;
-	vh->vhid = cv->vhid;
-	vh->iface = (uint16_t)cv->iface;
-	vh->port = c->dp->ifaces[cv->iface].port;
-	vh->v4 = calloc(cv->n_addrs + 1, sizeof(*vh->v4));
-	vh->v6 = calloc(cv->n_addrs + 1, sizeof(*vh->v6));
-	if (vh->v4 == NULL || vh->v6 == NULL)
-		goto nomem;
-	for (unsigned int j = 0; j < cv->n_addrs; j++) {
-		if (cv->addrs[j].af == 4)
-			memcpy(vh->v4[vh->n4++], cv->addrs[j].addr, 4);
-		else
-			memcpy(vh->v6[vh->n6++], cv->addrs[j].addr, 16);
-	}
-	rc = carp_hmac_init(&vh->hmac, cv->key, cv->key_len, cv->vhid,
-			    (const uint8_t (*)[4])vh->v4, vh->n4,
-			    (const uint8_t (*)[16])vh->v6, vh->n6);
-	if (rc != 0) {
-		snprintf(err, errlen, "carp: vhid %u on %s: cannot prepare the HMAC (%s)",
-			 cv->vhid, ci->name, rc == -E2BIG ? "too many addresses" : "invalid key");
+	if (carp_vh_init(vh, cv, ci->name, c->dp->ifaces[cv->iface].port, err, errlen) != 0)
 		return -1;
-	}
 	vh->groups[vh->n_groups++] = 0;		/* "carp" */
 	for (unsigned int j = 0; j < ci->n_groups && vh->n_groups < CARP_VH_GROUPS; j++) {
 		rc = next_group(n, ci->groups[j]);
