@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "control/log/dlog.h"
 #include "control/pfsync/pfsync_priv.h"
 #include "dataplane/dp.h"
 
@@ -36,8 +37,9 @@ pfsync_reconf(struct pfsync *ps, const struct pfsync_conf *conf)
 
 	memcpy(dst, conf->has_peer ? conf->peer : pfsync_mcast, 4);
 	if (memcmp(dst, ps->dst_ip, 4) != 0)
-		printf("pfsync: peer %u.%u.%u.%u (was %u.%u.%u.%u)\n", dst[0], dst[1], dst[2],
-		       dst[3], ps->dst_ip[0], ps->dst_ip[1], ps->dst_ip[2], ps->dst_ip[3]);
+		dlog_text(DLOG_NOTICE, "pfsync: peer %u.%u.%u.%u (was %u.%u.%u.%u)", dst[0],
+			  dst[1], dst[2], dst[3], ps->dst_ip[0], ps->dst_ip[1], ps->dst_ip[2],
+			  ps->dst_ip[3]);
 	memcpy(ps->dst_ip, dst, 4);
 	ps->conf.has_peer = conf->has_peer;
 	memcpy(ps->conf.peer, conf->peer, 4);

@@ -161,9 +161,9 @@ if wait_state 1 3 MASTER 8 && wait_state 2 3 BACKUP 2; then
 	ok "the added vhid 3 is elected: fw1 (advskew 0) MASTER, fw2 BACKUP"
 else notok "vhid 3: fw1 $(carp_state 1 3) fw2 $(carp_state 2 3)"; fi
 check "the new virtual address 198.18.1.3 answers" in_ns "$P-cli" ping -c 2 -i 0.2 -W 2 198.18.1.3
-if [ "$(carp_state 1 1)" = "$t1" ] && ! grep -q "1@lan: MASTER -> " "$TMP/fw1.log"; then
+if [ "$(carp_state 1 1)" = "$t1" ] && ! grep -q "event=carp-transition vhid=1 iface=lan from=MASTER " "$TMP/fw1.log"; then
 	ok "vhid 1 kept its state across the reload (no transition logged)"
-else notok "vhid 1 changed: $(grep "1@lan" "$TMP/fw1.log")"; fi
+else notok "vhid 1 changed: $(grep "vhid=1 iface=lan" "$TMP/fw1.log")"; fi
 
 # --- advskew raised on the master: the peer preempts.
 reload 1 v3skew || notok "advskew 200"
@@ -181,8 +181,8 @@ if wait_state 1 3 MASTER 5; then
 		notok "vhid 3 takeover took $ms ms (master-down, not bow-out?)"
 else notok "fw1 did not take vhid 3 over"; fi
 [ "$(carp_state 2 3)" = none ] && ok "fw2 has no vhid 3 any more" || notok "fw2 vhid 3: $(carp_state 2 3)"
-grep -q "3@lan: MASTER -> INIT (removed by configure)" "$TMP/fw2.log" &&
-	ok "log line: 3@lan: MASTER -> INIT (removed by configure)" || notok "no removal log line"
+grep -q 'event=carp-transition vhid=3 iface=lan from=MASTER to=INIT reason="removed by configure"' "$TMP/fw2.log" &&
+	ok "log line: vhid=3 iface=lan from=MASTER to=INIT reason=\"removed by configure\"" || notok "no removal log line"
 
 # --- an interface address changed on fw1: the new one answers, is announced, the old one not.
 in_ns "$P-sw" timeout 8 tcpdump -n -l -i br0 -c 1 "arp and host 198.18.1.21" >"$TMP/garp.out" 2>/dev/null &

@@ -224,9 +224,10 @@ for b in bad1 bad2 bad3; do
 	check "$b: new file with 1 record, rule 7" \
 		"$(tshark -r $b -T fields -e pflog.rulenr 2>/dev/null)" 7
 done
-grep -q "bad2: cannot append (truncated dump file" drv-bad2.err
+# dpf's log line (docs/logging.md): event=pflog-moved-aside file=F error="WHY" moved_to=F.bad
+grep -q 'event=pflog-moved-aside file=bad2 error="truncated dump file' drv-bad2.err
 check "bad2: the reason (truncated record) is reported" "$?" 0
-grep -q "bad3: cannot append (link type is 1, not PFLOG (117))" drv-bad3.err
+grep -q 'event=pflog-moved-aside file=bad3 error="link type is 1, not PFLOG (117)"' drv-bad3.err
 check "bad3: the reason (link type) is reported" "$?" 0
 
 # --- 6: worker rings (EAL) -------------------------------------------------
