@@ -76,9 +76,10 @@
 #   hugepages the script adds BENCH_HUGE_PAGES (640) to
 #   /proc/sys/vm/nr_hugepages, mounts a private hugetlbfs under its temp
 #   dir (--huge-dir; dpf: "no_huge": false) and on exit unmounts it and
-#   gives back the pages it added.  On --no-huge a pool object never
-#   straddles a 4 KiB page, so every mbuf sits at the same page offset
-#   (docs/BENCHMARKS.md "The slow mode").
+#   gives back the pages it added.  On --no-huge a pool object of
+#   testpmd never straddles a 4 KiB page, so every mbuf sits at the same
+#   page offset; dpf packs its pool there (dp_pool_create(), IOVA as VA):
+#   docs/BENCHMARKS.md "The slow mode, re-measured".
 #
 # Every figure is also a row of BENCH_CSV (default docs/bench/harness.csv,
 # appended to; empty: none) in the schema of tools/bench/benchcsv.sh, which
