@@ -29,7 +29,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
+#include <rte_memzone.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -219,6 +221,80 @@ dp_port_steer_proto(struct dp_main *dp, unsigned int p, uint8_t proto, char *why
 	return 0;
 }
 
+/* Frees the memzone of a packed pool (rte_mempool_free's callback). */
+static void
+dp_pool_mz_free(struct rte_mempool_memhdr *memhdr, void *opaque)
+{
+	RTE_SET_USED(memhdr);
+	rte_memzone_free(opaque);
+}
+
+/*
+ * The mbuf pool.  Without hugepages (EAL --no-huge: tests, the bench
+ * harnesses) DPDK's mempool keeps every object inside one 4 KiB page
+ * [rte_mempool_get_page_size(): the system page size when the objects
+ * must be IOVA-contiguous], so an mbuf of about 2.3 KiB takes a page of
+ * its own and every mbuf header sits at the same page offset: the mbufs
+ * of a burst compete for one L1 set, and their L2/L3 sets depend on which
+ * physical pages the pool got, start by start (the bimodal "slow mode" of
+ * docs/BENCHMARKS.md).  Without hugepages EAL has no physical addresses
+ * and runs IOVA as VA [rte_eal_using_phys_addrs()], where contiguous
+ * virtual memory is contiguous IOVA, so the page rule buys nothing there:
+ * the pool is then packed (RTE_MEMPOOL_F_NO_IOVA_CONTIG) into one memzone
+ * whose IOVA is handed to the objects, so that a device that DMAs still
+ * gets the right buf_iova.  Otherwise: rte_pktmbuf_pool_create().
+ * Returns NULL with rte_errno set on failure.
+ */
+static struct rte_mempool *
+dp_pool_create(const char *name, unsigned int n, unsigned int cache, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+		.mbuf_priv_size = DP_MBUF_PRIV,
+	};
+	char mzname[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *mz;
+	struct rte_mempool *mp;
+	size_t sz;
+	int rc;
+
+	if (rte_eal_has_hugepages() || rte_eal_iova_mode() != RTE_IOVA_VA)
+		return rte_pktmbuf_pool_create(name, n, cache, DP_MBUF_PRIV,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + DP_MBUF_PRIV +
+				      RTE_MBUF_DEFAULT_BUF_SIZE, cache, sizeof(priv), socket,
+				      RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (rc != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	/* What the default ops ask for without a page size: the objects
+	 * back to back [rte_mempool_op_calc_mem_size_helper()]. */
+	sz = (size_t)n * (mp->header_size + mp->elt_size + mp->trailer_size);
+	snprintf(mzname, sizeof(mzname), "%s_mem", name);
+	mz = rte_memzone_reserve_aligned(mzname, sz, socket, 0, RTE_CACHE_LINE_SIZE);
+	if (mz == NULL) {
+		rc = -rte_errno;
+		goto fail;
+	}
+	rc = rte_mempool_populate_iova(mp, mz->addr, mz->iova, mz->len, dp_pool_mz_free,
+				       (void *)(uintptr_t)mz);
+	if (rc < 0)
+		rte_memzone_free(mz);	/* not attached to the pool */
+	if (rc < (int)n) {
+		rc = rc < 0 ? rc : -ENOMEM;
+		goto fail;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	rte_errno = -rc;
+	return NULL;
+}
+
 /*
  * A single-producer single-consumer ring of DP_RING_SIZE named by fmt, in
  * *r; -ENOMEM with the reason in err if it cannot be made.
@@ -278,8 +354,7 @@ dp_init(struct dp_main *dp, const struct dp_conf *conf, char *err, size_t errlen
 			mbufs += conf->n_workers * DP_RING_SIZE;
 		mbufs += nq * DP_BURST_MAX * (conf->n_ports + DP_MAX_WORKERS / 8) + 4096;
 	}
-	dp->pool = rte_pktmbuf_pool_create("dpf_pool", mbufs, 256, DP_MBUF_PRIV,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	dp->pool = dp_pool_create("dpf_pool", mbufs, 256, (int)rte_socket_id());
 	if (dp->pool == NULL) {
 		snprintf(err, errlen, "cannot create a pool of %u mbufs: %s (raise "
 			 "dataplane.eal.memory_mb or hugepages)", mbufs, rte_strerror(rte_errno));

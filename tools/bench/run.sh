@@ -70,10 +70,22 @@
 # timeout(1) wrapper) and its DPDK runtime files are removed, so that the
 # next run does not meet its stale telemetry socket.
 #
+# Memory (BENCH_HUGE, pcap harness only): 0 = --no-huge (4 KiB pages, the
+#   default), 1 = 2 MB hugepages, both = every round on both, --no-huge
+#   first (scenario "64B-2M" etc., CSV test established-huge).  For
+#   hugepages the script adds BENCH_HUGE_PAGES (640) to
+#   /proc/sys/vm/nr_hugepages, mounts a private hugetlbfs under its temp
+#   dir (--huge-dir; dpf: "no_huge": false) and on exit unmounts it and
+#   gives back the pages it added.  On --no-huge a pool object of
+#   testpmd never straddles a 4 KiB page, so every mbuf sits at the same
+#   page offset; dpf packs its pool there (dp_pool_create(), IOVA as VA):
+#   docs/BENCHMARKS.md "The slow mode, re-measured".
+#
 # Every figure is also a row of BENCH_CSV (default docs/bench/harness.csv,
 # appended to; empty: none) in the schema of tools/bench/benchcsv.sh, which
 # tools/bench/plot.py draws: harness pcap|memif; test established (the
-# forwarding rate: pcap/memif modes, states mode's 1k and N-flow runs),
+# forwarding rate: pcap/memif modes, states mode's 1k and N-flow runs;
+# established-huge: pcap mode on hugepages),
 # new (states mode, a warm pass: M new states/s and cycles per new state),
 # new-cold (the cold first pass), nostate and nostate-cold (ruleset none:
 # Mpps and cycles/pkt of the pass); frame in bytes on the wire or imix;
@@ -127,6 +139,19 @@ STATES_REFILLS=${BENCH_STATES_REFILLS:-2}
 SAMPLER_PIN=
 [ "$HARNESS" = states ] && SAMPLER_PIN="taskset -c 0"
 IMIX=${BENCH_IMIX:-1}
+HUGE=${BENCH_HUGE:-0}
+HUGE_PAGES=${BENCH_HUGE_PAGES:-640}
+HUGE_ADDED=0	# pages this script added to nr_hugepages
+HUGE_MNT=
+EAL_MEM=--no-huge	# testpmd's memory options of the run (mem_setup)
+case "$HUGE" in
+0) MEM_MODES=nohuge ;;
+1) MEM_MODES=huge ;;
+both) MEM_MODES="nohuge huge" ;;
+*) echo "bench: BENCH_HUGE must be 0, 1 or both" >&2; exit 2 ;;
+esac
+[ "$HUGE" = 0 ] || [ "$HARNESS" = pcap ] ||
+	{ echo "bench: BENCH_HUGE is for the pcap harness only" >&2; exit 2; }
 IMIX_ROUNDS=${BENCH_IMIX_ROUNDS:-2}
 # Each frame size past the first: a testpmd and a dpf run per round (about
 # 12 s each; memif 20 s), in pcap and memif modes.
@@ -213,10 +238,41 @@ stop_run() {
 	RUN_PID=
 }
 
+# huge_release: unmounts the private hugetlbfs and gives back the pages
+# this script added (not a saved count: another job may have changed it).
+huge_release() {
+	local cur
+	if [ -n "$HUGE_MNT" ]; then
+		umount "$HUGE_MNT" 2>/dev/null || echo "bench: cannot unmount $HUGE_MNT" >&2
+		HUGE_MNT=
+	fi
+	if [ "$HUGE_ADDED" -gt 0 ]; then
+		cur=$(cat /proc/sys/vm/nr_hugepages)
+		echo $((cur > HUGE_ADDED ? cur - HUGE_ADDED : 0)) >/proc/sys/vm/nr_hugepages
+		HUGE_ADDED=0
+	fi
+}
+
+# huge_setup: HUGE_PAGES more 2 MB pages and a private hugetlbfs (once).
+huge_setup() {
+	local free0 free1
+	[ -n "$HUGE_MNT" ] && return 0
+	free0=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	echo $(($(cat /proc/sys/vm/nr_hugepages) + HUGE_PAGES)) >/proc/sys/vm/nr_hugepages
+	HUGE_ADDED=$HUGE_PAGES
+	free1=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	[ $((free1 - free0)) -ge "$HUGE_PAGES" ] ||
+		die "could not reserve $HUGE_PAGES hugepages (free $free0 -> $free1)"
+	HUGE_MNT=$TMP/huge
+	mkdir -p "$HUGE_MNT"
+	mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_MNT" || { HUGE_MNT=; die "cannot mount hugetlbfs"; }
+}
+
 cleanup() {
 	[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null
 	SAMPLER=
 	stop_run
+	huge_release
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null && wait "$WATCHDOG" 2>/dev/null
 	WATCHDOG=
 	for d in /var/run/dpdk "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk"; do
@@ -408,7 +464,8 @@ sampler_wait() {
 # run_testpmd NAME PCAP [MEMORY_MB MBUFS]
 run_testpmd() {
 	local name=$1 pcap=$2 mem=${3:-1024} nmbufs=${4:-32768}
-	timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@1 --no-huge -m "$mem" \
+	# shellcheck disable=SC2086
+	timeout -s INT -k 5 $((WARM + SECS + 40)) "$TESTPMD" --lcores 0@0,1@1 $EAL_MEM -m "$mem" \
 		--no-shconf --file-prefix "$TAG-tp" --log-level=lib.eal:error \
 		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
 		--vdev "net_pcap1,rx_pcap=$TMP/empty.pcap" \
@@ -433,10 +490,15 @@ run_testpmd() {
 	stop_run "$name"
 }
 
-# dpf_conf NAME PCAP_BASENAME: $TMP/NAME.json from dpf-pcap.json.in.
+# dpf_conf NAME PCAP_BASENAME: $TMP/NAME.json from dpf-pcap.json.in; on
+# hugepages (EAL_MEM not --no-huge) "no_huge": false and the private
+# hugetlbfs.
 dpf_conf() {
+	local huge=
+	[ "$EAL_MEM" = --no-huge ] ||
+		huge="s|\"no_huge\": true|\"no_huge\": false|;s|\"args\": \[ |\"args\": [ \"--huge-dir=$HUGE_MNT\", |"
 	sed -e "s|@SOCK@|$TMP/dpf.sock|" -e "s|@DIR@|$TMP|g" -e "s|@FWD@|$2|" \
-	    -e "s|@PREFIX@|$TAG-dpf|" "$HERE/dpf-pcap.json.in" >"$TMP/$1.json"
+	    -e "s|@PREFIX@|$TAG-dpf|" -e "$huge" "$HERE/dpf-pcap.json.in" >"$TMP/$1.json"
 }
 
 # start_dpf NAME [EXTRA_S]: checks and starts dpf on $TMP/NAME.json, sets
@@ -916,7 +978,8 @@ csv_res() {
 
 # csv_record SCENARIO DUT ROUND NAME: the row of record()'s result.
 csv_record() {
-	local h=pcap s=$1 frame flows=1024 rules=0
+	local h=pcap s=$1 frame flows=1024 rules=0 test=established
+	case "$s" in *-2M) s=${s%-2M}; test=established-huge ;; esac
 	case "$s" in memif-*) h=memif; s=${s#memif-} ;; esac
 	case "$s" in
 	IMIX) frame=imix ;;
@@ -925,7 +988,7 @@ csv_record() {
 	*) frame=${s%B} ;;
 	esac
 	[ "$2" = dpf ] && rules=1
-	csv_res "$h" established "$2" "$frame" "$flows" "$rules" "$3" "$TMP/$4.res"
+	csv_res "$h" "$test" "$2" "$frame" "$flows" "$rules" "$3" "$TMP/$4.res"
 }
 
 # csv_new RULES ROUND NAME: one BENCH_CSV row per pass of NAME.new (see
@@ -982,16 +1045,28 @@ for f in $FRAMES; do SCEN="$SCEN${SCEN:+ }${f}B"; done
 ROUNDS_PCAP=0
 case "$HARNESS" in pcap|all) ROUNDS_PCAP=$ROUNDS ;; esac
 for r in $(seq "$ROUNDS_PCAP"); do
-	for s in $SCEN; do
-		f=$(mix_pcap "$s" "$r") || continue
-		run_testpmd "tp-$s-$r" "$TMP/$f" && record "$s" testpmd "$r" "tp-$s-$r"
-		run_dpf "dpf-$s-$r" "$f" || continue
-		record "$s" dpf "$r" "dpf-$s-$r"
-		# Around the interval: worker 0 rx/punts/handoffs and every drop
-		# reason (expected: only the control queue's sink, l2-not-for-us).
-		echo "    dpf in the interval: $(cat "$TMP/dpf-$s-$r.res.extra")"
+	for m in $MEM_MODES; do
+		sfx=
+		EAL_MEM=--no-huge
+		if [ "$m" = huge ]; then
+			huge_setup
+			sfx=-2M
+			EAL_MEM="--huge-dir=$HUGE_MNT --huge-unlink"
+		fi
+		for s in $SCEN; do
+			f=$(mix_pcap "$s" "$r") || continue
+			n=$s$sfx
+			run_testpmd "tp-$n-$r" "$TMP/$f" && record "$n" testpmd "$r" "tp-$n-$r"
+			run_dpf "dpf-$n-$r" "$f" || continue
+			record "$n" dpf "$r" "dpf-$n-$r"
+			# Around the interval: worker 0 rx/punts/handoffs and every
+			# drop reason (expected: only the control queue's sink,
+			# l2-not-for-us).
+			echo "    dpf in the interval: $(cat "$TMP/dpf-$n-$r.res.extra")"
+		done
 	done
 done
+EAL_MEM=--no-huge
 if [ "$HARNESS" = memif ] || [ "$HARNESS" = all ]; then
 	q1_off "$TMP/q1off2.cmd" 2
 	q1_off "$TMP/q1off4.cmd" 4
