@@ -92,11 +92,15 @@ capturing() { grep -q "listening on" "$1"; }
 # stop_pid PID [SIGNAL]: signals a child of this shell and reaps it; a
 # watchdog sends SIGKILL if it is still there after 10 s.  STOP_RC is its
 # exit status.  The watchdog's output goes nowhere: a stray `sleep` holding
-# the test's stdout would keep meson waiting for it.
+# the test's stdout would keep meson waiting for it.  It is a new bash, not
+# a subshell: a subshell of this one ran the test's EXIT trap now and then
+# (netns_cleanup from stop_pid, seen in test_frag: the namespaces and $TMP
+# went away under the running test, the echo servers were killed).
 stop_pid() {
 	local pid=$1 wd
 	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	(trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 10 & s=$!; wait $s; kill -9 "$pid") \
+	bash -c 'trap "kill \$s 2>/dev/null; exit 0" TERM; sleep 10 & s=$!; wait $s; kill -9 "$1"' \
+		watchdog "$pid" \
 		>/dev/null 2>&1 &
 	wd=$!
 	wait "$pid" 2>/dev/null
@@ -141,6 +145,14 @@ host_setup() {
 }
 
 netns_cleanup() {
+	# Only the test's own shell cleans up.  A subshell that ran this
+	# (an EXIT trap run where it should not be) would take the namespaces
+	# and $TMP away from under the running test: say so instead.
+	if [ "$BASHPID" != "$$" ]; then
+		echo "# netns_cleanup called in subshell $BASHPID (test $$) from" \
+			"${FUNCNAME[*]} lines ${BASH_LINENO[*]}: ignored" >&2
+		return 0
+	fi
 	if [ -n "${DPF_PID:-}" ]; then
 		stop_pid "$DPF_PID"
 		DPF_PID=

@@ -110,8 +110,8 @@ now_ms
 t0=$NOW_MS
 kill -TERM "$DPF_PID"
 # The watchdog of a dpf that hangs: SIGKILL after 10 s (the check fails).
-(trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 10 & s=$!; wait $s; kill -9 "$DPF_PID") \
-	>/dev/null 2>&1 &
+bash -c 'trap "kill \$s 2>/dev/null; exit 0" TERM; sleep 10 & s=$!; wait $s; kill -9 "$1"' \
+	watchdog "$DPF_PID" >/dev/null 2>&1 &
 wd=$!
 wait "$DPF_PID"
 rc=$?

@@ -213,6 +213,7 @@ FAILED=$TMP/failed
 RESULTS=$TMP/results
 : >"$RESULTS"
 (
+	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$LIMIT" &
 	sp=$!

@@ -103,6 +103,7 @@ trap 'exit 1' INT TERM
 die() { echo "pfsync_bench: $*" >&2; exit 1; }
 
 (
+	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$LIMIT" &
 	sp=$!

@@ -297,6 +297,7 @@ STOPS=$TMP/stops
 : >"$STOPS"
 # The watchdog waits with the wait builtin, so cleanup's TERM ends it at once.
 (
+	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
 	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
 	sleep "$LIMIT" &
 	sp=$!
