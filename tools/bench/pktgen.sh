@@ -101,23 +101,31 @@ stop_dut() {
 	rm -rf /var/run/dpdk/"$TAG"-tp /var/run/dpdk/"$TAG"-dpf
 }
 
-# run_pktgen SCRIPT OUT: pktgen with tools/pktgen/SCRIPT.lua; its figures
-# (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT.log.
+# run_pktgen SCRIPT DUT OUT: pktgen with tools/pktgen/SCRIPT.lua; its
+# figures (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT-DUT.log (raw:
+# .raw, with pktgen's screen).
 run_pktgen() {
-	local script=$1 out=$2
+	local script=$1 dut=$2 out=$3 log=$TMP/pg-$1-$2
 	: >"$out"
+	# -m "[1-2:1-2]...": lcores 1 and 2 each receive AND send on both
+	# ports (queues 0 and 1).  Not "[1-2].[0-1]": pktgen 23.03 parses a
+	# list without ':' once for Rx and again, cut at its '-' by the first
+	# parse, for Tx, so lcore 2 got no Tx queue: each port had 1 Tx queue,
+	# the memif server's Rx queue 1 (dpf's control core) then read ring 0
+	# too (every frame twice), and dpf's ARP request, which comes in on
+	# queue 1, was never answered (no Tx queue 1 for the reply).
 	(cd "$TMP" && PG_LIB="$ROOT/tools/pktgen" PG_OUT="$out" PKTGEN_DATA_TXQ=1 \
 		timeout -k 5 "$LIMIT" "$PG" --lcores 0@0,1@0,2@0 --no-huge -m 4096 --no-pci \
 		--file-prefix "$TAG-pg" --log-level=lib.eal:error \
 		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
 		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
-		-- -P -m "[1-2].[0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
-		</dev/null >"$TMP/pg-$script.raw" 2>&1)
+		-- -P -m "[1-2:1-2].[0-1:0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
+		</dev/null >"$log.raw" 2>&1)
 	local rc=$?
 	# pktgen draws its screen with escape sequences: keep the script's lines.
-	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TMP/pg-$script.raw" | tr -d '\r' |
+	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log.raw" | tr -d '\r' |
 		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
-		>"$TMP/pg-$script.log"
+		>"$log.log"
 	rm -rf /var/run/dpdk/"$TAG"-pg
 	return $rc
 }
@@ -127,13 +135,17 @@ for script in $SCRIPTS; do
 	for dut in $DUTS; do
 		echo "== pktgen $script.lua vs $dut"
 		start_dut "$dut" || { rc=1; stop_dut; continue; }
-		run_pktgen "$script" "$TMP/$script-$dut.csv" || { echo "pktgen: $script vs $dut: rc $?" >&2; rc=1; }
+		run_pktgen "$script" "$dut" "$TMP/$script-$dut.csv" || { echo "pktgen: $script vs $dut: rc $?" >&2; rc=1; }
 		if [ "$dut" = dpf ]; then
-			"$DPFCTL" -s "$TMP/dpf.sock" show info >"$TMP/info-$script" 2>&1
+			for c in "show info -v" "show interfaces" "show neighbors" "show workers"; do
+				echo "# dpfctl $c"
+				# shellcheck disable=SC2086
+				"$DPFCTL" -s "$TMP/dpf.sock" $c 2>&1
+			done >"$TMP/info-$script" 2>&1
 			"$DPFCTL" -s "$TMP/dpf.sock" -j show workers >"$TMP/workers-$script.json" 2>&1
 		fi
 		stop_dut
-		cat "$TMP/pg-$script.log"
+		cat "$TMP/pg-$script-$dut.log"
 		[ "$dut" = dpf ] && grep -i -E "state|insert" "$TMP/info-$script" | head -5
 		while IFS=, read -r test frame flows mpps loss; do
 			[ -n "$test" ] || continue
@@ -141,6 +153,6 @@ for script in $SCRIPTS; do
 		done <"$TMP/$script-$dut.csv"
 	done
 done
-[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.json "$TMP"/*.csv "$PKTGEN_KEEP"/ 2>/dev/null
+[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.raw "$TMP"/*.json "$TMP"/*.csv "$TMP"/info-* "$PKTGEN_KEEP"/ 2>/dev/null
 echo "pktgen: figures in $CSV; load $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc
