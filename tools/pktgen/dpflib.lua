@@ -68,6 +68,9 @@ function M.setup(proto)
 	pktgen.set_ipaddr("1", "src", c.gw_ip .. "/24")
 	pktgen.set_ipaddr("1", "dst", c.dpf_wan)
 	pktgen.set_proto("0", proto or "udp")
+	-- pktgen answers ARP only on ports with input processing on (off by
+	-- default): without it dpf's requests for the gateway went unanswered.
+	pktgen.process("1", "on")
 	pktgen.send_arp("1", "r")
 	pktgen.delay(200)
 end
