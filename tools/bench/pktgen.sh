@@ -8,8 +8,9 @@
 # pktgen: memif client of the DUT's lan.sock (its port 0) and wan.sock (its
 # port 1), lcores 0 (display), 1 (sends and receives queue 0 of both
 # ports) and 2 (queue 1, PKTGEN_DATA_TXQ=1: receives and answers ARP only)
-# all on CPU 0 (-m "[1-2:1-2].[0-1:0-1]": see run_pktgen).  The DUT is the memif server: dpf with one worker on CPU 1
-# and its control core on CPU 0 (tools/bench/dpf-memif.json.in with the
+# all on CPU 0 (-m "[1-2:1-2].[0-1:0-1]": see run_pktgen).  The DUT is
+# the memif server: dpf with one worker on CPU 1 and its control core on
+# CPU 0 (tools/bench/dpf-memif.json.in with the
 # rules "pass all" and limits.states for the largest flow count), or
 # testpmd io-fwd with its forwarding lcore on CPU 1 (2 queues, queue 1
 # deferred, as tools/bench/run.sh's memif harness).  Each DUT process and
