@@ -121,12 +121,14 @@ run_pktgen() {
 		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
 		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
 		-- -P -m "[1-2:1-2].[0-1:0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
-		</dev/null >"$log.raw" 2>&1)
+		</dev/null >"$log.raw" 2>"$log.err")
 	local rc=$?
-	# pktgen draws its screen with escape sequences: keep the script's lines.
-	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log.raw" | tr -d '\r' |
-		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
-		>"$log.log"
+	# pktgen draws its screen on stdout; the scripts write to stderr
+	# (dpflib.log): keep their lines, and Lua errors from the screen.
+	{
+		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9.]+ +[0-9]|[0-9a-z]+ +[0-9.]+ +[0-9])' "$log.err"
+		sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log.raw" | tr -d '\r' | grep -a -E 'lua-shell|PANIC|arguments wrong'
+	} >"$log.log"
 	rm -rf /var/run/dpdk/"$TAG"-pg
 	return $rc
 }
@@ -154,6 +156,6 @@ for script in $SCRIPTS; do
 		done <"$TMP/$script-$dut.csv"
 	done
 done
-[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.raw "$TMP"/*.json "$TMP"/*.csv "$TMP"/info-* "$PKTGEN_KEEP"/ 2>/dev/null
+[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.raw "$TMP"/*.err "$TMP"/*.json "$TMP"/*.csv "$TMP"/info-* "$PKTGEN_KEEP"/ 2>/dev/null
 echo "pktgen: figures in $CSV; load $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc

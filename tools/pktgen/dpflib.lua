@@ -51,7 +51,9 @@ function M.cmd(lines)
 	local f = io.open(path, "w")
 	for _, l in ipairs(lines) do f:write(l .. "\n") end
 	f:close()
-	pktgen.run("cmd", path)
+	-- pktgen 23.03's run() wants exactly three arguments (the third is
+	-- not used); with two it raises "arguments wrong" and the script stops.
+	pktgen.run("cmd", path, "")
 	os.remove(path)
 end
 
