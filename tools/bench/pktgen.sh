@@ -19,7 +19,8 @@
 # (docs/bench/pktgen.csv); the scripts' tables go to stdout.
 # Environment: the scripts' own (tools/pktgen/README.md), and
 # PKTGEN_BUILD (build-pktgen), PKTGEN_DUTS ("testpmd dpf"),
-# PKTGEN_LIMIT_S (600 per script and DUT), PKTGEN_KEEP (a folder that gets
+# PKTGEN_LIMIT_S (600 per script and DUT), PKTGEN_MEMIF_ARGS (appended to
+# pktgen's memif vdevs, e.g. ",rsize=12" for 4096-slot rings), PKTGEN_KEEP (a folder that gets
 # the logs, dpf's "show workers" JSON and the figures).
 set -u
 BUILD=${1:-build}
@@ -121,8 +122,8 @@ run_pktgen() {
 	(cd "$TMP" && PG_LIB="$ROOT/tools/pktgen" PG_OUT="$out" PKTGEN_DATA_TXQ=1 \
 		timeout -k 5 "$LIMIT" "$PG" --lcores 0@0,1@0,2@0 --no-huge -m 4096 --no-pci \
 		--file-prefix "$TAG-pg" --log-level=lib.eal:error \
-		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
-		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
+		--vdev "net_memif0,role=client,socket=$TMP/lan.sock${PKTGEN_MEMIF_ARGS:-}" \
+		--vdev "net_memif1,role=client,socket=$TMP/wan.sock${PKTGEN_MEMIF_ARGS:-}" \
 		-- -P -m "[1-2:1-2].[0-1:0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
 		</dev/null >"$log.raw" 2>"$log.err")
 	local rc=$?
