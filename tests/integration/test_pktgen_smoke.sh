@@ -23,9 +23,10 @@ fi
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root (DPDK EAL)"; exit 0; fi
 TMP=$(mktemp -d /tmp/dpf-pgsmoke.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-# 4096-slot memif rings on pktgen's side: with 1024 a stall of pktgen's
-# one lcore let dpf's Tx meet a full ring (tx-queue-full; 32 of 5000 lost
-# in one run, docs/BENCHMARKS.md "Pktgen-DPDK over memif").
+# 4096-slot memif rings on pktgen's side: with 1024, one run lost 32 of
+# 5000 that dpf's worker had forwarded (its counters agreed), i.e. between
+# dpf's Tx and pktgen's Rx, where the bench runs count tx-queue-full
+# (docs/BENCHMARKS.md "Pktgen-DPDK over memif").
 PKTGEN_MEMIF_ARGS=",rsize=12" PKTGEN_BUILD=$PGB PKTGEN_DUTS=dpf PKTGEN_KEEP=$TMP BENCH_PKTGEN_CSV=$TMP/figures.csv \
 	PG_SMOKE_COUNT=$COUNT PKTGEN_LIMIT_S=120 PG_FLOWS_LIST=1000 \
 	"$ROOT/tools/bench/pktgen.sh" "$DPF_BUILDDIR" smoke >"$TMP/run.out" 2>&1
