@@ -8,8 +8,9 @@
 # pktgen: memif client of the DUT's lan.sock (its port 0) and wan.sock (its
 # port 1), lcores 0 (display), 1 (sends and receives queue 0 of both
 # ports) and 2 (queue 1, PKTGEN_DATA_TXQ=1: receives and answers ARP only)
-# all on CPU 0.  The DUT is the memif server: dpf with one worker on CPU 1
-# and its control core on CPU 0 (tools/bench/dpf-memif.json.in with the
+# all on CPU 0 (-m "[1-2:1-2].[0-1:0-1]": see run_pktgen).  The DUT is
+# the memif server: dpf with one worker on CPU 1 and its control core on
+# CPU 0 (tools/bench/dpf-memif.json.in with the
 # rules "pass all" and limits.states for the largest flow count), or
 # testpmd io-fwd with its forwarding lcore on CPU 1 (2 queues, queue 1
 # deferred, as tools/bench/run.sh's memif harness).  Each DUT process and
@@ -18,7 +19,8 @@
 # (docs/bench/pktgen.csv); the scripts' tables go to stdout.
 # Environment: the scripts' own (tools/pktgen/README.md), and
 # PKTGEN_BUILD (build-pktgen), PKTGEN_DUTS ("testpmd dpf"),
-# PKTGEN_LIMIT_S (600 per script and DUT), PKTGEN_KEEP (a folder that gets
+# PKTGEN_LIMIT_S (600 per script and DUT), PKTGEN_MEMIF_ARGS (appended to
+# pktgen's memif vdevs, e.g. ",rsize=12" for 4096-slot rings), PKTGEN_KEEP (a folder that gets
 # the logs, dpf's "show workers" JSON and the figures).
 set -u
 BUILD=${1:-build}
@@ -34,6 +36,9 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 CSV=${BENCH_PKTGEN_CSV:-$ROOT/docs/bench/pktgen.csv}
 DUTS=${PKTGEN_DUTS:-testpmd dpf}
 LIMIT=${PKTGEN_LIMIT_S:-600}
+# net_memif says 100 Gb/s: 1 % is 1.49 Mpps at 64 B, and one sending lcore
+# makes 2 to 5 here, so rfc2544.lua searches 0..8 % unless told otherwise.
+export PG_MAX_RATE=${PG_MAX_RATE:-8}
 [ -x "$PG" ] || { echo "pktgen: no $PG (make pktgen)" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/dpf-pktgen.XXXXXX)
 TAG=dpfpg$$
@@ -101,23 +106,33 @@ stop_dut() {
 	rm -rf /var/run/dpdk/"$TAG"-tp /var/run/dpdk/"$TAG"-dpf
 }
 
-# run_pktgen SCRIPT OUT: pktgen with tools/pktgen/SCRIPT.lua; its figures
-# (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT.log.
+# run_pktgen SCRIPT DUT OUT: pktgen with tools/pktgen/SCRIPT.lua; its
+# figures (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT-DUT.log (raw:
+# .raw, with pktgen's screen).
 run_pktgen() {
-	local script=$1 out=$2
+	local script=$1 dut=$2 out=$3 log=$TMP/pg-$1-$2
 	: >"$out"
+	# -m "[1-2:1-2]...": lcores 1 and 2 each receive AND send on both
+	# ports (queues 0 and 1).  Not "[1-2].[0-1]": pktgen 23.03 parses a
+	# list without ':' once for Rx and again, cut at its '-' by the first
+	# parse, for Tx, so lcore 2 got no Tx queue: each port had 1 Tx queue,
+	# the memif server's Rx queue 1 (dpf's control core) then read ring 0
+	# too (every frame twice), and dpf's ARP request, which comes in on
+	# queue 1, was never answered (no Tx queue 1 for the reply).
 	(cd "$TMP" && PG_LIB="$ROOT/tools/pktgen" PG_OUT="$out" PKTGEN_DATA_TXQ=1 \
 		timeout -k 5 "$LIMIT" "$PG" --lcores 0@0,1@0,2@0 --no-huge -m 4096 --no-pci \
 		--file-prefix "$TAG-pg" --log-level=lib.eal:error \
-		--vdev "net_memif0,role=client,socket=$TMP/lan.sock" \
-		--vdev "net_memif1,role=client,socket=$TMP/wan.sock" \
-		-- -P -m "[1-2].[0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
-		</dev/null >"$TMP/pg-$script.raw" 2>&1)
+		--vdev "net_memif0,role=client,socket=$TMP/lan.sock${PKTGEN_MEMIF_ARGS:-}" \
+		--vdev "net_memif1,role=client,socket=$TMP/wan.sock${PKTGEN_MEMIF_ARGS:-}" \
+		-- -P -m "[1-2:1-2].[0-1:0-1]" -f "$ROOT/tools/pktgen/$script.lua" \
+		</dev/null >"$log.raw" 2>"$log.err")
 	local rc=$?
-	# pktgen draws its screen with escape sequences: keep the script's lines.
-	sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$TMP/pg-$script.raw" | tr -d '\r' |
-		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9]|[0-9a-z]+ +[0-9])' \
-		>"$TMP/pg-$script.log"
+	# pktgen draws its screen on stdout; the scripts write to stderr
+	# (dpflib.log): keep their lines, and Lua errors from the screen.
+	{
+		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9.]+ +[0-9]|[0-9a-z]+ +[0-9.]+ +[0-9])' "$log.err"
+		sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log.raw" | tr -d '\r' | grep -a -E 'lua-shell|PANIC|arguments wrong'
+	} >"$log.log"
 	rm -rf /var/run/dpdk/"$TAG"-pg
 	return $rc
 }
@@ -127,13 +142,17 @@ for script in $SCRIPTS; do
 	for dut in $DUTS; do
 		echo "== pktgen $script.lua vs $dut"
 		start_dut "$dut" || { rc=1; stop_dut; continue; }
-		run_pktgen "$script" "$TMP/$script-$dut.csv" || { echo "pktgen: $script vs $dut: rc $?" >&2; rc=1; }
+		run_pktgen "$script" "$dut" "$TMP/$script-$dut.csv" || { echo "pktgen: $script vs $dut: rc $?" >&2; rc=1; }
 		if [ "$dut" = dpf ]; then
-			"$DPFCTL" -s "$TMP/dpf.sock" show info >"$TMP/info-$script" 2>&1
+			for c in "show info -v" "show interfaces" "show neighbors" "show workers"; do
+				echo "# dpfctl $c"
+				# shellcheck disable=SC2086
+				"$DPFCTL" -s "$TMP/dpf.sock" $c 2>&1
+			done >"$TMP/info-$script" 2>&1
 			"$DPFCTL" -s "$TMP/dpf.sock" -j show workers >"$TMP/workers-$script.json" 2>&1
 		fi
 		stop_dut
-		cat "$TMP/pg-$script.log"
+		cat "$TMP/pg-$script-$dut.log"
 		[ "$dut" = dpf ] && grep -i -E "state|insert" "$TMP/info-$script" | head -5
 		while IFS=, read -r test frame flows mpps loss; do
 			[ -n "$test" ] || continue
@@ -141,6 +160,6 @@ for script in $SCRIPTS; do
 		done <"$TMP/$script-$dut.csv"
 	done
 done
-[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.json "$TMP"/*.csv "$PKTGEN_KEEP"/ 2>/dev/null
+[ -n "${PKTGEN_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.raw "$TMP"/*.err "$TMP"/*.json "$TMP"/*.csv "$TMP"/info-* "$PKTGEN_KEEP"/ 2>/dev/null
 echo "pktgen: figures in $CSV; load $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $rc

@@ -51,7 +51,9 @@ function M.cmd(lines)
 	local f = io.open(path, "w")
 	for _, l in ipairs(lines) do f:write(l .. "\n") end
 	f:close()
-	pktgen.run("cmd", path)
+	-- pktgen 23.03's run() wants exactly three arguments (the third is
+	-- not used); with two it raises "arguments wrong" and the script stops.
+	pktgen.run("cmd", path, "")
 	os.remove(path)
 end
 
@@ -68,6 +70,9 @@ function M.setup(proto)
 	pktgen.set_ipaddr("1", "src", c.gw_ip .. "/24")
 	pktgen.set_ipaddr("1", "dst", c.dpf_wan)
 	pktgen.set_proto("0", proto or "udp")
+	-- pktgen answers ARP only on ports with input processing on (off by
+	-- default): without it dpf's requests for the gateway went unanswered.
+	pktgen.process("1", "on")
 	pktgen.send_arp("1", "r")
 	pktgen.delay(200)
 end
@@ -115,6 +120,10 @@ function M.range(flows, proto, size)
 	pktgen.range.pkt_size("0", "inc", 0)
 	pktgen.range.pkt_size("0", "min", size)
 	pktgen.range.pkt_size("0", "max", size)
+	-- pktgen's rate (% of the link) is turned into frames/s with the
+	-- single packet's size, also in range mode: without this a 512 B
+	-- trial at R % was paced as 64 B frames, about 7 times too fast.
+	pktgen.set("0", "size", size)
 	pktgen.set_range("0", "on")
 	return M.flows
 end

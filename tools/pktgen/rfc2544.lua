@@ -29,6 +29,7 @@ for _, s in ipairs(sizes) do
 		pktgen.range.pkt_size("0", "max", 1518)
 		pktgen.range.pkt_size("0", "inc", 97)
 		size = 354
+		pktgen.set("0", "size", size)	-- the rate's pacing size (dpflib.range)
 	end
 	d.log("rfc2544: %s B, %d flows, search 0..%g%% in %d steps", s, n, maxrate, steps)
 	local b = d.search(size, 0, maxrate, steps)
