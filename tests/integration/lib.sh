@@ -89,24 +89,30 @@ udp_bound() {
 # capturing FILE: tcpdump (stderr in FILE) has opened its capture.
 capturing() { grep -q "listening on" "$1"; }
 
-# stop_pid PID [SIGNAL]: signals a child of this shell and reaps it; a
-# watchdog sends SIGKILL if it is still there after 10 s.  STOP_RC is its
-# exit status.  The watchdog's output goes nowhere: a stray `sleep` holding
-# the test's stdout would keep meson waiting for it.  It is a new bash, not
-# a subshell: a subshell of this one ran the test's EXIT trap now and then
-# (netns_cleanup from stop_pid, seen in test_frag: the namespaces and $TMP
-# went away under the running test, the echo servers were killed).
-stop_pid() {
-	local pid=$1 wd
-	kill "-${2:-TERM}" "$pid" 2>/dev/null
-	bash -c 'trap "kill \$s 2>/dev/null; exit 0" TERM; sleep 10 & s=$!; wait $s; kill -9 "$1"' \
-		watchdog "$pid" \
-		>/dev/null 2>&1 &
-	wd=$!
+# reap_within PID SECONDS: waits until the child PID has exited (polling
+# /proc, 10 ms steps), SIGKILLs it past SECONDS, reaps it; STOP_RC is its
+# exit status.  No watchdog process: a child of this shell signalled
+# between its fork and its exec runs the test's EXIT trap (bash's handler
+# for fatal signals is still in place there), and netns_cleanup from such
+# a child took the namespaces and $TMP away under running tests (test_frag).
+reap_within() {
+	local pid=$1 n=$(($2 * 100)) st
+	while [ "$n" -gt 0 ]; do
+		st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || break
+		[ "${st%% *}" = Z ] && break
+		sleep 0.01
+		n=$((n - 1))
+	done
+	[ "$n" -gt 0 ] || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	STOP_RC=$?
-	kill "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
+}
+
+# stop_pid PID [SIGNAL]: signals a child of this shell and reaps it,
+# SIGKILL if it is still there after 10 s.  STOP_RC is its exit status.
+stop_pid() {
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+	reap_within "$1" 10
 	return 0
 }
 
