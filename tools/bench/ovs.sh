@@ -74,6 +74,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export BENCH_HERE=$HERE
 # shellcheck source=tools/bench/benchcsv.sh
 . "$HERE/benchcsv.sh"
+# shellcheck source=tools/bench/benchsh.sh
+. "$HERE/benchsh.sh"
 DPF=$BUILD/control/dpf
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
@@ -212,21 +214,9 @@ FAILED=$TMP/failed
 : >"$FAILED"
 RESULTS=$TMP/results
 : >"$RESULTS"
-(
-	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT" &
-	sp=$!
-	wait "$sp" && { echo "peers: time limit ${LIMIT}s reached" >&2; kill -TERM $$; }
-) &
-WATCHDOG=$!
+bench_watchdog peers "$LIMIT"
 
-TSC_MHZ=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -1)
-TSC_SRC="dmesg 'tsc: Detected'"
-if [ -z "$TSC_MHZ" ]; then
-	TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
-	TSC_SRC="/proc/cpuinfo 'cpu MHz'"
-fi
+bench_tsc
 
 GEN_ARGS=
 case " $FLOWS " in *" 100k "*) GEN_ARGS="--many $NBIG" ;; esac

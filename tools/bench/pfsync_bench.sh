@@ -63,6 +63,8 @@ fi
 
 BUILD=$(cd "$BUILD" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tools/bench/benchsh.sh
+. "$HERE/benchsh.sh"
 DPF=$BUILD/control/dpf
 DPFCTL=$BUILD/tools/dpfctl
 FLOWGEN=$BUILD/tools/flowgen
@@ -102,14 +104,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 die() { echo "pfsync_bench: $*" >&2; exit 1; }
 
-(
-	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT" &
-	sp=$!
-	wait "$sp" && { echo "pfsync_bench: time limit ${LIMIT}s reached" >&2; kill -TERM $$; }
-) &
-WATCHDOG=$!
+bench_watchdog pfsync_bench "$LIMIT"
 
 say() { echo "$*" | tee -a "$RES"; }
 ctl() { local n=$1; shift; "$DPFCTL" -s "$TMP/$n.sock" -t 10 "$@"; }

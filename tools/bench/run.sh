@@ -119,6 +119,8 @@ esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/bench/benchcsv.sh
 . "$HERE/benchcsv.sh"
+# shellcheck source=tools/bench/benchsh.sh
+. "$HERE/benchsh.sh"
 CSV=${BENCH_CSV-$(cd "$HERE/../.." && pwd)/docs/bench/harness.csv}
 FRAMES=${BENCH_FRAMES:-64}
 export BENCH_HERE=$HERE	# the samplers import benchlib.py from here
@@ -295,23 +297,9 @@ FAILED=$TMP/failed
 STOPS=$TMP/stops
 : >"$FAILED"
 : >"$STOPS"
-# The watchdog waits with the wait builtin, so cleanup's TERM ends it at once.
-(
-	trap - EXIT	# the parent's cleanup is not this subshell's (bash runs it on exit)
-	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
-	sleep "$LIMIT" &
-	sp=$!
-	wait "$sp" && { echo "bench: time limit ${LIMIT}s reached" >&2; kill -TERM $$; }
-) &
-WATCHDOG=$!
+bench_watchdog bench "$LIMIT"
 
-# TSC: the kernel's calibration if dmesg is readable, else /proc/cpuinfo.
-TSC_MHZ=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -1)
-TSC_SRC="dmesg 'tsc: Detected'"
-if [ -z "$TSC_MHZ" ]; then
-	TSC_MHZ=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
-	TSC_SRC="/proc/cpuinfo 'cpu MHz'"
-fi
+bench_tsc
 
 GEN_ARGS=
 if [ "$HARNESS" = states ]; then
