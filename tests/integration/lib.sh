@@ -98,7 +98,8 @@ capturing() { grep -q "listening on" "$1"; }
 reap_within() {
 	local pid=$1 n=$(($2 * 100)) st
 	while [ "$n" -gt 0 ]; do
-		st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || break
+		read -r st 2>/dev/null <"/proc/$pid/stat" || break
+		st=${st##*) }
 		[ "${st%% *}" = Z ] && break
 		sleep 0.01
 		n=$((n - 1))
