@@ -30,3 +30,16 @@ bench_tsc() {
 		TSC_SRC="/proc/cpuinfo 'cpu MHz'"
 	fi
 }
+
+# awk functions of the summary tables (prepend to an awk program): the
+# median, minimum and maximum of a[1..n], and "median (min-max)" of them
+# printed with format f.
+AWK_STATS='
+	function med(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
+	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
+	function rng(a, n, f) { return n ? sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) : "-" }
+'

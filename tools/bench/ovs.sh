@@ -507,16 +507,6 @@ run_one() {
 	return 0
 }
 
-AWK_STATS='
-	function med(a, n,   i, j, t) {
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	function lo(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
-	function hi(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] > m) m = a[i]; return m }
-	function rng(a, n, f) { return n ? sprintf(f " (" f "-" f ")", med(a, n), lo(a, n), hi(a, n)) : "-" }
-'
-
 # The table: per memory mode, flow count and DUT, median (min-max) over
 # rounds; the ratios are medians of per-round ratios against testpmd
 # (Mpps) and against dpf (cycles: above 1 = dpf spends fewer).
