@@ -266,97 +266,111 @@ dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m)
 	return true;
 }
 
+void
+dp_worker_begin(struct dp_wctx *c, struct dp_worker *w)
+{
+	memset(c, 0, sizeof(*c));
+	c->dp = w->dp;
+	c->w = w;
+	c->st = w->stats;
+	c->states = w->states;
+	c->tsc_per_ms = w->dp->clock.hz / 1000 ? w->dp->clock.hz / 1000 : 1;
+	c->hk_tsc = rte_rdtsc();
+}
+
+unsigned int
+dp_worker_poll(struct dp_wctx *c)
+{
+	struct dp_main *dp = c->dp;
+	struct dp_worker *w = c->w;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	uint32_t nh[DP_BURST_MAX];
+	unsigned int i, p, src, work = 0;
+
+	c->tsc = rte_rdtsc();
+	c->now = dp_clock_s_at(&dp->clock, c->tsc);
+	c->fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
+	c->rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
+	for (p = 0; p < dp->n_ports; p++) {
+		uint16_t n;
+		unsigned int own = 0;
+		bool frags = false;
+
+		if (unlikely(dp->ports[p].ctl_only))
+			continue;
+		n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts, dp->burst);
+
+		c->st->rx_pkts += n;
+		work += n;
+		for (i = 0; i < n; i++) {
+			if (i + 2 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+			if (dp_input(c, p, pkts[i])) {
+				frags |= dp_meta(pkts[i])->frag != 0;
+				pkts[own++] = pkts[i];
+			}
+		}
+		dp_process(c, pkts, own, frags);
+	}
+	for (src = 0; src <= dp->n_workers; src++) {
+		struct rte_ring *r = dp->handoff[src][w->id];
+		unsigned int n;
+
+		if (r == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST_MAX, NULL);
+		c->st->handoff_in += n;
+		work += n;
+		dp_process(c, pkts, n, true);
+	}
+	for (i = 0; i < dp->n_workers; i++)
+		dp_handoff_flush(c, i);
+	for (p = 0; p < dp->n_ports; p++)
+		dp_tx_flush(c, p);
+	work += dp_filter_requests(c);
+	/* First packets released by the peer's ack or the timeout
+	 * (sync.defer): routed now, then forwarded and sent at once. */
+	if (unlikely(w->defer != NULL && dp_defer_busy(w->defer))) {
+		unsigned int n = dp_defer_poll(c, pkts, DP_BURST_MAX);
+
+		work += 1;	/* a held packet's deadline: no idle sleep */
+		if (n != 0) {
+			dp_route_burst(c, pkts, nh, n);
+			for (i = 0; i < n; i++)
+				dp_forward(c, pkts[i], nh[i]);
+			for (p = 0; p < dp->n_ports; p++)
+				dp_tx_flush(c, p);
+		}
+	}
+	/* Timers once a millisecond, not every poll: at 10 Mpps a poll
+	 * takes a few microseconds, and their work is paced by time. */
+	if (unlikely(c->tsc - c->hk_tsc >= c->tsc_per_ms)) {
+		c->hk_ms = (unsigned int)RTE_MIN((c->tsc - c->hk_tsc) / c->tsc_per_ms, 64u);
+		c->hk_tsc = c->tsc;
+		dp_filter_housekeeping(c);
+		dp_frag_housekeeping(c);
+	}
+	c->st->polls++;
+	if (work)
+		c->st->busy_polls++;
+	return work;
+}
+
 int
 dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	struct dp_main *dp = w->dp;
-	struct rte_mbuf *pkts[DP_BURST_MAX];
-	uint32_t nh[DP_BURST_MAX];
 	struct dp_wctx c;
-	unsigned int i, p, src;
 
-	memset(&c, 0, sizeof(c));
-	c.dp = dp;
-	c.w = w;
-	c.st = w->stats;
-	c.states = w->states;
-	c.tsc_per_ms = dp->clock.hz / 1000 ? dp->clock.hz / 1000 : 1;
-	c.hk_tsc = rte_rdtsc();
+	dp_worker_begin(&c, w);
 	rte_rcu_qsbr_thread_register(dp->rcu, w->id);
 	rte_rcu_qsbr_thread_online(dp->rcu, w->id);
-
 	while (!w->stop) {
-		unsigned int work = 0;
+		unsigned int work = dp_worker_poll(&c);
 
-		c.tsc = rte_rdtsc();
-		c.now = dp_clock_s_at(&dp->clock, c.tsc);
-		c.fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
-		c.rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
-		for (p = 0; p < dp->n_ports; p++) {
-			uint16_t n;
-			unsigned int own = 0;
-			bool frags = false;
-
-			if (unlikely(dp->ports[p].ctl_only))
-				continue;
-			n = rte_eth_rx_burst(dp->ports[p].port_id, w->id, pkts, dp->burst);
-
-			c.st->rx_pkts += n;
-			work += n;
-			for (i = 0; i < n; i++) {
-				if (i + 2 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-				if (dp_input(&c, p, pkts[i])) {
-					frags |= dp_meta(pkts[i])->frag != 0;
-					pkts[own++] = pkts[i];
-				}
-			}
-			dp_process(&c, pkts, own, frags);
-		}
-		for (src = 0; src <= dp->n_workers; src++) {
-			struct rte_ring *r = dp->handoff[src][w->id];
-			unsigned int n;
-
-			if (r == NULL)
-				continue;
-			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST_MAX, NULL);
-			c.st->handoff_in += n;
-			work += n;
-			dp_process(&c, pkts, n, true);
-		}
-		for (i = 0; i < dp->n_workers; i++)
-			dp_handoff_flush(&c, i);
-		for (p = 0; p < dp->n_ports; p++)
-			dp_tx_flush(&c, p);
-		work += dp_filter_requests(&c);
-		/* First packets released by the peer's ack or the timeout
-		 * (sync.defer): routed now, then forwarded and sent at once. */
-		if (unlikely(w->defer != NULL && dp_defer_busy(w->defer))) {
-			unsigned int n = dp_defer_poll(&c, pkts, DP_BURST_MAX);
-
-			work += 1;	/* a held packet's deadline: no idle sleep */
-			if (n != 0) {
-				dp_route_burst(&c, pkts, nh, n);
-				for (i = 0; i < n; i++)
-					dp_forward(&c, pkts[i], nh[i]);
-				for (p = 0; p < dp->n_ports; p++)
-					dp_tx_flush(&c, p);
-			}
-		}
-		/* Timers once a millisecond, not every poll: at 10 Mpps a poll
-		 * takes a few microseconds, and their work is paced by time. */
-		if (unlikely(c.tsc - c.hk_tsc >= c.tsc_per_ms)) {
-			c.hk_ms = (unsigned int)RTE_MIN((c.tsc - c.hk_tsc) / c.tsc_per_ms, 64u);
-			c.hk_tsc = c.tsc;
-			dp_filter_housekeeping(&c);
-			dp_frag_housekeeping(&c);
-		}
-		c.st->polls++;
 		rte_rcu_qsbr_quiescent(dp->rcu, w->id);
-		if (work) {
-			c.st->busy_polls++;
-		} else if (dp->idle_sleep_us) {
+		if (work == 0 && dp->idle_sleep_us) {
 			rte_rcu_qsbr_thread_offline(dp->rcu, w->id);
 			usleep(dp->idle_sleep_us);
 			rte_rcu_qsbr_thread_online(dp->rcu, w->id);

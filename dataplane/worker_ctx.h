@@ -66,6 +66,16 @@ dp_punt(struct dp_wctx *c, struct rte_mbuf *m, enum dp_punt why)
  * sent now; what does not fit is counted and freed.  Defined with the loop
  * (worker.c), which flushes every buffer once a poll.
  */
+/*
+ * The worker loop in two parts, so that a benchmark (tools/bench/
+ * path_bench.c) can run exactly the loop's work one poll at a time:
+ * dp_worker_begin() sets up c for worker w; dp_worker_poll() is one
+ * iteration without the RCU report and the idle sleep (dp_worker_main()
+ * keeps those) and returns the packets and requests it handled.
+ */
+void dp_worker_begin(struct dp_wctx *c, struct dp_worker *w);
+unsigned int dp_worker_poll(struct dp_wctx *c);
+
 void dp_tx_flush(struct dp_wctx *c, unsigned int p);
 
 static inline void
