@@ -217,12 +217,204 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 	dp_tx(c, oif->port, m);
 }
 
+/*
+ * What dp_forward() works out from a next hop alone, once for a run of
+ * packets to the same next hop: the egress port and its Tx buffer, the
+ * MTU, and the L2 header to write.  usable is false where dp_forward()
+ * must decide per packet (local, reject, no route, the sync port, an
+ * unresolved gateway); connected next hops take the neighbour from a
+ * one-entry cache of the last destination.
+ */
+struct dp_fwd_run {
+	uint32_t nhid;
+	bool usable;
+	bool connected;
+	uint16_t iface;
+	uint16_t port;
+	uint16_t mtu;
+	uint8_t hlen;			/* 14, or 18 with the egress VLAN tag */
+	uint8_t dst_af;			/* connected: the cached destination's family */
+	uint8_t dst[16];		/* connected: the cached destination */
+	uint8_t hdr[2][18];		/* L2 header for IPv4, IPv6 (dst MAC filled for
+					 * a gateway or the cached destination) */
+	uint64_t pkts, bytes;		/* counted into the stats when the run ends */
+};
+
+static void
+dp_fwd_run_hdr(struct dp_fwd_run *r, uint64_t mac)
+{
+	unsigned int a, j;
+
+	for (a = 0; a < 2; a++)
+		for (j = 0; j < 6; j++)
+			r->hdr[a][j] = (uint8_t)(mac >> (40 - 8 * j));
+}
+
+static void
+dp_fwd_run_end(struct dp_wctx *c, struct dp_fwd_run *r)
+{
+	if (r->pkts == 0)
+		return;
+	c->st->fwd_pkts += r->pkts;
+	c->st->iface[r->iface].tx_pkts += r->pkts;
+	c->st->iface[r->iface].tx_bytes += r->bytes;
+	c->st->port[r->port].tx_pkts += r->pkts;
+	c->st->port[r->port].tx_bytes += r->bytes;
+	r->pkts = r->bytes = 0;
+}
+
+static void
+dp_fwd_run_start(struct dp_wctx *c, struct dp_fwd_run *r, uint32_t nhid)
+{
+	const struct dp_main *dp = c->dp;
+	const struct dp_nh *nh = &c->fib->nh[nhid];
+	const struct dp_iface *oif;
+	const struct dp_port *op;
+	unsigned int a;
+	uint64_t mac;
+
+	dp_fwd_run_end(c, r);
+	r->nhid = nhid;
+	r->usable = false;
+	r->dst_af = 0;
+	if (nh->kind != DP_NH_CONNECTED && nh->kind != DP_NH_GATEWAY)
+		return;
+	oif = &dp->ifaces[nh->iface];
+	op = &dp->ports[oif->port];
+	if (op->ctl_only)
+		return;
+	r->connected = nh->kind == DP_NH_CONNECTED;
+	if (!r->connected) {
+		mac = atomic_load_explicit(&dp->neigh[nh->neigh].mac, memory_order_acquire);
+		if (!(mac & DP_NEIGH_VALID))
+			return;
+		dp_fwd_run_hdr(r, mac);
+	}
+	r->iface = nh->iface;
+	r->port = oif->port;
+	r->mtu = oif->mtu;
+	r->hlen = oif->vlan ? 18 : 14;
+	for (a = 0; a < 2; a++) {
+		uint8_t *h = r->hdr[a];
+		uint16_t et = a == 0 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+
+		memcpy(h + 6, op->mac.addr_bytes, 6);
+		if (oif->vlan) {
+			*(rte_be16_t *)(h + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+			*(rte_be16_t *)(h + 14) = rte_cpu_to_be_16(oif->vlan);
+			*(rte_be16_t *)(h + 16) = rte_cpu_to_be_16(et);
+		} else {
+			*(rte_be16_t *)(h + 12) = rte_cpu_to_be_16(et);
+		}
+	}
+	r->usable = true;
+}
+
+/*
+ * A connected next hop's neighbour for destination dst: from the run's
+ * one-entry cache, else looked up (and cached when resolved).  Returns
+ * false when it is not resolved: dp_forward() punts the packet.
+ */
+static bool
+dp_fwd_run_neigh(struct dp_wctx *c, struct dp_fwd_run *r, uint8_t af, const uint8_t *dst)
+{
+	unsigned int len = af == 4 ? 4 : 16;
+	uint64_t mac;
+	int idx;
+
+	if (r->dst_af == af && memcmp(r->dst, dst, len) == 0)
+		return true;
+	idx = dp_neigh_lookup(c->dp, r->iface, af, dst);
+	mac = idx >= 0 ? atomic_load_explicit(&c->dp->neigh[idx].mac, memory_order_acquire) : 0;
+	if (!(mac & DP_NEIGH_VALID))
+		return false;
+	dp_fwd_run_hdr(r, mac);
+	r->dst_af = af;
+	memcpy(r->dst, dst, len);
+	return true;
+}
+
+/*
+ * dp_forward() for a burst, with what depends only on the next hop worked
+ * out once per run of packets to the same next hop (most bursts are one
+ * run), the counters added once per run, and the Tx buffer's fill kept in
+ * a register: per packet only the TTL, the length against the MTU, the
+ * checksum update and the L2 header.  Any packet that needs more than that
+ * (TTL 1, too big, a reassembled IPv6 datagram, a VLAN change of header
+ * length, an unresolved neighbour) goes through dp_forward() itself, so
+ * both take the same decisions.
+ */
+static void
+dp_forward_burst(struct dp_wctx *c, struct rte_mbuf **pkts, const uint32_t *nhs, unsigned int n)
+{
+	struct dp_fwd_run r;
+	unsigned int i;
+
+	r.nhid = UINT32_MAX;
+	r.pkts = r.bytes = 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_mbuf_meta *md = dp_meta(m);
+		uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, md->l3_off);
+		struct dp_txbuf *b;
+		uint32_t ip_len;
+		uint8_t *eth;
+
+		if (i + 1 < n)
+			rte_prefetch0(dp_meta(pkts[i + 1]));
+		if (nhs[i] != r.nhid)
+			dp_fwd_run_start(c, &r, nhs[i]);
+		if (unlikely(!r.usable || md->fragsz != 0 || md->l3_off != r.hlen))
+			goto slow;
+		if (md->af == 4) {
+			uint16_t from, ck;
+
+			if (unlikely(l3[8] <= 1))
+				goto slow;
+			ip_len = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 2));
+			if (unlikely(ip_len > r.mtu))
+				goto slow;
+			if (r.connected && !dp_fwd_run_neigh(c, &r, 4, l3 + 16))
+				goto slow;
+			from = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 8));
+			ck = rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 10));
+			l3[8]--;
+			ck = proto_cksum_update16(ck, from, (uint16_t)(from - 0x100));
+			*(rte_be16_t *)(l3 + 10) = rte_cpu_to_be_16(ck);
+		} else {
+			if (unlikely(l3[7] <= 1))
+				goto slow;
+			ip_len = 40u + rte_be_to_cpu_16(*(rte_be16_t *)(l3 + 4));
+			if (unlikely(ip_len > r.mtu))
+				goto slow;
+			if (r.connected && !dp_fwd_run_neigh(c, &r, 6, l3 + 24))
+				goto slow;
+			l3[7]--;
+		}
+		eth = rte_pktmbuf_mtod(m, uint8_t *);
+		memcpy(eth, r.hdr[md->af != 4], r.hlen);
+		m->ol_flags &= ~(RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+		r.pkts++;
+		r.bytes += m->pkt_len;
+		b = &c->tx[r.port];
+		b->pkts[b->n++] = m;
+		if (b->n == DP_BURST_MAX) {
+			/* dp_tx_flush counts what the queue refused */
+			dp_tx_flush(c, r.port);
+		}
+		continue;
+slow:
+		dp_fwd_run_end(c, &r);
+		dp_forward(c, m, nhs[i]);
+	}
+	dp_fwd_run_end(c, &r);
+}
+
 /* Owned packets: route, filter, forward.  frags: some may be fragments. */
 static void
 dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n, bool frags)
 {
 	uint32_t nh[DP_BURST_MAX];
-	unsigned int i;
 
 	if (n == 0)
 		return;
@@ -233,8 +425,7 @@ dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n, bool frags
 	}
 	dp_route_burst(c, pkts, nh, n);
 	n = dp_filter_burst(c, pkts, nh, n);
-	for (i = 0; i < n; i++)
-		dp_forward(c, pkts[i], nh[i]);
+	dp_forward_burst(c, pkts, nh, n);
 }
 
 /*

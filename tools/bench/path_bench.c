@@ -344,24 +344,21 @@ route_up(void)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
+cmp_dbl(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
 static void
-row(const char *what, double *v, unsigned int n)
+row(const char *what, const double *v, unsigned int n)
 {
-	uint64_t s[MAX_ROUNDS];
-	unsigned int i;
+	double s[MAX_ROUNDS];
 
-	for (i = 0; i < n; i++)
-		s[i] = (uint64_t)(v[i] * 100.0 + 0.5);
-	qsort(s, n, sizeof(s[0]), cmp_u64);
-	printf("| %s | %.1f | %.1f | %.1f |\n", what, s[0] / 100.0, s[n / 2] / 100.0,
-	       s[n - 1] / 100.0);
+	memcpy(s, v, sizeof(*v) * n);
+	qsort(s, n, sizeof(s[0]), cmp_dbl);
+	printf("| %s | %.1f | %.1f | %.1f |\n", what, s[0], s[n / 2], s[n - 1]);
 }
 
 int
