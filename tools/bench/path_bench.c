@@ -4,7 +4,7 @@
  * with no generator beside it.  Not a test: it prints figures.
  *
  *   path_bench [EAL options] [-- [-n FLOWS] [-p PACKETS] [-r ROUNDS]
- *                                [-R RULES.json] [-s]]
+ *                                [-R RULES.json] [-N] [-s]]
  *
  * Why: the end-to-end harness (run.sh, net_pcap) puts the generator's copy
  * and the VM's noise into every figure, and changes worth 10 cycles are
@@ -27,6 +27,9 @@
  * states: its figure is "new" (cycles per new state, classification and
  * insert included).  Then ROUNDS rounds (default 9) of PACKETS packets
  * (default 2,000,000) each, of io and of dpf, all states established.
+ * -N: no ruleset after the first pass (forwarding alone, the filter stage
+ * passing everything as before dpf's first configure): what the states
+ * and the rules add is the difference to a run without -N.
  * A round's figure is its timed TSC cycles over its forwarded packets;
  * the table gives min/median/max over the rounds.  A frame that dpf did
  * not forward fails the run: a fast wrong path cannot report a number.
@@ -371,7 +374,7 @@ main(int argc, char **argv)
 	unsigned int rounds = 9, r, i;
 	struct dp_worker *w;
 	struct dp_wctx c;
-	bool shuffle = false;
+	bool shuffle = false, no_rules = false;
 	char err[256];
 	int ret, opt;
 
@@ -380,15 +383,16 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "n:p:r:R:s")) != -1) {
+	while ((opt = getopt(argc, argv, "n:Np:r:R:s")) != -1) {
 		switch (opt) {
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'N': no_rules = true; break;
 		case 'p': packets = strtoull(optarg, NULL, 0); break;
 		case 'r': rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'R': rules_path = optarg; break;
 		case 's': shuffle = true; break;
 		default: die("usage: path_bench [EAL] -- [-n FLOWS] [-p PACKETS] [-r ROUNDS] "
-			     "[-R RULES.json] [-s]");
+			     "[-R RULES.json] [-N] [-s]");
 		}
 	}
 	if (n_flows < BURST || n_flows > 64u * 65536 * 8 || rounds == 0 ||
@@ -458,13 +462,21 @@ main(int argc, char **argv)
 	/* The first pass: every packet a new state. */
 	fwd = 0;
 	cyc = round_dpf(&c, (n_flows + BURST - 1) / BURST * BURST, &fwd);
-	if (c.st->state_inserts < n_flows)
+	if (no_rules) {
+		/* Forwarding alone: no ruleset, as dpf before its first
+		 * configure (the filter stage passes everything). */
+		atomic_store_explicit(&dp->rules, NULL, memory_order_release);
+		c.rules = NULL;
+	} else if (c.st->state_inserts < n_flows) {
 		die("first pass made %" PRIu64 " states of %u (drops: limit %" PRIu64
 		    ", insert %" PRIu64 ")", c.st->state_inserts, n_flows,
 		    c.st->drop[DP_DROP_STATE_LIMIT], c.st->drop[DP_DROP_STATE_INSERT]);
-	printf("# first pass: %" PRIu64 " new states, %.1f cycles per packet (%.2f M/s at "
-	       "this TSC)\n", c.st->state_inserts, (double)cyc / (double)fwd,
-	       rte_get_tsc_hz() / ((double)cyc / (double)fwd) / 1e6);
+	} else {
+		printf("# first pass: %" PRIu64 " new states, %.1f cycles per packet "
+		       "(%.2f M/s at this TSC)\n", c.st->state_inserts,
+		       (double)cyc / (double)fwd,
+		       rte_get_tsc_hz() / ((double)cyc / (double)fwd) / 1e6);
+	}
 	for (r = 0; r < rounds; r++) {
 		uint64_t inserts = c.st->state_inserts;
 
