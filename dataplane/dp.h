@@ -297,6 +297,8 @@ struct dp_main {
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
 	unsigned int neigh_max;		/* [I] slot numbers 0..neigh_max-1 */
 	unsigned int neigh_entries;	/* [I] keys the hash holds */
+	_Atomic uint32_t neigh_gen;	/* [A] raised by every dp_neigh_del(): workers
+					 * drop their slot caches (worker_ctx.h) */
 	struct dp_clock clock;		/* [I] the one clock (clock.h), from dp_init() */
 };
 

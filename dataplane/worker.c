@@ -118,6 +118,55 @@ dp_route_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigned
 }
 
 /*
+ * The neighbour slot of (iface, af, addr), or -1 if the table has none:
+ * from the worker's direct-mapped cache, else from the table (rte_hash,
+ * some 70 cycles: paid per packet to a connected destination before this
+ * cache, path_bench -c -s).  Slots are kept across polls; the poll empties
+ * the cache when dp->neigh_gen moves (the contract in neigh.c).  A slot's
+ * MAC word is read by the caller each time, so re-resolution is seen.
+ */
+/* Equal addresses of family af (4 or 16 bytes), without a memcmp call. */
+static inline bool
+dp_addr_eq(const uint8_t *a, const uint8_t *b, uint8_t af)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (af == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+static int
+dp_nbr_slot(struct dp_wctx *c, uint16_t iface, uint8_t af, const uint8_t *addr)
+{
+	unsigned int len = af == 4 ? 4 : 16;
+	struct dp_nbr_cache_entry *e;
+	uint32_t x;
+	int slot;
+
+	memcpy(&x, addr + len - 4, 4);
+	x = (x ^ iface) * 0x9e3779b1u;
+	e = &c->nbr[x >> (32 - 10)];
+	RTE_BUILD_BUG_ON(DP_NBR_CACHE != 1 << 10);
+	if (e->af == af && e->iface == iface && dp_addr_eq(e->addr, addr, af))
+		return e->slot;
+	slot = dp_neigh_lookup(c->dp, iface, af, addr);
+	if (slot >= 0) {
+		memcpy(e->addr, addr, len);
+		e->iface = iface;
+		e->af = af;
+		e->slot = slot;
+	}
+	return slot;
+}
+
+/*
  * The owner's last part: TTL, MTU, neighbour, rewrite, transmit to next
  * hop nhid.  The packet's meta (af, l3_off, iface, hash) is filled in.
  */
@@ -181,8 +230,7 @@ dp_forward(struct dp_wctx *c, struct rte_mbuf *m, uint32_t nhid)
 	if (nh->kind == DP_NH_GATEWAY)
 		idx = (int)nh->neigh;
 	else
-		idx = dp_neigh_lookup(dp, nh->iface, md->af,
-				      md->af == 4 ? l3 + 16 : l3 + 24);
+		idx = dp_nbr_slot(c, nh->iface, md->af, md->af == 4 ? l3 + 16 : l3 + 24);
 	mac = idx >= 0 ? atomic_load_explicit(&dp->neigh[idx].mac, memory_order_acquire) : 0;
 	if (unlikely(!(mac & DP_NEIGH_VALID))) {
 		md->nh = (uint16_t)nhid;
@@ -240,14 +288,15 @@ struct dp_fwd_run {
 	uint64_t pkts, bytes;		/* counted into the stats when the run ends */
 };
 
-static void
+static inline void
 dp_fwd_run_hdr(struct dp_fwd_run *r, uint64_t mac)
 {
-	unsigned int a, j;
+	/* The neighbour word holds the MAC in its low 48 bits, first byte
+	 * highest: byte-swapped, its first six bytes are the wire order. */
+	uint64_t w = rte_bswap64(mac << 16);
 
-	for (a = 0; a < 2; a++)
-		for (j = 0; j < 6; j++)
-			r->hdr[a][j] = (uint8_t)(mac >> (40 - 8 * j));
+	memcpy(r->hdr[0], &w, 6);
+	memcpy(r->hdr[1], &w, 6);
 }
 
 static void
@@ -322,9 +371,9 @@ dp_fwd_run_neigh(struct dp_wctx *c, struct dp_fwd_run *r, uint8_t af, const uint
 	uint64_t mac;
 	int idx;
 
-	if (r->dst_af == af && memcmp(r->dst, dst, len) == 0)
+	if (r->dst_af == af && dp_addr_eq(r->dst, dst, af))
 		return true;
-	idx = dp_neigh_lookup(c->dp, r->iface, af, dst);
+	idx = dp_nbr_slot(c, r->iface, af, dst);
 	mac = idx >= 0 ? atomic_load_explicit(&c->dp->neigh[idx].mac, memory_order_acquire) : 0;
 	if (!(mac & DP_NEIGH_VALID))
 		return false;
@@ -477,9 +526,15 @@ dp_worker_poll(struct dp_wctx *c)
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	uint32_t nh[DP_BURST_MAX];
 	unsigned int i, p, src, work = 0;
+	uint32_t gen;
 
 	c->tsc = rte_rdtsc();
 	c->now = dp_clock_s_at(&dp->clock, c->tsc);
+	gen = atomic_load_explicit(&dp->neigh_gen, memory_order_acquire);
+	if (unlikely(gen != c->nbr_gen)) {
+		memset(c->nbr, 0, sizeof(c->nbr));
+		c->nbr_gen = gen;
+	}
 	c->fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
 	c->rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 	for (p = 0; p < dp->n_ports; p++) {

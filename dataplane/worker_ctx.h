@@ -25,6 +25,9 @@
 struct dp_rules;
 struct dp_state_table;
 
+/* Direct-mapped cache of neighbour slots per worker: a power of two. */
+#define DP_NBR_CACHE 1024
+
 /* Per-worker scratch state [W]; lives on the worker's stack. */
 struct dp_wctx {
 	struct dp_main *dp;
@@ -39,6 +42,13 @@ struct dp_wctx {
 	uint64_t tsc_per_ms;		/* TSC ticks in a millisecond */
 	uint64_t hk_tsc;		/* TSC of the last housekeeping */
 	unsigned int hk_ms;		/* milliseconds since the one before (1..64) */
+	uint32_t nbr_gen;		/* dp->neigh_gen the cache below is from */
+	struct dp_nbr_cache_entry {
+		uint8_t addr[16];
+		uint16_t iface;
+		uint8_t af;		/* 0: empty */
+		int32_t slot;
+	} nbr[DP_NBR_CACHE];		/* neighbour slots by destination (worker.c) */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf ho[DP_MAX_WORKERS];
 };

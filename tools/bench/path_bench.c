@@ -4,7 +4,7 @@
  * with no generator beside it.  Not a test: it prints figures.
  *
  *   path_bench [EAL options] [-- [-n FLOWS] [-p PACKETS] [-r ROUNDS]
- *                                [-R RULES.json] [-N] [-s]]
+ *                                [-R RULES.json] [-N] [-c] [-s]]
  *
  * Why: the end-to-end harness (run.sh, net_pcap) puts the generator's copy
  * and the VM's noise into every figure, and changes worth 10 cycles are
@@ -27,6 +27,9 @@
  * states: its figure is "new" (cycles per new state, classification and
  * insert included).  Then ROUNDS rounds (default 9) of PACKETS packets
  * (default 2,000,000) each, of io and of dpf, all states established.
+ * -c: the destinations are 200 hosts on wan's own prefix 198.18.2.0/24
+ * (a connected route; each a resolved neighbour) instead of 198.19.0.0/16
+ * via the gateway: the forward stage looks a neighbour up per destination.
  * -N: no ruleset after the first pass (forwarding alone, the filter stage
  * passing everything as before dpf's first configure): what the states
  * and the rules add is the difference to a run without -N.
@@ -80,6 +83,7 @@ static struct rte_ring *ring_rx[2], *ring_tx[2];
 static uint16_t port_id[2];
 static uint32_t *order;		/* flow of each slot of a pass */
 static uint32_t n_flows = 1000, next_flow;
+static bool connected;		/* -c: to hosts on wan's prefix, not via the gateway */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -99,6 +103,11 @@ static void
 flow_of(uint32_t i, uint32_t *src, uint32_t *dst, uint16_t *sport)
 {
 	*src = (198u << 24) | (18u << 16) | (1u << 8) | (10u + i % 64);
+	if (connected) {	/* 200 hosts on wan's own prefix, all resolved */
+		*dst = (198u << 24) | (18u << 16) | (2u << 8) | (10 + i / 64 % 200);
+		*sport = (uint16_t)(1024 + i / (64 * 200));
+		return;
+	}
 	*dst = (198u << 24) | (19u << 16) | ((i / 64) % 65536);
 	*sport = (uint16_t)(1024 + (i / 64 / 65536) * 64 + i % 64);
 }
@@ -332,7 +341,7 @@ route_up(void)
 	rt.has_via = true;
 	rt.iface = -1;
 	memcpy(rt.via, (uint8_t[]){ 198, 18, 2, 254 }, 4);
-	if (dp_neigh_init(dp, 64) != 0)
+	if (dp_neigh_init(dp, 1024) != 0)
 		die("dp_neigh_init failed");
 	fib = dp_fib_build(dp, dp->ifaces, dp->n_ifaces, &rt, 1, &unresolved, err, sizeof(err));
 	if (fib == NULL || unresolved != 0)
@@ -343,6 +352,13 @@ route_up(void)
 	for (i = 0; i < 6; i++)
 		mac |= (uint64_t)mac_gw[i] << (8 * (5 - i));
 	atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+	/* -c: wan's hosts 198.18.2.10-209 resolved (their MAC is the gateway's) */
+	for (i = 10; connected && i < 210; i++) {
+		pos = dp_neigh_get(dp, 1, 4, (uint8_t[]){ 198, 18, 2, (uint8_t)i }, true);
+		if (pos < 0)
+			die("no neighbour entry for 198.18.2.%d", i);
+		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+	}
 	atomic_store_explicit(&dp->fib, fib, memory_order_release);
 }
 
@@ -383,16 +399,17 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "n:Np:r:R:s")) != -1) {
+	while ((opt = getopt(argc, argv, "cn:Np:r:R:s")) != -1) {
 		switch (opt) {
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': no_rules = true; break;
+		case 'c': connected = true; break;
 		case 'p': packets = strtoull(optarg, NULL, 0); break;
 		case 'r': rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'R': rules_path = optarg; break;
 		case 's': shuffle = true; break;
 		default: die("usage: path_bench [EAL] -- [-n FLOWS] [-p PACKETS] [-r ROUNDS] "
-			     "[-R RULES.json] [-N] [-s]");
+			     "[-R RULES.json] [-N] [-c] [-s]");
 		}
 	}
 	if (n_flows < BURST || n_flows > 64u * 65536 * 8 || rounds == 0 ||
