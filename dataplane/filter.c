@@ -655,18 +655,20 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	struct dp_flow flow[DP_BURST_MAX];
 	union dp_state_key keys[DP_BURST_MAX];
 	const struct dp_state_key4 *kp4[DP_BURST_MAX];
-	struct dp_state *st4[DP_BURST_MAX];
+	const struct dp_state_key6 *kp6[DP_BURST_MAX];
+	struct dp_state *stx[DP_BURST_MAX];
 	struct dp_state *st[DP_BURST_MAX];
 	bool swapped[DP_BURST_MAX], ok[DP_BURST_MAX];
 	int res_in[DP_BURST_MAX], res_out[DP_BURST_MAX];
-	uint8_t idx4[DP_BURST_MAX], miss[DP_BURST_MAX], routed[DP_BURST_MAX];
-	unsigned int i, n4 = 0, n_miss = 0, n_routed = 0, out = 0;
+	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX], miss[DP_BURST_MAX],
+		routed[DP_BURST_MAX];
+	unsigned int i, n4 = 0, n6 = 0, n_miss = 0, n_routed = 0, out = 0;
 	struct dp_rule_run run;
 	uint64_t inserts;
 
 	if (c->rules == NULL)
 		return n;
-	/* Keys first, then one bulk lookup for IPv4 (IPv6 one by one). */
+	/* Keys first, then one bulk lookup per family. */
 	for (i = 0; i < n; i++) {
 		struct dp_mbuf_meta *md = dp_meta(pkts[i]);
 		struct dp_flow *f = &flow[i];
@@ -681,15 +683,21 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			kp4[n4] = &keys[i].k4;
 			idx4[n4++] = (uint8_t)i;
 		} else {
-			c->st->state_searches++;
-			st[i] = dp_state_lookup6(c->states, &keys[i].k6);
+			kp6[n6] = &keys[i].k6;
+			idx6[n6++] = (uint8_t)i;
 		}
 	}
 	if (n4 != 0) {
 		c->st->state_searches += n4;
-		dp_state_lookup_bulk4(c->states, kp4, n4, st4);
+		dp_state_lookup_bulk4(c->states, kp4, n4, stx);
 		for (i = 0; i < n4; i++)
-			st[idx4[i]] = st4[i];
+			st[idx4[i]] = stx[i];
+	}
+	if (n6 != 0) {
+		c->st->state_searches += n6;
+		dp_state_lookup_bulk6(c->states, kp6, n6, stx);
+		for (i = 0; i < n6; i++)
+			st[idx6[i]] = stx[i];
 	}
 	/* The misses' rules, in and out, classified together. */
 	for (i = 0; i < n; i++) {

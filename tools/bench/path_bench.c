@@ -4,7 +4,7 @@
  * with no generator beside it.  Not a test: it prints figures.
  *
  *   path_bench [EAL options] [-- [-n FLOWS] [-p PACKETS] [-r ROUNDS]
- *                                [-R RULES.json] [-N] [-c] [-s]]
+ *                                [-R RULES.json] [-N] [-c] [-6] [-s]]
  *
  * Why: the end-to-end harness (run.sh, net_pcap) puts the generator's copy
  * and the VM's noise into every figure, and changes worth 10 cycles are
@@ -30,6 +30,8 @@
  * -c: the destinations are 200 hosts on wan's own prefix 198.18.2.0/24
  * (a connected route; each a resolved neighbour) instead of 198.19.0.0/16
  * via the gateway: the forward stage looks a neighbour up per destination.
+ * -6: IPv6 frames (64 bytes) from 2001:db8:1::/64 to 2001:db8:ff::/48 via
+ * 2001:db8:2::fe (with -c: to 2001:db8:2::a-d1), the same ports.
  * -N: no ruleset after the first pass (forwarding alone, the filter stage
  * passing everything as before dpf's first configure): what the states
  * and the rules add is the difference to a run without -N.
@@ -70,6 +72,7 @@
 
 #define BURST 32
 #define FRAME 60
+#define FRAME6 64
 #define MAX_ROUNDS 64
 
 static const uint8_t mac_lan[6] = { 0x02, 0x00, 0x00, 0x00, 0x01, 0x01 };
@@ -84,6 +87,7 @@ static uint16_t port_id[2];
 static uint32_t *order;		/* flow of each slot of a pass */
 static uint32_t n_flows = 1000, next_flow;
 static bool connected;		/* -c: to hosts on wan's prefix, not via the gateway */
+static bool ip6;		/* -6: IPv6 frames */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -110,6 +114,47 @@ flow_of(uint32_t i, uint32_t *src, uint32_t *dst, uint16_t *sport)
 	}
 	*dst = (198u << 24) | (19u << 16) | ((i / 64) % 65536);
 	*sport = (uint16_t)(1024 + (i / 64 / 65536) * 64 + i % 64);
+}
+
+/*
+ * The IPv6 frame of flow i, 64 bytes: 2001:db8:1::a-49 to
+ * 2001:db8:ff:0:X::1 via 2001:db8:2::fe (X = i / 64), or with -c to
+ * 2001:db8:2::a-d1 on wan's prefix; ports as flow_of().
+ */
+static void
+frame_write6(uint8_t *p, uint32_t i)
+{
+	uint8_t *ip = p + 14;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 40);
+	uint32_t src, dst, x;
+	uint16_t sport;
+
+	flow_of(i, &src, &dst, &sport);
+	memcpy(p, mac_lan, 6);
+	memcpy(p + 6, mac_host, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	*(rte_be16_t *)(ip + 4) = rte_cpu_to_be_16(FRAME6 - 14 - 40);
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 64;
+	memcpy(ip + 8, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 1 }, 6);
+	ip[23] = (uint8_t)(10 + i % 64);
+	if (connected) {
+		memcpy(ip + 24, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 2 }, 6);
+		ip[39] = (uint8_t)(dst & 0xff);
+	} else {
+		memcpy(ip + 24, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0xff }, 6);
+		x = rte_cpu_to_be_32(i / 64);
+		memcpy(ip + 32, &x, 4);
+		ip[39] = 1;
+	}
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(9);
+	udp->dgram_len = rte_cpu_to_be_16(FRAME6 - 14 - 40);
+	udp->dgram_cksum = 0xffff;	/* not checked on the fast path */
+	memset(udp + 1, 0, FRAME6 - 14 - 40 - 8);
 }
 
 static void
@@ -150,8 +195,13 @@ refill(unsigned int n)
 	if (rte_pktmbuf_alloc_bulk(pool, m, n) != 0)
 		die("mbuf pool empty");
 	for (i = 0; i < n; i++) {
-		frame_write(rte_pktmbuf_mtod(m[i], uint8_t *), order[next_flow]);
-		m[i]->data_len = m[i]->pkt_len = FRAME;
+		if (ip6) {
+			frame_write6(rte_pktmbuf_mtod(m[i], uint8_t *), order[next_flow]);
+			m[i]->data_len = m[i]->pkt_len = FRAME6;
+		} else {
+			frame_write(rte_pktmbuf_mtod(m[i], uint8_t *), order[next_flow]);
+			m[i]->data_len = m[i]->pkt_len = FRAME;
+		}
 		m[i]->port = port_id[0];
 		if (++next_flow == n_flows)
 			next_flow = 0;
@@ -212,7 +262,7 @@ round_io(uint64_t packets, uint64_t *fwd)
 }
 
 static void
-add_iface(const char *name, uint16_t port, const char *a4)
+add_iface(const char *name, uint16_t port, const char *a4, const char *a6)
 {
 	struct dp_iface ifc;
 	char err[256];
@@ -221,11 +271,14 @@ add_iface(const char *name, uint16_t port, const char *a4)
 	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
 	ifc.port = port;
 	ifc.mtu = 1500;
-	ifc.n_addrs = 1;
+	ifc.n_addrs = 2;
 	ifc.addrs[0].af = 4;
 	ifc.addrs[0].plen = 24;
-	if (inet_pton(AF_INET, a4, ifc.addrs[0].addr) != 1)
-		die("bad address %s", a4);
+	ifc.addrs[1].af = 6;
+	ifc.addrs[1].plen = 64;
+	if (inet_pton(AF_INET, a4, ifc.addrs[0].addr) != 1 ||
+	    inet_pton(AF_INET6, a6, ifc.addrs[1].addr) != 1)
+		die("bad address %s or %s", a4, a6);
 	if (dp_iface_add(dp, &ifc, err, sizeof(err)) != 0)
 		die("dp_iface_add: %s", err);
 }
@@ -240,13 +293,15 @@ ruleset_free(struct dpf_ruleset *rs)
 static struct dp_rules *
 ruleset(const char *path, const uint32_t *timeouts, uint32_t limit)
 {
-	struct rule_prefix pfx[2] = {
+	struct rule_prefix pfx[4] = {
 		{ .af = 4, .plen = 24, .addr = { 198, 18, 1, 0 } },
+		{ .af = 6, .plen = 64, .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } },
 		{ .af = 4, .plen = 24, .addr = { 198, 18, 2, 0 } },
+		{ .af = 6, .plen = 64, .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 2 } },
 	};
 	const struct rules_env_iface ifaces[] = {
-		{ "lan", 0, 1, &pfx[0] },
-		{ "wan", 1, 1, &pfx[1] },
+		{ "lan", 0, 2, &pfx[0] },
+		{ "wan", 1, 2, &pfx[2] },
 	};
 	const struct rules_env env = { 2, ifaces, 0, NULL };
 	struct dpf_ruleset *rs = calloc(1, sizeof(*rs));
@@ -326,24 +381,31 @@ ports_up(void)
 static void
 route_up(void)
 {
-	struct dp_route_conf rt;
+	static const uint8_t gw6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0xfe };
+	struct dp_route_conf rt[2];
 	struct dp_fib *fib;
 	unsigned int unresolved = 0;
 	uint64_t mac = DP_NEIGH_VALID;
 	char err[256];
 	int pos, i;
 
-	memset(&rt, 0, sizeof(rt));
-	rt.dst.af = 4;
-	rt.dst.plen = 16;
-	rt.dst.addr[0] = 198;
-	rt.dst.addr[1] = 19;
-	rt.has_via = true;
-	rt.iface = -1;
-	memcpy(rt.via, (uint8_t[]){ 198, 18, 2, 254 }, 4);
-	if (dp_neigh_init(dp, 1024) != 0)
+	memset(rt, 0, sizeof(rt));
+	rt[0].dst.af = 4;
+	rt[0].dst.plen = 16;
+	rt[0].dst.addr[0] = 198;
+	rt[0].dst.addr[1] = 19;
+	rt[0].has_via = true;
+	rt[0].iface = -1;
+	memcpy(rt[0].via, (uint8_t[]){ 198, 18, 2, 254 }, 4);
+	rt[1].dst.af = 6;
+	rt[1].dst.plen = 48;
+	memcpy(rt[1].dst.addr, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0xff }, 6);
+	rt[1].has_via = true;
+	rt[1].iface = -1;
+	memcpy(rt[1].via, gw6, 16);
+	if (dp_neigh_init(dp, 2048) != 0)
 		die("dp_neigh_init failed");
-	fib = dp_fib_build(dp, dp->ifaces, dp->n_ifaces, &rt, 1, &unresolved, err, sizeof(err));
+	fib = dp_fib_build(dp, dp->ifaces, dp->n_ifaces, rt, 2, &unresolved, err, sizeof(err));
 	if (fib == NULL || unresolved != 0)
 		die("dp_fib_build: %s", fib == NULL ? err : "gateway unresolved");
 	pos = dp_neigh_get(dp, 1, 4, (uint8_t[]){ 198, 18, 2, 254 }, true);
@@ -352,11 +414,20 @@ route_up(void)
 	for (i = 0; i < 6; i++)
 		mac |= (uint64_t)mac_gw[i] << (8 * (5 - i));
 	atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+	pos = dp_neigh_get(dp, 1, 6, gw6, true);
+	if (pos < 0)
+		die("no neighbour entry for the IPv6 gateway");
+	atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
 	/* -c: wan's hosts 198.18.2.10-209 resolved (their MAC is the gateway's) */
 	for (i = 10; connected && i < 210; i++) {
 		pos = dp_neigh_get(dp, 1, 4, (uint8_t[]){ 198, 18, 2, (uint8_t)i }, true);
 		if (pos < 0)
 			die("no neighbour entry for 198.18.2.%d", i);
+		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+		pos = dp_neigh_get(dp, 1, 6, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 2,
+						       [15] = (uint8_t)i }, true);
+		if (pos < 0)
+			die("no neighbour entry for 2001:db8:2::%x", i);
 		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
 	}
 	atomic_store_explicit(&dp->fib, fib, memory_order_release);
@@ -399,17 +470,18 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "cn:Np:r:R:s")) != -1) {
+	while ((opt = getopt(argc, argv, "6cn:Np:r:R:s")) != -1) {
 		switch (opt) {
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': no_rules = true; break;
 		case 'c': connected = true; break;
+		case '6': ip6 = true; break;
 		case 'p': packets = strtoull(optarg, NULL, 0); break;
 		case 'r': rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'R': rules_path = optarg; break;
 		case 's': shuffle = true; break;
 		default: die("usage: path_bench [EAL] -- [-n FLOWS] [-p PACKETS] [-r ROUNDS] "
-			     "[-R RULES.json] [-N] [-c] [-s]");
+			     "[-R RULES.json] [-N] [-c] [-6] [-s]");
 		}
 	}
 	if (n_flows < BURST || n_flows > 64u * 65536 * 8 || rounds == 0 ||
@@ -447,8 +519,8 @@ main(int argc, char **argv)
 	dp->pool = pool;
 	dp->host_id = 0x0a0b0c0d;
 	ports_up();
-	add_iface("lan", 0, "198.18.1.1");
-	add_iface("wan", 1, "198.18.2.1");
+	add_iface("lan", 0, "198.18.1.1", "2001:db8:1::1");
+	add_iface("wan", 1, "198.18.2.1", "2001:db8:2::1");
 	route_up();
 	w = &dp->workers[0];
 	w->dp = dp;
