@@ -433,6 +433,21 @@ route_up(void)
 	atomic_store_explicit(&dp->fib, fib, memory_order_release);
 }
 
+/* Why frames were not forwarded: the worker's nonzero drop reasons. */
+static void
+drops_print(const struct dp_stats *st)
+{
+	unsigned int d;
+
+	for (d = 0; d < DP_DROP_MAX; d++)
+		if (st->drop[d] != 0)
+			fprintf(stderr, "path_bench: drop %s: %" PRIu64 "\n", dp_drop_name(d),
+				st->drop[d]);
+	if (st->punts != 0)
+		fprintf(stderr, "path_bench: punted to the control core: %" PRIu64 "\n",
+			st->punts);
+}
+
 static int
 cmp_dbl(const void *a, const void *b)
 {
@@ -459,6 +474,7 @@ main(int argc, char **argv)
 	double io[MAX_ROUNDS], dpv[MAX_ROUNDS], diff[MAX_ROUNDS];
 	const char *rules_path = NULL;
 	unsigned int rounds = 9, r, i;
+	uint32_t limit;
 	struct dp_worker *w;
 	struct dp_wctx c;
 	bool shuffle = false, no_rules = false;
@@ -530,11 +546,13 @@ main(int argc, char **argv)
 				  RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->punt == NULL)
 		die("punt ring: %s", rte_strerror(rte_errno));
-	if (dp_filter_init(dp, n_flows + n_flows / 4 + 1024, timeouts, err, sizeof(err)) != 0 ||
+	/* An IPv6 state takes two records of the table (docs/config.md). */
+	limit = (n_flows + n_flows / 4 + 1024) * (ip6 ? 2 : 1);
+	if (dp_filter_init(dp, limit, timeouts, err, sizeof(err)) != 0 ||
 	    dp_frag_init(dp, 64, 30, err, sizeof(err)) != 0)
 		die("%s", err);
 	atomic_store_explicit(&dp->rules,
-			      ruleset(rules_path, timeouts, n_flows + n_flows / 4 + 1024),
+			      ruleset(rules_path, timeouts, limit),
 			      memory_order_release);
 	if (dp->rules == NULL)
 		die("ruleset");
@@ -557,9 +575,8 @@ main(int argc, char **argv)
 		atomic_store_explicit(&dp->rules, NULL, memory_order_release);
 		c.rules = NULL;
 	} else if (c.st->state_inserts < n_flows) {
-		die("first pass made %" PRIu64 " states of %u (drops: limit %" PRIu64
-		    ", insert %" PRIu64 ")", c.st->state_inserts, n_flows,
-		    c.st->drop[DP_DROP_STATE_LIMIT], c.st->drop[DP_DROP_STATE_INSERT]);
+		drops_print(c.st);
+		die("first pass made %" PRIu64 " states of %u", c.st->state_inserts, n_flows);
 	} else {
 		printf("# first pass: %" PRIu64 " new states, %.1f cycles per packet "
 		       "(%.2f M/s at this TSC)\n", c.st->state_inserts,
@@ -576,10 +593,12 @@ main(int argc, char **argv)
 		io[r] = (double)cyc / (double)fwd;
 		fwd = 0;
 		cyc = round_dpf(&c, packets, &fwd);
-		if (fwd != packets || c.st->state_inserts != inserts)
+		if (fwd != packets || c.st->state_inserts != inserts) {
+			drops_print(c.st);
 			die("dpf round %u: %" PRIu64 " of %" PRIu64 " forwarded, %" PRIu64
 			    " new states (punts %" PRIu64 ")", r, fwd, packets,
 			    c.st->state_inserts - inserts, c.st->punts);
+		}
 		dpv[r] = (double)cyc / (double)fwd;
 		diff[r] = dpv[r] - io[r];
 	}
