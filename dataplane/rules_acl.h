@@ -71,4 +71,7 @@ const char *rules_acl_alg(const struct rules_acl *acl);
 /* Classifier entries per family (for stats and the benchmark). */
 unsigned int rules_acl_entries(const struct rules_acl *acl, uint8_t af);
 
+/* Bytes of the IPv6 address class lookup tables (beside rte_acl's own). */
+size_t rules_acl_cls_memory(const struct rules_acl *acl);
+
 #endif /* DPF_DP_RULES_ACL_H */
