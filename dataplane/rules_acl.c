@@ -863,6 +863,8 @@ rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad,
 	struct cls6 maps[2];
 	int rc = 0;
 
+	cls6_init(&maps[0]);	/* freed below even if IPv4 fails first */
+	cls6_init(&maps[1]);
 	for (int six = 0; six < 2 && rc == 0; six++) {
 		struct builder b = { .six = six, .fill = false, .cls = maps };
 
