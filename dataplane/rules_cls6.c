@@ -86,6 +86,8 @@ cls6_seal(struct cls6 *m)
 {
 	unsigned int n = 0, *stack, top = 0;
 
+	if (m->n == 0)
+		return;
 	qsort(m->pfx, m->n, sizeof(*m->pfx), pfx_cmp);
 	for (unsigned int i = 0; i < m->n; i++)
 		if (n == 0 || pfx_cmp(&m->pfx[n - 1], &m->pfx[i]) != 0)
@@ -133,7 +135,7 @@ cls6_range(const struct cls6 *m, const uint8_t addr[16], uint8_t plen, uint32_t 
 		plen = 128;
 	key.net = addr_u128(addr) & pfx_mask(plen);
 	key.plen = plen;
-	p = bsearch(&key, m->pfx, m->n, sizeof(*m->pfx), pfx_cmp);
+	p = m->n ? bsearch(&key, m->pfx, m->n, sizeof(*m->pfx), pfx_cmp) : NULL;
 	if (p == NULL) {	/* not added: a caller bug; match nothing rather than all */
 		*lo = 1;
 		*hi = 0;
