@@ -118,9 +118,9 @@ cls6_lookup(const struct cls6 *m, const uint8_t addr[16])
 	const struct cls6_tail *t;
 	uint32_t e;
 
-	if (((hi ^ m->chi) & m->cmhi) | ((lo ^ m->clo) & m->cmlo))
-		return 0;
+	/* Outside the shared leading bytes: class 0 (a select, not a branch). */
 	e = m->nodes[addr[pos++]];
+	e = (((hi ^ m->chi) & m->cmhi) | ((lo ^ m->clo) & m->cmlo)) ? 0 : e;
 	while ((e >> 30) == CLS6_KIND_NODE)
 		e = m->nodes[(size_t)(e & CLS6_VAL_MASK) * 256 + addr[pos++]];
 	if ((e >> 30) == CLS6_KIND_CLASS)
