@@ -5,7 +5,7 @@
  * Lookup layout: nodes is an array of 256-entry tables; node 0 reads
  * address byte 0 and a node reached from level k reads byte k + 1.  An
  * entry is a class (the answer), a node, or a list leaf: tails[i..],
- * prefixes longest first, ended by a mask-0 entry holding the class of
+ * prefixes longest first, ended by a plen-0 entry holding the class of
  * the subtree's nearest enclosing prefix.  A prefix that ends inside a
  * node's byte is pushed into the entries it covers (a longer one wins).
  * Everything is exact: a list leaf compares whole masked addresses.
@@ -191,22 +191,20 @@ make_tail(struct cls6 *m, unsigned int pos, unsigned int a, unsigned int b, uint
 	t = &m->tails[start];
 	for (unsigned int i = a; i < b; i++) {
 		const struct cls6_pfx *p = &m->pfx[i];
-		u128 mask = pfx_mask(p->plen);
 		unsigned int j = m->n_tails - start;
 
 		if (p->plen <= 8 * pos)
 			continue;
 		/* Insertion by length, longest first: a nested prefix before its parent. */
-		while (j > 0 && __builtin_popcountll(t[j - 1].mhi) +
-				__builtin_popcountll(t[j - 1].mlo) < p->plen) {
+		while (j > 0 && t[j - 1].plen < p->plen) {
 			t[j] = t[j - 1];
 			j--;
 		}
-		t[j] = (struct cls6_tail){ (uint64_t)(p->net >> 64), (uint64_t)p->net,
-					   (uint64_t)(mask >> 64), (uint64_t)mask, i + 1 };
+		t[j] = (struct cls6_tail){ (uint64_t)(p->net >> 64), (uint64_t)p->net, i + 1,
+					   p->plen };
 		m->n_tails++;
 	}
-	m->tails[m->n_tails++] = (struct cls6_tail){ 0, 0, 0, 0, dflt };
+	m->tails[m->n_tails++] = (struct cls6_tail){ 0, 0, dflt, 0 };
 	return (int64_t)start;
 }
 

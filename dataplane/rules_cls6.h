@@ -50,9 +50,11 @@ struct cls6_pfx {
 	uint32_t last;		/* last class of its subtree (after cls6_seal) */
 };
 
+/* 24 bytes: the masks are made from plen at lookup (cls6_tail_miss). */
 struct cls6_tail {
-	uint64_t hi, lo, mhi, mlo;	/* an address matches if (a ^ v) & m == 0 */
+	uint64_t hi, lo;	/* the prefix's network */
 	uint32_t cls;
+	uint8_t plen;		/* 0: matches every address (a list's last entry) */
 };
 
 struct cls6 {
@@ -109,6 +111,17 @@ cls6_be64(const uint8_t *p)
 	return v;
 }
 
+/* Non-zero if the address hi:lo is outside t's prefix. */
+static inline uint64_t
+cls6_tail_miss(const struct cls6_tail *t, uint64_t hi, uint64_t lo)
+{
+	unsigned int h = t->plen < 64 ? t->plen : 64, l = t->plen > 64 ? t->plen - 64u : 0;
+	uint64_t mhi = h == 0 ? 0 : ~UINT64_C(0) << (64 - h);
+	uint64_t mlo = l == 0 ? 0 : ~UINT64_C(0) << (64 - l);
+
+	return ((hi ^ t->hi) & mhi) | ((lo ^ t->lo) & mlo);
+}
+
 /* The class of addr (network order). */
 static inline uint32_t
 cls6_lookup(const struct cls6 *m, const uint8_t addr[16])
@@ -126,8 +139,8 @@ cls6_lookup(const struct cls6 *m, const uint8_t addr[16])
 	if ((e >> 30) == CLS6_KIND_CLASS)
 		return e;
 	t = &m->tails[e & CLS6_VAL_MASK];
-	while (((hi ^ t->hi) & t->mhi) | ((lo ^ t->lo) & t->mlo))
-		t++;		/* the list ends with a mask-0 entry */
+	while (cls6_tail_miss(t, hi, lo))
+		t++;		/* the list ends with a plen-0 entry */
 	return t->cls;
 }
 
