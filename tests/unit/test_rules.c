@@ -782,6 +782,34 @@ test_expansion_limit(void **state)
 }
 
 /*
+ * A negated IPv6 host is one range of classes (the other classes), where
+ * address words needed 7 boxes: 1 entry for the rule below, not 7 x 7.
+ */
+static void
+test_ipv6_negated_entries(void **state)
+{
+	const char *const t[] = { "pass inet6 from ! 2001:db8::1 to ! 2001:db8::2 no state" };
+	static const struct {
+		const char *src, *dst;
+		int want;
+	} c[] = {
+		{ "2001:db8::1", "2001:db8::3", -1 }, { "2001:db8::3", "2001:db8::2", -1 },
+		{ "2001:db8::3", "2001:db8::4", 0 }, { "2001:db8::", "::", 0 },
+		{ "ffff::1", "2001:db8::1", 0 }, { "2001:db8::1", "2001:db8::2", -1 },
+	};
+	struct dpf_ruleset *rs = ruleset(false, t, 1);
+
+	(void)state;
+	assert_int_equal(rules_acl_entries(rs->acl, 6), 1);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct rule_pkt p = pkt(IN, 0, 17, c[i].src, 1, c[i].dst, 2, 0);
+
+		expect(rs, &p, c[i].want, c[i].src);
+	}
+	ruleset_free(rs);
+}
+
+/*
  * Over 65,536 IPv6 source prefixes: the classifier's IPv6 address classes
  * (dataplane/rules_cls6.h) no longer fit in 2 bytes and take the 4-byte
  * layout.  70,000 hosts two apart (as address ranges they do not merge; as
@@ -1011,6 +1039,7 @@ main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_bulk_mixed),
 		cmocka_unit_test(test_expansion_limit),
+		cmocka_unit_test(test_ipv6_negated_entries),
 		cmocka_unit_test(test_ipv6_wide_classes),
 		cmocka_unit_test(test_golden),
 	};
