@@ -29,9 +29,9 @@
  * bitmask test (meta & ~D & 3) == 0.  `flags F/M` becomes the bitmask
  * test (flags & M) == F on entries for proto 6; for a rule on any protocol
  * a second entry matches every non-TCP packet through META_NOTTCP, which is
- * how pf's "flags only constrain TCP" is kept.  Addresses are RANGE fields
- * of 32-bit words, so an address set (negated: its complement) becomes a
- * few boxes per merged interval (set_boxes); port operators become at most
+ * how pf's "flags only constrain TCP" is kept.  An address set (negated:
+ * its complement) becomes one range per merged interval of addresses
+ * (IPv4) or classes (IPv6) (set_ranges); port operators become at most
  * two ranges each; interface sets become runs of consecutive indices.
  */
 #include <errno.h>
@@ -170,29 +170,40 @@ _Static_assert(offsetof(struct acl_in4, flags) == 13, "IPv4 flags word");
 _Static_assert(offsetof(struct acl_in6n, sport) == 5, "IPv6 ports follow the classes");
 _Static_assert(offsetof(struct acl_in6n, flags) == 9, "IPv6 flags word");
 
-/* --- address sets as prefix lists --- */
+/* --- address sets as ranges --- */
 
-typedef unsigned __int128 u128;
-
-/* A prefix as [lo, hi] in a W-bit space (W = 32 or 128), right-aligned. */
+/*
+ * An address set becomes a list of ranges of one RANGE field: IPv4
+ * addresses, or IPv6 address classes (rules_cls6.h).  Each merged
+ * interval is one range, so a negated set is one range per gap.
+ */
 struct span {
-	u128 lo, hi;
+	uint64_t lo, hi;
 };
 
-static u128
-addr_to_u128(const uint8_t *a, unsigned int bytes)
-{
-	u128 v = 0;
+struct box {
+	uint32_t lo, hi;
+};
 
-	for (unsigned int i = 0; i < bytes; i++)
-		v = (v << 8) | a[i];
-	return v;
-}
+struct box_list {
+	unsigned int n, cap;
+	struct box *b;
+};
 
-static u128
-low_mask(unsigned int bits)	/* bits ones at the bottom, bits <= 128 */
+static int
+box_push(struct box_list *l, uint64_t lo, uint64_t hi)
 {
-	return bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 16;
+		void *m = realloc(l->b, cap * sizeof(*l->b));
+
+		if (m == NULL)
+			return -1;
+		l->b = m;
+		l->cap = cap;
+	}
+	l->b[l->n++] = (struct box){ (uint32_t)lo, (uint32_t)hi };
+	return 0;
 }
 
 static int
@@ -204,207 +215,19 @@ span_cmp(const void *a, const void *b)
 }
 
 /*
- * An address set becomes a list of boxes: per 32-bit word of the address
- * (1 for IPv4, 4 for IPv6) a range [lo, hi] that rte_acl tests as a RANGE
- * field.  An interval of addresses [a, b] needs at most 2 * words - 1
- * boxes (equal leading words, then a range, then full words), where
- * prefixes would need up to 2 * bits: the complement of one IPv6 host is
- * 7 boxes here against 128 prefixes.
- */
-#define MAX_WORDS 4
-
-struct box {
-	uint32_t lo[MAX_WORDS], hi[MAX_WORDS];
-};
-
-struct box_list {
-	unsigned int n, cap;
-	struct box *b;
-};
-
-static int
-box_push(struct box_list *l, const struct box *b)
-{
-	if (l->n == l->cap) {
-		unsigned int cap = l->cap ? l->cap * 2 : 16;
-		void *m = realloc(l->b, cap * sizeof(*l->b));
-
-		if (m == NULL)
-			return -1;
-		l->b = m;
-		l->cap = cap;
-	}
-	l->b[l->n++] = *b;
-	return 0;
-}
-
-static uint32_t
-word(u128 v, unsigned int w, unsigned int words)
-{
-	return (uint32_t)(v >> (32 * (words - 1 - w)));
-}
-
-/*
- * Appends the boxes covering [a, b] (a <= b), whose words before `from`
- * are equal in a and b and already fixed in `pre`.
+ * Appends to out the ranges of sp[0, n) within [0, top] (top < 2^32),
+ * overlapping and adjacent ones merged, or with neg the gaps between
+ * them.  Sorts sp.
  */
 static int
-interval_boxes(u128 a, u128 b, unsigned int from, unsigned int words, struct box *pre,
-	       struct box_list *out)
+spans_emit(struct span *sp, unsigned int n, bool neg, uint64_t top, struct box_list *out)
 {
-	unsigned int k = from;
-	uint32_t ak, bk, mid_lo, mid_hi;
-	bool lo_full, hi_full;
-	struct box bx;
-	u128 tmask;
-
-	while (k < words && word(a, k, words) == word(b, k, words)) {
-		pre->lo[k] = pre->hi[k] = word(a, k, words);
-		k++;
-	}
-	if (k == words)
-		return box_push(out, pre);
-	tmask = low_mask(32 * (words - 1 - k));	/* the words below k */
-	ak = word(a, k, words);			/* ak < bk */
-	bk = word(b, k, words);
-	lo_full = (a & tmask) == 0;
-	hi_full = (b & tmask) == tmask;
-	mid_lo = lo_full ? ak : ak + 1;
-	mid_hi = hi_full ? bk : bk - 1;
-	if (!lo_full) {		/* [a, end of a's block at word k] */
-		bx = *pre;
-		bx.lo[k] = bx.hi[k] = ak;
-		if (interval_boxes(a, a | tmask, k + 1, words, &bx, out) < 0)
-			return -1;
-	}
-	if (mid_lo <= mid_hi) {	/* whole blocks in between */
-		bx = *pre;
-		bx.lo[k] = mid_lo;
-		bx.hi[k] = mid_hi;
-		for (unsigned int w = k + 1; w < words; w++) {
-			bx.lo[w] = 0;
-			bx.hi[w] = UINT32_MAX;
-		}
-		if (box_push(out, &bx) < 0)
-			return -1;
-	}
-	if (!hi_full) {		/* [start of b's block at word k, b] */
-		bx = *pre;
-		bx.lo[k] = bx.hi[k] = bk;
-		if (interval_boxes(b & ~tmask, b, k + 1, words, &bx, out) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * The boxes of family af that an address set matches: its own addresses,
- * or for a negated set the complement of their union.  Overlapping and
- * adjacent prefixes are merged first.
- */
-static int
-set_boxes(const struct rule_addr *s, uint8_t af, struct box_list *out)
-{
-	unsigned int W = af == 4 ? 32 : 128, words = W / 32, n = 0, m = 0;
-	u128 top = low_mask(W), next = 0;
-	struct box pre;
-	struct span *sp;
-	bool all_done = false;
+	uint64_t next = 0;
+	unsigned int m = 0;
 	int rc = 0;
 
-	out->n = 0;
-	memset(&pre, 0, sizeof(pre));
-	if (s->n_items == 0)
-		return interval_boxes(0, top, 0, words, &pre, out);
-	sp = malloc((s->n_pfx + 1) * sizeof(*sp));
-	if (sp == NULL)
-		return -1;
-	for (unsigned int i = 0; i < s->n_pfx; i++) {
-		const struct rule_prefix *p = &s->pfx[i];
-		u128 lo;
-
-		if (p->af != af)
-			continue;
-		lo = addr_to_u128(p->addr, W / 8) & ~low_mask(W - p->plen);
-		sp[n].lo = lo;
-		sp[n].hi = lo | low_mask(W - p->plen);
-		n++;
-	}
-	qsort(sp, n, sizeof(*sp), span_cmp);
-	/* Merge overlapping and adjacent spans in place. */
-	for (unsigned int i = 0; i < n; i++) {
-		if (m > 0 && (sp[i].lo <= sp[m - 1].hi ||
-			      (sp[m - 1].hi != top && sp[i].lo == sp[m - 1].hi + 1))) {
-			if (sp[i].hi > sp[m - 1].hi)
-				sp[m - 1].hi = sp[i].hi;
-		} else {
-			sp[m++] = sp[i];
-		}
-	}
-	if (!s->neg) {
-		for (unsigned int i = 0; i < m && rc == 0; i++) {
-			memset(&pre, 0, sizeof(pre));
-			rc = interval_boxes(sp[i].lo, sp[i].hi, 0, words, &pre, out);
-		}
-		free(sp);
-		return rc;
-	}
-	/* The gaps between the merged spans are the complement. */
-	for (unsigned int i = 0; i < m && !all_done && rc == 0; i++) {
-		memset(&pre, 0, sizeof(pre));
-		if (sp[i].lo > next)
-			rc = interval_boxes(next, sp[i].lo - 1, 0, words, &pre, out);
-		if (sp[i].hi >= top)
-			all_done = true;
-		else
-			next = sp[i].hi + 1;
-	}
-	if (!all_done && rc == 0) {
-		memset(&pre, 0, sizeof(pre));
-		rc = interval_boxes(next, top, 0, words, &pre, out);
-	}
-	free(sp);
-	return rc;
-}
-
-/*
- * The class ranges (one-word boxes) of an IPv6 address set: one range per
- * prefix (rules_cls6.h), merged; a negated set is the gaps between them.
- * Exact, because an address's class decides membership in every prefix
- * of the map.
- */
-static int
-set_classes(const struct rule_addr *s, const struct cls6 *map, struct box_list *out)
-{
-	uint32_t top = cls6_n(map) - 1, next = 0;
-	struct box bx;
-	struct span *sp;
-	unsigned int n = 0, m = 0;
-	bool all_done = false;
-	int rc = 0;
-
-	out->n = 0;
-	memset(&bx, 0, sizeof(bx));
-	if (s->n_items == 0) {
-		bx.hi[0] = top;
-		return box_push(out, &bx);
-	}
-	sp = malloc((s->n_pfx + 1) * sizeof(*sp));
-	if (sp == NULL)
-		return -1;
-	for (unsigned int i = 0; i < s->n_pfx; i++) {
-		uint32_t lo, hi;
-
-		if (s->pfx[i].af != 6)
-			continue;
-		cls6_range(map, s->pfx[i].addr, s->pfx[i].plen, &lo, &hi);
-		if (lo > hi)
-			continue;
-		sp[n].lo = lo;
-		sp[n].hi = hi;
-		n++;
-	}
-	qsort(sp, n, sizeof(*sp), span_cmp);
+	if (n > 0)
+		qsort(sp, n, sizeof(*sp), span_cmp);
 	for (unsigned int i = 0; i < n; i++) {
 		if (m > 0 && sp[i].lo <= sp[m - 1].hi + 1) {
 			if (sp[i].hi > sp[m - 1].hi)
@@ -413,27 +236,67 @@ set_classes(const struct rule_addr *s, const struct cls6 *map, struct box_list *
 			sp[m++] = sp[i];
 		}
 	}
-	for (unsigned int i = 0; i < m && rc == 0 && !s->neg; i++) {
-		bx.lo[0] = (uint32_t)sp[i].lo;
-		bx.hi[0] = (uint32_t)sp[i].hi;
-		rc = box_push(out, &bx);
+	if (!neg) {
+		for (unsigned int i = 0; i < m && rc == 0; i++)
+			rc = box_push(out, sp[i].lo, sp[i].hi);
+		return rc;
 	}
-	for (unsigned int i = 0; i < m && rc == 0 && s->neg && !all_done; i++) {
-		if (sp[i].lo > next) {
-			bx.lo[0] = next;
-			bx.hi[0] = (uint32_t)sp[i].lo - 1;
-			rc = box_push(out, &bx);
+	for (unsigned int i = 0; i < m && rc == 0; i++) {
+		if (sp[i].lo > next)
+			rc = box_push(out, next, sp[i].lo - 1);
+		next = sp[i].hi + 1;
+	}
+	if (next <= top && rc == 0)
+		rc = box_push(out, next, top);
+	return rc;
+}
+
+/*
+ * The ranges an address set matches for family af: its own addresses, or
+ * for a negated set the complement of their union.  IPv4 ranges are of
+ * addresses; IPv6 ones of classes of map (one per prefix, exact because
+ * an address's class decides its membership in every prefix of the map).
+ * "any" (no items) is the whole space; a set with no prefix of af is
+ * empty (the rule does not apply to af) unless negated.
+ */
+static int
+set_ranges(const struct rule_addr *s, uint8_t af, const struct cls6 *map, struct box_list *out)
+{
+	uint64_t top = af == 4 ? UINT32_MAX : cls6_n(map) - 1;
+	struct span *sp;
+	unsigned int n = 0;
+	int rc;
+
+	out->n = 0;
+	if (s->n_items == 0)
+		return box_push(out, 0, top);
+	sp = malloc((s->n_pfx + 1) * sizeof(*sp));
+	if (sp == NULL)
+		return -1;
+	for (unsigned int i = 0; i < s->n_pfx; i++) {
+		const struct rule_prefix *p = &s->pfx[i];
+
+		if (p->af != af)
+			continue;
+		if (af == 4) {
+			uint32_t a = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+				     (uint32_t)p->addr[2] << 8 | p->addr[3];
+			uint32_t host = p->plen >= 32 ? 0 : UINT32_MAX >> p->plen;
+
+			sp[n].lo = a & ~host;
+			sp[n].hi = a | host;
+		} else {
+			uint32_t lo, hi;
+
+			cls6_range(map, p->addr, p->plen, &lo, &hi);
+			if (lo > hi)
+				continue;
+			sp[n].lo = lo;
+			sp[n].hi = hi;
 		}
-		if (sp[i].hi >= top)
-			all_done = true;
-		else
-			next = (uint32_t)sp[i].hi + 1;
+		n++;
 	}
-	if (s->neg && !all_done && rc == 0) {
-		bx.lo[0] = next;
-		bx.hi[0] = top;
-		rc = box_push(out, &bx);
-	}
+	rc = spans_emit(sp, n, s->neg, top, out);
 	free(sp);
 	return rc;
 }
@@ -581,11 +444,11 @@ static void
 set_addr(const struct builder *b, struct acl_rule *e, unsigned int f, const struct box *bx)
 {
 	if (b->narrow) {
-		e->field[f].value.u16 = (uint16_t)bx->lo[0];
-		e->field[f].mask_range.u16 = (uint16_t)bx->hi[0];
+		e->field[f].value.u16 = (uint16_t)bx->lo;
+		e->field[f].mask_range.u16 = (uint16_t)bx->hi;
 	} else {
-		e->field[f].value.u32 = bx->lo[0];
-		e->field[f].mask_range.u32 = bx->hi[0];
+		e->field[f].value.u32 = bx->lo;
+		e->field[f].mask_range.u32 = bx->hi;
 	}
 }
 
@@ -719,9 +582,8 @@ expand_af(const struct dpf_ruleset *rs, struct builder *b, int *bad, char *err, 
 
 		if (!(r->af_mask & afbit))
 			continue;
-		if (six ? set_classes(&r->src, &b->cls[0], &src) < 0 ||
-			  set_classes(&r->dst, &b->cls[1], &dst) < 0 :
-			  set_boxes(&r->src, af, &src) < 0 || set_boxes(&r->dst, af, &dst) < 0) {
+		if (set_ranges(&r->src, af, six ? &b->cls[0] : NULL, &src) < 0 ||
+		    set_ranges(&r->dst, af, six ? &b->cls[1] : NULL, &dst) < 0) {
 			snprintf(err, len, "out of memory");
 			goto out;
 		}
