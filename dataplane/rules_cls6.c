@@ -208,42 +208,58 @@ make_tail(struct cls6 *m, unsigned int pos, unsigned int a, unsigned int b, uint
 	return (int64_t)start;
 }
 
+/* The `bits` (8 or 16) bits of net from byte pos on. */
+static unsigned int
+bits_at(u128 net, unsigned int pos, unsigned int bits)
+{
+	return (unsigned int)(net >> (128 - 8 * pos - bits)) & ((1u << bits) - 1);
+}
+
 /*
- * A node reading byte pos for the prefixes of pfx[a, b) (all inside the
- * node's block; those of at most 8 * pos bits belong to the levels above),
- * where dflt is the class of the nearest enclosing prefix.  Its index, or
- * -1 on failure.
+ * A node reading `bits` (8, or 16 for a wide root) bits from byte pos for
+ * the prefixes of pfx[a, b) (all inside the node's block; those of at
+ * most 8 * pos bits belong to the levels above), where dflt is the class
+ * of the nearest enclosing prefix.  A 16-bit node takes 256 consecutive
+ * node slots.  Its index, or -1 on failure.
  */
 static int64_t
-make_node(struct cls6 *m, unsigned int pos, unsigned int a, unsigned int b, uint32_t dflt)
+make_node(struct cls6 *m, unsigned int pos, unsigned int bits, unsigned int a, unsigned int b,
+	  uint32_t dflt)
 {
-	uint8_t best[256] = { 0 };
-	unsigned int idx = m->n_nodes, end = 8 * pos + 8, i;
+	unsigned int idx = m->n_nodes, end = 8 * pos + bits, slots = 1u << (bits - 8);
+	unsigned int width = 1u << bits, i;
+	uint8_t *best;
 	uint32_t *e;
 
-	if (!mem_ok(m, 1, 0))
+	if (!mem_ok(m, slots, 0))
 		return -1;
-	if (m->n_nodes == m->cap_nodes) {
-		unsigned int cap = m->cap_nodes ? m->cap_nodes * 2 : 16;
-		void *p = realloc(m->nodes, (size_t)cap * 256 * sizeof(*m->nodes));
+	if (m->n_nodes + slots > m->cap_nodes) {
+		unsigned int cap = m->cap_nodes ? m->cap_nodes : 16;
+		void *p;
 
+		while (cap < m->n_nodes + slots)
+			cap *= 2;
+		p = realloc(m->nodes, (size_t)cap * 256 * sizeof(*m->nodes));
 		if (p == NULL)
 			return -1;
 		m->nodes = p;
 		m->cap_nodes = cap;
 	}
-	m->n_nodes++;
+	best = calloc(width, 1);
+	if (best == NULL)
+		return -1;
+	m->n_nodes += slots;
 	e = &m->nodes[(size_t)idx * 256];
-	for (unsigned int j = 0; j < 256; j++)
+	for (unsigned int j = 0; j < width; j++)
 		e[j] = dflt;
-	/* Prefixes ending in this byte: their classes, pushed into the entries. */
+	/* Prefixes ending in these bits: their classes, pushed into the entries. */
 	for (i = a; i < b; i++) {
 		const struct cls6_pfx *p = &m->pfx[i];
 		unsigned int first, count;
 
 		if (p->plen <= 8 * pos || p->plen > end)
 			continue;
-		first = byte_at(p->net, pos);
+		first = bits_at(p->net, pos, bits);
 		count = 1u << (end - p->plen);
 		for (unsigned int j = first; j < first + count; j++) {
 			if (best[j] < p->plen) {
@@ -252,22 +268,23 @@ make_node(struct cls6 *m, unsigned int pos, unsigned int a, unsigned int b, uint
 			}
 		}
 	}
-	/* Longer ones, grouped by this byte (sorted by network, so in runs). */
+	free(best);
+	/* Longer ones, grouped by these bits (sorted by network, so in runs). */
 	for (i = a; i < b;) {
-		uint8_t v = byte_at(m->pfx[i].net, pos);
+		unsigned int v = bits_at(m->pfx[i].net, pos, bits);
 		unsigned int j = i, longer = 0;
 		int64_t sub;
 
-		while (j < b && byte_at(m->pfx[j].net, pos) == v)
+		while (j < b && bits_at(m->pfx[j].net, pos, bits) == v)
 			longer += m->pfx[j++].plen > end;
 		if (longer > 0) {
 			/* make_* may move m->nodes: e is taken again after. */
 			uint32_t d = m->nodes[(size_t)idx * 256 + v];
 
 			if (longer <= CLS6_TAIL)
-				sub = make_tail(m, pos + 1, i, j, d);
+				sub = make_tail(m, pos + bits / 8, i, j, d);
 			else
-				sub = make_node(m, pos + 1, i, j, d);
+				sub = make_node(m, pos + bits / 8, 8, i, j, d);
 			if (sub < 0 || sub > CLS6_VAL_MASK)
 				return -1;
 			m->nodes[(size_t)idx * 256 + v] = (uint32_t)sub |
@@ -293,6 +310,7 @@ cls6_build_lookup(struct cls6 *m)
 	 * plen above 8 * skip), so that no prefix ends before the root.
 	 */
 	m->skip = 0;
+	m->root16 = false;
 	while (m->skip < 15 && m->n > 0) {
 		unsigned int k = m->skip;
 		bool same = true;
@@ -312,5 +330,10 @@ cls6_build_lookup(struct cls6 *m)
 		m->cmhi = (uint64_t)(mask >> 64);
 		m->cmlo = (uint64_t)mask;
 	}
-	return make_node(m, m->skip, 0, m->n, 0) < 0 ? -1 : 0;
+	/*
+	 * A 16-bit root (256 KB) for large maps: one level less on every
+	 * lookup, where a small map would not fill it.
+	 */
+	m->root16 = m->n >= CLS6_ROOT16_MIN && m->skip <= 14;
+	return make_node(m, m->skip, m->root16 ? 16 : 8, 0, m->n, 0) < 0 ? -1 : 0;
 }

@@ -33,12 +33,15 @@
 #ifndef DPF_DP_RULES_CLS6_H
 #define DPF_DP_RULES_CLS6_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 /* Prefixes per list leaf: a subtree with more gets a 256-way node. */
 #define CLS6_TAIL 8
+/* Maps of at least this many prefixes get a 16-bit root node. */
+#define CLS6_ROOT16_MIN 4096
 /* Lookup tables past this many bytes are refused (per map). */
 #define CLS6_MAX_MEMORY (128u << 20)
 
@@ -67,6 +70,7 @@ struct cls6 {
 	 * else the class is 0.  Entry = kind (2 bits) | value (30 bits).
 	 */
 	unsigned int skip;
+	bool root16;		/* the root reads bytes skip and skip + 1 */
 	uint64_t chi, clo, cmhi, cmlo;
 	uint32_t *nodes;
 	unsigned int n_nodes, cap_nodes;
@@ -130,10 +134,13 @@ cls6_lookup(const struct cls6 *m, const uint8_t addr[16])
 	uint64_t hi = cls6_be64(addr), lo = cls6_be64(addr + 8);
 	unsigned int pos = m->skip;
 	const struct cls6_tail *t;
-	uint32_t e;
+	uint32_t e, idx;
 
 	/* Outside the shared leading bytes: class 0 (a select, not a branch). */
-	e = m->nodes[addr[pos++]];
+	idx = addr[pos++];
+	if (m->root16)		/* the same way on every call: predicted */
+		idx = idx << 8 | addr[pos++];
+	e = m->nodes[idx];
 	e = (((hi ^ m->chi) & m->cmhi) | ((lo ^ m->clo) & m->cmlo)) ? 0 : e;
 	while ((e >> 30) == CLS6_KIND_NODE)
 		e = m->nodes[(size_t)(e & CLS6_VAL_MASK) * 256 + addr[pos++]];

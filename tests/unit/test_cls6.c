@@ -134,6 +134,7 @@ run_case(unsigned int n, unsigned int bases, unsigned int base_len, unsigned int
 	}
 	cls6_seal(&m);
 	assert_int_equal(cls6_build_lookup(&m), 0);
+	assert_int_equal(m.root16, m.n >= CLS6_ROOT16_MIN);
 	for (unsigned int i = 1; i < m.n; i++)	/* sorted and unique */
 		assert_true(m.pfx[i - 1].net < m.pfx[i].net ||
 			    (m.pfx[i - 1].net == m.pfx[i].net &&
@@ -168,6 +169,10 @@ test_random(void **state)
 	run_case(300, 1, 100, 50);	/* deep: every prefix under one /100 */
 	run_case(3000, 8, 8, 20);
 	run_case(3000, 1, 32, 20);
+	/* CLS6_ROOT16_MIN and more: the 16-bit root. */
+	run_case(CLS6_ROOT16_MIN + 500, 8, 8, 10);
+	run_case(CLS6_ROOT16_MIN + 500, 1, 40, 10);
+	run_case(CLS6_ROOT16_MIN + 500, 2, 110, 10);
 }
 
 static void
