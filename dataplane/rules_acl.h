@@ -9,13 +9,15 @@
  *    runs on the control core and may take seconds for 10k rules; workers
  *    keep using the old classifier until the new one is published.
  *  - A rule whose lists multiply out (interfaces x protocols x source
- *    prefixes x destination prefixes x port ranges) to more than
+ *    ranges x destination ranges x port ranges; an IPv6 range is one of
+ *    address classes, rules_cls6.h) to more than
  *    RULES_ACL_MAX_PER_RULE classifier entries is refused with a message
  *    naming it; so is a ruleset above RULES_ACL_MAX_TOTAL entries per family.
  *    rules_acl_check() is that expansion and those two limits without rte_acl
  *    (no EAL, no DPDK memory), so that a config check refuses exactly what
  *    rules_acl_build() would; only rte_acl's own memory limit
- *    (RULES_ACL_MAX_MEMORY) is known at build time alone.
+ *    (RULES_ACL_MAX_MEMORY) and that of the IPv6 class tables
+ *    (CLS6_MAX_MEMORY) are known at build time alone.
  *  - rules_acl_eval*() are read-only and thread-safe: any number of workers
  *    may classify with one struct rules_acl at once.
  *
@@ -70,5 +72,8 @@ const char *rules_acl_alg(const struct rules_acl *acl);
 
 /* Classifier entries per family (for stats and the benchmark). */
 unsigned int rules_acl_entries(const struct rules_acl *acl, uint8_t af);
+
+/* Bytes of the IPv6 address class lookup tables (beside rte_acl's own). */
+size_t rules_acl_cls_memory(const struct rules_acl *acl);
 
 #endif /* DPF_DP_RULES_ACL_H */

@@ -781,6 +781,120 @@ test_expansion_limit(void **state)
 	rules_rule_clear(&r);
 }
 
+/*
+ * A negated IPv6 host is one range of classes (the other classes), where
+ * address words needed 7 boxes: 1 entry for the rule below, not 7 x 7.
+ */
+static void
+test_ipv6_negated_entries(void **state)
+{
+	const char *const t[] = { "pass inet6 from ! 2001:db8::1 to ! 2001:db8::2 no state" };
+	static const struct {
+		const char *src, *dst;
+		int want;
+	} c[] = {
+		{ "2001:db8::1", "2001:db8::3", -1 }, { "2001:db8::3", "2001:db8::2", -1 },
+		{ "2001:db8::3", "2001:db8::4", 0 }, { "2001:db8::", "::", 0 },
+		{ "ffff::1", "2001:db8::1", 0 }, { "2001:db8::1", "2001:db8::2", -1 },
+	};
+	struct dpf_ruleset *rs = ruleset(false, t, 1);
+
+	(void)state;
+	assert_int_equal(rules_acl_entries(rs->acl, 6), 1);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct rule_pkt p = pkt(IN, 0, 17, c[i].src, 1, c[i].dst, 2, 0);
+
+		expect(rs, &p, c[i].want, c[i].src);
+	}
+	ruleset_free(rs);
+}
+
+/*
+ * Over 65,536 IPv6 source prefixes: the classifier's IPv6 address classes
+ * (dataplane/rules_cls6.h) no longer fit in 2 bytes and take the 4-byte
+ * layout.  70,000 hosts two apart (as address ranges they do not merge; as
+ * classes they do: one classifier entry), a quick /120 among them and a
+ * negated set; every answer must equal the reference evaluator's.
+ */
+#define WIDE_HOSTS 70000u
+
+static void
+wide_host(uint8_t a[16], unsigned int i)
+{
+	struct rule_prefix p = pfx("2001:db8:7::");
+
+	memcpy(a, p.addr, 16);
+	a[13] = (uint8_t)(i >> 15);
+	a[14] = (uint8_t)(i >> 7);
+	a[15] = (uint8_t)(i << 1);
+}
+
+static void
+test_ipv6_wide_classes(void **state)
+{
+	const char *const t[] = {
+		"block inet6 all",					/* 0 */
+		"pass inet6 from 2001:db8:7::/48 to any no state",	/* 1: hosts */
+		"block quick inet6 from 2001:db8:7::100/120 to any",	/* 2 */
+		"pass inet6 from ! { 2001:db8:7::/64 2001:db8:9::/48 } to 2001:db8:8::/48 "
+		"no state",						/* 3 */
+	};
+	struct dpf_ruleset rs = { 0 };
+	struct rules_error err;
+	struct dpf_rule r[4];
+	unsigned int bad_idx, entries[2], hits[4] = { 0 };
+	char msg[512];
+	int bad_rule;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(rules_parse_string(t[i], &env, &r[i], &err), 0);
+	free(r[1].src.pfx);
+	r[1].src.pfx = calloc(WIDE_HOSTS, sizeof(*r[1].src.pfx));
+	assert_non_null(r[1].src.pfx);
+	for (unsigned int i = 0; i < WIDE_HOSTS; i++) {
+		r[1].src.pfx[i].af = 6;
+		r[1].src.pfx[i].plen = 128;
+		wide_host(r[1].src.pfx[i].addr, i);
+	}
+	r[1].src.n_pfx = WIDE_HOSTS;
+	rs.rules = r;
+	rs.n = 4;
+	assert_int_equal(rules_number(rs.rules, rs.n, &bad_idx, &err), 0);
+	rs.acl = rules_acl_build(&rs, msg, sizeof(msg));
+	if (rs.acl == NULL)
+		print_error("rules_acl_build: %s\n", msg);
+	assert_non_null(rs.acl);
+	assert_int_equal(rules_acl_check(&rs, entries, &bad_rule, msg, sizeof(msg)), 0);
+	assert_int_equal(entries[1], rules_acl_entries(rs.acl, 6));
+	assert_true(rules_acl_entries(rs.acl, 6) < 32);
+	assert_true(rules_acl_cls_memory(rs.acl) > 0);
+	for (unsigned int k = 0; k < 4000; k++) {
+		unsigned int i = (k * 7919u) % WIDE_HOSTS;
+		struct rule_pkt p = pkt(IN, 0, 17, "2001:db8:7::1", 1, k % 3 ? "2001:db8:8::1" :
+					"2001:db8:5::1", 2, 0);
+		char what[64];
+		int ref;
+
+		wide_host(p.src, i);
+		p.src[15] = (uint8_t)(p.src[15] | (k & 1));	/* a host or the address after it */
+		if (k % 5 == 0)
+			p.src[6] = 9;				/* 2001:db8:9:... */
+		if (k % 7 == 0)
+			p.src[7] = 1;				/* outside the /64 */
+		ref = rules_eval_ref(&rs, &p);
+		assert_true(ref >= 0 && ref < 4);
+		hits[ref]++;
+		snprintf(what, sizeof(what), "wide host %u (k %u)", i, k);
+		expect(&rs, &p, ref, what);
+	}
+	for (unsigned int i = 0; i < 4; i++)	/* every rule decided some packets */
+		assert_true(hits[i] > 0);
+	rules_acl_free(rs.acl);
+	for (unsigned int i = 0; i < 4; i++)
+		rules_rule_clear(&r[i]);
+}
+
 /* --- golden files --- */
 
 static char srcdir[4096];
@@ -925,6 +1039,8 @@ main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_bulk_mixed),
 		cmocka_unit_test(test_expansion_limit),
+		cmocka_unit_test(test_ipv6_negated_entries),
+		cmocka_unit_test(test_ipv6_wide_classes),
 		cmocka_unit_test(test_golden),
 	};
 

@@ -13,8 +13,10 @@
  * (taken from a random rule's fields), the rest random.  The figure is
  * rte_rdtsc cycles per packet of the median 1024-packet chunk of the trace,
  * after one warm pass (robust to other jobs on the CPU); the linear
- * evaluator runs on a shorter trace at 10k rules, timed whole.  The last
- * column is rte_acl's classify method (the widest the EAL allows).
+ * evaluator runs on a shorter trace at 10k rules, timed whole.  cls_kB is
+ * the IPv6 address class tables beside rte_acl (rules_cls6.h; rte_acl's
+ * own memory is in its debug log: --log-level=lib.acl:debug, "total").
+ * The last column is rte_acl's classify method (the widest the EAL allows).
  * Every acl answer is checked against the reference on the first 4096
  * packets, so a fast wrong classifier cannot report a number.
  */
@@ -293,8 +295,8 @@ main(int argc, char **argv)
 	printf("# rules_bench: TSC %.2f GHz, trace %u packets (70%% built to hit a rule); "
 	       "rte_acl's default algorithm for this CPU and EAL args\n", rte_get_tsc_hz() / 1e9,
 	       TRACE);
-	printf("%-4s %6s %8s %9s %8s %8s %8s %8s %9s %s\n", "af", "rules", "entries", "build_ms",
-	       "single", "bulk32", "bulk64", "bulk128", "linear", "alg");
+	printf("%-4s %6s %8s %9s %8s %8s %8s %8s %9s %7s %s\n", "af", "rules", "entries",
+	       "build_ms", "single", "bulk32", "bulk64", "bulk128", "linear", "cls_kB", "alg");
 	for (int six = 0; six < 2; six++) {
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 			unsigned int n = sizes[s];
@@ -319,14 +321,15 @@ main(int argc, char **argv)
 					return 1;
 				}
 			}
-			printf("%-4s %6u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %9.1f %s\n",
+			printf("%-4s %6u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %9.1f %7zu %s\n",
 			       six ? "ipv6" : "ipv4", n, rules_acl_entries(acl, six ? 6 : 4),
 			       (double)(b1 - b0) * 1e3 / rte_get_tsc_hz(),
 			       bench_single(acl, trace, TRACE),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 32),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 64),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 128),
-			       bench_linear(rs, trace, lin_n), rules_acl_alg(acl));
+			       bench_linear(rs, trace, lin_n), rules_acl_cls_memory(acl) >> 10,
+			       rules_acl_alg(acl));
 			fflush(stdout);
 			rules_acl_free(acl);
 			rules_ruleset_free(rs);
