@@ -29,7 +29,8 @@ SCRIPTS=${*:-rfc2544 flows syn}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 . "$HERE/benchcsv.sh"
-PG=${PKTGEN_BUILD:-$ROOT/build-pktgen}/B/app/pktgen
+# Absolute: pktgen runs from its temp dir (a relative PKTGEN_BUILD gave exit 127).
+PG=$(realpath -m "${PKTGEN_BUILD:-$ROOT/build-pktgen}/B/app/pktgen")
 DPF=$BUILD/control/dpf
 DPFCTL=$BUILD/tools/dpfctl
 TESTPMD=${TESTPMD:-dpdk-testpmd}
