@@ -124,9 +124,13 @@ def spoof(iface, host, port):
     sport = s.getsockname()[1]
     v6 = ":" in host
     flt = "tcp and src port %d and dst port %d" % (sport, int(port))
-    sn = AsyncSniffer(iface=iface, filter=flt, store=True)
+    # Exchange only once the sniffer's socket is open (start() returns
+    # before its thread has compiled the filter and opened the socket).
+    ready = threading.Event()
+    sn = AsyncSniffer(iface=iface, filter=flt, store=True, started_callback=ready.set)
     sn.start()
-    time.sleep(0.5)
+    if not ready.wait(30):
+        sys.exit("sniffer did not start")
     exchange(s, 5, "a")
     time.sleep(0.3)
     pkts = sn.stop()

@@ -14,6 +14,7 @@
 import os
 import socket
 import sys
+import threading
 
 
 def family(host):
@@ -47,8 +48,16 @@ def crafted(kind, host, port, timeout):
     # then cut into fragments by hand.
     whole = IP(dst=host, proto=17) / UDP(sport=sport, dport=int(port)) / Raw(payload)
     raw = bytes(IP(bytes(whole))[UDP])
-    sn = AsyncSniffer(filter="udp and src port %d" % int(port), timeout=float(timeout))
+    # Send only once the sniffer's socket is open: AsyncSniffer.start()
+    # returns before its thread has compiled the filter (a tcpdump
+    # subprocess) and opened the socket, and under load the reply came
+    # back before that (CI saw "none" once).  The timeout counts from then.
+    ready = threading.Event()
+    sn = AsyncSniffer(filter="udp and src port %d" % int(port), timeout=float(timeout),
+                      count=1, started_callback=ready.set)
     sn.start()
+    if not ready.wait(30):
+        sys.exit("sniffer did not start")
     if kind == "good":
         send(IP(dst=host, id=0x4242, proto=17, flags="MF", frag=0) / Raw(raw[:1000]))
         send(IP(dst=host, id=0x4242, proto=17, frag=1000 // 8) / Raw(raw[1000:]))

@@ -36,7 +36,7 @@ if ! dpf_start; then notok "dpf starts"; finish; exit 1; fi
 ok "dpf starts"
 
 SRV_PIDS=
-for p in 5003 5004; do ip netns exec "$P-srv" "$PY" "$PROBE" echo-server $p 60 & SRV_PIDS="$SRV_PIDS $!"; done
+for p in 5003 5004; do ip netns exec "$P-srv" "$PY" "$PROBE" echo-server $p 180 & SRV_PIDS="$SRV_PIDS $!"; done
 # The servers go with everything else, whatever happens (left running,
 # they would hold the test's stdout, and meson with it).
 trap 'kill $SRV_PIDS 2>/dev/null; netns_cleanup' EXIT
