@@ -25,7 +25,9 @@
  *     current FIB's), and a new key starts with MAC word 0 (still 0 from
  *     step 1).
  * Workers keep slot numbers across polls in a small cache (worker.c,
- * dp_nbr_slot()); step 1 also raises dp->neigh_gen, which a worker reads at
+ * dp_nbr_slot()); step 1 ends by raising dp->neigh_gen, after the key is
+ * removed (raised before, a worker could read the new generation, still
+ * find the key, and keep the slot past the free), and a worker reads it at
  * the start of every poll and empties its cache on a change.  The slot is
  * freed only after the worker's next quiescent point, so its next poll sees
  * the new generation before the slot can be reused.
@@ -126,8 +128,10 @@ dp_neigh_del(struct dp_main *dp, uint32_t slot)
 	    rte_hash_get_key_with_position(dp->neigh_hash, (int32_t)slot, &key) != 0)
 		return -ENOENT;
 	atomic_store_explicit(&dp->neigh[slot].mac, 0, memory_order_release);
-	atomic_fetch_add_explicit(&dp->neigh_gen, 1, memory_order_release);
 	pos = rte_hash_del_key(dp->neigh_hash, key);
+	/* After the key is gone: a worker that sees the new generation can no
+	 * longer look the key up and cache the slot again. */
+	atomic_fetch_add_explicit(&dp->neigh_gen, 1, memory_order_release);
 	return pos == (int)slot ? 0 : -ENOENT;
 }
 
