@@ -86,6 +86,38 @@ udp_bound() {
 		ip netns exec "$ns" ss -Hlun "sport = :$p" | grep -q . || { echo "no UDP socket on $p in $ns"; return 1; }
 	done
 }
+# ping_tally FILE [STOP_S]: "sent lost gap_ms quiet_ms" of the output of a
+# `ping -D -n -W 1` stopped by SIGINT at STOP_S (epoch seconds, as
+# $EPOCHREALTIME).  ping's own summary counts the requests still in flight
+# at SIGINT as lost: with a slow round trip on a loaded machine that was
+# tens of pings (CI: "lost 39 of 86") with no outage.  So sent is the
+# highest icmp_seq answered, lost the requests below it never answered, gap
+# the longest time between two answers, quiet_ms the time from the last
+# answer to STOP_S.  A quiet time over ping's 1 s wait (-W 1) means the
+# answers had stopped: then the unanswered tail counts as sent and lost.
+ping_tally() {
+	awk -v stop="${2:-0}" '
+	/bytes from/ && !/DUP!/ {
+		if (match($0, /icmp_seq=[0-9]+/)) {
+			s = substr($0, RSTART + 9, RLENGTH - 9) + 0
+			seen[s] = 1
+			if (s > m) m = s
+		}
+		if (match($0, /^\[[0-9.]+\]/)) {
+			ts = substr($0, 2, RLENGTH - 2) + 0
+			if (pt != "" && ts - pt > g) g = ts - pt
+			pt = ts
+		}
+	}
+	/packets transmitted/ { t = $1 }
+	END {
+		for (s in seen) a++
+		lost = m - a
+		q = (stop > 0 && pt != "") ? (stop - pt) * 1000 : 0
+		if (q > 1000 && t > m) { lost += t - m; m = t }
+		printf "%d %d %d %d\n", m, lost, g * 1000 + 0.5, q + 0.5
+	}' "$1"
+}
 # capturing FILE: tcpdump (stderr in FILE) has opened its capture.
 capturing() { grep -q "listening on" "$1"; }
 

@@ -143,26 +143,21 @@ ping_resumes() {
 	wait_for 10 "pings to be answered again" answers_from $((n + 20))
 }
 # ping_stop runs in this shell (not in a $(...) or <(...) subshell), so
-# that its wait reaps ping, whose summary is then complete.
+# that its wait reaps ping.  sent, lost, gap (ms) and quiet (ms) as
+# ping_tally gives them (lib.sh): the pings in flight at the stop are not
+# counted lost; lost x 10 ms understates an outage when a loaded machine
+# sends fewer than 100 pings a second, the gap does not.
 ping_stop() {
+	local stop=$EPOCHREALTIME
 	kill -INT "$PINGPID" 2>/dev/null
 	wait "$PINGPID" 2>/dev/null
 	PINGPID=
-	# ping's summary, or (ping killed before it printed one) the highest
-	# icmp_seq answered and the answers seen; and the longest time between
-	# two answers.  Lost pings x 10 ms understates an outage when a loaded
-	# machine sends fewer than 100 pings a second; the gap does not.
-	read -r sent lost gap < <(awk '/bytes from/ { r++; if (match($0, /icmp_seq=[0-9]+/)) {
-			s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (s > m) m = s }
-			if (match($0, /^\[[0-9.]+\]/)) { ts = substr($0, 2, RLENGTH - 2) + 0
-				if (pt != "" && ts - pt > g) g = ts - pt; pt = ts } }
-	     /packets transmitted/ { t = $1; a = $4 }
-	     END { if (t == "") { t = m + 0; a = r + 0 }; print t, t - a, int(g * 1000) }' "$TMP/ping.out")
+	read -r sent lost gap quiet < <(ping_tally "$TMP/ping.out" "$stop")
 }
 
 # failover N_DEAD N_LIVE SIGNAL LABEL MAXMS: kill a master under a ping.
 failover() {
-	local sent lost gap ms t0 t1
+	local sent lost gap quiet ms t0 t1
 	ping_start
 	t0=$(date +%s%N)
 	fw_kill "$1" "$3" nowait
@@ -174,7 +169,7 @@ failover() {
 	ping_resumes
 	ping_stop
 	ms=$((lost * 10))
-	diag "outage $4: $lost of $sent pings lost at 10 ms intervals = ~$ms ms; longest gap between answers $gap ms"
+	diag "outage $4: $lost of $sent pings lost at 10 ms intervals = ~$ms ms; longest gap between answers $gap ms; last answer $quiet ms before the stop"
 	echo "$4: $lost/$sent lost, ~$ms ms; longest gap $gap ms" >>"$TMP/outages"
 	if [ "$lost" -lt "$sent" ] && [ "$ms" -le "$5" ]; then
 		ok "$4: ping resumed, outage ~$ms ms (limit $5 ms)"
@@ -238,7 +233,7 @@ if wait_state 2 1 MASTER 3 && wait_state 1 1 BACKUP 3 && wait_state 2 2 MASTER 3
 else notok "demotion did not move mastership"; fi
 ping_resumes
 ping_stop
-diag "outage demote: $lost of $sent lost; longest gap between answers $gap ms"
+diag "outage demote: $lost of $sent lost; longest gap between answers $gap ms; last answer $quiet ms before the stop"
 echo "demote: $lost/$sent lost; longest gap $gap ms" >>"$TMP/outages"
 [ "$lost" -le 5 ] && ok "demotion handover lost $lost pings (at most 5)" ||
 	notok "demotion handover lost $lost of $sent"

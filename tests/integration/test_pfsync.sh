@@ -60,7 +60,7 @@ TCP_RULE=${PFSYNC_TEST_TCP_RULE:-"pass inet proto tcp from 198.18.1.0/24 to 198.
 P=ps$$
 TMP=$(mktemp -d "/tmp/dpf-$P.XXXXXX")
 T0=$(date +%s)
-declare -A FWPID=() FLOWPID=() FLOWRC=() HOSTID=([1]=0000f001 [2]=0000f002)
+declare -A FWPID=() FLOWPID=() FLOWRC=() PING_STOP=() HOSTID=([1]=0000f001 [2]=0000f002)
 BG=()
 ENGINE=0
 
@@ -283,6 +283,7 @@ flows_wait() {
 		unset "FLOWPID[$name]"
 	done
 	if [ -n "${FLOWPID[$1.ping]:-}" ]; then
+		PING_STOP[$1]=$EPOCHREALTIME
 		kill -INT "${FLOWPID[$1.ping]}" 2>/dev/null
 		wait "${FLOWPID[$1.ping]}" 2>/dev/null
 		unset "FLOWPID[$1.ping]"
@@ -311,18 +312,10 @@ xfer_tap() {
 	sed 's/^/# /' "$TMP/xfer.out" | head -12
 }
 
-# ping_result TAG: "sent lost gap_ms" of the ping: its summary (or the
-# replies seen, when it was killed before printing one) and the longest
-# time between two replies (ping -D stamps; ping sends more slowly while
-# unanswered, so lost x 10 ms can be below the real outage).
+# ping_result TAG: "sent lost gap_ms quiet_ms" of the ping (ping_tally,
+# lib.sh; flows_wait stopped it at PING_STOP[TAG]).
 ping_result() {
-	awk '/bytes from/ { r++; if (match($0, /icmp_seq=[0-9]+/)) {
-			s = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (s > m) m = s }
-		if (match($0, /^\[[0-9.]+\]/)) { ts = substr($0, 2, RLENGTH - 2) + 0
-			if (last != "" && ts - last > g) g = ts - last; last = ts } }
-	     /packets transmitted/ { t = $1; a = $4 }
-	     END { if (t == "") { t = m + 0; a = r + 0 }; printf "%d %d %d\n", t, t - a, g * 1000 }' \
-		"$TMP/$1.ping.out"
+	ping_tally "$TMP/$1.ping.out" "${PING_STOP[$1]:-0}"
 }
 
 iperf_ok() { # TAG
@@ -343,7 +336,7 @@ udp_ok() { # TAG SENT
 # the first run): transfers through fw1, kill -9 fw1, everything goes on
 # through fw2.
 failover() {
-	local tag=$1 port=$2 label=$3 t0 t1 sent lost gap ms flt secs=$((XFER_SIZE / XFER_RATE))
+	local tag=$1 port=$2 label=$3 t0 t1 sent lost gap quiet ms flt secs=$((XFER_SIZE / XFER_RATE))
 	flt="tcp:$port,tcp:$((port + 100)),tcp:$((port + 200)),udp:$((port + 1000)),icmp:"
 	flows_start "$tag" "$port" $N_XFER $XFER_SIZE $XFER_RATE full
 	if poll 30 flows_ready 1 "$port" $((N_XFER / 2)) 200000 &&
@@ -366,7 +359,7 @@ failover() {
 		ok "$label: kill -9 of fw1, fw2 MASTER of both vhids after $(((t1 - t0) / 1000000)) ms (polled)"
 	else notok "$label: fw2 did not become MASTER: $(roles_str)"; fi
 	flows_wait "$tag"
-	read -r sent lost gap < <(ping_result "$tag")
+	read -r sent lost gap quiet < <(ping_result "$tag")
 	ms=$((lost * 10))
 	diag "outage $label: $lost of $sent pings lost at 10 ms intervals = ~$ms ms; longest gap between replies $gap ms; UDP: $(cat "$TMP/$tag.ur.out")"
 	echo "$label: $lost/$sent pings lost = ~$ms ms, longest gap $gap ms" >>"$TMP/outages"
