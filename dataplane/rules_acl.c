@@ -800,13 +800,16 @@ pkt_meta(const struct rule_pkt *p)
 			 (p->proto != 6 ? META_NOTTCP : 0));
 }
 
-/* The classifier's input for p (IPv4, or IPv6 with 4-byte classes). */
+/*
+ * The classifier's input for p with the given 4-byte source and
+ * destination fields: p's IPv4 addresses, or its IPv6 addresses' classes.
+ */
 static inline void
-fill4(struct acl_in4 *in, const struct rule_pkt *p)
+fill4_with(struct acl_in4 *in, const struct rule_pkt *p, const void *src, const void *dst)
 {
 	in->proto = p->proto;
-	memcpy(in->src, p->src, 4);
-	memcpy(in->dst, p->dst, 4);
+	memcpy(in->src, src, 4);
+	memcpy(in->dst, dst, 4);
 	in->sport = rte_cpu_to_be_16(p->sport);
 	in->dport = rte_cpu_to_be_16(p->dport);
 	in->flags = p->tcp_flags;
@@ -815,19 +818,19 @@ fill4(struct acl_in4 *in, const struct rule_pkt *p)
 }
 
 static inline void
+fill4(struct acl_in4 *in, const struct rule_pkt *p)
+{
+	fill4_with(in, p, p->src, p->dst);
+}
+
+/* IPv6 with 4-byte classes. */
+static inline void
 fill6w(const struct rules_acl *acl, struct acl_in4 *in, const struct rule_pkt *p)
 {
 	rte_be32_t s = rte_cpu_to_be_32(cls6_lookup(&acl->cls[0], p->src));
 	rte_be32_t d = rte_cpu_to_be_32(cls6_lookup(&acl->cls[1], p->dst));
 
-	in->proto = p->proto;
-	memcpy(in->src, &s, 4);
-	memcpy(in->dst, &d, 4);
-	in->sport = rte_cpu_to_be_16(p->sport);
-	in->dport = rte_cpu_to_be_16(p->dport);
-	in->flags = p->tcp_flags;
-	in->meta = pkt_meta(p);
-	in->iface = rte_cpu_to_be_16(p->iface);
+	fill4_with(in, p, &s, &d);
 }
 
 static inline void

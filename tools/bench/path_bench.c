@@ -116,6 +116,27 @@ flow_of(uint32_t i, uint32_t *src, uint32_t *dst, uint16_t *sport)
 	*sport = (uint16_t)(1024 + (i / 64 / 65536) * 64 + i % 64);
 }
 
+/* The Ethernet header host -> lan and the UDP header to port 9 with zeroed
+ * payload, common to both families' frames. */
+static void
+eth_write(uint8_t *p, uint8_t type_hi, uint8_t type_lo)
+{
+	memcpy(p, mac_lan, 6);
+	memcpy(p + 6, mac_host, 6);
+	p[12] = type_hi;
+	p[13] = type_lo;
+}
+
+static void
+udp_write(struct rte_udp_hdr *udp, uint16_t sport, uint16_t len, uint16_t cksum)
+{
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(9);
+	udp->dgram_len = rte_cpu_to_be_16(len);
+	udp->dgram_cksum = cksum;
+	memset(udp + 1, 0, len - 8u);
+}
+
 /*
  * The IPv6 frame of flow i, 64 bytes: 2001:db8:1::a-49 to
  * 2001:db8:ff:0:X::1 via 2001:db8:2::fe (X = i / 64), or with -c to
@@ -130,10 +151,7 @@ frame_write6(uint8_t *p, uint32_t i)
 	uint16_t sport;
 
 	flow_of(i, &src, &dst, &sport);
-	memcpy(p, mac_lan, 6);
-	memcpy(p + 6, mac_host, 6);
-	p[12] = 0x86;
-	p[13] = 0xdd;
+	eth_write(p, 0x86, 0xdd);
 	memset(ip, 0, 40);
 	ip[0] = 0x60;
 	*(rte_be16_t *)(ip + 4) = rte_cpu_to_be_16(FRAME6 - 14 - 40);
@@ -150,11 +168,7 @@ frame_write6(uint8_t *p, uint32_t i)
 		memcpy(ip + 32, &x, 4);
 		ip[39] = 1;
 	}
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(9);
-	udp->dgram_len = rte_cpu_to_be_16(FRAME6 - 14 - 40);
-	udp->dgram_cksum = 0xffff;	/* not checked on the fast path */
-	memset(udp + 1, 0, FRAME6 - 14 - 40 - 8);
+	udp_write(udp, sport, FRAME6 - 14 - 40, 0xffff);	/* not checked on the fast path */
 }
 
 static void
@@ -166,10 +180,7 @@ frame_write(uint8_t *p, uint32_t i)
 	uint16_t sport;
 
 	flow_of(i, &src, &dst, &sport);
-	memcpy(p, mac_lan, 6);
-	memcpy(p + 6, mac_host, 6);
-	p[12] = 0x08;
-	p[13] = 0x00;
+	eth_write(p, 0x08, 0x00);
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16(FRAME - 14);
@@ -178,11 +189,7 @@ frame_write(uint8_t *p, uint32_t i)
 	ip->src_addr = rte_cpu_to_be_32(src);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(9);
-	udp->dgram_len = rte_cpu_to_be_16(FRAME - 14 - 20);
-	udp->dgram_cksum = 0;
-	memset(udp + 1, 0, FRAME - 14 - 20 - 8);
+	udp_write(udp, sport, FRAME - 14 - 20, 0);
 }
 
 /* A burst of the next flows' frames into port 0's Rx ring (not timed). */
