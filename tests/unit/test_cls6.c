@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dataplane/rules_cls6.h"
+#include "tests/unit/splitmix.h"
 
 typedef cls6_u128 u128;
 
@@ -29,11 +30,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t
 rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static u128

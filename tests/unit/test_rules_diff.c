@@ -36,6 +36,7 @@
 
 #include "control/rules/rules.h"
 #include "dataplane/rules_acl.h"
+#include "tests/unit/splitmix.h"
 
 #define N_IFACES 6
 #define PKTS_PER_SET 256	/* 4 bulk calls of 64: IPv4, IPv6, IPv4, IPv6 */
@@ -49,12 +50,7 @@ static unsigned long cases = 12800;
 static uint64_t
 rnd(void)
 {
-	/* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static unsigned int
