@@ -47,6 +47,7 @@
 #include "proto/pftm.h"
 #include "proto/pkt.h"
 #include "proto/proto.h"
+#include "tests/unit/iface_fixture.h"
 
 #define LAN 0
 #define WAN 1
@@ -1041,16 +1042,7 @@ add_iface(const char *name, uint16_t port, const char *a4, const char *a6,
 	struct dp_iface ifc;
 	char err[256];
 
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.port = port;
-	ifc.n_addrs = 2;
-	ifc.addrs[0].af = 4;
-	ifc.addrs[0].plen = 24;
-	ifc.addrs[1].af = 6;
-	ifc.addrs[1].plen = 64;
-	if (inet_pton(AF_INET, a4, ifc.addrs[0].addr) != 1 ||
-	    inet_pton(AF_INET6, a6, ifc.addrs[1].addr) != 1)
+	if (iface_fixture(&ifc, name, port, 0, a4, a6) != 0)
 		return -1;
 	prefix(&pfx[0], &ifc.addrs[0]);
 	prefix(&pfx[1], &ifc.addrs[1]);

@@ -69,6 +69,7 @@
 #include "dataplane/worker_ctx.h"
 #include "proto/pftm.h"
 #include "proto/proto.h"
+#include "tests/unit/iface_fixture.h"
 
 #define BURST 32
 #define FRAME 60
@@ -274,17 +275,7 @@ add_iface(const char *name, uint16_t port, const char *a4, const char *a6)
 	struct dp_iface ifc;
 	char err[256];
 
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.port = port;
-	ifc.mtu = 1500;
-	ifc.n_addrs = 2;
-	ifc.addrs[0].af = 4;
-	ifc.addrs[0].plen = 24;
-	ifc.addrs[1].af = 6;
-	ifc.addrs[1].plen = 64;
-	if (inet_pton(AF_INET, a4, ifc.addrs[0].addr) != 1 ||
-	    inet_pton(AF_INET6, a6, ifc.addrs[1].addr) != 1)
+	if (iface_fixture(&ifc, name, port, 1500, a4, a6) != 0)
 		die("bad address %s or %s", a4, a6);
 	if (dp_iface_add(dp, &ifc, err, sizeof(err)) != 0)
 		die("dp_iface_add: %s", err);
