@@ -90,8 +90,10 @@ udp_bound() {
 # `ping -D -n -W 1` stopped by SIGINT at STOP_S (epoch seconds, as
 # $EPOCHREALTIME).  ping's own summary counts the requests still in flight
 # at SIGINT as lost: with a slow round trip on a loaded machine that was
-# tens of pings (CI: "lost 39 of 86") with no outage.  So sent is the
-# highest icmp_seq answered, lost the requests below it never answered, gap
+# tens of pings (CI: "lost 39 of 86") with no outage.  So sent counts the
+# icmp_seqs from the first answered (the path may still be coming up
+# before it: CI "demotion handover lost 47 of 89" was seqs 1-45) to the
+# highest answered, lost the requests between them never answered, gap
 # the longest time between two answers, quiet_ms the time from the last
 # answer to STOP_S.  A quiet time over ping's 1 s wait (-W 1) means the
 # answers had stopped: then the unanswered tail counts as sent and lost.
@@ -102,6 +104,7 @@ ping_tally() {
 			s = substr($0, RSTART + 9, RLENGTH - 9) + 0
 			seen[s] = 1
 			if (s > m) m = s
+			if (f == "" || s < f) f = s
 		}
 		if (match($0, /^\[[0-9.]+\]/)) {
 			ts = substr($0, 2, RLENGTH - 2) + 0
@@ -112,9 +115,14 @@ ping_tally() {
 	/packets transmitted/ { t = $1 }
 	END {
 		for (s in seen) a++
-		lost = m - a
+		# Count from the first answer: the callers start their handover
+		# only once the path answers, and the path may still be coming
+		# up (a neighbour being resolved) in the first pings.
+		if (f == "") f = 1
+		lost = m - f + 1 - a
+		m = m - f + 1
 		q = (stop > 0 && pt != "") ? (stop - pt) * 1000 : 0
-		if (q > 1000 && t > m) { lost += t - m; m = t }
+		if (q > 1000 && t - f + 1 > m) { lost += t - f + 1 - m; m = t - f + 1 }
 		printf "%d %d %d %d\n", m, lost, g * 1000 + 0.5, q + 0.5
 	}' "$1"
 }
