@@ -111,8 +111,14 @@ stop_dut() {
 # figures (dpflib.csv) in OUT, its output in $TMP/pg-SCRIPT-DUT.log (raw:
 # .raw, with pktgen's screen).
 run_pktgen() {
-	local script=$1 dut=$2 out=$3 log=$TMP/pg-$1-$2
+	local script=$1 dut=$2 out=$3 log=$TMP/pg-$1-$2 live=0 hook=
 	: >"$out"
+	# syn.lua: every SYN a new 5-tuple for the whole trial (patch 0005),
+	# and dpf's state table emptied before each trial.
+	if [ "$script" = syn ]; then
+		live=${PKTGEN_RANGE_LIVE:-1}
+		[ "$dut" = dpf ] && hook="$(realpath "$DPFCTL") -s $TMP/dpf.sock -t 30 state kill all"
+	fi
 	# -m "[1-2:1-2]...": lcores 1 and 2 each receive AND send on both
 	# ports (queues 0 and 1).  Not "[1-2].[0-1]": pktgen 23.03 parses a
 	# list without ':' once for Rx and again, cut at its '-' by the first
@@ -121,6 +127,7 @@ run_pktgen() {
 	# too (every frame twice), and dpf's ARP request, which comes in on
 	# queue 1, was never answered (no Tx queue 1 for the reply).
 	(cd "$TMP" && PG_LIB="$ROOT/tools/pktgen" PG_OUT="$out" PKTGEN_DATA_TXQ=1 \
+		PKTGEN_RANGE_LIVE=$live PG_SYN_HOOK="$hook" \
 		timeout -k 5 "$LIMIT" "$PG" --lcores 0@0,1@0,2@0 --no-huge -m 4096 --no-pci \
 		--file-prefix "$TAG-pg" --log-level=lib.eal:error \
 		--vdev "net_memif0,role=client,socket=$TMP/lan.sock${PKTGEN_MEMIF_ARGS:-}" \
@@ -131,7 +138,7 @@ run_pktgen() {
 	# pktgen draws its screen on stdout; the scripts write to stderr
 	# (dpflib.log): keep their lines, and Lua errors from the screen.
 	{
-		grep -a -E '^(  trial|  syn|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9.]+ +[0-9]|[0-9a-z]+ +[0-9.]+ +[0-9])' "$log.err"
+		grep -a -E '^(  trial|  syn|  hook|rfc2544|flows|syn|smoke|RFC|Established|New|frame| +[0-9.]+ +[0-9]|[0-9a-z]+ +[0-9.]+ +[0-9])' "$log.err"
 		sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log.raw" | tr -d '\r' | grep -a -E 'lua-shell|PANIC|arguments wrong'
 	} >"$log.log"
 	rm -rf /var/run/dpdk/"$TAG"-pg
