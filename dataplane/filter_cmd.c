@@ -51,29 +51,60 @@ struct dp_req_run {
 
 /* --- the state event hook ---------------------------------------------- */
 
+void
+dp_state_events_flush(struct dp_wctx *c)
+{
+	unsigned int n;
+
+	if (c->sev_n == 0)
+		return;
+	n = rte_ring_sp_enqueue_burst_elem(c->w->sev, c->sev_stage, sizeof(c->sev_stage[0]),
+					   c->sev_n, NULL);
+	/* Never short (sev_credit); were it, the rest is counted, not waited on. */
+	if (unlikely(n != c->sev_n)) {
+		c->st->sev_ring_full += c->sev_n - n;
+		c->sev_credit = 0;
+	}
+	c->sev_n = 0;
+}
+
 bool
 dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 {
-	struct dp_sev ev;
+	struct dp_sev *ev;
+	uint64_t id;
+	uint32_t creatorid;
 
 	if (st->flags & DP_STF_NOSYNC) {
 		c->st->sev_nosync++;
 		return false;
 	}
-	memset(&ev, 0, sizeof(ev));
-	if (unlikely(dp_state_id(c->states, st, &ev.id, &ev.creatorid) != 0))
+	if (unlikely(dp_state_id(c->states, st, &id, &creatorid) != 0))
 		return false;	/* not a live state: nothing to tell */
-	ev.pos = dp_state_pos(c->states, st);
-	ev.kind = (uint8_t)kind;
-	ev.worker = (uint8_t)c->w->id;
-	ev.flags = (st->flags & DP_STF_DEFER) && kind == DP_SEV_INSERT ? DP_SEV_F_DEFER : 0;
-	ev.t_us = (uint32_t)dp_clock_us_at(&c->dp->clock, c->tsc);
-	if (unlikely(st->split & DP_SPLIT_ON) && kind == DP_SEV_UPDATE)
-		ev.flags |= DP_SEV_F_SPLIT;
-	if (unlikely(rte_ring_sp_enqueue_elem(c->w->sev, &ev, sizeof(ev)) != 0)) {
-		c->st->sev_ring_full++;
-		return false;
+	if (unlikely(c->sev_credit == 0)) {
+		/* The one read of the consumer's index, once per ring's worth. */
+		unsigned int room = rte_ring_free_count(c->w->sev);
+
+		c->sev_credit = room > c->sev_n ? room - c->sev_n : 0;
+		if (c->sev_credit == 0) {
+			c->st->sev_ring_full++;
+			return false;
+		}
 	}
+	if (unlikely(c->sev_n == DP_SEV_STAGE))
+		dp_state_events_flush(c);
+	ev = &c->sev_stage[c->sev_n++];
+	c->sev_credit--;
+	memset(ev, 0, sizeof(*ev));
+	ev->id = id;
+	ev->creatorid = creatorid;
+	ev->pos = dp_state_pos(c->states, st);
+	ev->kind = (uint8_t)kind;
+	ev->worker = (uint8_t)c->w->id;
+	ev->flags = (st->flags & DP_STF_DEFER) && kind == DP_SEV_INSERT ? DP_SEV_F_DEFER : 0;
+	ev->t_us = (uint32_t)dp_clock_us_at(&c->dp->clock, c->tsc);
+	if (unlikely(st->split & DP_SPLIT_ON) && kind == DP_SEV_UPDATE)
+		ev->flags |= DP_SEV_F_SPLIT;
 	c->st->sev[kind]++;
 	return true;
 }
@@ -265,6 +296,7 @@ dp_req_slice(struct dp_wctx *c)
 	 */
 	if (r->req.kind == DP_REQ_KILL) {
 		room = rte_ring_free_count(c->w->sev);
+		room = room > c->sev_n ? room - c->sev_n : 0;	/* staged, not yet on it */
 		limit = room > DP_SEV_RESERVE ? RTE_MIN(limit, room - DP_SEV_RESERVE) : 0;
 	}
 	end = RTE_MIN(r->pos + DP_REQ_SCAN_SLICE, t->total);

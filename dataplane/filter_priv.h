@@ -36,12 +36,14 @@ dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
 /*
  * The one state event hook (state_event.h): every INSERT, UPDATE and
  * DELETE of every path goes through here.  Filters DP_STF_NOSYNC states
- * (counted as sev_nosync), else puts the event on the worker's ring
- * (counted by kind, or as sev_ring_full).  A DELETE is made before the
- * record is removed, while its identity can still be read.
- * Out of line: it runs once per state created or removed, and once per
- * maxupd packets of one, never on every packet.  Returns whether the
- * event is on the ring.
+ * (counted as sev_nosync), else stages the event for the worker's ring
+ * (counted by kind, or as sev_ring_full when the ring has no room for
+ * it).  A DELETE is made before the record is removed, while its identity
+ * can still be read.  Out of line: it runs once per state created or
+ * removed, and once per maxupd packets of one, never on every packet.
+ * Returns whether the event will be on the ring: a staged event always
+ * fits (worker_ctx.h, sev_credit), and reaches the ring at the next
+ * dp_state_events_flush(), in the order staged.
  */
 bool dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind);
 

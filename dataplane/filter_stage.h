@@ -37,4 +37,11 @@ void dp_filter_housekeeping(struct dp_wctx *c);
  */
 unsigned int dp_filter_requests(struct dp_wctx *c);
 
+/*
+ * Puts the state events staged since the last call on the worker's ring
+ * (filter_priv.h dp_state_event()).  The loop calls it once a poll, after
+ * every stage; the stages call it when the stage is full.
+ */
+void dp_state_events_flush(struct dp_wctx *c);
+
 #endif /* DPF_DP_FILTER_STAGE_H */

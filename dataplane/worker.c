@@ -596,6 +596,8 @@ dp_worker_poll(struct dp_wctx *c)
 		dp_filter_housekeeping(c);
 		dp_frag_housekeeping(c);
 	}
+	/* This poll's state events on the ring at once (worker_ctx.h). */
+	dp_state_events_flush(c);
 	c->st->polls++;
 	if (work)
 		c->st->busy_polls++;

@@ -21,12 +21,16 @@
 
 #include "dataplane/dp.h"
 #include "dataplane/dp_tx.h"
+#include "dataplane/state_event.h"
 
 struct dp_rules;
 struct dp_state_table;
 
 /* Direct-mapped cache of neighbour slots per worker: a power of two. */
 #define DP_NBR_CACHE 1024
+
+/* State events a worker stages before it puts them on its ring. */
+#define DP_SEV_STAGE 64
 
 /* Per-worker scratch state [W]; lives on the worker's stack. */
 struct dp_wctx {
@@ -51,6 +55,19 @@ struct dp_wctx {
 	} nbr[DP_NBR_CACHE];		/* neighbour slots by destination (worker.c) */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf ho[DP_MAX_WORKERS];
+	/*
+	 * State events staged by dp_state_event() and put on the ring
+	 * together by dp_state_events_flush() (every poll, and when the stage
+	 * is full): the ring's indexes and slots are cache lines that the
+	 * control core reads and writes as it drains, and one exchange of them
+	 * per event cost about 230 cycles per new state (BENCHMARKS.md).
+	 * sev_credit: events that will still fit, i.e. the ring's free slots
+	 * when last read, less what was staged since.  Only this worker
+	 * produces, so the true room can only be larger.
+	 */
+	unsigned int sev_n;
+	unsigned int sev_credit;
+	struct dp_sev sev_stage[DP_SEV_STAGE];
 };
 
 static inline void

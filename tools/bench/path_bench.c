@@ -35,6 +35,11 @@
  * -N: no ruleset after the first pass (forwarding alone, the filter stage
  * passing everything as before dpf's first configure): what the states
  * and the rules add is the difference to a run without -N.
+ * The state events the worker makes are taken off its ring between polls
+ * (outside the timed span), or with -C by a thread on the next lcore
+ * (EAL -l with two lcores, the worker's first: `-l 1,0 --main-lcore 1`),
+ * polling them as dpf's control core does, so that their cache lines move
+ * between cores as in dpf.
  * A round's figure is its timed TSC cycles over its forwarded packets;
  * the table gives min/median/max over the rounds.  A frame that dpf did
  * not forward fails the run: a fast wrong path cannot report a number.
@@ -63,6 +68,7 @@
 #include "control/rules/rules.h"
 #include "dataplane/dp.h"
 #include "dataplane/filter.h"
+#include "dataplane/filter_cmd.h"
 #include "dataplane/filter_stage.h"
 #include "dataplane/frag.h"
 #include "dataplane/rules_acl.h"
@@ -89,6 +95,8 @@ static uint32_t *order;		/* flow of each slot of a pass */
 static uint32_t n_flows = 1000, next_flow;
 static bool connected;		/* -c: to hosts on wan's prefix, not via the gateway */
 static bool ip6;		/* -6: IPv6 frames */
+static bool consumer;		/* -C: state events taken by a thread of their own */
+static volatile bool consumer_stop;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -222,6 +230,7 @@ refill(unsigned int n)
 static unsigned int
 drain(void)
 {
+	struct dp_sev ev[BURST * 2];
 	struct rte_mbuf *m[BURST * 2];
 	unsigned int n, got = 0;
 
@@ -232,10 +241,31 @@ drain(void)
 	while ((n = rte_ring_dequeue_burst(dp->workers[0].punt, (void **)m, RTE_DIM(m),
 					   NULL)) != 0)
 		rte_pktmbuf_free_bulk(m, n);
+	/* The state events, as the control core takes them: a full ring
+	 * would turn every event after the first 64k into a cheap refusal. */
+	while (!consumer && dp_sev_poll(dp, ev, RTE_DIM(ev)) != 0)
+		;
 	return got;
 }
 
 /* Timed cycles of one round of `packets` frames; *fwd gets those sent. */
+/*
+ * -C: the control core's part in the state events, on another lcore: it
+ * takes them off the worker's ring as they come (filter_cmds_poll()), so
+ * that the ring's indexes and slots move between the two cores' caches as
+ * they do in dpf, which the drain above, on the worker's own core, hides.
+ */
+static int
+consume(void *arg)
+{
+	struct dp_sev ev[BURST * 2];
+
+	(void)arg;
+	while (!consumer_stop)
+		dp_sev_poll(dp, ev, RTE_DIM(ev));
+	return 0;
+}
+
 static uint64_t
 round_dpf(struct dp_wctx *c, uint64_t packets, uint64_t *fwd)
 {
@@ -485,8 +515,9 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "6cn:Np:r:R:s")) != -1) {
+	while ((opt = getopt(argc, argv, "6cCn:Np:r:R:s")) != -1) {
 		switch (opt) {
+		case 'C': consumer = true; break;
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': no_rules = true; break;
 		case 'c': connected = true; break;
@@ -496,7 +527,7 @@ main(int argc, char **argv)
 		case 'R': rules_path = optarg; break;
 		case 's': shuffle = true; break;
 		default: die("usage: path_bench [EAL] -- [-n FLOWS] [-p PACKETS] [-r ROUNDS] "
-			     "[-R RULES.json] [-N] [-c] [-6] [-s]");
+			     "[-R RULES.json] [-N] [-c] [-C] [-6] [-s]");
 		}
 	}
 	if (n_flows < BURST || n_flows > 64u * 65536 * 8 || rounds == 0 ||
@@ -565,6 +596,13 @@ main(int argc, char **argv)
 	       "lcore %u\n", n_flows, shuffle ? " (shuffled)" : "",
 	       rules_path ? rules_path : "pass all", rounds, packets, rte_get_tsc_hz() / 1e6,
 	       rte_lcore_id());
+	if (consumer) {
+		unsigned int lc = rte_get_next_lcore(-1, 1, 0);
+
+		if (lc >= RTE_MAX_LCORE || rte_eal_remote_launch(consume, NULL, lc) != 0)
+			die("-C needs a second lcore (EAL -l A,B)");
+		printf("# state events taken on lcore %u\n", lc);
+	}
 	/* The first pass: every packet a new state. */
 	fwd = 0;
 	cyc = round_dpf(&c, (n_flows + BURST - 1) / BURST * BURST, &fwd);
@@ -578,9 +616,10 @@ main(int argc, char **argv)
 		die("first pass made %" PRIu64 " states of %u", c.st->state_inserts, n_flows);
 	} else {
 		printf("# first pass: %" PRIu64 " new states, %.1f cycles per packet "
-		       "(%.2f M/s at this TSC)\n", c.st->state_inserts,
-		       (double)cyc / (double)fwd,
-		       rte_get_tsc_hz() / ((double)cyc / (double)fwd) / 1e6);
+		       "(%.2f M/s at this TSC); insert events %" PRIu64 ", ring full %" PRIu64
+		       "\n", c.st->state_inserts, (double)cyc / (double)fwd,
+		       rte_get_tsc_hz() / ((double)cyc / (double)fwd) / 1e6,
+		       c.st->sev[DP_SEV_INSERT], c.st->sev_ring_full);
 	}
 	for (r = 0; r < rounds; r++) {
 		uint64_t inserts = c.st->state_inserts;
@@ -600,6 +639,10 @@ main(int argc, char **argv)
 		}
 		dpv[r] = (double)cyc / (double)fwd;
 		diff[r] = dpv[r] - io[r];
+	}
+	if (consumer) {
+		consumer_stop = true;
+		rte_eal_mp_wait_lcore();
 	}
 	printf("| cycles/pkt | min | median | max |\n|---|---|---|---|\n");
 	row("io forwarding (floor)", io, rounds);
