@@ -29,7 +29,11 @@
  *
  * Rings: one SPSC ring per worker (struct dp_worker.sev), drained by the
  * control core every loop; a full ring is counted (sev_ring_full), never
- * waited on.  A KILL, which can make thousands of DELETEs a millisecond,
+ * waited on.  A worker stages its events and puts a poll's worth on the
+ * ring at once (struct dp_wctx.sev_stage): the ring's indexes and slots
+ * are cache lines both cores write, and moving them once per event cost
+ * about 150 cycles per new state (docs/BENCHMARKS.md, "State events, a
+ * poll at a time").  A KILL, which can make thousands of DELETEs a millisecond,
  * paces itself to the room in the ring (filter_cmd.c dp_req_slice()).
  */
 #ifndef DPF_DP_STATE_EVENT_H
