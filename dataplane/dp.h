@@ -291,9 +291,19 @@ struct dp_main {
 	/* [A] workers log (logging.pflog set): the log rings exist whether it
 	 * is set or not, so that a reload turns pflog on and off (dp_log.h) */
 	_Atomic bool log_on;
-	uint32_t req_inflight[DP_MAX_WORKERS]; /* [C] requests outstanding (filter_cmd.h) */
-	unsigned int sev_rr;		/* [C] first worker of the next dp_sev_poll() */
-	struct rte_hash *neigh_hash;	/* [I] lock-free readers, control writes */
+	/*
+	 * [C] Written by the control core as it polls (dp_sev_poll() at every
+	 * loop): a cache line of their own.  Beside the fields the workers read
+	 * for every packet (sev_maxupd above, the neighbour table below), each
+	 * of those stores took the line from the worker's cache: about 20
+	 * cycles a packet (docs/BENCHMARKS.md, "State events, a poll at a
+	 * time").
+	 */
+	uint32_t req_inflight[DP_MAX_WORKERS] __rte_cache_aligned; /* requests outstanding
+								      * (filter_cmd.h) */
+	unsigned int sev_rr;		/* first worker of the next dp_sev_poll() */
+	struct rte_hash *neigh_hash __rte_cache_aligned; /* [I] lock-free readers, control
+							   * writes */
 	struct dp_neigh_entry *neigh;	/* [A] array indexed by neigh_hash positions */
 	unsigned int neigh_max;		/* [I] slot numbers 0..neigh_max-1 */
 	unsigned int neigh_entries;	/* [I] keys the hash holds */

@@ -429,8 +429,9 @@ dp_sev_poll(struct dp_main *dp, struct dp_sev *out, unsigned int max)
 						   max - got, NULL);
 		got += n;
 	}
-	if (dp->n_workers != 0)
+	if (dp->n_workers > 1)
 		dp->sev_rr = (dp->sev_rr + 1) % dp->n_workers;
-	dp->stats[DP_CTL_WORKER].sev_taken += got;
+	if (got != 0)
+		dp->stats[DP_CTL_WORKER].sev_taken += got;
 	return got;
 }
