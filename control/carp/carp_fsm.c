@@ -86,15 +86,20 @@ disarm(struct carp_fsm *f)
 	f->ad_due = CARP_FSM_NEVER;
 	f->md_due[0] = f->md_due[1] = CARP_FSM_NEVER;
 	f->delayed_ann = -1;
+	f->reassert_ok = 0;
 }
 
-/* An advert goes out now (any cause): count it towards the second announcement. */
+/*
+ * An advert goes out now.  count: it counts towards the second
+ * announcement (a takeover's or the timer's advert; not a demotion's, see
+ * carp_fsm_advertise_now()).
+ */
 static void
-advert(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act)
+advert(struct carp_fsm *f, uint64_t now, bool count, struct carp_fsm_act *act)
 {
 	act->flags |= CARP_ACT_ADVERT;
 	f->ad_due = now + carp_fsm_interval(f->advbase, f->advskew);
-	if (f->delayed_ann > 0 && --f->delayed_ann == 0) {
+	if (count && f->delayed_ann > 0 && --f->delayed_ann == 0) {
 		/* "to deal w/ some L3 switches" [OpenBSD carp_send_ad sc_delayed_arp]. */
 		act->flags |= CARP_ACT_ANNOUNCE;
 		f->delayed_ann = -1;
@@ -110,7 +115,7 @@ become_master(struct carp_fsm *f, uint64_t now, const char *reason, struct carp_
 {
 	disarm(f);
 	set_state(f, CARP_ST_MASTER, reason, act);
-	advert(f, now, act);
+	advert(f, now, true, act);
 	act->flags |= CARP_ACT_ANNOUNCE;
 	f->delayed_ann = 2;
 }
@@ -194,10 +199,25 @@ carp_fsm_input(struct carp_fsm *f, uint64_t now, int af, uint8_t advbase, uint8_
 		 * Lower demotion wins; with equal demotion the more frequent
 		 * advertiser; an exact tie makes the receiving master yield.
 		 */
-		if ((c >= 0 && demote <= our_demote) || demote < our_demote)
+		if ((c >= 0 && demote <= our_demote) || demote < our_demote) {
 			become_backup(f, now, demote < our_demote ?
 				      "less demoted advertisement received" :
 				      "more frequent advertisement received", act);
+		} else if (now >= f->reassert_ok) {
+			/*
+			 * A worse node still believes it is MASTER (it has not
+			 * seen our adverts yet).  Whatever it sent from the
+			 * virtual MAC taught the switches to deliver to it, and
+			 * it will drop that traffic once it yields: advertise and
+			 * announce at once rather than at our next advert, at most
+			 * once an interval.  Not OpenBSD's (it waits for the
+			 * timer); keepalived does the same on a lower-priority
+			 * advert in MASTER state.
+			 */
+			advert(f, now, false, act);
+			act->flags |= CARP_ACT_ANNOUNCE;
+			f->reassert_ok = now + carp_fsm_interval(f->advbase, f->advskew);
+		}
 		break;
 	case CARP_ST_BACKUP:
 		if (preempt && c < 0 && demote >= our_demote) {
@@ -227,7 +247,7 @@ carp_fsm_timer(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act)
 	switch (f->state) {
 	case CARP_ST_MASTER:
 		if (f->ad_due <= now)
-			advert(f, now, act);
+			advert(f, now, true, act);
 		break;
 	case CARP_ST_BACKUP:
 		if (f->md_due[0] <= now || f->md_due[1] <= now)
@@ -266,8 +286,14 @@ void
 carp_fsm_advertise_now(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act)
 {
 	act_clear(act);
+	/*
+	 * It does not count towards the second announcement: a demoted master
+	 * is about to hand over, and its announcement after the new master's
+	 * sent the switches back to it (carp test: a 1.4 s outage in one
+	 * demotion of four, until the new master's next advert).
+	 */
 	if (f->state == CARP_ST_MASTER)
-		advert(f, now, act);
+		advert(f, now, false, act);
 }
 
 unsigned int

@@ -61,6 +61,7 @@ struct carp_fsm {
 	int8_t delayed_ann;		/* adverts left before the second announcement, -1 none */
 	uint64_t ad_due;		/* MASTER: next advert */
 	uint64_t md_due[2];		/* BACKUP: master-down per address family */
+	uint64_t reassert_ok;		/* MASTER: earliest answer to a worse master's advert */
 };
 
 /**
@@ -99,7 +100,10 @@ void carp_fsm_stop(struct carp_fsm *f, uint64_t now, bool bow_out, const char *r
 /**
  * A valid advert (already authenticated) received over address family af
  * (CARP_FSM_AF4/AF6): the decision rules of OpenBSD ip_carp.c carp_proto_input_c.
- * our_demote: the vhid's demotion count; preempt: carp.preempt.
+ * our_demote: the vhid's demotion count; preempt: carp.preempt.  One
+ * addition: a MASTER that stays MASTER (the sender is worse) advertises
+ * and announces at once, at most once an advert interval, so that the
+ * switches learn the virtual MAC back from a node about to yield.
  */
 void carp_fsm_input(struct carp_fsm *f, uint64_t now, int af, uint8_t advbase, uint8_t advskew,
 		    uint8_t demote, uint8_t our_demote, bool preempt, struct carp_fsm_act *act);
@@ -120,7 +124,10 @@ void carp_fsm_force(struct carp_fsm *f, uint64_t now, uint8_t state, struct carp
 
 /**
  * Demotion changed: a MASTER advertises at once (and re-arms its timer) so
- * that the peer can react [OpenBSD carp_group_demote_adj].
+ * that the peer can react [OpenBSD carp_group_demote_adj].  This advert
+ * never carries the takeover's second announcement (the timer's next one
+ * does): a demoted master announcing after its successor took over would
+ * send the switches back to it.
  */
 void carp_fsm_advertise_now(struct carp_fsm *f, uint64_t now, struct carp_fsm_act *act);
 

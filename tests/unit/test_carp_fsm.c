@@ -157,10 +157,27 @@ test_input_rules(void **state)
 		assert_int_equal(f.state, c->want);
 		if (c->reason == NULL) {
 			assert_false(act.flags & CARP_ACT_STATE);
-			assert_false(act.flags & (CARP_ACT_ADVERT | CARP_ACT_ANNOUNCE));
-			if (c->state == CARP_ST_BACKUP)	/* the advert re-armed master-down */
+			if (c->state == CARP_ST_BACKUP) {
+				/* Silent; the advert re-armed master-down. */
+				assert_int_equal(act.flags, 0);
 				assert_int_equal(carp_fsm_next(&f),
 						 now + carp_fsm_master_down(c->base, c->skew));
+			} else if (c->state == CARP_ST_MASTER) {
+				/* A worse master: answered at once, once an interval. */
+				assert_int_equal(act.flags, CARP_ACT_ADVERT | CARP_ACT_ANNOUNCE);
+				assert_int_equal(carp_fsm_next(&f),
+						 now + carp_fsm_interval(c->base, c->skew));
+				carp_fsm_input(&f, now + 1, CARP_FSM_AF4, c->tbase, c->tskew,
+					       c->tdemote, c->our_demote, c->preempt, &act);
+				assert_int_equal(act.flags, 0);
+				carp_fsm_input(&f, now + carp_fsm_interval(c->base, c->skew),
+					       CARP_FSM_AF4, c->tbase, c->tskew, c->tdemote,
+					       c->our_demote, c->preempt, &act);
+				assert_int_equal(act.flags, CARP_ACT_ADVERT | CARP_ACT_ANNOUNCE);
+				assert_int_equal(f.state, CARP_ST_MASTER);
+			} else {
+				assert_int_equal(act.flags, 0);
+			}
 			continue;
 		}
 		assert_true(act.flags & CARP_ACT_STATE);
@@ -260,13 +277,20 @@ test_advertise_now(void **state)
 	carp_fsm_advertise_now(&f, T0 + 10, &act);
 	assert_int_equal(act.flags, 0);			/* a backup stays silent */
 	carp_fsm_force(&f, T0 + 10, CARP_ST_MASTER, &act);
-	/* Demotion changed: advert now, timer re-armed, and it counts as one of
-	 * the two adverts before the second announcement. */
+	/* Demotion changed: advert now, timer re-armed; it does not count as
+	 * one of the two adverts before the second announcement, which the
+	 * timer's second advert carries. */
 	carp_fsm_advertise_now(&f, T0 + 20, &act);
 	assert_int_equal(act.flags, CARP_ACT_ADVERT);
 	assert_int_equal(carp_fsm_next(&f), T0 + 20 + iv);
-	carp_fsm_timer(&f, T0 + 20 + iv, &act);
+	carp_fsm_advertise_now(&f, T0 + 30, &act);
+	assert_int_equal(act.flags, CARP_ACT_ADVERT);
+	carp_fsm_timer(&f, T0 + 30 + iv, &act);
+	assert_int_equal(act.flags, CARP_ACT_ADVERT);
+	carp_fsm_timer(&f, T0 + 30 + 2 * iv, &act);
 	assert_int_equal(act.flags, CARP_ACT_ADVERT | CARP_ACT_ANNOUNCE);
+	carp_fsm_timer(&f, T0 + 30 + 3 * iv, &act);
+	assert_int_equal(act.flags, CARP_ACT_ADVERT);
 }
 
 static void
