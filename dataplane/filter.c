@@ -241,51 +241,87 @@ dp_rules_match(struct dp_wctx *c, const struct dp_flow *f, uint8_t dir, uint16_t
 /* Not classified yet (dp_rules_dir classifies it then). */
 #define DP_RULE_EVAL (-3)
 
+/* A routed next hop: the packet has an egress interface for `out` rules. */
+static inline bool
+dp_nh_routed(const struct dp_nh *nh)
+{
+	return nh->kind == DP_NH_CONNECTED || nh->kind == DP_NH_GATEWAY;
+}
+
 /*
  * The first packets of a burst (idx[0..n), indexes into flow[]/pkts[]/nh[])
- * classified in direction dir in one rte_acl call per family: rte_acl's
- * fixed cost per call is most of a small ruleset's price, and its tries
- * walk several packets at once.  res[idx[k]] gets the result.
+ * classified in on their ingress interface and, if routed, out on their
+ * egress one, in one rte_acl call per family (rules_acl_eval_bulk_io():
+ * one walk for both directions when the rules compiled to categories):
+ * rte_acl's fixed cost per call is most of a small ruleset's price, and
+ * its tries walk several packets at once.  res_in[idx[k]] and, for a
+ * routed packet, res_out[idx[k]] get the results.
  */
 static void
 dp_rules_bulk(struct dp_wctx *c, struct rte_mbuf **pkts, const struct dp_flow *flow,
-	      const uint32_t *nh, const uint8_t *idx, unsigned int n, uint8_t dir, int *res)
+	      const uint32_t *nh, const uint8_t *idx, unsigned int n, int *res_in, int *res_out)
 {
 	struct rule_pkt rp[DP_BURST_MAX];
 	const struct rule_pkt *p4[DP_BURST_MAX], *p6[DP_BURST_MAX];
-	int r4[DP_BURST_MAX], r6[DP_BURST_MAX];
+	int r4[DP_BURST_MAX], r6[DP_BURST_MAX], o4[DP_BURST_MAX], o6[DP_BURST_MAX];
+	int oi4[DP_BURST_MAX], oi6[DP_BURST_MAX];
 	uint8_t i4[DP_BURST_MAX], i6[DP_BURST_MAX];
 	unsigned int k, n4 = 0, n6 = 0;
 
 	RTE_BUILD_BUG_ON(DP_BURST_MAX > RULES_ACL_BULK_MAX);
 	for (k = 0; k < n; k++) {
 		unsigned int i = idx[k];
-		uint16_t iface = dir == PF_IN ? dp_meta(pkts[i])->iface : c->fib->nh[nh[i]].iface;
+		const struct dp_nh *h = &c->fib->nh[nh[i]];
+		int oif = dp_nh_routed(h) ? (int)h->iface : -1;
 
-		dp_rule_pkt(&flow[i], dir, iface, &rp[k]);
+		dp_rule_pkt(&flow[i], PF_IN, dp_meta(pkts[i])->iface, &rp[k]);
 		if (flow[i].af == 4) {
 			p4[n4] = &rp[k];
+			oi4[n4] = oif;
 			i4[n4++] = (uint8_t)i;
 		} else {
 			p6[n6] = &rp[k];
+			oi6[n6] = oif;
 			i6[n6++] = (uint8_t)i;
 		}
 	}
 	if (c->rules->acl != NULL) {
 		if (n4 != 0)
-			rules_acl_eval_bulk(c->rules->acl, 4, p4, n4, r4);
+			rules_acl_eval_bulk_io(c->rules->acl, 4, p4, oi4, n4, r4, o4);
 		if (n6 != 0)
-			rules_acl_eval_bulk(c->rules->acl, 6, p6, n6, r6);
+			rules_acl_eval_bulk_io(c->rules->acl, 6, p6, oi6, n6, r6, o6);
 	} else {
-		for (k = 0; k < n4; k++)
+		for (k = 0; k < n4; k++) {
 			r4[k] = rules_eval_ref(c->rules->rs, p4[k]);
-		for (k = 0; k < n6; k++)
+			if (oi4[k] >= 0) {
+				struct rule_pkt po = *p4[k];
+
+				po.dir = PF_OUT;
+				po.iface = (uint16_t)oi4[k];
+				o4[k] = rules_eval_ref(c->rules->rs, &po);
+			}
+		}
+		for (k = 0; k < n6; k++) {
 			r6[k] = rules_eval_ref(c->rules->rs, p6[k]);
+			if (oi6[k] >= 0) {
+				struct rule_pkt po = *p6[k];
+
+				po.dir = PF_OUT;
+				po.iface = (uint16_t)oi6[k];
+				o6[k] = rules_eval_ref(c->rules->rs, &po);
+			}
+		}
 	}
-	for (k = 0; k < n4; k++)
-		res[i4[k]] = r4[k];
-	for (k = 0; k < n6; k++)
-		res[i6[k]] = r6[k];
+	for (k = 0; k < n4; k++) {
+		res_in[i4[k]] = r4[k];
+		if (oi4[k] >= 0)
+			res_out[i4[k]] = o4[k];
+	}
+	for (k = 0; k < n6; k++) {
+		res_in[i6[k]] = r6[k];
+		if (oi6[k] >= 0)
+			res_out[i6[k]] = o6[k];
+	}
 }
 
 static inline bool
@@ -572,13 +608,6 @@ refused:
 	return false;
 }
 
-/* A routed next hop: the packet has an egress interface for `out` rules. */
-static inline bool
-dp_nh_routed(const struct dp_nh *nh)
-{
-	return nh->kind == DP_NH_CONNECTED || nh->kind == DP_NH_GATEWAY;
-}
-
 #define DP_BLOCKED (-2)
 
 /*
@@ -660,9 +689,8 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	struct dp_state *st[DP_BURST_MAX];
 	bool swapped[DP_BURST_MAX], ok[DP_BURST_MAX];
 	int res_in[DP_BURST_MAX], res_out[DP_BURST_MAX];
-	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX], miss[DP_BURST_MAX],
-		routed[DP_BURST_MAX];
-	unsigned int i, n4 = 0, n6 = 0, n_miss = 0, n_routed = 0, out = 0;
+	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX], miss[DP_BURST_MAX];
+	unsigned int i, n4 = 0, n6 = 0, n_miss = 0, out = 0;
 	struct dp_rule_run run;
 	uint64_t inserts;
 
@@ -706,14 +734,9 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		    c->fib->nh[nh[i]].kind == DP_NH_LOCAL)
 			continue;
 		miss[n_miss++] = (uint8_t)i;
-		if (dp_nh_routed(&c->fib->nh[nh[i]]))
-			routed[n_routed++] = (uint8_t)i;
 	}
-	if (n_miss != 0) {
-		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, PF_IN, res_in);
-		if (n_routed != 0)
-			dp_rules_bulk(c, pkts, flow, nh, routed, n_routed, PF_OUT, res_out);
-	}
+	if (n_miss != 0)
+		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, res_in, res_out);
 	inserts = c->st->state_inserts;
 	run.ri = -1;
 	run.pkts = 0;

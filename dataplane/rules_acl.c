@@ -26,7 +26,20 @@
  *
  * meta holds the packet's direction as one bit (IN 0x1, OUT 0x2) and
  * META_NOTTCP for every protocol but TCP.  A rule's direction set D is the
- * bitmask test (meta & ~D & 3) == 0.  `flags F/M` becomes the bitmask
+ * bitmask test (meta & ~D & 3) == 0 ("per direction" mode, below).
+ *
+ * Categories.  A forwarded first packet is classified twice, in on its
+ * ingress interface and out on its egress one, with the same header
+ * fields.  When the rules name at most 7 interfaces, direction and
+ * interface leave the input and become rte_acl categories instead: a
+ * slot per named interface plus one for every other interface, times
+ * in/out (at most 16, RTE_ACL_MAX_CATEGORIES), and an entry's
+ * category_mask is the (slot, direction) pairs its rule applies to.
+ * rte_acl returns the best entry of every category from one walk, so
+ * one classification answers both directions (rules_acl_eval_bulk_io()),
+ * and a rule on a set of interfaces is one entry, not one per run of
+ * interfaces.  With more named interfaces the meta bits and the iface
+ * field decide as above, one category.  `flags F/M` becomes the bitmask
  * test (flags & M) == F on entries for proto 6; for a rule on any protocol
  * a second entry matches every non-TCP packet through META_NOTTCP, which is
  * how pf's "flags only constrain TCP" is kept.  An address set (negated:
@@ -80,9 +93,17 @@ RTE_ACL_RULE_DEF(acl_rule, F_MAX);
 /* IPv6 classes fit in 2 bytes up to this many per map. */
 #define CLS_NARROW_MAX 65536u
 
+/* Interface slots: interfaces that rules name, and one for all others. */
+struct acl_slots {
+	unsigned int ncat;		/* categories: 1 (per direction) or 4..16 */
+	uint8_t other;			/* the slot of interfaces no rule names */
+	uint8_t slot[RULES_MAX_IFACES];	/* an interface index's slot */
+};
+
 struct rules_acl {
 	struct rte_acl_ctx *ctx[2];	/* [0] IPv4, [1] IPv6; NULL: no entries */
 	unsigned int entries[2];
+	struct acl_slots sl;
 	enum rte_acl_classify_alg alg;	/* of both contexts; DEFAULT: none built */
 	struct cls6 cls[2];		/* IPv6 source and destination classes */
 	bool narrow;			/* IPv6 classes are 2 bytes (struct acl_in6n) */
@@ -136,13 +157,13 @@ rules_acl_alg(const struct rules_acl *acl)
  * 4-byte group with the other address.
  */
 static void
-acl_config(bool narrow, struct rte_acl_config *cfg)
+acl_config(bool narrow, unsigned int ncat, struct rte_acl_config *cfg)
 {
 	uint8_t asz = narrow ? 2 : 4;
 	uint32_t off = 1 + 2u * asz, in = narrow ? 2 : 3;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->num_categories = 1;
+	cfg->num_categories = ncat;
 	cfg->defs[F_PROTO] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, F_PROTO,
 							 0, 0 };
 	cfg->defs[F_SRC] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, asz, F_SRC, 1,
@@ -426,6 +447,40 @@ struct pair {
 };
 
 /*
+ * The interface slots of rs: one per interface a rule names, in index
+ * order, and one more for the rest; categories when they fit (the DOC
+ * above), else one category.  rules_acl_check() and rules_acl_build()
+ * decide alike, so that they count the same entries.
+ */
+static void
+acl_slots_make(const struct dpf_ruleset *rs, bool per_dir, struct acl_slots *sl)
+{
+	uint64_t named = 0;
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < rs->n; i++)
+		named |= rs->rules[i].ifaces;
+	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
+		if (named >> i & 1)
+			k++;
+	sl->ncat = 1;
+	sl->other = 0;
+	memset(sl->slot, 0, sizeof(sl->slot));
+	if (per_dir || 2 * (k + 1) > RTE_ACL_MAX_CATEGORIES)
+		return;
+	k = 0;
+	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
+		if (named >> i & 1)
+			sl->slot[i] = (uint8_t)k++;
+	sl->other = (uint8_t)k;
+	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
+		if (!(named >> i & 1))
+			sl->slot[i] = (uint8_t)k;
+	/* rte_acl takes 1 or a multiple of RTE_ACL_RESULTS_MULTIPLIER. */
+	sl->ncat = RTE_ALIGN_CEIL(2 * (k + 1), RTE_ACL_RESULTS_MULTIPLIER);
+}
+
+/*
  * Entries are collected first and the context created for exactly their
  * number: rte_acl_create() allocates max_rule_num * rule_size up front.
  * Without fill only the entries are counted (rules_acl_check()): the same
@@ -435,6 +490,7 @@ struct builder {
 	int six;
 	bool fill;
 	bool narrow;			/* 2-byte IPv6 classes */
+	const struct acl_slots *sl;
 	const struct cls6 *cls;		/* IPv6: the source and destination maps */
 	unsigned int entries, cap;
 	struct acl_rule *buf;
@@ -468,6 +524,7 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	struct range ifr[RULES_MAX_IFACES];
 	unsigned int n_pi = 0, n_if = 0, six = (unsigned int)b->six;
 	uint8_t dirmask = (uint8_t)(~r->dir & (META_IN | META_OUT));
+	uint32_t cats = 1;
 	uint64_t total;
 
 	if (r->n_proto == 0) {
@@ -481,7 +538,22 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	for (unsigned int i = 0; i < r->n_proto; i++)
 		pi[n_pi++] = (struct proto_item){ r->proto[i], 0xff,
 						  r->proto[i] == 6 && r->flagset != 0, 0, 0 };
-	if (r->ifaces == 0) {
+	if (b->sl->ncat > 1) {
+		/* Direction and interfaces as categories (the DOC above). */
+		cats = 0;
+		for (unsigned int sl = 0; sl <= b->sl->other; sl++) {
+			bool on = r->ifaces == 0;
+
+			for (unsigned int i = 0; !on && i < RULES_MAX_IFACES; i++)
+				on = (r->ifaces >> i & 1) && b->sl->slot[i] == sl;
+			if (on)
+				cats |= (uint32_t)(r->dir & (META_IN | META_OUT)) << (2 * sl);
+		}
+		if (cats == 0)
+			return 0;	/* no direction: matches nothing */
+		dirmask = 0;
+		ifr[n_if++] = (struct range){ 0, 65535 };
+	} else if (r->ifaces == 0) {
 		ifr[n_if++] = (struct range){ 0, 65535 };
 	} else {
 		for (unsigned int i = 0; i < RULES_MAX_IFACES; i++) {
@@ -534,7 +606,7 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 		struct acl_rule *e = &b->buf[b->entries++];
 
 		memset(e, 0, sizeof(*e));
-		e->data.category_mask = 1;
+		e->data.category_mask = cats;
 		e->data.priority = r->quick ? (int32_t)(RTE_ACL_MAX_PRIORITY - idx) :
 				   (int32_t)(idx + 1);
 		e->data.userdata = idx + 1;
@@ -648,7 +720,7 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, int *bad,
 	 size_t len)
 {
 	static atomic_uint seq;
-	struct builder b = { .six = six, .fill = true };
+	struct builder b = { .six = six, .fill = true, .sl = &acl->sl };
 	struct rte_acl_ctx *ctx = NULL;
 	struct rte_acl_config cfg;
 	char name[RTE_ACL_NAMESIZE];
@@ -694,7 +766,7 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, int *bad,
 			 rte_strerror(-brc));
 		goto out;
 	}
-	acl_config(six && b.narrow, &cfg);
+	acl_config(six && b.narrow, acl->sl.ncat, &cfg);
 	brc = rte_acl_build(ctx, &cfg);
 	if (brc == -ERANGE || brc == -ENOMEM) {
 		snprintf(err, len, "the IPv%c rules expand to %u classifier entries, too large to "
@@ -723,12 +795,14 @@ rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad,
 		size_t len)
 {
 	struct cls6 maps[2];
+	struct acl_slots sl;
 	int rc = 0;
 
+	acl_slots_make(rs, false, &sl);
 	cls6_init(&maps[0]);	/* freed below even if IPv4 fails first */
 	cls6_init(&maps[1]);
 	for (int six = 0; six < 2 && rc == 0; six++) {
-		struct builder b = { .six = six, .fill = false, .cls = maps };
+		struct builder b = { .six = six, .fill = false, .cls = maps, .sl = &sl };
 
 		if (six && cls_maps_make(rs, maps) < 0) {
 			*bad = -1;
@@ -745,7 +819,7 @@ rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad,
 }
 
 struct rules_acl *
-rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
+rules_acl_build_opt(const struct dpf_ruleset *rs, unsigned int flags, char *err, size_t len)
 {
 	struct rules_acl *acl = calloc(1, sizeof(*acl));
 	char msg[512];
@@ -755,6 +829,7 @@ rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
+	acl_slots_make(rs, flags & RULES_ACL_PER_DIR, &acl->sl);
 	if (build_af(acl, rs, 0, &bad, msg, sizeof(msg)) < 0 ||
 	    build_af(acl, rs, 1, &bad, msg, sizeof(msg)) < 0) {
 		if (bad >= 0)
@@ -765,6 +840,12 @@ rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
 		return NULL;
 	}
 	return acl;
+}
+
+struct rules_acl *
+rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len)
+{
+	return rules_acl_build_opt(rs, 0, err, len);
 }
 
 void
@@ -846,44 +927,82 @@ fill6n(const struct rules_acl *acl, struct acl_in6n *in, const struct rule_pkt *
 	in->iface = rte_cpu_to_be_16(p->iface);
 }
 
+/* p's category: its interface's slot and its direction (the DOC above). */
+static inline unsigned int
+pkt_cat(const struct acl_slots *sl, uint16_t iface, uint8_t dir)
+{
+	if (sl->ncat == 1)
+		return 0;
+	return 2u * (iface < RULES_MAX_IFACES ? sl->slot[iface] : sl->other) +
+	       (dir == RULE_DIR_OUT);
+}
+
+/*
+ * The classifier inputs of n packets of family six into in[], their
+ * pointers into data[].  The union holds either layout.
+ */
+union acl_inputs {
+	struct acl_in4 w[RULES_ACL_BULK_MAX];
+	struct acl_in6n n[RULES_ACL_BULK_MAX];
+};
+
+static void
+fill_bulk(const struct rules_acl *acl, int six, const struct rule_pkt *const pkts[],
+	  unsigned int n, union acl_inputs *in, const uint8_t *data[])
+{
+	if (!six) {
+		for (unsigned int i = 0; i < n; i++) {
+			fill4(&in->w[i], pkts[i]);
+			data[i] = (const uint8_t *)&in->w[i];
+		}
+	} else if (acl->narrow) {
+		for (unsigned int i = 0; i < n; i++) {
+			fill6n(acl, &in->n[i], pkts[i]);
+			data[i] = (const uint8_t *)&in->n[i];
+		}
+	} else {
+		for (unsigned int i = 0; i < n; i++) {
+			fill6w(acl, &in->w[i], pkts[i]);
+			data[i] = (const uint8_t *)&in->w[i];
+		}
+	}
+}
+
 int
 rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p)
 {
-	uint32_t res = 0;
+	uint32_t res[RTE_ACL_MAX_CATEGORIES] = { 0 };
 	const uint8_t *data;
+	union {
+		struct acl_in4 w;
+		struct acl_in6n n;
+	} in;
 	int six = p->af == 6;
 
 	if (acl->ctx[six] == NULL)
 		return -1;
 	if (six && acl->narrow) {
-		struct acl_in6n in;
-
-		fill6n(acl, &in, p);
-		data = (const uint8_t *)&in;
-		rte_acl_classify(acl->ctx[1], &data, &res, 1, 1);
+		fill6n(acl, &in.n, p);
+		data = (const uint8_t *)&in.n;
 	} else {
-		struct acl_in4 in;
-
 		if (six)
-			fill6w(acl, &in, p);
+			fill6w(acl, &in.w, p);
 		else
-			fill4(&in, p);
-		data = (const uint8_t *)&in;
-		rte_acl_classify(acl->ctx[six], &data, &res, 1, 1);
+			fill4(&in.w, p);
+		data = (const uint8_t *)&in.w;
 	}
-	return (int)res - 1;
+	rte_acl_classify(acl->ctx[six], &data, res, 1, acl->sl.ncat);
+	return (int)res[pkt_cat(&acl->sl, p->iface, p->dir)] - 1;
 }
 
 int
 rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_pkt *const pkts[],
 		    unsigned int n, int results[])
 {
-	union {
-		struct acl_in4 w[RULES_ACL_BULK_MAX];
-		struct acl_in6n n[RULES_ACL_BULK_MAX];
-	} in;
-	uint32_t res[RULES_ACL_BULK_MAX];
+	union acl_inputs in;
+	uint32_t res[RULES_ACL_BULK_MAX * RTE_ACL_MAX_CATEGORIES];
 	const uint8_t *data[RULES_ACL_BULK_MAX];
+	unsigned int nc = acl->sl.ncat;
 	int six = af == 6;
 
 	if (n > RULES_ACL_BULK_MAX || (af != 4 && af != 6))
@@ -893,24 +1012,68 @@ rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_p
 			results[i] = -1;
 		return 0;
 	}
-	if (!six) {
-		for (unsigned int i = 0; i < n; i++) {
-			fill4(&in.w[i], pkts[i]);
-			data[i] = (const uint8_t *)&in.w[i];
-		}
-	} else if (acl->narrow) {
-		for (unsigned int i = 0; i < n; i++) {
-			fill6n(acl, &in.n[i], pkts[i]);
-			data[i] = (const uint8_t *)&in.n[i];
-		}
-	} else {
-		for (unsigned int i = 0; i < n; i++) {
-			fill6w(acl, &in.w[i], pkts[i]);
-			data[i] = (const uint8_t *)&in.w[i];
-		}
-	}
-	rte_acl_classify(acl->ctx[six], data, res, n, 1);
+	fill_bulk(acl, six, pkts, n, &in, data);
+	rte_acl_classify(acl->ctx[six], data, res, n, nc);
 	for (unsigned int i = 0; i < n; i++)
-		results[i] = (int)res[i] - 1;
+		results[i] = (int)res[i * nc + pkt_cat(&acl->sl, pkts[i]->iface, pkts[i]->dir)] -
+			     1;
 	return 0;
+}
+
+int
+rules_acl_eval_bulk_io(const struct rules_acl *acl, uint8_t af,
+		       const struct rule_pkt *const pkts[], const int out_iface[], unsigned int n,
+		       int res_in[], int res_out[])
+{
+	struct rule_pkt po[RULES_ACL_BULK_MAX];
+	const struct rule_pkt *pp[RULES_ACL_BULK_MAX];
+	int ro[RULES_ACL_BULK_MAX];
+	uint8_t at[RULES_ACL_BULK_MAX];
+	unsigned int no = 0;
+
+	if (n > RULES_ACL_BULK_MAX || (af != 4 && af != 6))
+		return -1;
+	if (acl->sl.ncat > 1 && acl->ctx[af == 6] != NULL) {
+		/* One walk: both directions are categories of the same input. */
+		union acl_inputs in;
+		uint32_t res[RULES_ACL_BULK_MAX * RTE_ACL_MAX_CATEGORIES];
+		const uint8_t *data[RULES_ACL_BULK_MAX];
+		unsigned int nc = acl->sl.ncat;
+		int six = af == 6;
+
+		fill_bulk(acl, six, pkts, n, &in, data);
+		rte_acl_classify(acl->ctx[six], data, res, n, nc);
+		for (unsigned int i = 0; i < n; i++) {
+			const uint32_t *r = &res[i * nc];
+
+			res_in[i] = (int)r[pkt_cat(&acl->sl, pkts[i]->iface, RULE_DIR_IN)] - 1;
+			if (out_iface[i] >= 0)
+				res_out[i] = (int)r[pkt_cat(&acl->sl, (uint16_t)out_iface[i],
+							   RULE_DIR_OUT)] - 1;
+		}
+		return 0;
+	}
+	/* Per direction: the ingress packets, then the routed ones as egress. */
+	if (rules_acl_eval_bulk(acl, af, pkts, n, res_in) < 0)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		if (out_iface[i] < 0)
+			continue;
+		po[no] = *pkts[i];
+		po[no].dir = RULE_DIR_OUT;
+		po[no].iface = (uint16_t)out_iface[i];
+		pp[no] = &po[no];
+		at[no++] = (uint8_t)i;
+	}
+	if (no != 0)
+		rules_acl_eval_bulk(acl, af, pp, no, ro);
+	for (unsigned int k = 0; k < no; k++)
+		res_out[at[k]] = ro[k];
+	return 0;
+}
+
+unsigned int
+rules_acl_categories(const struct rules_acl *acl)
+{
+	return acl->sl.ncat;
 }

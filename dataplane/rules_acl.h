@@ -47,6 +47,16 @@ struct rules_acl;
 struct rules_acl *rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len);
 
 /*
+ * rules_acl_build() with flags: RULES_ACL_PER_DIR keeps direction and
+ * interface in the classifier's input (one category) even when the rules
+ * name few enough interfaces for categories (rules_acl.c); the tests
+ * compare both layouts.
+ */
+#define RULES_ACL_PER_DIR 0x1
+struct rules_acl *rules_acl_build_opt(const struct dpf_ruleset *rs, unsigned int flags,
+				      char *err, size_t len);
+
+/*
  * The classifier entries rules_acl_build() would make for rs, per family
  * (entries[0] IPv4, [1] IPv6), computed by the same code without rte_acl:
  * pure C, callable without EAL.  0, or -1 with err set and *bad the index
@@ -66,6 +76,22 @@ int rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p);
  */
 int rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af,
 			const struct rule_pkt *const pkts[], unsigned int n, int results[]);
+
+/*
+ * A burst of first packets in both directions: pkts[i] as received (dir
+ * RULE_DIR_IN, its ingress interface) into res_in[i] and, where
+ * out_iface[i] >= 0, the same packet out on that interface into
+ * res_out[i] (left alone where out_iface[i] < 0).  One rte_acl walk for
+ * both when the ruleset compiled to categories, two otherwise.  n <=
+ * RULES_ACL_BULK_MAX, all of family af; returns 0, or -1 if n or af is out
+ * of range.
+ */
+int rules_acl_eval_bulk_io(const struct rules_acl *acl, uint8_t af,
+			   const struct rule_pkt *const pkts[], const int out_iface[],
+			   unsigned int n, int res_in[], int res_out[]);
+
+/* rte_acl categories in use: 1 (per direction) or 4..16 (rules_acl.c). */
+unsigned int rules_acl_categories(const struct rules_acl *acl);
 
 /* rte_acl's classify method in use ("avx512x32", "avx2", ...; for the benchmark). */
 const char *rules_acl_alg(const struct rules_acl *acl);

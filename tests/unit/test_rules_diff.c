@@ -522,6 +522,9 @@ test_differential(void **state)
 	(void)state;
 	while (done < cases) {
 		struct dpf_ruleset rs = { 0 };
+		struct rules_acl *pd;
+		int res_pd[RULES_ACL_BULK_MAX], out_if[RULES_ACL_BULK_MAX];
+		int r_in[RULES_ACL_BULK_MAX], r_out[RULES_ACL_BULK_MAX];
 		struct dpf_rule rules[MAX_RULES];
 		unsigned int n = 1 + rn(rn(4) == 0 ? MAX_RULES : 12), bad;
 		struct rules_error err;
@@ -554,6 +557,15 @@ test_differential(void **state)
 			print_error("rules_acl_build: %s\n", msg);
 			fail();
 		}
+		/* The same rules with direction and interface in the input. */
+		pd = rules_acl_build_opt(&rs, RULES_ACL_PER_DIR, msg, sizeof(msg));
+		if (pd == NULL) {
+			print_error("rules_acl_build_opt(PER_DIR): %s\n", msg);
+			fail();
+		}
+		assert_int_equal(rules_acl_categories(pd), 1);
+		/* At most N_IFACES = 6 named: always categories (2 x 7 -> 16). */
+		assert_true(rules_acl_categories(rs.acl) >= 4);
 		collect(&e, &rs);
 		for (int round = 0; round < PKTS_PER_SET / RULES_ACL_BULK_MAX; round++) {
 			int res[RULES_ACL_BULK_MAX], af = round % 2 ? 6 : 4;
@@ -564,9 +576,11 @@ test_differential(void **state)
 				pp[i] = &pk[i];
 			}
 			assert_int_equal(rules_acl_eval_bulk(rs.acl, (uint8_t)af, pp, m, res), 0);
+			assert_int_equal(rules_acl_eval_bulk(pd, (uint8_t)af, pp, m, res_pd), 0);
 			for (unsigned int i = 0; i < m; i++) {
 				int ref = rules_eval_ref(&rs, &pk[i]);
 				int one = rules_acl_eval(rs.acl, &pk[i]);
+				int one_pd = rules_acl_eval(pd, &pk[i]);
 
 				if (ref != one) {
 					dump_case(&rs, &pk[i], ref, one, "single");
@@ -576,11 +590,52 @@ test_differential(void **state)
 					dump_case(&rs, &pk[i], ref, res[i], "bulk");
 					fail();
 				}
+				if (ref != one_pd || ref != res_pd[i]) {
+					dump_case(&rs, &pk[i], ref, ref != one_pd ? one_pd : res_pd[i],
+						  "per direction");
+					fail();
+				}
 				matched += ref >= 0;
 				done++;
 			}
+			/* Both directions at once: each packet in as drawn (made
+			 * RULE_DIR_IN), out on a random interface or not routed. */
+			for (unsigned int i = 0; i < m; i++) {
+				pk[i].dir = RULE_DIR_IN;
+				out_if[i] = rn(4) == 0 ? -1 :
+					    (int)(rn(8) == 0 ? rn(64) : rn(N_IFACES));
+				r_in[i] = r_out[i] = -7;
+			}
+			for (int v = 0; v < 2; v++) {
+				const struct rules_acl *a = v ? pd : rs.acl;
+
+				assert_int_equal(rules_acl_eval_bulk_io(a, (uint8_t)af, pp, out_if,
+									m, r_in, r_out), 0);
+				for (unsigned int i = 0; i < m; i++) {
+					struct rule_pkt po = pk[i];
+					int ref = rules_eval_ref(&rs, &pk[i]), refo;
+
+					if (ref != r_in[i]) {
+						dump_case(&rs, &pk[i], ref, r_in[i], v ? "io in, per direction" : "io in");
+						fail();
+					}
+					if (out_if[i] < 0) {
+						assert_int_equal(r_out[i], -7);
+						continue;
+					}
+					po.dir = RULE_DIR_OUT;
+					po.iface = (uint16_t)out_if[i];
+					refo = rules_eval_ref(&rs, &po);
+					if (refo != r_out[i]) {
+						dump_case(&rs, &po, refo, r_out[i], v ? "io out, per direction" : "io out");
+						fail();
+					}
+					r_out[i] = -7;
+				}
+			}
 		}
 		rules_acl_free(rs.acl);
+		rules_acl_free(pd);
 		for (unsigned int i = 0; i < n; i++)
 			rules_rule_clear(&rules[i]);
 		sets++;

@@ -40,12 +40,15 @@
  * (EAL -l with two lcores, the worker's first: `-l 1,0 --main-lcore 1`),
  * polling them as dpf's control core does, so that their cache lines move
  * between cores as in dpf.
+ * -w SECONDS: wait that long before the first pass, its pid on stderr, to
+ * attach a profiler to the worker (`perf record -t PID`).
  * A round's figure is its timed TSC cycles over its forwarded packets;
  * the table gives min/median/max over the rounds.  A frame that dpf did
  * not forward fails the run: a fast wrong path cannot report a number.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -507,6 +510,7 @@ main(int argc, char **argv)
 	struct dp_worker *w;
 	struct dp_wctx c;
 	bool shuffle = false, no_rules = false;
+	unsigned int pause_s = 0;
 	char err[256];
 	int ret, opt;
 
@@ -515,7 +519,7 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "6cCn:Np:r:R:s")) != -1) {
+	while ((opt = getopt(argc, argv, "6cCn:Np:r:R:sw:")) != -1) {
 		switch (opt) {
 		case 'C': consumer = true; break;
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -526,8 +530,9 @@ main(int argc, char **argv)
 		case 'r': rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'R': rules_path = optarg; break;
 		case 's': shuffle = true; break;
+		case 'w': pause_s = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default: die("usage: path_bench [EAL] -- [-n FLOWS] [-p PACKETS] [-r ROUNDS] "
-			     "[-R RULES.json] [-N] [-c] [-C] [-6] [-s]");
+			     "[-R RULES.json] [-N] [-c] [-C] [-6] [-s] [-w SECONDS]");
 		}
 	}
 	if (n_flows < BURST || n_flows > 64u * 65536 * 8 || rounds == 0 ||
@@ -602,6 +607,11 @@ main(int argc, char **argv)
 		if (lc >= RTE_MAX_LCORE || rte_eal_remote_launch(consume, NULL, lc) != 0)
 			die("-C needs a second lcore (EAL -l A,B)");
 		printf("# state events taken on lcore %u\n", lc);
+	}
+	if (pause_s > 0) {
+		/* For a profiler: attach to this thread (the worker) now. */
+		fprintf(stderr, "# first pass in %u s (pid %d)\n", pause_s, (int)getpid());
+		sleep(pause_s);
 	}
 	/* The first pass: every packet a new state. */
 	fwd = 0;
