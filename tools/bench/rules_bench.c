@@ -19,6 +19,13 @@
  * The last column is rte_acl's classify method (the widest the EAL allows).
  * Every acl answer is checked against the reference on the first 4096
  * packets, so a fast wrong classifier cannot report a number.
+ *
+ * Each size runs twice: with the rules' interface sets drawn from 8
+ * interfaces (ifs 8: direction and interface in rte_acl's input, one
+ * category) and from 4 (ifs 4: 2 x 5 slots, 12 categories; rules_acl.c).
+ * io64 is rules_acl_eval_bulk_io() on bursts of 64 packets, each in on its
+ * interface and out on the next one: cycles per packet for both
+ * directions, to compare with twice bulk64.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -54,6 +61,7 @@ rn(unsigned int n)
 
 static struct rule_prefix if_addrs[8][2];
 static struct rules_env_iface ifaces[8];
+static unsigned int n_ifs = 8;	/* interfaces the rules' sets are drawn from */
 static char names[8][8];
 static struct rules_env env;
 
@@ -105,10 +113,10 @@ make_rules(unsigned int n, int six, struct hit *hits)
 				       dirs == 0 ? " in" : dirs == 1 ? " out" : "",
 				       rn(10) == 0 ? " quick" : "");
 		h->dir = dirs == 1 ? RULE_DIR_OUT : RULE_DIR_IN;
-		h->iface = (uint16_t)rn(8);
+		h->iface = (uint16_t)rn(n_ifs);
 		if (rn(4) == 0)
 			at += (size_t)snprintf(text + at, sizeof(text) - at, " on { if%u if%u }",
-					       h->iface, (h->iface + 1) % 8);
+					       h->iface, (h->iface + 1) % n_ifs);
 		h->proto = pr < 5 ? 6 : pr < 8 ? 17 : 47;
 		rand_prefix(s, sizeof(s), six, &h->splen, h->src);
 		rand_prefix(d, sizeof(d), six, &h->dplen, h->dst);
@@ -258,6 +266,41 @@ bench_bulk(const struct rules_acl *acl, const struct rule_pkt *t, unsigned int n
 	return median_per_pkt(tc, nc, per);
 }
 
+/* In on its interface, out on the next one (mod 8). */
+static int
+io_out(const struct rule_pkt *p)
+{
+	return (p->iface + 1) % 8;
+}
+
+static double
+bench_io(const struct rules_acl *acl, const struct rule_pkt *t, unsigned int n, uint8_t af)
+{
+	const struct rule_pkt *pp[64];
+	int rin[64], rout[64], oif[64];
+	uint64_t tc[TRACE / CHUNK];
+	unsigned int nc = n / CHUNK, per = CHUNK / 64 * 64;
+	int acc = 0;
+
+	for (int pass = 0; pass < 2; pass++) {	/* the first one warms */
+		for (unsigned int c = 0; c < nc; c++) {
+			uint64_t c0 = rte_rdtsc_precise();
+
+			for (unsigned int i = c * CHUNK; i + 64 <= (c + 1) * CHUNK; i += 64) {
+				for (unsigned int k = 0; k < 64; k++) {
+					pp[k] = &t[i + k];
+					oif[k] = io_out(&t[i + k]);
+				}
+				rules_acl_eval_bulk_io(acl, af, pp, oif, 64, rin, rout);
+				acc += rin[0] + rout[0];
+			}
+			tc[c] = rte_rdtsc_precise() - c0;
+		}
+	}
+	sink = acc;
+	return median_per_pkt(tc, nc, per);
+}
+
 static double
 bench_linear(const struct dpf_ruleset *rs, const struct rule_pkt *t, unsigned int n)
 {
@@ -280,6 +323,7 @@ main(int argc, char **argv)
 			  "2048", "--log-level=lib.eal:error" };
 	int n_eal = 9;
 	struct rule_pkt *trace = malloc(TRACE * sizeof(*trace));
+	struct rule_pkt *trace_in = malloc(TRACE * sizeof(*trace_in));
 
 	for (int i = 1; i < argc && n_eal < 31; i++)
 		eal[n_eal++] = argv[i];
@@ -295,18 +339,22 @@ main(int argc, char **argv)
 	printf("# rules_bench: TSC %.2f GHz, trace %u packets (70%% built to hit a rule); "
 	       "rte_acl's default algorithm for this CPU and EAL args\n", rte_get_tsc_hz() / 1e9,
 	       TRACE);
-	printf("%-4s %6s %8s %9s %8s %8s %8s %8s %9s %7s %s\n", "af", "rules", "entries",
-	       "build_ms", "single", "bulk32", "bulk64", "bulk128", "linear", "cls_kB", "alg");
+	printf("%-4s %6s %3s %3s %8s %9s %8s %8s %8s %8s %8s %9s %7s %s\n", "af", "rules", "ifs",
+	       "cat", "entries", "build_ms", "single", "bulk32", "bulk64", "bulk128", "io64",
+	       "linear", "cls_kB", "alg");
 	for (int six = 0; six < 2; six++) {
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (size_t z = 0; z < 2 * sizeof(sizes) / sizeof(sizes[0]); z++) {
+			size_t s = z / 2;
 			unsigned int n = sizes[s];
 			struct hit *hits = calloc(n, sizeof(*hits));
-			struct dpf_ruleset *rs = make_rules(n, six, hits);
+			struct dpf_ruleset *rs;
 			struct rules_acl *acl;
 			char err[512];
 			uint64_t b0, b1;
 			unsigned int lin_n = n >= 10000 ? 2000 : n >= 1000 ? 8000 : TRACE;
 
+			n_ifs = z % 2 ? 4 : 8;
+			rs = make_rules(n, six, hits);
 			make_trace(trace, TRACE, six, hits, n);
 			b0 = rte_rdtsc_precise();
 			acl = rules_acl_build(rs, err, sizeof(err));
@@ -321,13 +369,42 @@ main(int argc, char **argv)
 					return 1;
 				}
 			}
-			printf("%-4s %6u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %9.1f %7zu %s\n",
-			       six ? "ipv6" : "ipv4", n, rules_acl_entries(acl, six ? 6 : 4),
+			/* io64's packets come in: every one as RULE_DIR_IN, checked
+			 * in and out against the reference. */
+			for (unsigned int i = 0; i < TRACE; i++) {
+				trace_in[i] = trace[i];
+				trace_in[i].dir = RULE_DIR_IN;
+			}
+			for (unsigned int i = 0; i < CHECK; i += 64) {
+				const struct rule_pkt *pp[64];
+				int rin[64], rout[64], oif[64];
+
+				for (unsigned int k = 0; k < 64; k++) {
+					pp[k] = &trace_in[i + k];
+					oif[k] = io_out(&trace_in[i + k]);
+				}
+				rules_acl_eval_bulk_io(acl, six ? 6 : 4, pp, oif, 64, rin, rout);
+				for (unsigned int k = 0; k < 64; k++) {
+					struct rule_pkt po = trace_in[i + k];
+
+					po.dir = RULE_DIR_OUT;
+					po.iface = (uint16_t)oif[k];
+					if (rin[k] != rules_eval_ref(rs, &trace_in[i + k]) ||
+					    rout[k] != rules_eval_ref(rs, &po)) {
+						fprintf(stderr, "MISMATCH (io) at packet %u\n", i + k);
+						return 1;
+					}
+				}
+			}
+			printf("%-4s %6u %3u %3u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f %7zu %s\n",
+			       six ? "ipv6" : "ipv4", n, n_ifs, rules_acl_categories(acl),
+			       rules_acl_entries(acl, six ? 6 : 4),
 			       (double)(b1 - b0) * 1e3 / rte_get_tsc_hz(),
 			       bench_single(acl, trace, TRACE),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 32),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 64),
 			       bench_bulk(acl, trace, TRACE, six ? 6 : 4, 128),
+			       bench_io(acl, trace_in, TRACE, six ? 6 : 4),
 			       bench_linear(rs, trace, lin_n), rules_acl_cls_memory(acl) >> 10,
 			       rules_acl_alg(acl));
 			fflush(stdout);
@@ -337,9 +414,10 @@ main(int argc, char **argv)
 		}
 	}
 	printf("# cycles per classification (rte_rdtsc, median of %u-packet chunks); single = "
-	       "rules_acl_eval, bulkN = rules_acl_eval_bulk of N (128: a worker burst of 64, "
-	       "in and out), linear = rules_eval_ref (whole trace)\n", CHUNK);
+	       "rules_acl_eval, bulkN = rules_acl_eval_bulk of N, io64 = rules_acl_eval_bulk_io of 64 "
+	       "(in and out, per packet), linear = rules_eval_ref (whole trace)\n", CHUNK);
 	free(trace);
+	free(trace_in);
 	rte_eal_cleanup();
 	return 0;
 }
