@@ -51,6 +51,15 @@ struct dp_req_run {
 
 /* --- the state event hook ---------------------------------------------- */
 
+/* Slots of the event ring free for new events: its free count less what is staged. */
+static inline unsigned int
+sev_room(const struct dp_wctx *c)
+{
+	unsigned int room = rte_ring_free_count(c->w->sev);
+
+	return room > c->sev_n ? room - c->sev_n : 0;
+}
+
 void
 dp_state_events_flush(struct dp_wctx *c)
 {
@@ -83,9 +92,7 @@ dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 		return false;	/* not a live state: nothing to tell */
 	if (unlikely(c->sev_credit == 0)) {
 		/* The one read of the consumer's index, once per ring's worth. */
-		unsigned int room = rte_ring_free_count(c->w->sev);
-
-		c->sev_credit = room > c->sev_n ? room - c->sev_n : 0;
+		c->sev_credit = sev_room(c);
 		if (c->sev_credit == 0) {
 			c->st->sev_ring_full++;
 			return false;
@@ -295,8 +302,7 @@ dp_req_slice(struct dp_wctx *c)
 	 * lost, and the worker never waits.
 	 */
 	if (r->req.kind == DP_REQ_KILL) {
-		room = rte_ring_free_count(c->w->sev);
-		room = room > c->sev_n ? room - c->sev_n : 0;	/* staged, not yet on it */
+		room = sev_room(c);
 		limit = room > DP_SEV_RESERVE ? RTE_MIN(limit, room - DP_SEV_RESERVE) : 0;
 	}
 	end = RTE_MIN(r->pos + DP_REQ_SCAN_SLICE, t->total);
