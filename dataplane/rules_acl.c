@@ -30,16 +30,16 @@
  *
  * Categories.  A forwarded first packet is classified twice, in on its
  * ingress interface and out on its egress one, with the same header
- * fields.  When the rules name at most 7 interfaces, direction and
- * interface leave the input and become rte_acl categories instead: a
- * slot per named interface plus one for every other interface, times
- * in/out (at most 16, RTE_ACL_MAX_CATEGORIES), and an entry's
- * category_mask is the (slot, direction) pairs its rule applies to.
- * rte_acl returns the best entry of every category from one walk, so
- * one classification answers both directions (rules_acl_eval_bulk_io()),
- * and a rule on a set of interfaces is one entry, not one per run of
- * interfaces.  With more named interfaces the meta bits and the iface
- * field decide as above, one category.  `flags F/M` becomes the bitmask
+ * fields.  When the rules tell at most 8 classes of interfaces apart
+ * (interfaces that every rule's set holds alike share a slot; those no
+ * rule names are one class), direction and interface leave the input and
+ * become rte_acl categories instead: a slot per class, times in/out (at
+ * most 16, RTE_ACL_MAX_CATEGORIES), and an entry's category_mask is the
+ * (slot, direction) pairs its rule applies to.  rte_acl returns the best
+ * entry of every category from one walk, so one classification answers
+ * both directions (rules_acl_eval_bulk_io()), and a rule on a set of
+ * interfaces is one entry, not one per run of interfaces.  With more
+ * classes the meta bits and the iface field decide as above, one category.  `flags F/M` becomes the bitmask
  * test (flags & M) == F on entries for proto 6; for a rule on any protocol
  * a second entry matches every non-TCP packet through META_NOTTCP, which is
  * how pf's "flags only constrain TCP" is kept.  An address set (negated:
@@ -93,11 +93,17 @@ RTE_ACL_RULE_DEF(acl_rule, F_MAX);
 /* IPv6 classes fit in 2 bytes up to this many per map. */
 #define CLS_NARROW_MAX 65536u
 
-/* Interface slots: interfaces that rules name, and one for all others. */
+/*
+ * Interface slots: classes of interfaces that every rule names alike (each
+ * rule's interface set holds all of a class or none of it).
+ */
 struct acl_slots {
 	unsigned int ncat;		/* categories: 1 (per direction) or 4..16 */
-	uint8_t other;			/* the slot of interfaces no rule names */
+	unsigned int n;			/* slots */
+	uint8_t other;			/* the slot of indexes >= RULES_MAX_IFACES */
 	uint8_t slot[RULES_MAX_IFACES];	/* an interface index's slot */
+	uint8_t rep[RTE_ACL_MAX_CATEGORIES / 2];	/* a member of each slot;
+							 * RULES_MAX_IFACES: none named */
 };
 
 struct rules_acl {
@@ -447,37 +453,65 @@ struct pair {
 };
 
 /*
- * The interface slots of rs: one per interface a rule names, in index
- * order, and one more for the rest; categories when they fit (the DOC
- * above), else one category.  rules_acl_check() and rules_acl_build()
- * decide alike, so that they count the same entries.
+ * The interface slots of rs: the interfaces split into classes that no
+ * rule tells apart (partition refinement by each rule's interface set),
+ * plus indexes past the bitmap, which no rule names; categories when at
+ * most 8 classes (the DOC above), else one category.  So a ruleset that
+ * names many interfaces only through the same sets (groups, VLANs of one
+ * zone) still compiles to categories.  rules_acl_check() and
+ * rules_acl_build() decide alike, so that they count the same entries.
  */
 static void
 acl_slots_make(const struct dpf_ruleset *rs, bool per_dir, struct acl_slots *sl)
 {
-	uint64_t named = 0;
-	unsigned int k = 0;
+	/* Element RULES_MAX_IFACES stands for every index past the bitmap. */
+	uint8_t cls[RULES_MAX_IFACES + 1] = { 0 };
+	unsigned int n = 1, max = RTE_ACL_MAX_CATEGORIES / 2;
 
-	for (unsigned int i = 0; i < rs->n; i++)
-		named |= rs->rules[i].ifaces;
-	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
-		if (named >> i & 1)
-			k++;
 	sl->ncat = 1;
+	sl->n = 1;
 	sl->other = 0;
 	memset(sl->slot, 0, sizeof(sl->slot));
-	if (per_dir || 2 * (k + 1) > RTE_ACL_MAX_CATEGORIES)
+	if (per_dir)
 		return;
-	k = 0;
-	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
-		if (named >> i & 1)
-			sl->slot[i] = (uint8_t)k++;
-	sl->other = (uint8_t)k;
-	for (unsigned int i = 0; i < RULES_MAX_IFACES; i++)
-		if (!(named >> i & 1))
-			sl->slot[i] = (uint8_t)k;
+	for (unsigned int i = 0; i < rs->n && n <= max; i++) {
+		uint64_t m = rs->rules[i].ifaces;
+		int16_t split[RTE_ACL_MAX_CATEGORIES / 2 + 1];
+
+		if (m == 0)
+			continue;
+		/* A class with members both in and out of m: its members in m
+		 * move to a new class. */
+		for (unsigned int c = 0; c < n; c++)
+			split[c] = -1;
+		for (unsigned int k = 0; k < RULES_MAX_IFACES && n <= max; k++) {
+			uint8_t c = cls[k];
+
+			if (!(m >> k & 1))
+				continue;
+			if (split[c] < 0) {
+				bool mixed = false;
+
+				for (unsigned int j = 0; j <= RULES_MAX_IFACES && !mixed; j++)
+					mixed = cls[j] == c &&
+						(j == RULES_MAX_IFACES || !(m >> j & 1));
+				split[c] = mixed ? (int16_t)n++ : (int16_t)c;
+			}
+			if (n <= max)
+				cls[k] = (uint8_t)split[c];
+		}
+	}
+	if (n > max)
+		return;		/* too many classes: one category */
+	for (unsigned int c = 0; c < n; c++)
+		sl->rep[c] = RULES_MAX_IFACES;
+	for (unsigned int k = RULES_MAX_IFACES + 1; k-- > 0;)
+		sl->rep[cls[k]] = (uint8_t)k;	/* the lowest member */
+	memcpy(sl->slot, cls, RULES_MAX_IFACES);
+	sl->other = cls[RULES_MAX_IFACES];
+	sl->n = n;
 	/* rte_acl takes 1 or a multiple of RTE_ACL_RESULTS_MULTIPLIER. */
-	sl->ncat = RTE_ALIGN_CEIL(2 * (k + 1), RTE_ACL_RESULTS_MULTIPLIER);
+	sl->ncat = RTE_ALIGN_CEIL(2 * n, RTE_ACL_RESULTS_MULTIPLIER);
 }
 
 /*
@@ -541,11 +575,11 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	if (b->sl->ncat > 1) {
 		/* Direction and interfaces as categories (the DOC above). */
 		cats = 0;
-		for (unsigned int sl = 0; sl <= b->sl->other; sl++) {
-			bool on = r->ifaces == 0;
+		for (unsigned int sl = 0; sl < b->sl->n; sl++) {
+			/* A class is wholly in or out of every rule's set. */
+			unsigned int k = b->sl->rep[sl];
+			bool on = r->ifaces == 0 || (k < RULES_MAX_IFACES && (r->ifaces >> k & 1));
 
-			for (unsigned int i = 0; !on && i < RULES_MAX_IFACES; i++)
-				on = (r->ifaces >> i & 1) && b->sl->slot[i] == sl;
 			if (on)
 				cats |= (uint32_t)(r->dir & (META_IN | META_OUT)) << (2 * sl);
 		}

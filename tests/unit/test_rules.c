@@ -623,6 +623,91 @@ test_dir_iface(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * Interface classes (rules_acl.c acl_slots_make): rules that name many
+ * interfaces through few distinct sets still compile to rte_acl
+ * categories; more than 8 classes fall back to one category.  Every
+ * (interface, direction) is held to the reference, one direction at a
+ * time and both at once.
+ */
+static void
+ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned int want_cat)
+{
+	struct dpf_ruleset rs = { 0 };
+	struct dpf_rule rules[16];
+	struct rules_error err;
+	unsigned int bad_idx;
+	char msg[512];
+
+	assert_true(n < 16);
+	assert_int_equal(rules_parse_string("block all", &env, &rules[0], &err), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(rules_parse_string("pass proto udp no state", &env, &rules[i + 1],
+						    &err), 0);
+		rules[i + 1].ifaces = masks[i];
+		rules[i + 1].dir = dirs[i];
+	}
+	rs.rules = rules;
+	rs.n = n + 1;
+	assert_int_equal(rules_number(rules, rs.n, &bad_idx, &err), 0);
+	rs.acl = rules_acl_build(&rs, msg, sizeof(msg));
+	assert_non_null(rs.acl);
+	assert_int_equal(rules_acl_categories(rs.acl), want_cat);
+	for (unsigned int dir = IN; dir <= OUT; dir++) {
+		for (unsigned int i = 0; i < 70; i++) {
+			struct rule_pkt p = pkt((uint8_t)dir, (uint16_t)i, 17, "10.0.0.1", 1,
+						"10.0.0.2", 2, 0);
+
+			expect(&rs, &p, rules_eval_ref(&rs, &p), "interface classes");
+		}
+	}
+	for (unsigned int i = 0; i < 70; i++) {
+		struct rule_pkt p = pkt(IN, (uint16_t)i, 17, "10.0.0.1", 1, "10.0.0.2", 2, 0);
+		const struct rule_pkt *pp[1] = { &p };
+
+		for (int o = -1; o < 70; o++) {
+			struct rule_pkt q = p;
+			int rin = -7, rout = -7;
+
+			assert_int_equal(rules_acl_eval_bulk_io(rs.acl, 4, pp, &o, 1, &rin, &rout),
+					 0);
+			assert_int_equal(rin, rules_eval_ref(&rs, &p));
+			if (o < 0) {
+				assert_int_equal(rout, -7);
+				continue;
+			}
+			q.dir = OUT;
+			q.iface = (uint16_t)o;
+			assert_int_equal(rout, rules_eval_ref(&rs, &q));
+		}
+	}
+	rules_acl_free(rs.acl);
+	for (unsigned int i = 0; i < rs.n; i++)
+		rules_rule_clear(&rules[i]);
+}
+
+static void
+test_iface_classes(void **state)
+{
+	/* Two groups of ten, one interface, the rest: 4 classes, 8 categories. */
+	const uint64_t groups[] = { 0x3ffull, 0x3ffull << 10, 1ull << 30, 0x3ffull };
+	const uint8_t gdirs[] = { IN, OUT, RULE_DIR_BOTH, OUT };
+	/* Nine interfaces told apart: 10 classes, one category. */
+	const uint64_t nine[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
+	const uint8_t ndirs[] = { IN, OUT, IN, OUT, IN, OUT, IN, OUT, RULE_DIR_BOTH };
+	/* Seven apart, one of them the last index: 8 classes, 16 categories. */
+	const uint64_t seven[] = { 1, 2, 4, 8, 16, 32, 1ull << 63 };
+	/* Overlapping sets {0-3}, {1-4}, {0}, {2}: classes {0}, {1,3}, {2}, {4}
+	 * and the rest, 5: 12 categories. */
+	const uint64_t over[] = { 0x0f, 0x1e, 0x01, 0x04 };
+
+	(void)state;
+	ifaces_case(groups, gdirs, 4, 8);
+	ifaces_case(nine, ndirs, 9, 1);
+	ifaces_case(seven, ndirs, 7, 16);
+	ifaces_case(over, gdirs, 4, 12);
+}
+
 static void
 test_addresses(void **state)
 {
@@ -1035,6 +1120,7 @@ main(void)
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_dir_iface),
+		cmocka_unit_test(test_iface_classes),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_bulk_mixed),
