@@ -248,6 +248,15 @@ dp_nh_routed(const struct dp_nh *nh)
 	return nh->kind == DP_NH_CONNECTED || nh->kind == DP_NH_GATEWAY;
 }
 
+/* dp_rules_bulk()'s packets of one family: the classifier's view, egress, results. */
+struct dp_rules_fam {
+	const struct rule_pkt *p[DP_BURST_MAX];
+	int oif[DP_BURST_MAX];		/* egress interface, -1: not routed */
+	int r[DP_BURST_MAX], o[DP_BURST_MAX];	/* in, out results */
+	uint8_t at[DP_BURST_MAX];	/* index in the burst */
+	unsigned int n;
+};
+
 /*
  * The first packets of a burst (idx[0..n), indexes into flow[]/pkts[]/nh[])
  * classified in on their ingress interface and, if routed, out on their
@@ -262,65 +271,45 @@ dp_rules_bulk(struct dp_wctx *c, struct rte_mbuf **pkts, const struct dp_flow *f
 	      const uint32_t *nh, const uint8_t *idx, unsigned int n, int *res_in, int *res_out)
 {
 	struct rule_pkt rp[DP_BURST_MAX];
-	const struct rule_pkt *p4[DP_BURST_MAX], *p6[DP_BURST_MAX];
-	int r4[DP_BURST_MAX], r6[DP_BURST_MAX], o4[DP_BURST_MAX], o6[DP_BURST_MAX];
-	int oi4[DP_BURST_MAX], oi6[DP_BURST_MAX];
-	uint8_t i4[DP_BURST_MAX], i6[DP_BURST_MAX];
-	unsigned int k, n4 = 0, n6 = 0;
+	struct dp_rules_fam fam[2];	/* [0] IPv4, [1] IPv6 */
+	unsigned int k;
 
 	RTE_BUILD_BUG_ON(DP_BURST_MAX > RULES_ACL_BULK_MAX);
+	fam[0].n = fam[1].n = 0;
 	for (k = 0; k < n; k++) {
 		unsigned int i = idx[k];
 		const struct dp_nh *h = &c->fib->nh[nh[i]];
-		int oif = dp_nh_routed(h) ? (int)h->iface : -1;
+		unsigned int six = flow[i].af != 4, j = fam[six].n++;
 
 		dp_rule_pkt(&flow[i], PF_IN, dp_meta(pkts[i])->iface, &rp[k]);
-		if (flow[i].af == 4) {
-			p4[n4] = &rp[k];
-			oi4[n4] = oif;
-			i4[n4++] = (uint8_t)i;
+		fam[six].p[j] = &rp[k];
+		fam[six].oif[j] = dp_nh_routed(h) ? (int)h->iface : -1;
+		fam[six].at[j] = (uint8_t)i;
+	}
+	for (unsigned int six = 0; six < 2; six++) {
+		struct dp_rules_fam *fm = &fam[six];
+
+		if (fm->n == 0)
+			continue;
+		if (c->rules->acl != NULL) {
+			rules_acl_eval_bulk_io(c->rules->acl, six ? 6 : 4, fm->p, fm->oif, fm->n,
+					       fm->r, fm->o);
 		} else {
-			p6[n6] = &rp[k];
-			oi6[n6] = oif;
-			i6[n6++] = (uint8_t)i;
-		}
-	}
-	if (c->rules->acl != NULL) {
-		if (n4 != 0)
-			rules_acl_eval_bulk_io(c->rules->acl, 4, p4, oi4, n4, r4, o4);
-		if (n6 != 0)
-			rules_acl_eval_bulk_io(c->rules->acl, 6, p6, oi6, n6, r6, o6);
-	} else {
-		for (k = 0; k < n4; k++) {
-			r4[k] = rules_eval_ref(c->rules->rs, p4[k]);
-			if (oi4[k] >= 0) {
-				struct rule_pkt po = *p4[k];
+			for (k = 0; k < fm->n; k++) {
+				struct rule_pkt po = *fm->p[k];
 
+				fm->r[k] = rules_eval_ref(c->rules->rs, fm->p[k]);
 				po.dir = PF_OUT;
-				po.iface = (uint16_t)oi4[k];
-				o4[k] = rules_eval_ref(c->rules->rs, &po);
+				po.iface = (uint16_t)fm->oif[k];
+				if (fm->oif[k] >= 0)
+					fm->o[k] = rules_eval_ref(c->rules->rs, &po);
 			}
 		}
-		for (k = 0; k < n6; k++) {
-			r6[k] = rules_eval_ref(c->rules->rs, p6[k]);
-			if (oi6[k] >= 0) {
-				struct rule_pkt po = *p6[k];
-
-				po.dir = PF_OUT;
-				po.iface = (uint16_t)oi6[k];
-				o6[k] = rules_eval_ref(c->rules->rs, &po);
-			}
+		for (k = 0; k < fm->n; k++) {
+			res_in[fm->at[k]] = fm->r[k];
+			if (fm->oif[k] >= 0)
+				res_out[fm->at[k]] = fm->o[k];
 		}
-	}
-	for (k = 0; k < n4; k++) {
-		res_in[i4[k]] = r4[k];
-		if (oi4[k] >= 0)
-			res_out[i4[k]] = o4[k];
-	}
-	for (k = 0; k < n6; k++) {
-		res_in[i6[k]] = r6[k];
-		if (oi6[k] >= 0)
-			res_out[i6[k]] = o6[k];
 	}
 }
 

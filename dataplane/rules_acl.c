@@ -1029,13 +1029,26 @@ rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p)
 	return (int)res[pkt_cat(&acl->sl, p->iface, p->dir)] - 1;
 }
 
+/*
+ * n packets of family six classified in every category of acl (its
+ * context must exist): res[i * ncat + category].
+ */
+static void
+classify_all(const struct rules_acl *acl, int six, const struct rule_pkt *const pkts[],
+	     unsigned int n, uint32_t *res)
+{
+	union acl_inputs in;
+	const uint8_t *data[RULES_ACL_BULK_MAX];
+
+	fill_bulk(acl, six, pkts, n, &in, data);
+	rte_acl_classify(acl->ctx[six], data, res, n, acl->sl.ncat);
+}
+
 int
 rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_pkt *const pkts[],
 		    unsigned int n, int results[])
 {
-	union acl_inputs in;
 	uint32_t res[RULES_ACL_BULK_MAX * RTE_ACL_MAX_CATEGORIES];
-	const uint8_t *data[RULES_ACL_BULK_MAX];
 	unsigned int nc = acl->sl.ncat;
 	int six = af == 6;
 
@@ -1046,8 +1059,7 @@ rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_p
 			results[i] = -1;
 		return 0;
 	}
-	fill_bulk(acl, six, pkts, n, &in, data);
-	rte_acl_classify(acl->ctx[six], data, res, n, nc);
+	classify_all(acl, six, pkts, n, res);
 	for (unsigned int i = 0; i < n; i++)
 		results[i] = (int)res[i * nc + pkt_cat(&acl->sl, pkts[i]->iface, pkts[i]->dir)] -
 			     1;
@@ -1069,14 +1081,10 @@ rules_acl_eval_bulk_io(const struct rules_acl *acl, uint8_t af,
 		return -1;
 	if (acl->sl.ncat > 1 && acl->ctx[af == 6] != NULL) {
 		/* One walk: both directions are categories of the same input. */
-		union acl_inputs in;
 		uint32_t res[RULES_ACL_BULK_MAX * RTE_ACL_MAX_CATEGORIES];
-		const uint8_t *data[RULES_ACL_BULK_MAX];
 		unsigned int nc = acl->sl.ncat;
-		int six = af == 6;
 
-		fill_bulk(acl, six, pkts, n, &in, data);
-		rte_acl_classify(acl->ctx[six], data, res, n, nc);
+		classify_all(acl, af == 6, pkts, n, res);
 		for (unsigned int i = 0; i < n; i++) {
 			const uint32_t *r = &res[i * nc];
 
