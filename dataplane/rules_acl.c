@@ -38,8 +38,22 @@
  * (slot, direction) pairs its rule applies to.  rte_acl returns the best
  * entry of every category from one walk, so one classification answers
  * both directions (rules_acl_eval_bulk_io()), and a rule on a set of
- * interfaces is one entry, not one per run of interfaces.  With more
- * classes the meta bits and the iface field decide as above, one category.  `flags F/M` becomes the bitmask
+ * interfaces is one entry, not one per run of interfaces.
+ *
+ * Two interfaces.  With more classes, the input holds both the ingress
+ * (iface) and the egress interface (oface, a 4-byte group of its own:
+ * rte_acl walks whole groups), and the categories are the two directions:
+ * a rule's `in` entries test iface and have category 0, its `out` entries
+ * test oface and have category 1 (a rule on interfaces for both
+ * directions is both sets; a rule on any interface is one entry of both
+ * categories).  One walk, four bytes longer, answers both directions for
+ * any number of interfaces.  A single direction is classified with both
+ * fields its interface and read from its category.  The per-direction
+ * layout (direction in meta, the interface in iface, one category, a walk
+ * per direction) is what the first dpf compiled; the tests force it and
+ * the two-interface layout on every ruleset (rules_acl_build_opt()).
+ *
+ * `flags F/M` becomes the bitmask
  * test (flags & M) == F on entries for proto 6; for a rule on any protocol
  * a second entry matches every non-TCP packet through META_NOTTCP, which is
  * how pf's "flags only constrain TCP" is kept.  An address set (negated:
@@ -73,6 +87,7 @@ struct acl_in4 {
 	rte_be16_t sport, dport;
 	uint8_t flags, meta;
 	rte_be16_t iface;
+	rte_be32_t oface;	/* two-interface layout: the egress interface */
 	uint8_t pad[3];		/* rte_acl may load whole words */
 } __rte_packed;
 
@@ -83,10 +98,12 @@ struct acl_in6n {
 	rte_be16_t sport, dport;
 	uint8_t flags, meta;
 	rte_be16_t iface;
+	rte_be32_t oface;
 	uint8_t pad[3];
 } __rte_packed;
 
-enum { F_PROTO, F_SRC, F_DST, F_SPORT, F_DPORT, F_FLAGS, F_META, F_IFACE, F_MAX };
+/* F_OFACE: only in the two-interface layout (the DOC above). */
+enum { F_PROTO, F_SRC, F_DST, F_SPORT, F_DPORT, F_FLAGS, F_META, F_IFACE, F_OFACE, F_MAX };
 
 RTE_ACL_RULE_DEF(acl_rule, F_MAX);
 
@@ -99,6 +116,7 @@ RTE_ACL_RULE_DEF(acl_rule, F_MAX);
  */
 struct acl_slots {
 	unsigned int ncat;		/* categories: 1 (per direction) or 4..16 */
+	bool dual;			/* the two-interface layout: categories in, out */
 	unsigned int n;			/* slots */
 	uint8_t other;			/* the slot of indexes >= RULES_MAX_IFACES */
 	uint8_t slot[RULES_MAX_IFACES];	/* an interface index's slot */
@@ -163,13 +181,13 @@ rules_acl_alg(const struct rules_acl *acl)
  * 4-byte group with the other address.
  */
 static void
-acl_config(bool narrow, unsigned int ncat, struct rte_acl_config *cfg)
+acl_config(bool narrow, const struct acl_slots *sl, struct rte_acl_config *cfg)
 {
 	uint8_t asz = narrow ? 2 : 4;
 	uint32_t off = 1 + 2u * asz, in = narrow ? 2 : 3;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->num_categories = ncat;
+	cfg->num_categories = sl->ncat;
 	cfg->defs[F_PROTO] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, F_PROTO,
 							 0, 0 };
 	cfg->defs[F_SRC] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, asz, F_SRC, 1,
@@ -188,14 +206,21 @@ acl_config(bool narrow, unsigned int ncat, struct rte_acl_config *cfg)
 							in, off + 1 };
 	cfg->defs[F_IFACE] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, F_IFACE,
 							 in, off + 2 };
-	cfg->num_fields = F_MAX;
+	/* The egress interface, a group of its own (4 bytes: rte_acl walks
+	 * whole 4-byte groups): four more bytes to walk, only in the layout
+	 * that needs it. */
+	cfg->defs[F_OFACE] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 4, F_OFACE,
+							 in + 1, off + 4 };
+	cfg->num_fields = sl->dual ? F_MAX : F_OFACE;
 	cfg->max_size = RULES_ACL_MAX_MEMORY;
 }
 
 _Static_assert(offsetof(struct acl_in4, sport) == 9, "IPv4 ports follow the addresses");
-_Static_assert(offsetof(struct acl_in4, flags) == 13, "IPv4 flags word");
+_Static_assert(offsetof(struct acl_in4, flags) == 13 && offsetof(struct acl_in4, oface) == 17,
+	       "IPv4 flags word, then the egress interface's");
 _Static_assert(offsetof(struct acl_in6n, sport) == 5, "IPv6 ports follow the classes");
-_Static_assert(offsetof(struct acl_in6n, flags) == 9, "IPv6 flags word");
+_Static_assert(offsetof(struct acl_in6n, flags) == 9 && offsetof(struct acl_in6n, oface) == 13,
+	       "IPv6 flags word, then the egress interface's");
 
 /* --- address sets as ranges --- */
 
@@ -462,7 +487,7 @@ struct pair {
  * rules_acl_build() decide alike, so that they count the same entries.
  */
 static void
-acl_slots_make(const struct dpf_ruleset *rs, bool per_dir, struct acl_slots *sl)
+acl_slots_make(const struct dpf_ruleset *rs, unsigned int flags, struct acl_slots *sl)
 {
 	/* Element RULES_MAX_IFACES stands for every index past the bitmap. */
 	uint8_t cls[RULES_MAX_IFACES + 1] = { 0 };
@@ -471,9 +496,12 @@ acl_slots_make(const struct dpf_ruleset *rs, bool per_dir, struct acl_slots *sl)
 	sl->ncat = 1;
 	sl->n = 1;
 	sl->other = 0;
+	sl->dual = false;
 	memset(sl->slot, 0, sizeof(sl->slot));
-	if (per_dir)
+	if (flags & RULES_ACL_PER_DIR)
 		return;
+	if (flags & RULES_ACL_TWO_IFACES)
+		n = max + 1;	/* as if the classes were too many */
 	for (unsigned int i = 0; i < rs->n && n <= max; i++) {
 		uint64_t m = rs->rules[i].ifaces;
 		int16_t split[RTE_ACL_MAX_CATEGORIES / 2 + 1];
@@ -501,8 +529,13 @@ acl_slots_make(const struct dpf_ruleset *rs, bool per_dir, struct acl_slots *sl)
 				cls[k] = (uint8_t)split[c];
 		}
 	}
-	if (n > max)
-		return;		/* too many classes: one category */
+	if (n > max) {
+		/* Too many classes: the two-interface layout, whose
+		 * categories are the two directions. */
+		sl->dual = true;
+		sl->ncat = RTE_ACL_RESULTS_MULTIPLIER;
+		return;
+	}
 	for (unsigned int c = 0; c < n; c++)
 		sl->rep[c] = RULES_MAX_IFACES;
 	for (unsigned int k = RULES_MAX_IFACES + 1; k-- > 0;)
@@ -549,6 +582,12 @@ struct proto_item {
 	uint8_t meta_val, meta_mask;
 };
 
+/* A set of a rule's entries: their categories and interface field. */
+struct acl_side {
+	uint32_t cats;
+	unsigned int field;
+};
+
 static int
 emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	  const struct box_list *src, const struct box_list *dst, const struct pair *pairs,
@@ -556,7 +595,10 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 {
 	struct proto_item pi[RULE_MAX_PROTO + 1];
 	struct range ifr[RULES_MAX_IFACES];
-	unsigned int n_pi = 0, n_if = 0, six = (unsigned int)b->six;
+	/* Sides: the category and interface field of each set of entries
+	 * (two in the two-interface layout for a rule on interfaces). */
+	struct acl_side side[2] = { { 1, F_IFACE } };
+	unsigned int n_pi = 0, n_if = 0, n_side = 1, six = (unsigned int)b->six;
 	uint8_t dirmask = (uint8_t)(~r->dir & (META_IN | META_OUT));
 	uint32_t cats = 1;
 	uint64_t total;
@@ -572,7 +614,23 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	for (unsigned int i = 0; i < r->n_proto; i++)
 		pi[n_pi++] = (struct proto_item){ r->proto[i], 0xff,
 						  r->proto[i] == 6 && r->flagset != 0, 0, 0 };
-	if (b->sl->ncat > 1) {
+	if (b->sl->dual) {
+		/* Category 0 in, 1 out (META_IN, META_OUT are those bits); the
+		 * interface set on the ingress field for in, the egress for out. */
+		dirmask = 0;
+		n_side = 0;
+		if (r->ifaces == 0) {
+			side[n_side++] = (struct acl_side){ r->dir & (META_IN | META_OUT), F_IFACE };
+		} else {
+			if (r->dir & META_IN)
+				side[n_side++] = (struct acl_side){ META_IN, F_IFACE };
+			if (r->dir & META_OUT)
+				side[n_side++] = (struct acl_side){ META_OUT, F_OFACE };
+		}
+		if (n_side == 0 || side[0].cats == 0)
+			return 0;	/* no direction: matches nothing */
+	}
+	if (b->sl->ncat > 1 && !b->sl->dual) {
 		/* Direction and interfaces as categories (the DOC above). */
 		cats = 0;
 		for (unsigned int sl = 0; sl < b->sl->n; sl++) {
@@ -599,13 +657,13 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 				ifr[n_if++] = (struct range){ (uint16_t)i, (uint16_t)i };
 		}
 	}
-	total = (uint64_t)n_pi * src->n * dst->n * n_pairs * n_if;
+	total = (uint64_t)n_pi * src->n * dst->n * n_pairs * n_if * n_side;
 	if (total > RULES_ACL_MAX_PER_RULE) {
 		snprintf(err, len, "expands to %" PRIu64 " classifier entries for IPv%c (at "
 			 "most %u): %u protocols x %u source and %u destination address ranges x "
-			 "%u port pairs x %u interface runs; use a table or fewer list elements",
+			 "%u port pairs x %u interface runs%s; use a table or fewer list elements",
 			 total, six ? '6' : '4', RULES_ACL_MAX_PER_RULE, n_pi, src->n, dst->n,
-			 n_pairs, n_if);
+			 n_pairs, n_if, n_side > 1 ? " x 2 directions" : "");
 		return -E2BIG;
 	}
 	if (b->entries + total > RULES_ACL_MAX_TOTAL) {
@@ -636,11 +694,12 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 	for (unsigned int s = 0; s < src->n; s++)
 	for (unsigned int d = 0; d < dst->n; d++)
 	for (unsigned int p = 0; p < n_pairs; p++)
-	for (unsigned int f = 0; f < n_if; f++) {
+	for (unsigned int f = 0; f < n_if; f++)
+	for (unsigned int w = 0; w < n_side; w++) {
 		struct acl_rule *e = &b->buf[b->entries++];
 
 		memset(e, 0, sizeof(*e));
-		e->data.category_mask = cats;
+		e->data.category_mask = b->sl->dual ? side[w].cats : cats;
 		e->data.priority = r->quick ? (int32_t)(RTE_ACL_MAX_PRIORITY - idx) :
 				   (int32_t)(idx + 1);
 		e->data.userdata = idx + 1;
@@ -659,8 +718,17 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 		e->field[F_META].value.u8 = pi[a].meta_val;
 		e->field[F_META].mask_range.u8 = (uint8_t)(pi[a].meta_mask |
 									   dirmask);
-		e->field[F_IFACE].value.u16 = ifr[f].lo;
-		e->field[F_IFACE].mask_range.u16 = ifr[f].hi;
+		/* Both interface fields any, then the side's its runs. */
+		e->field[F_IFACE].mask_range.u16 = 65535;
+		e->field[F_OFACE].mask_range.u32 = UINT32_MAX;
+		if (side[w].field == F_OFACE) {
+			e->field[F_OFACE].value.u32 = ifr[f].lo;
+			e->field[F_OFACE].mask_range.u32 = ifr[f].hi == 65535 ? UINT32_MAX :
+							   ifr[f].hi;
+		} else {
+			e->field[F_IFACE].value.u16 = ifr[f].lo;
+			e->field[F_IFACE].mask_range.u16 = ifr[f].hi;
+		}
 	}
 	return 0;
 }
@@ -800,7 +868,7 @@ build_af(struct rules_acl *acl, const struct dpf_ruleset *rs, int six, int *bad,
 			 rte_strerror(-brc));
 		goto out;
 	}
-	acl_config(six && b.narrow, acl->sl.ncat, &cfg);
+	acl_config(six && b.narrow, &acl->sl, &cfg);
 	brc = rte_acl_build(ctx, &cfg);
 	if (brc == -ERANGE || brc == -ENOMEM) {
 		snprintf(err, len, "the IPv%c rules expand to %u classifier entries, too large to "
@@ -832,7 +900,7 @@ rules_acl_check(const struct dpf_ruleset *rs, unsigned int entries[2], int *bad,
 	struct acl_slots sl;
 	int rc = 0;
 
-	acl_slots_make(rs, false, &sl);
+	acl_slots_make(rs, 0, &sl);
 	cls6_init(&maps[0]);	/* freed below even if IPv4 fails first */
 	cls6_init(&maps[1]);
 	for (int six = 0; six < 2 && rc == 0; six++) {
@@ -863,7 +931,7 @@ rules_acl_build_opt(const struct dpf_ruleset *rs, unsigned int flags, char *err,
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
-	acl_slots_make(rs, flags & RULES_ACL_PER_DIR, &acl->sl);
+	acl_slots_make(rs, flags, &acl->sl);
 	if (build_af(acl, rs, 0, &bad, msg, sizeof(msg)) < 0 ||
 	    build_af(acl, rs, 1, &bad, msg, sizeof(msg)) < 0) {
 		if (bad >= 0)
@@ -930,6 +998,7 @@ fill4_with(struct acl_in4 *in, const struct rule_pkt *p, const void *src, const 
 	in->flags = p->tcp_flags;
 	in->meta = pkt_meta(p);
 	in->iface = rte_cpu_to_be_16(p->iface);
+	in->oface = rte_cpu_to_be_32(p->iface);
 }
 
 static inline void
@@ -959,6 +1028,7 @@ fill6n(const struct rules_acl *acl, struct acl_in6n *in, const struct rule_pkt *
 	in->flags = p->tcp_flags;
 	in->meta = pkt_meta(p);
 	in->iface = rte_cpu_to_be_16(p->iface);
+	in->oface = rte_cpu_to_be_32(p->iface);
 }
 
 /* p's category: its interface's slot and its direction (the DOC above). */
@@ -967,6 +1037,8 @@ pkt_cat(const struct acl_slots *sl, uint16_t iface, uint8_t dir)
 {
 	if (sl->ncat == 1)
 		return 0;
+	if (sl->dual)
+		return dir == RULE_DIR_OUT;
 	return 2u * (iface < RULES_MAX_IFACES ? sl->slot[iface] : sl->other) +
 	       (dir == RULE_DIR_OUT);
 }
@@ -1031,16 +1103,31 @@ rules_acl_eval(const struct rules_acl *acl, const struct rule_pkt *p)
 
 /*
  * n packets of family six classified in every category of acl (its
- * context must exist): res[i * ncat + category].
+ * context must exist): res[i * ncat + category].  oface (NULL: none), in
+ * the two-interface layout: packet i's egress interface where >= 0 (each
+ * packet's own interface is both otherwise; one direction is read).
  */
 static void
 classify_all(const struct rules_acl *acl, int six, const struct rule_pkt *const pkts[],
-	     unsigned int n, uint32_t *res)
+	     const int *oface, unsigned int n, uint32_t *res)
 {
 	union acl_inputs in;
 	const uint8_t *data[RULES_ACL_BULK_MAX];
 
 	fill_bulk(acl, six, pkts, n, &in, data);
+	if (oface != NULL && acl->sl.dual) {
+		for (unsigned int i = 0; i < n; i++) {
+			rte_be32_t o;
+
+			if (oface[i] < 0)
+				continue;
+			o = rte_cpu_to_be_32((uint32_t)oface[i]);
+			if (six && acl->narrow)
+				in.n[i].oface = o;
+			else
+				in.w[i].oface = o;
+		}
+	}
 	rte_acl_classify(acl->ctx[six], data, res, n, acl->sl.ncat);
 }
 
@@ -1059,7 +1146,7 @@ rules_acl_eval_bulk(const struct rules_acl *acl, uint8_t af, const struct rule_p
 			results[i] = -1;
 		return 0;
 	}
-	classify_all(acl, six, pkts, n, res);
+	classify_all(acl, six, pkts, NULL, n, res);
 	for (unsigned int i = 0; i < n; i++)
 		results[i] = (int)res[i * nc + pkt_cat(&acl->sl, pkts[i]->iface, pkts[i]->dir)] -
 			     1;
@@ -1084,7 +1171,7 @@ rules_acl_eval_bulk_io(const struct rules_acl *acl, uint8_t af,
 		uint32_t res[RULES_ACL_BULK_MAX * RTE_ACL_MAX_CATEGORIES];
 		unsigned int nc = acl->sl.ncat;
 
-		classify_all(acl, af == 6, pkts, n, res);
+		classify_all(acl, af == 6, pkts, out_iface, n, res);
 		for (unsigned int i = 0; i < n; i++) {
 			const uint32_t *r = &res[i * nc];
 
@@ -1118,4 +1205,10 @@ unsigned int
 rules_acl_categories(const struct rules_acl *acl)
 {
 	return acl->sl.ncat;
+}
+
+const char *
+rules_acl_layout(const struct rules_acl *acl)
+{
+	return acl->sl.dual ? "two-ifaces" : acl->sl.ncat > 1 ? "classes" : "per-dir";
 }

@@ -47,12 +47,16 @@ struct rules_acl;
 struct rules_acl *rules_acl_build(const struct dpf_ruleset *rs, char *err, size_t len);
 
 /*
- * rules_acl_build() with flags: RULES_ACL_PER_DIR keeps direction and
- * interface in the classifier's input (one category) even when the rules
- * name few enough interfaces for categories (rules_acl.c); the tests
- * compare both layouts.
+ * rules_acl_build() with flags, which force a layout (rules_acl.c) whatever
+ * the interface classes of the rules; the tests hold every layout to the
+ * reference.  RULES_ACL_PER_DIR: direction and interface in the
+ * classifier's input, one category, a walk per direction (the layout
+ * before categories).  RULES_ACL_TWO_IFACES: the ingress and the egress
+ * interface in the input, the directions as categories (the layout of
+ * rulesets with more than 8 classes of interfaces).
  */
 #define RULES_ACL_PER_DIR 0x1
+#define RULES_ACL_TWO_IFACES 0x2
 struct rules_acl *rules_acl_build_opt(const struct dpf_ruleset *rs, unsigned int flags,
 				      char *err, size_t len);
 
@@ -92,6 +96,8 @@ int rules_acl_eval_bulk_io(const struct rules_acl *acl, uint8_t af,
 
 /* rte_acl categories in use: 1 (per direction) or 4..16 (rules_acl.c). */
 unsigned int rules_acl_categories(const struct rules_acl *acl);
+/* The layout: "classes", "two-ifaces" or "per-dir" (rules_acl.c). */
+const char *rules_acl_layout(const struct rules_acl *acl);
 
 /* rte_acl's classify method in use ("avx512x32", "avx2", ...; for the benchmark). */
 const char *rules_acl_alg(const struct rules_acl *acl);

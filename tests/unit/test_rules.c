@@ -626,13 +626,18 @@ test_dir_iface(void **state)
 /*
  * Interface classes (rules_acl.c acl_slots_make): rules that name many
  * interfaces through few distinct sets still compile to rte_acl
- * categories; more than 8 classes fall back to one category.  Every
- * (interface, direction) is held to the reference, one direction at a
- * time and both at once.
+ * categories; more than 8 classes take the two-interface layout (the
+ * directions as categories).  Every (interface, direction) is held to the
+ * reference, one direction at a time and both at once, in the layout the
+ * build picks and in the two others forced.
  */
+static void ifaces_check(struct dpf_ruleset *rs);
+
 static void
-ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned int want_cat)
+ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned int want_cat,
+	    const char *want_layout)
 {
+	static const unsigned int forced[] = { RULES_ACL_PER_DIR, RULES_ACL_TWO_IFACES };
 	struct dpf_ruleset rs = { 0 };
 	struct dpf_rule rules[16];
 	struct rules_error err;
@@ -653,12 +658,31 @@ ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned
 	rs.acl = rules_acl_build(&rs, msg, sizeof(msg));
 	assert_non_null(rs.acl);
 	assert_int_equal(rules_acl_categories(rs.acl), want_cat);
+	assert_string_equal(rules_acl_layout(rs.acl), want_layout);
+	ifaces_check(&rs);
+	rules_acl_free(rs.acl);
+	for (unsigned int f = 0; f < 2; f++) {
+		rs.acl = rules_acl_build_opt(&rs, forced[f], msg, sizeof(msg));
+		assert_non_null(rs.acl);
+		assert_string_equal(rules_acl_layout(rs.acl), f ? "two-ifaces" : "per-dir");
+		ifaces_check(&rs);
+		rules_acl_free(rs.acl);
+	}
+	for (unsigned int i = 0; i < rs.n; i++)
+		rules_rule_clear(&rules[i]);
+}
+
+static void
+ifaces_check(struct dpf_ruleset *rs_)
+{
+	struct dpf_ruleset rs = *rs_;
+
 	for (unsigned int dir = IN; dir <= OUT; dir++) {
 		for (unsigned int i = 0; i < 70; i++) {
 			struct rule_pkt p = pkt((uint8_t)dir, (uint16_t)i, 17, "10.0.0.1", 1,
 						"10.0.0.2", 2, 0);
 
-			expect(&rs, &p, rules_eval_ref(&rs, &p), "interface classes");
+			expect(&rs, &p, rules_eval_ref(&rs, &p), rules_acl_layout(rs.acl));
 		}
 	}
 	for (unsigned int i = 0; i < 70; i++) {
@@ -681,9 +705,6 @@ ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned
 			assert_int_equal(rout, rules_eval_ref(&rs, &q));
 		}
 	}
-	rules_acl_free(rs.acl);
-	for (unsigned int i = 0; i < rs.n; i++)
-		rules_rule_clear(&rules[i]);
 }
 
 static void
@@ -692,7 +713,7 @@ test_iface_classes(void **state)
 	/* Two groups of ten, one interface, the rest: 4 classes, 8 categories. */
 	const uint64_t groups[] = { 0x3ffull, 0x3ffull << 10, 1ull << 30, 0x3ffull };
 	const uint8_t gdirs[] = { IN, OUT, RULE_DIR_BOTH, OUT };
-	/* Nine interfaces told apart: 10 classes, one category. */
+	/* Nine interfaces told apart: 10 classes, two interfaces in the input. */
 	const uint64_t nine[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
 	const uint8_t ndirs[] = { IN, OUT, IN, OUT, IN, OUT, IN, OUT, RULE_DIR_BOTH };
 	/* Seven apart, one of them the last index: 8 classes, 16 categories. */
@@ -702,10 +723,10 @@ test_iface_classes(void **state)
 	const uint64_t over[] = { 0x0f, 0x1e, 0x01, 0x04 };
 
 	(void)state;
-	ifaces_case(groups, gdirs, 4, 8);
-	ifaces_case(nine, ndirs, 9, 1);
-	ifaces_case(seven, ndirs, 7, 16);
-	ifaces_case(over, gdirs, 4, 12);
+	ifaces_case(groups, gdirs, 4, 8, "classes");
+	ifaces_case(nine, ndirs, 9, 4, "two-ifaces");
+	ifaces_case(seven, ndirs, 7, 16, "classes");
+	ifaces_case(over, gdirs, 4, 12, "classes");
 }
 
 static void

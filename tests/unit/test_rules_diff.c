@@ -522,7 +522,10 @@ test_differential(void **state)
 	(void)state;
 	while (done < cases) {
 		struct dpf_ruleset rs = { 0 };
-		struct rules_acl *pd;
+		/* The other layouts, forced: per direction, two interfaces. */
+		static const unsigned int forced[2] = { RULES_ACL_PER_DIR, RULES_ACL_TWO_IFACES };
+		static const char *const fname[2] = { "per direction", "two interfaces" };
+		struct rules_acl *pd[2];
 		int res_pd[RULES_ACL_BULK_MAX], out_if[RULES_ACL_BULK_MAX];
 		int r_in[RULES_ACL_BULK_MAX], r_out[RULES_ACL_BULK_MAX];
 		struct dpf_rule rules[MAX_RULES];
@@ -558,12 +561,15 @@ test_differential(void **state)
 			fail();
 		}
 		/* The same rules with direction and interface in the input. */
-		pd = rules_acl_build_opt(&rs, RULES_ACL_PER_DIR, msg, sizeof(msg));
-		if (pd == NULL) {
-			print_error("rules_acl_build_opt(PER_DIR): %s\n", msg);
-			fail();
+		for (int f = 0; f < 2; f++) {
+			pd[f] = rules_acl_build_opt(&rs, forced[f], msg, sizeof(msg));
+			if (pd[f] == NULL) {
+				print_error("rules_acl_build_opt(%s): %s\n", fname[f], msg);
+				fail();
+			}
 		}
-		assert_int_equal(rules_acl_categories(pd), 1);
+		assert_int_equal(rules_acl_categories(pd[0]), 1);
+		assert_string_equal(rules_acl_layout(pd[1]), "two-ifaces");
 		/* At most N_IFACES = 6 named: always categories (2 x 7 -> 16). */
 		assert_true(rules_acl_categories(rs.acl) >= 4);
 		collect(&e, &rs);
@@ -576,11 +582,9 @@ test_differential(void **state)
 				pp[i] = &pk[i];
 			}
 			assert_int_equal(rules_acl_eval_bulk(rs.acl, (uint8_t)af, pp, m, res), 0);
-			assert_int_equal(rules_acl_eval_bulk(pd, (uint8_t)af, pp, m, res_pd), 0);
 			for (unsigned int i = 0; i < m; i++) {
 				int ref = rules_eval_ref(&rs, &pk[i]);
 				int one = rules_acl_eval(rs.acl, &pk[i]);
-				int one_pd = rules_acl_eval(pd, &pk[i]);
 
 				if (ref != one) {
 					dump_case(&rs, &pk[i], ref, one, "single");
@@ -590,13 +594,22 @@ test_differential(void **state)
 					dump_case(&rs, &pk[i], ref, res[i], "bulk");
 					fail();
 				}
-				if (ref != one_pd || ref != res_pd[i]) {
-					dump_case(&rs, &pk[i], ref, ref != one_pd ? one_pd : res_pd[i],
-						  "per direction");
-					fail();
-				}
 				matched += ref >= 0;
 				done++;
+			}
+			for (int f = 0; f < 2; f++) {
+				assert_int_equal(rules_acl_eval_bulk(pd[f], (uint8_t)af, pp, m, res_pd),
+						 0);
+				for (unsigned int i = 0; i < m; i++) {
+					int ref = rules_eval_ref(&rs, &pk[i]);
+					int one_pd = rules_acl_eval(pd[f], &pk[i]);
+
+					if (ref != one_pd || ref != res_pd[i]) {
+						dump_case(&rs, &pk[i], ref,
+							  ref != one_pd ? one_pd : res_pd[i], fname[f]);
+						fail();
+					}
+				}
 			}
 			/* Both directions at once: each packet in as drawn (made
 			 * RULE_DIR_IN), out on a random interface or not routed. */
@@ -606,8 +619,12 @@ test_differential(void **state)
 					    (int)(rn(8) == 0 ? rn(64) : rn(N_IFACES));
 				r_in[i] = r_out[i] = -7;
 			}
-			for (int v = 0; v < 2; v++) {
-				const struct rules_acl *a = v ? pd : rs.acl;
+			for (int v = 0; v < 3; v++) {
+				const struct rules_acl *a = v ? pd[v - 1] : rs.acl;
+				const char *what_in = v ? (v == 1 ? "io in, per direction" :
+							   "io in, two interfaces") : "io in";
+				const char *what_out = v ? (v == 1 ? "io out, per direction" :
+							    "io out, two interfaces") : "io out";
 
 				assert_int_equal(rules_acl_eval_bulk_io(a, (uint8_t)af, pp, out_if,
 									m, r_in, r_out), 0);
@@ -616,7 +633,7 @@ test_differential(void **state)
 					int ref = rules_eval_ref(&rs, &pk[i]), refo;
 
 					if (ref != r_in[i]) {
-						dump_case(&rs, &pk[i], ref, r_in[i], v ? "io in, per direction" : "io in");
+						dump_case(&rs, &pk[i], ref, r_in[i], what_in);
 						fail();
 					}
 					if (out_if[i] < 0) {
@@ -627,7 +644,7 @@ test_differential(void **state)
 					po.iface = (uint16_t)out_if[i];
 					refo = rules_eval_ref(&rs, &po);
 					if (refo != r_out[i]) {
-						dump_case(&rs, &po, refo, r_out[i], v ? "io out, per direction" : "io out");
+						dump_case(&rs, &po, refo, r_out[i], what_out);
 						fail();
 					}
 					r_out[i] = -7;
@@ -635,7 +652,8 @@ test_differential(void **state)
 			}
 		}
 		rules_acl_free(rs.acl);
-		rules_acl_free(pd);
+		rules_acl_free(pd[0]);
+		rules_acl_free(pd[1]);
 		for (unsigned int i = 0; i < n; i++)
 			rules_rule_clear(&rules[i]);
 		sets++;

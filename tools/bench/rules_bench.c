@@ -20,10 +20,13 @@
  * Every acl answer is checked against the reference on the first 4096
  * packets, so a fast wrong classifier cannot report a number.
  *
- * Each size runs twice: with the rules' interface sets drawn from 8
- * interfaces (ifs 8: direction and interface in rte_acl's input, one
- * category) and from 4 (ifs 4: 2 x 5 slots, 12 categories; rules_acl.c).
- * io64 is rules_acl_eval_bulk_io() on bursts of 64 packets, each in on its
+ * Each size runs with the rules' interface sets drawn from 8 interfaces
+ * (ifs 8: more than 8 classes, the "two-ifaces" layout: both interfaces in
+ * rte_acl's input, the directions as categories), the same rules again in
+ * the "per-dir" layout (forced: direction and interface in the input, one
+ * category, a walk per direction), and from 4 interfaces (ifs 4: 5
+ * classes, the "classes" layout, 12 categories); rules_acl.c.  io64 is
+ * rules_acl_eval_bulk_io() on bursts of 64 packets, each in on its
  * interface and out on the next one: cycles per packet for both
  * directions, to compare with twice bulk64.
  */
@@ -339,9 +342,9 @@ main(int argc, char **argv)
 	printf("# rules_bench: TSC %.2f GHz, trace %u packets (70%% built to hit a rule); "
 	       "rte_acl's default algorithm for this CPU and EAL args\n", rte_get_tsc_hz() / 1e9,
 	       TRACE);
-	printf("%-4s %6s %3s %3s %8s %9s %8s %8s %8s %8s %8s %9s %7s %s\n", "af", "rules", "ifs",
-	       "cat", "entries", "build_ms", "single", "bulk32", "bulk64", "bulk128", "io64",
-	       "linear", "cls_kB", "alg");
+	printf("%-4s %6s %3s %-10s %3s %8s %9s %8s %8s %8s %8s %8s %9s %7s %s\n", "af", "rules",
+	       "ifs", "layout", "cat", "entries", "build_ms", "single", "bulk32", "bulk64",
+	       "bulk128", "io64", "linear", "cls_kB", "alg");
 	for (int six = 0; six < 2; six++) {
 		for (size_t z = 0; z < 2 * sizeof(sizes) / sizeof(sizes[0]); z++) {
 			size_t s = z / 2;
@@ -356,12 +359,14 @@ main(int argc, char **argv)
 			n_ifs = z % 2 ? 4 : 8;
 			rs = make_rules(n, six, hits);
 			make_trace(trace, TRACE, six, hits, n);
-			b0 = rte_rdtsc_precise();
-			acl = rules_acl_build(rs, err, sizeof(err));
-			b1 = rte_rdtsc_precise();
-			if (acl == NULL) {
-				fprintf(stderr, "build: %s\n", err);
-				return 1;
+			/* ifs 8: the layout the build picks, then per-dir forced. */
+			for (unsigned int lay = 0; lay < (n_ifs == 8 ? 2u : 1u); lay++) {
+				b0 = rte_rdtsc_precise();
+				acl = rules_acl_build_opt(rs, lay ? RULES_ACL_PER_DIR : 0, err, sizeof(err));
+				b1 = rte_rdtsc_precise();
+				if (acl == NULL) {
+					fprintf(stderr, "build: %s\n", err);
+					return 1;
 			}
 			for (unsigned int i = 0; i < CHECK; i++) {
 				if (rules_acl_eval(acl, &trace[i]) != rules_eval_ref(rs, &trace[i])) {
@@ -396,8 +401,9 @@ main(int argc, char **argv)
 					}
 				}
 			}
-			printf("%-4s %6u %3u %3u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f %7zu %s\n",
-			       six ? "ipv6" : "ipv4", n, n_ifs, rules_acl_categories(acl),
+			printf("%-4s %6u %3u %-10s %3u %8u %9.1f %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f %7zu "
+			       "%s\n", six ? "ipv6" : "ipv4", n, n_ifs, rules_acl_layout(acl),
+			       rules_acl_categories(acl),
 			       rules_acl_entries(acl, six ? 6 : 4),
 			       (double)(b1 - b0) * 1e3 / rte_get_tsc_hz(),
 			       bench_single(acl, trace, TRACE),
@@ -409,6 +415,7 @@ main(int argc, char **argv)
 			       rules_acl_alg(acl));
 			fflush(stdout);
 			rules_acl_free(acl);
+			}
 			rules_ruleset_free(rs);
 			free(hits);
 		}
