@@ -35,6 +35,7 @@
 #include "dataplane/filter.h"
 #include "dataplane/filter_cmd.h"
 #include "dataplane/pf_track.h"
+#include "dataplane/rules_acl.h"
 #include "dataplane/state.h"
 #include "proto/pftm.h"
 
@@ -330,6 +331,23 @@ cmd_show_states(struct ctl_out *out, int argc, char **argv, void *arg)
 	return ctl_stream(out, states_step, states_fini, k);
 }
 
+/*
+ * What the ruleset compiled to (rules_acl.h; docs/rules.md "Direction and
+ * interface"): the layout, rte_acl's categories and classify method, the
+ * entries per family and the IPv6 class tables' bytes.
+ */
+static json_t *
+classifier_json(const struct rules_acl *acl)
+{
+	if (acl == NULL)
+		return json_pack("{s:s}", "layout", "none");
+	return json_pack("{s:s, s:i, s:s, s:i, s:i, s:I}", "layout", rules_acl_layout(acl),
+			 "categories", (int)rules_acl_categories(acl), "method",
+			 rules_acl_alg(acl), "entries_ipv4", (int)rules_acl_entries(acl, 4),
+			 "entries_ipv6", (int)rules_acl_entries(acl, 6), "ipv6_class_bytes",
+			 (json_int_t)rules_acl_cls_memory(acl));
+}
+
 static int
 cmd_show_rules(struct ctl_out *out, int argc, char **argv, void *arg)
 {
@@ -388,10 +406,18 @@ cmd_show_rules(struct ctl_out *out, int argc, char **argv, void *arg)
 
 		json_object_set_new(o, "default", json_string(rules->default_pass ? "pass" : "block"));
 		json_object_set_new(o, "rules", arr);
+		json_object_set_new(o, "classifier", classifier_json(rules->acl));
 		ctl_json(out, o);
 	} else if (verbose) {
 		ctl_printf(out, "# no match: %s (options.default)\n",
 			   rules->default_pass ? "pass" : "block");
+		if (rules->acl != NULL)
+			ctl_printf(out, "# classifier: %s layout, %u categories, %s; %u IPv4 and "
+				   "%u IPv6 entries, IPv6 class tables %zu kB\n",
+				   rules_acl_layout(rules->acl), rules_acl_categories(rules->acl),
+				   rules_acl_alg(rules->acl), rules_acl_entries(rules->acl, 4),
+				   rules_acl_entries(rules->acl, 6),
+				   rules_acl_cls_memory(rules->acl) >> 10);
 	}
 	return 0;
 }

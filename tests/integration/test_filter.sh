@@ -139,6 +139,10 @@ check "state kill with a bad selector is refused" sh -c "! '$DPFCTL' -s '$SOCK' 
 
 check "show rules -v counts packets on the labelled rule" sh -c "'$DPFCTL' -s '$SOCK' show rules -v |
 	grep -A1 'label \"tcp-in\"' | grep -E 'Packets: [1-9]'"
+check "show rules -v names the classifier's layout (lan and wan: classes)" sh -c "'$DPFCTL' -s '$SOCK' show rules -v |
+	grep -E '^# classifier: classes layout, [0-9]+ categories, [a-z0-9]+; [1-9][0-9]* IPv4 and [0-9]+ IPv6 entries'"
+check "-j show rules has the classifier object" sh -c "'$DPFCTL' -s '$SOCK' -j show rules |
+	$PY -c 'import json,sys; c = json.load(sys.stdin)[\"classifier\"]; assert c[\"layout\"] == \"classes\" and c[\"categories\"] >= 4 and c[\"entries_ipv4\"] > 0, c'"
 check "show info has the State Table section" sh -c "'$DPFCTL' -s '$SOCK' show info | grep -E '^  (current entries|searches|inserts|removals) '"
 check "-j show states is a JSON array" sh -c "'$DPFCTL' -s '$SOCK' -j show states | $PY -c 'import json,sys; assert isinstance(json.load(sys.stdin), list)'"
 
