@@ -394,6 +394,27 @@ dp_parse_pkt(const struct dp_main *dp, unsigned int p, const struct rte_mbuf *m,
 }
 
 /*
+ * dp_rx_parse() without the receive counters of the port and of the
+ * interface, which the worker adds up per burst (worker.c): parsed into
+ * *pr, then either counted under the parser's reason (DP_PARSE_BAD) or
+ * given its meta.
+ */
+static inline int
+dp_rx_parse_uncounted(const struct dp_main *dp, struct dp_stats *st, unsigned int p,
+		      struct rte_mbuf *m, struct dp_parse *pr)
+{
+	int rc = dp_parse_pkt_h(dp, p, m, pr, dp->n_workers > 1);
+
+	if (unlikely(rc != DP_PARSE_OK)) {
+		if (rc == DP_PARSE_BAD && pr->err != 0 && pr->err < DP_PKT_ERR_SLOTS)
+			st->pkt_err[pr->err]++;
+		return rc;
+	}
+	dp_meta_fill(dp_meta(m), pr);
+	return rc;
+}
+
+/*
  * The first look at a frame from port p, the same on a worker and on the
  * control core: counted as received by p, parsed into *pr, and then either
  * counted under the parser's reason (DP_PARSE_BAD) and left for the caller
@@ -408,15 +429,11 @@ dp_rx_parse(const struct dp_main *dp, struct dp_stats *st, unsigned int p, struc
 
 	st->port[p].rx_pkts++;
 	st->port[p].rx_bytes += m->pkt_len;
-	rc = dp_parse_pkt_h(dp, p, m, pr, dp->n_workers > 1);
-	if (unlikely(rc != DP_PARSE_OK)) {
-		if (rc == DP_PARSE_BAD && pr->err != 0 && pr->err < DP_PKT_ERR_SLOTS)
-			st->pkt_err[pr->err]++;
-		return rc;
+	rc = dp_rx_parse_uncounted(dp, st, p, m, pr);
+	if (rc == DP_PARSE_OK) {
+		st->iface[pr->iface].rx_pkts++;
+		st->iface[pr->iface].rx_bytes += m->pkt_len;
 	}
-	dp_meta_fill(dp_meta(m), pr);
-	st->iface[pr->iface].rx_pkts++;
-	st->iface[pr->iface].rx_bytes += m->pkt_len;
 	return rc;
 }
 

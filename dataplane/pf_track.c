@@ -402,31 +402,11 @@ levels_new(struct pf_track *t)
 	t->peer[1].state = PF_PEER_NO_TRAFFIC;
 }
 
-/* Returns true when both peers are MULTIPLE after this packet. */
-static bool
-levels_track(struct pf_track *t, unsigned int dir)
-{
-	struct pf_peer *src = &t->peer[dir ? 1 : 0];
-	struct pf_peer *dst = &t->peer[dir ? 0 : 1];
-
-	if (src->state < PF_PEER_SINGLE)
-		src->state = PF_PEER_SINGLE;
-	if (dst->state == PF_PEER_SINGLE)
-		dst->state = PF_PEER_MULTIPLE;
-	return src->state == PF_PEER_MULTIPLE && dst->state == PF_PEER_MULTIPLE;
-}
-
 uint8_t
 pf_udp_new(struct pf_track *t)
 {
 	levels_new(t);
 	return PFTM_UDP_FIRST_PACKET;
-}
-
-void
-pf_udp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
-{
-	*timeout = levels_track(t, dir) ? PFTM_UDP_MULTIPLE : PFTM_UDP_SINGLE;
 }
 
 uint8_t
@@ -436,26 +416,11 @@ pf_other_new(struct pf_track *t)
 	return PFTM_OTHER_FIRST_PACKET;
 }
 
-void
-pf_other_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
-{
-	*timeout = levels_track(t, dir) ? PFTM_OTHER_MULTIPLE :
-		PFTM_OTHER_SINGLE;
-}
-
 uint8_t
 pf_icmp_new(struct pf_track *t)
 {
 	*t = (struct pf_track){ 0 };
 	return PFTM_ICMP_FIRST_PACKET;
-}
-
-void
-pf_icmp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
-{
-	(void)t;
-	(void)dir;
-	*timeout = PFTM_ICMP_ERROR_REPLY;
 }
 
 uint32_t

@@ -169,9 +169,35 @@ bool pf_tcp_quoted_ok(const struct pf_track *t, unsigned int dir,
  * expire time is always refreshed [OpenBSD pf.c pf_test_state].
  */
 uint8_t pf_udp_new(struct pf_track *t);
-void pf_udp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
 uint8_t pf_other_new(struct pf_track *t);
-void pf_other_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
+
+/* Returns true when both peers are MULTIPLE after this packet.  Inline,
+ * like the two below: they run for every packet of a state, and a call
+ * cost more than their work (path_bench, perf). */
+static inline bool
+pf_levels_track(struct pf_track *t, unsigned int dir)
+{
+	struct pf_peer *src = &t->peer[dir ? 1 : 0];
+	struct pf_peer *dst = &t->peer[dir ? 0 : 1];
+
+	if (src->state < PF_PEER_SINGLE)
+		src->state = PF_PEER_SINGLE;
+	if (dst->state == PF_PEER_SINGLE)
+		dst->state = PF_PEER_MULTIPLE;
+	return src->state == PF_PEER_MULTIPLE && dst->state == PF_PEER_MULTIPLE;
+}
+
+static inline void
+pf_udp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
+{
+	*timeout = pf_levels_track(t, dir) ? PFTM_UDP_MULTIPLE : PFTM_UDP_SINGLE;
+}
+
+static inline void
+pf_other_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
+{
+	*timeout = pf_levels_track(t, dir) ? PFTM_OTHER_MULTIPLE : PFTM_OTHER_SINGLE;
+}
 
 /*
  * ICMP query states keep no levels (both peers stay 0): icmp.first at
@@ -179,7 +205,14 @@ void pf_other_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
  * [OpenBSD pf.c pf_create_state, pf_test_state_icmp].
  */
 uint8_t pf_icmp_new(struct pf_track *t);
-void pf_icmp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout);
+
+static inline void
+pf_icmp_track(struct pf_track *t, unsigned int dir, uint8_t *timeout)
+{
+	(void)t;
+	(void)dir;
+	*timeout = PFTM_ICMP_ERROR_REPLY;
+}
 
 /*
  * Adaptive timeouts: `timeout_s` scaled by (end - states) / (end - start)
