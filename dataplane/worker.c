@@ -540,7 +540,7 @@ dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m, struct dp_rx_run
 		dp_punt(c, m, DP_PUNT_LOCAL);
 		return false;
 	}
-	owner = dp_owner(c->dp, pr.hash);
+	owner = c->dp->n_workers > 1 ? dp_owner(c->dp, pr.hash) : 0;
 	if (owner != c->w->id) {
 		dp_handoff(c, owner, m);
 		return false;
