@@ -24,6 +24,10 @@
 #            br0 datapath_type=netdev, fail_mode secure, ports p0/p1 type
 #            dpdk on the two vdevs (ofport 1, 2), flows
 #            in_port=1,actions=output:2 and in_port=2,actions=output:1;
+#   ovs-l3   the same bridge doing the stateless part of dpf's work: IPv4
+#            from port 1 to 198.19.0.0/16 gets dec_ttl (TTL, checksum) and
+#            both MACs rewritten, then output:2 (not in the default set;
+#            BENCH_PEERS_DUTS="... ovs-l3");
 #   ovs-ct   the same bridge, a stateful firewall: untracked IP goes
 #            through ct(table=1); in table 1 a new connection from port 1
 #            is committed (ct(commit)) and sent to port 2, established
@@ -112,7 +116,8 @@ for f in $FLOWS; do
 done
 NDUT=0
 for d in $DUTS; do
-	case "$d" in testpmd|dpf|ovs|ovs-ct) ;; *) die "BENCH_PEERS_DUTS: testpmd dpf ovs ovs-ct, not $d" ;; esac
+	case "$d" in testpmd|dpf|ovs|ovs-l3|ovs-ct) ;;
+	*) die "BENCH_PEERS_DUTS: testpmd dpf ovs ovs-l3 ovs-ct, not $d" ;; esac
 	NDUT=$((NDUT + 1))
 done
 NRUNS=$((ROUNDS * NDUT * $(echo "$FLOWS" | wc -w) * $(echo "$MODES" | wc -w)))
@@ -408,10 +413,17 @@ PYEOF
 	[ -n "$DUT_PID" ] || fail_run "$name" "dpf did not start" "$TMP/$name.log"
 }
 
-# ovs_flows DUT FILE: the OpenFlow table of DUT (ovs or ovs-ct).
+# ovs_flows DUT FILE: the OpenFlow table of DUT (ovs, ovs-l3 or ovs-ct).
 ovs_flows() {
 	if [ "$1" = ovs ]; then
 		printf '%s\n' "in_port=1,actions=output:2" "in_port=2,actions=output:1" >"$2"
+		return
+	fi
+	if [ "$1" = ovs-l3 ]; then
+		# dpf's forward stage without its filter: the route's next hop
+		# MAC (arp-gw.pcap's gateway) and the egress port's own MAC.
+		printf '%s\n' "priority=100,in_port=1,ip,nw_dst=198.19.0.0/16,actions=dec_ttl,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:02:fe,output:2" \
+			"priority=0,actions=drop" >"$2"
 		return
 	fi
 	cat >"$2" <<-'EOF'
@@ -477,7 +489,7 @@ run_one() {
 	case "$dut" in
 	testpmd) start_testpmd "$name" ;;
 	dpf) start_dpf "$name" "$mode" ;;
-	ovs|ovs-ct) start_ovs "$name" "$dut" ;;
+	ovs|ovs-l3|ovs-ct) start_ovs "$name" "$dut" ;;
 	esac || { stop_run "$name"; return; }
 	res=$TMP/$name.res
 	if ! sample "$dut" "$DUT_PID" "$res" "$OVS_CTL"; then
@@ -498,7 +510,8 @@ run_one() {
 		printf "  %-26s %6.2f Mpps, %6.1f cycles/pkt, CPU share %3.0f%% (other threads %3.0f%%, rest of CPU 1 %3.0f%%, steal %.2fs)%s\n",
 			n, $1 / $2 / 1e6, tsc * 1e6 * $3 / $1, 100 * $3 / $2, 100 * $4 / $2,
 			100 * ($5 - $3) / $2, $6, x }' "$res"
-	case "$dut" in testpmd) rules=0 ;; dpf) rules=1 ;; ovs) rules=2 ;; ovs-ct) rules=6 ;; esac
+	case "$dut" in testpmd) rules=0 ;; dpf) rules=1 ;; ovs) rules=2 ;; ovs-l3) rules=2 ;;
+	ovs-ct) rules=6 ;; esac
 	test=established
 	[ "$mode" = huge ] && test=established-huge
 	[ -n "$CSV" ] && bench_csv "$CSV" pcap "$test" "$dut" 64 "$NFLOWS" "$rules" "$r" \
@@ -522,6 +535,8 @@ summary() {
 		if ($4 > nr) nr = $4
 	}
 	END {
+		dname["ovs"] = "OVS"; dname["ovs-l3"] = "OVS L3 rewrite"
+		dname["ovs-ct"] = "OVS + conntrack"
 		nd = split(duts, d, " ")
 		for (i = 0; i < ns; i++) {
 			split(order[i], mf, SUBSEP)
@@ -538,7 +553,7 @@ summary() {
 				}
 				if (n == 0) { printf "| %s | %s | %s | 0 | - | - | - | - | - |\n", mf[1], mf[2], d[j]; continue }
 				printf "| %s | %s | %s | %d | %s | %s | %s | %s | %.0f%% |\n", mf[1] == "huge" ? "2 MB pages" : "4 KiB (--no-huge)",
-					mf[2], d[j] == "ovs-ct" ? "OVS + conntrack" : d[j] == "ovs" ? "OVS" : d[j], n,
+					mf[2], dname[d[j]] != "" ? dname[d[j]] : d[j], n,
 					rng(a, n, "%.2f"), rng(c, n, "%.0f"),
 					d[j] == "testpmd" ? "1" : rng(rt, m1, "%.2f"), d[j] == "dpf" ? "1" : rng(rd, m2, "%.2f"),
 					100 * lo(s, n)

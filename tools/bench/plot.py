@@ -44,9 +44,9 @@ STATE_TESTS = ("new", "new-cold", "syn", "nostate", "nostate-cold")
 # Colours per device under test, so that one device has one colour in
 # every chart.
 DUT_COLOURS = {"dpf": "tab:red", "testpmd": "tab:blue", "ovs": "tab:green",
-               "ovs-ct": "tab:olive", "pktgen": "tab:purple"}
-OTHER_COLOURS = ("tab:orange", "tab:brown", "tab:pink", "tab:gray", "tab:cyan")
-PEERS_ORDER = ("dpf", "testpmd", "ovs", "ovs-ct")
+               "ovs-l3": "tab:cyan", "ovs-ct": "tab:olive", "pktgen": "tab:purple"}
+OTHER_COLOURS = ("tab:orange", "tab:brown", "tab:pink", "tab:gray")
+PEERS_ORDER = ("dpf", "testpmd", "ovs", "ovs-l3", "ovs-ct")
 # Line style and marker per harness: the same device on two harnesses is
 # two lines of one colour.
 HARNESS_STYLE = {"pcap": ("-", "o"), "memif": ("--", "s"), "pktgen": (":", "^")}
