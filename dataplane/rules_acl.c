@@ -718,7 +718,8 @@ emit_rule(struct builder *b, const struct dpf_rule *r, unsigned int idx,
 		e->field[F_META].value.u8 = pi[a].meta_val;
 		e->field[F_META].mask_range.u8 = (uint8_t)(pi[a].meta_mask |
 									   dirmask);
-		/* Both interface fields any, then the side's its runs. */
+		/* Both interface fields match any interface, but the side's
+		 * field, which takes the run. */
 		e->field[F_IFACE].mask_range.u16 = 65535;
 		e->field[F_OFACE].mask_range.u32 = UINT32_MAX;
 		if (side[w].field == F_OFACE) {
