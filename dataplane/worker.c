@@ -594,8 +594,12 @@ dp_worker_poll(struct dp_wctx *c)
 		c->st->rx_pkts += n;
 		work += n;
 		for (i = 0; i < n; i++) {
-			if (i + 2 < n)
+			/* The headers, and the meta line the parse writes: a fresh
+			 * mbuf's third line is cold (its first two the PMD wrote). */
+			if (i + 2 < n) {
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+				rte_prefetch0_write(dp_meta(pkts[i + 2]));
+			}
 			bytes += pkts[i]->pkt_len;	/* before dp_input() may free it */
 			if (dp_input(c, p, pkts[i], &run)) {
 				frags |= dp_meta(pkts[i])->frag != 0;
