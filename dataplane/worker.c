@@ -598,7 +598,8 @@ dp_worker_poll(struct dp_wctx *c)
 			 * mbuf's third line is cold (its first two the PMD wrote). */
 			if (i + 2 < n) {
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-				rte_prefetch0_write(dp_meta(pkts[i + 2]));
+				/* (rte_prefetch0_write is experimental in 22.11) */
+				__builtin_prefetch(dp_meta(pkts[i + 2]), 1, 3);
 			}
 			bytes += pkts[i]->pkt_len;	/* before dp_input() may free it */
 			if (dp_input(c, p, pkts[i], &run)) {
