@@ -172,8 +172,8 @@ uint8_t pf_udp_new(struct pf_track *t);
 uint8_t pf_other_new(struct pf_track *t);
 
 /* Returns true when both peers are MULTIPLE after this packet.  Inline,
- * like the two below: they run for every packet of a state, and a call
- * cost more than their work (path_bench, perf). */
+ * as are the trackers below: they run for every packet of a state, and a
+ * call cost more than their work (path_bench, perf). */
 static inline bool
 pf_levels_track(struct pf_track *t, unsigned int dir)
 {

@@ -631,7 +631,7 @@ test_dir_iface(void **state)
  * reference, one direction at a time and both at once, in the layout the
  * build picks and in the two others forced.
  */
-static void ifaces_check(struct dpf_ruleset *rs);
+static void ifaces_check(const struct dpf_ruleset *rs);
 
 static void
 ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned int want_cat,
@@ -673,16 +673,14 @@ ifaces_case(const uint64_t *masks, const uint8_t *dirs, unsigned int n, unsigned
 }
 
 static void
-ifaces_check(struct dpf_ruleset *rs_)
+ifaces_check(const struct dpf_ruleset *rs)
 {
-	struct dpf_ruleset rs = *rs_;
-
 	for (unsigned int dir = IN; dir <= OUT; dir++) {
 		for (unsigned int i = 0; i < 70; i++) {
 			struct rule_pkt p = pkt((uint8_t)dir, (uint16_t)i, 17, "10.0.0.1", 1,
 						"10.0.0.2", 2, 0);
 
-			expect(&rs, &p, rules_eval_ref(&rs, &p), rules_acl_layout(rs.acl));
+			expect(rs, &p, rules_eval_ref(rs, &p), rules_acl_layout(rs->acl));
 		}
 	}
 	for (unsigned int i = 0; i < 70; i++) {
@@ -693,16 +691,16 @@ ifaces_check(struct dpf_ruleset *rs_)
 			struct rule_pkt q = p;
 			int rin = -7, rout = -7;
 
-			assert_int_equal(rules_acl_eval_bulk_io(rs.acl, 4, pp, &o, 1, &rin, &rout),
+			assert_int_equal(rules_acl_eval_bulk_io(rs->acl, 4, pp, &o, 1, &rin, &rout),
 					 0);
-			assert_int_equal(rin, rules_eval_ref(&rs, &p));
+			assert_int_equal(rin, rules_eval_ref(rs, &p));
 			if (o < 0) {
 				assert_int_equal(rout, -7);
 				continue;
 			}
 			q.dir = OUT;
 			q.iface = (uint16_t)o;
-			assert_int_equal(rout, rules_eval_ref(&rs, &q));
+			assert_int_equal(rout, rules_eval_ref(rs, &q));
 		}
 	}
 }
