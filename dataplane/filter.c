@@ -40,6 +40,7 @@
 #include "dataplane/dp.h"
 #include "dataplane/dp_log.h"
 #include "dataplane/dp_parse.h"
+#include "dataplane/dp_run.h"
 #include "dataplane/filter.h"
 #include "dataplane/filter_stage.h"
 #include "dataplane/filter_cmd.h"
@@ -390,38 +391,16 @@ dp_badopts(struct dp_wctx *c, struct rte_mbuf *m, int rule, uint8_t dir, uint16_
 
 /*
  * The rule counters of a burst's state hits, one run of the same rule at a
- * time: a burst of one flow (or of flows of one rule) writes the rule's
- * counters once, not once a packet.
+ * time (dp_run.h): a burst of one flow (or of flows of one rule) writes the
+ * rule's counters once, not once a packet.
  */
-struct dp_rule_run {
-	int ri;			/* -1: none pending */
-	uint32_t pkts;
-	uint64_t bytes;
-};
-
 static inline void
-dp_rule_run_flush(struct dp_wctx *c, struct dp_rule_run *run)
+dp_rule_run_sink(struct dp_wctx *c, int32_t ri, uint32_t pkts, uint64_t bytes)
 {
-	if (run->ri >= 0) {
-		struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[run->ri];
+	struct dp_rule_ctr *ctr = &dp_rule_ctr_row(c->rules, c->w->id)[ri];
 
-		ctr->pkts += run->pkts;
-		ctr->bytes += run->bytes;
-	}
-	run->ri = -1;
-	run->pkts = 0;
-	run->bytes = 0;
-}
-
-static inline void
-dp_rule_run_add(struct dp_wctx *c, struct dp_rule_run *run, int ri, uint32_t len)
-{
-	if (unlikely(ri != run->ri)) {
-		dp_rule_run_flush(c, run);
-		run->ri = ri;
-	}
-	run->pkts++;
-	run->bytes += len;
+	ctr->pkts += pkts;
+	ctr->bytes += bytes;
 }
 
 /*
@@ -431,7 +410,7 @@ dp_rule_run_add(struct dp_wctx *c, struct dp_rule_run *run, int ri, uint32_t len
  */
 static bool
 dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
-	     struct dp_state *st, unsigned int dir, struct dp_rule_run *run)
+	     struct dp_state *st, unsigned int dir, struct dp_ctr_run *run)
 {
 	int ri = dp_state_rule_idx(c, st);
 	const struct dpf_rule *r = ri >= 0 ? &c->rules->rs->rules[ri] : NULL;
@@ -496,7 +475,7 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 	dp_state_account(st, dir, m->pkt_len);
 	dp_state_event_update(c, st, levels);
 	if (r != NULL)
-		dp_rule_run_add(c, run, ri, m->pkt_len);
+		dp_ctr_run_add(c, run, ri, m->pkt_len, dp_rule_run_sink);
 	if (unlikely(st->flags & DP_STF_LOG))
 		dp_log(c, m, dir == 0 ? PF_IN : PF_OUT, dp_meta(m)->iface, PF_PASS, PFRES_MATCH,
 		       ri);
@@ -680,7 +659,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	int res_in[DP_BURST_MAX], res_out[DP_BURST_MAX];
 	uint8_t idx4[DP_BURST_MAX], idx6[DP_BURST_MAX], miss[DP_BURST_MAX];
 	unsigned int i, n4 = 0, n6 = 0, n_miss = 0, out = 0;
-	struct dp_rule_run run;
+	struct dp_ctr_run run = DP_CTR_RUN_INIT;
 	uint64_t inserts;
 
 	if (c->rules == NULL)
@@ -727,9 +706,6 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 	if (n_miss != 0)
 		dp_rules_bulk(c, pkts, flow, nh, miss, n_miss, res_in, res_out);
 	inserts = c->st->state_inserts;
-	run.ri = -1;
-	run.pkts = 0;
-	run.bytes = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_flow *f = &flow[i];
@@ -781,7 +757,7 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 			nh[out++] = nh[i];
 		}
 	}
-	dp_rule_run_flush(c, &run);
+	dp_ctr_run_flush(c, &run, dp_rule_run_sink);
 	return out;
 }
 

@@ -43,6 +43,7 @@
 #include "dataplane/defer_stage.h"
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
+#include "dataplane/dp_run.h"
 #include "dataplane/dp_tx.h"
 #include "dataplane/filter_stage.h"
 #include "dataplane/frag_stage.h"
@@ -482,38 +483,13 @@ dp_process(struct dp_wctx *c, struct rte_mbuf **pkts, unsigned int n, bool frags
 	dp_forward_burst(c, pkts, nh, n);
 }
 
-/*
- * The interfaces' receive counters of a burst, added up over each run of
- * packets of one interface (a port's burst is mostly one): the stats are
- * shared lines the control core reads, and an increment per packet was a
- * store per packet to them.
- */
-struct dp_rx_run {
-	uint16_t iface;
-	uint32_t pkts;
-	uint64_t bytes;
-};
-
-static void
-dp_rx_run_flush(struct dp_wctx *c, struct dp_rx_run *r)
-{
-	if (r->pkts == 0)
-		return;
-	c->st->iface[r->iface].rx_pkts += r->pkts;
-	c->st->iface[r->iface].rx_bytes += r->bytes;
-	r->pkts = 0;
-	r->bytes = 0;
-}
-
+/* The interfaces' receive counters of a burst, per run of one interface
+ * (dp_run.h; a port's burst is mostly one interface). */
 static inline void
-dp_rx_run_add(struct dp_wctx *c, struct dp_rx_run *r, uint16_t iface, uint32_t len)
+dp_rx_run_sink(struct dp_wctx *c, int32_t iface, uint32_t pkts, uint64_t bytes)
 {
-	if (unlikely(iface != r->iface)) {
-		dp_rx_run_flush(c, r);
-		r->iface = iface;
-	}
-	r->pkts++;
-	r->bytes += len;
+	c->st->iface[iface].rx_pkts += pkts;
+	c->st->iface[iface].rx_bytes += bytes;
 }
 
 /*
@@ -524,7 +500,7 @@ dp_rx_run_add(struct dp_wctx *c, struct dp_rx_run *r, uint16_t iface, uint32_t l
  * consumed.
  */
 static bool
-dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m, struct dp_rx_run *run)
+dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m, struct dp_ctr_run *run)
 {
 	struct dp_parse pr;
 	unsigned int owner;
@@ -534,7 +510,7 @@ dp_input(struct dp_wctx *c, unsigned int p, struct rte_mbuf *m, struct dp_rx_run
 		dp_drop(c, m, pr.drop);
 		return false;
 	}
-	dp_rx_run_add(c, run, pr.iface, m->pkt_len);
+	dp_ctr_run_add(c, run, pr.iface, m->pkt_len, dp_rx_run_sink);
 	if (pr.local) {
 		c->st->local_pkts++;
 		dp_punt(c, m, DP_PUNT_LOCAL);
@@ -580,7 +556,7 @@ dp_worker_poll(struct dp_wctx *c)
 	c->fib = atomic_load_explicit(&dp->fib, memory_order_acquire);
 	c->rules = atomic_load_explicit(&dp->rules, memory_order_acquire);
 	for (p = 0; p < dp->n_ports; p++) {
-		struct dp_rx_run run = { .pkts = 0 };
+		struct dp_ctr_run run = DP_CTR_RUN_INIT;
 		uint64_t bytes = 0;
 		uint16_t n;
 		unsigned int own = 0;
@@ -607,7 +583,7 @@ dp_worker_poll(struct dp_wctx *c)
 				pkts[own++] = pkts[i];
 			}
 		}
-		dp_rx_run_flush(c, &run);
+		dp_ctr_run_flush(c, &run, dp_rx_run_sink);
 		c->st->port[p].rx_pkts += n;
 		c->st->port[p].rx_bytes += bytes;
 		dp_process(c, pkts, own, frags);
