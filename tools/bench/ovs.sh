@@ -420,8 +420,9 @@ ovs_flows() {
 		return
 	fi
 	if [ "$1" = ovs-l3 ]; then
-		# dpf's forward stage without its filter: the route's next hop
-		# MAC (arp-gw.pcap's gateway) and the egress port's own MAC.
+		# dpf's forward stage without its filter: TTL and checksum, the
+		# next hop's MAC (gen_pcap.py's GW_MAC) as destination, a
+		# fixed local MAC as source.
 		printf '%s\n' "priority=100,in_port=1,ip,nw_dst=198.19.0.0/16,actions=dec_ttl,mod_dl_src:02:00:00:00:00:01,mod_dl_dst:02:00:00:00:02:fe,output:2" \
 			"priority=0,actions=drop" >"$2"
 		return
