@@ -70,7 +70,7 @@ nbr_init(struct nbr *t, uint32_t n_slots, uint32_t max_entries, uint32_t seed, u
 	t->head = t->tail = NBR_NIL;
 	t->global = (struct nbr_bucket){ .tokens = NBR_RATE * TOKEN, .at_us = now_us };
 	for (i = 0; i < NBR_SRC_BUCKETS; i++)
-		t->src[i] = (struct nbr_bucket){ .tokens = NBR_SRC_BURST * TOKEN, .at_us = now_us };
+		t->src[i] = (struct nbr_bucket){ .tokens = NBR_SRC_BURST / 2 * TOKEN, .at_us = now_us };
 	for (i = 0; i < NBR_MAX_IFACES; i++)
 		t->ifrate[i] = (struct nbr_bucket){ .tokens = NBR_IFACE_RATE * TOKEN,
 						    .at_us = now_us };
@@ -92,6 +92,12 @@ nbr_src_hash(const struct nbr *t, const uint8_t *addr, unsigned int len)
 
 	for (i = 0; i < len; i++)
 		h = (h ^ addr[i]) * 16777619u;
+	/* murmur3's finaliser: FNV's low bits depend on the input's low bits
+	 * only, and nbr_admit() takes two bucket indices from this word. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
 	return h ^ (h >> 16);
 }
 
@@ -108,11 +114,25 @@ bucket_has(struct nbr_bucket *b, uint64_t rate, uint64_t burst, uint64_t now_us)
 	return b->tokens >= TOKEN;
 }
 
+/* The source's two buckets (nbr.h): from the hash's low and high half. */
+static void
+src_buckets(struct nbr *t, uint32_t src_hash, struct nbr_bucket **b0, struct nbr_bucket **b1)
+{
+	uint32_t i0 = src_hash % NBR_SRC_BUCKETS;
+	uint32_t i1 = (src_hash >> 16) % NBR_SRC_BUCKETS;
+
+	if (i1 == i0)
+		i1 = (i0 + 1) % NBR_SRC_BUCKETS;
+	*b0 = &t->src[i0];
+	*b1 = &t->src[i1];
+}
+
 bool
 nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, uint64_t now_us)
 {
-	struct nbr_bucket *sb = &t->src[src_hash % NBR_SRC_BUCKETS];
 	struct nbr_bucket *ib = &t->ifrate[iface % NBR_MAX_IFACES];
+	struct nbr_bucket *b0, *b1, *sb;
+	bool has0, has1;
 
 	switch (cls) {
 	case NBR_NEEDED:
@@ -131,10 +151,16 @@ nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, 
 	}
 	/* The source first: a flooding host spends its own budget and is
 	 * refused there, so the global one stays for everyone else. */
-	if (!bucket_has(sb, NBR_SRC_RATE, NBR_SRC_BURST, now_us)) {
+	src_buckets(t, src_hash, &b0, &b1);
+	has0 = bucket_has(b0, NBR_SRC_RATE / 2, NBR_SRC_BURST / 2, now_us);
+	has1 = bucket_has(b1, NBR_SRC_RATE / 2, NBR_SRC_BURST / 2, now_us);
+	if (!has0 && !has1) {
 		t->counters[NBR_C_REFUSED_SOURCE]++;
 		return false;
 	}
+	/* The fuller one pays: a source alone in its buckets spends both
+	 * evenly, one that shares a bucket with a flooder spends its other. */
+	sb = has0 && (!has1 || b0->tokens >= b1->tokens) ? b0 : b1;
 	/* Then the interface's share: forged sources each have a full
 	 * bucket, but they all come in on one interface. */
 	if (!bucket_has(ib, NBR_IFACE_RATE, NBR_IFACE_RATE, now_us)) {

@@ -16,8 +16,8 @@
  *
  *  - Classes.  NBR_NEEDED (the gateway of a route, the next hop of a state
  *    both sides have sent on, CARP's) is never refused and may evict; NBR_SPECULATIVE (a destination on a connected prefix, the
- *    appliance's own packets) passes four budgets: a per-source token
- *    bucket keyed by the address that sent the packet which needs the
+ *    appliance's own packets) passes four budgets: per-source token
+ *    buckets keyed by the address that sent the packet which needs the
  *    resolution (one host cannot drain what its neighbours need), a
  *    per-interface token bucket of a quarter of the global rate (a host
  *    that forges thousands of sources defeats the per-source buckets, but
@@ -45,10 +45,19 @@
 
 #define NBR_NIL UINT32_MAX
 #define NBR_MAX_IFACES 64		/* DP_MAX_IFACES */
-#define NBR_SRC_BUCKETS 1024		/* per-source token buckets, by hash */
+/*
+ * Per-source budgets: each source has two of NBR_SRC_BUCKETS token buckets,
+ * picked by the low and the high half of its seeded hash, each with half
+ * the source's rate and burst.  A resolution takes a token from the fuller
+ * of the two; the source is refused only when both are empty.  With one
+ * bucket per source, a host whose bucket a flooder shares (one chance in
+ * 1024, for as long as dpf runs: the seed is drawn at start) was refused
+ * with the flooder; with two it is refused only if both are shared.
+ */
+#define NBR_SRC_BUCKETS 1024
 #define NBR_RATE 1000			/* speculative resolutions per second, all sources */
-#define NBR_SRC_RATE 50			/* ... per source */
-#define NBR_SRC_BURST 100
+#define NBR_SRC_RATE 50			/* ... per source (two buckets of 25/s) */
+#define NBR_SRC_BURST 100		/* ... (two of 50) */
 #define NBR_IFACE_RATE (NBR_RATE / 4)	/* ... per interface, and its burst */
 #define NBR_FAILED_HOLD_S 3		/* a failed entry stays this long, then goes */
 #define NBR_STALE_S 60			/* an unsolicited (stale) entry goes after this */
