@@ -47,6 +47,12 @@ in_ns "$P-cli" "$PY" "$HERE/neigh_flood.py" flood "$P-c0" "$dmac" "$smac" "$FLOO
 flp=$!
 t_flood=$SECONDS
 
+# The neighbour policy's counters, at a failure: which budget refused it.
+nb_counters() {
+	ctl show info -v | grep -E '^  neighbor-' | tr -s ' ' | tr '\n' ';' | sed 's/^/# at the failure:/'
+	echo
+}
+
 # new_host N ADDR6 ADDR4 WHEN: adds the addresses to the server (a new
 # host on the other side) and checks that both answer ping within 2 s.
 new_host() {
@@ -57,12 +63,12 @@ new_host() {
 	if in_ns "$P-cli" ping -6 -I 2001:db8:1::2 -c 1 -i 0.2 -w 2 "$a6" >"$TMP/p6.out" 2>&1; then
 		now_ms; ok "$when: new host $a6 answers ping in $((NOW_MS - t0)) ms (bound 2000)"
 	else notok "$when: new host $a6 does not answer ping within 2 s"
-		sed 's/^/# /' "$TMP/p6.out" | tail -3; fi
+		sed 's/^/# /' "$TMP/p6.out" | tail -3; nb_counters; fi
 	now_ms; t0=$NOW_MS
 	if in_ns "$P-cli" ping -c 1 -i 0.2 -w 2 "$a4" >"$TMP/p4.out" 2>&1; then
 		now_ms; ok "$when: new host $a4 answers ping in $((NOW_MS - t0)) ms (bound 2000)"
 	else notok "$when: new host $a4 does not answer ping within 2 s"
-		sed 's/^/# /' "$TMP/p4.out" | tail -3; fi
+		sed 's/^/# /' "$TMP/p4.out" | tail -3; nb_counters; fi
 }
 
 # Ten seconds and twenty seconds into the flood (the time is what is tested).
