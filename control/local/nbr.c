@@ -114,24 +114,12 @@ bucket_has(struct nbr_bucket *b, uint64_t rate, uint64_t burst, uint64_t now_us)
 	return b->tokens >= TOKEN;
 }
 
-/* The source's two buckets (nbr.h): from the hash's low and high half. */
-static void
-src_buckets(struct nbr *t, uint32_t src_hash, struct nbr_bucket **b0, struct nbr_bucket **b1)
-{
-	uint32_t i0 = src_hash % NBR_SRC_BUCKETS;
-	uint32_t i1 = (src_hash >> 16) % NBR_SRC_BUCKETS;
-
-	if (i1 == i0)
-		i1 = (i0 + 1) % NBR_SRC_BUCKETS;
-	*b0 = &t->src[i0];
-	*b1 = &t->src[i1];
-}
-
 bool
 nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, uint64_t now_us)
 {
 	struct nbr_bucket *ib = &t->ifrate[iface % NBR_MAX_IFACES];
 	struct nbr_bucket *b0, *b1, *sb;
+	uint32_t si[2];
 	bool has0, has1;
 
 	switch (cls) {
@@ -151,7 +139,9 @@ nbr_admit(struct nbr *t, enum nbr_class cls, uint16_t iface, uint32_t src_hash, 
 	}
 	/* The source first: a flooding host spends its own budget and is
 	 * refused there, so the global one stays for everyone else. */
-	src_buckets(t, src_hash, &b0, &b1);
+	nbr_src_buckets(src_hash, si);
+	b0 = &t->src[si[0]];
+	b1 = &t->src[si[1]];
 	has0 = bucket_has(b0, NBR_SRC_RATE / 2, NBR_SRC_BURST / 2, now_us);
 	has1 = bucket_has(b1, NBR_SRC_RATE / 2, NBR_SRC_BURST / 2, now_us);
 	if (!has0 && !has1) {

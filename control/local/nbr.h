@@ -142,6 +142,16 @@ void nbr_fini(struct nbr *t);
 /* A hash of the address (4 or 16 bytes) that caused a resolution. */
 uint32_t nbr_src_hash(const struct nbr *t, const uint8_t *addr, unsigned int len);
 
+/* The two (distinct) per-source buckets of a source hash: its low and high half. */
+static inline void
+nbr_src_buckets(uint32_t src_hash, uint32_t idx[2])
+{
+	idx[0] = src_hash % NBR_SRC_BUCKETS;
+	idx[1] = (src_hash >> 16) % NBR_SRC_BUCKETS;
+	if (idx[1] == idx[0])
+		idx[1] = (idx[0] + 1) % NBR_SRC_BUCKETS;
+}
+
 /*
  * May a new entry of class cls be created on iface, for source src_hash?
  * Takes the tokens when it may; counts the refusal when not.  It does not
