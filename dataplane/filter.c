@@ -450,6 +450,11 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 			 * the SYN's retransmission creates a fresh one [pf_test_state]. */
 			st->timeout = tm;
 			c->st->drop[DP_DROP_STATE_MISMATCH]++;
+			/* Our view may be the peer's, and stale: ask it for its own
+			 * (state_event.h ASK; split paths deadlock without it). */
+			if (unlikely((st->flags & DP_STF_SYNCED) || st->split) &&
+			    v == PF_TRACK_DROP_BADSTATE)
+				dp_state_ask(c, st);
 			if (st->flags & DP_STF_LOG)
 				dp_log(c, m, dir == 0 ? PF_IN : PF_OUT, dp_meta(m)->iface, PF_DROP,
 				       (uint8_t)pf_track_verdict_pfres(v), ri);

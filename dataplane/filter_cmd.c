@@ -116,6 +116,27 @@ dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind)
 	return true;
 }
 
+void
+dp_state_ask(struct dp_wctx *c, struct dp_state *st)
+{
+	uint32_t pos = dp_state_pos(c->states, st);
+	struct dp_ask_seen *a = &c->ask[pos % DP_SEV_ASK_CACHE];
+
+	if (c->ask_sec != c->now) {
+		c->ask_sec = c->now;
+		c->ask_n = 0;
+	}
+	if ((a->pos1 == pos + 1 && a->sec == c->now) || c->ask_n >= DP_SEV_ASK_PER_S) {
+		c->st->sev_ask_limited++;
+		return;
+	}
+	if (!dp_state_event(c, st, DP_SEV_ASK))
+		return;
+	c->ask_n++;
+	a->pos1 = pos + 1;
+	a->sec = c->now;
+}
+
 /* --- worker side ------------------------------------------------------ */
 
 /* Sends r->done; false if the ring is full (kept for the next poll). */

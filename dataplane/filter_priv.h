@@ -47,6 +47,14 @@ dp_state_rule_idx(const struct dp_wctx *c, const struct dp_state *st)
  */
 bool dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kind);
 
+/*
+ * A TCP segment of st was dropped as outside its windows while st's view
+ * came in part from a peer: an ASK event (state_event.h), unless st was
+ * asked for in this second already or the worker made DP_SEV_ASK_PER_S
+ * this second (counted as sev_ask_limited).  Off the fast path: drops only.
+ */
+void dp_state_ask(struct dp_wctx *c, struct dp_state *st);
+
 /* Both peers' levels in one word, to see whether a packet changed either. */
 static inline uint16_t
 dp_state_levels(const struct dp_state *st)

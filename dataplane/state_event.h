@@ -8,7 +8,8 @@
  * dp_state_event() (dataplane/filter_priv.h): created by a packet
  * (INSERT), tracked by a packet (UPDATE, rate-limited below), removed by
  * expiry or a kill (DELETE), and inserted or merged from a peer (APPLY:
- * not echoed, see filter_cmd.c).  States flagged DP_STF_NOSYNC never
+ * not echoed, see filter_cmd.c).  A sixth event asks rather than tells
+ * (ASK, below).  States flagged DP_STF_NOSYNC never
  * produce an event, as pf's insert/update/delete hooks return early for
  * PFSTATE_NOSYNC [OpenBSD if_pfsync.c 1.332 pfsync_insert_state,
  * pfsync_update_state, pfsync_delete_state].
@@ -44,7 +45,8 @@
 #define DP_SEV_LIST(_)                  \
 	_(INSERT, "insert")             \
 	_(UPDATE, "update")             \
-	_(DELETE, "delete")
+	_(DELETE, "delete")             \
+	_(ASK, "ask")
 
 enum dp_sev_kind {
 #define DP_SEV_ENUM(sym, str) DP_SEV_##sym,
@@ -83,5 +85,24 @@ _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
 /* An UPDATE of a split state (state.h DP_SPLIT_ON): pfsync sends it at once,
  * without waiting for flush_us [OpenBSD if_pfsync.c pfsync_update_state]. */
 #define DP_SEV_F_SPLIT 0x02
+
+/*
+ * ASK: the worker dropped a TCP segment of a state whose view came in part
+ * from a peer (DP_STF_SYNCED, or a split state) as outside its windows.
+ * That view may be stale: the peer reports a state every maxupd packets
+ * (every DP_SPLIT_EVERY when split), so the last packets it passed can be
+ * news we never hear of.  On a split path that is a deadlock: the node
+ * that drops is the only way on for the connection, and the peer, which
+ * sees nothing more, sends nothing more.  pf never meets it because pfsync
+ * sends every updated state within a second [OpenBSD if_pfsync.c
+ * pfsync_update_state, sc_tmo]; dpf cannot queue every packet, so the node
+ * that drops asks instead: pfsync sends an UPD_REQ for the state, the peer
+ * answers with its full record, and the merge lets the retransmission
+ * through (DP_STF_SYNCED's slack, filter.c).  At most one ASK per state a
+ * second (struct dp_wctx.ask) and DP_SEV_ASK_PER_S per worker a second;
+ * the rest are counted (sev_ask_limited).
+ */
+#define DP_SEV_ASK_PER_S 1024
+#define DP_SEV_ASK_CACHE 64	/* recent ASKs a worker remembers, by record */
 
 #endif /* DPF_DP_STATE_EVENT_H */

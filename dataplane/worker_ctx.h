@@ -68,6 +68,17 @@ struct dp_wctx {
 	unsigned int sev_n;
 	unsigned int sev_credit;
 	struct dp_sev sev_stage[DP_SEV_STAGE];
+	/*
+	 * The ASKs of the last second (state_event.h, dp_state_ask()): by
+	 * record index modulo DP_SEV_ASK_CACHE, the record + 1 (0: none) and
+	 * the second it was asked for; ask_n ASKs made in second ask_sec.
+	 */
+	struct dp_ask_seen {
+		uint32_t pos1;
+		uint32_t sec;
+	} ask[DP_SEV_ASK_CACHE];
+	uint32_t ask_sec;
+	unsigned int ask_n;
 };
 
 static inline void

@@ -693,6 +693,7 @@ filter_info_text(struct ctl_out *out, const struct app *app, const struct dp_sta
 		info_rate(out, dp_sev_name(k), s->sev[k], secs);
 	info_rate(out, "no-sync", s->sev_nosync, secs);
 	info_rate(out, "ring-full", s->sev_ring_full, secs);
+	info_rate(out, "ask-limited", s->sev_ask_limited, secs);
 	info_rate(out, "taken", s->sev_taken, secs);
 	info_rate(out, "sync-catch-up", s->sync_catchup, secs);
 }
@@ -750,6 +751,7 @@ filter_info_json(const struct app *app, const struct dp_stats *s)
 		json_object_set_new(ev, dp_sev_name(k), json_integer((json_int_t)s->sev[k]));
 	json_object_set_new(ev, "nosync", json_integer((json_int_t)s->sev_nosync));
 	json_object_set_new(ev, "ring_full", json_integer((json_int_t)s->sev_ring_full));
+	json_object_set_new(ev, "ask_limited", json_integer((json_int_t)s->sev_ask_limited));
 	json_object_set_new(ev, "taken", json_integer((json_int_t)s->sev_taken));
 	json_object_set_new(ev, "sync_catchup", json_integer((json_int_t)s->sync_catchup));
 	json_object_set_new(o, "requests", rq);

@@ -426,6 +426,14 @@ pfsync_events(struct pfsync *ps, const struct dp_sev *ev, unsigned int n)
 				idmap_del(&ps->idmap, e->id, e->creatorid);
 			ps_queue_at(ps, PFSYNC_Q_DEL_C, e->id, e->creatorid, e->worker, e->pos, t);
 			break;
+		case DP_SEV_ASK:
+			/* A worker dropped a packet against our view of a state
+			 * the peer forwards too: the peer's answer (a full UPD)
+			 * is what lets the connection on, so it goes at once. */
+			ps_queue(ps, PFSYNC_Q_UPD_REQ, e->id, e->creatorid, 0, 0);
+			ps->xstats[PFSYNC_X_UPD_REQ_STALE]++;
+			ps->flush_now = true;
+			break;
 		default:
 			break;
 		}
@@ -866,6 +874,9 @@ ps_in_upd_req(struct pfsync *ps, uint64_t id, uint32_t cid)
 		return;
 	}
 	ps_queue(ps, PFSYNC_Q_UPD, id, cid, w, pos);
+	/* Answered at once: the asker may be holding a connection back on
+	 * its view [OpenBSD if_pfsync.c pfsync_update_state_req: schednetisr]. */
+	ps->flush_now = true;
 }
 
 static void

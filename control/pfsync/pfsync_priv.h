@@ -27,6 +27,7 @@
 	_(BACKLOG_FULL, "backlog-full", "records dropped: worker backlog full") \
 	_(SKIPPED, "skipped", "queued records whose state was gone at send") \
 	_(UPD_REQ_SENT, "upd-req-sent", "updates asked for (unknown states)") \
+	_(UPD_REQ_STALE, "upd-req-stale", "updates asked for (a packet dropped against the peer's view)") \
 	_(IDMAP_FULL, "idmap-full", "peer states not indexed: map full")	\
 	_(DEFER_ACK, "ins-ack-ignored", "INS_ACK received (defer is off)")	\
 	_(ACK_ASKED, "ins-ack-asked", "inserts received asking for an INS_ACK (defer)") \

@@ -377,6 +377,37 @@ def ins(iface, src, vlan, sid, cid, a, b):
           Raw(hdr + sub + rec), iface=iface)
 
 
+def upd_c(iface, src, ident):
+    """One pfsync packet holding one UPD_C (action 4, OpenBSD if_pfsync.h
+    struct pfsync_upd_c: id, src and dst pfsync_state_peer, creatorid,
+    expire, timeout, pad 3; 84 bytes) of state IDENT ("ID/CREATORID") with
+    both peers unseen (level 0, sequence numbers 0): a peer's view older
+    than any the state's owner holds, as a peer that forwards none of its
+    packets keeps it.  Timeout PFTM_TCP_ESTABLISHED (2)."""
+    from scapy.all import IP, Raw, sendp, conf  # noqa: E402 - slow import
+    conf.verb = 0
+    sid, _, cid = ident.partition("/")
+    peer = bytes(32)
+    rec = struct.pack("!Q32s32sIIB3s", int(sid, 16), peer, peer, int(cid, 16), 0, 2, bytes(3))
+    assert len(rec) == 84
+    sub = struct.pack("!BBH", 4, len(rec) // 4, 1)     # UPD_C, 21 words, 1 record
+    hdr = struct.pack("!BBH16s", 6, 0, 20 + len(sub) + len(rec), bytes(16))
+    sendp(l2("01:00:5e:00:00:f0", "02:00:5e:00:f0:02", 0) /
+          IP(src=src, dst="224.0.0.240", ttl=255, proto=240, tos=0x10) /
+          Raw(hdr + sub + rec), iface=iface)
+
+
+def tcp_stray(iface, src, dst, sport, dport, seq, count):
+    """COUNT TCP segments (ACK, 100 bytes of data) of a flow at sequence
+    SEQ, sent in one go: far outside the state's windows, a firewall drops
+    them as a state mismatch."""
+    from scapy.all import IP, TCP, Raw, send, conf  # noqa: E402 - slow import
+    conf.verb = 0
+    pkt = IP(src=src, dst=dst) / TCP(sport=int(sport), dport=int(dport), flags="A",
+                                      seq=int(seq) % (1 << 32), ack=0, window=512) / Raw(b"z" * 100)
+    send([pkt] * int(count), iface=iface)
+
+
 def load_states(path):
     try:
         with open(path) as f:
@@ -489,7 +520,8 @@ if __name__ == "__main__":
     mode, args = sys.argv[1], sys.argv[2:]
     {"tcp-server": tcp_server, "tcp-client": tcp_client, "xfer-check": xfer_check,
      "udp-recv": udp_recv, "udp-send": udp_send, "udp-once": udp_once,
-     "garbage": garbage, "bulk-req": bulk_req, "ins": ins,
+     "garbage": garbage, "bulk-req": bulk_req, "ins": ins, "upd-c": upd_c,
+     "tcp-stray": tcp_stray,
      "states-flows": states_flows, "states-sync": states_sync,
      "states-own": states_own, "states-find": states_find,
      "states-has": states_has, "sample": sample,

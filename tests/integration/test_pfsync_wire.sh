@@ -13,14 +13,17 @@
 # Steps: the peer captures (src 198.19.0.1, IP protocol 240) from before dpf
 # starts; three TCP connections and a UDP flow go through dpf; the peer asks
 # for a bulk update (UPD_REQ id 0 creatorid 0, TTL 255, to 224.0.0.240);
-# one state is killed with `dpfctl state kill`; the peer sends garbage (bad
+# one state is killed with `dpfctl state kill`; the peer sends an older
+# update (UPD_C) of a TCP state and the client a segment far outside that
+# state's window, then five more: dpf asks the peer for the state (UPD_REQ),
+# at most once a second, the rest counted as ask-limited; the peer sends garbage (bad
 # TTL, bad version), which dpf must count and survive.  Then the reader
 # checks the capture (TAP lines passed through): every packet to
 # 01:00:5e:00:00:f0 / 224.0.0.240, TTL 255, protocol 240, good checksum,
 # pfsync version 6 and a length matching the packet; an INS for each
 # connection with dpf's host_id as creatorid and the ids `dpfctl -j show
 # states -vv` shows; BUS START, a full UPD of each state, BUS END; a DEL_C
-# for the killed state; and tshark sees IP protocol 240 with a good
+# for the killed state; an UPD_REQ for the asked-for state; and tshark sees IP protocol 240 with a good
 # checksum in every packet.
 . "$(dirname "$0")/lib.sh"
 
@@ -157,6 +160,47 @@ check "the killed state is gone and its DEL_C sent" wait_for 5 "DEL_C" \
 	eval 'pf_at_least sent.del_c $((delc + 1)) && states_json &&
 		! "$PY" "$PROBE" states-has "$TMP/states.json" "$killed"'
 
+# --- a segment dropped against the peer's view: dpf asks the peer for it -------------------
+# The peer sends an update (UPD_C) of one of dpf's TCP states, older than
+# dpf's view: the state's view is now in part the peer's, as when the peer
+# forwards some of its packets.  A segment far outside its windows is then
+# dropped as a state mismatch, and dpf asks the peer for its view (an
+# UPD_REQ naming the state: state_event.h ASK), once a second at most.
+info_find() { # KEY: a counter of `dpfctl -j show info -v`, found by name
+	ctl -t 3 -j show info -v >"$TMP/info.json" 2>/dev/null &&
+		"$PY" "$HERE/split_probe.py" json-find "$TMP/info.json" "$1"
+}
+asked=$("$PY" "$PROBE" states-find "$TMP/states.before.json" tcp 41002)
+far=$("$PY" -c 'import json, sys
+s = [x for x in json.load(open(sys.argv[1])) if x["proto"] == "tcp" and x["src_port"] == 41002]
+print(s[0]["peers"][0]["seqlo"] + (1 << 30))' "$TMP/states.before.json")
+stale0=$(pf_get stats.stale || echo 0)
+in_ns "$P-peer" "$PY" "$PROBE" upd-c "$P-p0" "$PEER_IP" "$asked" >"$TMP/updc.out" 2>&1 ||
+	diag "upd-c: $(tail -2 "$TMP/updc.out")"
+check "the peer's older update of $asked merged (stats.stale +1: dpf's view is newer)" \
+	wait_for 5 "the merge" pf_at_least stats.stale $((stale0 + 1))
+mm0=$(info_find state-mismatch || echo 0)
+req0=$(pf_get dpf.upd-req-stale || echo 0)
+lim0=$(info_find ask_limited || echo 0)
+in_ns "$P-cli" "$PY" "$PROBE" tcp-stray "$P-c0" 198.18.1.2 198.18.2.2 41002 7001 "$far" 1 \
+	>"$TMP/stray.out" 2>&1 || diag "tcp-stray: $(tail -2 "$TMP/stray.out")"
+check "a segment 1 GiB ahead of its window: dropped as a state mismatch, and dpf asks the peer (upd-req-stale +1)" \
+	wait_for 5 "the request" eval '[ "$(info_find state-mismatch)" -ge $((mm0 + 1)) ] &&
+		pf_at_least dpf.upd-req-stale $((req0 + 1))'
+req1=$(pf_get dpf.upd-req-stale || echo 0)
+in_ns "$P-cli" "$PY" "$PROBE" tcp-stray "$P-c0" 198.18.1.2 198.18.2.2 41002 7001 "$far" 5 \
+	>"$TMP/stray.out" 2>&1 || diag "tcp-stray: $(tail -2 "$TMP/stray.out")"
+asks_limited() {
+	local m r l
+	m=$(info_find state-mismatch) && r=$(pf_get dpf.upd-req-stale) && l=$(info_find ask_limited) ||
+		return 1
+	echo "state-mismatch +$((m - mm0)), upd-req-stale +$((r - req0)), ask-limited +$((l - lim0))"
+	[ "$m" -ge $((mm0 + 6)) ] && [ "$r" -le $((req1 + 1)) ] && [ $(((r - req1) + (l - lim0))) -eq 5 ]
+}
+check "5 more in one go, within a second: dropped, at most one more request, the rest counted as ask-limited" \
+	wait_for 5 "the drops" asks_limited
+diag "$(asks_limited)"
+
 # --- garbage from the peer ----------------------------------------------------------------
 badttl=$(pf_get stats.badttl || echo 0)
 badver=$(pf_get stats.badver || echo 0)
@@ -178,11 +222,11 @@ print(q); sys.exit(0 if not any(q.values()) else 1)' "$TMP/pfsync.json"
 wait_for 3 "the send queues to empty" queues_empty || :
 stop_pid "$CAP_PID" INT
 CAP_PID=
-"$PY" - "$TMP/states.before.json" "$TMP/expect.json" "$SYNC_IP" "$HOSTID" "$killed" <<'PY'
+"$PY" - "$TMP/states.before.json" "$TMP/expect.json" "$SYNC_IP" "$HOSTID" "$killed" "$asked" <<'PY'
 import json, sys
 st = [x for x in json.load(open(sys.argv[1])) if x["proto"] in ("tcp", "udp")]
 json.dump({"src": sys.argv[3], "hostid": sys.argv[4], "mtu": 1500, "bulk": True,
-           "killed": sys.argv[5], "states": st}, open(sys.argv[2], "w"))
+           "killed": sys.argv[5], "asked": sys.argv[6], "states": st}, open(sys.argv[2], "w"))
 PY
 diag "captured $(tshark -r "$TMP/cap.pcap" 2>/dev/null | wc -l) packets from dpf"
 "$PY" "$READER" capture "$TMP/cap.pcap" "$TMP/expect.json" >"$TMP/reader.out" 2>&1

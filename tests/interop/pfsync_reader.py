@@ -368,6 +368,7 @@ def capture_main(pcap, expect_path):
     "states": [`dpfctl -j show states -vv` entries: id, creatorid, proto,
     src, src_port, dst, dst_port], "bulk": true if the peer asked for a
     bulk (UPD_REQ 0/0), "killed": "ID/CREATORID" of a state killed on dpf,
+    "asked": "ID/CREATORID" of a state dpf was to ask the peer for (UPD_REQ),
     "vlan": the sync interface's 802.1Q VLAN id, 0 or absent if untagged}.
     """
     tap = Tap()
@@ -441,6 +442,12 @@ def capture_main(pcap, expect_path):
         tap.ok(any(a == 7 and struct.unpack_from(">QI", r, 0) == (int(sid, 16), int(cid, 16))
                    for _, a, r in recs),
                "DEL_C for the killed state %s" % exp["killed"])
+    if exp.get("asked"):
+        sid, _, cid = exp["asked"].partition("/")
+        tap.ok(any(a == 5 and struct.unpack_from(">QI", r, 0) == (int(sid, 16), int(cid, 16))
+                   for _, a, r in recs),
+               "UPD_REQ for the state %s (a segment dropped against the peer's view)" %
+               exp["asked"])
 
     try:
         out = subprocess.run(

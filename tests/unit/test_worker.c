@@ -420,6 +420,64 @@ test_tcp_out_of_window(void **state)
 	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 40002, 80, PF_TH_ACK, 1001, 5001)), 1);
 }
 
+/*
+ * A segment outside the windows of a state whose view is in part a pfsync
+ * peer's: dropped, and one ASK for the state a second (state_event.h);
+ * none for a state the peer never touched.
+ */
+static void
+test_synced_mismatch_asks(void **state)
+{
+	struct pkt k[3] = {
+		tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_SYN, 1000, 0),
+		tcp4(WAN, srv4, cli4, 80, 40010, PF_TH_SYN | PF_TH_ACK, 5000, 1001),
+		tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001),
+	};
+	struct pkt far = tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001 + 50000000);
+	uint32_t now = c.now;
+	struct dp_state *st;
+	const struct dp_sev *ev;
+	uint64_t id;
+	uint32_t cid;
+
+	(void)state;
+	assert_int_equal(filter(k, 3), 0x7);
+	st = state_of(4, PKT_IPPROTO_TCP, cli4, srv4, 40010, 80);
+	assert_non_null(st);
+	/* Ours alone: a plain mismatch. */
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->drop[DP_DROP_STATE_MISMATCH], 1);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 0);
+	/* As a peer's merge leaves it (dp_state_merge()): the side the peer
+	 * forwards is synced; this packet's side is not, so no slack. */
+	st->flags |= DP_STF_SYNCED1;
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 1);
+	ev = &c.sev_stage[c.sev_n - 1];
+	assert_int_equal(dp_state_id(c.states, st, &id, &cid), 0);
+	assert_int_equal(ev->kind, DP_SEV_ASK);
+	assert_true(ev->id == id && ev->creatorid == cid);
+	/* Again in the same second: counted, not asked. */
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 1);
+	assert_int_equal(c.st->sev_ask_limited, 2);
+	/* The next second: asked again. */
+	c.now = now + 1;
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 2);
+	/* A split state (the peer forwards it too) asks as well. */
+	st->flags &= (uint8_t)~DP_STF_SYNCED;
+	dp_state_split_peer(st, c.now);
+	c.now = now + 2;
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 3);
+	assert_int_equal(c.st->drop[DP_DROP_STATE_MISMATCH], 6);
+	c.now = now;
+	/* The connection itself goes on. */
+	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001)), 1);
+}
+
 /* A TCP header longer than the packet: malformed, with the parser's reason. */
 static void
 test_malformed_counted(void **state)
@@ -1209,6 +1267,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_rules_pass_block, reset_counters),
 		cmocka_unit_test_setup(test_state_create_then_hit, reset_counters),
 		cmocka_unit_test_setup(test_tcp_out_of_window, reset_counters),
+		cmocka_unit_test_setup(test_synced_mismatch_asks, reset_counters),
 		cmocka_unit_test_setup(test_malformed_counted, reset_counters),
 		cmocka_unit_test_setup(test_icmp4_error_finds_state, reset_counters),
 		cmocka_unit_test_setup(test_icmp6_error_finds_state, reset_counters),
