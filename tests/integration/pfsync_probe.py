@@ -246,10 +246,15 @@ def xfer_check(cfile, sfile, count, size):
     sys.exit(0 if tally.get("intact", 0) == count and len(tally) == 1 else 1)
 
 
-def udp_recv(port, deadline, idle, last=-1):
+def udp_recv(port, deadline, idle, want=-1):
+    """Counts sequence-numbered datagrams until number WANT arrives, IDLE
+    seconds pass without one, or DEADLINE.  (WANT once shared its name with
+    the last arrival's time, so the receiver stopped where a sequence number
+    equalled the machine's uptime in seconds.)"""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", int(port)))
     end = time.monotonic() + float(deadline)
+    want = int(want)
     seen, top, gap, last = 0, -1, 0.0, None
     while time.monotonic() < end:
         wait = float(idle) if last is not None else end - time.monotonic()
@@ -266,7 +271,7 @@ def udp_recv(port, deadline, idle, last=-1):
         last = now
         seen += 1
         top = max(top, struct.unpack("!I", b[:4])[0])
-        if top == int(last):
+        if want >= 0 and top == want:
             break
     print(json.dumps({"received": seen, "last": top, "lost": top + 1 - seen,
                       "max_gap_ms": int(gap * 1000)}))
