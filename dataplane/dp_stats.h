@@ -111,7 +111,7 @@ struct dp_stats {
 	uint64_t sev[DP_SEV_MAX];	/* state events put on the ring (state_event.h) */
 	uint64_t sev_nosync;		/* events not made: the state is no-sync */
 	uint64_t sev_ring_full;		/* events lost: the ring was full */
-	uint64_t sev_ask_limited;	/* ASKs not made: one this second already (state_event.h) */
+	uint64_t sev_ask_limited;	/* ASKs not made: asked this second, or the worker's cap (state_event.h) */
 	uint64_t sync_catchup;		/* packets of synced states let catch up (filter.c) */
 	uint64_t sev_taken;		/* control core: events taken off the rings */
 	uint64_t req_done;		/* requests carried out (filter_cmd.h) */

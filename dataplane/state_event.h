@@ -8,8 +8,8 @@
  * dp_state_event() (dataplane/filter_priv.h): created by a packet
  * (INSERT), tracked by a packet (UPDATE, rate-limited below), removed by
  * expiry or a kill (DELETE), and inserted or merged from a peer (APPLY:
- * not echoed, see filter_cmd.c).  A sixth event asks rather than tells
- * (ASK, below).  States flagged DP_STF_NOSYNC never
+ * not echoed, see filter_cmd.c).  One more kind of event asks rather
+ * than tells (ASK, below).  States flagged DP_STF_NOSYNC never
  * produce an event, as pf's insert/update/delete hooks return early for
  * PFSTATE_NOSYNC [OpenBSD if_pfsync.c 1.332 pfsync_insert_state,
  * pfsync_update_state, pfsync_delete_state].
@@ -98,9 +98,10 @@ _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
  * pfsync_update_state, sc_tmo]; dpf cannot queue every packet, so the node
  * that drops asks instead: pfsync sends an UPD_REQ for the state, the peer
  * answers with its full record, and the merge lets the retransmission
- * through (DP_STF_SYNCED's slack, filter.c).  At most one ASK per state a
- * second (struct dp_wctx.ask) and DP_SEV_ASK_PER_S per worker a second;
- * the rest are counted (sev_ask_limited).
+ * through (DP_STF_SYNCED's slack, filter.c).  One ASK per state a second
+ * (struct dp_wctx.ask, a cache by record: two states that share a slot
+ * can each ask again within the second) and at most DP_SEV_ASK_PER_S per
+ * worker a second; the rest are counted (sev_ask_limited).
  */
 #define DP_SEV_ASK_PER_S 1024
 #define DP_SEV_ASK_CACHE 64	/* recent ASKs a worker remembers, by record */
