@@ -43,7 +43,8 @@
 # the split path, alternating, SPLIT_ROUNDS (2) times each; both dpf nodes
 # on CPU 0 (EAL lcores 0@0,1@0), iperf3 on CPU 1.  Prints "# bench ..."
 # lines: throughput, retransmissions, the nodes' state-mismatch drops and
-# split-updates.
+# split-updates, stale answers and UPD_REQs for a view a packet was dropped
+# against (upd-req-stale).
 . "$(dirname "$0")/lib.sh"
 
 PROBE=$(cd "$(dirname "$0")" && pwd)/pfsync_probe.py
@@ -212,6 +213,7 @@ bench_run() {
 	mm1=$(drops 1 state-mismatch); mm2=$(drops 2 state-mismatch)
 	su1=$(xstat 1 split-updates); su2=$(xstat 2 split-updates)
 	st1=$(xstat 1 stale); st2=$(xstat 2 stale)
+	rq1=$(xstat 1 upd-req-stale); rq2=$(xstat 2 upd-req-stale)
 	in_ns "$P-srv" taskset -c 1 timeout $((BENCH + 20)) iperf3 -s -1 -p 5301 >/dev/null 2>&1 &
 	BG+=($!)
 	poll 5 tcp_listening "$P-srv" 5301 >/dev/null
@@ -223,7 +225,8 @@ bench_run() {
 		"$retr retransmits; state-mismatch drops fw1 +$(($(drops 1 state-mismatch) - mm1))," \
 		"fw2 +$(($(drops 2 state-mismatch) - mm2)); split-updates fw1" \
 		"+$(($(xstat 1 split-updates) - su1)), fw2 +$(($(xstat 2 split-updates) - su2));" \
-		"stale fw1 +$(($(xstat 1 stale) - st1)), fw2 +$(($(xstat 2 stale) - st2))"
+		"stale fw1 +$(($(xstat 1 stale) - st1)), fw2 +$(($(xstat 2 stale) - st2));" \
+		"upd-req-stale fw1 +$(($(xstat 1 upd-req-stale) - rq1)), fw2 +$(($(xstat 2 upd-req-stale) - rq2))"
 	echo "$1 $bps" >>"$TMP/bench"
 	sleep 1
 }
