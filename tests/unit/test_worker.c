@@ -394,21 +394,34 @@ test_state_create_then_hit(void **state)
 	assert_int_equal(dp_state_packets(st, 1), 2);
 }
 
+/*
+ * A handshake cli4:port -> srv4:80 in one burst (client ISN 1000, server
+ * 5000), all three passed: its state, established on both sides.
+ */
+static struct dp_state *
+established(uint16_t port)
+{
+	struct pkt k[3] = {
+		tcp4(LAN, cli4, srv4, port, 80, PF_TH_SYN, 1000, 0),
+		tcp4(WAN, srv4, cli4, 80, port, PF_TH_SYN | PF_TH_ACK, 5000, 1001),
+		tcp4(LAN, cli4, srv4, port, 80, PF_TH_ACK, 1001, 5001),
+	};
+	struct dp_state *st;
+
+	assert_int_equal(filter(k, 3), 0x7);
+	st = state_of(4, PKT_IPPROTO_TCP, cli4, srv4, port, 80);
+	assert_non_null(st);
+	return st;
+}
+
 /* A segment outside the windows is pf's "state mismatch". */
 static void
 test_tcp_out_of_window(void **state)
 {
-	struct pkt k[3] = {
-		tcp4(LAN, cli4, srv4, 40002, 80, PF_TH_SYN, 1000, 0),
-		tcp4(WAN, srv4, cli4, 80, 40002, PF_TH_SYN | PF_TH_ACK, 5000, 1001),
-		tcp4(LAN, cli4, srv4, 40002, 80, PF_TH_ACK, 1001, 5001),
-	};
 	struct dp_state *st;
 
 	(void)state;
-	assert_int_equal(filter(k, 3), 0x7);
-	st = state_of(4, PKT_IPPROTO_TCP, cli4, srv4, 40002, 80);
-	assert_non_null(st);
+	st = established(40002);
 	/* A bare ACK is held to its ack only (pf_tcp_track_full eases the
 	 * sequence of segments without data): one for data never sent. */
 	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 40002, 80, PF_TH_ACK, 1001,
@@ -428,11 +441,6 @@ test_tcp_out_of_window(void **state)
 static void
 test_synced_mismatch_asks(void **state)
 {
-	struct pkt k[3] = {
-		tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_SYN, 1000, 0),
-		tcp4(WAN, srv4, cli4, 80, 40010, PF_TH_SYN | PF_TH_ACK, 5000, 1001),
-		tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001),
-	};
 	struct pkt far = tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001 + 50000000);
 	uint32_t now = c.now;
 	struct dp_state *st;
@@ -441,9 +449,7 @@ test_synced_mismatch_asks(void **state)
 	uint32_t cid;
 
 	(void)state;
-	assert_int_equal(filter(k, 3), 0x7);
-	st = state_of(4, PKT_IPPROTO_TCP, cli4, srv4, 40010, 80);
-	assert_non_null(st);
+	st = established(40010);
 	/* Ours alone: a plain mismatch. */
 	assert_int_equal(filter1(far), 0);
 	assert_int_equal(c.st->drop[DP_DROP_STATE_MISMATCH], 1);
