@@ -370,9 +370,11 @@ dp_state_hit(struct dp_wctx *c, struct rte_mbuf *m, const struct dp_flow *f,
 			 * the SYN's retransmission creates a fresh one [pf_test_state]. */
 			st->timeout = tm;
 			c->st->drop[DP_DROP_STATE_MISMATCH]++;
-			/* Our view may be the peer's, and stale: ask it for its own
+			/* Our view may be the peer's, and stale, or lack the side
+			 * that only the peer forwards: ask it for its own
 			 * (state_event.h ASK; split paths deadlock without it). */
-			if (unlikely((st->flags & DP_STF_SYNCED) || st->split) &&
+			if (unlikely((st->flags & DP_STF_SYNCED) || st->split ||
+				     st->track.peer[dir ^ 1].state < PF_TCPS_SYN_SENT) &&
 			    v == PF_TRACK_DROP_BADSTATE)
 				dp_state_ask(c, st);
 			if (st->flags & DP_STF_LOG)

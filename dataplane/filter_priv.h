@@ -49,7 +49,8 @@ bool dp_state_event(struct dp_wctx *c, struct dp_state *st, enum dp_sev_kind kin
 
 /*
  * A TCP segment of st was dropped as outside its windows while st's view
- * came in part from a peer: an ASK event (state_event.h), unless st was
+ * came in part from a peer, or lacks the side only the peer saw: an ASK
+ * event (state_event.h), unless st was
  * asked for in this second already or the worker made DP_SEV_ASK_PER_S
  * this second (counted as sev_ask_limited).  Off the fast path: drops only.
  */

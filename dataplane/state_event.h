@@ -88,10 +88,13 @@ _Static_assert(sizeof(struct dp_sev) == 24, "struct dp_sev is 24 bytes");
 
 /*
  * ASK: the worker dropped a TCP segment of a state whose view came in part
- * from a peer (DP_STF_SYNCED, or a split state) as outside its windows.
+ * from a peer (DP_STF_SYNCED, or a split state), or whose other side this
+ * node never saw (its view of that side is the peer's to give), as outside
+ * its windows.
  * That view may be stale: the peer reports a state every maxupd packets
  * (every DP_SPLIT_EVERY when split), so the last packets it passed can be
- * news we never hear of.  On a split path that is a deadlock: the node
+ * news we never hear of, and a lost report of the side the peer forwards
+ * leaves that side unknown here.  On a split path that is a deadlock: the node
  * that drops is the only way on for the connection, and the peer, which
  * sees nothing more, sends nothing more.  pf never meets it because pfsync
  * sends every updated state within a second [OpenBSD if_pfsync.c

@@ -402,13 +402,14 @@ def upd_c(iface, src, ident):
           Raw(hdr + sub + rec), iface=iface)
 
 
-def tcp_stray(iface, src, dst, sport, dport, seq, count):
-    """COUNT TCP segments (ACK, 100 bytes of data) of a flow at sequence
-    SEQ, sent in one go: far outside the state's windows, a firewall drops
-    them as a state mismatch."""
+def tcp_stray(iface, src, dst, sport, dport, seq, count, flags="A"):
+    """COUNT TCP segments (FLAGS, by default ACK, and 100 bytes of data) of
+    a flow at sequence SEQ, sent in one go: far outside the state's
+    windows, a firewall drops them as a state mismatch.  With FLAGS S, a
+    first packet that makes a state."""
     from scapy.all import IP, TCP, Raw, send, conf  # noqa: E402 - slow import
     conf.verb = 0
-    pkt = IP(src=src, dst=dst) / TCP(sport=int(sport), dport=int(dport), flags="A",
+    pkt = IP(src=src, dst=dst) / TCP(sport=int(sport), dport=int(dport), flags=flags,
                                       seq=int(seq) % (1 << 32), ack=0, window=512) / Raw(b"z" * 100)
     send([pkt] * int(count), iface=iface)
 

@@ -16,7 +16,8 @@
 # one state is killed with `dpfctl state kill`; the peer sends an older
 # update (UPD_C) of a TCP state and the client a segment far outside that
 # state's window, then five more: dpf asks the peer for the state (UPD_REQ),
-# at most once a second, the rest counted as ask-limited; the peer sends garbage (bad
+# at most once a second, the rest counted as ask-limited; a SYN nobody
+# answers, then data far past it: dpf asks for that state too; the peer sends garbage (bad
 # TTL, bad version), which dpf must count and survive.  Then the reader
 # checks the capture (TAP lines passed through): every packet to
 # 01:00:5e:00:00:f0 / 224.0.0.240, TTL 255, protocol 240, good checksum,
@@ -200,6 +201,19 @@ asks_limited() {
 check "5 more in one go, within a second: dropped, at most one more request, the rest counted as ask-limited" \
 	wait_for 5 "the drops" asks_limited
 diag "$(asks_limited)"
+# A state dpf made whose other side it never saw, as when the peer forwards
+# that side and its report of it was lost: a SYN to an address nobody
+# answers (198.18.2.99) makes the state; data 1 GiB past the SYN is dropped
+# against dpf's view alone, and dpf asks the peer for its own.
+mm1=$(info_find state-mismatch || echo 0)
+req2=$(pf_get dpf.upd-req-stale || echo 0)
+in_ns "$P-cli" "$PY" "$PROBE" tcp-stray "$P-c0" 198.18.1.2 198.18.2.99 41077 7002 1000 1 S \
+	>"$TMP/stray.out" 2>&1 || diag "tcp-stray: $(tail -2 "$TMP/stray.out")"
+in_ns "$P-cli" "$PY" "$PROBE" tcp-stray "$P-c0" 198.18.1.2 198.18.2.99 41077 7002 \
+	$((1000 + (1 << 30))) 1 >"$TMP/stray.out" 2>&1 || diag "tcp-stray: $(tail -2 "$TMP/stray.out")"
+check "data 1 GiB past a SYN whose answer dpf never saw: a state mismatch (not a rule's block), and dpf asks the peer (upd-req-stale +1)" \
+	wait_for 5 "the request" eval '[ "$(info_find state-mismatch)" -ge $((mm1 + 1)) ] &&
+		pf_at_least dpf.upd-req-stale $((req2 + 1))'
 
 # --- garbage from the peer ----------------------------------------------------------------
 badttl=$(pf_get stats.badttl || echo 0)

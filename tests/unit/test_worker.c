@@ -184,6 +184,21 @@ tcp4(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport, 
 	return k;
 }
 
+/* tcp4() with len bytes of data after the header. */
+static struct pkt
+tcp4_data(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+	  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack, size_t len)
+{
+	struct pkt k = { .port = port };
+	size_t n = put_eth(k.b, port, PKT_ETHERTYPE_IPV4);
+
+	n += put_ip4(k.b + n, src, dst, PKT_IPPROTO_TCP, 20, 0x4000, 20 + len);
+	n += put_tcp(k.b + n, sport, dport, flags, seq, ack);
+	memset(k.b + n, 'd', len);
+	k.len = n + len;
+	return k;
+}
+
 static struct pkt
 udp4(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport)
 {
@@ -483,6 +498,47 @@ test_synced_mismatch_asks(void **state)
 	c.now = now;
 	/* The connection itself goes on. */
 	assert_int_equal(filter1(tcp4(LAN, cli4, srv4, 40010, 80, PF_TH_ACK, 1001, 5001)), 1);
+}
+
+/*
+ * A state this node made whose other side it never saw (the peer forwards
+ * that side, and the peer's report of it was lost): pf's loose check lets
+ * the client's segments on to a window past what it sent, then drops them
+ * as a state mismatch; the drop asks the peer for the state, as for a
+ * synced one.  Once the other side is seen here, a drop asks no more.
+ */
+static void
+test_unseen_side_asks(void **state)
+{
+	struct pkt syn = tcp4(LAN, cli4, srv4, 40020, 80, PF_TH_SYN, 1000, 0);
+	struct pkt ack = tcp4(LAN, cli4, srv4, 40020, 80, PF_TH_ACK, 1001, 5001);
+	/* Data 50 MB past what the client sent: beyond any loose window. */
+	struct pkt far = tcp4_data(LAN, cli4, srv4, 40020, 80, PF_TH_ACK, 1001 + 50000000, 5001,
+				   100);
+	struct dp_state *st;
+
+	(void)state;
+	assert_int_equal(filter1(syn), 1);
+	st = state_of(4, PKT_IPPROTO_TCP, cli4, srv4, 40020, 80);
+	assert_non_null(st);
+	assert_true(st->track.peer[1].state < PF_TCPS_SYN_SENT);
+	assert_int_equal(st->flags & DP_STF_SYNCED, 0);
+	/* The handshake's last segment passes on pf's loose check. */
+	assert_int_equal(filter1(ack), 1);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 0);
+	assert_int_equal(filter1(far), 0);
+	assert_int_equal(c.st->drop[DP_DROP_STATE_MISMATCH], 1);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 1);
+	/* The server's side seen here: its own view, a plain mismatch. */
+	assert_int_equal(filter1(tcp4(WAN, srv4, cli4, 80, 40020, PF_TH_SYN | PF_TH_ACK, 5000,
+				      1001)), 1);
+	assert_true(st->track.peer[1].state >= PF_TCPS_SYN_SENT);
+	c.now++;
+	assert_int_equal(filter1(far), 0);
+	c.now--;
+	assert_int_equal(c.st->drop[DP_DROP_STATE_MISMATCH], 2);
+	assert_int_equal(c.st->sev[DP_SEV_ASK], 1);
+	assert_int_equal(c.st->sev_ask_limited, 0);
 }
 
 /* A TCP header longer than the packet: malformed, with the parser's reason. */
@@ -1390,6 +1446,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_state_create_then_hit, reset_counters),
 		cmocka_unit_test_setup(test_tcp_out_of_window, reset_counters),
 		cmocka_unit_test_setup(test_synced_mismatch_asks, reset_counters),
+		cmocka_unit_test_setup(test_unseen_side_asks, reset_counters),
 		cmocka_unit_test_setup(test_malformed_counted, reset_counters),
 		cmocka_unit_test_setup(test_icmp4_error_finds_state, reset_counters),
 		cmocka_unit_test_setup(test_icmp6_error_finds_state, reset_counters),
