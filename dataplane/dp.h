@@ -75,7 +75,16 @@
 #define DP_FIB6_TBL8 (1u << 14)
 #define DP_RING_SIZE 1024		/* hand-off and punt rings */
 #define DP_BURST_MAX 64
-#define DP_MBUF_PRIV 32
+/*
+ * The mbuf private area (struct dp_mbuf_meta, dp_log_meta): a whole cache
+ * line, so that the frame, RTE_PKTMBUF_HEADROOM after it, starts on a line
+ * as it does in DPDK's own layout.  With 32 bytes the first 64 bytes of
+ * every frame lay across two lines, and the second (the IPv4 destination,
+ * the ports) missed after the Rx loop's prefetch of the first: path_bench
+ * -F (frames out of the caches) 212 cycles of dpf's own per packet against
+ * 126 with 64 (docs/BENCHMARKS.md "Speed, eighth pass").
+ */
+#define DP_MBUF_PRIV 64
 
 /* Metadata carried in the mbuf private area between worker and control. */
 struct dp_mbuf_meta {

@@ -79,6 +79,15 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
 	b->n = 0;
 }
 
+
+/*
+ * How many packets ahead the Rx loop prefetches a frame's first line and
+ * its meta: path_bench -F (frames evicted, as after a NIC's DMA), 1k
+ * flows, dpf - io 212 cycles with 2 and a 32-byte private area, 111 with
+ * 4 (and the 64-byte one, dp.h), 100-106 with 8, which costs 1-2 cycles
+ * when the lines are warm; 4 costs nothing then (docs/BENCHMARKS.md).
+ */
+#define DP_RX_PREFETCH 4
 /*
  * Next hops of n owned packets: IPv4 destinations in one rte_fib bulk
  * lookup, IPv6 in another.  nh[i] gets an index into c->fib->nh (0 = none).
@@ -569,13 +578,19 @@ dp_worker_poll(struct dp_wctx *c)
 			continue;
 		c->st->rx_pkts += n;
 		work += n;
+		/* The headers, and the meta line the parse writes: a fresh
+		 * mbuf's third line is cold (its first two the PMD wrote), and a
+		 * NIC's DMA leaves the frame in the LLC at best.  The first
+		 * DP_RX_PREFETCH before the loop, then that far ahead. */
+		for (i = 0; i < RTE_MIN((unsigned int)n, (unsigned int)DP_RX_PREFETCH); i++) {
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+			__builtin_prefetch(dp_meta(pkts[i]), 1, 3);
+		}
 		for (i = 0; i < n; i++) {
-			/* The headers, and the meta line the parse writes: a fresh
-			 * mbuf's third line is cold (its first two the PMD wrote). */
-			if (i + 2 < n) {
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+			if (i + DP_RX_PREFETCH < n) {
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_RX_PREFETCH], void *));
 				/* (rte_prefetch0_write is experimental in 22.11) */
-				__builtin_prefetch(dp_meta(pkts[i + 2]), 1, 3);
+				__builtin_prefetch(dp_meta(pkts[i + DP_RX_PREFETCH]), 1, 3);
 			}
 			bytes += pkts[i]->pkt_len;	/* before dp_input() may free it */
 			if (dp_input(c, p, pkts[i], &run)) {

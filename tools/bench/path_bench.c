@@ -67,6 +67,9 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
 
 #include "control/rules/rules.h"
 #include "dataplane/dp.h"
@@ -99,6 +102,7 @@ static uint32_t n_flows = 1000, next_flow;
 static bool connected;		/* -c: to hosts on wan's prefix, not via the gateway */
 static bool ip6;		/* -6: IPv6 frames */
 static bool consumer;		/* -C: state events taken by a thread of their own */
+static bool cold;		/* -F: frames and meta out of the caches, as after a NIC's DMA */
 static volatile bool consumer_stop;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -225,6 +229,23 @@ refill(unsigned int n)
 		if (++next_flow == n_flows)
 			next_flow = 0;
 	}
+#ifdef RTE_ARCH_X86
+	if (cold) {
+		/* The frame's lines and the private area's, written back and
+		 * evicted: what the worker reads first is not in its caches,
+		 * as with a NIC (which leaves it in the LLC at best). */
+		for (i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
+			uintptr_t a;
+
+			for (a = (uintptr_t)d & ~(uintptr_t)63; a < (uintptr_t)d + m[i]->data_len;
+			     a += 64)
+				_mm_clflush((const void *)a);
+			_mm_clflush(rte_mbuf_to_priv(m[i]));
+		}
+		_mm_mfence();
+	}
+#endif
 	if (rte_ring_enqueue_bulk(ring_rx[0], (void **)m, n, NULL) != n)
 		die("rx ring full");
 }
@@ -519,9 +540,10 @@ main(int argc, char **argv)
 		die("rte_eal_init failed");
 	argc -= ret;
 	argv += ret;
-	while ((opt = getopt(argc, argv, "6cCn:Np:r:R:sw:")) != -1) {
+	while ((opt = getopt(argc, argv, "6cCFn:Np:r:R:sw:")) != -1) {
 		switch (opt) {
 		case 'C': consumer = true; break;
+		case 'F': cold = true; break;
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': no_rules = true; break;
 		case 'c': connected = true; break;
