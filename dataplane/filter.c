@@ -44,7 +44,6 @@
 #include "dataplane/filter.h"
 #include "dataplane/filter_stage.h"
 #include "dataplane/filter_cmd.h"
-#include "dataplane/filter_flow.h"
 #include "dataplane/filter_priv.h"
 #include "dataplane/pf_track.h"
 #include "dataplane/rules.h"
@@ -58,6 +57,87 @@
 
 /* Housekeeping runs a second (worker.c: once a millisecond). */
 #define DP_HOUSEKEEPING_HZ 1000
+
+/* The L4 view of a packet that states and rules need. */
+struct dp_flow {
+	const uint8_t *l3;
+	const uint8_t *l4;
+	const uint8_t *src;
+	const uint8_t *dst;
+	uint32_t l4_len;		/* L4 bytes in the IP payload */
+	uint32_t l4_seg;		/* of which in the first segment (headers) */
+	uint16_t sport, dport;		/* host order; ICMP queries: id, id */
+	uint8_t af;
+	uint8_t proto;
+	uint8_t tcp_flags;
+	uint8_t icmp_type, icmp_code;
+	bool icmp_err;			/* ICMP error: matched through the quoted packet */
+};
+
+/*
+ * Fills f from packet m.  Returns false if the L4 header is short: the
+ * caller drops it as malformed.  Fragments carry no ports (pf matches
+ * them on addresses and protocol only).
+ */
+static bool
+dp_flow_get(struct rte_mbuf *m, const struct dp_mbuf_meta *md, struct dp_flow *f)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+	uint32_t ip_len, seg = m->data_len - md->l3_off;
+
+	f->l3 = l3;
+	f->af = md->af;
+	f->proto = md->proto;
+	f->sport = f->dport = 0;
+	f->tcp_flags = 0;
+	f->icmp_type = f->icmp_code = 0;
+	f->icmp_err = false;
+	if (md->af == 4) {
+		f->src = l3 + 12;
+		f->dst = l3 + 16;
+		ip_len = rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + 2));
+	} else {
+		f->src = l3 + 8;
+		f->dst = l3 + 24;
+		ip_len = 40u + rte_be_to_cpu_16(*(const rte_be16_t *)(l3 + 4));
+	}
+	/* A reassembled datagram is a chain: lengths from the packet, headers
+	 * only from the first segment (frag.c keeps the L4 header there). */
+	ip_len = RTE_MIN(ip_len, m->pkt_len - md->l3_off);
+	f->l4 = l3 + md->l4_off;
+	f->l4_len = ip_len > md->l4_off ? ip_len - md->l4_off : 0;
+	f->l4_seg = RTE_MIN(f->l4_len, seg > md->l4_off ? seg - md->l4_off : 0);
+	if (md->frag)
+		return true;
+	switch (md->proto) {
+	case DP_IPPROTO_TCP:
+		if (f->l4_seg < 20 || (f->l4[12] >> 4) < 5 || (f->l4[12] >> 4) * 4u > f->l4_seg)
+			return false;
+		f->tcp_flags = f->l4[13];
+		/* fall through */
+	case DP_IPPROTO_UDP:
+	case DP_IPPROTO_SCTP:
+		if (f->l4_seg < 8)
+			return false;
+		f->sport = (uint16_t)(f->l4[0] << 8 | f->l4[1]);
+		f->dport = (uint16_t)(f->l4[2] << 8 | f->l4[3]);
+		return true;
+	case DP_IPPROTO_ICMP:
+	case DP_IPPROTO_ICMPV6:
+		if (f->l4_seg < 8 || (md->proto == DP_IPPROTO_ICMP) != (md->af == 4))
+			return f->l4_seg >= 8;
+		f->icmp_type = f->l4[0];
+		f->icmp_code = f->l4[1];
+		if (pkt_icmp_is_query(f->af, f->proto, f->icmp_type)) {
+			f->sport = f->dport = (uint16_t)(f->l4[4] << 8 | f->l4[5]);
+		} else if (pkt_icmp_is_error(f->af, f->proto, f->icmp_type)) {
+			f->icmp_err = true;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
 
 /*
  * Sets a state's timeout index and expiry: the rule's own timeout if it
@@ -597,12 +677,6 @@ dp_filter_burst(struct dp_wctx *c, struct rte_mbuf **pkts, uint32_t *nh, unsigne
 		struct dp_flow *f = &flow[i];
 
 		st[i] = NULL;
-		if (likely(dp_flow_key4(pkts[i], md, f, &keys[i].k4, &swapped[i]))) {
-			ok[i] = true;
-			kp4[n4] = &keys[i].k4;
-			idx4[n4++] = (uint8_t)i;
-			continue;
-		}
 		ok[i] = dp_flow_get(pkts[i], md, f);
 		if (unlikely(!ok[i]) || f->icmp_err)
 			continue;

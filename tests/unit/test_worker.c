@@ -37,7 +37,6 @@
 #include "dataplane/dp.h"
 #include "dataplane/dp_parse.h"
 #include "dataplane/filter.h"
-#include "dataplane/filter_flow.h"
 #include "dataplane/filter_stage.h"
 #include "dataplane/frag.h"
 #include "dataplane/frag_stage.h"
@@ -1317,121 +1316,6 @@ test_ip4_cksum_fast(void **state)
 	assert_true(valid >= 100000);
 }
 
-/*
- * The filter's fast path for IPv4 TCP and UDP (dp_flow_key4) gives what
- * the general path gives (dp_flow_get, then dp_state_key_make): the same
- * L4 view and the same canonical key, on random packets the parser takes,
- * among them equal addresses, equal ports, short and truncated L4
- * headers, bad TCP data offsets, fragments and other protocols (which the
- * fast path must leave to the general one).
- */
-static void
-test_flow_key4_agrees(void **state)
-{
-	static const uint8_t protos[] = { PKT_IPPROTO_TCP, PKT_IPPROTO_UDP, PKT_IPPROTO_TCP,
-					  PKT_IPPROTO_UDP, PKT_IPPROTO_ICMP, 47 };
-	uint64_t x = 0x2545f4914f6cdd1dULL;
-	unsigned int i, j, fast = 0, general = 0, parsed = 0;
-
-	(void)state;
-	for (i = 0; i < 20000; i++) {
-		struct pkt k = { .port = LAN };
-		uint8_t src[4], dst[4], proto, *l4;
-		struct rte_mbuf *m;
-		struct dp_parse pr;
-		struct dp_flow fa, fb;
-		union dp_state_key ka, kb;
-		bool sa = false, sb = false, ok_a, ok_b;
-		size_t n, l4len, cut;
-
-		for (j = 0; j < 3; j++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
-		/* Forwardable unicast from the LAN's hosts to the WAN side's. */
-		memcpy(src, cli4, 4);
-		memcpy(dst, srv4, 4);
-		src[3] = (uint8_t)(1 + (x & 0x7f));
-		dst[3] = (uint8_t)(1 + (x >> 7 & 0x7f));
-		if (x >> 14 & 1) {
-			/* both on one side, the order either way or equal */
-			memcpy(dst, src, 3);
-			dst[3] = (x >> 15 & 3) == 0 ? src[3] : dst[3];
-		}
-		proto = protos[(x >> 17) % RTE_DIM(protos)];
-		l4len = (x >> 20) % 48;
-		n = put_eth(k.b, LAN, PKT_ETHERTYPE_IPV4);
-		n += put_ip4(k.b + n, src, dst, proto, 20,
-			     (x >> 26 & 7) == 0 ? (uint16_t)(x >> 29 & 0x3fff) : 0x4000, l4len);
-		l4 = k.b + n;
-		for (j = 0; j < l4len; j++)
-			l4[j] = (uint8_t)(x >> (j % 56));
-		if (l4len >= 4 && (x >> 30 & 3) == 0)
-			memcpy(l4 + 2, l4, 2);		/* equal ports */
-		if (proto == PKT_IPPROTO_TCP && l4len >= 14) {
-			l4[13] = PF_TH_ACK;		/* flags the parser takes */
-			if (x >> 32 & 1)
-				l4[12] = (uint8_t)(((x >> 33) % 16) << 4);	/* any offset */
-			else
-				l4[12] = 0x50;
-		}
-		/* Sometimes a frame cut short of its IP length: the parser
-		 * drops those, and only whole ones reach the filter. */
-		cut = (x >> 40 & 7) == 0 ? (x >> 43) % (l4len + 1) : 0;
-		k.len = n + l4len - cut;
-		m = rte_pktmbuf_alloc(pool);
-		assert_non_null(m);
-		assert_non_null(rte_pktmbuf_append(m, (uint16_t)k.len));
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), k.b, k.len);
-		memset(&pr, 0, sizeof(pr));
-		if (dp_parse_pkt(dp, k.port, m, &pr) != DP_PARSE_OK || pr.local) {
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		parsed++;
-		dp_meta_fill(dp_meta(m), &pr);
-		memset(&fa, 0xa5, sizeof(fa));
-		memset(&fb, 0xa5, sizeof(fb));
-		memset(&ka, 0x5a, sizeof(ka));
-		memset(&kb, 0x5a, sizeof(kb));
-		ok_a = dp_flow_key4(m, dp_meta(m), &fa, &ka.k4, &sa);
-		ok_b = dp_flow_get(m, dp_meta(m), &fb);
-		if (!ok_a) {
-			general++;
-			/* Left to the general path: never a packet it could take. */
-			assert_false(ok_b && fb.af == 4 && !dp_meta(m)->frag &&
-				     (fb.proto == PKT_IPPROTO_TCP || fb.proto == PKT_IPPROTO_UDP));
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		fast++;
-		assert_true(ok_b);
-		dp_state_key_make(fb.af, fb.proto, fb.src, fb.dst, rte_cpu_to_be_16(fb.sport),
-				  rte_cpu_to_be_16(fb.dport), 0, &kb, &sb);
-		assert_memory_equal(&ka.k4, &kb.k4, sizeof(ka.k4));
-		assert_int_equal(sa, sb);
-		assert_ptr_equal(fa.l3, fb.l3);
-		assert_ptr_equal(fa.l4, fb.l4);
-		assert_ptr_equal(fa.src, fb.src);
-		assert_ptr_equal(fa.dst, fb.dst);
-		assert_int_equal(fa.l4_len, fb.l4_len);
-		assert_int_equal(fa.l4_seg, fb.l4_seg);
-		assert_int_equal(fa.sport, fb.sport);
-		assert_int_equal(fa.dport, fb.dport);
-		assert_int_equal(fa.af, fb.af);
-		assert_int_equal(fa.proto, fb.proto);
-		assert_int_equal(fa.tcp_flags, fb.tcp_flags);
-		assert_int_equal(fa.icmp_type, fb.icmp_type);
-		assert_int_equal(fa.icmp_code, fb.icmp_code);
-		assert_int_equal(fa.icmp_err, fb.icmp_err);
-		rte_pktmbuf_free(m);
-	}
-	/* Both paths were taken, each many times. */
-	print_message("flow_key4: %u parsed, %u fast, %u general\n", parsed, fast, general);
-	assert_true(fast >= 2000 && general >= 2000);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1454,7 +1338,6 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_frag_then_filter, reset_counters),
 		cmocka_unit_test_setup(test_ip4_bad_cksum, reset_counters),
 		cmocka_unit_test(test_ip4_cksum_fast),
-		cmocka_unit_test(test_flow_key4_agrees),
 		cmocka_unit_test_setup(test_ip_options_allow_opts, reset_counters),
 		cmocka_unit_test_setup(test_ip6_ext_chain, reset_counters),
 		cmocka_unit_test_setup(test_ip6_atomic_fragment, reset_counters),
