@@ -4,7 +4,7 @@
  * with no generator beside it.  Not a test: it prints figures.
  *
  *   path_bench [EAL options] [-- [-n FLOWS] [-p PACKETS] [-r ROUNDS]
- *                                [-R RULES.json] [-N] [-c] [-6] [-s]]
+ *                                [-R RULES.json] [-N] [-c] [-6] [-s] [-F]]
  *
  * Why: the end-to-end harness (run.sh, net_pcap) puts the generator's copy
  * and the VM's noise into every figure, and changes worth 10 cycles are
@@ -40,6 +40,11 @@
  * (EAL -l with two lcores, the worker's first: `-l 1,0 --main-lcore 1`),
  * polling them as dpf's control core does, so that their cache lines move
  * between cores as in dpf.
+ * -F: cold frames: after writing each frame the bench evicts its lines and
+ * its mbuf's private area (the meta) from every cache level (clflush), as
+ * a NIC's DMA leaves them out of the core's L1 and L2 (in the LLC with
+ * DDIO, in memory without: -F is the harder case).  Both io and dpf get
+ * the same frames; io reads none of their bytes.
  * -w SECONDS: wait that long before the first pass, its pid on stderr, to
  * attach a profiler to the worker (`perf record -t PID`).
  * A round's figure is its timed TSC cycles over its forwarded packets;
