@@ -79,7 +79,6 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
 	b->n = 0;
 }
 
-
 /*
  * How many packets ahead the Rx loop prefetches a frame's first line and
  * its meta: path_bench -F (frames evicted, as after a NIC's DMA), 1k
@@ -88,6 +87,7 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
  * when the lines are warm; 4 costs nothing then (docs/BENCHMARKS.md).
  */
 #define DP_RX_PREFETCH 4
+
 /*
  * Next hops of n owned packets: IPv4 destinations in one rte_fib bulk
  * lookup, IPv6 in another.  nh[i] gets an index into c->fib->nh (0 = none).
