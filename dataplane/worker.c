@@ -88,6 +88,15 @@ dp_handoff_flush(struct dp_wctx *c, unsigned int dst)
  */
 #define DP_RX_PREFETCH 4
 
+/* A received frame's first line, and its meta line for the parse to write. */
+static inline void
+dp_rx_prefetch(struct rte_mbuf *m)
+{
+	rte_prefetch0(rte_pktmbuf_mtod(m, void *));
+	/* (rte_prefetch0_write is experimental in 22.11) */
+	__builtin_prefetch(dp_meta(m), 1, 3);
+}
+
 /*
  * Next hops of n owned packets: IPv4 destinations in one rte_fib bulk
  * lookup, IPv6 in another.  nh[i] gets an index into c->fib->nh (0 = none).
@@ -582,16 +591,11 @@ dp_worker_poll(struct dp_wctx *c)
 		 * mbuf's third line is cold (its first two the PMD wrote), and a
 		 * NIC's DMA leaves the frame in the LLC at best.  The first
 		 * DP_RX_PREFETCH before the loop, then that far ahead. */
-		for (i = 0; i < RTE_MIN((unsigned int)n, (unsigned int)DP_RX_PREFETCH); i++) {
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			__builtin_prefetch(dp_meta(pkts[i]), 1, 3);
-		}
+		for (i = 0; i < RTE_MIN((unsigned int)n, (unsigned int)DP_RX_PREFETCH); i++)
+			dp_rx_prefetch(pkts[i]);
 		for (i = 0; i < n; i++) {
-			if (i + DP_RX_PREFETCH < n) {
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_RX_PREFETCH], void *));
-				/* (rte_prefetch0_write is experimental in 22.11) */
-				__builtin_prefetch(dp_meta(pkts[i + DP_RX_PREFETCH]), 1, 3);
-			}
+			if (i + DP_RX_PREFETCH < n)
+				dp_rx_prefetch(pkts[i + DP_RX_PREFETCH]);
 			bytes += pkts[i]->pkt_len;	/* before dp_input() may free it */
 			if (dp_input(c, p, pkts[i], &run)) {
 				frags |= dp_meta(pkts[i])->frag != 0;

@@ -170,20 +170,7 @@ put_udp(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload)
 	return 8 + payload;
 }
 
-static struct pkt
-tcp4(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
-     uint8_t flags, uint32_t seq, uint32_t ack)
-{
-	struct pkt k = { .port = port };
-	size_t n = put_eth(k.b, port, PKT_ETHERTYPE_IPV4);
-
-	n += put_ip4(k.b + n, src, dst, PKT_IPPROTO_TCP, 20, 0x4000, 20);
-	n += put_tcp(k.b + n, sport, dport, flags, seq, ack);
-	k.len = n;
-	return k;
-}
-
-/* tcp4() with len bytes of data after the header. */
+/* A TCP segment with len bytes of data after its 20-byte header. */
 static struct pkt
 tcp4_data(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 	  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack, size_t len)
@@ -196,6 +183,13 @@ tcp4_data(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sp
 	memset(k.b + n, 'd', len);
 	k.len = n + len;
 	return k;
+}
+
+static struct pkt
+tcp4(unsigned int port, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+     uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	return tcp4_data(port, src, dst, sport, dport, flags, seq, ack, 0);
 }
 
 static struct pkt

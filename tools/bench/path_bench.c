@@ -243,8 +243,8 @@ refill(unsigned int n)
 			const uint8_t *d = rte_pktmbuf_mtod(m[i], const uint8_t *);
 			uintptr_t a;
 
-			for (a = (uintptr_t)d & ~(uintptr_t)63; a < (uintptr_t)d + m[i]->data_len;
-			     a += 64)
+			for (a = RTE_ALIGN_FLOOR((uintptr_t)d, RTE_CACHE_LINE_SIZE);
+			     a < (uintptr_t)d + m[i]->data_len; a += RTE_CACHE_LINE_SIZE)
 				_mm_clflush((const void *)a);
 			_mm_clflush(rte_mbuf_to_priv(m[i]));
 		}
@@ -548,7 +548,12 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "6cCFn:Np:r:R:sw:")) != -1) {
 		switch (opt) {
 		case 'C': consumer = true; break;
-		case 'F': cold = true; break;
+		case 'F':
+#ifndef RTE_ARCH_X86
+			die("-F: built without x86 clflush");
+#endif
+			cold = true;
+			break;
 		case 'n': n_flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': no_rules = true; break;
 		case 'c': connected = true; break;
