@@ -3,8 +3,10 @@
 # error when a single frame of a round is not forwarded or a pass makes
 # the wrong number of states, so each variant below passes only if every
 # frame went through parse, route, the state table and the forward stage
-# (gateway and connected next hops, IPv4 and IPv6).  Small rounds on 4 KiB
-# pages: the figures are not looked at, only that the table is printed.
+# (gateway and connected next hops, IPv4 and IPv6, UDP flows and TCP
+# connections: handshake both ways, then data through pf's windows).
+# Small rounds on 4 KiB pages: the figures are not looked at, only that
+# the table is printed.
 #   test_path_bench.sh PATH_BENCH
 set -u
 PB=$1
@@ -25,13 +27,15 @@ run() {
 		fail=1
 	fi
 }
-echo "1..7"
+echo "1..9"
 run "IPv4 via the gateway, 1000 established flows" -n 1000
 run "IPv4 forwarding alone (-N)" -n 1000 -N
 run "IPv4 to 200 connected hosts, shuffled (neighbour cache)" -n 20000 -c -s
 run "IPv6 via the gateway" -n 1000 -6
 run "IPv6 to connected hosts, shuffled" -n 20000 -6 -c -s
 run "100000 flows, shuffled" -n 100000 -s
+run "TCP: handshake, then data tracked by pf's windows (IPv4)" -n 1000 -t
+run "TCP over IPv6 to connected hosts, shuffled" -n 2000 -t -6 -c -s
 n=$((n + 1))
 out=$(timeout 60 "$PB" "${EAL[@]}" -- -n 10 2>&1)
 if [ $? -eq 1 ] && grep -q 'FLOWS in \[32' <<<"$out"; then
