@@ -36,10 +36,12 @@
  * pass sends each flow's SYN (its figure is then a new TCP state), two
  * untimed passes the server's SYN-ACK (in on wan, out on lan: lan's hosts
  * are resolved neighbours) and the client's ACK, and every round after
- * them the client's data, 6 bytes a segment, each flow's sequence
- * numbers advancing (window scale 14 both ways, so no round nears the
- * end of the window): pf's whole TCP tracking on every packet, as for an
- * established download's upload side.  Frames padded to 60 bytes.
+ * them the client's data, 6 bytes a segment.  The server never acks
+ * again, so each flow's sequence numbers advance through the 65535 bytes
+ * its SYN-ACK offered, then start over in it: after the first 48 KB the
+ * segments are retransmissions to pf, which checks them as any other.
+ * pf's whole TCP tracking on every packet; UDP's hit is a level bump.
+ * Frames padded to 60 bytes.
  * -N: no ruleset after the first pass (forwarding alone, the filter stage
  * passing everything as before dpf's first configure): what the states
  * and the rules add is the difference to a run without -N.
@@ -127,6 +129,7 @@ static uint32_t *cseq;		/* -t: each flow's next client sequence number */
 #define ISN_S 0x70000000u
 #define TCP_DATA 6		/* payload of a data segment: a 60-byte IPv4 frame */
 #define TCP_WSCALE 14		/* RFC 7323's largest shift */
+#define TCP_SPAN 49152		/* the client's data cycles in the SYN-ACK's 65535-byte window */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -283,6 +286,8 @@ tcp_write(uint8_t *p, uint32_t i, enum seg seg)
 	default:
 		seq = cseq[i];
 		cseq[i] += TCP_DATA;
+		if (cseq[i] - (ISN_C + 1) + TCP_DATA > TCP_SPAN)
+			cseq[i] = ISN_C + 1;
 		ack = ISN_S + 1;
 		break;
 	}
