@@ -23,9 +23,9 @@
 #include "proto/pftm.h"
 #include "proto/proto.h"
 
-/* Sequence comparisons modulo 2^32 [RFC 9293 3.4; BSD tcp_seq.h]. */
-#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
-#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+/* Sequence comparisons modulo 2^32 (pf_track.h). */
+#define SEQ_GEQ(a, b) PF_SEQ_GEQ(a, b)
+#define SEQ_GT(a, b) PF_SEQ_GT(a, b)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 
 #define TCPOPT_EOL 0
@@ -192,21 +192,6 @@ tcp_track_sloppy(struct pf_peer *src, struct pf_peer *dst,
 	return PF_TRACK_PASS;
 }
 
-/* Window-side updates shared by full and loose acceptance. */
-static void
-tcp_slide(struct pf_peer *src, struct pf_peer *dst, uint16_t win,
-		unsigned int sws, uint32_t end, uint32_t ack)
-{
-	uint32_t swin = (uint32_t)win << sws;
-
-	if (src->max_win < win)
-		src->max_win = win;
-	if (SEQ_GT(end, src->seqlo))
-		src->seqlo = end;
-	if (SEQ_GEQ(ack + swin, dst->seqhi))
-		dst->seqhi = ack + (swin > 1 ? swin : 1);
-}
-
 static enum pf_track_verdict
 tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
 		const struct pf_tcp_seg *s, uint32_t slack, uint8_t *timeout, bool *refresh)
@@ -311,7 +296,7 @@ tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
 	    ackskew >= -(maxack + slack) &&	/* 3: ack not too far ahead */
 	    ackskew <= (maxack << sws) &&	/* 4: nor too far behind */
 	    rst_ok) {				/* 5 */
-		tcp_slide(src, dst, win, sws, end, ack);
+		pf_tcp_slide(src, dst, win, sws, end, ack);
 		tcp_levels(src, dst, s->flags);
 		*timeout = tcp_timeout(src, dst);
 		*refresh = true;
@@ -329,7 +314,7 @@ tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
 		 * Packet floods land here too, so the expire time and the
 		 * timeout stay as they are; only FIN/RST levels move.
 		 */
-		tcp_slide(src, dst, win, sws, end, ack);
+		pf_tcp_slide(src, dst, win, sws, end, ack);
 		if ((s->flags & PF_TH_FIN) && src->state < PF_TCPS_CLOSING)
 			src->state = PF_TCPS_CLOSING;
 		if (s->flags & PF_TH_RST)
@@ -349,15 +334,9 @@ tcp_track_full(struct pf_peer *src, struct pf_peer *dst,
 	return PF_TRACK_DROP_BADSTATE;
 }
 
+/* Everything but the fast path (pf_track.h pf_tcp_track_est()). */
 enum pf_track_verdict
-pf_tcp_track(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
-		bool sloppy, uint8_t *timeout, bool *refresh)
-{
-	return pf_tcp_track_slack(t, dir, s, sloppy, 0, timeout, refresh);
-}
-
-enum pf_track_verdict
-pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
+pf_tcp_track_ref(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
 		bool sloppy, uint32_t slack, uint8_t *timeout, bool *refresh)
 {
 	struct pf_peer *src = &t->peer[dir ? 1 : 0];
@@ -378,6 +357,18 @@ pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg
 	if (sloppy)
 		return tcp_track_sloppy(src, dst, s, timeout, refresh);
 	return tcp_track_full(src, dst, s, slack, timeout, refresh);
+}
+
+enum pf_track_verdict
+pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
+		bool sloppy, uint32_t slack, uint8_t *timeout, bool *refresh)
+{
+	if (!sloppy && pf_tcp_track_est(&t->peer[dir ? 1 : 0], &t->peer[dir ? 0 : 1], s, slack,
+				     timeout)) {
+		*refresh = true;
+		return PF_TRACK_PASS;
+	}
+	return pf_tcp_track_ref(t, dir, s, sloppy, slack, timeout, refresh);
 }
 
 bool

@@ -109,6 +109,19 @@ run_tcp(const uint8_t *data, size_t n, bool sloppy, struct pf_track *t)
 		if (r[15] & 4)
 			(void)pf_tcp_quoted_ok(t, dir, s.seq);
 		v = pf_tcp_track(t, dir_arg, &s, sloppy, &tmo, &refresh);
+		{
+			/* The fast path (pf_tcp_track_est) decides as the
+			 * whole logic would, to the byte. */
+			struct pf_track ref = before;
+			uint8_t rtmo = tmo_before;
+			bool rrefresh = !refresh;
+			enum pf_track_verdict rv = pf_tcp_track_ref(&ref, dir_arg, &s, sloppy,
+								   0, &rtmo, &rrefresh);
+
+			if (rv != v || rtmo != tmo || rrefresh != refresh ||
+			    memcmp(&ref, t, sizeof(*t)) != 0)
+				abort();
+		}
 		if ((unsigned int)v >= PF_TRACK_VERDICT_MAX ||
 		    strcmp(pf_track_verdict_name(v), "?") == 0)
 			abort();

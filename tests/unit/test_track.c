@@ -1044,10 +1044,101 @@ test_join(void **state)
 	assert_int_equal(m.peer[1].state, PF_PEER_SINGLE);
 }
 
+/*
+ * pf_tcp_track_slack()'s fast path for established ACKs (pf_track.c
+ * tcp_track_est()) against pf_tcp_track_ref(), the whole logic alone:
+ * random states and segments, most of them near the windows' edges so
+ * that both sides of every check are taken; the verdict, both peers, the
+ * timeout and the refresh must be the same.  The fast path's own share is
+ * counted, so that a generator that never reaches it fails.
+ */
+static uint64_t rng_x = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rng(void)
+{
+	rng_x ^= rng_x << 13;
+	rng_x ^= rng_x >> 7;
+	rng_x ^= rng_x << 17;
+	return (uint32_t)(rng_x >> 16);
+}
+
+/* An offset of either sign around the window's sizes, or anything. */
+static uint32_t
+near(uint32_t x)
+{
+	switch (rng() % 4) {
+	case 0: return x + rng() % 16 - 8;
+	case 1: return x + (rng() % 140000) - 70000;
+	case 2: return x + (rng() % (1u << 26)) - (1u << 25);
+	default: return rng();
+	}
+}
+
+static void
+rand_peer(struct pf_peer *p, uint32_t lo, uint32_t other_lo)
+{
+	static const uint8_t lv[] = { PF_TCPS_ESTABLISHED, PF_TCPS_ESTABLISHED,
+		PF_TCPS_ESTABLISHED, PF_TCPS_SYN_SENT, PF_TCPS_CLOSING, PF_TCPS_FIN_WAIT_2,
+		PF_TCPS_CLOSED, PF_TCPS_TIME_WAIT };
+
+	p->seqlo = rng() % 64 == 0 ? 0 : lo;
+	p->seqhi = near(other_lo + 65535);
+	p->max_win = (uint16_t)(rng() % 3 == 0 ? rng() : 1 + rng() % 2048);
+	p->wscale = (uint8_t)(rng() % 3 == 0 ? 0 : PF_WSCALE_FLAG | rng() % 15);
+	p->state = lv[rng() % sizeof(lv)];
+}
+
+static void
+test_fast_path(void **unused)
+{
+	unsigned int i, fast = 0, passed = 0;
+
+	(void)unused;
+	for (i = 0; i < 400000; i++) {
+		struct pf_track a, b;
+		struct pf_tcp_seg sg;
+		uint32_t lo0 = rng(), lo1 = rng(), slack = rng() % 2 ? 0 : rng() % 200000;
+		unsigned int dir = rng() % 2;
+		bool sloppy = rng() % 16 == 0, ra, rb;
+		uint8_t ta, tb;
+		enum pf_track_verdict va, vb;
+		const struct pf_peer *src, *dst;
+
+		memset(&a, 0, sizeof(a));
+		rand_peer(&a.peer[0], lo0, lo1);
+		rand_peer(&a.peer[1], lo1, lo0);
+		src = &a.peer[dir];
+		dst = &a.peer[dir ^ 1];
+		sg.flags = (uint8_t)(rng() % 4 != 0 ? ACK | (rng() % 2 ? PSH : 0) : rng() & 0x3f);
+		sg.seq = near(src->seqlo);
+		sg.len = (uint16_t)(rng() % 3 == 0 ? 0 : rng() % 1500);
+		sg.ack = near(dst->seqlo);
+		sg.win = (uint16_t)rng();
+		sg.wscale = -1;
+		if ((sg.flags & (SYN | FIN | RST | ACK)) == ACK && !sloppy && src->seqlo != 0 &&
+		    src->state == PF_TCPS_ESTABLISHED && dst->state == PF_TCPS_ESTABLISHED)
+			fast++;
+		b = a;
+		ta = tb = (uint8_t)(rng() % PFTM_MAX);
+		va = pf_tcp_track_slack(&a, dir, &sg, sloppy, slack, &ta, &ra);
+		vb = pf_tcp_track_ref(&b, dir, &sg, sloppy, slack, &tb, &rb);
+		if (va != vb || memcmp(&a, &b, sizeof(a)) != 0 || ta != tb || ra != rb)
+			fail_msg("segment %u (dir %u flags %#x seq %u len %u ack %u slack %u): "
+				 "verdict %d/%d timeout %u/%u refresh %d/%d, peers %s", i, dir,
+				 sg.flags, sg.seq, sg.len, sg.ack, slack, va, vb, ta, tb, ra, rb,
+				 memcmp(&a, &b, sizeof(a)) ? "differ" : "equal");
+		passed += va == PF_TRACK_PASS;
+	}
+	/* Both outcomes of the fast path's checks, often. */
+	assert_true(fast > 40000);
+	assert_true(passed > 20000);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[N_SCENARIOS + 8];
+	struct CMUnitTest tests[N_SCENARIOS + 9];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
@@ -1064,6 +1155,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_merge);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_join);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_slack);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fast_path);
 
 	return _cmocka_run_group_tests("track", tests, n, NULL, NULL);
 }
