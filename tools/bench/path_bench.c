@@ -158,8 +158,7 @@ flow_of(uint32_t i, uint32_t *src, uint32_t *dst, uint16_t *sport)
 	*sport = (uint16_t)(1024 + (i / 64 / 65536) * 64 + i % 64);
 }
 
-/* The Ethernet header host -> lan (or, rev, gateway -> wan) and the UDP
- * header to port 9 with zeroed payload, common to both families' frames. */
+/* The Ethernet header host -> lan (or, rev, gateway -> wan), both families. */
 static void
 eth_write(uint8_t *p, uint8_t type_hi, uint8_t type_lo, bool rev)
 {
@@ -169,6 +168,7 @@ eth_write(uint8_t *p, uint8_t type_hi, uint8_t type_lo, bool rev)
 	p[13] = type_lo;
 }
 
+/* The UDP header to port 9 with zeroed payload, both families. */
 static void
 udp_write(struct rte_udp_hdr *udp, uint16_t sport, uint16_t len, uint16_t cksum)
 {
