@@ -191,6 +191,14 @@ host_setup() {
 	in_ns "$ns" ip -6 route add default via "$6"
 }
 
+# EAL leaves its runtime directory (/run/dpdk/PREFIX) behind, --in-memory
+# or not: a test's own ($P, $P-*) go with its namespaces.  (Not "rte", the
+# default prefix, which tests running beside this one may be using.)
+rundirs_cleanup() {
+	[ -n "${P:-}" ] || return 0
+	rm -rf "/run/dpdk/$P" "/run/dpdk/$P"-* 2>/dev/null
+}
+
 netns_cleanup() {
 	# Only the test's own shell cleans up.  A subshell that ran this
 	# (an EXIT trap run where it should not be) would take the namespaces
@@ -206,6 +214,7 @@ netns_cleanup() {
 	fi
 	for ns in fw cli srv cli2; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+	rundirs_cleanup
 }
 
 # dpf_config WORKERS LCORES EXTRA_IFACES_JSON EXTRA_TOP_JSON: writes $TMP/dpf.json

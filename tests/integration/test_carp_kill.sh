@@ -41,6 +41,7 @@ cleanup() {
 	fi
 	for ns in fw gw; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+	rundirs_cleanup
 }
 trap cleanup EXIT
 

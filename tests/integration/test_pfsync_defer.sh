@@ -54,6 +54,7 @@ cleanup() {
 	wait 2>/dev/null
 	for ns in sw cli srv fw1 fw2; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+	rundirs_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

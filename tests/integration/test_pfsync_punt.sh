@@ -61,6 +61,7 @@ cleanup() {
 	wait 2>/dev/null
 	for ns in fw cli srv; do ip netns del "$P-$ns" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+	rundirs_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

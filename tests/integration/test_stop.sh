@@ -30,6 +30,7 @@ DPF_PID=
 cleanup() {
 	[ -n "$DPF_PID" ] && stop_pid "$DPF_PID" KILL
 	rm -rf "$TMP"
+	rundirs_cleanup
 }
 trap cleanup EXIT
 
