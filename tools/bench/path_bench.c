@@ -34,14 +34,19 @@
  * 2001:db8:2::fe (with -c: to 2001:db8:2::a-d1), the same ports.
  * -t: TCP connections instead of UDP flows (either family): the first
  * pass sends each flow's SYN (its figure is then a new TCP state), two
- * untimed passes the server's SYN-ACK (in on wan, out on lan: lan's hosts
- * are resolved neighbours) and the client's ACK, and every round after
+ * more passes the server's SYN-ACK (in on wan, out on lan: lan's hosts
+ * are resolved neighbours) and the client's ACK ("handshake": each pass's
+ * cycles per packet and their sum per connection), and every round after
  * them the client's data, 6 bytes a segment.  The server never acks
  * again, so each flow's sequence numbers advance through the 65535 bytes
  * its SYN-ACK offered, then start over in it: after the first 48 KB the
  * segments are retransmissions to pf, which checks them as any other.
  * pf's whole TCP tracking on every packet; UDP's hit is a level bump.
- * Frames padded to 60 bytes.
+ * After the rounds, the close: the client's FIN, the server's FIN-ACK and
+ * the client's last ACK ("teardown", timed the same way).  A pass covers
+ * every connection once, so its per-packet figure carries the per-poll
+ * costs over 32 packets, as a burst of new connections does.  Frames
+ * padded to 60 bytes.
  * -N: no ruleset after the first pass (forwarding alone, the filter stage
  * passing everything as before dpf's first configure): what the states
  * and the rules add is the difference to a run without -N.
@@ -122,9 +127,12 @@ static bool tcp;		/* -t: TCP connections, not UDP flows */
 static volatile bool consumer_stop;
 
 /* -t: the segment every frame of a pass carries. */
-enum seg { SEG_SYN, SEG_SYNACK, SEG_ACK, SEG_DATA };
+enum seg { SEG_SYN, SEG_SYNACK, SEG_ACK, SEG_DATA, SEG_FIN, SEG_FINACK, SEG_LASTACK };
+static const char *const seg_name[] = { "SYN", "SYN-ACK", "ACK", "data", "FIN", "FIN-ACK",
+					"last ACK" };
 static enum seg seg_now;
 static uint32_t *cseq;		/* -t: each flow's next client sequence number */
+static uint32_t *cend;		/* -t: the end of each flow's furthest data sent */
 #define ISN_C 0x10000000u	/* the client's and the server's initial sequence numbers */
 #define ISN_S 0x70000000u
 #define TCP_DATA 6		/* payload of a data segment: a 60-byte IPv4 frame */
@@ -264,7 +272,8 @@ frame_write(uint8_t *p, uint32_t i)
 static uint16_t
 tcp_write(uint8_t *p, uint32_t i, enum seg seg)
 {
-	bool rev = seg == SEG_SYNACK, syn = seg == SEG_SYN || seg == SEG_SYNACK;
+	bool rev = seg == SEG_SYNACK || seg == SEG_FINACK, syn = seg == SEG_SYN || seg == SEG_SYNACK;
+	bool fin = seg == SEG_FIN || seg == SEG_FINACK;
 	uint16_t hl = syn ? 24 : 20, data = seg == SEG_DATA ? TCP_DATA : 0;
 	uint16_t l3 = ip6 ? 40 : 20, len = (uint16_t)(14 + l3 + hl + data);
 	uint8_t *ip = p + 14;
@@ -283,9 +292,14 @@ tcp_write(uint8_t *p, uint32_t i, enum seg seg)
 	case SEG_SYN: seq = ISN_C; ack = 0; break;
 	case SEG_SYNACK: seq = ISN_S; ack = ISN_C + 1; break;
 	case SEG_ACK: seq = ISN_C + 1; ack = ISN_S + 1; break;
+	case SEG_FIN: seq = cend[i]; ack = ISN_S + 1; break;
+	case SEG_FINACK: seq = ISN_S + 1; ack = cend[i] + 1; break;
+	case SEG_LASTACK: seq = cend[i] + 1; ack = ISN_S + 2; break;
 	default:
 		seq = cseq[i];
 		cseq[i] += TCP_DATA;
+		if ((int32_t)(cseq[i] - cend[i]) > 0)
+			cend[i] = cseq[i];
 		if (cseq[i] - (ISN_C + 1) + TCP_DATA > TCP_SPAN)
 			cseq[i] = ISN_C + 1;
 		ack = ISN_S + 1;
@@ -297,7 +311,7 @@ tcp_write(uint8_t *p, uint32_t i, enum seg seg)
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->data_off = (uint8_t)(hl / 4 << 4);
-	th->tcp_flags = (uint8_t)((syn ? RTE_TCP_SYN_FLAG : 0) |
+	th->tcp_flags = (uint8_t)((syn ? RTE_TCP_SYN_FLAG : 0) | (fin ? RTE_TCP_FIN_FLAG : 0) |
 				  (seg != SEG_SYN ? RTE_TCP_ACK_FLAG : 0) |
 				  (data != 0 ? RTE_TCP_PSH_FLAG : 0));
 	th->rx_win = rte_cpu_to_be_16(65535);
@@ -312,11 +326,12 @@ tcp_write(uint8_t *p, uint32_t i, enum seg seg)
 	return len;
 }
 
-/* -t: a SYN-ACK comes in on wan and leaves on lan; all else the other way. */
+/* -t: the server's SYN-ACK and FIN-ACK come in on wan and leave on lan;
+ * all else the other way. */
 static unsigned int
 port_in(void)
 {
-	return tcp && seg_now == SEG_SYNACK ? 1 : 0;
+	return tcp && (seg_now == SEG_SYNACK || seg_now == SEG_FINACK) ? 1 : 0;
 }
 
 /* A burst of the next flows' frames into port_in()'s Rx ring (not timed). */
@@ -653,6 +668,39 @@ row(const char *what, const double *v, unsigned int n)
 	printf("| %s | %.1f | %.1f | %.1f |\n", what, s[0], s[n / 2], s[n - 1]);
 }
 
+/*
+ * -t: one pass of each segment from..to, every flow's once, each timed and
+ * every frame of it forwarded or the run fails; printed as one line, with
+ * the SYN's pass (cyc0 cycles over fwd0 packets) first when given.
+ */
+static void
+tcp_passes(struct dp_wctx *c, enum seg from, enum seg to, const char *what, uint64_t cyc0,
+	   uint64_t fwd0)
+{
+	uint64_t total = cyc0;
+	char line[256];
+	int len;
+
+	len = snprintf(line, sizeof(line), "# %s:", what);
+	if (fwd0 != 0)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, " SYN %.1f,",
+				(double)cyc0 / (double)fwd0);
+	for (seg_now = from; seg_now <= to; seg_now++) {
+		uint64_t got = 0, cyc = round_dpf(c, n_flows, &got);
+
+		if (got != n_flows) {
+			drops_print(c->st);
+			die("%s pass %s: %" PRIu64 " of %u forwarded", what, seg_name[seg_now],
+			    got, n_flows);
+		}
+		total += cyc;
+		len += snprintf(line + len, sizeof(line) - (size_t)len, " %s %.1f%s",
+				seg_name[seg_now], (double)cyc / (double)got, seg_now < to ? "," : "");
+	}
+	printf("%s cycles per packet; %.1f per connection (%.2f M/s at this TSC)\n", line,
+	       (double)total / n_flows, rte_get_tsc_hz() / ((double)total / n_flows) / 1e6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -706,14 +754,15 @@ main(int argc, char **argv)
 		timeouts[i] = pftm_default(i);
 	order = malloc(sizeof(*order) * n_flows);
 	cseq = malloc(sizeof(*cseq) * n_flows);
+	cend = malloc(sizeof(*cend) * n_flows);
 	dp = rte_zmalloc("pb_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
 	pool = rte_pktmbuf_pool_create("pb_pool", 8191, 256, DP_MBUF_PRIV,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (order == NULL || cseq == NULL || dp == NULL || pool == NULL)
+	if (order == NULL || cseq == NULL || cend == NULL || dp == NULL || pool == NULL)
 		die("out of memory");
 	for (i = 0; i < n_flows; i++) {
 		order[i] = i;
-		cseq[i] = ISN_C + 1;
+		cseq[i] = cend[i] = ISN_C + 1;
 	}
 	if (shuffle) {
 		uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -784,22 +833,14 @@ main(int argc, char **argv)
 	seg_now = SEG_SYN;
 	cyc = round_dpf(&c, n_flows, &fwd);
 	/*
-	 * -t: the handshake's other two segments, untimed, each flow's once.
-	 * (Not a retransmitted SYN before the SYN-ACK: its ack-less slide
-	 * moves the server's seqhi to the SYN's window, and for a quarter of
-	 * the server's ISNs with window scale 14 pf's check then resets the
+	 * -t: the handshake's other two segments, each flow's once.  (Not a
+	 * retransmitted SYN before the SYN-ACK: its ack-less slide moves the
+	 * server's seqhi to the SYN's window, and for a quarter of the
+	 * server's ISNs with window scale 14 pf's check then resets the
 	 * handshake at the SYN-ACK; pf_track.c follows pf's arithmetic.)
 	 */
-	for (seg_now = SEG_SYNACK; tcp && seg_now <= SEG_ACK; seg_now++) {
-		uint64_t got = 0;
-
-		round_dpf(&c, n_flows, &got);
-		if (got != n_flows) {
-			drops_print(c.st);
-			die("handshake pass %u: %" PRIu64 " of %u forwarded", seg_now, got,
-			    n_flows);
-		}
-	}
+	if (tcp)
+		tcp_passes(&c, SEG_SYNACK, SEG_ACK, "handshake", cyc, fwd);
 	seg_now = SEG_DATA;
 	if (no_rules) {
 		/* Forwarding alone: no ruleset, as dpf before its first
@@ -835,6 +876,9 @@ main(int argc, char **argv)
 		dpv[r] = (double)cyc / (double)fwd;
 		diff[r] = dpv[r] - io[r];
 	}
+	/* -t: the close, each side's FIN and the last ACK. */
+	if (tcp)
+		tcp_passes(&c, SEG_FIN, SEG_LASTACK, "teardown", 0, 0);
 	if (consumer) {
 		consumer_stop = true;
 		rte_eal_mp_wait_lcore();
@@ -852,6 +896,7 @@ main(int argc, char **argv)
 	dp_filter_fini(dp);
 	free(order);
 	free(cseq);
+	free(cend);
 	rte_eal_cleanup();
 	return 0;
 }
