@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "dataplane/pf_track.h"
+#include "tests/unit/splitmix.h"
 #include "proto/pfres.h"
 #include "proto/pftm.h"
 
@@ -1049,18 +1050,16 @@ test_join(void **state)
  * pf_tcp_track() and pf_tcp_track_slack()) against pf_tcp_track_ref(), the
  * whole logic alone: random states and segments, most of them near the
  * windows' edges so that both sides of every check are taken; the
- * verdict, both peers, the timeout and the refresh must be the same.  The fast path's own share is
- * counted, so that a generator that never reaches it fails.
+ * verdict, both peers, the timeout and the refresh must be the same.
+ * The fast path's own share is counted, so that a generator that never
+ * reaches it fails.
  */
-static uint64_t rng_x = 0x9e3779b97f4a7c15ull;
+static uint64_t rng_state = 0x7261636b;	/* any seed: the run reproduces */
 
 static uint32_t
 rng(void)
 {
-	rng_x ^= rng_x << 13;
-	rng_x ^= rng_x >> 7;
-	rng_x ^= rng_x << 17;
-	return (uint32_t)(rng_x >> 16);
+	return (uint32_t)(splitmix64(&rng_state) >> 32);
 }
 
 /* An offset of either sign around the window's sizes, or anything. */
@@ -1131,8 +1130,10 @@ test_fast_path(void **unused)
 				 memcmp(&a, &b, sizeof(a)) ? "differ" : "equal");
 		passed += va == PF_TRACK_PASS;
 	}
-	/* Both outcomes of the fast path's checks, often. */
-	assert_true(fast > 40000);
+	/* Both outcomes of the fast path's checks, often: about 9.7% of the
+	 * segments are its kind (3/4 ACKs, 15/16 not sloppy, 63/64 seqlo set,
+	 * 3/8 ESTABLISHED on each side), some 39,000. */
+	assert_true(fast > 30000);
 	assert_true(passed > 20000);
 }
 

@@ -566,6 +566,27 @@ ports_up(void)
 	dp->n_ports = 2;
 }
 
+/* Interface iface's hosts 198.18.(iface+1).from..to-1 and 2001:db8:(iface+1)::
+ * the same, resolved to mac (a DP_NEIGH_VALID word). */
+static void
+hosts_resolve(uint16_t iface, int from, int to, uint64_t mac)
+{
+	uint8_t net = (uint8_t)(iface + 1);
+	int pos, i;
+
+	for (i = from; i < to; i++) {
+		pos = dp_neigh_get(dp, iface, 4, (uint8_t[]){ 198, 18, net, (uint8_t)i }, true);
+		if (pos < 0)
+			die("no neighbour entry for 198.18.%u.%d", net, i);
+		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+		pos = dp_neigh_get(dp, iface, 6, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, net,
+							   [15] = (uint8_t)i }, true);
+		if (pos < 0)
+			die("no neighbour entry for 2001:db8:%u::%x", net, i);
+		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
+	}
+}
+
 static void
 route_up(void)
 {
@@ -609,29 +630,11 @@ route_up(void)
 		die("no neighbour entry for the IPv6 gateway");
 	atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
 	/* -c: wan's hosts 198.18.2.10-209 resolved (their MAC is the gateway's) */
-	for (i = 10; connected && i < 210; i++) {
-		pos = dp_neigh_get(dp, 1, 4, (uint8_t[]){ 198, 18, 2, (uint8_t)i }, true);
-		if (pos < 0)
-			die("no neighbour entry for 198.18.2.%d", i);
-		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
-		pos = dp_neigh_get(dp, 1, 6, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 2,
-						       [15] = (uint8_t)i }, true);
-		if (pos < 0)
-			die("no neighbour entry for 2001:db8:2::%x", i);
-		atomic_store_explicit(&dp->neigh[pos].mac, mac, memory_order_release);
-	}
+	if (connected)
+		hosts_resolve(1, 10, 210, mac);
 	/* -t: lan's hosts 198.18.1.10-73 and 2001:db8:1::a-49, for the SYN-ACK */
-	for (i = 10; tcp && i < 74; i++) {
-		pos = dp_neigh_get(dp, 0, 4, (uint8_t[]){ 198, 18, 1, (uint8_t)i }, true);
-		if (pos < 0)
-			die("no neighbour entry for 198.18.1.%d", i);
-		atomic_store_explicit(&dp->neigh[pos].mac, host, memory_order_release);
-		pos = dp_neigh_get(dp, 0, 6, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 1,
-						       [15] = (uint8_t)i }, true);
-		if (pos < 0)
-			die("no neighbour entry for 2001:db8:1::%x", i);
-		atomic_store_explicit(&dp->neigh[pos].mac, host, memory_order_release);
-	}
+	if (tcp)
+		hosts_resolve(0, 10, 74, host);
 	atomic_store_explicit(&dp->fib, fib, memory_order_release);
 }
 
