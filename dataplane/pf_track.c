@@ -359,18 +359,6 @@ pf_tcp_track_ref(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *
 	return tcp_track_full(src, dst, s, slack, timeout, refresh);
 }
 
-enum pf_track_verdict
-pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
-		bool sloppy, uint32_t slack, uint8_t *timeout, bool *refresh)
-{
-	if (!sloppy && pf_tcp_track_est(&t->peer[dir ? 1 : 0], &t->peer[dir ? 0 : 1], s, slack,
-				     timeout)) {
-		*refresh = true;
-		return PF_TRACK_PASS;
-	}
-	return pf_tcp_track_ref(t, dir, s, sloppy, slack, timeout, refresh);
-}
-
 bool
 pf_tcp_quoted_ok(const struct pf_track *t, unsigned int dir, uint32_t seq)
 {

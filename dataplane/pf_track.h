@@ -154,7 +154,7 @@ static inline enum pf_track_verdict pf_tcp_track(struct pf_track *t, unsigned in
  * node that takes over lets the connection catch up by that much once per
  * side instead of dropping it (filter.c).  slack 0 is pf_tcp_track().
  */
-enum pf_track_verdict pf_tcp_track_slack(struct pf_track *t, unsigned int dir,
+static inline enum pf_track_verdict pf_tcp_track_slack(struct pf_track *t, unsigned int dir,
 		const struct pf_tcp_seg *s, bool sloppy, uint32_t slack, uint8_t *timeout,
 		bool *refresh);
 
@@ -231,15 +231,22 @@ pf_tcp_track_est(struct pf_peer *src, struct pf_peer *dst, const struct pf_tcp_s
 
 /* The fast path inline in the caller, the rest a call (pf_tcp_track_ref()). */
 static inline enum pf_track_verdict
-pf_tcp_track(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s, bool sloppy,
-		uint8_t *timeout, bool *refresh)
+pf_tcp_track_slack(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s,
+		bool sloppy, uint32_t slack, uint8_t *timeout, bool *refresh)
 {
-	if (!sloppy && pf_tcp_track_est(&t->peer[dir ? 1 : 0], &t->peer[dir ? 0 : 1], s, 0,
+	if (!sloppy && pf_tcp_track_est(&t->peer[dir ? 1 : 0], &t->peer[dir ? 0 : 1], s, slack,
 					timeout)) {
 		*refresh = true;
 		return PF_TRACK_PASS;
 	}
-	return pf_tcp_track_ref(t, dir, s, sloppy, 0, timeout, refresh);
+	return pf_tcp_track_ref(t, dir, s, sloppy, slack, timeout, refresh);
+}
+
+static inline enum pf_track_verdict
+pf_tcp_track(struct pf_track *t, unsigned int dir, const struct pf_tcp_seg *s, bool sloppy,
+		uint8_t *timeout, bool *refresh)
+{
+	return pf_tcp_track_slack(t, dir, s, sloppy, 0, timeout, refresh);
 }
 
 bool pf_tcp_quoted_ok(const struct pf_track *t, unsigned int dir,
