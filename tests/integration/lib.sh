@@ -86,6 +86,31 @@ udp_bound() {
 		ip netns exec "$ns" ss -Hlun "sport = :$p" | grep -q . || { echo "no UDP socket on $p in $ns"; return 1; }
 	done
 }
+# udp_path NS: where UDP datagrams went, as "lan_rx wan_tx missed drops
+# srv_in srv_rcvbuf": dpf's packets in on lan and out on wan, its ports'
+# imissed (the af_packet ring was full), its drops (every reason), and the
+# kernel's UDP InDatagrams and RcvbufErrors in the receiving NS.  A loss
+# then says whose it was: CI once had "only 438 of 500" with nothing else.
+udp_path() {
+	local m u
+	m=$(ctl show metrics | awk '
+		/^dpf_interface_rx_packets_total\{interface="lan"/ { rx = $2 }
+		/^dpf_interface_tx_packets_total\{interface="wan"/ { tx = $2 }
+		/^dpf_port_rx_missed/ { mi += $2 }
+		/^dpf_drops_total/ { dr += $2 }
+		END { printf "%d %d %d %d", rx, tx, mi, dr }')
+	u=$(in_ns "$1" awk '/^Udp:/ && ++n == 2 { print $2, $6 }' /proc/net/snmp)
+	echo "$m $u"
+}
+# udp_path_diag NS BEFORE: a diag line of udp_path's changes since BEFORE.
+udp_path_diag() {
+	local a b
+	read -ra b <<<"$2"
+	read -ra a <<<"$(udp_path "$1")"
+	diag "since the send: dpf lan rx +$((a[0] - b[0])), wan tx +$((a[1] - b[1]))," \
+		"ports' rx missed +$((a[2] - b[2])), drops +$((a[3] - b[3])); receiver's kernel" \
+		"UDP in +$((a[4] - b[4])), receive buffer errors +$((a[5] - b[5]))"
+}
 # ping_tally FILE [STOP_S]: "sent lost gap_ms quiet_ms" of the output of a
 # `ping -D -n -W 1` stopped by SIGINT at STOP_S (epoch seconds, as
 # $EPOCHREALTIME).  ping's own summary counts the requests still in flight

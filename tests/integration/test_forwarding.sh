@@ -46,6 +46,7 @@ if [ "$(sha256sum <"$TMP/down.bin")" = "$(sha256sum <"$TMP/down.out")" ]; then
 else notok "100 MB TCP server -> client: $(cat "$TMP/down.n") bytes, SHA-256 differs"; fi
 rm -f "$TMP"/*.bin "$TMP"/*.out
 
+before=$(udp_path "$P-srv")
 in_ns "$P-srv" "$PY" "$HERE/xfer.py" udp-recv 5003 500 10 >"$TMP/udp.n" &
 rp=$!
 wait_for 20 "the receiver bound to UDP 5003" udp_bound "$P-srv" 5003
@@ -53,6 +54,7 @@ in_ns "$P-cli" "$PY" "$HERE/xfer.py" udp-send 198.18.2.2 5003 500
 wait $rp
 n=$(cat "$TMP/udp.n")
 if [ "$n" -ge 495 ]; then ok "UDP: $n of 500 datagrams arrived"; else notok "UDP: only $n of 500"; fi
+udp_path_diag "$P-srv" "$before"
 
 out=$(in_ns "$P-cli" ping -c 1 -W 2 -t 1 198.18.2.2 2>&1)
 if echo "$out" | grep -q "From 198.18.1.1.*Time to live exceeded"; then

@@ -44,6 +44,7 @@ print(sum(1 for x in d if x > 1000), max(d), sum(d))")
 	else notok "$workers workers: transfer corrupted"; fi
 
 	before=$(worker_fwd)
+	path=$(udp_path "$P-srv")
 	in_ns "$P-srv" "$PY" "$HERE/xfer.py" udp-recv 5003 2000 10 >"$TMP/u.n" &
 	rp=$!
 	wait_for 20 "the receiver bound to UDP 5003" udp_bound "$P-srv" 5003
@@ -59,6 +60,7 @@ print(sum(1 for x,y in zip(b,a) if y-x >= 50))")
 	n=$(cat "$TMP/u.n")
 	if [ "$n" -ge 1980 ]; then ok "$workers workers: $n of 2000 UDP datagrams arrived"
 	else notok "$workers workers: only $n of 2000 UDP datagrams"; fi
+	udp_path_diag "$P-srv" "$path"
 	ho=$(ctl -j show workers | $PY -c '
 import json, sys
 print(sum(w["handoff_in"] for w in json.load(sys.stdin)))')

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux, asm-generic
+
 
 def tcp_recv(port, out, timeout=60):
     fam = socket.AF_INET6
@@ -55,6 +57,11 @@ def tcp_send(host, port, path, rate=0):
 
 def udp_recv(port, count, timeout):
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    # 4 MiB, past rmem_max (root): the default 208 KiB holds about 270 of
+    # these datagrams (each costs its skb's truesize), so a receiver
+    # descheduled for 30 ms on a loaded two-CPU machine would drop what
+    # dpf forwarded.  The tests count what dpf delivers, not this socket.
+    s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20)
     s.bind(("::", int(port)))
     end = time.time() + float(timeout)
     n = 0
