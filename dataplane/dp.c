@@ -108,6 +108,8 @@ dp_parse_full(const struct rte_mbuf *m)
  * Symmetric Receive-side Scaling"]. */
 static uint8_t dp_rss_key[40];
 
+PROTO_NAME_FN(dp_rss_name, unsigned int, DP_RSS_LIST, DP_RSS_MAX);
+
 static int
 dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *pc,
 	      char *err, size_t errlen)
@@ -139,7 +141,11 @@ dp_port_setup(struct dp_main *dp, unsigned int idx, const struct dp_port_conf *p
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
+	port->rss = DP_RSS_OFF;
+	port->reta_size = 0;
 	if (nq > 2 && (info.flow_type_rss_offloads & RTE_ETH_RSS_IP)) {
+		port->rss = DP_RSS_ALL;		/* until dp_port_reta() */
+		port->reta_size = info.reta_size;
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = dp_rss_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(dp_rss_key);
@@ -441,6 +447,51 @@ dp_iface_add(struct dp_main *dp, const struct dp_iface *ifc, char *err, size_t e
 	return 0;
 }
 
+/*
+ * RSS over the workers' queues only.  A device's default RETA spreads flows
+ * over all of a port's queues, the control core's too: it would take
+ * 1/(workers + 1) of the traffic only to hand every packet of it to a
+ * worker, and a pause of its loop (a reload's work, a long `show states`,
+ * a burst of pfsync) would overflow its RX ring at line rate.  Entry i gets
+ * worker queue i % workers.  The table is read back: the port is
+ * DP_RSS_WORKERS only if the device holds what was set, else it keeps
+ * DP_RSS_ALL (still correct: the control core hands its share on).
+ * Rules that steer to the control core's queue (pfsync, rte_flow) come
+ * before the RETA and are not affected.
+ */
+static void
+dp_port_reta(const struct dp_main *dp, struct dp_port *port)
+{
+	unsigned int n = port->reta_size, ng, i;
+	struct rte_eth_rss_reta_entry64 *reta;
+	bool same = true;
+
+	if (n == 0 || dp->n_workers == 0)
+		return;
+	ng = (n + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE;
+	reta = calloc(ng, sizeof(*reta));
+	if (reta == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+			(uint16_t)(i % dp->n_workers);
+	}
+	if (rte_eth_dev_rss_reta_update(port->port_id, reta, (uint16_t)n) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = UINT16_MAX;
+	if (rte_eth_dev_rss_reta_query(port->port_id, reta, (uint16_t)n) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		same &= reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] ==
+			i % dp->n_workers;
+	if (same)
+		port->rss = DP_RSS_WORKERS;
+out:
+	free(reta);
+}
+
 int
 dp_start(struct dp_main *dp, char *err, size_t errlen)
 {
@@ -454,6 +505,8 @@ dp_start(struct dp_main *dp, char *err, size_t errlen)
 				 rte_strerror(-rc));
 			return rc;
 		}
+		if (dp->ports[i].rss == DP_RSS_ALL)
+			dp_port_reta(dp, &dp->ports[i]);
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (n == dp->n_workers)

@@ -14,8 +14,8 @@
  *
  * Workers never block and never take a lock.  Each worker polls RX queue w
  * of every port; the control core polls queue ctl_q (= n_workers) of every
- * port, where af_packet fans a share of all traffic and NIC RSS sends
- * some.  pfsync reaches the control core by one of three paths, decided
+ * port, where af_packet fans a share of all traffic; a NIC's RSS sends it
+ * none when the device takes dpf's RETA (enum dp_rss).  pfsync reaches the control core by one of three paths, decided
  * at start and shown by `show pfsync`:
  *  - a port of its own (its only interface is the sync interface): the
  *    port has one queue pair, the control core's (ctl_only); workers
@@ -132,6 +132,35 @@ enum dp_punt {
 	DP_PUNT_MAX
 };
 
+/*
+ * How a port's device spreads received flows over its RX queues (struct
+ * dp_port.rss, `show interfaces`):
+ *  - off: dpf did not turn RSS on (one worker, a port of pfsync's own, or
+ *    a device without RSS).  A NIC then delivers to queue 0, a worker's
+ *    (the control core's on a pfsync port); what a virtual device puts on
+ *    each queue is its own doing (af_packet: the kernel's fanout hash over
+ *    all of them, the control core's too, which hands its share on);
+ *  - workers: RSS with a RETA whose every entry is a worker's queue (set by
+ *    dp_start() and read back from the device);
+ *  - all-queues: RSS with the device's own RETA, which the device would
+ *    not change: flows land on the control core's queue too, and it hands
+ *    them to their owners.
+ */
+#define DP_RSS_LIST(_)                                          \
+	_(OFF, "off")                                           \
+	_(WORKERS, "workers")                                   \
+	_(ALL, "all-queues")
+
+enum dp_rss {
+#define DP_RSS_ENUM(sym, str) DP_RSS_##sym,
+	DP_RSS_LIST(DP_RSS_ENUM)
+#undef DP_RSS_ENUM
+	DP_RSS_MAX
+};
+
+/* Name of an RSS mode ("workers"), "?" when out of range. */
+const char *dp_rss_name(unsigned int mode);
+
 struct dp_port {
 	uint16_t port_id;		/* [I] DPDK port */
 	char name[16];			/* [I] config name */
@@ -142,6 +171,8 @@ struct dp_port {
 	bool ctl_only;			/* [I] a port of its own for pfsync: the control
 					 * core's alone, workers never poll or send on it */
 	bool sync_steered;		/* [C] rte_flow steers IP proto 240 to ctl_q */
+	uint8_t rss;			/* [I] enum dp_rss */
+	uint16_t reta_size;		/* [I] the device's RETA entries (0: no RSS) */
 	_Atomic bool link_up;		/* [A] written by the control core */
 	uint32_t link_speed;		/* [C] Mb/s */
 };

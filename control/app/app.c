@@ -362,6 +362,13 @@ app_run(const struct dpf_plan *plan, volatile sig_atomic_t *stop)
 			dlog(PORT_KERNEL_FRAGS, DLOG_S("port", cfg->dataplane.ports[i].name),
 			     DLOG_S("device", cfg->dataplane.ports[i].device),
 			     DLOG_S("not_applied", "limits.frags,timeouts.frag"));
+	for (unsigned int i = 0; i < app->dp->n_ports; i++)
+		if (app->dp->ports[i].rss == DP_RSS_ALL)
+			/* The device kept its RETA: the control core takes a share. */
+			dlog(PORT_RSS_ALL, DLOG_S("port", app->dp->ports[i].name),
+			     DLOG_S("device", cfg->dataplane.ports[i].device),
+			     DLOG_U("reta_size", app->dp->ports[i].reta_size),
+			     DLOG_U("queues", app->dp->ports[i].n_rxq));
 	dlog(STARTED, DLOG_S("version", DPF_VERSION), DLOG_U("ports", app->dp->n_ports),
 	     DLOG_U("interfaces", app->dp->n_ifaces), DLOG_U("workers", app->dp->n_workers),
 	     DLOG_S("socket", cfg->system.control.socket));

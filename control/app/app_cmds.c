@@ -289,6 +289,9 @@ cmd_show_interfaces(struct ctl_out *out, int argc, char **argv, void *arg)
 			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)c->rx_bytes));
 			json_object_set_new(o, "tx_packets", json_integer((json_int_t)c->tx_pkts));
 			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)c->tx_bytes));
+			json_object_set_new(o, "rx_queues", json_integer(p->n_rxq));
+			json_object_set_new(o, "rss", json_string(dp_rss_name(p->rss)));
+			json_object_set_new(o, "reta_size", json_integer(p->reta_size));
 			json_array_append_new(arr, o);
 			continue;
 		}
@@ -308,6 +311,15 @@ cmd_show_interfaces(struct ctl_out *out, int argc, char **argv, void *arg)
 		ctl_printf(out, "\trx %lu packets %lu bytes, tx %lu packets %lu bytes\n",
 			   (unsigned long)c->rx_pkts, (unsigned long)c->rx_bytes,
 			   (unsigned long)c->tx_pkts, (unsigned long)c->tx_bytes);
+		if (p->ctl_only)
+			ctl_printf(out, "\tqueues 1 (control), rss %s\n", dp_rss_name(p->rss));
+		else
+			ctl_printf(out, "\tqueues %u (%u workers, control), rss %s", p->n_rxq,
+				   p->n_rxq - 1u, dp_rss_name(p->rss));
+		if (!p->ctl_only && p->reta_size != 0)
+			ctl_printf(out, ", RETA %u entries", p->reta_size);
+		if (!p->ctl_only)
+			ctl_printf(out, "\n");
 	}
 	if (arr != NULL)
 		ctl_json(out, arr);

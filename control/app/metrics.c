@@ -59,6 +59,7 @@ static const char *const prom_gauges[] = {
 	"dpf_neighbors_entries", "dpf_neighbors_hosts", "dpf_neighbors_max",
 	"dpf_neighbors_deleting", "dpf_pflog_open",
 	"dpf_interface_vlan", "dpf_interface_mtu", "dpf_interface_link_up",
+	"dpf_interface_rx_queues", "dpf_interface_reta_size",
 	"dpf_rule_states",
 	"dpf_carp_preempt", "dpf_carp_group_demotion", "dpf_carp_state", "dpf_carp_advbase",
 	"dpf_carp_advskew", "dpf_carp_demote", "dpf_carp_admin_down", "dpf_carp_link_down",

@@ -59,6 +59,7 @@ enum dlog_level {
 	_(STOPPING,		"stopping",		"app",	 INFO,	  5, 1000)	\
 	_(LINK,			"link",			"app",	 NOTICE, 20, 1000)	\
 	_(PORT_KERNEL_FRAGS,	"port-kernel-reassembly", "app", NOTICE, 16, 1000)	\
+	_(PORT_RSS_ALL,		"port-rss-all-queues",	"app",	 NOTICE, 16, 1000)	\
 	_(ROUTES_SKIPPED,	"routes-skipped",	"app",	 WARNING, 5, 1000)	\
 	_(LOCK_PID,		"lock-pid-unwritten",	"app",	 WARNING, 16, 1000)	\
 	_(NOTIFY_FAILED,	"notify-failed",	"app",	 WARNING, 5, 10000)	\
