@@ -108,6 +108,31 @@ dp_parse_full(const struct rte_mbuf *m)
  * Symmetric Receive-side Scaling"]. */
 static uint8_t dp_rss_key[40];
 
+/*
+ * dp_hash.h's tables: the Toeplitz hash's share of one input byte, at an
+ * even offset (tab[0]) or an odd one ([1]), as constant expressions.  Bit
+ * 7 of a byte is the first of its 8 input bits; the input bit at offset b
+ * contributes the key's window at b, DP_RSS_W(b mod 16).
+ */
+#define DP_RSS_T(v, o) ((uint32_t)(					\
+	((v) & 0x80 ? DP_RSS_W((o) + 0) : 0) ^ ((v) & 0x40 ? DP_RSS_W((o) + 1) : 0) ^	\
+	((v) & 0x20 ? DP_RSS_W((o) + 2) : 0) ^ ((v) & 0x10 ? DP_RSS_W((o) + 3) : 0) ^	\
+	((v) & 0x08 ? DP_RSS_W((o) + 4) : 0) ^ ((v) & 0x04 ? DP_RSS_W((o) + 5) : 0) ^	\
+	((v) & 0x02 ? DP_RSS_W((o) + 6) : 0) ^ ((v) & 0x01 ? DP_RSS_W((o) + 7) : 0)))
+#define DP_RSS_T4(v, o) DP_RSS_T(v, o), DP_RSS_T((v) + 1, o), DP_RSS_T((v) + 2, o), \
+	DP_RSS_T((v) + 3, o)
+#define DP_RSS_T16(v, o) DP_RSS_T4(v, o), DP_RSS_T4((v) + 4, o), DP_RSS_T4((v) + 8, o), \
+	DP_RSS_T4((v) + 12, o)
+#define DP_RSS_T64(v, o) DP_RSS_T16(v, o), DP_RSS_T16((v) + 16, o), \
+	DP_RSS_T16((v) + 32, o), DP_RSS_T16((v) + 48, o)
+#define DP_RSS_T256(o) DP_RSS_T64(0, o), DP_RSS_T64(64, o), DP_RSS_T64(128, o), \
+	DP_RSS_T64(192, o)
+
+const uint32_t dp_rss_tab[2][256] __rte_cache_aligned = {
+	{ DP_RSS_T256(0) },
+	{ DP_RSS_T256(8) },
+};
+
 PROTO_NAME_FN(dp_rss_name, unsigned int, DP_RSS_LIST, DP_RSS_MAX);
 
 static int
@@ -453,9 +478,12 @@ dp_iface_add(struct dp_main *dp, const struct dp_iface *ifc, char *err, size_t e
  * 1/(workers + 1) of the traffic only to hand every packet of it to a
  * worker, and a pause of its loop (a reload's work, a long `show states`,
  * a burst of pfsync) would overflow its RX ring at line rate.  Entry i gets
- * worker queue i % workers.  The table is read back: the port is
- * DP_RSS_WORKERS only if the device holds what was set, else it keeps
- * DP_RSS_ALL (still correct: the control core hands its share on).
+ * worker dp_owner_of(i), the worker dp_owner() gives a flow whose RSS hash
+ * has i in its low bits, so a packet arrives at its owner and is not
+ * handed over (dp_hash.h: the owner hash is RSS's).  The table is read
+ * back: the port is DP_RSS_WORKERS only if the device holds what was set,
+ * else it keeps DP_RSS_ALL (still correct: the control core hands its
+ * share on).
  * Rules that steer to the control core's queue (pfsync, rte_flow) come
  * before the RETA and are not affected.
  */
@@ -475,7 +503,7 @@ dp_port_reta(const struct dp_main *dp, struct dp_port *port)
 	for (i = 0; i < n; i++) {
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
-			(uint16_t)(i % dp->n_workers);
+			(uint16_t)dp_owner_of(dp->n_workers, i);
 	}
 	if (rte_eth_dev_rss_reta_update(port->port_id, reta, (uint16_t)n) != 0)
 		goto out;
@@ -485,7 +513,7 @@ dp_port_reta(const struct dp_main *dp, struct dp_port *port)
 		goto out;
 	for (i = 0; i < n; i++)
 		same &= reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] ==
-			i % dp->n_workers;
+			dp_owner_of(dp->n_workers, i);
 	if (same)
 		port->rss = DP_RSS_WORKERS;
 out:

@@ -507,11 +507,25 @@ dp_carp_vip_find(const struct dp_main *dp, int ifx, uint8_t af, const uint8_t *a
 /* Worker entry point (rte_eal_remote_launch). */
 int dp_worker_main(void *arg);
 
+/*
+ * The worker of RETA entry `entry` (or of a hash's low bits): the low 6
+ * bits split into n_workers runs of equal length (give or take one).  A
+ * NIC indexes its RETA by the hash's low bits, and every RETA size is a
+ * multiple of 64, so dp.c programs entry i with dp_owner_of(i) and the
+ * queue a NIC picks is the worker dp_owner() picks.
+ */
+#define DP_OWNER_BITS 6
+static inline unsigned int
+dp_owner_of(unsigned int n_workers, uint32_t entry)
+{
+	return ((entry & ((1u << DP_OWNER_BITS) - 1)) * n_workers) >> DP_OWNER_BITS;
+}
+
 /* The worker owning flow hash `hash` (dp_hash.h: of a packet or a state key). */
 static inline unsigned int
 dp_owner(const struct dp_main *dp, uint32_t hash)
 {
-	return (unsigned int)(((uint64_t)hash * dp->n_workers) >> 32);
+	return dp_owner_of(dp->n_workers, hash);
 }
 
 /* Sums every worker's and the control core's stats into *sum. */

@@ -8,15 +8,17 @@
  * always applied on the worker that will see its packets; the unit test
  * tests/unit/test_owner.c holds them to it.
  *
- * What the hash covers: the two addresses and the protocol, plus the ports
- * for TCP, UDP and SCTP, each pair ordered so both directions give one
- * value.  ICMP queries hash without their id (their state key carries it
- * as both ports, a pfsync peer may carry it otherwise [OpenBSD pf.c
+ * What the hash covers: what a NIC's RSS hashes (below), so that the
+ * worker a NIC delivers a packet to is its owner: the two addresses, plus
+ * the ports for TCP and UDP; both directions give one value.  ICMP
+ * queries hash without their id (their state key carries it as both
+ * ports, a pfsync peer may carry it otherwise [OpenBSD pf.c
  * pf_icmp_mapping() keys the id with the type], and the owner must not
- * depend on that), fragments without ports (frag.c hashes the whole
- * datagram again), and an ICMP error as the flow of the datagram it
- * quotes (proto/pkt_quote.h), so that it reaches the worker holding that
- * flow's state.
+ * depend on that; RSS does not see it either), fragments without ports
+ * (as RSS; frag.c hashes the whole datagram again), and an ICMP error as
+ * the flow of the datagram it quotes (proto/pkt_quote.h), so that it
+ * reaches the worker holding that flow's state (RSS hashes its outer
+ * header: it is handed over).
  */
 #ifndef DPF_DP_HASH_H
 #define DPF_DP_HASH_H
@@ -49,52 +51,75 @@ dp_proto_has_ports(uint8_t proto)
 }
 
 /*
- * Symmetric hash of (addresses, protocol, ports): the lower address and
- * port go first, so both directions give the same value.  Fragments and
- * protocols without ports hash on addresses and protocol only.
+ * The owner hash is the NIC's: Toeplitz [Microsoft RSS spec] with dpf's
+ * symmetric key (0x6d5a repeated, dp.c dp_rss_key), over what RSS hashes
+ * for dp.c's rss_hf: source and destination address, then source and
+ * destination port for TCP and UDP (not fragments), the addresses alone
+ * for anything else.  With that key every 32-bit window of the key at bit
+ * b is rol32(0x6d5a6d5a, b mod 16), so the hash depends only on the XOR
+ * of the input's 16-bit words, its even bytes through one table and its
+ * odd bytes through another: both directions give the same value, and it
+ * costs a few XORs and two loads.  tests/unit/test_owner.c holds it to
+ * DPDK's rte_softrss() bit for bit.  dp_owner() then picks the worker as
+ * the RETA that dp.c programs does (dp_owner_of()), so a packet a NIC
+ * delivers is already on its owner's queue, and a state that comes
+ * without a packet (pfsync) is applied there too.
+ */
+#define DP_RSS_KEY32 0x6d5a6d5aULL
+/* The key's 32-bit window at bit b (0..15). */
+#define DP_RSS_W(b) ((uint32_t)(((DP_RSS_KEY32 << (b)) | (DP_RSS_KEY32 >> (32 - (b)))) & \
+				0xffffffffULL))
+/* tables[0]: a byte at an even offset of the input, [1]: at an odd one. */
+extern const uint32_t dp_rss_tab[2][256];
+
+/*
+ * rx: the XOR of the input's 16-bit words as loaded from the wire on this
+ * little-endian CPU (byte 0 of each word in bits 0-7).
  */
 static inline uint32_t
-dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint8_t proto,
-	      uint16_t pa, uint16_t pb)
+dp_rss_fold(uint32_t rx)
 {
-	uint32_t h = proto;
-	uint32_t ports = pa < pb ? (uint32_t)pa << 16 | pb : (uint32_t)pb << 16 | pa;
+	return dp_rss_tab[0][rx & 0xff] ^ dp_rss_tab[1][(rx >> 8) & 0xff];
+}
 
-	/* Fixed-size loads and CRC steps: no library memcmp or byte loop
-	 * for every packet.  Order as memcmp() would order the addresses. */
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "dp_hash_tuple() folds wire-order words loaded little-endian"
+#endif
+
+/*
+ * The RSS hash of a flow: a and b its addresses (alen bytes, either order),
+ * pa and pb its ports as on the wire (network order, either order; 0 for
+ * a flow RSS hashes without ports).
+ */
+static inline uint32_t
+dp_hash_tuple(const uint8_t *a, const uint8_t *b, unsigned int alen, uint16_t pa,
+	      uint16_t pb)
+{
+	uint32_t x;
+
 	if (alen == 4) {
-		uint32_t x, y;
+		uint32_t u, v;
 
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		if (rte_be_to_cpu_32(x) > rte_be_to_cpu_32(y)) {
-			uint32_t t = x;
-
-			x = y;
-			y = t;
-		}
-		h = rte_hash_crc_4byte(x, h);
-		h = rte_hash_crc_4byte(y, h);
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		x = u ^ v;
 	} else {
-		uint64_t x[2], y[2];
+		uint64_t u[2], v[2], y;
 
-		memcpy(x, a, 16);
-		memcpy(y, b, 16);
-		if (rte_be_to_cpu_64(x[0]) > rte_be_to_cpu_64(y[0]) ||
-		    (x[0] == y[0] && rte_be_to_cpu_64(x[1]) > rte_be_to_cpu_64(y[1]))) {
-			uint64_t t0 = x[0], t1 = x[1];
-
-			x[0] = y[0];
-			x[1] = y[1];
-			y[0] = t0;
-			y[1] = t1;
-		}
-		h = rte_hash_crc_8byte(x[0], h);
-		h = rte_hash_crc_8byte(x[1], h);
-		h = rte_hash_crc_8byte(y[0], h);
-		h = rte_hash_crc_8byte(y[1], h);
+		memcpy(u, a, 16);
+		memcpy(v, b, 16);
+		y = u[0] ^ u[1] ^ v[0] ^ v[1];
+		x = (uint32_t)y ^ (uint32_t)(y >> 32);
 	}
-	return rte_hash_crc_4byte(ports, h);
+	x ^= x >> 16;
+	return dp_rss_fold((x ^ pa ^ pb) & 0xffff);
+}
+
+/* Whether RSS hashes this protocol's ports (dp.c's rss_hf: TCP and UDP). */
+static inline bool
+dp_rss_has_ports(uint8_t proto)
+{
+	return proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP;
 }
 
 /*
@@ -116,9 +141,9 @@ dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t 
 	const uint8_t *dst = af == 4 ? l3 + 16 : l3 + 24;
 	uint16_t sp = 0, dpt = 0;
 
-	if (!frag && dp_proto_has_ports(proto) && l4_len >= 4) {
-		sp = (uint16_t)(l4[0] << 8 | l4[1]);
-		dpt = (uint16_t)(l4[2] << 8 | l4[3]);
+	if (!frag && dp_rss_has_ports(proto) && l4_len >= 4) {
+		memcpy(&sp, l4, 2);
+		memcpy(&dpt, l4 + 2, 2);
 	} else if (!frag && l4_len >= 8 && pkt_icmp_is_error(af, proto, l4[0])) {
 		const uint8_t *q = l4 + 8;
 		struct pkt_quote pq;
@@ -127,15 +152,13 @@ dp_hash_l3(const uint8_t *l3, uint32_t len, uint8_t af, uint8_t proto, uint32_t 
 		if (pkt_quote_flow(q, l4_len - 8, af, &pq) == 0) {
 			src = q + pq.src_off;
 			dst = q + pq.dst_off;
-			proto = pq.proto;
-			if (dp_proto_has_ports(proto)) {
-				sp = pq.sport;
-				dpt = pq.dport;
+			if (dp_rss_has_ports(pq.proto)) {
+				sp = rte_cpu_to_be_16(pq.sport);
+				dpt = rte_cpu_to_be_16(pq.dport);
 			}
 		}
 	}
-	/* One call site, so that the compiler inlines the CRC steps here. */
-	return dp_hash_tuple(src, dst, alen, proto, sp, dpt);
+	return dp_hash_tuple(src, dst, alen, sp, dpt);
 }
 
 /*
@@ -162,11 +185,11 @@ dp_hash_key(uint8_t af, const union dp_state_key *k)
 		port = k->k6.port;
 		proto = k->k6.proto;
 	}
-	if (dp_proto_has_ports(proto)) {
-		pa = rte_be_to_cpu_16(port[0]);
-		pb = rte_be_to_cpu_16(port[1]);
+	if (dp_rss_has_ports(proto)) {
+		pa = port[0];
+		pb = port[1];
 	}
-	return dp_hash_tuple(a, b, af == 4 ? 4 : 16, proto, pa, pb);
+	return dp_hash_tuple(a, b, af == 4 ? 4 : 16, pa, pb);
 }
 
 /*

@@ -19,8 +19,9 @@
  * and the egress interface's VLAN tag.
  *
  * Both directions of a flow are handled by one worker: the owner is taken
- * from a symmetric hash of (addresses, protocol, ports) computed in
- * software, so correctness never depends on the NIC's RSS.
+ * from a symmetric hash of (addresses, ports) computed in software, the
+ * one a NIC's RSS computes with dpf's key and RETA (dp_hash.h), so a NIC
+ * delivers a flow to its owner and correctness never depends on it.
  */
 #include <stdatomic.h>
 #include <string.h>

@@ -15,6 +15,12 @@
  * The key of a generated flow is built from what the test put in, not
  * from any parser.
  *
+ * The owner hash is also what a NIC's RSS computes (Toeplitz with dpf's
+ * symmetric key over addresses and, for TCP and UDP, ports): each generated
+ * packet's hash is held to DPDK's own rte_softrss() over that tuple, and
+ * the worker it picks to the RETA dp.c programs, for RETAs of 64 to 2048
+ * entries, so that a NIC delivers each packet to its owner.
+ *
  * The hash needs no EAL, the mbufs do: main() initialises EAL without
  * hugepages or devices.
  */
@@ -31,6 +37,7 @@
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/dp_hash.h"
@@ -528,6 +535,75 @@ test_error6_ext_chain(void **state)
  * the fast path (ICMP_WRONG_AF, as pf's "normalize"): it is hashed by no
  * worker, so no state can be made for it.
  */
+/* --- the NIC's view: RSS --- */
+
+/*
+ * What a NIC computes for the flow's packet with dpf's key and rss_hf
+ * (dp.c): Toeplitz [Microsoft RSS spec] over source and destination
+ * address, then source and destination port for TCP and UDP, by DPDK's
+ * reference implementation (rte_softrss(): host-order 32-bit words).
+ */
+static uint32_t
+nic_hash(const struct flow *f, bool rev)
+{
+	static uint8_t key[40];
+	const uint8_t *src = rev ? f->b : f->a, *dst = rev ? f->a : f->b;
+	unsigned int alen = f->af == 4 ? 4 : 16, n = 0, i;
+	uint32_t words[9];
+
+	for (i = 0; i < sizeof(key); i += 2) {
+		key[i] = 0x6d;
+		key[i + 1] = 0x5a;
+	}
+	for (i = 0; i < alen; i += 4)
+		words[n++] = proto_rd32(src + i);
+	for (i = 0; i < alen; i += 4)
+		words[n++] = proto_rd32(dst + i);
+	if (f->proto == 6 || f->proto == 17)
+		words[n++] = rev ? (uint32_t)f->pb << 16 | f->pa : (uint32_t)f->pa << 16 | f->pb;
+	return rte_softrss(words, n, key);
+}
+
+/*
+ * Every generated packet, both ways: the fast path's owner hash is RSS's
+ * to the bit, and for every worker count the worker it names is the one
+ * a RETA programmed as dp.c does sends the packet to.
+ */
+static void
+test_rss(void **state)
+{
+	static const unsigned int reta_sizes[] = { 64, 128, 512, 2048 };
+	uint8_t frame[512];
+	unsigned int i, k, n, r, checked = 0;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		struct flow f;
+
+		rand_flow(rng() & 1 ? 4 : 6, gen_protos[rng() % RTE_DIM(gen_protos)], &f);
+		for (k = 0; k < 2; k++) {
+			uint32_t hash, want = nic_hash(&f, k == 1);
+
+			assert_true(packet_hash(frame, flow_frame(frame, &f, k == 1), &hash));
+			if (hash != want)
+				fail_msg("IPv%u proto %u %s: hash %08x, rte_softrss %08x", f.af,
+					 f.proto, k ? "answer" : "packet", hash, want);
+			for (n = 1; n <= MAX_WORKERS; n++) {
+				dp->n_workers = n;
+				for (r = 0; r < RTE_DIM(reta_sizes); r++) {
+					unsigned int q = dp_owner_of(n, want & (reta_sizes[r] - 1));
+
+					if (dp_owner(dp, hash) != q)
+						fail_msg("%u workers, RETA %u: owner %u, NIC queue %u",
+							 n, reta_sizes[r], dp_owner(dp, hash), q);
+				}
+			}
+			checked++;
+		}
+	}
+	print_message("# %u packets: owner hash = rte_softrss, owner = RETA queue\n", checked);
+}
+
 static void
 test_wrong_family_icmp(void **state)
 {
@@ -569,6 +645,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_error4_first_fragment),
 		cmocka_unit_test(test_error6_ext_chain),
 		cmocka_unit_test(test_wrong_family_icmp),
+		cmocka_unit_test(test_rss),
 	};
 	int rc;
 

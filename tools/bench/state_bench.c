@@ -20,7 +20,11 @@
  *    and one removing every state (cycles per removed state);
  *  - memory: DPDK heap bytes allocated by dp_state_create() (rte_hash
  *    buckets, key store, free-slot ring, the record array) divided by the
- *    capacity and by the states at 90% and 50% fill, per family.
+ *    capacity and by the states at 90% and 50% fill, per family;
+ *  - owner: the hash that picks a packet's worker (dataplane/dp_hash.h,
+ *    RSS's Toeplitz) and dp_owner(), per IPv4 and IPv6 tuple, over 1,024
+ *    random tuples: independent hashes (as in a burst) and each hash
+ *    waiting for the last (latency).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +38,8 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "dataplane/dp.h"
+#include "dataplane/dp_hash.h"
 #include "dataplane/state.h"
 
 static uint64_t rng_s = 0x2545F4914F6CDD1DULL;
@@ -284,6 +290,55 @@ bench_mem(uint8_t af, uint32_t cap)
 	dp_state_free(t);
 }
 
+/* dp_hash_tuple() + dp_owner_of() for 3 workers; chained: each tuple picked by the last owner. */
+static double
+owner_run(uint8_t (*a)[16], uint8_t (*b)[16], const uint16_t *pa, const uint16_t *pb,
+	  unsigned int alen, bool chained)
+{
+	const unsigned int n = 1024, rounds = 4000;
+	uint32_t acc = 0;
+	uint64_t t0 = rte_rdtsc();
+
+	if (chained)
+		for (unsigned int k = 0; k < n * rounds; k++) {
+			unsigned int i = (acc + k) & (n - 1);
+
+			acc += dp_owner_of(3, dp_hash_tuple(a[i], b[i], alen,
+							    (uint16_t)(pa[i] ^ (k >> 10)), pb[i]));
+		}
+	else
+		for (unsigned int k = 0; k < n * rounds; k++) {
+			unsigned int i = k & (n - 1);
+
+			acc += dp_owner_of(3, dp_hash_tuple(a[i], b[i], alen,
+							    (uint16_t)(pa[i] ^ (k >> 10)), pb[i]));
+		}
+	sink += acc;
+	return (double)(rte_rdtsc() - t0) / ((double)n * rounds);
+}
+
+static void
+bench_owner(void)
+{
+	static uint8_t a[1024][16], b[1024][16];
+	static uint16_t pa[1024], pb[1024];
+
+	for (unsigned int i = 0; i < 1024; i++) {
+		for (unsigned int j = 0; j < 16; j += 8) {
+			uint64_t x = rng(), y = rng();
+
+			memcpy(&a[i][j], &x, 8);
+			memcpy(&b[i][j], &y, 8);
+		}
+		pa[i] = (uint16_t)rng();
+		pb[i] = (uint16_t)rng();
+	}
+	for (unsigned int alen = 4; alen <= 16; alen += 12)
+		printf("owner hash IPv%u: %.1f cyc/packet independent, %.1f chained\n",
+		       alen == 4 ? 4 : 6, owner_run(a, b, pa, pb, alen, false),
+		       owner_run(a, b, pa, pb, alen, true));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,6 +377,7 @@ main(int argc, char **argv)
 			quick = true;
 	printf("TSC %.3f GHz, lcore %u, sizeof(struct dp_state) = %zu\n",
 	       rte_get_tsc_hz() / 1e9, rte_lcore_id(), sizeof(struct dp_state));
+	bench_owner();
 	bench_v4(1000);
 	bench_v4(quick ? 100000 : 1000000);
 	bench_mem(4, 1000000);
