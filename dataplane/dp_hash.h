@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/state.h"

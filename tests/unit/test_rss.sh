@@ -9,7 +9,11 @@
 #  - one worker: RSS stays off (a NIC delivers to queue 0, the worker's);
 #  - a device that refuses the RETA (REFUSE_SO, an LD_PRELOAD shim): dpf
 #    runs on with the device's table, shows all-queues and logs
-#    port-rss-all-queues.
+#    port-rss-all-queues;
+#  - the owner is the queue a NIC picks: two workers on net_pcap queues
+#    filled as a NIC's RSS fills them (rss_pcap.py: its own Toeplitz, the
+#    RETA as dpf programs it) take every packet of UDP, TCP and ICMP flows
+#    of both families, both ways, with no hand-off between them.
 # TAP output.
 #
 # usage: test_rss.sh DPF DPFCTL REFUSE_SO
@@ -119,6 +123,53 @@ wan all-queues 128 3" ]; then ok "a device that refuses the RETA: all-queues, dp
 	stop_dpf && ok "dpf stops (exit 0)" || notok "dpf exit status $rc"
 else
 	notok "dpf starts with a device that refuses the RETA"
+fi
+
+# The NIC's placement, end to end: every packet read where RSS put it is
+# its owner's (show workers: handoff_in 0), and each worker receives its
+# queue's frames.  The flows are not routed (no route: dropped after the
+# owner check, which is what this looks at).
+mkdir -p "$tmp/q"
+if counts=$(/usr/bin/python3 "$(dirname "$0")/rss_pcap.py" "$tmp/q" 2 400); then
+	q=$tmp/q
+	cat >"$tmp/dpf.json" <<JSON
+{
+  "schema_version": 1,
+  "system": { "hostname": "rsstest", "control": { "socket": "$tmp/dpf.sock" } },
+  "dataplane": {
+    "eal": { "lcores": "0@0,1@1,2@1", "no_huge": true, "memory_mb": 512, "in_memory": true,
+             "args": [ "--vdev=net_pcap0,rx_pcap=$q/q0.pcap,rx_pcap=$q/q1.pcap,rx_pcap=$q/ctl.pcap",
+                       "--vdev=net_pcap1,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap",
+                       "--no-pci", "--log-level=lib.eal:error" ] },
+    "workers": 2, "idle_sleep_us": 100,
+    "lock_dir": "$tmp/locks",
+    "ports": [ { "name": "p0", "device": "net_pcap0" }, { "name": "p1", "device": "net_pcap1" } ]
+  },
+  "interfaces": [ { "name": "lan", "port": "p0", "ipv4": [ "192.0.2.1/24" ] },
+                  { "name": "wan", "port": "p1", "ipv4": [ "198.51.100.1/24" ] } ],
+  "rules": [ "pass all" ]
+}
+JSON
+	rm -f "$tmp/dpf.sock"
+	"$dpf" -c "$tmp/dpf.json" >"$tmp/dpf.log" 2>&1 &
+	pid=$!
+	want=$(( ${counts% *} + ${counts#* } ))
+	got=
+	for _ in $(seq 300); do
+		got=$("$dpfctl" -s "$tmp/dpf.sock" -j show workers 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+w = [x for x in json.load(sys.stdin) if x["worker"] != "control"]
+print(" ".join(str(x["rx_packets"]) for x in w), sum(x["handoff_in"] for x in w))' 2>/dev/null)
+		[ -n "$got" ] && [ $(( ${got%% *} + $(echo "$got" | cut -d' ' -f2) )) -ge "$want" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ "$got" = "$counts 0" ]; then
+		ok "RSS's queues are the owners: workers received $counts, none handed over"
+	else notok "queues $counts (worker received ... handed over): $got"; fi
+	stop_dpf && ok "dpf stops (exit 0)" || notok "dpf exit status $rc"
+else
+	notok "rss_pcap.py wrote the queues"
 fi
 
 echo "1..$n"
