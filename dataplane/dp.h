@@ -15,8 +15,9 @@
  * Workers never block and never take a lock.  Each worker polls RX queue w
  * of every port; the control core polls queue ctl_q (= n_workers) of every
  * port, where af_packet fans a share of all traffic; a NIC's RSS sends it
- * none when the device takes dpf's RETA (enum dp_rss).  pfsync reaches the control core by one of three paths, decided
- * at start and shown by `show pfsync`:
+ * none when the device takes dpf's RETA (enum dp_rss).  pfsync reaches the
+ * control core by one of three paths, decided at start and shown by `show
+ * pfsync`:
  *  - a port of its own (its only interface is the sync interface): the
  *    port has one queue pair, the control core's (ctl_only); workers
  *    neither poll it nor send on it (what they route there goes through
@@ -510,9 +511,11 @@ int dp_worker_main(void *arg);
 /*
  * The worker of RETA entry `entry` (or of a hash's low bits): the low 6
  * bits split into n_workers runs of equal length (give or take one).  A
- * NIC indexes its RETA by the hash's low bits, and every RETA size is a
- * multiple of 64, so dp.c programs entry i with dp_owner_of(i) and the
- * queue a NIC picks is the worker dp_owner() picks.
+ * NIC indexes its RETA by the hash's low bits, and RETAs have 64 entries
+ * or a multiple of 64 (128 to 2048), so dp.c programs entry i with
+ * dp_owner_of(i) and the queue a NIC picks is the worker dp_owner()
+ * picks.  (A smaller table would place some flows elsewhere: they are
+ * handed over, as on any device.)
  */
 #define DP_OWNER_BITS 6
 static inline unsigned int
