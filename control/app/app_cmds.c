@@ -313,13 +313,12 @@ cmd_show_interfaces(struct ctl_out *out, int argc, char **argv, void *arg)
 			   (unsigned long)c->tx_pkts, (unsigned long)c->tx_bytes);
 		if (p->ctl_only)
 			ctl_printf(out, "\tqueues 1 (control), rss %s\n", dp_rss_name(p->rss));
+		else if (p->reta_size != 0)
+			ctl_printf(out, "\tqueues %u (%u workers, control), rss %s, RETA %u entries\n",
+				   p->n_rxq, p->n_rxq - 1u, dp_rss_name(p->rss), p->reta_size);
 		else
-			ctl_printf(out, "\tqueues %u (%u workers, control), rss %s", p->n_rxq,
+			ctl_printf(out, "\tqueues %u (%u workers, control), rss %s\n", p->n_rxq,
 				   p->n_rxq - 1u, dp_rss_name(p->rss));
-		if (!p->ctl_only && p->reta_size != 0)
-			ctl_printf(out, ", RETA %u entries", p->reta_size);
-		if (!p->ctl_only)
-			ctl_printf(out, "\n");
 	}
 	if (arr != NULL)
 		ctl_json(out, arr);

@@ -36,7 +36,11 @@ failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 
-# run_dpf WORKERS LCORES [PRELOAD]: starts dpf, waits (bounded) for its socket.
+# run_dpf WORKERS LCORES [PRELOAD]: starts dpf on ports p0 and p1, the
+# devices $VDEV0 and $VDEV1 (EAL --vdev values, net_null by default), and
+# waits (bounded) for its socket.
+VDEV0=net_null0
+VDEV1=net_null1
 run_dpf() {
 	cat >"$tmp/dpf.json" <<JSON
 {
@@ -44,11 +48,12 @@ run_dpf() {
   "system": { "hostname": "rsstest", "control": { "socket": "$tmp/dpf.sock" } },
   "dataplane": {
     "eal": { "lcores": "$2", "no_huge": true, "memory_mb": 512, "in_memory": true,
-             "args": [ "--vdev=net_null0", "--vdev=net_null1", "--no-pci",
+             "args": [ "--vdev=$VDEV0", "--vdev=$VDEV1", "--no-pci",
                        "--log-level=lib.eal:error" ] },
     "workers": $1, "idle_sleep_us": 100,
     "lock_dir": "$tmp/locks",
-    "ports": [ { "name": "p0", "device": "net_null0" }, { "name": "p1", "device": "net_null1" } ]
+    "ports": [ { "name": "p0", "device": "${VDEV0%%,*}" },
+               { "name": "p1", "device": "${VDEV1%%,*}" } ]
   },
   "interfaces": [ { "name": "lan", "port": "p0", "ipv4": [ "198.18.1.1/24" ] },
                   { "name": "wan", "port": "p1", "ipv4": [ "198.18.2.1/24" ] } ],
@@ -132,27 +137,9 @@ fi
 mkdir -p "$tmp/q"
 if counts=$(/usr/bin/python3 "$(dirname "$0")/rss_pcap.py" "$tmp/q" 2 400); then
 	q=$tmp/q
-	cat >"$tmp/dpf.json" <<JSON
-{
-  "schema_version": 1,
-  "system": { "hostname": "rsstest", "control": { "socket": "$tmp/dpf.sock" } },
-  "dataplane": {
-    "eal": { "lcores": "0@0,1@1,2@1", "no_huge": true, "memory_mb": 512, "in_memory": true,
-             "args": [ "--vdev=net_pcap0,rx_pcap=$q/q0.pcap,rx_pcap=$q/q1.pcap,rx_pcap=$q/ctl.pcap",
-                       "--vdev=net_pcap1,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap",
-                       "--no-pci", "--log-level=lib.eal:error" ] },
-    "workers": 2, "idle_sleep_us": 100,
-    "lock_dir": "$tmp/locks",
-    "ports": [ { "name": "p0", "device": "net_pcap0" }, { "name": "p1", "device": "net_pcap1" } ]
-  },
-  "interfaces": [ { "name": "lan", "port": "p0", "ipv4": [ "192.0.2.1/24" ] },
-                  { "name": "wan", "port": "p1", "ipv4": [ "198.51.100.1/24" ] } ],
-  "rules": [ "pass all" ]
-}
-JSON
-	rm -f "$tmp/dpf.sock"
-	"$dpf" -c "$tmp/dpf.json" >"$tmp/dpf.log" 2>&1 &
-	pid=$!
+	VDEV0=net_pcap0,rx_pcap=$q/q0.pcap,rx_pcap=$q/q1.pcap,rx_pcap=$q/ctl.pcap
+	VDEV1=net_pcap1,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap,rx_pcap=$q/ctl.pcap
+	run_dpf 2 "0@0,1@1,2@1"
 	want=$(( ${counts% *} + ${counts#* } ))
 	got=
 	for _ in $(seq 300); do
